@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Runs every test of the project: unit, golden-file, and integration tests against real
+# JACK2 servers, real NetJack2 peers, real QEMU and a real nix-instantiate.
+#
+# As root it installs what the tests need with apt-get (non-interactively); as another user
+# it names the packages to install and stops.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+# command -> Debian package that provides it
+declare -A provides=(
+  [jackd]=jackd2
+  [jack_lsp]=jackd2
+  [qemu-system-x86_64]=qemu-system-x86
+  [nix-instantiate]=nix-bin
+  [ip]=iproute2
+  [unshare]=util-linux
+  [mvn]=maven
+)
+missing=()
+for cmd in "${!provides[@]}"; do
+  command -v "$cmd" >/dev/null 2>&1 || missing+=("${provides[$cmd]}")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
+  if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "test.sh: installing ${missing[*]}" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    # jackd2 asks whether to enable realtime limits; answer it up front.
+    echo "jackd2 jackd/tweak_rt_limits boolean false" | debconf-set-selections 2>/dev/null || true
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  else
+    echo "test.sh: missing system packages: ${missing[*]}" >&2
+    echo "         install them with: sudo apt-get install ${missing[*]}" >&2
+    exit 2
+  fi
+fi
+
+# jackd on machines without a D-Bus audio reservation service (CI, containers).
+export JACK_NO_AUDIO_RESERVATION=1
+
+exec mvn -B -ntp verify "$@"

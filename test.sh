@@ -7,20 +7,15 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-# command -> Debian package that provides it
-declare -A provides=(
-  [jackd]=jackd2
-  [jack_lsp]=jackd2
-  [qemu-system-x86_64]=qemu-system-x86
-  [nix-instantiate]=nix-bin
-  [ip]=iproute2
-  [unshare]=util-linux
-  [mvn]=maven
-)
 missing=()
-for cmd in "${!provides[@]}"; do
-  command -v "$cmd" >/dev/null 2>&1 || missing+=("${provides[$cmd]}")
-done
+while read -r what pkg; do
+  case "$what" in ''|'#'*) continue ;; esac
+  if [ "${what#/}" != "$what" ]; then
+    [ -e "$what" ] || missing+=("$pkg")
+  else
+    command -v "$what" >/dev/null 2>&1 || missing+=("$pkg")
+  fi
+done < test-deps.txt
 if [ "${#missing[@]}" -gt 0 ]; then
   mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
   if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then

@@ -1,0 +1,223 @@
+package org.oligarchy.vmm.control.model;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Rules that relate several fields to each other or to the host's CPUs: a housekeeping CPU must
+ * remain, isolated CPUs must be whole cores, hugepages must cover RAM, names and forwarded host
+ * ports must be unique. Field-level rules are in {@link ConfigParser}.
+ */
+public final class ConfigValidator
+{
+    private ConfigValidator()
+    {
+    }
+
+    /**
+     * Check a parsed configuration against itself and the host.
+     *
+     * @param config   parsed configuration.
+     * @param topology the host's CPUs.
+     * @return errors and warnings.
+     */
+    public static ValidationReport validate(final VmControlConfig config, final CpuTopology topology)
+    {
+        final List<ConfigProblem> errors = new ArrayList<>();
+        final List<ConfigProblem> warnings = new ArrayList<>();
+        final Map<String, String> namePaths = new HashMap<>();
+        if (config.dsp() != null)
+        {
+            validateDsp(config.dsp(), topology, errors, warnings);
+            namePaths.put(config.dsp().name(), "dsp");
+        }
+        final Map<Integer, String> forwardPaths = new HashMap<>();
+        for (int i = 0; i < config.guests().size(); i++)
+        {
+            final GuestConfig guest = config.guests().get(i);
+            final String path = "guests[" + i + "]";
+            final String previous = namePaths.putIfAbsent(guest.name(), path);
+            if (previous != null)
+            {
+                errors.add(new ConfigProblem(path + ".name", JsonFields.quote(guest.name()) +
+                    " is already used by " + previous + "; give each VM its own name"));
+            }
+            validateGuest(guest, path, forwardPaths, errors, warnings);
+        }
+        return new ValidationReport(errors, warnings);
+    }
+
+    private static void validateDsp(
+        final DspVmConfig dsp,
+        final CpuTopology topology,
+        final List<ConfigProblem> errors,
+        final List<ConfigProblem> warnings)
+    {
+        final List<Integer> isolated = dsp.isolatedCores();
+        final String online = CpuList.format(topology.onlineCpus());
+        if (isolated.isEmpty())
+        {
+            errors.add(new ConfigProblem("dsp.isolatedCores",
+                "[] is empty; list at least one host CPU, one per vCPU, such as [2, 3]"));
+            return;
+        }
+        final Set<Integer> seen = new HashSet<>();
+        for (final int cpu : isolated)
+        {
+            if (!seen.add(cpu))
+            {
+                errors.add(new ConfigProblem("dsp.isolatedCores", isolated + " names CPU " + cpu +
+                    " twice; list each CPU once (each vCPU gets a CPU of its own)"));
+            }
+            else if (!topology.onlineCpus().contains(cpu))
+            {
+                errors.add(new ConfigProblem("dsp.isolatedCores", "CPU " + cpu + " is not online on this host " +
+                    "(online: " + online + "); use CPUs from " + online));
+            }
+        }
+        final List<Integer> housekeeping = dsp.effectiveHousekeepingCores(topology);
+        for (final int cpu : dsp.housekeepingCores())
+        {
+            if (isolated.contains(cpu))
+            {
+                errors.add(new ConfigProblem("dsp.housekeepingCores", dsp.housekeepingCores() + " shares CPU " +
+                    cpu + " with dsp.isolatedCores; remove it from one of the two lists"));
+            }
+            else if (!topology.onlineCpus().contains(cpu))
+            {
+                errors.add(new ConfigProblem("dsp.housekeepingCores", "CPU " + cpu +
+                    " is not online on this host (online: " + online + "); use CPUs from " + online));
+            }
+        }
+        if (housekeeping.stream().noneMatch((cpu) -> topology.onlineCpus().contains(cpu) && !isolated.contains(cpu)))
+        {
+            errors.add(new ConfigProblem("dsp.isolatedCores", isolated + " leaves no housekeeping CPU (online: " +
+                online + "); keep at least one online CPU out of the list for QEMU's emulator threads, IRQs " +
+                "and the host"));
+        }
+        if (isolated.contains(0))
+        {
+            warnings.add(new ConfigProblem("dsp.isolatedCores", isolated + " contains CPU 0, the boot CPU, where " +
+                "nohz_full is only half-working; prefer other CPUs"));
+        }
+        final TreeSet<Integer> missingSiblings = new TreeSet<>();
+        for (final int cpu : isolated)
+        {
+            for (final int sibling : topology.siblingsOf(cpu))
+            {
+                if (!isolated.contains(sibling))
+                {
+                    missingSiblings.add(sibling);
+                }
+            }
+        }
+        if (!missingSiblings.isEmpty())
+        {
+            errors.add(new ConfigProblem("dsp.isolatedCores", isolated + " splits SMT cores: CPUs " +
+                CpuList.format(missingSiblings) + " share a core with an isolated CPU; isolate whole cores " +
+                "(add them) or turn SMT off"));
+        }
+
+        final HugepagesConfig hugepages = dsp.hugepages();
+        if (hugepages.enable() && hugepages.totalMiB() < dsp.memoryMiB())
+        {
+            final long needed = ((long)dsp.memoryMiB() * 1024 + hugepages.pageSizeKiB() - 1) / hugepages.pageSizeKiB();
+            errors.add(new ConfigProblem("dsp.hugepages.count", hugepages.count() + " pages of " +
+                hugepages.pageSizeKiB() + " KiB = " + hugepages.totalMiB() + " MiB is less than dsp.memoryMB = " +
+                dsp.memoryMiB() + "; set count to at least " + needed));
+        }
+        if (!hugepages.enable())
+        {
+            warnings.add(new ConfigProblem("dsp.hugepages.enable", "false; guest RAM uses ordinary pages, which " +
+                "adds TLB misses and page faults to the DSP path; enable hugepages for real-time use"));
+        }
+        if (dsp.firmware() == Firmware.UEFI && dsp.ovmfCode() == null)
+        {
+            errors.add(new ConfigProblem("dsp.ovmfCode", "is missing but dsp.firmware is \"uefi\"; set it to the " +
+                "OVMF code file (OVMF_CODE.fd), or use \"bios\" for MBR images such as ArchibaldOS"));
+        }
+        final DspNetworkConfig network = dsp.network();
+        if (network != null)
+        {
+            if (network.type() == DspNetworkConfig.Type.TAP && network.tap() == null)
+            {
+                errors.add(new ConfigProblem("dsp.network.tap", "is missing but dsp.network.type is \"tap\"; " +
+                    "name the tap interface, such as \"dsp0\""));
+            }
+            if (network.type() == DspNetworkConfig.Type.BRIDGE && network.bridge() == null)
+            {
+                errors.add(new ConfigProblem("dsp.network.bridge", "is missing but dsp.network.type is " +
+                    "\"bridge\"; name the host bridge, such as \"br0\""));
+            }
+        }
+        else if (dsp.netjack().enable())
+        {
+            errors.add(new ConfigProblem("dsp.network", "is missing but dsp.netjack.enable is true; add a " +
+                "\"tap\" or \"bridge\" network (NetJack2 never runs over slirp)"));
+        }
+        final AudioDeviceConfig audio = dsp.audioDevice();
+        if (audio.enable() && audio.pciAddresses().isEmpty() && audio.usbDevices().isEmpty())
+        {
+            warnings.add(new ConfigProblem("dsp.audioDevice", "is enabled but lists no pci or usb device; add " +
+                "the devices or set enable to false"));
+        }
+        final Set<String> pci = new HashSet<>();
+        for (final String bdf : audio.pciAddresses())
+        {
+            if (!pci.add(bdf))
+            {
+                errors.add(new ConfigProblem("dsp.audioDevice.pci", "\"" + bdf + "\" is listed twice; list each " +
+                    "PCI function once"));
+            }
+        }
+    }
+
+    private static void validateGuest(
+        final GuestConfig guest,
+        final String path,
+        final Map<Integer, String> forwardPaths,
+        final List<ConfigProblem> errors,
+        final List<ConfigProblem> warnings)
+    {
+        final GuestNetworkConfig network = guest.network();
+        if (network.type() == GuestNetworkConfig.Type.BRIDGE && network.bridge() == null)
+        {
+            errors.add(new ConfigProblem(path + ".network.bridge", "is missing but " + path +
+                ".network.type is \"bridge\"; name the host bridge, such as \"br0\""));
+        }
+        if (network.type() == GuestNetworkConfig.Type.BRIDGE && !guest.portForwards().isEmpty())
+        {
+            errors.add(new ConfigProblem(path + ".portForwards", "has " + guest.portForwards().size() +
+                " forwards but a bridged guest has its own address; remove them or use \"nat\" or \"host\""));
+        }
+        for (int i = 0; i < guest.portForwards().size(); i++)
+        {
+            final PortForward forward = guest.portForwards().get(i);
+            final String forwardPath = path + ".portForwards[" + i + "]";
+            final String previous = forwardPaths.putIfAbsent(forward.hostPort(), forwardPath);
+            if (previous != null)
+            {
+                errors.add(new ConfigProblem(forwardPath + ".host", forward.hostPort() +
+                    " is already forwarded by " + previous + "; pick another host port"));
+            }
+            if (!PortForward.LOOPBACK.equals(forward.address()))
+            {
+                warnings.add(new ConfigProblem(forwardPath + ".address", "\"" + forward.address() +
+                    "\" exposes guest port " + forward.guestPort() + " beyond this host; use \"127.0.0.1\" " +
+                    "unless that is intended"));
+            }
+        }
+        if (guest.ssh() && network.type() != GuestNetworkConfig.Type.BRIDGE &&
+            guest.portForwards().stream().noneMatch((p) -> p.guestPort() == 22 &&
+                p.protocol() == PortForward.Protocol.TCP))
+        {
+            errors.add(new ConfigProblem(path + ".ssh", "is true but no tcp port forward reaches guest port 22; " +
+                "add { \"host\": 2222, \"guest\": 22 } to portForwards or set ssh to false"));
+        }
+    }
+}

@@ -1,0 +1,35 @@
+package org.oligarchy.vmm.control.model;
+
+import java.util.List;
+
+/**
+ * The outcome of {@link ConfigValidator}: errors forbid a launch, warnings are printed and the
+ * launch goes ahead.
+ *
+ * @param errors   problems that must be fixed.
+ * @param warnings problems worth knowing about.
+ */
+public record ValidationReport(List<ConfigProblem> errors, List<ConfigProblem> warnings)
+{
+    public ValidationReport
+    {
+        errors = List.copyOf(errors);
+        warnings = List.copyOf(warnings);
+    }
+
+    public boolean isValid()
+    {
+        return errors.isEmpty();
+    }
+
+    /**
+     * @throws InvalidConfigException carrying the errors, if there are any.
+     */
+    public void throwIfInvalid() throws InvalidConfigException
+    {
+        if (!errors.isEmpty())
+        {
+            throw new InvalidConfigException(errors);
+        }
+    }
+}

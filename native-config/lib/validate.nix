@@ -1,46 +1,76 @@
-# The field rules of docs/config-format.md, as predicates and as a check over a whole
-# rendered document. Java's vm-control model applies the same rules to the same file; the
-# modules turn `errors` into NixOS assertions and `warnings` into NixOS warnings, so a bad
-# value fails `nixos-rebuild` with the message Java would print at start-up.
+# The field rules of docs/config-format.md, as predicates and as a check over a whole rendered
+# document. vm-control's ConfigParser and ConfigValidator apply the same rules to the same
+# file, and the messages here are theirs, word for word ("<JSON path>: <value>, the rule, the
+# fix"), so a bad option fails `nixos-rebuild` with the text `vmctl` would print at start-up.
+# The Java cross-test (java-test/NixConfigTest.java) compares the two lists.
 #
-# A message is "<JSON path> = <value seen>: <what to do>".
+# The modules turn `errors` into NixOS assertions and `warnings` into NixOS warnings.
 let
   cpus = import ./cpus.nix;
-  inherit (builtins) match elem length all any filter concatLists genList elemAt
-    isInt isString isList isBool toJSON head tail sort lessThan foldl' attrNames;
-
-  matches = regex: value: isString value && match regex value != null;
-  between = lo: hi: value: isInt value && value >= lo && value <= hi;
-  optional = cond: item: if cond then [ item ] else [ ];
-  err = path: value: fix: "${path} = ${toJSON value}: ${fix}";
-
-  # Values that occur more than once, in first-seen order.
-  duplicates = list:
-    (foldl'
-      (acc: x:
-        if elem x acc.seen then acc // { dups = if elem x acc.dups then acc.dups else acc.dups ++ [ x ]; }
-        else acc // { seen = acc.seen ++ [ x ]; })
-      { seen = [ ]; dups = [ ]; }
-      list).dups;
+  inherit (builtins) match elem length all any filter concatLists concatStringsSep genList
+    elemAt isInt isString isList toJSON foldl' attrNames;
 
   indexed = list: genList (i: { index = i; value = elemAt list i; }) (length list);
+  optional = cond: item: if cond then [ item ] else [ ];
+
+  # Java's List.toString: [2, 3].
+  showList = list: "[" + concatStringsSep ", " (map toString list) + "]";
+  quoteAll = values: concatStringsSep ", " (map (v: "\"${v}\"") values);
+
+  problem = path: message: "${path}: ${message}";
+
+  intRange = path: lo: hi: value:
+    if value == null then [ ]
+    else if !isInt value then [ (problem path "${toJSON value} is not an integer; write a whole number from ${toString lo} to ${toString hi}") ]
+    else if value < lo || value > hi then [ (problem path "${toString value} is out of range; use a whole number from ${toString lo} to ${toString hi}") ]
+    else [ ];
+
+  matching = path: regex: rule: value:
+    if value == null then [ ]
+    else if !isString value then [ (problem path "${toJSON value} is not a string; write it in double quotes") ]
+    else if match regex value == null then [ (problem path "${toJSON value} is not valid; ${rule}") ]
+    else [ ];
+
+  choice = path: allowed: value:
+    if value == null || elem value allowed then [ ]
+    else [ (problem path "${toJSON value} is not allowed; use one of ${quoteAll allowed}") ];
+
+  # For each element that is a repeat of an earlier one: f element.
+  forRepeats = f: list:
+    (foldl'
+      (acc: x: if elem x acc.seen then acc // { out = acc.out ++ f x; } else acc // { seen = acc.seen ++ [ x ]; })
+      { seen = [ ]; out = [ ]; }
+      list).out;
 in
 rec {
-  # POSIX ERE, whole string (builtins.match), checked on Nix 2.8. The NixOS option types use
-  # the same patterns through types.strMatching.
+  # POSIX ERE, whole string (builtins.match); the same patterns as vm-control's ConfigParser
+  # and the NixOS option types (types.strMatching).
   patterns = {
     name = "[a-z][a-z0-9-]{0,31}";
     pciBdf = "[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}[.][0-7]";
     usbId = "[0-9a-f]{4}:[0-9a-f]{4}";
     size = "[1-9][0-9]*[MG]";
     mac = "[0-9a-f]{2}(:[0-9a-f]{2}){5}";
-    # Linux interface names: at most 15 bytes, no slash or whitespace.
     ifname = "[A-Za-z0-9_.-]{1,15}";
     ipv4 = "((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])[.]){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])";
-    absolutePath = "/.*";
+    # Absolute, and free of what QEMU's option syntax or quickemu's word splitting would misread.
+    safePath = "/[A-Za-z0-9_./+@-]*";
   };
 
+  rules = {
+    name = "use 1 to 32 characters: a lower-case letter, then lower-case letters, digits or '-'";
+    path = "use an absolute path of letters, digits and _ . / + @ - (no spaces, commas or quotes)";
+    ifname = "use an interface name of 1 to 15 letters, digits, _ . -";
+    pci = "write a PCI address as dddd:bb:ss.f in lower-case hex, such as 0000:00:1f.3";
+    usb = "write vendor:product as 4 + 4 lower-case hex digits, such as 1235:8210";
+    size = "write a whole number followed by M or G, such as 4G or 512M";
+    mac = "write a MAC address in lower-case hex, such as 52:54:00:d5:00:01";
+  };
+
+  maxCpu = 8191;
+  maxInt = 2147483647;
   sampleRates = [ 44100 48000 88200 96000 176400 192000 ];
+  bufferSizes = [ 16 32 64 128 256 512 1024 2048 4096 ];
   pageSizesKB = [ 2048 1048576 ];
   guestOses = [ "arch" "debian" "fedora" "kali" "ubuntu" "openwrt" ];
   guestNetworkTypes = [ "nat" "bridge" "host" ];
@@ -49,7 +79,10 @@ rec {
   encoders = [ "float" "int16" ];
   waitStrategies = [ "busy-spin" "yielding" "sleeping" "blocking" ];
   protocols = [ "tcp" "udp" ];
+  cpuVendors = [ "amd" "intel" ];
 
+  matches = regex: value: isString value && match regex value != null;
+  between = lo: hi: value: isInt value && value >= lo && value <= hi;
   isName = matches patterns.name;
   isPciBdf = matches patterns.pciBdf;
   isUsbId = matches patterns.usbId;
@@ -57,179 +90,224 @@ rec {
   isMac = matches patterns.mac;
   isIfname = matches patterns.ifname;
   isIpv4 = matches patterns.ipv4;
-  isAbsolutePath = matches patterns.absolutePath;
+  isSafePath = matches patterns.safePath;
   isPort = between 1 65535;
-  isCpu = value: isInt value && value >= 0;
-  isPowerOfTwo = n: isInt n && n > 0 && (n == 1 || (n - (n / 2) * 2 == 0 && isPowerOfTwo (n / 2)));
-  isBufferSize = n: between 16 4096 n && isPowerOfTwo n;
-  isSampleRate = n: elem n sampleRates;
-  isChannelCount = between 1 64;
-  isLatency = between 0 10;
-  isMemoryMB = between 256 1048576;
-  isMtu = between 576 9000;
+  isCpu = between 0 maxCpu;
+  isBufferSize = value: elem value bufferSizes;
+  isSampleRate = value: elem value sampleRates;
 
-  # Rules for the DSP section. ctx.hostCpuCount, when known (the NixOS option hostCpus),
-  # lets the check see CPUs that do not exist; Java checks the running host instead.
-  dspErrors = ctx: dsp:
+  # Field rules of the dsp object (vm-control ConfigParser.parseDsp).
+  dspFieldErrors = dsp:
+    let nj = dsp.netjack; hp = dsp.hugepages; ad = dsp.audioDevice; net = dsp.network; in
+    matching "dsp.name" patterns.name rules.name dsp.name
+    ++ (if dsp.isolatedCores == null
+        then [ (problem "dsp.isolatedCores" "is missing; add the host CPUs for the vCPUs, one per vCPU, such as [2, 3]") ]
+        else concatLists (map (c: intRange "dsp.isolatedCores[${toString c.index}]" 0 maxCpu c.value) (indexed dsp.isolatedCores)))
+    ++ concatLists (map (c: intRange "dsp.housekeepingCores[${toString c.index}]" 0 maxCpu c.value)
+        (indexed (if dsp.housekeepingCores == null then [ ] else dsp.housekeepingCores)))
+    ++ intRange "dsp.memoryMB" 256 1048576 dsp.memoryMB
+    ++ (let r = intRange "dsp.hugepages.pageSizeKB" 2048 1048576 hp.pageSizeKB; in
+        if r != [ ] then r
+        else optional (!elem hp.pageSizeKB pageSizesKB)
+          (problem "dsp.hugepages.pageSizeKB" "${toString hp.pageSizeKB} is not a hugepage size; use 2048 (2 MiB) or 1048576 (1 GiB)"))
+    ++ intRange "dsp.hugepages.count" 0 maxInt hp.count
+    ++ matching "dsp.diskImage" patterns.safePath rules.path dsp.diskImage
+    ++ choice "dsp.firmware" firmwares dsp.firmware
+    ++ matching "dsp.ovmfCode" patterns.safePath rules.path dsp.ovmfCode
+    ++ matching "dsp.stateDir" patterns.safePath rules.path dsp.stateDir
+    ++ intRange "dsp.netjack.sourcePort" 1 65535 nj.sourcePort
+    ++ (let r = intRange "dsp.netjack.bufferSize" 16 4096 nj.bufferSize; in
+        if r != [ ] then r
+        else optional (!isBufferSize nj.bufferSize)
+          (problem "dsp.netjack.bufferSize" "${toString nj.bufferSize} is not a power of two; use one of 16, 32, 64, 128, 256, 512, 1024, 2048, 4096"))
+    ++ (let r = intRange "dsp.netjack.sampleRate" 1 maxInt nj.sampleRate; in
+        if r != [ ] then r
+        else optional (!isSampleRate nj.sampleRate)
+          (problem "dsp.netjack.sampleRate" "${toString nj.sampleRate} is not a supported sample rate; use one of 44100, 48000, 88200, 96000, 176400, 192000"))
+    ++ intRange "dsp.netjack.channels" 1 64 nj.channels
+    ++ intRange "dsp.netjack.latency" 0 10 nj.latency
+    ++ matching "dsp.netjack.vmAddress" patterns.ipv4 "write an IPv4 address such as 10.77.0.2" nj.vmAddress
+    ++ matching "dsp.netjack.hostAddress" patterns.ipv4 "write an IPv4 address such as 10.77.0.1" nj.hostAddress
+    ++ concatLists (map (d: matching "dsp.audioDevice.pci[${toString d.index}]" patterns.pciBdf rules.pci d.value) (indexed ad.pci))
+    ++ concatLists (map (d: matching "dsp.audioDevice.usb[${toString d.index}]" patterns.usbId rules.usb d.value) (indexed ad.usb))
+    ++ (if net == null then [ ] else
+        choice "dsp.network.type" dspNetworkTypes net.type
+        ++ optional (net.type == null)
+          (problem "dsp.network.type" "is missing; add \"tap\" or \"bridge\" (NetJack2 never runs over slirp)")
+        ++ matching "dsp.network.tap" patterns.ifname rules.ifname net.tap
+        ++ matching "dsp.network.bridge" patterns.ifname rules.ifname net.bridge
+        ++ matching "dsp.network.mac" patterns.mac rules.mac net.mac);
+
+  # Cross-field and host rules of the dsp object (vm-control ConfigValidator.validateDsp).
+  # ctx.hostCpuCount: the host's CPUs 0..n-1 (the NixOS option hostCpus); null when unknown,
+  # and then the rules that need the host are left to vmctl on the host.
+  dspRuleErrors = ctx: dsp:
     let
-      p = "dsp";
       iso = dsp.isolatedCores;
-      hk = dsp.housekeepingCores;
-      nj = dsp.netjack;
+      hkGiven = if dsp.housekeepingCores == null then [ ] else dsp.housekeepingCores;
+      online = if (ctx.hostCpuCount or null) == null then null else genList (i: i) ctx.hostCpuCount;
+      onlineText = if online == null then "" else cpus.format online;
+      isOnline = cpu: online == null || elem cpu online;
+      notOnline = path: cpu:
+        problem path "CPU ${toString cpu} is not online on this host (online: ${onlineText}); use CPUs from ${onlineText}";
+      housekeeping =
+        if hkGiven != [ ] then hkGiven
+        else if online == null then [ ]
+        else filter (c: !elem c iso) online;
       hp = dsp.hugepages;
-      hostCpus = ctx.hostCpuCount or null;
-      allCpus = if hk == null then iso else iso ++ hk;
+      totalMiB = hp.count * hp.pageSizeKB / 1024;
+      net = dsp.network;
+      ad = dsp.audioDevice;
     in
-    optional (!isName dsp.name)
-      (err "${p}.name" dsp.name "use 1 to 32 characters: a lower-case letter, then lower-case letters, digits or '-'")
-    ++ optional (!isList iso || iso == [ ])
-      (err "${p}.isolatedCores" iso "list at least one CPU for the VM's vCPUs, for example [ 2 3 ]")
-    ++ (if !isList iso then [ ] else
-      concatLists (map
-        (c: optional (!isCpu c.value)
-          (err "${p}.isolatedCores[${toString c.index}]" c.value "CPU numbers are integers >= 0"))
-        (indexed iso))
-      ++ optional (duplicates iso != [ ])
-        (err "${p}.isolatedCores" iso "list each CPU once (repeated: ${toJSON (duplicates iso)})")
-      ++ optional (hostCpus != null && any (c: isInt c && c >= hostCpus) allCpus)
-        (err "${p}.isolatedCores" iso "the host has CPUs 0-${toString (hostCpus - 1)}; every CPU listed must exist")
-      ++ optional (hostCpus != null && all (c: elem c iso) (genList (i: i) hostCpus))
-        (err "${p}.isolatedCores" iso "leave at least one CPU of the host outside the isolated set for housekeeping"))
-    ++ optional (hk != null && isList iso && hk == [ ])
-      (err "${p}.housekeepingCores" hk "list at least one CPU, or leave it out to use every CPU that is not isolated")
-    ++ optional (hk != null && isList iso && cpus.intersection hk iso != [ ])
-      (err "${p}.housekeepingCores" hk "must not share CPUs with dsp.isolatedCores (shared: ${toJSON (cpus.intersection hk iso)})")
-    ++ optional (!isMemoryMB dsp.memoryMB)
-      (err "${p}.memoryMB" dsp.memoryMB "use an integer from 256 to 1048576")
-    ++ optional (!elem hp.pageSizeKB pageSizesKB)
-      (err "${p}.hugepages.pageSizeKB" hp.pageSizeKB "use 2048 (2 MiB pages) or 1048576 (1 GiB pages)")
-    ++ optional (hp.enable && elem hp.pageSizeKB pageSizesKB && isInt hp.count && isMemoryMB dsp.memoryMB
-                 && hp.count * hp.pageSizeKB / 1024 < dsp.memoryMB)
-      (err "${p}.hugepages.count" hp.count
-        "${toString hp.count} pages of ${toString hp.pageSizeKB} KiB hold less than memoryMB = ${toString dsp.memoryMB}; reserve at least ${toString ((dsp.memoryMB * 1024 + hp.pageSizeKB - 1) / hp.pageSizeKB)}")
-    ++ optional (!isAbsolutePath dsp.diskImage)
-      (err "${p}.diskImage" dsp.diskImage "use an absolute path on the host, for example /var/lib/dsp-vm/archibaldos.qcow2")
-    ++ optional (!elem dsp.firmware firmwares)
-      (err "${p}.firmware" dsp.firmware "use \"bios\" or \"uefi\"")
-    ++ optional (dsp.firmware == "uefi" && !isAbsolutePath dsp.ovmfCode)
-      (err "${p}.ovmfCode" dsp.ovmfCode "firmware \"uefi\" needs the absolute path of OVMF_CODE.fd")
-    ++ optional (!isSampleRate nj.sampleRate)
-      (err "${p}.netjack.sampleRate" nj.sampleRate "use one of 44100, 48000, 88200, 96000, 176400, 192000")
-    ++ optional (!isBufferSize nj.bufferSize)
-      (err "${p}.netjack.bufferSize" nj.bufferSize "use a power of two from 16 to 4096, for example 128")
-    ++ optional (!isChannelCount nj.channels)
-      (err "${p}.netjack.channels" nj.channels "use 1 to 64")
-    ++ optional (!isLatency nj.latency)
-      (err "${p}.netjack.latency" nj.latency "use 0 to 10 periods")
-    ++ optional (!isPort nj.sourcePort)
-      (err "${p}.netjack.sourcePort" nj.sourcePort "use a UDP port from 1 to 65535 (NetJack2's is 19000)")
-    ++ optional (!isIpv4 nj.vmAddress)
-      (err "${p}.netjack.vmAddress" nj.vmAddress "use the VM's IPv4 address, for example 10.77.0.2")
-    ++ optional (!isIpv4 nj.hostAddress)
-      (err "${p}.netjack.hostAddress" nj.hostAddress "use the host's IPv4 address on the VM link, for example 10.77.0.1")
-    ++ optional (isIpv4 nj.vmAddress && nj.vmAddress == nj.hostAddress)
-      (err "${p}.netjack.vmAddress" nj.vmAddress "the VM and the host need different addresses")
-    ++ concatLists (map
-      (d: optional (!isPciBdf d.value)
-        (err "${p}.audioDevice.pci[${toString d.index}]" d.value "use a full PCI address in lower case, for example 0000:00:1f.3 (see lspci -D)"))
-      (indexed dsp.audioDevice.pci))
-    ++ optional (duplicates dsp.audioDevice.pci != [ ])
-      (err "${p}.audioDevice.pci" dsp.audioDevice.pci "list each device once")
-    ++ concatLists (map
-      (d: optional (!isUsbId d.value)
-        (err "${p}.audioDevice.usb[${toString d.index}]" d.value "use vendor:product in lower-case hex, for example 1235:8210 (see lsusb)"))
-      (indexed dsp.audioDevice.usb))
-    ++ optional (dsp.audioDevice.enable && dsp.audioDevice.pci == [ ] && dsp.audioDevice.usb == [ ])
-      (err "${p}.audioDevice" dsp.audioDevice "enable is true but no pci or usb device is listed")
-    ++ optional (!elem dsp.network.type dspNetworkTypes)
-      (err "${p}.network.type" dsp.network.type "use \"tap\" or \"bridge\" (NetJack2 never over slirp)")
-    ++ optional (dsp.network.type == "tap" && !isIfname dsp.network.tap)
-      (err "${p}.network.tap" dsp.network.tap "name the tap interface (at most 15 characters), for example dsp0")
-    ++ optional (dsp.network.type == "bridge" && !isIfname dsp.network.bridge)
-      (err "${p}.network.bridge" dsp.network.bridge "network.type \"bridge\" needs the host bridge's name, for example br0")
-    ++ optional (!isMac dsp.network.mac)
-      (err "${p}.network.mac" dsp.network.mac "use a lower-case MAC address, for example 52:54:00:d5:00:01");
+    if iso == [ ] then [ (problem "dsp.isolatedCores" "[] is empty; list at least one host CPU, one per vCPU, such as [2, 3]") ]
+    else
+      (foldl'
+        (acc: cpu:
+          if elem cpu acc.seen then acc // { out = acc.out ++ [ (problem "dsp.isolatedCores" "${showList iso} names CPU ${toString cpu} twice; list each CPU once (each vCPU gets a CPU of its own)") ]; }
+          else acc // { seen = acc.seen ++ [ cpu ]; out = acc.out ++ optional (!isOnline cpu) (notOnline "dsp.isolatedCores" cpu); })
+        { seen = [ ]; out = [ ]; }
+        iso).out
+      ++ concatLists (map
+        (cpu:
+          if elem cpu iso then [ (problem "dsp.housekeepingCores" "${showList hkGiven} shares CPU ${toString cpu} with dsp.isolatedCores; remove it from one of the two lists") ]
+          else optional (!isOnline cpu) (notOnline "dsp.housekeepingCores" cpu))
+        hkGiven)
+      ++ optional ((online != null || hkGiven != [ ]) && !any (c: isOnline c && !elem c iso) housekeeping)
+        (problem "dsp.isolatedCores" "${showList iso} leaves no housekeeping CPU (online: ${onlineText}); keep at least one online CPU out of the list for QEMU's emulator threads, IRQs and the host")
+      ++ optional (hp.enable && totalMiB < dsp.memoryMB)
+        (problem "dsp.hugepages.count" "${toString hp.count} pages of ${toString hp.pageSizeKB} KiB = ${toString totalMiB} MiB is less than dsp.memoryMB = ${toString dsp.memoryMB}; set count to at least ${toString ((dsp.memoryMB * 1024 + hp.pageSizeKB - 1) / hp.pageSizeKB)}")
+      ++ optional (dsp.firmware == "uefi" && dsp.ovmfCode == null)
+        (problem "dsp.ovmfCode" "is missing but dsp.firmware is \"uefi\"; set it to the OVMF code file (OVMF_CODE.fd), or use \"bios\" for MBR images such as ArchibaldOS")
+      ++ (if net != null then
+          optional (net.type == "tap" && net.tap == null)
+            (problem "dsp.network.tap" "is missing but dsp.network.type is \"tap\"; name the tap interface, such as \"dsp0\"")
+          ++ optional (net.type == "bridge" && net.bridge == null)
+            (problem "dsp.network.bridge" "is missing but dsp.network.type is \"bridge\"; name the host bridge, such as \"br0\"")
+        else optional dsp.netjack.enable
+          (problem "dsp.network" "is missing but dsp.netjack.enable is true; add a \"tap\" or \"bridge\" network (NetJack2 never runs over slirp)"))
+      ++ forRepeats (bdf: [ (problem "dsp.audioDevice.pci" "\"${bdf}\" is listed twice; list each PCI function once") ]) ad.pci;
 
-  guestErrors = index: guest:
+  # Field rules of one guest (vm-control ConfigParser.parseGuest).
+  guestFieldErrors = index: guest:
     let p = "guests[${toString index}]"; in
-    optional (!isName guest.name)
-      (err "${p}.name" guest.name "use 1 to 32 characters: a lower-case letter, then lower-case letters, digits or '-'")
-    ++ optional (!elem guest.os guestOses)
-      (err "${p}.os" guest.os "use one of arch, debian, fedora, kali, ubuntu, openwrt")
-    ++ optional (!between 1 1024 guest.cores)
-      (err "${p}.cores" guest.cores "use 1 or more cores")
-    ++ optional (!isSize guest.memory)
-      (err "${p}.memory" guest.memory "use a size like 2048M or 4G")
-    ++ optional (!isSize guest.diskSize)
-      (err "${p}.diskSize" guest.diskSize "use a size like 512M or 32G")
-    ++ optional (!elem guest.network.type guestNetworkTypes)
-      (err "${p}.network.type" guest.network.type "use \"nat\", \"bridge\" or \"host\"")
-    ++ optional (guest.network.type == "bridge" && !isIfname guest.network.bridge)
-      (err "${p}.network.bridge" guest.network.bridge "network.type \"bridge\" needs the host bridge's name, for example br0")
-    ++ optional (guest.pciDevice != null && !isPciBdf guest.pciDevice)
-      (err "${p}.pciDevice" guest.pciDevice "use a full PCI address in lower case, for example 0000:03:00.0 (see lspci -D)")
-    ++ optional (guest.usbDevice != null && !isUsbId guest.usbDevice)
-      (err "${p}.usbDevice" guest.usbDevice "use vendor:product in lower-case hex, for example 046d:c52b (see lsusb)")
+    matching "${p}.name" patterns.name rules.name guest.name
+    ++ choice "${p}.os" guestOses guest.os
+    ++ intRange "${p}.cores" 1 256 guest.cores
+    ++ matching "${p}.memory" patterns.size rules.size guest.memory
+    ++ matching "${p}.diskSize" patterns.size rules.size guest.diskSize
+    ++ choice "${p}.network.type" guestNetworkTypes guest.network.type
+    ++ matching "${p}.network.bridge" patterns.ifname rules.ifname guest.network.bridge
+    ++ matching "${p}.pciDevice" patterns.pciBdf rules.pci guest.pciDevice
+    ++ matching "${p}.usbDevice" patterns.usbId rules.usb guest.usbDevice
     ++ concatLists (map
       (f:
         let q = "${p}.portForwards[${toString f.index}]"; in
-        optional (!isPort f.value.host) (err "${q}.host" f.value.host "use a port from 1 to 65535")
-        ++ optional (!isPort f.value.guest) (err "${q}.guest" f.value.guest "use a port from 1 to 65535")
-        ++ optional (!elem f.value.protocol protocols) (err "${q}.protocol" f.value.protocol "use \"tcp\" or \"udp\"")
-        ++ optional (!isIpv4 f.value.address) (err "${q}.address" f.value.address "use an IPv4 address to listen on, normally 127.0.0.1"))
+        intRange "${q}.host" 1 65535 f.value.host
+        ++ intRange "${q}.guest" 1 65535 f.value.guest
+        ++ choice "${q}.protocol" protocols f.value.protocol
+        ++ matching "${q}.address" patterns.ipv4 "write an IPv4 address; 127.0.0.1 keeps the port on this host" f.value.address)
       (indexed guest.portForwards));
 
+  # Cross-field rules of the guests (vm-control ConfigValidator.validateGuest and the name and
+  # host-port uniqueness across the file).
+  guestRuleErrors = doc:
+    let
+      guests = indexed doc.guests;
+      start = {
+        names = if doc.dsp != null then [ { name = doc.dsp.name; path = "dsp"; } ] else [ ];
+        ports = [ ];
+        out = [ ];
+      };
+      step = acc: g:
+        let
+          guest = g.value;
+          p = "guests[${toString g.index}]";
+          previousName = filter (n: n.name == guest.name) acc.names;
+          bridged = guest.network.type == "bridge";
+          forwards = indexed guest.portForwards;
+          portStep = pacc: f:
+            let
+              q = "${p}.portForwards[${toString f.index}]";
+              previous = filter (x: x.port == f.value.host) pacc.ports;
+            in
+            if previous != [ ]
+            then pacc // { out = pacc.out ++ [ (problem "${q}.host" "${toString f.value.host} is already forwarded by ${(elemAt previous 0).path}; pick another host port") ]; }
+            else pacc // { ports = pacc.ports ++ [ { port = f.value.host; path = q; } ]; };
+          ports = foldl' portStep { ports = acc.ports; out = [ ]; } forwards;
+          sshReached = any (f: f.guest == 22 && f.protocol == "tcp") guest.portForwards;
+        in
+        {
+          names = if previousName != [ ] then acc.names else acc.names ++ [ { name = guest.name; path = p; } ];
+          ports = ports.ports;
+          out = acc.out
+            ++ optional (previousName != [ ])
+              (problem "${p}.name" "\"${guest.name}\" is already used by ${(elemAt previousName 0).path}; give each VM its own name")
+            ++ optional (bridged && guest.network.bridge == null)
+              (problem "${p}.network.bridge" "is missing but ${p}.network.type is \"bridge\"; name the host bridge, such as \"br0\"")
+            ++ optional (bridged && guest.portForwards != [ ])
+              (problem "${p}.portForwards" "has ${toString (length guest.portForwards)} forwards but a bridged guest has its own address; remove them or use \"nat\" or \"host\"")
+            ++ ports.out
+            ++ optional (guest.ssh && !bridged && !sshReached)
+              (problem "${p}.ssh" "is true but no tcp port forward reaches guest port 22; add { \"host\": 2222, \"guest\": 22 } to portForwards or set ssh to false");
+        };
+    in
+    (foldl' step start guests).out;
+
+  # The bridge object belongs to the audio bridge (netjack-bridge run --config); its rules are
+  # the format's table, in the same wording style.
   bridgeErrors = bridge:
     let p = "bridge"; in
-    optional (!isPort bridge.port)
-      (err "${p}.port" bridge.port "use a UDP port from 1 to 65535 (NetJack2's is 19000)")
-    ++ optional (!isLatency bridge.latencyPeriods)
-      (err "${p}.latencyPeriods" bridge.latencyPeriods "use 0 to 10 periods")
-    ++ optional (!elem bridge.encoder encoders)
-      (err "${p}.encoder" bridge.encoder "use \"float\" or \"int16\"")
-    ++ optional (!isMtu bridge.mtu)
-      (err "${p}.mtu" bridge.mtu "use 576 to 9000")
-    ++ optional (!elem bridge.waitStrategy waitStrategies)
-      (err "${p}.waitStrategy" bridge.waitStrategy "use busy-spin, yielding, sleeping or blocking")
-    ++ optional (bridge.peerAddresses == [ ] || !all isIpv4 bridge.peerAddresses)
-      (err "${p}.peerAddresses" bridge.peerAddresses "list the VM's IPv4 address(es); packets from anyone else are dropped")
-    ++ optional (!between 1 64 bridge.toVmPorts)
-      (err "${p}.toVmPorts" bridge.toVmPorts "use 1 to 64")
-    ++ optional (!between 1 64 bridge.fromVmPorts)
-      (err "${p}.fromVmPorts" bridge.fromVmPorts "use 1 to 64")
-    ++ concatLists (map
-      (t: optional (!isCpu bridge.cpus.${t})
-        (err "${p}.cpus.${t}" bridge.cpus.${t} "use a CPU number >= 0"))
-      [ "jack" "sender" "receiver" ])
-    ++ concatLists (map
-      (t: optional (!between 1 98 bridge.priorities.${t})
-        (err "${p}.priorities.${t}" bridge.priorities.${t} "use a SCHED_FIFO priority from 1 to 98"))
-      [ "sender" "receiver" ]);
+    intRange "${p}.port" 1 65535 bridge.port
+    ++ intRange "${p}.latencyPeriods" 0 10 bridge.latencyPeriods
+    ++ choice "${p}.encoder" encoders bridge.encoder
+    ++ intRange "${p}.mtu" 576 9000 bridge.mtu
+    ++ choice "${p}.waitStrategy" waitStrategies bridge.waitStrategy
+    ++ intRange "${p}.toVmPorts" 1 64 bridge.toVmPorts
+    ++ intRange "${p}.fromVmPorts" 1 64 bridge.fromVmPorts
+    ++ intRange "${p}.midiToVmPorts" 0 64 bridge.midiToVmPorts
+    ++ intRange "${p}.midiFromVmPorts" 0 64 bridge.midiFromVmPorts
+    ++ optional (bridge.peerAddresses == [ ])
+      (problem "${p}.peerAddresses" "[] is empty; list the VM's IPv4 address, such as [\"10.77.0.2\"]; packets from anyone else are dropped")
+    ++ concatLists (map (a: matching "${p}.peerAddresses[${toString a.index}]" patterns.ipv4 "write an IPv4 address such as 10.77.0.2" a.value) (indexed bridge.peerAddresses))
+    ++ matching "${p}.listenAddress" patterns.ipv4 "write an IPv4 address such as 0.0.0.0" bridge.listenAddress
+    ++ concatLists (map (t: intRange "${p}.cpus.${t}" 0 maxCpu bridge.cpus.${t}) [ "jack" "sender" "receiver" ])
+    ++ concatLists (map (t: intRange "${p}.priorities.${t}" 1 98 bridge.priorities.${t}) [ "sender" "receiver" ]);
 
-  # Every error of a rendered document; [ ] when Java would accept it.
+  # Every error of a rendered document, [ ] when it is valid. vm-control reports field errors
+  # and stops before the cross-field rules; here both are always computed.
   errors = ctx: doc:
-    let
-      guests = doc.guests;
-      names = (if doc.dsp != null then [ doc.dsp.name ] else [ ]) ++ map (g: g.name) guests;
-      hostPorts = concatLists (map (g: map (f: f.host) g.portForwards) guests);
-    in
-    optional (doc.version != 1) (err "version" doc.version "must be 1")
-    ++ (if doc.dsp != null then dspErrors ctx doc.dsp else [ ])
-    ++ concatLists (genList (i: guestErrors i (elemAt guests i)) (length guests))
-    ++ optional (duplicates names != [ ])
-      (err "guests[].name" (duplicates names) "names must be unique across the file (the DSP VM's included)")
-    ++ optional (duplicates hostPorts != [ ])
-      (err "guests[].portForwards[].host" (duplicates hostPorts) "each host port can be forwarded by one guest only")
+    (let v = doc.version; in optional (v != 1) (problem "version"
+      (if isInt v then "${toString v} is out of range; use a whole number from 1 to 1" else "${toJSON v} is not an integer; write a whole number from 1 to 1")))
+    ++ (if doc.dsp != null then dspFieldErrors doc.dsp ++ dspRuleErrors ctx doc.dsp else [ ])
+    ++ concatLists (genList (i: guestFieldErrors i (elemAt doc.guests i)) (length doc.guests))
+    ++ guestRuleErrors doc
     ++ (if doc.bridge != null then bridgeErrors doc.bridge else [ ]);
 
-  # Allowed but worth a word.
+  # The vm-control part only (what ConfigParser + ConfigValidator report), for the cross-test.
+  vmControlErrors = ctx: doc: errors ctx (doc // { bridge = null; });
+
   warnings = ctx: doc:
-    let dsp = doc.dsp; in
-    if dsp == null then [ ] else
-    optional (isList dsp.isolatedCores && elem 0 dsp.isolatedCores)
-      (err "dsp.isolatedCores" dsp.isolatedCores "CPU 0 is the boot CPU; nohz_full on it is only half-supported, prefer other CPUs")
-    ++ optional (doc.bridge != null && any (t: elem doc.bridge.cpus.${t} dsp.isolatedCores) [ "jack" "sender" "receiver" ])
-      (err "bridge.cpus" doc.bridge.cpus "a bridge thread shares an isolated CPU with the VM's vCPUs, and at a higher priority it can starve the vCPU")
-    ++ optional (doc.bridge != null && doc.bridge.latencyPeriods != dsp.netjack.latency)
-      (err "bridge.latencyPeriods" doc.bridge.latencyPeriods "differs from dsp.netjack.latency = ${toString dsp.netjack.latency}");
+    let
+      dsp = doc.dsp;
+      forwardWarnings = concatLists (map
+        (g: concatLists (map
+          (f: optional (f.value.address != "127.0.0.1")
+            (problem "guests[${toString g.index}].portForwards[${toString f.index}].address"
+              "\"${f.value.address}\" exposes guest port ${toString f.value.guest} beyond this host; use \"127.0.0.1\" unless that is intended"))
+          (indexed g.value.portForwards)))
+        (indexed doc.guests));
+    in
+    (if dsp == null then [ ] else
+      optional (elem 0 dsp.isolatedCores)
+        (problem "dsp.isolatedCores" "${showList dsp.isolatedCores} contains CPU 0, the boot CPU, where nohz_full is only half-working; prefer other CPUs")
+      ++ optional (!dsp.hugepages.enable)
+        (problem "dsp.hugepages.enable" "false; guest RAM uses ordinary pages, which adds TLB misses and page faults to the DSP path; enable hugepages for real-time use")
+      ++ optional (dsp.audioDevice.enable && dsp.audioDevice.pci == [ ] && dsp.audioDevice.usb == [ ])
+        (problem "dsp.audioDevice" "is enabled but lists no pci or usb device; add the devices or set enable to false"))
+    ++ forwardWarnings
+    ++ (if dsp == null || doc.bridge == null then [ ] else
+      optional (any (t: elem doc.bridge.cpus.${t} dsp.isolatedCores) [ "jack" "sender" "receiver" ])
+        (problem "bridge.cpus" "${toJSON doc.bridge.cpus} puts a bridge thread on a CPU of dsp.isolatedCores, where it competes with a vCPU; use housekeeping or other isolated CPUs")
+      ++ optional (doc.bridge.latencyPeriods != dsp.netjack.latency)
+        (problem "bridge.latencyPeriods" "${toString doc.bridge.latencyPeriods} differs from dsp.netjack.latency = ${toString dsp.netjack.latency}; set both to the same number of periods"));
 }

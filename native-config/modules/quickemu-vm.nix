@@ -1,0 +1,131 @@
+# custom.vm.quickemu.<name>: any number of ordinary guests (a coding sandbox, Kali, an
+# OpenWRT router…), one systemd unit each. The original was a single set of options with one
+# unit name, so only one guest could exist and its presets could not be imported together;
+# here each guest is an entry of an attribute set. Option names and meanings follow the
+# original README's table.
+{ config, lib, pkgs, ... }:
+let
+  vmlib = import ../lib;
+  inherit (vmlib) settings validate;
+  d = settings.guestDefaults;
+  vm = config.custom.vm;
+  t = lib.types;
+  p = validate.patterns;
+
+  option = type: default: description: lib.mkOption { inherit type default description; };
+
+  size = t.strMatching p.size;
+
+  portForward = t.coercedTo (t.strMatching settings.portForwardPattern) settings.portForwardFromString
+    (t.submodule {
+      options = {
+        host = lib.mkOption { type = t.port; description = "Port on the host."; };
+        guest = lib.mkOption { type = t.port; description = "Port in the guest."; };
+        protocol = option (t.enum validate.protocols) settings.portForwardDefaults.protocol "tcp or udp.";
+        address = option (t.strMatching p.ipv4) settings.portForwardDefaults.address
+          "Host address the forward listens on; 127.0.0.1 keeps it on this host.";
+      };
+    });
+
+  guestOptions = {
+    options = {
+      enable = option t.bool d.enable "Declare this guest (false keeps the definition but removes the guest).";
+      autoStart = option t.bool d.autoStart "Start the guest at boot (quickemu-<name>.service).";
+      os = option (t.enum validate.guestOses) d.os "Guest operating system.";
+      release = option (t.nullOr t.str) d.release "Release of the OS, as quickget names it (for example \"bookworm\").";
+      cores = option (t.ints.between 1 256) d.cores "vCPUs.";
+      memory = lib.mkOption {
+        type = t.coercedTo t.ints.positive settings.memoryFromMiB size;
+        default = d.memory;
+        example = "4G";
+        description = "RAM: a size such as \"4G\" or \"512M\", or an integer in MiB as in the original module.";
+      };
+      diskSize = option size d.diskSize "Disk size when the image is created, such as \"32G\".";
+      network = {
+        type = option (t.enum validate.guestNetworkTypes) d.network.type
+          "nat (QEMU user networking with port forwards), bridge (joins network.bridge) or host.";
+        bridge = option (t.nullOr (t.strMatching p.ifname)) d.network.bridge "Host bridge for type \"bridge\", such as br0.";
+      };
+      pciDevice = lib.mkOption {
+        type = t.nullOr (t.strMatching p.pciBdf);
+        default = d.pciDevice;
+        example = "0000:03:00.0";
+        description = "A PCI function to pass through (full lower-case BDF).";
+      };
+      usbDevice = lib.mkOption {
+        type = t.nullOr (t.strMatching p.usbId);
+        default = d.usbDevice;
+        example = "046d:c52b";
+        description = "A USB device to pass through, vendor:product in lower-case hex.";
+      };
+      portForwards = lib.mkOption {
+        type = t.listOf portForward;
+        default = d.portForwards;
+        example = [ "2222:22" { host = 8080; guest = 80; } ];
+        description = ''
+          Forwards from the host into a NAT guest: "host:guest" strings (TCP on 127.0.0.1) or
+          { host; guest; protocol; address; }. Host ports must be unique across all guests.
+        '';
+      };
+      spice = option t.bool d.spice "Enable a SPICE display.";
+      vnc = option t.bool d.vnc "Enable a VNC display.";
+      ssh = option t.bool d.ssh "The guest is reached by SSH: needs a TCP forward to guest port 22 unless bridged.";
+      openFirewall = option t.bool d.openFirewall
+        "Open the host firewall for forwards whose address is not 127.0.0.1.";
+    };
+  };
+
+  enabled = lib.filterAttrs (name: guest: guest.enable) vm.quickemu;
+in
+{
+  imports = [ ./common.nix ];
+
+  options.custom.vm.quickemu = lib.mkOption {
+    type = t.attrsOf (t.submodule guestOptions);
+    default = { };
+    example = lib.literalExpression ''
+      {
+        coding-sandbox = { os = "debian"; cores = 2; memory = "4G"; ssh = true; portForwards = [ "2222:22" ]; };
+        openwrt-router = { os = "openwrt"; memory = 512; diskSize = "512M"; network = { type = "bridge"; bridge = "br0"; }; };
+      }
+    '';
+    description = "quickemu guests by name; the name must match [a-z][a-z0-9-]{0,31}.";
+  };
+
+  config = lib.mkIf (enabled != { }) {
+    custom.vm.sections.guests = vm.quickemu;
+
+    systemd.services = lib.mapAttrs'
+      (name: guest: lib.nameValuePair "quickemu-${name}" {
+        description = "quickemu guest ${name} (supervised by vmctl)";
+        wantedBy = lib.optional guest.autoStart "multi-user.target";
+        after = [ "network.target" ];
+        path = [ vm.qemuPackage ];
+        restartTriggers = [ (builtins.toJSON guest) ];
+        serviceConfig = {
+          # vmctl runs QEMU in the foreground with a QMP socket (quickemu itself backgrounds
+          # QEMU and exits, which systemd would take as the end of the service).
+          Type = "simple";
+          ExecStart = "${vm.package}/bin/vmctl run ${name}";
+          ExecStop = "${vm.package}/bin/vmctl stop ${name}";
+          TimeoutStopSec = "90s";
+          KillMode = "mixed";
+          Restart = "on-failure";
+          RestartSec = "10s";
+          RuntimeDirectory = "vm/${name}";
+          StateDirectory = "quickemu/${name}";
+          PrivateTmp = true;
+        };
+      })
+      enabled;
+
+    networking.firewall.allowedTCPPorts = lib.concatLists (lib.mapAttrsToList
+      (name: guest: lib.optionals guest.openFirewall
+        (map (f: f.host) (builtins.filter (f: f.protocol == "tcp" && f.address != "127.0.0.1") guest.portForwards)))
+      enabled);
+    networking.firewall.allowedUDPPorts = lib.concatLists (lib.mapAttrsToList
+      (name: guest: lib.optionals guest.openFirewall
+        (map (f: f.host) (builtins.filter (f: f.protocol == "udp" && f.address != "127.0.0.1") guest.portForwards)))
+      enabled);
+  };
+}

@@ -1,0 +1,142 @@
+package org.oligarchy.vmm.bridge.netjack;
+
+/**
+ * The MIDI events of one port for one cycle, in preallocated arrays of fixed capacity. Adding
+ * beyond the capacity drops the event and counts it in {@link #lost()}, like JACK's own
+ * {@code lost_events}.
+ */
+public final class MidiEvents
+{
+    private final int[] time;
+    private final int[] size;
+    private final int[] dataOffset;
+    private final byte[] data;
+    private int count;
+    private int dataLength;
+    private int lost;
+
+    /**
+     * Creates an empty event list.
+     *
+     * @param capacityEvents most events per cycle.
+     * @param capacityBytes  most event bytes per cycle.
+     */
+    public MidiEvents(final int capacityEvents, final int capacityBytes)
+    {
+        time = new int[capacityEvents];
+        size = new int[capacityEvents];
+        dataOffset = new int[capacityEvents];
+        data = new byte[capacityBytes];
+    }
+
+    /** Removes all events and the lost count. */
+    public void clear()
+    {
+        count = 0;
+        dataLength = 0;
+        lost = 0;
+    }
+
+    /**
+     * Appends an event.
+     *
+     * @param frame  frame offset inside the period.
+     * @param source event bytes.
+     * @param offset start in {@code source}.
+     * @param length number of bytes (≥ 1).
+     * @return true if stored, false if dropped for lack of capacity (then counted as lost).
+     */
+    public boolean add(final int frame, final byte[] source, final int offset, final int length)
+    {
+        if (count == time.length || dataLength + length > data.length || length < 1)
+        {
+            lost++;
+            return false;
+        }
+        time[count] = frame;
+        size[count] = length;
+        dataOffset[count] = dataLength;
+        System.arraycopy(source, offset, data, dataLength, length);
+        dataLength += length;
+        count++;
+        return true;
+    }
+
+    /**
+     * Appends an event from a direct buffer.
+     *
+     * @return true if stored.
+     */
+    boolean add(final int frame, final org.agrona.DirectBuffer source, final int offset, final int length)
+    {
+        if (count == time.length || dataLength + length > data.length || length < 1)
+        {
+            lost++;
+            return false;
+        }
+        time[count] = frame;
+        size[count] = length;
+        dataOffset[count] = dataLength;
+        source.getBytes(offset, data, dataLength, length);
+        dataLength += length;
+        count++;
+        return true;
+    }
+
+    /**
+     * Adds to the lost-event count (events the sender reported lost, or dropped here).
+     *
+     * @param n events lost.
+     */
+    public void addLost(final int n)
+    {
+        lost += n;
+    }
+
+    public int count()
+    {
+        return count;
+    }
+
+    public int lost()
+    {
+        return lost;
+    }
+
+    public int time(final int index)
+    {
+        return time[index];
+    }
+
+    public int size(final int index)
+    {
+        return size[index];
+    }
+
+    /**
+     * Byte {@code i} of event {@code index}.
+     *
+     * @param index event index.
+     * @param i     byte index inside the event.
+     * @return the byte.
+     */
+    public byte dataByte(final int index, final int i)
+    {
+        return data[dataOffset[index] + i];
+    }
+
+    /**
+     * Copies this list into another (same or larger capacity).
+     *
+     * @param target destination.
+     */
+    public void copyTo(final MidiEvents target)
+    {
+        target.clear();
+        for (int i = 0; i < count; i++)
+        {
+            target.add(time[i], data, dataOffset[i], size[i]);
+        }
+        target.lost += lost;
+    }
+}

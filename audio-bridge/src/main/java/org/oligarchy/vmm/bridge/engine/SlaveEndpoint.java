@@ -1,0 +1,468 @@
+package org.oligarchy.vmm.bridge.engine;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.StandardProtocolFamily;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.DatagramChannel;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.util.function.Consumer;
+
+import org.agrona.DirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.oligarchy.vmm.bridge.metrics.BridgeCounters;
+import org.oligarchy.vmm.bridge.netjack.CycleAssembler;
+import org.oligarchy.vmm.bridge.netjack.CycleData;
+import org.oligarchy.vmm.bridge.netjack.CycleEncoder;
+import org.oligarchy.vmm.bridge.netjack.NetJack;
+import org.oligarchy.vmm.bridge.netjack.PacketSink;
+import org.oligarchy.vmm.bridge.netjack.RejectReason;
+import org.oligarchy.vmm.bridge.netjack.SessionParams;
+import org.oligarchy.vmm.bridge.netjack.SessionParamsFlyweight;
+import org.oligarchy.vmm.bridge.netjack.SlaveHandshake;
+import org.oligarchy.vmm.bridge.rt.ThreadPlacement;
+
+/**
+ * A NetJack2 slave endpoint with an embedded processor instead of a JACK server: it announces
+ * itself to a master (unicast), accepts SLAVE_SETUP, and for every master cycle runs the
+ * processor on what arrived and returns the result at once, echoing the master's cycle number
+ * (what a synchronous JACK2 slave does, netjack2-protocol.md §5.6). After 2 s without packets,
+ * or on KILL_MASTER from the master, it sends KILL_MASTER to the master's port (so a JACK2
+ * manager frees the session at once) and announces again.
+ *
+ * <p>Everything runs on one network thread; after the handshake it allocates nothing per cycle.
+ */
+public final class SlaveEndpoint implements AutoCloseable
+{
+    /** What the slave does with each cycle. Must not allocate or block. */
+    @FunctionalInterface
+    public interface Processor
+    {
+        /**
+         * Computes one cycle.
+         *
+         * @param cycle cycle number from the master.
+         * @param in    what the master sent (send channels).
+         * @param out   what to return (return channels), cleared before the call.
+         */
+        void process(int cycle, CycleData in, CycleData out);
+    }
+
+    /** Copies input channel {@code c} to output channel {@code c} where both exist. */
+    public static final Processor LOOPBACK = (cycle, in, out) ->
+    {
+        final int channels = Math.min(in.audioChannels(), out.audioChannels());
+        System.arraycopy(in.samples(), 0, out.samples(), 0, channels * in.periodFrames());
+        for (int c = 0; c < channels; c++)
+        {
+            out.present()[c] = in.present()[c];
+        }
+    };
+
+    /**
+     * Settings of a slave.
+     *
+     * @param master              the master's manager address (AVAILABLE goes there).
+     * @param name                slave name.
+     * @param sendAudioChannels   master→slave channels requested (−1: master decides).
+     * @param returnAudioChannels slave→master channels requested (−1: master decides).
+     * @param mtu                 MTU.
+     * @param encoder             sample encoder.
+     * @param latencyPeriods      network latency requested.
+     * @param cpu                 CPU to pin the network thread to, −1 for none.
+     * @param priority            SCHED_FIFO priority, 0 for none.
+     */
+    public record Config(
+        InetSocketAddress master,
+        String name,
+        int sendAudioChannels,
+        int returnAudioChannels,
+        int mtu,
+        int encoder,
+        int latencyPeriods,
+        int cpu,
+        int priority)
+    {
+    }
+
+    private final Config config;
+    private final Processor processor;
+    private final BridgeCounters counters;
+    private final SlaveHandshake handshake = new SlaveHandshake();
+    private final ByteBuffer receiveBuffer = ByteBuffer.allocateDirect(65536);
+    private final UnsafeBuffer receiveView = new UnsafeBuffer(receiveBuffer);
+    private final UnsafeBuffer sessionPacket = new UnsafeBuffer(ByteBuffer.allocateDirect(SessionParamsFlyweight.LENGTH));
+    private final Consumer<SelectionKey> ignoreKey = key -> { };
+    private volatile boolean running;
+    private volatile SessionParams session;
+    private volatile long sessionsStarted;
+    private Thread thread;
+
+    /**
+     * Creates a slave.
+     *
+     * @param config    settings.
+     * @param processor the per-cycle processor.
+     * @param counters  counters to update.
+     */
+    public SlaveEndpoint(final Config config, final Processor processor, final BridgeCounters counters)
+    {
+        this.config = config;
+        this.processor = processor;
+        this.counters = counters;
+    }
+
+    /** Starts the network thread. */
+    public void start()
+    {
+        running = true;
+        thread = new Thread(this::run, "nj-slave");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    /**
+     * Parameters of the running session.
+     *
+     * @return parameters or null while discovering.
+     */
+    public SessionParams session()
+    {
+        return session;
+    }
+
+    /**
+     * Sessions started since creation.
+     *
+     * @return count.
+     */
+    public long sessionsStarted()
+    {
+        return sessionsStarted;
+    }
+
+    /**
+     * Java id of the network thread (for allocation sampling).
+     *
+     * @return id or −1.
+     */
+    public long threadId()
+    {
+        final Thread t = thread;
+        return t == null ? -1 : t.getId();
+    }
+
+    @Override
+    public void close()
+    {
+        running = false;
+        final Thread t = thread;
+        if (t != null)
+        {
+            try
+            {
+                t.join(3000);
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private void run()
+    {
+        if (config.cpu() >= 0)
+        {
+            final String problem = ThreadPlacement.pin(0, config.cpu());
+            if (problem != null)
+            {
+                EventLog.warn("slave thread: " + problem);
+            }
+        }
+        if (config.priority() > 0)
+        {
+            final String problem = ThreadPlacement.setFifo(0, config.priority());
+            if (problem != null)
+            {
+                EventLog.warn("slave thread: " + problem + "; continuing without real-time priority");
+            }
+        }
+        while (running)
+        {
+            try (DatagramChannel channel = DatagramChannel.open(StandardProtocolFamily.INET);
+                Selector selector = Selector.open())
+            {
+                channel.setOption(StandardSocketOptions.IP_TOS, NetJack.IP_TOS_EF);
+                channel.setOption(StandardSocketOptions.SO_RCVBUF, 1 << 20);
+                channel.bind(new InetSocketAddress(0));
+                channel.configureBlocking(false);
+                channel.register(selector, SelectionKey.OP_READ);
+                final InetSocketAddress master = discover(channel, selector);
+                if (master == null)
+                {
+                    continue;
+                }
+                runSession(channel, selector, master);
+            }
+            catch (final IOException | RuntimeException ex)
+            {
+                EventLog.warn("netjack slave: " + ex + "; announcing again");
+                sleepMillis(200);
+            }
+        }
+    }
+
+    private InetSocketAddress discover(final DatagramChannel channel, final Selector selector) throws IOException
+    {
+        final UnsafeBuffer available = new UnsafeBuffer(ByteBuffer.allocateDirect(SessionParamsFlyweight.LENGTH));
+        handshake.writeAvailable(available, new SlaveHandshake.Request(
+            config.name(), hostName(), config.mtu(), config.sendAudioChannels(), config.returnAudioChannels(), 0, 0,
+            config.encoder(), config.latencyPeriods()));
+        long nextAnnounce = 0;
+        while (running)
+        {
+            final long now = System.nanoTime();
+            if (now - nextAnnounce >= 0)
+            {
+                final ByteBuffer bytes = available.byteBuffer();
+                bytes.clear().limit(SessionParamsFlyweight.LENGTH);
+                try
+                {
+                    channel.send(bytes, config.master());
+                }
+                catch (final IOException ex)
+                {
+                    // ICMP unreachable from an earlier announce: nobody listens yet; keep announcing.
+                }
+                nextAnnounce = now + NetJack.ANNOUNCE_INTERVAL_NANOS;
+            }
+            selector.select(ignoreKey, 100);
+            receiveBuffer.clear();
+            final SocketAddress source;
+            try
+            {
+                source = channel.receive(receiveBuffer);
+            }
+            catch (final IOException ex)
+            {
+                continue;
+            }
+            if (source == null)
+            {
+                continue;
+            }
+            final int length = receiveBuffer.position();
+            final RejectReason reason = handshake.onSetup(receiveView, length);
+            if (reason != RejectReason.NONE)
+            {
+                counters.reject(reason);
+                continue;
+            }
+            sessionPacket.putBytes(0, receiveView, 0, SessionParamsFlyweight.LENGTH);
+            final SessionParams params = SessionParams.from(new SessionParamsFlyweight().wrap(sessionPacket, 0));
+            channel.connect(source);
+            final UnsafeBuffer start = new UnsafeBuffer(ByteBuffer.allocateDirect(SessionParamsFlyweight.LENGTH));
+            start.putBytes(0, sessionPacket, 0, SessionParamsFlyweight.LENGTH);
+            handshake.toStartMaster(start);
+            final ByteBuffer bytes = start.byteBuffer();
+            bytes.clear().limit(SessionParamsFlyweight.LENGTH);
+            channel.write(bytes);
+            session = params;
+            sessionsStarted++;
+            counters.sessionsStarted.increment();
+            counters.sessionId.set(params.id());
+            counters.sessionState.set(BridgeCounters.STATE_RUNNING);
+            EventLog.info("slave '" + config.name() + "' joined master at " + source + " (" + params + ")");
+            return (InetSocketAddress)source;
+        }
+        return null;
+    }
+
+    private void runSession(final DatagramChannel channel, final Selector selector, final InetSocketAddress master)
+        throws IOException
+    {
+        final SessionParams params = session;
+        final CycleData in = new CycleData(params.sendAudioChannels(), params.sendMidiChannels(), params.periodFrames());
+        final CycleData out =
+            new CycleData(params.returnAudioChannels(), params.returnMidiChannels(), params.periodFrames());
+        final CycleEncoder encoder = new CycleEncoder(params, NetJack.STREAM_TO_MASTER);
+        final int[] syncList = new int[Math.max(1, params.sendAudioChannels())];
+        for (int i = 0; i < syncList.length; i++)
+        {
+            syncList[i] = i;
+        }
+        final int[] returnPorts = new int[Math.max(1, params.returnAudioChannels())];
+        final int[] returnCount = {params.returnAudioChannels()};
+        for (int i = 0; i < returnPorts.length; i++)
+        {
+            returnPorts[i] = i;
+        }
+        final PacketSink sink = (buffer, offset, length) -> send(channel, buffer, offset, length);
+        final CycleAssembler assembler = new CycleAssembler(params, NetJack.STREAM_TO_SLAVE,
+            new CycleAssembler.Listener()
+            {
+                @Override
+                public CycleData onCycleStart(final int wireCycle, final int[] syncPorts, final int syncCount)
+                {
+                    if (syncCount >= 0)
+                    {
+                        // The master's sync lists the return ports it wants.
+                        for (int i = 0; i < syncCount; i++)
+                        {
+                            returnPorts[i] = syncPorts[i];
+                        }
+                        returnCount[0] = syncCount;
+                    }
+                    return in;
+                }
+
+                @Override
+                public void onCycleEnd(final CycleData data, final int wireCycle, final int missingPackets)
+                {
+                    if (missingPackets > 0)
+                    {
+                        counters.incompleteBlocks.increment();
+                    }
+                    out.clear();
+                    processor.process(wireCycle, in, out);
+                    counters.cycles.increment();
+                    final int sent = encoder.encode(
+                        out, wireCycle, syncList, params.sendAudioChannels(), returnPorts, returnCount[0], sink);
+                    if (sent < 0)
+                    {
+                        counters.sendErrors.increment();
+                    }
+                    else
+                    {
+                        counters.blocksSent.increment();
+                    }
+                }
+            });
+        long lastReceive = System.nanoTime();
+        while (running)
+        {
+            selector.select(ignoreKey, 100);
+            boolean received = false;
+            for (int i = 0; i < 256; i++)
+            {
+                receiveBuffer.clear();
+                final int length;
+                try
+                {
+                    length = channel.read(receiveBuffer);
+                }
+                catch (final IOException ex)
+                {
+                    break;
+                }
+                if (length <= 0)
+                {
+                    break;
+                }
+                received = true;
+                counters.packetsIn.increment();
+                counters.bytesIn.getAndAdd(length);
+                if (SessionParamsFlyweight.hasParamsTag(receiveView, 0, length))
+                {
+                    final SessionParamsFlyweight packet = new SessionParamsFlyweight().wrap(receiveView, 0);
+                    if (packet.validateFraming(length) == RejectReason.NONE && packet.id() == params.id() &&
+                        packet.packetId() == NetJack.KILL_MASTER)
+                    {
+                        EventLog.info("master ended session " + params.id() + "; announcing again");
+                        endSession(channel, master, false);
+                        return;
+                    }
+                    continue;
+                }
+                final RejectReason reason = assembler.onDatagram(receiveView, 0, length);
+                if (reason != RejectReason.NONE)
+                {
+                    counters.reject(reason);
+                }
+            }
+            final long now = System.nanoTime();
+            if (received)
+            {
+                lastReceive = now;
+            }
+            else if (now - lastReceive > NetJack.SESSION_TIMEOUT_NANOS)
+            {
+                EventLog.info("no packet from the master for 2 s; announcing again");
+                endSession(channel, master, true);
+                return;
+            }
+        }
+        endSession(channel, master, true);
+    }
+
+    private void endSession(final DatagramChannel channel, final InetSocketAddress master, final boolean tellMaster)
+    {
+        session = null;
+        counters.sessionState.set(BridgeCounters.STATE_LISTENING);
+        if (tellMaster)
+        {
+            // PipeWire's slave does this: the JACK2 manager then frees the session at once (§9).
+            try
+            {
+                handshake.toKillMaster(sessionPacket);
+                final ByteBuffer bytes = sessionPacket.byteBuffer();
+                bytes.clear().limit(SessionParamsFlyweight.LENGTH);
+                channel.disconnect();
+                channel.send(bytes, config.master());
+            }
+            catch (final IOException ex)
+            {
+                // The master is gone; nothing more to tell it.
+            }
+        }
+    }
+
+    private int send(final DatagramChannel channel, final DirectBuffer buffer, final int offset, final int length)
+    {
+        final ByteBuffer bytes = buffer.byteBuffer();
+        try
+        {
+            bytes.limit(offset + length).position(offset);
+            final int written = channel.write(bytes);
+            counters.packetsOut.increment();
+            counters.bytesOut.getAndAdd(written);
+            return written;
+        }
+        catch (final IOException ex)
+        {
+            return -1;
+        }
+        finally
+        {
+            bytes.clear();
+        }
+    }
+
+    private static String hostName()
+    {
+        try
+        {
+            return java.net.InetAddress.getLocalHost().getHostName();
+        }
+        catch (final IOException ex)
+        {
+            return "localhost";
+        }
+    }
+
+    private static void sleepMillis(final long millis)
+    {
+        try
+        {
+            Thread.sleep(millis);
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

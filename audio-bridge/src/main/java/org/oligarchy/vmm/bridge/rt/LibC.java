@@ -1,0 +1,60 @@
+package org.oligarchy.vmm.bridge.rt;
+
+import com.sun.jna.Native;
+import com.sun.jna.Platform;
+
+/**
+ * Direct-mapped libc calls for thread placement and memory locking (java-lowlatency.md §2.1).
+ * Primitive-only signatures: no {@code Pointer}, no structures, nothing that allocates per call;
+ * buffers are passed as raw native addresses of preallocated memory.
+ */
+final class LibC
+{
+    static final boolean AVAILABLE;
+
+    static
+    {
+        boolean ok;
+        try
+        {
+            Native.register(LibC.class, Platform.C_LIBRARY_NAME);
+            ok = true;
+        }
+        catch (final Throwable t)
+        {
+            ok = false;
+        }
+        AVAILABLE = ok;
+    }
+
+    static final int SCHED_OTHER = 0;
+    static final int SCHED_FIFO = 1;
+    static final int MCL_CURRENT = 1;
+    static final int MCL_FUTURE = 2;
+    static final int RLIMIT_MEMLOCK = 8;
+    static final int RLIMIT_RTPRIO = 14;
+    /** SYS_gettid: 186 on x86_64, 178 on aarch64. */
+    static final long SYS_GETTID = Platform.isARM() ? 178 : 186;
+
+    private LibC()
+    {
+    }
+
+    static native long syscall(long number);
+
+    static native int sched_setaffinity(int pid, long cpuSetSize, long maskAddress);
+
+    static native int sched_getaffinity(int pid, long cpuSetSize, long maskAddress);
+
+    static native int sched_setscheduler(int pid, int policy, long paramAddress);
+
+    static native int sched_getscheduler(int pid);
+
+    static native int sched_getcpu();
+
+    static native int mlockall(int flags);
+
+    static native int getrlimit(int resource, long rlimitAddress);
+
+    static native int setenv(String name, String value, int overwrite);
+}

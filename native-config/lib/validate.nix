@@ -286,6 +286,8 @@ rec {
   # The vm-control part only (what ConfigParser + ConfigValidator report), for the cross-test.
   vmControlErrors = ctx: doc: errors ctx (doc // { bridge = null; });
 
+  vmControlWarnings = ctx: doc: warnings ctx (doc // { bridge = null; });
+
   warnings = ctx: doc:
     let
       dsp = doc.dsp;

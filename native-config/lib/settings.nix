@@ -75,6 +75,10 @@ rec {
       priorities = { sender = 70; receiver = 70; };
       waitStrategy = "blocking";
       mlockall = true;
+      # Unit settings only (not in the JSON file).
+      rtprioLimit = 95;
+      user = "netjack-bridge";
+      environment = { };
     };
   };
 

@@ -39,7 +39,7 @@ let
   useTap = cfg.network.type == "tap";
   jackd = config.services.jack.jackd.enable or false;
   bridgeDoc = render.bridgeSection cfg;
-  defaultBridgeUser = cfg.bridge.user == "netjack-bridge";
+  defaultBridgeUser = cfg.bridge.user == d.bridge.user;
 in
 {
   imports = [ ./common.nix ];
@@ -208,16 +208,16 @@ in
         SCHED_FIFO (the kernel throttles real-time threads that never sleep).
       '';
       mlockall = option t.bool d.bridge.mlockall "Lock the bridge's memory (LimitMEMLOCK=infinity is set).";
-      rtprioLimit = option (t.ints.between 1 99) 95 ''
+      rtprioLimit = option (t.ints.between 1 99) d.bridge.rtprioLimit ''
         LimitRTPRIO of the bridge unit: the highest real-time priority it may use, for its own
         threads and the JACK process thread that libjack creates in it.
       '';
-      user = option t.str "netjack-bridge" ''
+      user = option t.str d.bridge.user ''
         User of netjack-bridge.service. The default is a system user created here, in the
         audio group. To bridge into a desktop user's PipeWire, use that user and set
         environment.XDG_RUNTIME_DIR = "/run/user/<uid>".
       '';
-      environment = option (t.attrsOf t.str) { } "Extra environment of the bridge (for example XDG_RUNTIME_DIR).";
+      environment = option (t.attrsOf t.str) d.bridge.environment "Extra environment of the bridge (for example XDG_RUNTIME_DIR).";
     };
   };
 

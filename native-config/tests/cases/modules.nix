@@ -1,0 +1,134 @@
+# The modules' glue, evaluated through tests/module-stub.nix: kernel parameters, units,
+# commands, the installed JSON file, the network link, and the guest's slave.
+let
+  vmlib = import ../../lib;
+  stub = import ../module-stub.nix;
+  fixtures = import ../fixtures.nix;
+  stubLib = { mkDefault = value: value; mapAttrs = builtins.mapAttrs; };
+  presetGuests = file: (import file { lib = stubLib; }).custom.vm.quickemu;
+  allPresets = builtins.foldl' (acc: f: acc // presetGuests f) { } (builtins.attrValues fixtures.presets);
+
+  readme = stub.host { dsp = fixtures.readmeDsp // { hostCpus = 8; }; guests = allPresets; };
+  passthrough = stub.host {
+    dsp = fixtures.readmeDsp // {
+      hostCpus = 8;
+      cpuVendor = "amd";
+      audioDevice = { enable = true; pci = [ "0000:00:1f.3" ]; };
+    };
+  };
+  unset = stub.host { dsp = fixtures.readmeDsp; };
+  guestsOnly = stub.host { guests = allPresets; };
+  units = readme.systemd.services;
+  vmm = "/nix/store/stub-oligarchy-vmm/bin";
+  failing = config: map (a: a.message) (builtins.filter (a: !a.assertion) config.assertions);
+in
+[
+  {
+    name = "module: kernel parameters of the README example";
+    actual = readme.boot.kernelParams;
+    expected = [ "isolcpus=managed_irq,domain,2-3" "nohz_full=2-3" "rcu_nocbs=2-3" "irqaffinity=0-1,4-7" "hugepagesz=2M" "hugepages=2048" ];
+  }
+  {
+    name = "module: PCI passthrough on AMD adds iommu=pt and loads vfio-pci without binding by ID";
+    actual = { params = builtins.filter (p: builtins.match ".*iommu.*" p != null) passthrough.boot.kernelParams; modules = passthrough.boot.kernelModules; };
+    expected = { params = [ "iommu=pt" ]; modules = [ "vfio_pci" "vfio_iommu_type1" ]; };
+  }
+  {
+    name = "module: the installed /etc/dsp-vm/config.json is the rendered document";
+    actual = builtins.fromJSON readme.environment.etc."dsp-vm/config.json".text;
+    expected = (fixtures.valid.readme-dsp.doc // { guests = fixtures.valid.all-presets.doc.guests; });
+  }
+  {
+    name = "module: a valid host with all presets has no failing assertion and no warning";
+    actual = { assertions = failing readme; warnings = readme.warnings; };
+    expected = { assertions = [ ]; warnings = [ ]; };
+  }
+  {
+    name = "module: hostCpus unset fails with a message that says what to set";
+    actual = failing unset;
+    expected = [ "custom.vm.dsp.hostCpus is not set: give the host's number of logical CPUs (nproc --all); irqaffinity and the housekeeping CPUs are computed from it." ];
+  }
+  {
+    name = "module: dsp-vm unit runs vmctl in the foreground on housekeeping CPUs and stops it gracefully";
+    actual = {
+      inherit (units.dsp-vm.serviceConfig) Type ExecStart ExecStop CPUAffinity LimitMEMLOCK RuntimeDirectory Restart;
+      inherit (units.dsp-vm) wantedBy restartIfChanged;
+    };
+    expected = {
+      Type = "simple";
+      ExecStart = "${vmm}/vmctl run dsp";
+      ExecStop = "${vmm}/vmctl stop dsp";
+      CPUAffinity = "0-1,4-7";
+      LimitMEMLOCK = "infinity";
+      RuntimeDirectory = "dsp-vm";
+      Restart = "on-failure";
+      wantedBy = [ "multi-user.target" ];
+      restartIfChanged = false;
+    };
+  }
+  {
+    name = "module: netjack-bridge is Type=notify with RT and memlock limits on housekeeping CPUs";
+    actual = {
+      inherit (units.netjack-bridge.serviceConfig) Type NotifyAccess ExecStart LimitRTPRIO LimitMEMLOCK CPUAffinity User Group UMask;
+      inherit (units.netjack-bridge) after;
+    };
+    expected = {
+      Type = "notify";
+      NotifyAccess = "main";
+      ExecStart = "${vmm}/netjack-bridge run --config /etc/dsp-vm/config.json";
+      LimitRTPRIO = "95";
+      LimitMEMLOCK = "infinity";
+      CPUAffinity = "0-1,4-7";
+      User = "netjack-bridge";
+      Group = "audio";
+      UMask = "0007";
+      after = [ "network.target" "dsp-vm.service" ];
+    };
+  }
+  {
+    name = "module: one quickemu unit per guest, each supervised by vmctl";
+    actual = builtins.mapAttrs (name: unit: unit.serviceConfig.ExecStart)
+      (builtins.removeAttrs units [ "dsp-vm" "netjack-bridge" ]);
+    expected = {
+      quickemu-coding-sandbox = "${vmm}/vmctl run coding-sandbox";
+      quickemu-kali-linux = "${vmm}/vmctl run kali-linux";
+      quickemu-openwrt-router = "${vmm}/vmctl run openwrt-router";
+    };
+  }
+  {
+    name = "module: the operator commands come from the package on PATH";
+    actual = readme.environment.systemPackages;
+    expected = [ "/nix/store/stub-oligarchy-vmm" ];
+  }
+  {
+    name = "module: the host-only tap link gets hostAddress and opens only the NetJack2 port on it";
+    actual = { iface = readme.networking.interfaces.dsp0; fw = readme.networking.firewall.interfaces.dsp0; };
+    expected = {
+      iface = { virtual = true; virtualType = "tap"; ipv4.addresses = [ { address = "10.77.0.1"; prefixLength = 24; } ]; };
+      fw = { allowedUDPPorts = [ 19000 ]; };
+    };
+  }
+  {
+    name = "module: a bridged guest gets the setuid bridge helper and an allow line";
+    actual = { helper = guestsOnly.security.wrappers.qemu-bridge-helper.source; conf = guestsOnly.environment.etc."qemu/bridge.conf".text; };
+    expected = { helper = "/nix/store/stub-qemu/libexec/qemu-bridge-helper"; conf = "allow br0\n"; };
+  }
+  {
+    name = "module: guests only install the file without dsp and bridge, and no DSP units";
+    actual = {
+      doc = builtins.fromJSON guestsOnly.environment.etc."dsp-vm/config.json".text;
+      units = builtins.attrNames guestsOnly.systemd.services;
+      kernelParams = guestsOnly.boot.kernelParams or [ ];
+    };
+    expected = {
+      doc = fixtures.valid.all-presets.doc;
+      units = [ "quickemu-coding-sandbox" "quickemu-kali-linux" "quickemu-openwrt-router" ];
+      kernelParams = [ ];
+    };
+  }
+  {
+    name = "guest module: netjack-slave runs jackd -d net toward the host";
+    actual = (stub.guest { }).systemd.services.netjack-slave.serviceConfig.ExecStart;
+    expected = "'/nix/store/stub-jack2/bin/jackd' '--name' 'default' '--realtime' '--realtime-priority' '70' '-d' 'net' '-a' '10.77.0.1' '-p' '19000' '-M' '1500' '-C' '2' '-P' '2' '-i' '0' '-o' '0' '-n' 'dsp-vm' '-l' '1'";
+  }
+]

@@ -2,7 +2,8 @@
 # Tests of native-config that need only Debian's nix-bin (no nixpkgs, no daemon, no network):
 #   1. `nix-instantiate --parse` on every .nix file;
 #   2. every case of tests/cases/*.nix (a list of { name; actual; expected; }) evaluated with
-#      `nix-instantiate --eval --strict`, one process per case, actual compared with expected.
+#      `nix-instantiate --eval --strict`, one process per case, actual compared with expected;
+#   3. README.md quotes every examples/*.nix file verbatim.
 # Prints one line per test and ends with "N passed, M failed"; exits non-zero on any failure.
 set -uo pipefail
 
@@ -66,6 +67,17 @@ for file in "$here"/cases/*.nix; do
       echo "    actual:   $(nixi --eval --strict --json -E "(builtins.elemAt (import $file) $i).actual" 2>&1)"
     fi
   done
+done
+
+# 3. The README quotes every example verbatim, so what the tests evaluate is what users copy.
+readme="$(cat "$root/README.md")"
+for file in "$root"/examples/*.nix; do
+  rel="${file#"$root"/}"
+  if [[ "$readme" == *"$(cat "$file")"* ]]; then
+    pass "README.md quotes $rel verbatim"
+  else
+    fail "README.md quotes $rel verbatim"
+  fi
 done
 
 echo "$passed passed, $failed failed"

@@ -74,6 +74,10 @@ public final class MidiReassembly
             return RejectReason.BAD_SUB_CYCLE;
         }
         final int payload = len - PacketHeaderFlyweight.LENGTH;
+        if (payload < 0)
+        {
+            return RejectReason.TRUNCATED;
+        }
         final long start = (long)sub * chunk;
         if (payload > chunk || start + payload > blob.capacity() || (sub < numPackets - 1 && payload != chunk))
         {

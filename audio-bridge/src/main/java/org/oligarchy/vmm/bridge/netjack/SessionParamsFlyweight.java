@@ -427,7 +427,8 @@ public final class SessionParamsFlyweight
             {
                 return true;
             }
-            if (b < 0x20 || b == 0x7F)
+            // Unsigned: UTF-8 bytes (≥ 0x80) are printable, only C0 controls and DEL are not.
+            if ((b & 0xFF) < 0x20 || b == 0x7F)
             {
                 return false;
             }

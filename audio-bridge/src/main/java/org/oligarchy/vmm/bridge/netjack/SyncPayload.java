@@ -108,8 +108,14 @@ public final class SyncPayload
             {
                 return encodeReject(RejectReason.BAD_PORT_INDEX);
             }
-            portsOut[i] = port;
             previous = port;
+            position += 4;
+        }
+        // Copy only once the whole list is valid, so a rejected packet leaves the caller's list intact.
+        position = offset + PacketHeaderFlyweight.LENGTH;
+        for (int i = 0; i < count; i++)
+        {
+            portsOut[i] = in.getInt(position, BE);
             position += 4;
         }
         return count;

@@ -13,17 +13,27 @@
 let
   # The JVM flag every launcher needs: Agrona reaches jdk.internal.misc.Unsafe.
   jvmFlags = "--add-exports java.base/jdk.internal.misc=ALL-UNNAMED";
+  # The bridge's, as in the repository's bin/netjack-bridge: a fixed, pre-touched heap and no
+  # periodic cleanup safepoints keep the JVM out of the real-time threads' way
+  # (java-lowlatency.md §6).
+  bridgeJvmFlags = lib.concatStringsSep " " [
+    "-Xms96m" "-Xmx96m" "-XX:+AlwaysPreTouch" "-XX:+UseSerialGC"
+    "-XX:+UnlockDiagnosticVMOptions" "-XX:GuaranteedSafepointInterval=0" "-XX:+PerfDisableSharedMem"
+    "-XX:ReservedCodeCacheSize=64m" "-XX:CompressedClassSpaceSize=64m" "-Xss512k"
+  ];
 
   bridgeMain = "org.oligarchy.vmm.bridge.cli.BridgeMain";
   vmctlMain = "org.oligarchy.vmm.control.cli.VmctlMain";
 
-  # launcher = { module whose jar and lib/ form the class path; main class; leading arguments }
+  # launcher = { module whose jar and lib/ form the class path; JVM flags; main class;
+  # leading arguments }. The subcommands are netjack-bridge's (status, restart) and vmctl's
+  # (console).
   launchers = {
-    netjack-bridge = { module = "audio-bridge"; main = bridgeMain; args = ""; };
-    dsp-status = { module = "audio-bridge"; main = bridgeMain; args = "status"; };
-    dsp-netjack-restart = { module = "audio-bridge"; main = bridgeMain; args = "netjack-restart"; };
-    vmctl = { module = "vm-control"; main = vmctlMain; args = ""; };
-    dsp-console = { module = "vm-control"; main = vmctlMain; args = "console"; };
+    netjack-bridge = { module = "audio-bridge"; jvm = bridgeJvmFlags; main = bridgeMain; args = ""; };
+    dsp-status = { module = "audio-bridge"; jvm = ""; main = bridgeMain; args = "status"; };
+    dsp-netjack-restart = { module = "audio-bridge"; jvm = ""; main = bridgeMain; args = "restart"; };
+    vmctl = { module = "vm-control"; jvm = ""; main = vmctlMain; args = ""; };
+    dsp-console = { module = "vm-control"; jvm = ""; main = vmctlMain; args = "console"; };
   };
 
   share = "share/oligarchy-vmm";
@@ -62,7 +72,7 @@ maven.buildMavenPackage {
       # unexpanded.
       makeWrapper ${jre_headless}/bin/java $out/bin/${name} \
         --set CLASSPATH "$out/${share}/${l.module}/${l.module}.jar:$out/${share}/${l.module}/lib/*" \
-        --add-flags "${jvmFlags} ${l.main} ${l.args}"
+        --add-flags "${jvmFlags} ${l.jvm} ${l.main} ${l.args}"
     '')
     launchers) + ''
 

@@ -6,7 +6,7 @@
 { config, lib, pkgs, ... }:
 let
   vmlib = import ../lib;
-  inherit (vmlib) settings validate;
+  inherit (vmlib) settings validate render;
   d = settings.guestDefaults;
   vm = config.custom.vm;
   t = lib.types;
@@ -101,7 +101,8 @@ in
         wantedBy = lib.optional guest.autoStart "multi-user.target";
         after = [ "network.target" ];
         path = [ vm.qemuPackage ];
-        restartTriggers = [ (builtins.toJSON guest) ];
+        # The guest's rendered entry (not the submodule value, whose _module holds functions).
+        restartTriggers = [ (builtins.toJSON (render.guestSection name guest)) ];
         serviceConfig = {
           # vmctl runs QEMU in the foreground with a QMP socket (quickemu itself backgrounds
           # QEMU and exits, which systemd would take as the end of the service).

@@ -72,7 +72,10 @@ public final class CycleAssembler
         final int otherDirection = stream == NetJack.STREAM_TO_MASTER ?
             session.sendAudioChannels() : session.returnAudioChannels();
         this.syncPorts = new int[Math.max(1, otherDirection)];
-        this.seenGeneration = new int[NetJack.MAX_PERIOD_FRAMES + 1];
+        // Int16 cycles can have more packets than frames (256 channels × 8192 frames at MTU 576: 9040).
+        final int maxAudioPackets = session.encoder() == NetJack.ENCODER_INT16 && audioChannels > 0 ?
+            Int16AudioCodec.numPackets(session.mtu(), session.periodFrames(), audioChannels) : 0;
+        this.seenGeneration = new int[Math.max(NetJack.MAX_PERIOD_FRAMES, maxAudioPackets) + 1];
         final int midiCapacity = Math.max(1, midiChannels * session.periodFrames() * 4 + 64);
         this.midi = new MidiReassembly(midiCapacity, midiCapacity / MidiCodec.chunkBytes(session.mtu()) + 2);
         this.int16Scratch = session.encoder() == NetJack.ENCODER_INT16 ?

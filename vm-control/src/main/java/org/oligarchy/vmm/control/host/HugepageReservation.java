@@ -1,0 +1,120 @@
+package org.oligarchy.vmm.control.host;
+
+import java.io.IOException;
+
+/**
+ * Makes sure enough free hugepages of one size exist for the VM, adding only the shortfall to
+ * {@code nr_hugepages}, reading the count back (fragmentation can leave fewer than asked) and
+ * later releasing exactly what it added. The original wrote the global sysctl blindly and never
+ * released anything (vm-control.md §1.4).
+ */
+public final class HugepageReservation
+{
+    private final ProcFs fs;
+    private final SysfsWriter writer;
+
+    public HugepageReservation(final ProcFs fs, final SysfsWriter writer)
+    {
+        this.fs = fs;
+        this.writer = writer;
+    }
+
+    /**
+     * What {@link #reserve} changed.
+     *
+     * @param pageSizeKiB page size.
+     * @param pagesAdded  pages added to nr_hugepages, 0 if enough were free already.
+     */
+    public record Reservation(int pageSizeKiB, long pagesAdded)
+    {
+    }
+
+    /**
+     * @param pageSizeKiB 2048 or 1048576.
+     * @param pagesNeeded pages the VM will use.
+     * @return what was added.
+     * @throws HostSetupException when the size is unsupported or the kernel could not supply the pages.
+     */
+    public Reservation reserve(final int pageSizeKiB, final long pagesNeeded) throws HostSetupException
+    {
+        final String dir = directory(pageSizeKiB);
+        if (!fs.exists(dir))
+        {
+            throw new HostSetupException("this kernel offers no " + pageSizeKiB + " kB hugepages (" + dir +
+                " is missing); use dsp.hugepages.pageSizeKB 2048 or enable the size with hugepagesz= at boot");
+        }
+        final long total = number(dir + "/nr_hugepages");
+        final long free = number(dir + "/free_hugepages");
+        final long reserved = number(dir + "/resv_hugepages");
+        final long available = free - reserved;
+        if (available >= pagesNeeded)
+        {
+            return new Reservation(pageSizeKiB, 0);
+        }
+        final long add = pagesNeeded - available;
+        final long target = total + add;
+        write(dir + "/nr_hugepages", target);
+        final long after = number(dir + "/nr_hugepages");
+        if (after < target)
+        {
+            write(dir + "/nr_hugepages", total);
+            throw new HostSetupException("asked the kernel for " + target + " hugepages of " + pageSizeKiB +
+                " kB but got " + after + " (memory is fragmented); reserve them at boot with hugepagesz=" +
+                sizeParameter(pageSizeKiB) + " hugepages=" + (total + add) + ", or lower dsp.memoryMB");
+        }
+        return new Reservation(pageSizeKiB, add);
+    }
+
+    /**
+     * Remove the pages a reservation added, never more.
+     *
+     * @param reservation from {@link #reserve}.
+     * @throws HostSetupException if nr_hugepages cannot be written.
+     */
+    public void release(final Reservation reservation) throws HostSetupException
+    {
+        if (reservation.pagesAdded() == 0)
+        {
+            return;
+        }
+        final String file = directory(reservation.pageSizeKiB()) + "/nr_hugepages";
+        final long now = number(file);
+        write(file, Math.max(0, now - reservation.pagesAdded()));
+    }
+
+    static String directory(final int pageSizeKiB)
+    {
+        return "/sys/kernel/mm/hugepages/hugepages-" + pageSizeKiB + "kB";
+    }
+
+    static String sizeParameter(final int pageSizeKiB)
+    {
+        return pageSizeKiB >= 1048576 ? (pageSizeKiB / 1048576) + "G" : (pageSizeKiB / 1024) + "M";
+    }
+
+    private long number(final String path) throws HostSetupException
+    {
+        final String text = fs.read(path).orElseThrow(() -> new HostSetupException("cannot read " + path));
+        try
+        {
+            return Long.parseLong(text);
+        }
+        catch (final NumberFormatException ex)
+        {
+            throw new HostSetupException(path + " holds \"" + text + "\", not a number");
+        }
+    }
+
+    private void write(final String path, final long value) throws HostSetupException
+    {
+        try
+        {
+            writer.write(path, Long.toString(value));
+        }
+        catch (final IOException ex)
+        {
+            throw new HostSetupException("cannot write " + path + ": " + ex.getMessage() + "; run as root or " +
+                "reserve the pages at boot");
+        }
+    }
+}

@@ -1,0 +1,148 @@
+package org.oligarchy.vmm.control.qemu;
+
+import org.oligarchy.vmm.control.host.ProcFs;
+import org.oligarchy.vmm.control.host.ThreadScheduler;
+import org.oligarchy.vmm.control.model.CpuList;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+
+/**
+ * Starts QEMU paused in the foreground with housekeeping CPU affinity and opens its QMP session.
+ * The affinity is set on the launching thread around the spawn, so QEMU and every thread it
+ * creates before the vCPUs are pinned inherit it; nothing runs on an isolated CPU by accident.
+ */
+public final class QemuLauncher
+{
+    private QemuLauncher()
+    {
+    }
+
+    /**
+     * @param argv             QEMU argv including {@code -S} and the QMP socket of {@code paths}.
+     * @param paths            runtime files; the directory is created with mode 0750.
+     * @param housekeepingCpus CPUs QEMU starts on.
+     * @param qmpTimeoutMillis time allowed until QMP answers.
+     * @param fs               /proc reader.
+     * @return the started VM, still paused.
+     * @throws QemuLaunchException with QEMU's output if it exits or QMP does not answer.
+     */
+    public static RunningVm start(
+        final List<String> argv,
+        final VmRuntimePaths paths,
+        final List<Integer> housekeepingCpus,
+        final long qmpTimeoutMillis,
+        final ProcFs fs) throws QemuLaunchException
+    {
+        final Path log = paths.directory().resolve("qemu.log");
+        final Process process;
+        try
+        {
+            Files.createDirectories(paths.directory());
+            Files.setPosixFilePermissions(paths.directory(), PosixFilePermissions.fromString("rwxr-x---"));
+            for (final Path stale : List.of(paths.qmpSocket(), paths.toolsQmpSocket(), paths.serialSocket()))
+            {
+                Files.deleteIfExists(stale);
+            }
+            final ProcessBuilder builder = new ProcessBuilder(argv)
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+            process = startWithAffinity(builder, housekeepingCpus, fs);
+        }
+        catch (final IOException ex)
+        {
+            throw new QemuLaunchException("cannot start " + argv.get(0) + ": " + ex.getMessage(), ex);
+        }
+        try
+        {
+            final QmpClient qmp = connect(process, paths.qmpSocket(), qmpTimeoutMillis, log);
+            if (Files.exists(paths.serialLog()))
+            {
+                Files.setPosixFilePermissions(paths.serialLog(), PosixFilePermissions.fromString("rw-r-----"));
+            }
+            return new RunningVm(process.toHandle(), qmp, paths, fs);
+        }
+        catch (final QemuLaunchException | IOException ex)
+        {
+            process.destroyForcibly();
+            throw ex instanceof QemuLaunchException q ? q : new QemuLaunchException(ex.getMessage(), ex);
+        }
+    }
+
+    private static Process startWithAffinity(
+        final ProcessBuilder builder, final List<Integer> cpus, final ProcFs fs) throws IOException
+    {
+        final List<Integer> previous = ProcFs.host().field("/proc/thread-self/status", "Cpus_allowed_list")
+            .map(CpuList::parse).orElse(List.of());
+        final int errno = ThreadScheduler.setAffinity(0, cpus);
+        if (errno != 0)
+        {
+            throw new IOException("cannot set housekeeping affinity " + CpuList.format(cpus) + ": errno " + errno);
+        }
+        try
+        {
+            return builder.start();
+        }
+        finally
+        {
+            if (!previous.isEmpty())
+            {
+                ThreadScheduler.setAffinity(0, previous);
+            }
+        }
+    }
+
+    private static QmpClient connect(final Process process, final Path socket, final long timeoutMillis,
+        final Path log) throws QemuLaunchException
+    {
+        final long deadline = System.currentTimeMillis() + timeoutMillis;
+        while (!Files.exists(socket))
+        {
+            if (!process.isAlive())
+            {
+                throw new QemuLaunchException("QEMU exited with status " + process.exitValue() +
+                    " before opening QMP: " + tail(log));
+            }
+            if (System.currentTimeMillis() > deadline)
+            {
+                throw new QemuLaunchException("QEMU did not create " + socket + " within " + timeoutMillis + " ms: " +
+                    tail(log));
+            }
+            try
+            {
+                Thread.sleep(20);
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+                throw new QemuLaunchException("interrupted while waiting for QMP");
+            }
+        }
+        try
+        {
+            return QmpClient.connect(socket, Math.max(1, deadline - System.currentTimeMillis()));
+        }
+        catch (final IOException ex)
+        {
+            throw new QemuLaunchException(ex.getMessage() + ": " + tail(log), ex);
+        }
+    }
+
+    /** @return QEMU's last output lines, for error messages. */
+    public static String tail(final Path log)
+    {
+        try
+        {
+            final List<String> lines = Files.readAllLines(log);
+            return String.join(" | ", lines.subList(Math.max(0, lines.size() - 5), lines.size()));
+        }
+        catch (final IOException ex)
+        {
+            return "(no QEMU output)";
+        }
+    }
+}

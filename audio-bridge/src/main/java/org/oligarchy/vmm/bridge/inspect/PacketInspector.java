@@ -313,7 +313,7 @@ public final class PacketInspector
         final ObjectNode json = mapper.createObjectNode();
         json.put("frame", datagram.frameNumber());
         json.put("timestampNanos", datagram.timestampNanos());
-        json.put("relativeTime", seconds(datagram.timestampNanos() - firstTimestampNanos));
+        json.put("relativeTime", (datagram.timestampNanos() - firstTimestampNanos) / 1e9);
         json.put("source", datagram.source());
         json.put("destination", datagram.destination());
         json.put("length", payload.length);
@@ -338,6 +338,10 @@ public final class PacketInspector
         }
         json.put("kind", outcome.kind);
         json.put("status", outcome.reject.name());
+        if (outcome.reject != RejectReason.NONE)
+        {
+            json.put("statusDescription", outcome.reject.description());
+        }
         packetCounts.merge(outcome.kind, 1, Integer::sum);
         if (outcome.reject != RejectReason.NONE)
         {
@@ -570,8 +574,11 @@ public final class PacketInspector
                 final ObjectNode audio = json.putObject("audio");
                 audio.put("encoder", "float");
                 audio.put("subPeriod", subPeriod);
-                audio.put("firstFrame", firstFrame);
-                audio.put("lastFrame", firstFrame + subPeriod - 1);
+                if (header.activePorts() > 0)
+                {
+                    audio.put("firstFrame", firstFrame);
+                    audio.put("lastFrame", firstFrame + subPeriod - 1);
+                }
                 audio.put("nonFiniteSamples", nonFinite[0]);
                 final ArrayNode portsJson = audio.putArray("ports");
                 final ObjectNode firstSamples = audio.putObject("firstSamples");
@@ -595,8 +602,12 @@ public final class PacketInspector
                     }
                     values.append(']');
                 }
-                line.append(" float ports=[").append(list).append("] frames=").append(firstFrame).append("..")
-                    .append(firstFrame + subPeriod - 1).append(values);
+                line.append(" float ports=[").append(list).append(']');
+                if (header.activePorts() > 0)
+                {
+                    line.append(" frames=").append(firstFrame).append("..").append(firstFrame + subPeriod - 1)
+                        .append(values);
+                }
                 if (nonFinite[0] > 0)
                 {
                     line.append(" nonfinite=").append(nonFinite[0]);

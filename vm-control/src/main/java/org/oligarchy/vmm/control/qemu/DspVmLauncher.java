@@ -62,10 +62,10 @@ public final class DspVmLauncher
         }
         report.throwIfInvalid();
 
-        final Accelerator accelerator = Accelerator.detect(settings.devKvm());
+        final Accelerator accelerator = settings.acceleratorFor(fs);
         if (accelerator == Accelerator.TCG)
         {
-            log.println("WARNING: " + settings.devKvm() + " is not usable: running " + vm.name() + " under TCG " +
+            log.println("WARNING: KVM is not usable: running " + vm.name() + " under TCG " +
                 "emulation, which is far too slow for real-time audio. Fix: enable virtualisation in the " +
                 "firmware, load kvm_intel or kvm_amd, and give the service access to /dev/kvm.");
         }

@@ -1,0 +1,138 @@
+package org.oligarchy.vmm.control.qemu;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.oligarchy.vmm.control.host.ProcFs;
+import org.oligarchy.vmm.control.host.SysfsCpuTopology;
+import org.oligarchy.vmm.control.host.SysfsWriter;
+import org.oligarchy.vmm.control.host.ThreadScheduler;
+import org.oligarchy.vmm.control.model.AudioDeviceConfig;
+import org.oligarchy.vmm.control.model.CpuTopology;
+import org.oligarchy.vmm.control.model.DspVmConfig;
+import org.oligarchy.vmm.control.model.Firmware;
+import org.oligarchy.vmm.control.model.HugepagesConfig;
+import org.oligarchy.vmm.control.model.NetjackConfig;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * Launches a real {@code qemu-system-x86_64} (TCG here) from a DSP VM model and checks the whole
+ * sequence against what the kernel reports in {@code /proc}.
+ */
+class DspVmLauncherRealQemuTest
+{
+    static final long QUIT_TIMEOUT_MILLIS = 10_000;
+
+    @TempDir
+    Path tempDir;
+
+    static DspVmConfig dspVm(final Path stateDir, final String diskImage, final int isolatedCpu)
+    {
+        return new DspVmConfig(true, "dsp-it", List.of(isolatedCpu), List.of(), 256, HugepagesConfig.DISABLED,
+            diskImage, Firmware.BIOS, null, stateDir.toString(), NetjackConfig.DISABLED, AudioDeviceConfig.DISABLED,
+            null);
+    }
+
+    @Test
+    @Timeout(90)
+    void shouldPinVcpuResumeAndQuitAfterPowerdownTimeoutWhenGuestHasNoOs() throws Exception
+    {
+        final ProcFs fs = ProcFs.host();
+        final CpuTopology topology = SysfsCpuTopology.read(fs);
+        assumeTrue(topology.onlineCpus().size() >= 2, "needs two CPUs: one isolated, one housekeeping");
+        final int isolatedCpu = topology.onlineCpus().get(topology.onlineCpus().size() - 1);
+        final List<Integer> housekeeping = topology.onlineCpus().subList(0, topology.onlineCpus().size() - 1);
+        final ByteArrayOutputStream logBytes = new ByteArrayOutputStream();
+        final PrintStream log = new PrintStream(logBytes, true, StandardCharsets.UTF_8);
+        final DspVmLauncher launcher = new DspVmLauncher(LaunchSettings.DEFAULT, fs, SysfsWriter.of(fs), log);
+
+        final DspVmSession session = launcher.launch(dspVm(tempDir.resolve("run"), null, isolatedCpu), topology);
+        try
+        {
+            final RunningVm vm = session.vm();
+            final long pid = vm.process().pid();
+            assertEquals("running", vm.status());
+
+            final VcpuPlacement placement = session.placements().get(0);
+            final int tid = placement.vcpu().threadId();
+            assertEquals(List.of(isolatedCpu), fs.cpusAllowed(pid, tid).orElseThrow());
+            assertEquals("CPU 0/TCG", fs.threadName(pid, tid).orElseThrow());
+            final int[] policy = fs.schedPolicy(pid, tid).orElseThrow();
+            if (placement.fifoErrno() == 0)
+            {
+                assertEquals(ThreadScheduler.SCHED_FIFO, policy[0]);
+                assertEquals(1, policy[1]);
+            }
+            else
+            {
+                assertEquals(ThreadScheduler.SCHED_OTHER, policy[0]);
+                assertTrue(logBytes.toString(StandardCharsets.UTF_8).contains("WARNING: SCHED_FIFO 1 refused"));
+            }
+            for (final long other : fs.threads(pid))
+            {
+                if (other != tid)
+                {
+                    assertEquals(housekeeping, fs.cpusAllowed(pid, other).orElseThrow(), "thread " + other);
+                    assertEquals(ThreadScheduler.SCHED_OTHER, fs.schedPolicy(pid, other).orElseThrow()[0]);
+                }
+            }
+
+            final List<String> lines = logBytes.toString(StandardCharsets.UTF_8).lines().toList();
+            assertTrue(lines.contains("vcpu 0: TID " + tid + " on CPU " + isolatedCpu +
+                (placement.fifoErrno() == 0 ? " SCHED_FIFO 1" : " SCHED_OTHER (FIFO refused)")), lines.toString());
+            assertTrue(lines.contains("qemu: dsp-it running"), lines.toString());
+
+            // SeaBIOS finds no disk and halts: nothing acts on the ACPI power button, so the stop
+            // sequence must fall through to quit once the powerdown timeout expires.
+            final StopOutcome outcome = session.stop(2_000, QUIT_TIMEOUT_MILLIS);
+
+            assertEquals(StopOutcome.QUIT_AFTER_POWERDOWN_TIMEOUT, outcome);
+            assertFalse(vm.process().isAlive());
+        }
+        finally
+        {
+            session.vm().close();
+        }
+    }
+
+    @Test
+    @Timeout(90)
+    void shouldStopGracefullyWhenGuestActsOnPowerButton() throws Exception
+    {
+        final ProcFs fs = ProcFs.host();
+        final CpuTopology topology = SysfsCpuTopology.read(fs);
+        assumeTrue(topology.onlineCpus().size() >= 2, "needs two CPUs: one isolated, one housekeeping");
+        final int isolatedCpu = topology.onlineCpus().get(topology.onlineCpus().size() - 1);
+        final Path disk = BootSectorImage.writeRaw(tempDir.resolve("boot.img"));
+        final DspVmLauncher launcher = new DspVmLauncher(LaunchSettings.DEFAULT, fs, SysfsWriter.of(fs),
+            new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+
+        final DspVmSession session = launcher.launch(
+            dspVm(tempDir.resolve("run"), disk.toString(), isolatedCpu), topology);
+        try
+        {
+            final VmRuntimePaths paths = session.vm().paths();
+            assertNotNull(SerialLogWait.await(paths.serialLog(), BootSectorImage.BANNER, 30_000));
+
+            final StopOutcome outcome = session.stop(20_000, QUIT_TIMEOUT_MILLIS);
+
+            assertEquals(StopOutcome.GUEST_POWERED_OFF, outcome);
+            assertFalse(session.vm().process().isAlive());
+        }
+        finally
+        {
+            session.vm().close();
+        }
+    }
+}

@@ -60,6 +60,7 @@ public final class PacketInspector
     private final PacketHeaderFlyweight header = new PacketHeaderFlyweight();
     private final SessionParamsFlyweight params = new SessionParamsFlyweight();
     private final Map<String, Session> sessionsByEndpoints = new HashMap<>();
+    private final Map<String, Session> assumedSessions = new HashMap<>();
     private final List<Session> sessions = new ArrayList<>();
     private final Map<String, Integer> packetCounts = new LinkedHashMap<>();
     private final EnumMap<RejectReason, Integer> rejectCounts = new EnumMap<>(RejectReason.class);
@@ -491,7 +492,7 @@ public final class PacketInspector
             {
                 return new Outcome(unknownKind, basic);
             }
-            return new Outcome(unknownKind, RejectReason.NO_SESSION);
+            return inspectWithoutSession(datagram, buffer, length, dataType, json, line, unknownKind);
         }
         final RejectReason validation = header.validate(length, session.period);
         if (validation != RejectReason.NONE)
@@ -764,6 +765,17 @@ public final class PacketInspector
             line.append(" chunk ").append(header.subCycle()).append(" of ").append(header.numPackets());
             return new Outcome("midi", RejectReason.NONE);
         }
+        return describeMidi(midiPorts, session.period, reassembly, json, line);
+    }
+
+    private Outcome describeMidi(
+        final int midiPorts,
+        final int period,
+        final MidiReassembly reassembly,
+        final ObjectNode json,
+        final StringBuilder line)
+    {
+        final ObjectNode midi = json.has("midi") ? (ObjectNode)json.get("midi") : json.putObject("midi");
         midi.put("complete", true);
         final int blobLength = reassembly.length();
         midi.put("blobLength", blobLength);
@@ -773,8 +785,7 @@ public final class PacketInspector
         {
             events[p] = new MidiEvents(capacity / MidiCodec.EVENT_LENGTH + 1, capacity);
         }
-        final RejectReason decoded = MidiCodec.decodeBlob(reassembly.blob(), blobLength, midiPorts, session.period,
-            events);
+        final RejectReason decoded = MidiCodec.decodeBlob(reassembly.blob(), blobLength, midiPorts, period, events);
         if (decoded != RejectReason.NONE)
         {
             return new Outcome("midi", decoded);
@@ -842,6 +853,85 @@ public final class PacketInspector
             position += MidiCodec.RECORD_HEADER_LENGTH + MidiCodec.EVENT_LENGTH * (eventCount + 1) + writePos;
         }
         return new Outcome("midi", RejectReason.NONE);
+    }
+
+    /**
+     * Data packets whose handshake is not in the capture (e.g. a capture started mid-session):
+     * sync lists are checked against the channel limit, MIDI is reassembled with JACK2's default
+     * MTU of 1500 and parsed with the port count and period its records declare; audio needs the
+     * session's period and MTU and is reported as {@link RejectReason#NO_SESSION}.
+     */
+    private Outcome inspectWithoutSession(
+        final PcapReader.UdpDatagram datagram,
+        final UnsafeBuffer buffer,
+        final int length,
+        final int dataType,
+        final ObjectNode json,
+        final StringBuilder line,
+        final String kind)
+    {
+        if (dataType == NetJack.DATA_TYPE_SYNC)
+        {
+            final int[] ports = new int[NetJack.MAX_CHANNELS];
+            final int count = SyncPayload.decode(buffer, 0, length, header, NetJack.MAX_CHANNELS, ports);
+            if (count < 0)
+            {
+                return new Outcome(kind, SyncPayload.rejectOf(count));
+            }
+            json.put("assumed", "no handshake seen");
+            final ArrayNode list = json.putObject("sync").putArray("ports");
+            for (int i = 0; i < count; i++)
+            {
+                list.add(ports[i]);
+            }
+            line.append(" ports=").append(Arrays.toString(Arrays.copyOf(ports, count)).replace(" ", ""))
+                .append(" (no handshake seen)");
+            return new Outcome(kind, RejectReason.NONE);
+        }
+        if (dataType != NetJack.DATA_TYPE_MIDI)
+        {
+            return new Outcome(kind, RejectReason.NO_SESSION);
+        }
+        final String key = endpointKey(datagram.source(), datagram.destination()) + "|" + header.stream();
+        final Session assumed = assumedSessions.computeIfAbsent(key, k -> new Session(NetJack.DEFAULT_MTU));
+        final MidiReassembly reassembly = assumed.sendMidiReassembly;
+        final long cycle = Integer.toUnsignedLong(header.cycle());
+        if (assumed.sendMidiCycle != cycle || reassembly.isComplete())
+        {
+            reassembly.reset(header.cycle());
+            assumed.sendMidiCycle = cycle;
+        }
+        final RejectReason added = reassembly.add(buffer, 0, length, header, assumed.mtu);
+        if (added != RejectReason.NONE)
+        {
+            return new Outcome(kind, added);
+        }
+        json.put("assumed", "no handshake seen: MTU " + NetJack.DEFAULT_MTU + ", ports and period from the records");
+        if (!reassembly.isComplete())
+        {
+            json.putObject("midi").put("complete", false);
+            line.append(" chunk ").append(header.subCycle()).append(" of ").append(header.numPackets());
+            return new Outcome(kind, RejectReason.NONE);
+        }
+        // Count the records the blob holds and take the period from the first one's nframes.
+        final DirectBuffer blob = reassembly.blob();
+        final int blobLength = reassembly.length();
+        int ports = 0;
+        long position = 0;
+        while (ports < NetJack.MAX_CHANNELS && position + MidiCodec.RECORD_HEADER_LENGTH + MidiCodec.EVENT_LENGTH <= blobLength &&
+            blob.getInt((int)position, ByteOrder.BIG_ENDIAN) == NetJack.MIDI_MAGIC)
+        {
+            final long eventCount = blob.getInt((int)position + 16, ByteOrder.BIG_ENDIAN) & 0xFFFFFFFFL;
+            final long writePos = blob.getInt((int)position + 12, ByteOrder.BIG_ENDIAN) & 0xFFFFFFFFL;
+            position += MidiCodec.RECORD_HEADER_LENGTH + MidiCodec.EVENT_LENGTH * (eventCount + 1) + writePos;
+            ports++;
+        }
+        final int period = ports == 0 ? 0 : blob.getInt(8, ByteOrder.BIG_ENDIAN);
+        if (ports == 0 || period < NetJack.MIN_PERIOD_FRAMES || period > NetJack.MAX_PERIOD_FRAMES)
+        {
+            return new Outcome(kind, RejectReason.BAD_MIDI);
+        }
+        return describeMidi(ports, period, reassembly, json, line);
     }
 
     private Session findSession(final PcapReader.UdpDatagram datagram, final int id)
@@ -943,6 +1033,30 @@ public final class PacketInspector
             final int capacity = MAX_MIDI_PACKETS * MidiCodec.chunkBytes(mtu);
             sendMidiReassembly = new MidiReassembly(capacity, MAX_MIDI_PACKETS);
             returnMidiReassembly = new MidiReassembly(capacity, MAX_MIDI_PACKETS);
+        }
+
+        /** A stand-in for a session whose handshake the capture does not hold: MIDI reassembly only. */
+        Session(final int mtu)
+        {
+            master = "";
+            slave = "";
+            id = -1;
+            this.mtu = mtu;
+            period = 0;
+            sampleRate = 0;
+            sendAudio = 0;
+            returnAudio = 0;
+            sendMidi = 0;
+            returnMidi = 0;
+            encoder = -1;
+            kbps = 0;
+            sendFloat = new float[0];
+            returnFloat = new float[0];
+            sendInt16 = new byte[0];
+            returnInt16 = new byte[0];
+            final int capacity = MAX_MIDI_PACKETS * MidiCodec.chunkBytes(mtu);
+            sendMidiReassembly = new MidiReassembly(capacity, MAX_MIDI_PACKETS);
+            returnMidiReassembly = sendMidiReassembly;
         }
 
         boolean sameParameters(final SessionParamsFlyweight params)

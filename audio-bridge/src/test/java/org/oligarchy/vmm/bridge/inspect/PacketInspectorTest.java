@@ -277,6 +277,42 @@ class PacketInspectorTest
     }
 
     @Test
+    void shouldDecodeMidiAndSyncOfACaptureWithoutItsHandshakeAssumingMtu1500() throws Exception
+    {
+        final PacketInspector inspector = new PacketInspector();
+        final List<PcapReader.UdpDatagram> datagrams = PcapReader.open(capture(ALL[1])).readAll();
+        PacketInspector.InspectedPacket noteOff = null;
+        PacketInspector.InspectedPacket sync = null;
+        PacketInspector.InspectedPacket audio = null;
+        for (final PcapReader.UdpDatagram datagram : datagrams)
+        {
+            if (datagram.payload().length == 644)
+            {
+                continue;
+            }
+            final PacketInspector.InspectedPacket packet = inspector.inspect(datagram);
+            switch (datagram.frameNumber())
+            {
+                case 18 -> sync = packet;
+                case 19 -> noteOff = packet;
+                case 20 -> audio = packet;
+                default ->
+                {
+                }
+            }
+        }
+        assertEquals(RejectReason.NONE, sync.reject());
+        assertTrue(sync.line().endsWith("ports=[0,1,2,3,4,5,6,7] (no handshake seen)"), sync.line());
+        assertEquals(RejectReason.NONE, noteOff.reject());
+        assertTrue(noteOff.line().endsWith("port0: buffer=32768 nframes=128 write_pos=0 events=1 lost=0 [t=64 803c40]"),
+            noteOff.line());
+        assertEquals("64", noteOff.json().get("midi").get("ports").get(0).get("events").get(0).get("time").asText());
+        assertEquals(RejectReason.NO_SESSION, audio.reject());
+        assertEquals("audio/unknown", audio.kind());
+        assertEquals(Map.of(RejectReason.NO_SESSION, 14), inspector.rejectCounts());
+    }
+
+    @Test
     void shouldExitWithOneAndAMessageForUnreadableOrCorruptFiles(@TempDir final Path directory) throws Exception
     {
         final Run missing = run(directory.resolve("missing.pcap"), false);
@@ -313,6 +349,8 @@ class PacketInspectorTest
         {
             final List<PcapReader.UdpDatagram> datagrams = PcapReader.open(capture(name)).readAll();
             final PacketInspector inspector = new PacketInspector();
+            // Sees only data packets: exercises the no-handshake paths (assumed MTU 1500).
+            final PacketInspector bare = new PacketInspector();
             for (int round = 0; round < 3000; round++)
             {
                 final PcapReader.UdpDatagram datagram = datagrams.get(round < datagrams.size() ?
@@ -336,6 +374,10 @@ class PacketInspectorTest
                 {
                     final PacketInspector.InspectedPacket packet = inspector.inspect(copy(datagram, payload));
                     assertFalse(packet.line().isEmpty());
+                    if (payload.length != 644)
+                    {
+                        assertFalse(bare.inspect(copy(datagram, payload)).line().isEmpty());
+                    }
                     inspected++;
                 }
                 catch (final RuntimeException ex)

@@ -137,8 +137,8 @@ public final class BridgeCounters implements AutoCloseable
     {
         return new BridgeCounters(
             null,
-            new UnsafeBuffer(new byte[CountersFileDescriptor.METADATA_LENGTH]),
-            new UnsafeBuffer(new byte[CountersFileDescriptor.VALUES_LENGTH]));
+            new UnsafeBuffer(java.nio.ByteBuffer.allocateDirect(CountersFileDescriptor.METADATA_LENGTH)),
+            new UnsafeBuffer(java.nio.ByteBuffer.allocateDirect(CountersFileDescriptor.VALUES_LENGTH)));
     }
 
     /**

@@ -1,0 +1,580 @@
+package org.oligarchy.vmm.bridge.jack;
+
+import java.lang.reflect.Field;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+
+import com.sun.jna.CallbackThreadInitializer;
+import com.sun.jna.Memory;
+import com.sun.jna.Native;
+import com.sun.jna.Pointer;
+import com.sun.jna.PointerType;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.jaudiolibs.jnajack.Jack;
+import org.jaudiolibs.jnajack.JackClient;
+import org.jaudiolibs.jnajack.JackException;
+import org.jaudiolibs.jnajack.JackOptions;
+import org.jaudiolibs.jnajack.JackStatus;
+import org.oligarchy.vmm.bridge.engine.PeriodIo;
+import org.oligarchy.vmm.bridge.rt.ThreadPlacement;
+
+/**
+ * The bridge's JACK client: jnajack for opening, activating, notifications and connections (not
+ * real-time), and {@link JackNative} for ports, the process callback and latency reporting, so
+ * that the process thread allocates nothing (java-lowlatency.md §1.5).
+ *
+ * <p>Ports are named {@code <client>:<toPrefix>N} (JACK inputs whose audio goes to the VM) and
+ * {@code <client>:<fromPrefix>N} (JACK outputs carrying what the VM returns), N from 1.
+ */
+public final class JackHost implements AutoCloseable
+{
+    /** Called once per JACK period on the JACK process thread. Must not allocate or block. */
+    @FunctionalInterface
+    public interface PeriodHandler
+    {
+        /**
+         * Processes one period.
+         *
+         * @param io the port buffers of this period.
+         */
+        void onPeriod(PeriodIo io);
+    }
+
+    private final JackClient client;
+    private final long clientAddress;
+    private final String clientName;
+    private final long[] inputPorts;
+    private final long[] outputPorts;
+    private final String[] inputNames;
+    private final String[] outputNames;
+    private final int sampleRateHz;
+    private final int periodFrames;
+    private final Memory latencyRange = new Memory(8);
+    private final Memory peerRange = new Memory(8);
+    private final PortBuffers buffers;
+    private final JackNative.ProcessCallback processCallback;
+    private final JackNative.LatencyCallback latencyCallback;
+    private volatile PeriodHandler handler;
+    private volatile int addedLatencyFrames;
+    private volatile long processThreadId = -1;
+    private volatile int processThreadTid = -1;
+    private volatile long periods;
+    private volatile long wrongSizePeriods;
+    private volatile boolean shutDown;
+    private volatile Runnable shutdownListener;
+    private volatile Runnable xrunListener;
+    private boolean closed;
+
+    private JackHost(
+        final JackClient client, final String clientName, final int inputs, final int outputs,
+        final String inputPrefix, final String outputPrefix) throws JackHostException
+    {
+        this.client = client;
+        this.clientName = clientName;
+        this.clientAddress = nativeAddress(client);
+        this.sampleRateHz = JackNative.jack_get_sample_rate(clientAddress);
+        this.periodFrames = JackNative.jack_get_buffer_size(clientAddress);
+        this.inputPorts = new long[inputs];
+        this.outputPorts = new long[outputs];
+        this.inputNames = new String[inputs];
+        this.outputNames = new String[outputs];
+        for (int i = 0; i < inputs; i++)
+        {
+            inputNames[i] = inputPrefix + (i + 1);
+            inputPorts[i] = register(inputNames[i], JackNative.PORT_IS_INPUT | JackNative.PORT_IS_TERMINAL);
+        }
+        for (int i = 0; i < outputs; i++)
+        {
+            outputNames[i] = outputPrefix + (i + 1);
+            outputPorts[i] = register(outputNames[i], JackNative.PORT_IS_OUTPUT | JackNative.PORT_IS_TERMINAL);
+        }
+        this.buffers = new PortBuffers(inputs, outputs, periodFrames);
+        this.processCallback = this::process;
+        this.latencyCallback = this::reportLatency;
+        // detach=false keeps the JACK thread attached to the JVM: attaching per period costs
+        // a Thread object and ~35 µs (java-lowlatency.md §1.2).
+        Native.setCallbackThreadInitializer(processCallback, new CallbackThreadInitializer(true, false, "jack-rt"));
+        if (JackNative.jack_set_process_callback(clientAddress, processCallback, 0) != 0)
+        {
+            throw new JackHostException("jack_set_process_callback failed");
+        }
+        if (JackNative.jack_set_latency_callback(clientAddress, latencyCallback, 0) != 0)
+        {
+            throw new JackHostException("jack_set_latency_callback failed");
+        }
+        try
+        {
+            client.onShutdown(c ->
+            {
+                shutDown = true;
+                final Runnable listener = shutdownListener;
+                if (listener != null)
+                {
+                    listener.run();
+                }
+            });
+            client.setXrunCallback(c ->
+            {
+                final Runnable listener = xrunListener;
+                if (listener != null)
+                {
+                    listener.run();
+                }
+            });
+        }
+        catch (final JackException ex)
+        {
+            throw new JackHostException("cannot register JACK notifications: " + ex.getMessage(), ex);
+        }
+    }
+
+    /**
+     * Opens a JACK client and registers its ports (not yet active).
+     *
+     * @param clientName   client name; JACK may append a suffix if taken.
+     * @param serverName   JACK server name, or null for the default server.
+     * @param inputs       number of input ports (audio to the VM).
+     * @param outputs      number of output ports (audio from the VM).
+     * @param inputPrefix  input port name prefix, e.g. "to_vm_".
+     * @param outputPrefix output port name prefix, e.g. "from_vm_".
+     * @return the host.
+     * @throws JackHostException with an operator-readable reason.
+     */
+    public static JackHost open(
+        final String clientName, final String serverName, final int inputs, final int outputs,
+        final String inputPrefix, final String outputPrefix) throws JackHostException
+    {
+        if (serverName != null && !ThreadPlacement.setenv("JACK_DEFAULT_SERVER", serverName))
+        {
+            throw new JackHostException("cannot select JACK server '" + serverName + "' (setenv failed)");
+        }
+        final Jack jack;
+        try
+        {
+            jack = Jack.getInstance();
+        }
+        catch (final Throwable ex)
+        {
+            throw new JackHostException("libjack is not available (" + ex.getMessage() + "); install jackd2 " +
+                "(or run under PipeWire with pw-jack)", ex);
+        }
+        final EnumSet<JackStatus> status = EnumSet.noneOf(JackStatus.class);
+        final JackClient client;
+        try
+        {
+            client = jack.openClient(clientName, EnumSet.of(JackOptions.JackNoStartServer), status);
+        }
+        catch (final JackException ex)
+        {
+            throw new JackHostException("cannot connect to JACK server '" +
+                (serverName == null ? "default" : serverName) + "' " + status +
+                ": is jackd (or PipeWire's JACK layer) running for this user?", ex);
+        }
+        try
+        {
+            return new JackHost(client, client.getName(), inputs, outputs, inputPrefix, outputPrefix);
+        }
+        catch (final JackHostException | RuntimeException ex)
+        {
+            client.close();
+            throw ex;
+        }
+    }
+
+    /**
+     * Sets the per-period handler and the latency it adds between inputs and outputs, then
+     * activates the client.
+     *
+     * @param periodHandler      runs each period.
+     * @param latencyFrames      frames from an input sample to the same sample on the outputs,
+     *                           reported to JACK through port latency ranges.
+     * @throws JackHostException if activation fails.
+     */
+    public void activate(final PeriodHandler periodHandler, final int latencyFrames) throws JackHostException
+    {
+        this.handler = periodHandler;
+        this.addedLatencyFrames = latencyFrames;
+        try
+        {
+            client.activate();
+        }
+        catch (final JackException ex)
+        {
+            throw new JackHostException("cannot activate JACK client: " + ex.getMessage(), ex);
+        }
+        JackNative.jack_recompute_total_latencies(clientAddress);
+    }
+
+    /**
+     * Changes the reported latency (e.g. after a session with another L started).
+     *
+     * @param latencyFrames frames added between inputs and outputs.
+     */
+    public void setLatency(final int latencyFrames)
+    {
+        addedLatencyFrames = latencyFrames;
+        JackNative.jack_recompute_total_latencies(clientAddress);
+    }
+
+    private int process(final int nframes, final long arg)
+    {
+        try
+        {
+            if (processThreadId < 0)
+            {
+                processThreadId = Thread.currentThread().getId();
+                processThreadTid = ThreadPlacement.currentTid();
+            }
+            periods++;
+            if (nframes != periodFrames)
+            {
+                // Buffer size changed under us: the session was set up for another period.
+                wrongSizePeriods++;
+                for (int i = 0; i < outputPorts.length; i++)
+                {
+                    final long address = JackNative.jack_port_get_buffer(outputPorts[i], nframes);
+                    if (address != 0)
+                    {
+                        new UnsafeBuffer(address, nframes * 4).setMemory(0, nframes * 4, (byte)0);
+                    }
+                }
+                return 0;
+            }
+            for (int i = 0; i < inputPorts.length; i++)
+            {
+                buffers.wrapInput(i, JackNative.jack_port_get_buffer(inputPorts[i], nframes));
+            }
+            for (int i = 0; i < outputPorts.length; i++)
+            {
+                buffers.wrapOutput(i, JackNative.jack_port_get_buffer(outputPorts[i], nframes));
+            }
+            final PeriodHandler current = handler;
+            if (current != null)
+            {
+                current.onPeriod(buffers);
+            }
+            else
+            {
+                for (int i = 0; i < outputPorts.length; i++)
+                {
+                    buffers.silenceOutput(i, nframes);
+                }
+            }
+        }
+        catch (final Throwable t)
+        {
+            // Never let an exception reach JNA: it would deactivate the client.
+            wrongSizePeriods++;
+        }
+        return 0;
+    }
+
+    /**
+     * JACK latency callback (non-real-time thread): an input sample reaches the outputs
+     * {@code addedLatencyFrames} later. The delay is split in halves, one added to the outputs'
+     * capture latency and one to the inputs' playback latency, as JACK2's netmanager does
+     * (netjack2-protocol.md §5.4): a tool like jack_iodelay sums both sides of a loop, so adding
+     * the whole delay to each would count it twice.
+     */
+    private void reportLatency(final int mode, final long arg)
+    {
+        final int total = addedLatencyFrames;
+        if (mode == JackNative.CAPTURE_LATENCY)
+        {
+            final int added = total - total / 2;
+            final long[] min = {Long.MAX_VALUE};
+            final long[] max = {0};
+            collect(inputPorts, JackNative.CAPTURE_LATENCY, min, max);
+            for (final long port : outputPorts)
+            {
+                setRange(port, JackNative.CAPTURE_LATENCY, min[0] + added, max[0] + added);
+            }
+        }
+        else
+        {
+            final int added = total / 2;
+            final long[] min = {Long.MAX_VALUE};
+            final long[] max = {0};
+            collect(outputPorts, JackNative.PLAYBACK_LATENCY, min, max);
+            for (final long port : inputPorts)
+            {
+                setRange(port, JackNative.PLAYBACK_LATENCY, min[0] + added, max[0] + added);
+            }
+        }
+    }
+
+    private void collect(final long[] ports, final int mode, final long[] min, final long[] max)
+    {
+        for (final long port : ports)
+        {
+            JackNative.jack_port_get_latency_range(port, mode, Pointer.nativeValue(peerRange));
+            min[0] = Math.min(min[0], peerRange.getInt(0) & 0xFFFFFFFFL);
+            max[0] = Math.max(max[0], peerRange.getInt(4) & 0xFFFFFFFFL);
+        }
+        if (min[0] == Long.MAX_VALUE)
+        {
+            min[0] = 0;
+        }
+    }
+
+    private void setRange(final long port, final int mode, final long min, final long max)
+    {
+        latencyRange.setInt(0, (int)min);
+        latencyRange.setInt(4, (int)max);
+        JackNative.jack_port_set_latency_range(port, mode, Pointer.nativeValue(latencyRange));
+    }
+
+    private long register(final String name, final long flags) throws JackHostException
+    {
+        final long port = JackNative.jack_port_register(clientAddress, name, JackNative.AUDIO_TYPE, flags, 0);
+        if (port == 0)
+        {
+            throw new JackHostException("cannot register JACK port " + clientName + ":" + name);
+        }
+        return port;
+    }
+
+    private static long nativeAddress(final JackClient client) throws JackHostException
+    {
+        try
+        {
+            final Field field = JackClient.class.getDeclaredField("clientPtr");
+            field.setAccessible(true);
+            return Pointer.nativeValue(((PointerType)field.get(client)).getPointer());
+        }
+        catch (final ReflectiveOperationException | RuntimeException ex)
+        {
+            throw new JackHostException("this jnajack version hides its client pointer (expected 1.4.0)", ex);
+        }
+    }
+
+    public String clientName()
+    {
+        return clientName;
+    }
+
+    public int sampleRateHz()
+    {
+        return sampleRateHz;
+    }
+
+    public int periodFrames()
+    {
+        return periodFrames;
+    }
+
+    /**
+     * Full names of the input ports ({@code client:to_vm_1} …).
+     *
+     * @return names.
+     */
+    public List<String> inputPortNames()
+    {
+        final List<String> names = new ArrayList<>();
+        for (final String name : inputNames)
+        {
+            names.add(clientName + ":" + name);
+        }
+        return names;
+    }
+
+    /**
+     * Full names of the output ports ({@code client:from_vm_1} …).
+     *
+     * @return names.
+     */
+    public List<String> outputPortNames()
+    {
+        final List<String> names = new ArrayList<>();
+        for (final String name : outputNames)
+        {
+            names.add(clientName + ":" + name);
+        }
+        return names;
+    }
+
+    /**
+     * Connects two ports of the graph.
+     *
+     * @param source      output port name.
+     * @param destination input port name.
+     * @throws JackHostException if JACK refuses.
+     */
+    public void connect(final String source, final String destination) throws JackHostException
+    {
+        try
+        {
+            Jack.getInstance().connect(client, source, destination);
+        }
+        catch (final JackException ex)
+        {
+            throw new JackHostException("cannot connect " + source + " -> " + destination + ": " + ex.getMessage(), ex);
+        }
+    }
+
+    /**
+     * Java id of the process thread, once it ran.
+     *
+     * @return id or −1.
+     */
+    public long processThreadId()
+    {
+        return processThreadId;
+    }
+
+    /**
+     * Kernel tid of the process thread, once it ran.
+     *
+     * @return tid or −1.
+     */
+    public int processThreadTid()
+    {
+        return processThreadTid;
+    }
+
+    /**
+     * Periods processed.
+     *
+     * @return count.
+     */
+    public long periods()
+    {
+        return periods;
+    }
+
+    /**
+     * Periods whose size did not match the session, or that failed.
+     *
+     * @return count.
+     */
+    public long wrongSizePeriods()
+    {
+        return wrongSizePeriods;
+    }
+
+    /**
+     * Whether the JACK server shut this client down.
+     *
+     * @return true after a shutdown notification.
+     */
+    public boolean isShutDown()
+    {
+        return shutDown;
+    }
+
+    /**
+     * Runs when the JACK server goes away (on a JACK notification thread).
+     *
+     * @param listener the action.
+     */
+    public void onShutdown(final Runnable listener)
+    {
+        shutdownListener = listener;
+    }
+
+    /**
+     * Runs on each JACK xrun notification (on a JACK notification thread).
+     *
+     * @param listener the action.
+     */
+    public void onXrun(final Runnable listener)
+    {
+        xrunListener = listener;
+    }
+
+    @Override
+    public synchronized void close()
+    {
+        if (closed)
+        {
+            return;
+        }
+        closed = true;
+        handler = null;
+        if (!shutDown)
+        {
+            client.deactivate();
+            for (final long port : inputPorts)
+            {
+                JackNative.jack_port_unregister(clientAddress, port);
+            }
+            for (final long port : outputPorts)
+            {
+                JackNative.jack_port_unregister(clientAddress, port);
+            }
+        }
+        client.close();
+    }
+
+    /** Port buffers of the current period, re-wrapped only when JACK hands a new address. */
+    private static final class PortBuffers implements PeriodIo
+    {
+        private final UnsafeBuffer[] inputs;
+        private final UnsafeBuffer[] outputs;
+        private final long[] inputAddresses;
+        private final long[] outputAddresses;
+        private final int bytes;
+
+        PortBuffers(final int inputCount, final int outputCount, final int periodFrames)
+        {
+            inputs = new UnsafeBuffer[inputCount];
+            outputs = new UnsafeBuffer[outputCount];
+            inputAddresses = new long[inputCount];
+            outputAddresses = new long[outputCount];
+            bytes = periodFrames * 4;
+            for (int i = 0; i < inputCount; i++)
+            {
+                inputs[i] = new UnsafeBuffer(new byte[0]);
+            }
+            for (int i = 0; i < outputCount; i++)
+            {
+                outputs[i] = new UnsafeBuffer(new byte[0]);
+            }
+        }
+
+        void wrapInput(final int index, final long address)
+        {
+            if (address != inputAddresses[index])
+            {
+                inputAddresses[index] = address;
+                inputs[index].wrap(address, bytes);
+            }
+        }
+
+        void wrapOutput(final int index, final long address)
+        {
+            if (address != outputAddresses[index])
+            {
+                outputAddresses[index] = address;
+                outputs[index].wrap(address, bytes);
+            }
+        }
+
+        @Override
+        public void readInput(final int channel, final float[] dst, final int dstOffset, final int frames)
+        {
+            final UnsafeBuffer buffer = inputs[channel];
+            for (int i = 0; i < frames; i++)
+            {
+                dst[dstOffset + i] = buffer.getFloat(i << 2);
+            }
+        }
+
+        @Override
+        public void writeOutput(final int channel, final float[] src, final int srcOffset, final int frames)
+        {
+            final UnsafeBuffer buffer = outputs[channel];
+            for (int i = 0; i < frames; i++)
+            {
+                buffer.putFloat(i << 2, src[srcOffset + i]);
+            }
+        }
+
+        @Override
+        public void silenceOutput(final int channel, final int frames)
+        {
+            outputs[channel].setMemory(0, frames << 2, (byte)0);
+        }
+    }
+}

@@ -1,0 +1,62 @@
+package org.oligarchy.vmm.bridge.jack;
+
+import com.sun.jna.Callback;
+import com.sun.jna.Native;
+
+/**
+ * The few libjack functions the real-time path and latency reporting need, direct-mapped with
+ * primitive signatures so that calling them allocates nothing (java-lowlatency.md §1.5):
+ * jnajack's own {@code jack_port_get_buffer} returns a new {@code Pointer} (24 B) per call, and it
+ * has no binding at all for the latency setters.
+ */
+final class JackNative
+{
+    static
+    {
+        Native.register(JackNative.class, "jack");
+    }
+
+    /** {@code JACK_DEFAULT_AUDIO_TYPE}. */
+    static final String AUDIO_TYPE = "32 bit float mono audio";
+    static final long PORT_IS_INPUT = 0x1;
+    static final long PORT_IS_OUTPUT = 0x2;
+    static final long PORT_IS_TERMINAL = 0x10;
+    static final int CAPTURE_LATENCY = 0;
+    static final int PLAYBACK_LATENCY = 1;
+
+    private JackNative()
+    {
+    }
+
+    /** Process callback: {@code int (*)(jack_nframes_t, void*)}. */
+    interface ProcessCallback extends Callback
+    {
+        int invoke(int nframes, long arg);
+    }
+
+    /** Latency callback: {@code void (*)(jack_latency_callback_mode_t, void*)}. */
+    interface LatencyCallback extends Callback
+    {
+        void invoke(int mode, long arg);
+    }
+
+    static native long jack_port_register(long client, String name, String type, long flags, long bufferSize);
+
+    static native int jack_port_unregister(long client, long port);
+
+    static native long jack_port_get_buffer(long port, int nframes);
+
+    static native int jack_set_process_callback(long client, ProcessCallback callback, long arg);
+
+    static native int jack_set_latency_callback(long client, LatencyCallback callback, long arg);
+
+    static native void jack_port_set_latency_range(long port, int mode, long rangeAddress);
+
+    static native void jack_port_get_latency_range(long port, int mode, long rangeAddress);
+
+    static native int jack_recompute_total_latencies(long client);
+
+    static native int jack_get_sample_rate(long client);
+
+    static native int jack_get_buffer_size(long client);
+}

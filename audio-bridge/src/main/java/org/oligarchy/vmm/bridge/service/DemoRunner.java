@@ -1,0 +1,308 @@
+package org.oligarchy.vmm.bridge.service;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.Locale;
+
+import org.HdrHistogram.Histogram;
+import org.oligarchy.vmm.bridge.engine.EventLog;
+import org.oligarchy.vmm.bridge.engine.MasterBridge;
+import org.oligarchy.vmm.bridge.engine.PeriodClock;
+import org.oligarchy.vmm.bridge.engine.SignalProbe;
+import org.oligarchy.vmm.bridge.engine.SlaveEndpoint;
+import org.oligarchy.vmm.bridge.engine.WaitStrategy;
+import org.oligarchy.vmm.bridge.metrics.BridgeCounters;
+import org.oligarchy.vmm.bridge.metrics.LatencyRecorders;
+import org.oligarchy.vmm.bridge.netjack.NetJack;
+
+/**
+ * The demo: the real master bridge and the real slave endpoint in one process, over UDP on
+ * 127.0.0.1, driven by an internal 96 kHz / 128-frame period clock that plays a test signal
+ * whose every sample names its frame; the slave loops it back. Prints a live status line and a
+ * summary saying whether the round trip was sample-exact.
+ */
+public final class DemoRunner
+{
+    /**
+     * Demo settings.
+     *
+     * @param seconds        run time after the session starts.
+     * @param latencyPeriods network latency L.
+     * @param channels       channels each way.
+     * @param sampleRateHz   sample rate.
+     * @param periodFrames   period.
+     * @param live           print a status line every second.
+     */
+    public record Options(int seconds, int latencyPeriods, int channels, int sampleRateHz, int periodFrames,
+        boolean live)
+    {
+    }
+
+    /**
+     * What the demo measured.
+     *
+     * @param seconds               measured seconds.
+     * @param latencyPeriods        L.
+     * @param channels              channels each way.
+     * @param sampleRateHz          sample rate.
+     * @param periodFrames          period.
+     * @param sessionStarted        whether master and slave connected.
+     * @param cycles                periods measured.
+     * @param expectedRoundTripFrames (L + 1)·period.
+     * @param minRoundTripFrames    smallest round trip seen.
+     * @param maxRoundTripFrames    largest round trip seen.
+     * @param sampleExact           every sample that came back had exactly the expected latency.
+     * @param exactPeriods          periods fully exact.
+     * @param silentPeriods         periods played as silence (block late or lost).
+     * @param wrongPeriods          periods with a wrong or partial block (must be 0).
+     * @param wrongSamples          samples with a wrong latency (must be 0).
+     * @param lateBlocks            blocks that arrived after their play time.
+     * @param incompleteBlocks      blocks with missing packets.
+     * @param rejectedPackets       packets rejected by validation.
+     * @param clockSkippedPeriods   periods the internal clock skipped (machine too busy).
+     * @param rttP50Micros          network round trip, median.
+     * @param rttP99Micros          99th percentile.
+     * @param rttP999Micros         99.9th percentile.
+     * @param rttMaxMicros          maximum.
+     * @param allocatedBytesPerPeriod bytes allocated per period on the period, sender, receiver
+     *                              and slave threads after warm-up.
+     */
+    public record Summary(
+        double seconds,
+        int latencyPeriods,
+        int channels,
+        int sampleRateHz,
+        int periodFrames,
+        boolean sessionStarted,
+        long cycles,
+        long expectedRoundTripFrames,
+        long minRoundTripFrames,
+        long maxRoundTripFrames,
+        boolean sampleExact,
+        long exactPeriods,
+        long silentPeriods,
+        long wrongPeriods,
+        long wrongSamples,
+        long lateBlocks,
+        long incompleteBlocks,
+        long rejectedPackets,
+        long clockSkippedPeriods,
+        double rttP50Micros,
+        double rttP99Micros,
+        double rttP999Micros,
+        double rttMaxMicros,
+        double allocatedBytesPerPeriod)
+    {
+    }
+
+    /** Seconds run before measuring, so the JIT has compiled the data path. */
+    public static final int WARM_UP_SECONDS = 5;
+
+    private final Options options;
+    private final PrintStream out;
+    private volatile boolean stopRequested;
+
+    /**
+     * Creates a demo.
+     *
+     * @param options settings.
+     * @param out     where live status lines go.
+     */
+    public DemoRunner(final Options options, final PrintStream out)
+    {
+        this.options = options;
+        this.out = out;
+    }
+
+    /** Ends the run early (Ctrl-C); the summary covers the time run so far. */
+    public void stop()
+    {
+        stopRequested = true;
+    }
+
+    /**
+     * Runs the demo.
+     *
+     * @return the summary.
+     * @throws IOException if the loopback socket cannot be opened.
+     */
+    public Summary run() throws IOException
+    {
+        final int period = options.periodFrames();
+        final long expected = (long)(options.latencyPeriods() + 1) * period;
+        final BridgeCounters masterCounters = BridgeCounters.inMemory();
+        final BridgeCounters slaveCounters = BridgeCounters.inMemory();
+        final LatencyRecorders latency = new LatencyRecorders();
+        final InetAddress loopback = InetAddress.getByName("127.0.0.1");
+        final MasterBridge.Config config = new MasterBridge.Config(
+            options.channels(), options.channels(), options.sampleRateHz(), period, options.latencyPeriods(),
+            loopback, 0, List.of(loopback), WaitStrategy.BLOCKING, -1, -1, 0, 0, 64, 0.75, "demo-host");
+        final SignalProbe probe = new SignalProbe(options.channels(), period, expected);
+        final AllocationMeter meter = new AllocationMeter();
+        try (MasterBridge bridge = new MasterBridge(config, masterCounters, latency))
+        {
+            bridge.start();
+            final SlaveEndpoint.Config slaveConfig = new SlaveEndpoint.Config(
+                new InetSocketAddress(loopback, bridge.localPort()), "demo-slave", -1, -1, NetJack.DEFAULT_MTU,
+                NetJack.ENCODER_FLOAT, options.latencyPeriods(), -1, 0);
+            try (SlaveEndpoint slave = new SlaveEndpoint(slaveConfig, SlaveEndpoint.LOOPBACK, slaveCounters);
+                PeriodClock clock = new PeriodClock(options.sampleRateHz(), period, () ->
+                {
+                    probe.beginPeriod();
+                    bridge.processPeriod(probe);
+                    probe.endPeriod();
+                }))
+            {
+                slave.start();
+                clock.start();
+                final long deadline = System.nanoTime() + 5_000_000_000L;
+                while (!bridge.hasSession() && System.nanoTime() < deadline && !stopRequested)
+                {
+                    sleep(10);
+                }
+                if (!bridge.hasSession())
+                {
+                    return emptySummary(expected);
+                }
+                // Warm-up: the JIT compiles the data path during the first seconds (and its
+                // deoptimisations allocate a few hundred bytes once); measure after that.
+                if (options.live())
+                {
+                    out.println("session up; warming up for " + WARM_UP_SECONDS + " s, then measuring for " +
+                        options.seconds() + " s");
+                }
+                sleep(WARM_UP_SECONDS * 1000L);
+                final Histogram rtt = LatencyRecorders.newHistogram();
+                Histogram interval = latency.roundTrip.getIntervalHistogram();
+                final SignalProbe measured = probe;
+                final long[] threads = {clock.threadId(), bridge.networkThreadIds()[0], bridge.networkThreadIds()[1],
+                    slave.threadId()};
+                final long lateBase = masterCounters.lateBlocks.get();
+                final long incompleteBase = masterCounters.incompleteBlocks.get();
+                final long rejectedBase = masterCounters.rejectedTotal() + slaveCounters.rejectedTotal();
+                final long skippedBase = clock.skippedPeriods();
+                probe.requestReset();
+                final long startNanos = System.nanoTime();
+                final long cyclesBase = masterCounters.cycles.get();
+                final long allocBase = meter.allocatedBytes(threads);
+                long nextReport = startNanos + 1_000_000_000L;
+                final long end = startNanos + options.seconds() * 1_000_000_000L;
+                while (System.nanoTime() < end && !stopRequested)
+                {
+                    sleep(50);
+                    if (System.nanoTime() >= nextReport)
+                    {
+                        nextReport += 1_000_000_000L;
+                        interval = latency.roundTrip.getIntervalHistogram(interval);
+                        rtt.add(interval);
+                        if (options.live())
+                        {
+                            final long cycles = masterCounters.cycles.get() - cyclesBase;
+                            final long alloc = meter.allocatedBytes(threads) - allocBase;
+                            out.printf(Locale.ROOT,
+                                "t=%2ds session=%s cycles=%d rtt p50=%.0fus p99=%.0fus round-trip=%d..%d frames " +
+                                "(expect %d) exact=%d silent=%d wrong=%d late=%d alloc=%.2f B/period%n",
+                                (System.nanoTime() - startNanos) / 1_000_000_000L,
+                                bridge.hasSession() ? "running" : "lost", cycles,
+                                rtt.getValueAtPercentile(50) / 1000.0, rtt.getValueAtPercentile(99) / 1000.0,
+                                measured.minLatencyFrames(), measured.maxLatencyFrames(), expected,
+                                measured.exactPeriods(), measured.silentPeriods(), measured.wrongPeriods(),
+                                masterCounters.lateBlocks.get() - lateBase,
+                                cycles == 0 ? 0.0 : (double)alloc / cycles);
+                        }
+                    }
+                }
+                final long cycles = masterCounters.cycles.get() - cyclesBase;
+                final long alloc = meter.allocatedBytes(threads) - allocBase;
+                final double seconds = (System.nanoTime() - startNanos) / 1e9;
+                interval = latency.roundTrip.getIntervalHistogram(interval);
+                rtt.add(interval);
+                return new Summary(
+                    seconds, options.latencyPeriods(), options.channels(), options.sampleRateHz(), period, true,
+                    cycles, expected, measured.minLatencyFrames(), measured.maxLatencyFrames(),
+                    measured.wrongSamples() == 0 && measured.exactPeriods() > 0,
+                    measured.exactPeriods(), measured.silentPeriods(), measured.wrongPeriods(),
+                    measured.wrongSamples(), masterCounters.lateBlocks.get() - lateBase,
+                    masterCounters.incompleteBlocks.get() - incompleteBase,
+                    masterCounters.rejectedTotal() + slaveCounters.rejectedTotal() - rejectedBase,
+                    clock.skippedPeriods() - skippedBase,
+                    rtt.getValueAtPercentile(50) / 1000.0, rtt.getValueAtPercentile(99) / 1000.0,
+                    rtt.getValueAtPercentile(99.9) / 1000.0, rtt.getMaxValue() / 1000.0,
+                    cycles == 0 ? 0.0 : (double)alloc / cycles);
+            }
+        }
+        finally
+        {
+            masterCounters.close();
+            slaveCounters.close();
+        }
+    }
+
+    private Summary emptySummary(final long expected)
+    {
+        EventLog.error("the demo slave did not connect to the demo master within 5 s");
+        return new Summary(0, options.latencyPeriods(), options.channels(), options.sampleRateHz(),
+            options.periodFrames(), false, 0, expected, -1, -1, false, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+    }
+
+    /**
+     * Human-readable summary.
+     *
+     * @param s the summary.
+     * @return lines of text.
+     */
+    public static String describe(final Summary s)
+    {
+        final StringBuilder text = new StringBuilder();
+        final double periodMillis = 1000.0 * s.periodFrames() / s.sampleRateHz();
+        text.append(String.format(Locale.ROOT, "%n== netjack-bridge demo: %d ch, %d Hz / %d frames (%.3f ms), " +
+            "latency L=%d ==%n", s.channels(), s.sampleRateHz(), s.periodFrames(), periodMillis, s.latencyPeriods()));
+        if (!s.sessionStarted())
+        {
+            text.append("FAILED: master and slave never connected on 127.0.0.1\n");
+            return text.toString();
+        }
+        text.append(String.format(Locale.ROOT, "measured %.1f s, %d periods%n", s.seconds(), s.cycles()));
+        text.append(String.format(Locale.ROOT, "round trip: expected (L+1) x %d = %d frames (%.3f ms); seen %d..%d%n",
+            s.periodFrames(), s.expectedRoundTripFrames(), 1000.0 * s.expectedRoundTripFrames() / s.sampleRateHz(),
+            s.minRoundTripFrames(), s.maxRoundTripFrames()));
+        text.append(String.format(Locale.ROOT,
+            "periods: %d sample-exact, %d silent (block late or lost), %d wrong%n",
+            s.exactPeriods(), s.silentPeriods(), s.wrongPeriods()));
+        text.append(String.format(Locale.ROOT,
+            "network round trip per cycle: p50 %.0f us, p99 %.0f us, p99.9 %.0f us, max %.0f us%n",
+            s.rttP50Micros(), s.rttP99Micros(), s.rttP999Micros(), s.rttMaxMicros()));
+        text.append(String.format(Locale.ROOT,
+            "late blocks %d, incomplete blocks %d, rejected packets %d, clock periods skipped %d%n",
+            s.lateBlocks(), s.incompleteBlocks(), s.rejectedPackets(), s.clockSkippedPeriods()));
+        text.append(String.format(Locale.ROOT, "allocation on the data path: %.3f bytes/period%n",
+            s.allocatedBytesPerPeriod()));
+        if (s.sampleExact())
+        {
+            text.append(String.format(Locale.ROOT, "RESULT: sample-exact. Every sample that came back was exactly " +
+                "%d frames late%s.%n", s.expectedRoundTripFrames(), s.silentPeriods() == 0 ? "" :
+                "; " + s.silentPeriods() + " period(s) played silence because this machine delivered the block " +
+                    "too late (counted, never played in the wrong period)"));
+        }
+        else
+        {
+            text.append("RESULT: NOT sample-exact (" + s.wrongSamples() + " samples with a wrong latency)\n");
+        }
+        return text.toString();
+    }
+
+    private static void sleep(final long millis)
+    {
+        try
+        {
+            Thread.sleep(millis);
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,226 @@
+package org.oligarchy.vmm.bridge.service;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.util.List;
+
+import org.oligarchy.vmm.bridge.engine.EventLog;
+import org.oligarchy.vmm.bridge.engine.MasterBridge;
+import org.oligarchy.vmm.bridge.engine.WaitStrategy;
+import org.oligarchy.vmm.bridge.jack.JackHost;
+import org.oligarchy.vmm.bridge.jack.JackHostException;
+import org.oligarchy.vmm.bridge.metrics.BridgeCounters;
+import org.oligarchy.vmm.bridge.metrics.LatencyRecorders;
+import org.oligarchy.vmm.bridge.rt.ThreadPlacement;
+
+/**
+ * The production wiring: a {@link JackHost} whose process callback drives a {@link MasterBridge}.
+ * The JACK client and its ports live as long as this object; NetJack2 sessions come and go
+ * underneath without touching them.
+ */
+public final class HostBridge implements AutoCloseable
+{
+    /**
+     * What the host bridge needs (validated by the config loader before it gets here).
+     *
+     * @param clientName       JACK client name.
+     * @param jackServer       JACK server name, or null for the default.
+     * @param toVmPorts        JACK input ports sent to the VM.
+     * @param fromVmPorts      JACK output ports returned by the VM.
+     * @param peerAddresses    VM addresses accepted (empty = any).
+     * @param listenAddress    UDP address to listen on.
+     * @param port             UDP port (0 = ephemeral).
+     * @param latencyPeriods   network latency L.
+     * @param waitStrategy     sender wait strategy.
+     * @param jackCpu          CPU for the JACK thread, −1 to leave it.
+     * @param senderCpu        CPU for the sender, −1 none.
+     * @param receiverCpu      CPU for the receiver, −1 none.
+     * @param senderPriority   SCHED_FIFO priority of the sender, 0 none.
+     * @param receiverPriority SCHED_FIFO priority of the receiver, 0 none.
+     * @param slavePipelinePeriods periods the slave itself adds between receiving a cycle and
+     *                         returning it: 1 for JACK2 {@code jackd -d net} (measured, sync and
+     *                         async alike, and the same through JACK2's own netmanager), 0 for
+     *                         this project's embedded slave. Only the reported latency uses it.
+     */
+    public record Settings(
+        String clientName,
+        String jackServer,
+        int toVmPorts,
+        int fromVmPorts,
+        List<InetAddress> peerAddresses,
+        InetAddress listenAddress,
+        int port,
+        int latencyPeriods,
+        WaitStrategy waitStrategy,
+        int jackCpu,
+        int senderCpu,
+        int receiverCpu,
+        int senderPriority,
+        int receiverPriority,
+        int slavePipelinePeriods)
+    {
+    }
+
+    private final Settings settings;
+    private final JackHost jack;
+    private final MasterBridge bridge;
+    private final BridgeCounters counters;
+    private final Thread placement;
+
+    private HostBridge(final Settings settings, final JackHost jack, final MasterBridge bridge,
+        final BridgeCounters counters)
+    {
+        this.settings = settings;
+        this.jack = jack;
+        this.bridge = bridge;
+        this.counters = counters;
+        this.placement = new Thread(this::placeJackThread, "jack-placement");
+        this.placement.setDaemon(true);
+    }
+
+    /**
+     * Opens the JACK client, starts the NetJack2 master and activates the client.
+     *
+     * @param settings settings.
+     * @param counters live counters.
+     * @param latency  latency recorders.
+     * @return the running bridge.
+     * @throws JackHostException if JACK refuses.
+     * @throws IOException       if the UDP port cannot be bound.
+     */
+    public static HostBridge start(final Settings settings, final BridgeCounters counters,
+        final LatencyRecorders latency) throws JackHostException, IOException
+    {
+        final JackHost jack = JackHost.open(
+            settings.clientName(), settings.jackServer(), settings.toVmPorts(), settings.fromVmPorts(), "to_vm_",
+            "from_vm_");
+        final MasterBridge bridge;
+        try
+        {
+            bridge = new MasterBridge(new MasterBridge.Config(
+                settings.toVmPorts(), settings.fromVmPorts(), jack.sampleRateHz(), jack.periodFrames(),
+                settings.latencyPeriods(), settings.listenAddress(), settings.port(), settings.peerAddresses(),
+                settings.waitStrategy(), settings.senderCpu(), settings.receiverCpu(), settings.senderPriority(),
+                settings.receiverPriority(), 64, 0.75, hostName()), counters, latency);
+        }
+        catch (final IOException ex)
+        {
+            jack.close();
+            throw ex;
+        }
+        final HostBridge host = new HostBridge(settings, jack, bridge, counters);
+        jack.onXrun(counters.jackXruns::increment);
+        bridge.start();
+        try
+        {
+            jack.activate(bridge::processPeriod, reportedLatencyFrames(settings, jack.periodFrames()));
+        }
+        catch (final JackHostException ex)
+        {
+            bridge.close();
+            jack.close();
+            throw ex;
+        }
+        host.placement.start();
+        EventLog.info("JACK client '" + jack.clientName() + "' active at " + jack.sampleRateHz() + " Hz / " +
+            jack.periodFrames() + " frames; ports " + jack.inputPortNames() + " -> VM -> " + jack.outputPortNames() +
+            "; reported latency " + reportedLatencyFrames(settings, jack.periodFrames()) + " frames (L=" +
+            settings.latencyPeriods() + " + " + settings.slavePipelinePeriods() + " slave period)");
+        return host;
+    }
+
+    /**
+     * Frames from a sample entering a to-VM port to the same sample leaving a from-VM port when
+     * the VM loops it back: L network periods plus the slave's own pipeline.
+     *
+     * @param settings     settings.
+     * @param periodFrames period.
+     * @return frames.
+     */
+    public static int reportedLatencyFrames(final Settings settings, final int periodFrames)
+    {
+        return (settings.latencyPeriods() + settings.slavePipelinePeriods()) * periodFrames;
+    }
+
+    private void placeJackThread()
+    {
+        final long deadline = System.nanoTime() + 10_000_000_000L;
+        while (jack.processThreadTid() < 0 && System.nanoTime() < deadline)
+        {
+            try
+            {
+                Thread.sleep(5);
+            }
+            catch (final InterruptedException ex)
+            {
+                return;
+            }
+        }
+        final int tid = jack.processThreadTid();
+        if (tid < 0)
+        {
+            EventLog.warn("the JACK process thread did not run within 10 s; is the JACK server stalled?");
+            return;
+        }
+        if (settings.jackCpu() >= 0)
+        {
+            final String problem = ThreadPlacement.pin(tid, settings.jackCpu());
+            if (problem != null)
+            {
+                EventLog.warn("JACK thread: " + problem);
+            }
+        }
+        if (ThreadPlacement.policy(tid) != 1)
+        {
+            EventLog.warn("the JACK process thread (tid " + tid + ") is not SCHED_FIFO: the JACK server runs " +
+                "without real-time scheduling (start jackd with -R and grant rtprio to its user)");
+        }
+    }
+
+    public JackHost jack()
+    {
+        return jack;
+    }
+
+    public MasterBridge bridge()
+    {
+        return bridge;
+    }
+
+    public BridgeCounters counters()
+    {
+        return counters;
+    }
+
+    /**
+     * Java ids of the data-path threads: JACK process thread, sender, receiver.
+     *
+     * @return ids (−1 where not yet running).
+     */
+    public long[] dataPathThreadIds()
+    {
+        final long[] network = bridge.networkThreadIds();
+        return new long[] {jack.processThreadId(), network[0], network[1]};
+    }
+
+    @Override
+    public void close()
+    {
+        // KILL_MASTER first, then deactivate and unregister the ports, then close the client.
+        bridge.close();
+        jack.close();
+        placement.interrupt();
+    }
+
+    private static String hostName()
+    {
+        try
+        {
+            return InetAddress.getLocalHost().getHostName();
+        }
+        catch (final IOException ex)
+        {
+            return "localhost";
+        }
+    }
+}

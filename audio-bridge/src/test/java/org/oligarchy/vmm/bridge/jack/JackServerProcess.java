@@ -1,0 +1,252 @@
+package org.oligarchy.vmm.bridge.jack;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A real {@code jackd} started by a test under a unique server name, stopped by PID. Used for the
+ * host's dummy server and for JACK2 NetJack2 slaves ({@code jackd -d net}). Its log goes to a
+ * file that failing tests print.
+ */
+final class JackServerProcess implements AutoCloseable
+{
+    private static final AtomicInteger SEQUENCE = new AtomicInteger();
+
+    private final String name;
+    private final Process process;
+    private final Path log;
+
+    private JackServerProcess(final String name, final Process process, final Path log)
+    {
+        this.name = name;
+        this.process = process;
+        this.log = log;
+    }
+
+    /**
+     * A unique server name for this JVM and test.
+     *
+     * @param role e.g. "host" or "slave".
+     * @return name.
+     */
+    static String uniqueName(final String role)
+    {
+        return "vmmt-" + role + "-" + ProcessHandle.current().pid() + "-" + SEQUENCE.incrementAndGet();
+    }
+
+    /**
+     * Starts {@code jackd -n NAME <driver args>} and waits until it answers.
+     *
+     * @param name       server name.
+     * @param driverArgs arguments after the server name, e.g. "-d", "dummy", ...
+     * @return the running server.
+     * @throws Exception if it does not come up within 10 s.
+     */
+    static JackServerProcess start(final String name, final String... driverArgs) throws Exception
+    {
+        final List<String> command = new ArrayList<>(List.of("jackd", "-n", name));
+        command.addAll(List.of(driverArgs));
+        final Path log = Files.createTempFile(name, ".log");
+        final ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+            .redirectOutput(log.toFile());
+        builder.environment().put("JACK_NO_AUDIO_RESERVATION", "1");
+        final Process process = builder.start();
+        final JackServerProcess server = new JackServerProcess(name, process, log);
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (System.nanoTime() < deadline)
+        {
+            if (!process.isAlive())
+            {
+                throw new IllegalStateException("jackd " + name + " exited: " + server.logText());
+            }
+            if (run(5, "jack_lsp", "-s", name).exitCode() == 0)
+            {
+                return server;
+            }
+            Thread.sleep(100);
+        }
+        server.close();
+        throw new IllegalStateException("jackd " + name + " did not answer within 10 s: " + server.logText());
+    }
+
+    /**
+     * Starts a host server: dummy driver, 96 kHz / 128 by default.
+     *
+     * @param rate   sample rate.
+     * @param period period.
+     * @return the server.
+     * @throws Exception if it does not start.
+     */
+    static JackServerProcess startDummy(final int rate, final int period) throws Exception
+    {
+        return start(uniqueName("host"), "-d", "dummy", "-r", Integer.toString(rate), "-p", Integer.toString(period),
+            "-C", "0", "-P", "0");
+    }
+
+    /**
+     * Starts a JACK2 NetJack2 slave ({@code jackd -d net}) pointed at a master on 127.0.0.1.
+     *
+     * @param masterPort UDP port of the master.
+     * @param channels   capture and playback channels.
+     * @param latency    slave -l option.
+     * @param extra      extra jackd options placed before "-d" (e.g. "-S" for sync mode).
+     * @return the server (its net driver keeps discovering until a master answers).
+     * @throws Exception if it does not start.
+     */
+    static JackServerProcess startNetSlave(
+        final int masterPort, final int channels, final int latency, final String... extra) throws Exception
+    {
+        final List<String> args = new ArrayList<>(List.of(extra));
+        args.addAll(List.of("-d", "net", "-a", "127.0.0.1", "-p", Integer.toString(masterPort),
+            "-C", Integer.toString(channels), "-P", Integer.toString(channels), "-i", "0", "-o", "0",
+            "-n", "vmslave", "-l", Integer.toString(latency)));
+        return start(uniqueName("slave"), args.toArray(new String[0]));
+    }
+
+    String name()
+    {
+        return name;
+    }
+
+    long pid()
+    {
+        return process.pid();
+    }
+
+    boolean isAlive()
+    {
+        return process.isAlive();
+    }
+
+    String logText()
+    {
+        try
+        {
+            return Files.readString(log);
+        }
+        catch (final IOException ex)
+        {
+            return "(no log: " + ex + ")";
+        }
+    }
+
+    /**
+     * Waits until a port exists on this server.
+     *
+     * @param port      full port name.
+     * @param timeoutMs how long.
+     * @return true if it appeared.
+     * @throws Exception on interruption.
+     */
+    boolean awaitPort(final String port, final long timeoutMs) throws Exception
+    {
+        final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        while (System.nanoTime() < deadline)
+        {
+            if (run(5, "jack_lsp", "-s", name).output().lines().anyMatch(line -> line.equals(port)))
+            {
+                return true;
+            }
+            Thread.sleep(100);
+        }
+        return false;
+    }
+
+    /**
+     * Connects two ports with {@code jack_connect}.
+     *
+     * @param source      output port.
+     * @param destination input port.
+     * @throws Exception if it fails.
+     */
+    void connect(final String source, final String destination) throws Exception
+    {
+        final Result result = run(10, "jack_connect", "-s", name, source, destination);
+        if (result.exitCode() != 0)
+        {
+            throw new IllegalStateException("jack_connect " + source + " " + destination + ": " + result.output());
+        }
+    }
+
+    /**
+     * Lists connections as {@code jack_lsp -c} prints them.
+     *
+     * @return the output.
+     * @throws Exception on failure.
+     */
+    String connections() throws Exception
+    {
+        return run(10, "jack_lsp", "-s", name, "-c").output();
+    }
+
+    /** Sends SIGKILL, as a crash would. */
+    void kill()
+    {
+        process.destroyForcibly();
+        try
+        {
+            process.waitFor(5, TimeUnit.SECONDS);
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public void close()
+    {
+        if (process.isAlive())
+        {
+            process.destroy();
+            try
+            {
+                if (!process.waitFor(5, TimeUnit.SECONDS))
+                {
+                    process.destroyForcibly();
+                    process.waitFor(5, TimeUnit.SECONDS);
+                }
+            }
+            catch (final InterruptedException ex)
+            {
+                process.destroyForcibly();
+                Thread.currentThread().interrupt();
+            }
+        }
+        final File file = log.toFile();
+        if (!file.delete())
+        {
+            file.deleteOnExit();
+        }
+    }
+
+    record Result(int exitCode, String output)
+    {
+    }
+
+    /**
+     * Runs a command to completion.
+     *
+     * @param timeoutSeconds how long to wait.
+     * @param command        the command.
+     * @return exit code and combined output.
+     * @throws Exception on failure to start.
+     */
+    static Result run(final int timeoutSeconds, final String... command) throws Exception
+    {
+        final Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        final byte[] out = process.getInputStream().readAllBytes();
+        if (!process.waitFor(timeoutSeconds, TimeUnit.SECONDS))
+        {
+            process.destroyForcibly();
+            return new Result(-1, new String(out));
+        }
+        return new Result(process.exitValue(), new String(out));
+    }
+}

@@ -54,7 +54,8 @@ public final class PacketInspector
 
     private static final String[] PACKET_KINDS = {
         "SLAVE_AVAILABLE", "SLAVE_SETUP", "START_MASTER", "START_SLAVE", "KILL_MASTER",
-        "sync", "midi", "audio/float", "audio/int16", "audio/opus", "audio/celt", "audio/unknown", "data/unknown", "other"};
+        "sync", "midi", "audio/float", "audio/int16", "audio/opus", "audio/celt", "audio/unknown", "data/unknown",
+        "other"};
 
     private final ObjectMapper mapper = new ObjectMapper();
     private final PacketHeaderFlyweight header = new PacketHeaderFlyweight();
@@ -355,7 +356,10 @@ public final class PacketInspector
     }
 
     private Outcome inspectSession(
-        final PcapReader.UdpDatagram datagram, final UnsafeBuffer buffer, final ObjectNode json, final StringBuilder line)
+        final PcapReader.UdpDatagram datagram,
+        final UnsafeBuffer buffer,
+        final ObjectNode json,
+        final StringBuilder line)
     {
         final int length = datagram.payload().length;
         params.wrap(buffer, 0);
@@ -449,7 +453,10 @@ public final class PacketInspector
     }
 
     private Outcome inspectData(
-        final PcapReader.UdpDatagram datagram, final UnsafeBuffer buffer, final ObjectNode json, final StringBuilder line)
+        final PcapReader.UdpDatagram datagram,
+        final UnsafeBuffer buffer,
+        final ObjectNode json,
+        final StringBuilder line)
     {
         final int length = datagram.payload().length;
         header.wrap(buffer, 0);
@@ -918,7 +925,8 @@ public final class PacketInspector
         final int blobLength = reassembly.length();
         int ports = 0;
         long position = 0;
-        while (ports < NetJack.MAX_CHANNELS && position + MidiCodec.RECORD_HEADER_LENGTH + MidiCodec.EVENT_LENGTH <= blobLength &&
+        final int smallestRecord = MidiCodec.RECORD_HEADER_LENGTH + MidiCodec.EVENT_LENGTH;
+        while (ports < NetJack.MAX_CHANNELS && position + smallestRecord <= blobLength &&
             blob.getInt((int)position, ByteOrder.BIG_ENDIAN) == NetJack.MIDI_MAGIC)
         {
             final long eventCount = blob.getInt((int)position + 16, ByteOrder.BIG_ENDIAN) & 0xFFFFFFFFL;

@@ -43,7 +43,7 @@ public final class QemuCommandLine
     {
         final List<String> argv = new ArrayList<>();
         argv.add(qemuBinary);
-        common(argv, vm.name(), paths);
+        commonArguments(argv, vm.name(), paths);
         final String machine = accelerator == Accelerator.KVM ?
             "q35,accel=kvm,kernel-irqchip=split" : "q35,accel=tcg";
         final int vcpus = vm.vcpuCount();
@@ -113,7 +113,7 @@ public final class QemuCommandLine
                 for (final String usb : vm.audioDevice().usbDevices())
                 {
                     argv.add("-device");
-                    argv.add(usbHost(usb, "hostusb" + index++));
+                    argv.add(usbHostDevice(usb, "hostusb" + index++));
                 }
             }
         }
@@ -124,7 +124,7 @@ public final class QemuCommandLine
      * Arguments every VM gets: name with thread names, no defaults, no display, paused start,
      * pid file, two QMP monitors and the serial console socket with log file.
      */
-    static void common(final List<String> argv, final String name, final VmRuntimePaths paths)
+    public static void commonArguments(final List<String> argv, final String name, final VmRuntimePaths paths)
     {
         argv.add("-name");
         argv.add("guest=" + name + ",process=" + name + ",debug-threads=on");
@@ -147,7 +147,7 @@ public final class QemuCommandLine
         argv.add("chardev:serial0");
     }
 
-    static String usbHost(final String vendorProduct, final String id)
+    public static String usbHostDevice(final String vendorProduct, final String id)
     {
         final String[] parts = vendorProduct.split(":");
         return "usb-host,bus=xhci.0,vendorid=0x" + parts[0] + ",productid=0x" + parts[1] + ",id=" + id;

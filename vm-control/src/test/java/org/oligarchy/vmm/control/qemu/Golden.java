@@ -3,8 +3,15 @@ package org.oligarchy.vmm.control.qemu;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 
-/** Reads golden files from the test classpath ({@code src/test/resources/golden}). */
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * Golden files from the test classpath ({@code src/test/resources/golden}). Run the tests with
+ * {@code -Dgolden.update=true} to rewrite them from the current output, then review the diff.
+ */
 public final class Golden
 {
     private Golden()
@@ -21,5 +28,15 @@ public final class Golden
             }
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         }
+    }
+
+    public static void assertMatches(final String name, final String actual) throws IOException
+    {
+        if (Boolean.getBoolean("golden.update"))
+        {
+            Files.writeString(Path.of("src/test/resources/golden", name), actual);
+            return;
+        }
+        assertEquals(read(name), actual, "golden file " + name);
     }
 }

@@ -30,7 +30,7 @@ class QemuCommandLineTest
 
         final List<String> argv = QemuCommandLine.forDspVm(vm, Accelerator.KVM, true, PATHS, "qemu-system-x86_64");
 
-        assertEquals(Golden.read("dsp-kvm-hugepages-tap.argv"), String.join("\n", argv) + "\n");
+        Golden.assertMatches("dsp-kvm-hugepages-tap.argv", String.join("\n", argv) + "\n");
     }
 
     @Test
@@ -41,7 +41,7 @@ class QemuCommandLineTest
 
         final List<String> argv = QemuCommandLine.forDspVm(vm, Accelerator.TCG, false, PATHS, "qemu-system-x86_64");
 
-        assertEquals(Golden.read("dsp-tcg-minimal.argv"), String.join("\n", argv) + "\n");
+        Golden.assertMatches("dsp-tcg-minimal.argv", String.join("\n", argv) + "\n");
     }
 
     @Test
@@ -59,7 +59,7 @@ class QemuCommandLineTest
         final List<String> argv = QemuCommandLine.forDspVm(vm, Accelerator.KVM, true,
             new VmRuntimePaths(Path.of(vm.stateDir())), "/nix/store/x-qemu/bin/qemu-system-x86_64");
 
-        assertEquals(Golden.read("dsp-uefi-bridge-passthrough.argv"), String.join("\n", argv) + "\n");
+        Golden.assertMatches("dsp-uefi-bridge-passthrough.argv", String.join("\n", argv) + "\n");
     }
 
     @Test

@@ -37,7 +37,7 @@ class QmpClientRealQemuTest
     {
         final VmRuntimePaths paths = new VmRuntimePaths(tempDir.resolve("run"));
         final List<String> argv = new ArrayList<>(List.of(QemuCommandLine.QEMU_BINARY));
-        QemuCommandLine.common(argv, "qmp-test", paths);
+        QemuCommandLine.commonArguments(argv, "qmp-test", paths);
         argv.addAll(List.of("-machine", "pc,accel=tcg", "-m", "64M", "-smp", "2"));
         vm = QemuLauncher.start(argv, paths, List.of(0), 30_000, ProcFs.host());
     }

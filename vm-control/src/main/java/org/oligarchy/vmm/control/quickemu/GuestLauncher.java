@@ -1,0 +1,154 @@
+package org.oligarchy.vmm.control.quickemu;
+
+import org.oligarchy.vmm.control.host.ProcFs;
+import org.oligarchy.vmm.control.model.GuestConfig;
+import org.oligarchy.vmm.control.qemu.Accelerator;
+import org.oligarchy.vmm.control.qemu.LaunchSettings;
+import org.oligarchy.vmm.control.qemu.QemuLaunchException;
+import org.oligarchy.vmm.control.qemu.QemuLauncher;
+import org.oligarchy.vmm.control.qemu.QmpClient;
+import org.oligarchy.vmm.control.qemu.QmpException;
+import org.oligarchy.vmm.control.qemu.RunningVm;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * Starts a quickemu guest and returns it under QMP supervision, the same as the DSP VM. The
+ * native launcher runs QEMU in the foreground from {@link GuestCommandLine} (paused, then
+ * {@code cont}); the quickemu launcher writes the {@link QuickemuConf}, lets {@code quickemu}
+ * start QEMU in the background and attaches to the QMP socket the conf adds.
+ */
+public final class GuestLauncher
+{
+    private final LaunchSettings settings;
+    private final ProcFs fs;
+    private final PrintStream log;
+
+    public GuestLauncher(final LaunchSettings settings, final ProcFs fs, final PrintStream log)
+    {
+        this.settings = settings;
+        this.fs = fs;
+        this.log = log;
+    }
+
+    /**
+     * Launch natively: create the disk with {@code qemu-img} if missing, start QEMU paused on the
+     * given CPUs, {@code cont}, wait for RESUME.
+     *
+     * @param guest validated guest model.
+     * @param paths the guest's files.
+     * @param cpus  CPUs QEMU may use (the housekeeping set keeps guests off the DSP VM's cores).
+     * @return the running guest.
+     */
+    public RunningVm launchNative(final GuestConfig guest, final GuestPaths paths, final List<Integer> cpus)
+        throws QemuLaunchException, InterruptedException
+    {
+        final Accelerator accelerator = settings.acceleratorFor(fs);
+        if (accelerator == Accelerator.TCG)
+        {
+            log.println("WARNING: KVM is not usable: guest " + guest.name() + " runs under TCG emulation.");
+        }
+        createDiskIfMissing(guest, paths);
+        final RunningVm vm = QemuLauncher.start(GuestCommandLine.forGuest(guest, accelerator, paths,
+            settings.qemuBinary()), paths.runtime(), cpus, settings.qmpTimeoutMillis(), fs);
+        try
+        {
+            vm.resume(settings.resumeTimeoutMillis());
+        }
+        catch (final QemuLaunchException | QmpException | RuntimeException ex)
+        {
+            vm.close();
+            throw ex instanceof QemuLaunchException q ? q : new QemuLaunchException(ex.getMessage(), ex);
+        }
+        log.println("qemu: guest " + guest.name() + " running, pid " + vm.process().pid());
+        return vm;
+    }
+
+    /**
+     * Launch through {@code quickemu --vm <conf> --display none --viewer none}, which starts QEMU in
+     * the background and exits; then attach to QEMU's QMP socket and its pid file.
+     *
+     * @param guest    validated guest model.
+     * @param paths    the guest's files.
+     * @param quickemu quickemu executable.
+     * @return the running guest.
+     */
+    public RunningVm launchWithQuickemu(final GuestConfig guest, final GuestPaths paths, final String quickemu)
+        throws QemuLaunchException, InterruptedException
+    {
+        try
+        {
+            Files.createDirectories(paths.directory());
+            Files.writeString(paths.conf(), QuickemuConf.render(guest, paths));
+            final Process process = new ProcessBuilder(quickemu, "--vm", paths.conf().toString(),
+                "--display", "none", "--viewer", "none")
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(paths.directory().resolve("quickemu.log").toFile()))
+                .start();
+            final int status = process.waitFor();
+            if (status != 0)
+            {
+                throw new QemuLaunchException("quickemu exited with status " + status + ": " +
+                    QemuLauncher.tail(paths.directory().resolve("quickemu.log")));
+            }
+            final long pid = Long.parseLong(Files.readString(paths.quickemuPidFile()).trim());
+            final ProcessHandle handle = ProcessHandle.of(pid).orElseThrow(
+                () -> new QemuLaunchException("QEMU (pid " + pid + ") exited right after quickemu started it"));
+            final QmpClient qmp = QmpClient.connect(paths.runtime().qmpSocket(), settings.qmpTimeoutMillis());
+            return new RunningVm(handle, qmp, paths.runtime(), fs);
+        }
+        catch (final IOException | NumberFormatException ex)
+        {
+            throw new QemuLaunchException("quickemu launch of " + guest.name() + " failed: " + ex.getMessage(), ex);
+        }
+    }
+
+    private void createDiskIfMissing(final GuestConfig guest, final GuestPaths paths) throws QemuLaunchException
+    {
+        try
+        {
+            Files.createDirectories(paths.directory());
+            if (Files.exists(paths.disk()))
+            {
+                return;
+            }
+            final Process process = new ProcessBuilder("qemu-img", "create", "-q", "-f", "qcow2",
+                "-o", "lazy_refcounts=on", paths.disk().toString(), guest.diskSize())
+                .redirectErrorStream(true).start();
+            final String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (process.waitFor() != 0)
+            {
+                throw new QemuLaunchException("qemu-img create " + paths.disk() + " failed: " + output.trim());
+            }
+            log.println("disk: created " + paths.disk() + " (" + guest.diskSize() + ", qcow2)");
+        }
+        catch (final IOException ex)
+        {
+            throw new QemuLaunchException("cannot create " + paths.disk() + ": " + ex.getMessage(), ex);
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+            throw new QemuLaunchException("interrupted while creating " + paths.disk());
+        }
+    }
+
+    /** @return the quickemu executable on PATH, or null. */
+    public static String findQuickemu()
+    {
+        for (final String dir : System.getenv().getOrDefault("PATH", "").split(":"))
+        {
+            final Path candidate = Path.of(dir.isEmpty() ? "." : dir, "quickemu");
+            if (Files.isExecutable(candidate))
+            {
+                return candidate.toString();
+            }
+        }
+        return null;
+    }
+}

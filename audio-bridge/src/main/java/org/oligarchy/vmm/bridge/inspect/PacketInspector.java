@@ -239,6 +239,7 @@ public final class PacketInspector
         summary.put("udpDatagrams", reader.udpDatagrams());
         final ObjectNode skipped = summary.putObject("skipped");
         reader.skippedByReason().forEach(skipped::put);
+        summary.put("incompleteFragmentSets", reader.incompleteFragmentSets());
         final ObjectNode counts = summary.putObject("packets");
         packetCounts.forEach(counts::put);
         final ObjectNode rejects = summary.putObject("rejects");
@@ -278,6 +279,10 @@ public final class PacketInspector
             reader.skippedByReason().forEach((reason, count) -> line.append(" [").append(reason).append("]=")
                 .append(count));
             lines.add(line.toString());
+        }
+        if (reader.incompleteFragmentSets() > 0)
+        {
+            lines.add("incomplete IPv4 fragment sets: " + reader.incompleteFragmentSets());
         }
         lines.add(reasons("rejects:", rejectCounts));
         if (!parameterRejectCounts.isEmpty())

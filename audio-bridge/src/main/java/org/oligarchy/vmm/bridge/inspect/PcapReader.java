@@ -17,8 +17,10 @@ import java.util.Map;
  * <p>Every length in the file is checked before use. A file whose record structure is broken
  * (truncated header, captured length beyond the end of the file) fails with a
  * {@link PcapFormatException} naming the frame and the byte offset. Frames that are well formed
- * but carry something else (IPv6, ARP, ICMP, IPv4 fragments, datagrams cut by the snap length)
+ * but carry something else (IPv6, ARP, ICMP, datagrams cut by the snap length)
  * are skipped and counted by reason, so that a capture of a busy interface can still be read.
+ * Fragmented UDP datagrams are reassembled (at most 64 incomplete sets are held); the datagram
+ * carries the number of the frame that completed it, and the other fragments count as skipped.
  *
  * <pre>
  *   global header (24 bytes): magic, version 2.4, thiszone, sigfigs, snaplen, linktype
@@ -50,6 +52,8 @@ public final class PcapReader
     private static final int ETHERTYPE_IPV4 = 0x0800;
     private static final int IP_PROTOCOL_UDP = 17;
     private static final int UDP_HEADER_LENGTH = 8;
+    private static final int MAX_REASSEMBLED_LENGTH = 65535 - 20;
+    private static final int MAX_PENDING_FRAGMENT_SETS = 64;
 
     private final byte[] data;
     private final boolean swapped;
@@ -58,6 +62,8 @@ public final class PcapReader
     private final int snapLength;
     private final Map<String, Integer> skippedByReason = new LinkedHashMap<>();
     private final List<SkippedFrame> skippedFrames = new ArrayList<>();
+    private final Map<String, Fragments> pendingFragments = new LinkedHashMap<>();
+    private int incompleteFragmentSets;
     private int position = FILE_HEADER_LENGTH;
     private int frameNumber;
     private int udpDatagrams;
@@ -412,37 +418,120 @@ public final class PcapReader
         {
             return skip(cutBySnapLength ? "cut by the snap length" : "IPv4 total length beyond the captured frame");
         }
-        final int flagsAndFragment = readShort(data, ipOffset + 6, false);
-        if ((flagsAndFragment & 0x3FFF) != 0)
-        {
-            return skip("IPv4 fragment (not reassembled)");
-        }
         final int protocol = data[ipOffset + 9] & 0xFF;
         if (protocol != IP_PROTOCOL_UDP)
         {
             return skip("not UDP (IP protocol " + protocol + ")");
         }
-        final int udpOffset = ipOffset + headerLength;
-        final int ipPayload = totalLength - headerLength;
+        byte[] source = data;
+        int udpOffset = ipOffset + headerLength;
+        int ipPayload = totalLength - headerLength;
+        final int flagsAndFragment = readShort(data, ipOffset + 6, false);
+        if ((flagsAndFragment & 0x3FFF) != 0)
+        {
+            // JACK2 MIDI packets can reach the MTU, so on a real link their IP datagrams fragment (§1.3).
+            final Fragments fragments = reassemble(ipOffset, udpOffset, ipPayload, flagsAndFragment);
+            if (fragments == null)
+            {
+                return null;
+            }
+            source = fragments.data;
+            udpOffset = 0;
+            ipPayload = fragments.totalLength;
+        }
         if (ipPayload < UDP_HEADER_LENGTH)
         {
             return skip("UDP header cut short");
         }
-        final int udpLength = readShort(data, udpOffset + 4, false);
+        final int udpLength = readShort(source, udpOffset + 4, false);
         if (udpLength < UDP_HEADER_LENGTH || udpLength > ipPayload)
         {
             return skip("malformed UDP length " + udpLength);
         }
         final byte[] payload = new byte[udpLength - UDP_HEADER_LENGTH];
-        System.arraycopy(data, udpOffset + UDP_HEADER_LENGTH, payload, 0, payload.length);
+        System.arraycopy(source, udpOffset + UDP_HEADER_LENGTH, payload, 0, payload.length);
         return new UdpDatagram(
             frameNumber,
             timestampNanos,
             readInt(data, ipOffset + 12, false),
-            readShort(data, udpOffset, false),
+            readShort(source, udpOffset, false),
             readInt(data, ipOffset + 16, false),
-            readShort(data, udpOffset + 2, false),
+            readShort(source, udpOffset + 2, false),
             payload);
+    }
+
+    /**
+     * Adds one IPv4 fragment to its set (keyed by source, destination and identification).
+     *
+     * @return the complete set, or null while fragments are missing (the frame is then counted as skipped).
+     */
+    private Fragments reassemble(final int ipOffset, final int bodyOffset, final int bodyLength, final int flags)
+    {
+        final boolean moreFragments = (flags & 0x2000) != 0;
+        final int fragmentOffset = (flags & 0x1FFF) * 8;
+        if (fragmentOffset + bodyLength > MAX_REASSEMBLED_LENGTH || (moreFragments && (bodyLength == 0 ||
+            bodyLength % 8 != 0)))
+        {
+            skip("malformed IPv4 fragment");
+            return null;
+        }
+        final String key = readInt(data, ipOffset + 12, false) + ">" + readInt(data, ipOffset + 16, false) + "#" +
+            readShort(data, ipOffset + 4, false);
+        Fragments fragments = pendingFragments.get(key);
+        if (fragments == null)
+        {
+            if (pendingFragments.size() == MAX_PENDING_FRAGMENT_SETS)
+            {
+                final String eldest = pendingFragments.keySet().iterator().next();
+                pendingFragments.remove(eldest);
+                incompleteFragmentSets++;
+            }
+            fragments = new Fragments();
+            pendingFragments.put(key, fragments);
+        }
+        System.arraycopy(data, bodyOffset, fragments.data, fragmentOffset, bodyLength);
+        for (int block = fragmentOffset / 8, end = (fragmentOffset + bodyLength + 7) / 8; block < end; block++)
+        {
+            fragments.blocks[block] = true;
+        }
+        if (!moreFragments)
+        {
+            fragments.totalLength = fragmentOffset + bodyLength;
+        }
+        if (fragments.totalLength < 0)
+        {
+            skip("IPv4 fragment (held for reassembly)");
+            return null;
+        }
+        for (int block = 0, end = (fragments.totalLength + 7) / 8; block < end; block++)
+        {
+            if (!fragments.blocks[block])
+            {
+                skip("IPv4 fragment (held for reassembly)");
+                return null;
+            }
+        }
+        pendingFragments.remove(key);
+        return fragments;
+    }
+
+    /**
+     * Fragment sets that never completed: evicted (more than 64 pending) or still pending at the
+     * end of the file.
+     *
+     * @return count, meaningful once {@link #next()} returned null.
+     */
+    public int incompleteFragmentSets()
+    {
+        return incompleteFragmentSets + (position >= data.length ? pendingFragments.size() : 0);
+    }
+
+    /** The pieces of one fragmented IPv4 datagram. */
+    private static final class Fragments
+    {
+        final byte[] data = new byte[MAX_REASSEMBLED_LENGTH];
+        final boolean[] blocks = new boolean[MAX_REASSEMBLED_LENGTH / 8 + 1];
+        int totalLength = -1;
     }
 
     private UdpDatagram skip(final String reason)

@@ -162,12 +162,13 @@ class PcapReaderTest
         assertEquals(1, read.size());
         assertEquals(12, read.get(0).frameNumber());
         assertEquals(12, reader.framesRead());
+        assertEquals(1, reader.incompleteFragmentSets());
         assertEquals(List.of(
             "not IPv4 (ethertype 0x86dd)",
             "not IPv4 (ethertype 0x0806)",
             "not UDP (IP protocol 6)",
-            "IPv4 fragment (not reassembled)",
-            "IPv4 fragment (not reassembled)",
+            "malformed IPv4 fragment",
+            "IPv4 fragment (held for reassembly)",
             "cut by the snap length",
             "malformed UDP length 200",
             "malformed IPv4 header (total length 12)",
@@ -175,6 +176,37 @@ class PcapReaderTest
             "Ethernet frame shorter than 14 bytes",
             "IPv4 header shorter than 20 bytes"),
             reader.skippedFrames().stream().map(PcapReader.SkippedFrame::reason).toList());
+    }
+
+    @Test
+    void shouldReassembleFragmentedDatagramsInAnyOrder() throws Exception
+    {
+        // A JACK2 MIDI packet may be exactly MTU bytes: on a 1500-byte link its IP datagram is
+        // 1528 bytes and travels as a 1480-byte and a 28-byte fragment (§1.3).
+        final byte[] payload = new byte[1500];
+        new java.util.Random(7).nextBytes(payload);
+        final byte[] udp = PcapFixture.udp(58195, 58258, payload);
+        final byte[] first = PcapFixture.ipv4(17, 0x2000, Arrays.copyOfRange(udp, 0, 1480));
+        final byte[] second = PcapFixture.ipv4(17, 1480 / 8, Arrays.copyOfRange(udp, 1480, udp.length));
+        final byte[] other = PcapFixture.ipv4(17, 0x2000, Arrays.copyOfRange(udp, 0, 1480));
+        ByteBuffer.wrap(other).putShort(4, (short)0x9999);
+        final PcapReader reader = PcapReader.of(new PcapFixture(ByteOrder.LITTLE_ENDIAN, false,
+            PcapReader.LINKTYPE_ETHERNET, 262144)
+            .frame(5, 100, PcapFixture.ethernet(0x0800, second))
+            .frame(5, 200, PcapFixture.ethernet(0x0800, other))
+            .frame(5, 300, PcapFixture.ethernet(0x0800, first))
+            .frame(5, 400, PcapFixture.ethernet(0x0800, PcapFixture.ipv4Udp(1, 2, new byte[] {42})))
+            .bytes());
+        final List<PcapReader.UdpDatagram> read = reader.readAll();
+        assertEquals(2, read.size());
+        assertEquals(3, read.get(0).frameNumber());
+        assertEquals(5_000_300_000L, read.get(0).timestampNanos());
+        assertEquals("127.0.0.1:58195", read.get(0).source());
+        assertEquals("127.0.0.1:58258", read.get(0).destination());
+        assertArrayEquals(payload, read.get(0).payload());
+        assertEquals(4, read.get(1).frameNumber());
+        assertEquals(Map.of("IPv4 fragment (held for reassembly)", 2), reader.skippedByReason());
+        assertEquals(1, reader.incompleteFragmentSets());
     }
 
     @Test

@@ -405,6 +405,13 @@ public final class SessionParamsFlyweight
         {
             return RejectReason.BAD_ENCODER;
         }
+        // Float packets must carry at least one frame per port: MTU − 112 ≥ 4 × ports, else the
+        // split of §6.1 yields subPeriod 0 and the encoder divides by zero (117+ ports at MTU 576).
+        if (encoder == NetJack.ENCODER_FLOAT &&
+            4L * Math.max(sendAudioChannels(), returnAudioChannels()) > NetJack.packetAvailableBytes(mtu))
+        {
+            return RejectReason.BAD_CHANNEL_COUNT;
+        }
         final int latency = networkLatency();
         if (latency < 0 || latency > NetJack.MAX_NETWORK_LATENCY)
         {

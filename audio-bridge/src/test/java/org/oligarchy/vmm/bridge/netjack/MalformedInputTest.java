@@ -168,6 +168,23 @@ class MalformedInputTest
         assertEquals(RejectReason.NONE, parameters(p -> p.networkLatency(30), false));
     }
 
+    @Test
+    void shouldRejectFloatSessionsWhosePacketsCannotCarryOneFramePerPort()
+    {
+        // MTU 576: 464 payload bytes hold one frame of at most 116 ports; 117 would give subPeriod 0.
+        assertEquals(1, FloatAudioCodec.subPeriod(576, 128, 116));
+        assertEquals(0, FloatAudioCodec.subPeriod(576, 128, 117));
+        assertEquals(0, FloatAudioCodec.numPackets(576, 128, 117));
+        assertEquals(RejectReason.NONE, parameters(p -> p.mtu(576).sendAudioChannels(116).returnAudioChannels(116), false));
+        assertEquals(RejectReason.BAD_CHANNEL_COUNT, parameters(p -> p.mtu(576).sendAudioChannels(117), false));
+        assertEquals(RejectReason.BAD_CHANNEL_COUNT, parameters(p -> p.mtu(576).returnAudioChannels(256), true));
+        assertEquals(RejectReason.BAD_CHANNEL_COUNT, parameters(p -> p.mtu(1000).returnAudioChannels(223), false));
+        assertEquals(RejectReason.NONE, parameters(p -> p.mtu(1000).returnAudioChannels(222), false));
+        // Int16 has no per-port prefix or split by port count: 256 channels at MTU 576 stay valid.
+        assertEquals(RejectReason.NONE, parameters(
+            p -> p.mtu(576).sendAudioChannels(256).returnAudioChannels(256).encoder(NetJack.ENCODER_INT16), false));
+    }
+
     // ---------------------------------------------------------------- data packet headers
 
     @Test

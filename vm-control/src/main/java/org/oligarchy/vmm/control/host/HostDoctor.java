@@ -1,0 +1,555 @@
+package org.oligarchy.vmm.control.host;
+
+import org.oligarchy.vmm.control.model.CpuList;
+import org.oligarchy.vmm.control.model.CpuTopology;
+import org.oligarchy.vmm.control.model.DspNetworkConfig;
+import org.oligarchy.vmm.control.model.DspVmConfig;
+
+import java.math.BigInteger;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.TreeSet;
+
+/**
+ * The host checklist for a real-time DSP VM (vm-control.md §3.3): KVM, CPU isolation, SMT,
+ * IRQ placement, hugepages, IOMMU and VFIO, memlock and rtprio limits, frequency governor and
+ * more. Reads everything through a {@link ProcFs} root, so tests run it on fixture trees.
+ * The limits checked are those of the process running the doctor, so run it as the service user.
+ */
+public final class HostDoctor
+{
+    static final int CAP_IPC_LOCK = 14;
+    static final int CAP_SYS_NICE = 23;
+
+    private final ProcFs fs;
+
+    public HostDoctor(final ProcFs fs)
+    {
+        this.fs = fs;
+    }
+
+    /**
+     * Run every check.
+     *
+     * @param vm the DSP VM to check the host for, or null to check what the host itself declares
+     *           (the isolated CPU set from sysfs).
+     * @return results in checklist order.
+     */
+    public List<CheckResult> run(final DspVmConfig vm)
+    {
+        final CpuTopology topology = SysfsCpuTopology.read(fs);
+        final List<Integer> kernelIsolated = CpuList.parse(fs.read("/sys/devices/system/cpu/isolated").orElse(""));
+        final List<Integer> isolated = vm != null ? vm.isolatedCores() : kernelIsolated;
+        final List<Integer> housekeeping = topology.onlineCpus().stream().filter((c) -> !isolated.contains(c)).toList();
+        final String cmdline = fs.read("/proc/cmdline").orElse("");
+
+        final List<CheckResult> results = new ArrayList<>();
+        results.add(kvm());
+        results.add(isolcpus(vm, isolated, kernelIsolated));
+        results.add(nohzFull(isolated));
+        results.add(rcuNocbs(isolated, cmdline));
+        results.add(housekeeping(topology, isolated, housekeeping));
+        results.add(smtSiblings(topology, isolated));
+        results.add(defaultIrqAffinity(isolated, housekeeping));
+        results.add(irqPlacement(isolated));
+        results.add(preemption(cmdline));
+        results.add(rtThrottling());
+        results.add(hugepages(vm));
+        results.add(hugetlbfs());
+        results.add(transparentHugepages());
+        results.add(ksm());
+        results.add(iommu(vm));
+        if (vm != null && vm.audioDevice().enable())
+        {
+            for (final String bdf : vm.audioDevice().pciAddresses())
+            {
+                results.add(vfioDevice(bdf, vm.audioDevice().pciAddresses()));
+            }
+            for (final String usb : vm.audioDevice().usbDevices())
+            {
+                results.add(usbDevice(usb));
+            }
+        }
+        results.add(memlock(vm));
+        results.add(rtprio());
+        results.add(governor(isolated));
+        results.add(workqueues(isolated, housekeeping));
+        results.add(timerMigration());
+        if (vm != null && vm.network() != null)
+        {
+            results.add(tapDevices(vm.network()));
+        }
+        return results;
+    }
+
+    /**
+     * @return 0 if everything passed, 1 if there are warnings but no failures, 2 on any failure.
+     */
+    public static int exitCode(final List<CheckResult> results)
+    {
+        final CheckStatus worst = results.stream().map(CheckResult::status)
+            .max(Enum::compareTo).orElse(CheckStatus.PASS);
+        return worst.ordinal();
+    }
+
+    CheckResult kvm()
+    {
+        final List<String> modules = new ArrayList<>();
+        for (final String module : List.of("kvm", "kvm_intel", "kvm_amd", "kvm_pvm"))
+        {
+            if (fs.exists("/sys/module/" + module))
+            {
+                modules.add(module);
+            }
+        }
+        final String seen = (fs.exists("/dev/kvm") ? "/dev/kvm present" : "/dev/kvm missing") + "; modules: " +
+            (modules.isEmpty() ? "none" : String.join(", ", modules));
+        if (!fs.exists("/dev/kvm"))
+        {
+            return CheckResult.fail("kvm", seen, "enable VT-x/AMD-V in the firmware and load kvm_intel or kvm_amd; " +
+                "without KVM the VM runs under TCG emulation");
+        }
+        if (!modules.contains("kvm_intel") && !modules.contains("kvm_amd"))
+        {
+            return CheckResult.warn("kvm", seen, "load kvm_intel or kvm_amd; this /dev/kvm is not hardware KVM, so " +
+                "vmctl falls back to TCG");
+        }
+        return CheckResult.pass("kvm", seen);
+    }
+
+    CheckResult isolcpus(final DspVmConfig vm, final List<Integer> isolated, final List<Integer> kernelIsolated)
+    {
+        final String seen = "/sys/devices/system/cpu/isolated = \"" + CpuList.format(kernelIsolated) + "\"";
+        if (isolated.isEmpty())
+        {
+            return CheckResult.warn("isolcpus", seen, "isolate the DSP VM's CPUs with isolcpus=<cpus> on the kernel " +
+                "command line (reboot needed)");
+        }
+        if (!kernelIsolated.containsAll(isolated))
+        {
+            return CheckResult.fail("isolcpus", seen + ", configured dsp.isolatedCores = " + CpuList.format(isolated),
+                "boot with isolcpus=" + CpuList.format(isolated) + " (reboot needed)");
+        }
+        return CheckResult.pass("isolcpus", seen + (vm != null ? ", covers dsp.isolatedCores" : ""));
+    }
+
+    CheckResult nohzFull(final List<Integer> isolated)
+    {
+        final Optional<String> nohz = fs.read("/sys/devices/system/cpu/nohz_full");
+        if (nohz.isEmpty())
+        {
+            return CheckResult.warn("nohz_full", "/sys/devices/system/cpu/nohz_full missing (kernel without " +
+                "CONFIG_NO_HZ_FULL)", "use a kernel with CONFIG_NO_HZ_FULL and boot with nohz_full=" +
+                CpuList.format(isolated));
+        }
+        final List<Integer> cpus = "(null)".equals(nohz.get()) ? List.of() : CpuList.parse(nohz.get());
+        final String seen = "/sys/devices/system/cpu/nohz_full = \"" + nohz.get() + "\"";
+        return cpus.containsAll(isolated) && !isolated.isEmpty() ? CheckResult.pass("nohz_full", seen) :
+            CheckResult.warn("nohz_full", seen, "boot with nohz_full=" + CpuList.format(isolated));
+    }
+
+    CheckResult rcuNocbs(final List<Integer> isolated, final String cmdline)
+    {
+        final Optional<String> value = parameter(cmdline, "rcu_nocbs");
+        final String seen = "/proc/cmdline rcu_nocbs=" + value.orElse("(absent)");
+        if (value.isPresent() && !isolated.isEmpty())
+        {
+            try
+            {
+                if (CpuList.parse(value.get()).containsAll(isolated))
+                {
+                    return CheckResult.pass("rcu_nocbs", seen);
+                }
+            }
+            catch (final IllegalArgumentException ignore)
+            {
+                // "all" or a malformed list falls through to the warning with the value shown.
+            }
+        }
+        return CheckResult.warn("rcu_nocbs", seen, "boot with rcu_nocbs=" + CpuList.format(isolated));
+    }
+
+    CheckResult housekeeping(final CpuTopology topology, final List<Integer> isolated,
+        final List<Integer> housekeeping)
+    {
+        final String seen = "online " + CpuList.format(topology.onlineCpus()) + ", isolated " +
+            CpuList.format(isolated) + ", housekeeping " + CpuList.format(housekeeping);
+        if (housekeeping.isEmpty())
+        {
+            return CheckResult.fail("housekeeping", seen, "keep at least one online CPU out of the isolated set");
+        }
+        if (isolated.contains(0))
+        {
+            return CheckResult.warn("housekeeping", seen, "move CPU 0 (the boot CPU, where nohz_full is only " +
+                "half-working) out of the isolated set");
+        }
+        return CheckResult.pass("housekeeping", seen);
+    }
+
+    CheckResult smtSiblings(final CpuTopology topology, final List<Integer> isolated)
+    {
+        final String control = fs.read("/sys/devices/system/cpu/smt/control").orElse("unknown");
+        final TreeSet<Integer> missing = new TreeSet<>();
+        for (final int cpu : isolated)
+        {
+            topology.siblingsOf(cpu).stream().filter((s) -> !isolated.contains(s)).forEach(missing::add);
+        }
+        final String seen = "smt/control = " + control + (missing.isEmpty() ? ", isolated CPUs are whole cores" :
+            ", CPUs " + CpuList.format(missing) + " share a core with an isolated CPU");
+        return missing.isEmpty() ? CheckResult.pass("smt", seen) : CheckResult.fail("smt", seen,
+            "isolate whole cores (add " + CpuList.format(missing) + ") or turn SMT off (nosmt)");
+    }
+
+    CheckResult defaultIrqAffinity(final List<Integer> isolated, final List<Integer> housekeeping)
+    {
+        final Optional<String> mask = fs.read("/proc/irq/default_smp_affinity");
+        if (mask.isEmpty())
+        {
+            return CheckResult.warn("irqaffinity", "/proc/irq/default_smp_affinity unreadable",
+                "boot with irqaffinity=" + CpuList.format(housekeeping));
+        }
+        final List<Integer> cpus = maskToCpus(mask.get());
+        final String seen = "/proc/irq/default_smp_affinity = " + mask.get() + " (CPUs " + CpuList.format(cpus) + ")";
+        return cpus.stream().anyMatch(isolated::contains) ?
+            CheckResult.warn("irqaffinity", seen, "boot with irqaffinity=" + CpuList.format(housekeeping)) :
+            CheckResult.pass("irqaffinity", seen);
+    }
+
+    CheckResult irqPlacement(final List<Integer> isolated)
+    {
+        final List<String> onIsolated = new ArrayList<>();
+        int total = 0;
+        for (final String irq : fs.list("/proc/irq"))
+        {
+            if (!irq.chars().allMatch(Character::isDigit))
+            {
+                continue;
+            }
+            total++;
+            final Optional<String> list = fs.read("/proc/irq/" + irq + "/effective_affinity_list")
+                .or(() -> fs.read("/proc/irq/" + irq + "/smp_affinity_list"));
+            if (list.isPresent() && !list.get().isEmpty() &&
+                CpuList.parse(list.get()).stream().anyMatch(isolated::contains))
+            {
+                onIsolated.add(irq);
+            }
+        }
+        final String seen = onIsolated.size() + " of " + total + " IRQs may run on isolated CPUs" +
+            (onIsolated.isEmpty() ? "" : " (IRQ " + String.join(", ", onIsolated.subList(0,
+            Math.min(8, onIsolated.size()))) + (onIsolated.size() > 8 ? ", ..." : "") + ")");
+        return onIsolated.isEmpty() ? CheckResult.pass("irqs", seen) : CheckResult.warn("irqs", seen,
+            "move them with irqaffinity= at boot or /proc/irq/N/smp_affinity_list, and stop irqbalance or ban " +
+            "the isolated CPUs in it");
+    }
+
+    CheckResult preemption(final String cmdline)
+    {
+        final boolean realtime = "1".equals(fs.read("/sys/kernel/realtime").orElse(""));
+        final boolean threadirqs = parameterPresent(cmdline, "threadirqs");
+        final String seen = (realtime ? "PREEMPT_RT kernel" : "not a PREEMPT_RT kernel") +
+            (threadirqs ? ", threadirqs" : ", no threadirqs");
+        return realtime || threadirqs ? CheckResult.pass("preempt", seen) : CheckResult.warn("preempt", seen,
+            "use a PREEMPT_RT kernel, or boot with threadirqs so IRQ handlers can be prioritised");
+    }
+
+    CheckResult rtThrottling()
+    {
+        final String runtime = fs.read("/proc/sys/kernel/sched_rt_runtime_us").orElse("unknown");
+        final String period = fs.read("/proc/sys/kernel/sched_rt_period_us").orElse("unknown");
+        return CheckResult.pass("rt-throttling", "sched_rt_runtime_us = " + runtime + " of sched_rt_period_us = " +
+            period + " (vCPUs run at FIFO 1, so throttling only limits a runaway guest)");
+    }
+
+    CheckResult hugepages(final DspVmConfig vm)
+    {
+        final int pageSizeKiB = vm != null ? vm.hugepages().pageSizeKiB() : 2048;
+        final String dir = HugepageReservation.directory(pageSizeKiB);
+        final long total = number(dir + "/nr_hugepages");
+        final long free = number(dir + "/free_hugepages");
+        final long reserved = number(dir + "/resv_hugepages");
+        final String seen = pageSizeKiB + " kB pages: total " + total + ", free " + free + ", reserved " + reserved;
+        if (vm == null)
+        {
+            return CheckResult.pass("hugepages", seen);
+        }
+        if (!vm.hugepages().enable())
+        {
+            return CheckResult.warn("hugepages", seen + "; dsp.hugepages.enable is false",
+                "enable dsp.hugepages so guest RAM is hugepage-backed");
+        }
+        final long needed = vm.hugepages().count();
+        if (free - reserved >= needed)
+        {
+            return CheckResult.pass("hugepages", seen + "; the VM needs " + needed);
+        }
+        return CheckResult.warn("hugepages", seen + "; the VM needs " + needed,
+            "reserve them at boot with hugepagesz=" + HugepageReservation.sizeParameter(pageSizeKiB) + " hugepages=" +
+            (total + needed - (free - reserved)) + " (vmctl start tries to add the shortfall at run time, which " +
+            "fragmentation can defeat)");
+    }
+
+    CheckResult hugetlbfs()
+    {
+        final Optional<String> mount = fs.read("/proc/mounts").flatMap((m) -> m.lines()
+            .filter((l) -> l.split(" ").length > 2 && l.split(" ")[2].equals("hugetlbfs")).findFirst());
+        return CheckResult.pass("hugetlbfs", mount.map((m) -> "mounted: " + m.split(" ")[1])
+            .orElse("no hugetlbfs mount (not needed: vmctl backs RAM with memfd hugetlb, which fails loudly)"));
+    }
+
+    CheckResult transparentHugepages()
+    {
+        final String enabled = fs.read("/sys/kernel/mm/transparent_hugepage/enabled").orElse("unknown");
+        final String seen = "transparent_hugepage/enabled = " + enabled;
+        return enabled.contains("[always]") ? CheckResult.warn("thp", seen,
+            "set transparent_hugepage=madvise (khugepaged compaction causes latency spikes)") :
+            CheckResult.pass("thp", seen);
+    }
+
+    CheckResult ksm()
+    {
+        final Optional<String> run = fs.read("/sys/kernel/mm/ksm/run");
+        if (run.isEmpty())
+        {
+            return CheckResult.pass("ksm", "KSM not built in");
+        }
+        return "1".equals(run.get()) ? CheckResult.warn("ksm", "ksm/run = 1",
+            "echo 2 > /sys/kernel/mm/ksm/run (page merging scans add latency)") :
+            CheckResult.pass("ksm", "ksm/run = " + run.get());
+    }
+
+    CheckResult iommu(final DspVmConfig vm)
+    {
+        final int groups = fs.list("/sys/kernel/iommu_groups").size();
+        final String seen = groups + " IOMMU groups in /sys/kernel/iommu_groups";
+        if (groups > 0)
+        {
+            return CheckResult.pass("iommu", seen);
+        }
+        final boolean needed = vm != null && vm.audioDevice().enable() && !vm.audioDevice().pciAddresses().isEmpty();
+        final String fix = "enable VT-d/AMD-Vi in the firmware and boot with intel_iommu=on on Intel (AMD enables " +
+            "it by default); iommu=pt is optional";
+        return needed ? CheckResult.fail("iommu", seen, fix) : CheckResult.warn("iommu", seen, fix);
+    }
+
+    CheckResult vfioDevice(final String bdf, final List<String> passedWith)
+    {
+        final String id = "vfio " + bdf;
+        final String device = "/sys/bus/pci/devices/" + bdf;
+        if (!fs.exists(device))
+        {
+            return CheckResult.fail(id, device + " missing", "check dsp.audioDevice.pci against `lspci -D`");
+        }
+        final Optional<String> group = fs.linkName(device + "/iommu_group");
+        if (group.isEmpty())
+        {
+            return CheckResult.fail(id, "no IOMMU group", "enable the IOMMU (see the iommu check)");
+        }
+        final List<String> members = new ArrayList<>();
+        String blocker = null;
+        for (final String member : fs.list("/sys/kernel/iommu_groups/" + group.get() + "/devices"))
+        {
+            final String driver = fs.linkName("/sys/bus/pci/devices/" + member + "/driver").orElse("no driver");
+            members.add(member + " (" + driver + ")");
+            final boolean bridge = fs.read("/sys/bus/pci/devices/" + member + "/class")
+                .map((c) -> c.startsWith("0x0604")).orElse(false);
+            if (!member.equals(bdf) && !passedWith.contains(member) && !bridge && !driver.equals("no driver") &&
+                !driver.equals(VfioBinder.VFIO_DRIVER))
+            {
+                blocker = member + " bound to " + driver;
+            }
+        }
+        final String seen = "group " + group.get() + ": " + String.join(", ", members);
+        if (blocker != null)
+        {
+            return CheckResult.fail(id, seen, "the whole group goes to the VM: add " + blocker.split(" ")[0] +
+                " to dsp.audioDevice.pci or move the device to a slot with its own group");
+        }
+        if (!fs.exists("/dev/vfio/vfio"))
+        {
+            return CheckResult.fail(id, seen + "; /dev/vfio/vfio missing", "load the module: modprobe vfio-pci");
+        }
+        return CheckResult.pass(id, seen + " (vmctl start binds it through driver_override)");
+    }
+
+    CheckResult usbDevice(final String vendorProduct)
+    {
+        final String id = "usb " + vendorProduct;
+        final String[] parts = vendorProduct.split(":");
+        for (final String dev : fs.list("/sys/bus/usb/devices"))
+        {
+            final String base = "/sys/bus/usb/devices/" + dev;
+            if (parts[0].equals(fs.read(base + "/idVendor").orElse("")) &&
+                parts[1].equals(fs.read(base + "/idProduct").orElse("")))
+            {
+                final String node = String.format("/dev/bus/usb/%03d/%03d",
+                    Integer.parseInt(fs.read(base + "/busnum").orElse("0")),
+                    Integer.parseInt(fs.read(base + "/devnum").orElse("0")));
+                return fs.exists(node) ? CheckResult.pass(id, "found at " + node) :
+                    CheckResult.fail(id, node + " missing", "check udev and that the device is plugged in");
+            }
+        }
+        return CheckResult.warn(id, "not plugged in", "plug it in; usb-host attaches it when it appears");
+    }
+
+    CheckResult memlock(final DspVmConfig vm)
+    {
+        final String limit = limit("Max locked memory");
+        final boolean capable = hasCapability(CAP_IPC_LOCK);
+        final long neededBytes = vm != null ? ((long)vm.memoryMiB() + 256) * 1024 * 1024 : 0;
+        final String seen = "Max locked memory = " + limit + (capable ? ", CAP_IPC_LOCK held" : "");
+        if (capable || "unlimited".equals(limit) ||
+            (limit.chars().allMatch(Character::isDigit) && !limit.isEmpty() && Long.parseLong(limit) >= neededBytes))
+        {
+            return CheckResult.pass("memlock", seen);
+        }
+        return CheckResult.fail("memlock", seen, "-overcommit mem-lock=on needs " + neededBytes + " bytes: set " +
+            "LimitMEMLOCK=infinity on the service or grant CAP_IPC_LOCK");
+    }
+
+    CheckResult rtprio()
+    {
+        final String limit = limit("Max realtime priority");
+        final boolean capable = hasCapability(CAP_SYS_NICE);
+        final String seen = "Max realtime priority = " + limit + (capable ? ", CAP_SYS_NICE held" : "");
+        if (capable || (!limit.isEmpty() && limit.chars().allMatch(Character::isDigit) && Integer.parseInt(limit) >= 1))
+        {
+            return CheckResult.pass("rtprio", seen);
+        }
+        return CheckResult.warn("rtprio", seen, "vCPUs will stay SCHED_OTHER: set LimitRTPRIO=1 on the service or " +
+            "grant CAP_SYS_NICE");
+    }
+
+    CheckResult governor(final List<Integer> isolated)
+    {
+        final List<String> seen = new ArrayList<>();
+        boolean slow = false;
+        for (final int cpu : isolated)
+        {
+            final Optional<String> governor =
+                fs.read("/sys/devices/system/cpu/cpu" + cpu + "/cpufreq/scaling_governor");
+            if (governor.isPresent())
+            {
+                seen.add("cpu" + cpu + " " + governor.get());
+                slow |= !"performance".equals(governor.get());
+            }
+        }
+        if (seen.isEmpty())
+        {
+            return CheckResult.pass("governor", "no cpufreq on the isolated CPUs (fixed clock or a VM)");
+        }
+        return slow ? CheckResult.warn("governor", String.join(", ", seen),
+            "set the performance governor on the isolated CPUs (cpupower frequency-set -g performance)") :
+            CheckResult.pass("governor", String.join(", ", seen));
+    }
+
+    CheckResult workqueues(final List<Integer> isolated, final List<Integer> housekeeping)
+    {
+        final Optional<String> mask = fs.read("/sys/devices/virtual/workqueue/cpumask");
+        if (mask.isEmpty())
+        {
+            return CheckResult.pass("workqueues", "no workqueue cpumask file");
+        }
+        final List<Integer> cpus = maskToCpus(mask.get());
+        final String seen = "workqueue/cpumask = " + mask.get() + " (CPUs " + CpuList.format(cpus) + ")";
+        return cpus.stream().anyMatch(isolated::contains) ? CheckResult.warn("workqueues", seen,
+            "write the housekeeping mask " + cpusToMask(housekeeping) + " to /sys/devices/virtual/workqueue/cpumask") :
+            CheckResult.pass("workqueues", seen);
+    }
+
+    CheckResult timerMigration()
+    {
+        final String value = fs.read("/proc/sys/kernel/timer_migration").orElse("unknown");
+        return "1".equals(value) ? CheckResult.warn("timer_migration", "kernel.timer_migration = 1",
+            "sysctl kernel.timer_migration=0") : CheckResult.pass("timer_migration", "kernel.timer_migration = " + value);
+    }
+
+    CheckResult tapDevices(final DspNetworkConfig network)
+    {
+        final boolean tun = fs.exists("/dev/net/tun");
+        final boolean vhost = fs.exists("/dev/vhost-net");
+        final String seen = "/dev/net/tun " + (tun ? "present" : "missing") + ", /dev/vhost-net " +
+            (vhost ? "present" : "missing");
+        if (!tun)
+        {
+            return CheckResult.fail("tap", seen, "load the tun module (modprobe tun)");
+        }
+        return vhost || network.type() == DspNetworkConfig.Type.BRIDGE ? CheckResult.pass("tap", seen) :
+            CheckResult.warn("tap", seen, "load vhost_net so the NIC's data path stays in the kernel");
+    }
+
+    private String limit(final String name)
+    {
+        return fs.read("/proc/self/limits").flatMap((text) -> text.lines()
+            .filter((l) -> l.startsWith(name))
+            .map((l) -> l.substring(name.length()).trim().split("\\s+")[0])
+            .findFirst()).orElse("unknown");
+    }
+
+    private boolean hasCapability(final int bit)
+    {
+        return fs.field("/proc/self/status", "CapEff")
+            .map((hex) -> new BigInteger(hex, 16).testBit(bit)).orElse(false);
+    }
+
+    private long number(final String path)
+    {
+        try
+        {
+            return Long.parseLong(fs.read(path).orElse("0"));
+        }
+        catch (final NumberFormatException ex)
+        {
+            return 0;
+        }
+    }
+
+    static Optional<String> parameter(final String cmdline, final String name)
+    {
+        for (final String token : cmdline.split("\\s+"))
+        {
+            if (token.startsWith(name + "="))
+            {
+                return Optional.of(token.substring(name.length() + 1));
+            }
+        }
+        return Optional.empty();
+    }
+
+    static boolean parameterPresent(final String cmdline, final String name)
+    {
+        for (final String token : cmdline.split("\\s+"))
+        {
+            if (token.equals(name))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Parse a kernel hex CPU mask such as {@code ff} or {@code 00000000,0000000f}. */
+    static List<Integer> maskToCpus(final String mask)
+    {
+        final BigInteger bits = new BigInteger(mask.replace(",", "").trim(), 16);
+        final List<Integer> cpus = new ArrayList<>();
+        for (int i = 0; i < bits.bitLength(); i++)
+        {
+            if (bits.testBit(i))
+            {
+                cpus.add(i);
+            }
+        }
+        return cpus;
+    }
+
+    static String cpusToMask(final List<Integer> cpus)
+    {
+        BigInteger bits = BigInteger.ZERO;
+        for (final int cpu : cpus)
+        {
+            bits = bits.setBit(cpu);
+        }
+        return bits.toString(16);
+    }
+}

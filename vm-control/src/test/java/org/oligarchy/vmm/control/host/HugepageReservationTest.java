@@ -1,0 +1,80 @@
+package org.oligarchy.vmm.control.host;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+/** Hugepage reservation on a fixture sysfs tree. */
+class HugepageReservationTest
+{
+    static final String DIR = "/sys/kernel/mm/hugepages/hugepages-2048kB";
+
+    @TempDir
+    Path root;
+
+    SysfsFixture pages(final long total, final long free, final long reserved)
+    {
+        return new SysfsFixture(root)
+            .file(DIR + "/nr_hugepages", Long.toString(total))
+            .file(DIR + "/free_hugepages", Long.toString(free))
+            .file(DIR + "/resv_hugepages", Long.toString(reserved));
+    }
+
+    @Test
+    void shouldAddOnlyTheShortfallAndReleaseOnlyThat() throws Exception
+    {
+        final SysfsFixture fixture = pages(100, 80, 10);
+        final HugepageReservation hugepages = new HugepageReservation(fixture.fs(), fixture);
+
+        final HugepageReservation.Reservation reservation = hugepages.reserve(2048, 128);
+
+        assertEquals(new HugepageReservation.Reservation(2048, 58), reservation);
+        assertEquals("158", fixture.read(DIR + "/nr_hugepages"));
+
+        fixture.file(DIR + "/nr_hugepages", "170");
+        hugepages.release(reservation);
+        assertEquals("112", fixture.read(DIR + "/nr_hugepages"));
+    }
+
+    @Test
+    void shouldAddNothingWhenEnoughAreFree() throws Exception
+    {
+        final SysfsFixture fixture = pages(2048, 2048, 0);
+        final HugepageReservation hugepages = new HugepageReservation(fixture.fs(), fixture);
+
+        final HugepageReservation.Reservation reservation = hugepages.reserve(2048, 2048);
+        hugepages.release(reservation);
+
+        assertEquals(0, reservation.pagesAdded());
+        assertEquals(0, fixture.writes.size());
+    }
+
+    @Test
+    void shouldFailLoudlyAndUndoWhenKernelGrantsFewerPages() throws Exception
+    {
+        final SysfsFixture fixture = pages(0, 0, 0);
+        fixture.maxHugepages = 300;
+        final HugepageReservation hugepages = new HugepageReservation(fixture.fs(), fixture);
+
+        final HostSetupException ex = assertThrows(HostSetupException.class, () -> hugepages.reserve(2048, 512));
+
+        assertEquals("asked the kernel for 512 hugepages of 2048 kB but got 300 (memory is fragmented); reserve " +
+            "them at boot with hugepagesz=2M hugepages=512, or lower dsp.memoryMB", ex.getMessage());
+        assertEquals("0", fixture.read(DIR + "/nr_hugepages"));
+    }
+
+    @Test
+    void shouldRejectUnsupportedPageSize()
+    {
+        final SysfsFixture fixture = pages(0, 0, 0);
+        final HugepageReservation hugepages = new HugepageReservation(fixture.fs(), fixture);
+
+        assertEquals("this kernel offers no 1048576 kB hugepages (/sys/kernel/mm/hugepages/hugepages-1048576kB is " +
+            "missing); use dsp.hugepages.pageSizeKB 2048 or enable the size with hugepagesz= at boot",
+            assertThrows(HostSetupException.class, () -> hugepages.reserve(1048576, 4)).getMessage());
+    }
+}

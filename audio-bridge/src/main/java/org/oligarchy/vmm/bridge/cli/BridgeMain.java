@@ -8,7 +8,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import org.oligarchy.vmm.bridge.engine.EventLog;
 import org.oligarchy.vmm.bridge.inspect.PacketInspector;
+import org.oligarchy.vmm.bridge.service.BridgeConfig;
+import org.oligarchy.vmm.bridge.service.BridgeService;
+import org.oligarchy.vmm.bridge.service.ControlServer;
 import org.oligarchy.vmm.bridge.service.DemoRunner;
+import org.oligarchy.vmm.bridge.service.StatusReport;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -25,6 +29,9 @@ import picocli.CommandLine.Parameters;
     description = "Low-latency NetJack2 bridge between the host's JACK graph and a DSP VM.",
     subcommands = {
         BridgeMain.Demo.class,
+        BridgeMain.Run.class,
+        BridgeMain.Status.class,
+        BridgeMain.Restart.class,
         BridgeMain.Inspect.class,
         CommandLine.HelpCommand.class
     })
@@ -163,6 +170,193 @@ public final class BridgeMain implements Callable<Integer>
                 return EXIT_FAILURE;
             }
             return summary.sampleExact() ? EXIT_OK : EXIT_NOT_EXACT;
+        }
+    }
+
+    /** {@code run}: the headless service. */
+    @Command(
+        name = "run",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Runs the host bridge as a service: a JACK client with to_vm/from_vm ports and a NetJack2 master",
+            "for the DSP VM. Reads the 'bridge' section of the JSON config (docs/config-format.md); every",
+            "field is validated first and nothing starts from an invalid file (exit code 2)."
+        })
+    static final class Run implements Callable<Integer>
+    {
+        @Option(names = "--config", defaultValue = BridgeConfig.DEFAULT_CONFIG_FILE,
+            description = "Config file (default ${DEFAULT-VALUE}).")
+        Path config;
+
+        @Option(names = "--check", description = "Validate the config, print it, and exit.")
+        boolean check;
+
+        @Override
+        public Integer call()
+        {
+            final BridgeConfig loaded;
+            try
+            {
+                loaded = BridgeConfig.load(config);
+            }
+            catch (final BridgeConfig.InvalidConfigException ex)
+            {
+                System.err.println("netjack-bridge: invalid config " + config + ":");
+                for (final String problem : ex.problems())
+                {
+                    System.err.println("  " + problem);
+                }
+                return EXIT_USAGE;
+            }
+            if (check)
+            {
+                System.out.println("config OK: " + loaded.describe());
+                return EXIT_OK;
+            }
+            return new BridgeService(loaded).run();
+        }
+    }
+
+    /** {@code status}: the bridge part of dsp-status. */
+    @Command(
+        name = "status",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Reports the running bridge's state from its counters file, without disturbing it.",
+            "Exit code: 0 healthy, 1 degraded (no session, or late blocks/xruns in the last minute),",
+            "2 down (not running), 3 unknown (no readable counters file)."
+        })
+    static final class Status implements Callable<Integer>
+    {
+        @Option(names = "--counters", description = "Counters file (default: from --config, else " +
+            BridgeConfig.DEFAULT_COUNTERS_FILE + ").")
+        Path counters;
+
+        @Option(names = "--config", description = "Config file to take the counters file path from.")
+        Path config;
+
+        @Option(names = "--json", description = "Print JSON.")
+        boolean json;
+
+        @Option(names = "--watch", paramLabel = "SECONDS", description = "Refresh every SECONDS until Ctrl-C.")
+        Integer watch;
+
+        @Override
+        public Integer call() throws Exception
+        {
+            Path file = counters;
+            if (file == null && config != null)
+            {
+                try
+                {
+                    file = BridgeConfig.load(config).countersFile();
+                }
+                catch (final BridgeConfig.InvalidConfigException ex)
+                {
+                    System.err.println("netjack-bridge status: invalid config " + config + ": " + ex.problems());
+                    return StatusReport.UNKNOWN;
+                }
+            }
+            if (file == null)
+            {
+                file = Path.of(BridgeConfig.DEFAULT_COUNTERS_FILE);
+            }
+            while (true)
+            {
+                int code;
+                try
+                {
+                    final java.util.Map<String, Object> status = StatusReport.read(file);
+                    code = (Integer)status.get("healthCode");
+                    if (json)
+                    {
+                        System.out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+                            .writeValueAsString(status));
+                    }
+                    else
+                    {
+                        System.out.print(StatusReport.describe(status));
+                    }
+                }
+                catch (final java.io.IOException ex)
+                {
+                    code = ex.getMessage() != null && ex.getMessage().startsWith("no counters file") ?
+                        StatusReport.DOWN : StatusReport.UNKNOWN;
+                    if (json)
+                    {
+                        System.out.println("{\"health\": \"" + (code == StatusReport.DOWN ? "down" : "unknown") +
+                            "\", \"healthCode\": " + code + ", \"error\": " +
+                            new ObjectMapper().writeValueAsString(ex.getMessage()) + "}");
+                    }
+                    else
+                    {
+                        System.out.println("netjack-bridge: " + (code == StatusReport.DOWN ? "down" : "unknown") +
+                            ": " + ex.getMessage());
+                    }
+                }
+                if (watch == null)
+                {
+                    return code;
+                }
+                Thread.sleep(Math.max(1, watch) * 1000L);
+                if (!json)
+                {
+                    System.out.println();
+                }
+            }
+        }
+    }
+
+    /** {@code restart}: dsp-netjack-restart. */
+    @Command(
+        name = "restart",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Re-attaches the NetJack2 session (KILL_MASTER, wait for the slave to announce, new setup) without",
+            "unregistering the host's JACK ports, so every connection survives. Prints how long audio was",
+            "interrupted. Works for members of the group that owns the control socket; no TCP port."
+        })
+    static final class Restart implements Callable<Integer>
+    {
+        @Option(names = "--socket", description = "Control socket (default: from --config, else " +
+            BridgeConfig.DEFAULT_CONTROL_SOCKET + ").")
+        Path socket;
+
+        @Option(names = "--config", description = "Config file to take the socket path from.")
+        Path config;
+
+        @Override
+        public Integer call()
+        {
+            Path path = socket;
+            if (path == null && config != null)
+            {
+                try
+                {
+                    path = BridgeConfig.load(config).controlSocket();
+                }
+                catch (final BridgeConfig.InvalidConfigException ex)
+                {
+                    System.err.println("dsp-netjack-restart: invalid config " + config + ": " + ex.problems());
+                    return EXIT_USAGE;
+                }
+            }
+            if (path == null)
+            {
+                path = Path.of(BridgeConfig.DEFAULT_CONTROL_SOCKET);
+            }
+            try
+            {
+                final String reply = ControlServer.send(path, "restart", 20_000);
+                System.out.println(reply);
+                return reply.startsWith("OK") ? EXIT_OK : EXIT_FAILURE;
+            }
+            catch (final java.io.IOException ex)
+            {
+                System.err.println("dsp-netjack-restart: cannot reach the bridge at " + path + ": " + ex.getMessage() +
+                    " (is netjack-bridge running? are you in the group that owns the socket?)");
+                return EXIT_FAILURE;
+            }
         }
     }
 

@@ -103,6 +103,8 @@ public final class MasterBridge implements AutoCloseable
     private final int periodFrames;
     private final DatagramChannel listenChannel;
 
+    private volatile int acceptedEncoder = -1;
+    private volatile int maxMtu = NetJack.MAX_MTU;
     private volatile boolean running;
     private volatile MasterSession session;
     private volatile boolean restartRequested;
@@ -175,6 +177,18 @@ public final class MasterBridge implements AutoCloseable
         {
             return -1;
         }
+    }
+
+    /**
+     * Restricts which slaves may attach (call before {@link #start()}).
+     *
+     * @param encoder only this sample encoder, or −1 for any the bridge implements.
+     * @param mtu     largest MTU accepted from a slave.
+     */
+    public void acceptOnly(final int encoder, final int mtu)
+    {
+        this.acceptedEncoder = encoder;
+        this.maxMtu = mtu;
     }
 
     /** Starts the conductor, sender and receiver threads. */
@@ -626,6 +640,15 @@ public final class MasterBridge implements AutoCloseable
             }
             return null;
         }
+        if ((acceptedEncoder >= 0 && setup.encoder() != acceptedEncoder) || setup.mtu() > maxMtu)
+        {
+            counters.reject(setup.mtu() > maxMtu ? RejectReason.BAD_MTU : RejectReason.BAD_ENCODER);
+            EventLog.warn("slave '" + setup.name() + "' at " + peer + " asks for " +
+                NetJack.encoderName(setup.encoder()) + " with MTU " + setup.mtu() + "; this bridge is configured for " +
+                (acceptedEncoder < 0 ? "any encoder" : NetJack.encoderName(acceptedEncoder)) + " and MTU <= " + maxMtu +
+                " (change bridge.encoder / bridge.mtu or the slave's options)");
+            return null;
+        }
         final DatagramChannel channel = DatagramChannel.open(java.net.StandardProtocolFamily.INET);
         try
         {
@@ -840,7 +863,6 @@ public final class MasterBridge implements AutoCloseable
         final CycleAssembler assembler;
         final long[] sendNanos = new long[SEND_TIME_SLOTS];
         final AtomicLongArray wantedMask = new AtomicLongArray(4);
-        final ByteBuffer sendView;
         final long matchWindow;
         volatile boolean sendable;
         volatile boolean closed;
@@ -868,7 +890,6 @@ public final class MasterBridge implements AutoCloseable
             {
                 wantedMask.set(port >> 6, wantedMask.get(port >> 6) | (1L << (port & 63)));
             }
-            this.sendView = ByteBuffer.allocateDirect(1).duplicate();
         }
 
         int wantedPorts(final int[] ports)

@@ -68,6 +68,10 @@ public final class BridgeCounters implements AutoCloseable
     public final AtomicCounter receiverCpu;
     public final AtomicCounter heartbeatMillis;
     public final AtomicCounter lastInterruptionMicros;
+    public final AtomicCounter xrunsLastMinute;
+    public final AtomicCounter lateLastMinute;
+    public final AtomicCounter silentLastMinute;
+    public final AtomicCounter restarts;
     private final Map<RejectReason, AtomicCounter> rejects = new EnumMap<>(RejectReason.class);
     private final AtomicCounter[] rejectByOrdinal = new AtomicCounter[RejectReason.values().length];
 
@@ -114,6 +118,10 @@ public final class BridgeCounters implements AutoCloseable
         receiverCpu = manager.newCounter("receiver thread cpu");
         heartbeatMillis = manager.newCounter("heartbeat epoch ms");
         lastInterruptionMicros = manager.newCounter("last restart interruption us");
+        xrunsLastMinute = manager.newCounter("jack xruns last minute");
+        lateLastMinute = manager.newCounter("late blocks last minute");
+        silentLastMinute = manager.newCounter("silent cycles last minute");
+        restarts = manager.newCounter("operator restarts");
         for (final RejectReason reason : RejectReason.values())
         {
             if (reason != RejectReason.NONE)

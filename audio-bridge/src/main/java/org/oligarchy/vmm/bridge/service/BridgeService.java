@@ -1,0 +1,207 @@
+package org.oligarchy.vmm.bridge.service;
+
+import java.io.IOException;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import org.oligarchy.vmm.bridge.engine.EventLog;
+import org.oligarchy.vmm.bridge.jack.JackHostException;
+import org.oligarchy.vmm.bridge.metrics.BridgeCounters;
+import org.oligarchy.vmm.bridge.metrics.LatencyRecorders;
+import org.oligarchy.vmm.bridge.metrics.StatsPublisher;
+import org.oligarchy.vmm.bridge.netjack.NetJack;
+import org.oligarchy.vmm.bridge.rt.ThreadPlacement;
+
+/**
+ * {@code netjack-bridge run}: the headless service. Opens the counters file, connects to JACK
+ * (waiting and retrying while the server is away), runs the host bridge, serves the control
+ * socket, reports to systemd (READY, STATUS, WATCHDOG), and on SIGTERM sends KILL_MASTER,
+ * unregisters its ports and closes the client.
+ */
+public final class BridgeService
+{
+    private final BridgeConfig config;
+    private final SystemdNotifier systemd = new SystemdNotifier();
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private volatile boolean stopping;
+    private volatile HostBridge current;
+
+    /**
+     * Creates the service.
+     *
+     * @param config validated configuration.
+     */
+    public BridgeService(final BridgeConfig config)
+    {
+        this.config = config;
+    }
+
+    /**
+     * Runs until {@link #stop()} (or SIGTERM through the shutdown hook).
+     *
+     * @return exit code.
+     */
+    public int run()
+    {
+        if (config.mlockall())
+        {
+            final String problem = ThreadPlacement.lockMemory();
+            if (problem != null)
+            {
+                EventLog.warn(problem + "; continuing without locked memory (page faults may cause xruns)");
+            }
+        }
+        final BridgeCounters counters;
+        try
+        {
+            counters = BridgeCounters.mapped(config.countersFile());
+        }
+        catch (final IOException ex)
+        {
+            EventLog.error("cannot create the counters file " + config.countersFile() + ": " + ex.getMessage() +
+                " (set bridge.countersFile to a writable path, e.g. under /dev/shm)");
+            return 1;
+        }
+        final LatencyRecorders latency = new LatencyRecorders();
+        final long watchdogMicros = systemd.watchdogMicros();
+        final long[] lastWatchdog = {0};
+        final StatsPublisher stats = new StatsPublisher(counters, latency,
+            () -> current == null ? new long[] {-1} : current.dataPathThreadIds(),
+            () -> current == null ? -1 : current.jack().processThreadTid(),
+            config.histogramLog(),
+            () ->
+            {
+                systemd.notify("STATUS=" + statusLine(counters));
+                final long now = System.nanoTime();
+                if (watchdogMicros > 0 && now - lastWatchdog[0] >= watchdogMicros * 500)
+                {
+                    lastWatchdog[0] = now;
+                    systemd.notify("WATCHDOG=1");
+                }
+            });
+        stats.start();
+        final Thread hook = new Thread(this::stop, "sigterm");
+        Runtime.getRuntime().addShutdownHook(hook);
+        boolean readySent = false;
+        boolean waitingLogged = false;
+        try
+        {
+            while (!stopping)
+            {
+                final HostBridge host;
+                try
+                {
+                    host = HostBridge.start(settings(), counters, latency);
+                }
+                catch (final JackHostException ex)
+                {
+                    if (!waitingLogged)
+                    {
+                        EventLog.warn(ex.getMessage() + "; waiting for the JACK server, retrying every 2 s");
+                        systemd.notify("STATUS=waiting for the JACK server");
+                        waitingLogged = true;
+                    }
+                    counters.sessionState.set(BridgeCounters.STATE_STOPPED);
+                    if (stopped.await(2, TimeUnit.SECONDS))
+                    {
+                        break;
+                    }
+                    continue;
+                }
+                catch (final IOException ex)
+                {
+                    EventLog.error(ex.getMessage());
+                    return 1;
+                }
+                waitingLogged = false;
+                host.bridge().acceptOnly(
+                    config.encoder().equals("int16") ? NetJack.ENCODER_INT16 : NetJack.ENCODER_FLOAT, config.mtu());
+                current = host;
+                ControlServer control = null;
+                try
+                {
+                    control = new ControlServer(config.controlSocket(), host.bridge(), counters);
+                }
+                catch (final IOException ex)
+                {
+                    EventLog.warn("cannot open the control socket " + config.controlSocket() + ": " + ex.getMessage() +
+                        "; dsp-netjack-restart will not work (set bridge.controlSocket to a writable path)");
+                }
+                if (!readySent)
+                {
+                    systemd.notify("READY=1\nSTATUS=" + statusLine(counters));
+                    readySent = true;
+                }
+                while (!stopping && !host.jack().isShutDown())
+                {
+                    stopped.await(200, TimeUnit.MILLISECONDS);
+                }
+                if (control != null)
+                {
+                    control.close();
+                }
+                current = null;
+                host.close();
+                if (!stopping)
+                {
+                    EventLog.warn("the JACK server shut the client down; waiting for it to come back");
+                }
+            }
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+        }
+        finally
+        {
+            stats.close();
+            counters.sessionState.set(BridgeCounters.STATE_STOPPED);
+            counters.close();
+            try
+            {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            }
+            catch (final IllegalStateException ex)
+            {
+                // Shutting down already.
+            }
+        }
+        EventLog.info("netjack-bridge stopped");
+        return 0;
+    }
+
+    /** Stops the service: KILL_MASTER, ports unregistered, client closed. */
+    public void stop()
+    {
+        if (stopping)
+        {
+            return;
+        }
+        stopping = true;
+        systemd.notify("STOPPING=1");
+        stopped.countDown();
+        final HostBridge host = current;
+        if (host != null)
+        {
+            // Closing here too makes SIGTERM clean even if the main loop is blocked elsewhere.
+            current = null;
+            host.close();
+        }
+    }
+
+    private HostBridge.Settings settings()
+    {
+        return new HostBridge.Settings(
+            config.clientName(), config.jackServer(), config.toVmPorts(), config.fromVmPorts(),
+            config.peerAddresses(), config.listenAddress(), config.port(), config.latencyPeriods(),
+            config.waitStrategy(), config.jackCpu(), config.senderCpu(), config.receiverCpu(),
+            config.senderPriority(), config.receiverPriority(), config.slavePipelinePeriods());
+    }
+
+    static String statusLine(final BridgeCounters counters)
+    {
+        final String state = StatusReport.stateName(counters.sessionState.get());
+        return String.format(java.util.Locale.ROOT, "%s, rtt p99 %.0f us, %d late / %d xruns in the last minute",
+            state, counters.rttP99Nanos.get() / 1000.0, counters.lateLastMinute.get(), counters.xrunsLastMinute.get());
+    }
+}

@@ -1,0 +1,174 @@
+package org.oligarchy.vmm.bridge.service;
+
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+
+import org.oligarchy.vmm.bridge.engine.EventLog;
+import org.oligarchy.vmm.bridge.engine.MasterBridge;
+import org.oligarchy.vmm.bridge.metrics.BridgeCounters;
+
+/**
+ * The bridge's control channel: a Unix stream socket (mode 0660, so the {@code audio} group can
+ * use it; no TCP port) that takes one line per connection. {@code restart} re-attaches the
+ * NetJack2 session without touching the JACK ports and answers when audio flows again, with the
+ * interruption; {@code ping} answers {@code pong}.
+ */
+public final class ControlServer implements AutoCloseable
+{
+    private final Path path;
+    private final ServerSocketChannel server;
+    private final MasterBridge bridge;
+    private final BridgeCounters counters;
+    private final Thread thread;
+    private volatile boolean running = true;
+
+    /**
+     * Binds the socket (replacing a stale one) and starts serving.
+     *
+     * @param path     socket path.
+     * @param bridge   the bridge to restart.
+     * @param counters counters to watch.
+     * @throws IOException if the socket cannot be created.
+     */
+    public ControlServer(final Path path, final MasterBridge bridge, final BridgeCounters counters) throws IOException
+    {
+        this.path = path;
+        this.bridge = bridge;
+        this.counters = counters;
+        final Path parent = path.toAbsolutePath().getParent();
+        if (parent != null)
+        {
+            Files.createDirectories(parent);
+        }
+        Files.deleteIfExists(path);
+        server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        server.bind(UnixDomainSocketAddress.of(path));
+        Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-rw----"));
+        thread = new Thread(this::serve, "control");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    private void serve()
+    {
+        while (running)
+        {
+            try (SocketChannel client = server.accept())
+            {
+                final ByteBuffer buffer = ByteBuffer.allocate(256);
+                while (buffer.hasRemaining() && client.read(buffer) > 0)
+                {
+                    if (buffer.get(buffer.position() - 1) == '\n')
+                    {
+                        break;
+                    }
+                }
+                final String command = new String(buffer.array(), 0, buffer.position(), StandardCharsets.UTF_8).trim();
+                final String reply = handle(command);
+                client.write(ByteBuffer.wrap((reply + "\n").getBytes(StandardCharsets.UTF_8)));
+            }
+            catch (final IOException ex)
+            {
+                if (running)
+                {
+                    EventLog.warn("control socket " + path + ": " + ex.getMessage());
+                }
+            }
+        }
+    }
+
+    private String handle(final String command)
+    {
+        switch (command)
+        {
+            case "ping":
+                return "pong";
+            case "restart":
+                return restart();
+            default:
+                return "ERROR unknown command '" + command + "' (known: restart, ping)";
+        }
+    }
+
+    private String restart()
+    {
+        final long sessionsBefore = counters.sessionsStarted.get();
+        final long interruptionBefore = counters.lastInterruptionMicros.get();
+        counters.restarts.increment();
+        EventLog.info("operator requested a NetJack2 restart (host ports stay registered and connected)");
+        final long start = System.nanoTime();
+        bridge.requestRestart();
+        final long deadline = start + 15_000_000_000L;
+        while (System.nanoTime() < deadline)
+        {
+            if (counters.sessionsStarted.get() > sessionsBefore &&
+                counters.lastInterruptionMicros.get() != interruptionBefore)
+            {
+                return String.format(java.util.Locale.ROOT,
+                    "OK session re-attached; audio interrupted for %.1f ms; host ports and connections unchanged",
+                    counters.lastInterruptionMicros.get() / 1000.0);
+            }
+            try
+            {
+                Thread.sleep(10);
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        return "TIMEOUT the slave did not announce again within 15 s; the bridge keeps listening " +
+            "(a JACK2 'jackd -d net' slave re-announces only after its own 2 s time-out; is the VM running?)";
+    }
+
+    @Override
+    public void close()
+    {
+        running = false;
+        try
+        {
+            server.close();
+            Files.deleteIfExists(path);
+        }
+        catch (final IOException ex)
+        {
+            EventLog.warn("cannot remove control socket " + path + ": " + ex.getMessage());
+        }
+    }
+
+    /**
+     * Client side: sends one command and returns the reply line.
+     *
+     * @param path          socket path.
+     * @param command       the command.
+     * @param timeoutMillis how long to wait for the reply.
+     * @return the reply.
+     * @throws IOException if the bridge cannot be reached.
+     */
+    public static String send(final Path path, final String command, final long timeoutMillis) throws IOException
+    {
+        try (SocketChannel channel = SocketChannel.open(UnixDomainSocketAddress.of(path)))
+        {
+            channel.write(ByteBuffer.wrap((command + "\n").getBytes(StandardCharsets.UTF_8)));
+            final ByteBuffer buffer = ByteBuffer.allocate(1024);
+            final long deadline = System.currentTimeMillis() + timeoutMillis;
+            while (System.currentTimeMillis() < deadline && channel.read(buffer) >= 0)
+            {
+                if (buffer.position() > 0 && buffer.get(buffer.position() - 1) == '\n')
+                {
+                    break;
+                }
+            }
+            return new String(buffer.array(), 0, buffer.position(), StandardCharsets.UTF_8).trim();
+        }
+    }
+}

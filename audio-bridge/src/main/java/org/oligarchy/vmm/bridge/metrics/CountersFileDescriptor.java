@@ -63,8 +63,20 @@ public final class CountersFileDescriptor
             Files.createDirectories(parent);
         }
         Files.deleteIfExists(path);
+        // Created 0660 before anything is written: the counters are the operator group's, no one else's.
         Files.createFile(path, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-rw----")));
-        return IoUtil.mapNewFile(path.toFile(), FILE_LENGTH, true);
+        Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-rw----"));
+        try (java.io.RandomAccessFile file = new java.io.RandomAccessFile(path.toFile(), "rw"))
+        {
+            file.setLength(FILE_LENGTH);
+        }
+        final MappedByteBuffer mapped = IoUtil.mapExistingFile(path.toFile(), FileChannel.MapMode.READ_WRITE, "counters");
+        // Pre-fault every page so the data path never takes a page fault on a counter update.
+        for (int offset = 0; offset < FILE_LENGTH; offset += 4096)
+        {
+            mapped.put(offset, (byte)0);
+        }
+        return mapped;
     }
 
     /**

@@ -1,0 +1,69 @@
+package org.oligarchy.vmm.bridge.jack;
+
+/**
+ * Public access to the JACK test fixtures for tests in other packages.
+ */
+public final class JackTestSupport
+{
+    private JackTestSupport()
+    {
+    }
+
+    /** A running jackd started by a test. */
+    public static final class Server implements AutoCloseable
+    {
+        private final JackServerProcess process;
+
+        Server(final JackServerProcess process)
+        {
+            this.process = process;
+        }
+
+        public String name()
+        {
+            return process.name();
+        }
+
+        public boolean awaitPort(final String port, final long timeoutMs) throws Exception
+        {
+            return process.awaitPort(port, timeoutMs);
+        }
+
+        public void connect(final String source, final String destination) throws Exception
+        {
+            process.connect(source, destination);
+        }
+
+        public String connections() throws Exception
+        {
+            return process.connections();
+        }
+
+        public String logText()
+        {
+            return process.logText();
+        }
+
+        public void kill()
+        {
+            process.kill();
+        }
+
+        @Override
+        public void close()
+        {
+            process.close();
+        }
+    }
+
+    public static Server startDummy(final int rate, final int period) throws Exception
+    {
+        return new Server(JackServerProcess.startDummy(rate, period));
+    }
+
+    public static Server startNetSlave(final int masterPort, final int channels, final int latency,
+        final String... extra) throws Exception
+    {
+        return new Server(JackServerProcess.startNetSlave(masterPort, channels, latency, extra));
+    }
+}

@@ -1,0 +1,397 @@
+package org.oligarchy.vmm.bridge.robustness;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.InetAddress;
+import java.util.concurrent.TimeUnit;
+
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.oligarchy.vmm.bridge.engine.SlaveEndpoint;
+import org.oligarchy.vmm.bridge.metrics.BridgeCounters;
+import org.oligarchy.vmm.bridge.netjack.NetJack;
+import org.oligarchy.vmm.bridge.netjack.PacketHeaderFlyweight;
+import org.oligarchy.vmm.bridge.netjack.RejectReason;
+import org.oligarchy.vmm.bridge.netjack.SessionParamsFlyweight;
+import org.oligarchy.vmm.bridge.netjack.SlaveHandshake;
+import org.oligarchy.vmm.bridge.netjack.SyncPayload;
+import org.oligarchy.vmm.bridge.robustness.UdpFaultProxy.Direction;
+import org.oligarchy.vmm.bridge.robustness.UdpFaultProxy.Faults;
+import org.oligarchy.vmm.bridge.robustness.UdpFaultProxy.Tally;
+
+/**
+ * Network faults between the real master bridge and an embedded slave, injected by a
+ * {@link UdpFaultProxy} in both directions for {@value #FAULT_MILLIS} ms each: the master keeps
+ * running its period, plays silence only for cycles it could not fill, never plays a block in the
+ * wrong cycle (every sample that comes back is exactly (L + 1)·period frames late), keeps its
+ * session, and counts what was injected.
+ *
+ * <p>With 2 channels of 256 float frames every cycle is one sync and one audio packet per
+ * direction, so a cycle's audio is either all there or all missing (no partial blocks).
+ */
+@Timeout(value = 30, unit = TimeUnit.SECONDS)
+final class NetworkFaultTest
+{
+    private static final long FAULT_MILLIS = Long.getLong("robustness.faultMillis", 2_000L);
+    private static final long SEED = 20261125L;
+
+    private LoopbackRig rig;
+
+    /** What one fault run measured: counter deltas over the window, the proxy's tallies, the probe. */
+    private record Outcome(
+        long periods,
+        long exactPeriods,
+        long silentPeriods,
+        long partialPeriods,
+        long wrongSamples,
+        long minLatencyFrames,
+        long maxLatencyFrames,
+        long masterCycles,
+        long silentCycles,
+        long lateBlocks,
+        long incompleteBlocks,
+        long sessionsStarted,
+        long sessionsLost,
+        long[] masterRejects,
+        long[] slaveRejects,
+        Tally toMaster,
+        Tally toSlave)
+    {
+        long masterRejected(final RejectReason reason)
+        {
+            return masterRejects[reason.ordinal()];
+        }
+
+        long slaveRejected(final RejectReason reason)
+        {
+            return slaveRejects[reason.ordinal()];
+        }
+
+        long masterRejectedTotal()
+        {
+            long total = 0;
+            for (final long count : masterRejects)
+            {
+                total += count;
+            }
+            return total;
+        }
+
+        @Override
+        public String toString()
+        {
+            final StringBuilder text = new StringBuilder();
+            text.append("periods=").append(periods).append(" exact=").append(exactPeriods)
+                .append(" silent=").append(silentPeriods).append(" partial=").append(partialPeriods)
+                .append(" wrongSamples=").append(wrongSamples).append(" latency=").append(minLatencyFrames)
+                .append("..").append(maxLatencyFrames).append(" masterCycles=").append(masterCycles)
+                .append(" silentCycles=").append(silentCycles).append(" lateBlocks=").append(lateBlocks)
+                .append(" incompleteBlocks=").append(incompleteBlocks).append(" sessionsStarted=")
+                .append(sessionsStarted).append(" sessionsLost=").append(sessionsLost).append(" masterRejects={");
+            for (final RejectReason reason : RejectReason.values())
+            {
+                if (masterRejects[reason.ordinal()] != 0)
+                {
+                    text.append(reason).append('=').append(masterRejects[reason.ordinal()]).append(' ');
+                }
+            }
+            text.append("} slaveRejects={");
+            for (final RejectReason reason : RejectReason.values())
+            {
+                if (slaveRejects[reason.ordinal()] != 0)
+                {
+                    text.append(reason).append('=').append(slaveRejects[reason.ordinal()]).append(' ');
+                }
+            }
+            return text.append("} toMaster[").append(toMaster).append("] toSlave[").append(toSlave).append(']')
+                .toString();
+        }
+    }
+
+    @AfterEach
+    void tearDown()
+    {
+        if (rig != null)
+        {
+            rig.close();
+        }
+    }
+
+    @Test
+    void shouldPlayEveryCycleExactWithoutFaults() throws Exception
+    {
+        final Outcome outcome = run(Faults.NONE, Faults.NONE);
+
+        assertSafe(outcome);
+        assertEquals(0, outcome.masterRejectedTotal(), outcome.toString());
+        assertTrue(outcome.silentPeriods() <= outcome.lateBlocks() + outcome.silentCycles(), outcome.toString());
+    }
+
+    @ParameterizedTest(name = "{0}% loss")
+    @ValueSource(doubles = {1.0, 10.0})
+    void shouldPlaySilenceOnlyForCyclesWhoseAudioWasLost(final double percent) throws Exception
+    {
+        final Outcome outcome = run(Faults.drop(percent), Faults.drop(percent));
+
+        assertSafe(outcome);
+        final long lostAudio = outcome.toMaster().droppedAudio.get() + outcome.toSlave().droppedAudio.get();
+        assertTrue(lostAudio > 0, outcome.toString());
+        // Every audio packet lost on the way back costs exactly its own cycle; one lost on the way
+        // out costs its cycle too, unless that cycle's return was lost as well.
+        assertTrue(outcome.silentPeriods() >= outcome.toMaster().droppedAudio.get(), outcome.toString());
+        assertTrue(outcome.silentPeriods() <= lostAudio + outcome.lateBlocks(), outcome.toString());
+        assertEquals(0, outcome.masterRejectedTotal(), outcome.toString());
+    }
+
+    @Test
+    void shouldRejectEveryTruncatedPacketAsTruncated() throws Exception
+    {
+        final Outcome outcome = run(Faults.truncate(5.0), Faults.truncate(5.0));
+
+        assertSafe(outcome);
+        assertTrue(outcome.toMaster().truncated.get() > 0, outcome.toString());
+        assertEquals(outcome.toMaster().truncated.get(), outcome.masterRejected(RejectReason.TRUNCATED),
+            outcome.toString());
+        assertEquals(outcome.toMaster().truncated.get(), outcome.masterRejectedTotal(), outcome.toString());
+        assertEquals(outcome.toSlave().truncated.get(), outcome.slaveRejected(RejectReason.TRUNCATED),
+            outcome.toString());
+        final long lostAudio = outcome.toMaster().truncatedAudio.get() + outcome.toSlave().truncatedAudio.get();
+        assertTrue(outcome.silentPeriods() >= outcome.toMaster().truncatedAudio.get(), outcome.toString());
+        assertTrue(outcome.silentPeriods() <= lostAudio + outcome.lateBlocks(), outcome.toString());
+    }
+
+    @Test
+    void shouldDropDuplicatesWithoutPlayingThemTwice() throws Exception
+    {
+        final Outcome outcome = run(Faults.duplicate(5.0), Faults.duplicate(5.0));
+
+        assertSafe(outcome);
+        assertTrue(outcome.toMaster().duplicated.get() > 0, outcome.toString());
+        System.out.println("DUP " + outcome);
+    }
+
+    @Test
+    void shouldNeverPlayAReorderedBlockInTheWrongCycle() throws Exception
+    {
+        final Outcome outcome = run(Faults.reorder(5.0), Faults.reorder(5.0));
+
+        assertSafe(outcome);
+        assertTrue(outcome.toMaster().reordered.get() > 0, outcome.toString());
+        System.out.println("REORDER " + outcome);
+    }
+
+    @Test
+    void shouldPlaySilenceForCyclesCaughtInADelaySpike() throws Exception
+    {
+        // 40 ms spikes: longer than the (L + 1) periods of headroom (26.7 ms), far below the 2 s time-out.
+        final Outcome outcome = run(Faults.spikes(0.5, 40), Faults.spikes(0.5, 40));
+
+        assertSafe(outcome);
+        System.out.println("SPIKE " + outcome);
+    }
+
+    @Test
+    void shouldCountPacketsFromAForeignAddressAndIgnoreThem() throws Exception
+    {
+        rig = new LoopbackRig(true, SEED);
+        rig.startSlave();
+        assertTrue(rig.awaitBlocksPlayed(100, 5_000), "no audio through the proxy");
+        final InetAddress foreign = InetAddress.getByName("127.0.0.2");
+        final byte[] available = availablePacket();
+        final byte[] data = syncPacket(rig.bridge.sessionParams().id());
+        rig.resetProbe();
+        final long[] masterBase = rejects(rig.masterCounters);
+        final long startedBase = rig.masterCounters.sessionsStarted.get();
+
+        rig.proxy.injectForeign(foreign, rig.masterListenAddress(), available, 100);
+        rig.proxy.injectForeign(foreign, rig.masterListenAddress(), data, 100);
+        // The session socket is connected to the proxy, so the kernel drops these before the bridge sees them.
+        rig.proxy.injectForeign(foreign, rig.proxy.masterSessionAddress(), data, 100);
+        Thread.sleep(300);
+        rig.stopClock();
+
+        final long[] delta = minus(rejects(rig.masterCounters), masterBase);
+        assertEquals(200, delta[RejectReason.FOREIGN_SOURCE.ordinal()]);
+        assertEquals(200, sum(delta));
+        assertEquals(startedBase, rig.masterCounters.sessionsStarted.get());
+        assertEquals(BridgeCounters.STATE_RUNNING, rig.masterCounters.sessionState.get());
+        assertEquals(0, rig.probe.wrongSamples());
+        assertTrue(rig.probe.exactPeriods() > 0);
+    }
+
+    @Test
+    void shouldKeepPlayingInTheRightCycleWhenASecondSlaveAnnouncesWithTheSameName() throws Exception
+    {
+        rig = new LoopbackRig(true, SEED);
+        rig.startSlave();
+        assertTrue(rig.awaitBlocksPlayed(100, 5_000), "no audio through the proxy");
+        rig.resetProbe();
+        final long startedBase = rig.masterCounters.sessionsStarted.get();
+        try (BridgeCounters secondCounters = BridgeCounters.inMemory())
+        {
+            final SlaveEndpoint second = LoopbackRig.newSlave(rig.masterListenAddress(), secondCounters);
+            try
+            {
+                second.start();
+                Thread.sleep(FAULT_MILLIS);
+            }
+            finally
+            {
+                second.close();
+            }
+            System.out.println("SECOND started=" + (rig.masterCounters.sessionsStarted.get() - startedBase) +
+                " second sessions=" + second.sessionsStarted());
+        }
+        // The first slave (through the proxy) finds its master again and audio resumes.
+        assertTrue(rig.awaitBlocksPlayed(100, 6_000), "audio did not resume after the second slave left");
+        rig.stopClock();
+        assertEquals(0, rig.probe.wrongSamples());
+        assertEquals(LoopbackRig.EXPECTED_ROUND_TRIP_FRAMES, rig.probe.minLatencyFrames());
+        assertEquals(LoopbackRig.EXPECTED_ROUND_TRIP_FRAMES, rig.probe.maxLatencyFrames());
+        System.out.println("SECOND probe exact=" + rig.probe.exactPeriods() + " silent=" + rig.probe.silentPeriods() +
+            " partial=" + rig.probe.wrongPeriods() + " started=" + (rig.masterCounters.sessionsStarted.get() - startedBase));
+    }
+
+    // ------------------------------------------------------------------------------------------
+
+    private Outcome run(final Faults toMaster, final Faults toSlave) throws Exception
+    {
+        rig = new LoopbackRig(true, SEED);
+        rig.startSlave();
+        assertTrue(rig.awaitBlocksPlayed(100, 5_000), "no audio through the proxy");
+        rig.resetProbe();
+        final BridgeCounters m = rig.masterCounters;
+        final long cycles = m.cycles.get();
+        final long silent = m.silentCycles.get();
+        final long late = m.lateBlocks.get();
+        final long incomplete = m.incompleteBlocks.get();
+        final long started = m.sessionsStarted.get();
+        final long lost = m.sessionsLost.get();
+        final long[] masterBase = rejects(m);
+        final long[] slaveBase = rejects(rig.slaveCounters);
+        final Tally toMasterBase = snapshot(rig.proxy.tally(Direction.TO_MASTER));
+        final Tally toSlaveBase = snapshot(rig.proxy.tally(Direction.TO_SLAVE));
+
+        rig.proxy.faults(Direction.TO_MASTER, toMaster);
+        rig.proxy.faults(Direction.TO_SLAVE, toSlave);
+        Thread.sleep(FAULT_MILLIS);
+        rig.proxy.faults(Direction.TO_MASTER, Faults.NONE);
+        rig.proxy.faults(Direction.TO_SLAVE, Faults.NONE);
+        // Let held and in-flight packets reach their cycles (L + 1 periods is 27 ms; spikes 40 ms).
+        Thread.sleep(300);
+        rig.stopClock();
+
+        final Outcome outcome = new Outcome(
+            rig.probe.exactPeriods() + rig.probe.silentPeriods() + rig.probe.wrongPeriods(),
+            rig.probe.exactPeriods(), rig.probe.silentPeriods(), rig.probe.wrongPeriods(), rig.probe.wrongSamples(),
+            rig.probe.minLatencyFrames(), rig.probe.maxLatencyFrames(),
+            m.cycles.get() - cycles, m.silentCycles.get() - silent, m.lateBlocks.get() - late,
+            m.incompleteBlocks.get() - incomplete, m.sessionsStarted.get() - started, m.sessionsLost.get() - lost,
+            minus(rejects(m), masterBase), minus(rejects(rig.slaveCounters), slaveBase),
+            minus(snapshot(rig.proxy.tally(Direction.TO_MASTER)), toMasterBase),
+            minus(snapshot(rig.proxy.tally(Direction.TO_SLAVE)), toSlaveBase));
+        return outcome;
+    }
+
+    /** What holds whatever the fault: the period ran, the session held, no sample in the wrong cycle. */
+    private static void assertSafe(final Outcome outcome)
+    {
+        final String report = outcome.toString();
+        assertEquals(0, outcome.wrongSamples(), "samples played in the wrong cycle: " + report);
+        assertEquals(0, outcome.partialPeriods(), "periods with part of a block: " + report);
+        assertEquals(LoopbackRig.EXPECTED_ROUND_TRIP_FRAMES, outcome.minLatencyFrames(), report);
+        assertEquals(LoopbackRig.EXPECTED_ROUND_TRIP_FRAMES, outcome.maxLatencyFrames(), report);
+        // The period thread ran on: at least half the periods of the window (the clock may skip when starved).
+        final long nominal = (FAULT_MILLIS + 300) * LoopbackRig.RATE_HZ / LoopbackRig.PERIOD_FRAMES / 1000;
+        assertTrue(outcome.periods() >= nominal / 2, "period thread stalled: " + report);
+        assertTrue(outcome.exactPeriods() > 0, report);
+        assertEquals(0, outcome.sessionsStarted(), "session restarted: " + report);
+        assertEquals(0, outcome.sessionsLost(), "session lost: " + report);
+    }
+
+    static long[] rejects(final BridgeCounters counters)
+    {
+        final long[] counts = new long[RejectReason.values().length];
+        for (final RejectReason reason : RejectReason.values())
+        {
+            counts[reason.ordinal()] = counters.rejected(reason);
+        }
+        return counts;
+    }
+
+    static long[] minus(final long[] after, final long[] before)
+    {
+        final long[] delta = new long[after.length];
+        for (int i = 0; i < after.length; i++)
+        {
+            delta[i] = after[i] - before[i];
+        }
+        return delta;
+    }
+
+    static long sum(final long[] counts)
+    {
+        long total = 0;
+        for (final long count : counts)
+        {
+            total += count;
+        }
+        return total;
+    }
+
+    private static Tally snapshot(final Tally live)
+    {
+        return minus(live, new Tally());
+    }
+
+    private static Tally minus(final Tally after, final Tally before)
+    {
+        final Tally delta = new Tally();
+        final java.util.concurrent.atomic.AtomicLong[][] pairs = {
+            {delta.forwarded, after.forwarded, before.forwarded},
+            {delta.sessionPackets, after.sessionPackets, before.sessionPackets},
+            {delta.dataPackets, after.dataPackets, before.dataPackets},
+            {delta.dropped, after.dropped, before.dropped},
+            {delta.droppedSync, after.droppedSync, before.droppedSync},
+            {delta.droppedAudio, after.droppedAudio, before.droppedAudio},
+            {delta.truncated, after.truncated, before.truncated},
+            {delta.truncatedSync, after.truncatedSync, before.truncatedSync},
+            {delta.truncatedAudio, after.truncatedAudio, before.truncatedAudio},
+            {delta.duplicated, after.duplicated, before.duplicated},
+            {delta.duplicatedSync, after.duplicatedSync, before.duplicatedSync},
+            {delta.duplicatedAudio, after.duplicatedAudio, before.duplicatedAudio},
+            {delta.reordered, after.reordered, before.reordered},
+            {delta.spikes, after.spikes, before.spikes},
+            {delta.delayed, after.delayed, before.delayed}};
+        for (final java.util.concurrent.atomic.AtomicLong[] pair : pairs)
+        {
+            pair[0].set(pair[1].get() - pair[2].get());
+        }
+        return delta;
+    }
+
+    /** A valid SLAVE_AVAILABLE, as a foreign slave would send it. */
+    static byte[] availablePacket()
+    {
+        final UnsafeBuffer buffer = new UnsafeBuffer(new byte[SessionParamsFlyweight.LENGTH]);
+        new SlaveHandshake().writeAvailable(buffer, new SlaveHandshake.Request(
+            LoopbackRig.SLAVE_NAME, "intruder", NetJack.DEFAULT_MTU, -1, -1, 0, 0, NetJack.ENCODER_FLOAT,
+            LoopbackRig.LATENCY_PERIODS));
+        return buffer.byteArray();
+    }
+
+    /** A well-formed slave sync packet (no ports listed) for the running session. */
+    static byte[] syncPacket(final int sessionId)
+    {
+        final UnsafeBuffer buffer = new UnsafeBuffer(new byte[SyncPayload.packetLength(0)]);
+        final int length = SyncPayload.encode(buffer, 0, new PacketHeaderFlyweight(), NetJack.STREAM_TO_MASTER,
+            sessionId, 1, 1, LoopbackRig.PERIOD_FRAMES, false, new int[1], 0);
+        assertEquals(buffer.capacity(), length);
+        return buffer.byteArray();
+    }
+}

@@ -1,0 +1,123 @@
+package org.oligarchy.vmm.bridge.service;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.DatagramSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.oligarchy.vmm.bridge.cli.BridgeMain;
+import org.oligarchy.vmm.bridge.jack.JackTestSupport;
+
+/**
+ * The service as an operator runs it, against a real JACK2 host server and a real JACK2
+ * {@code jackd -d net} slave: {@code status --json} while audio flows, and {@code restart}
+ * re-attaching the session while every JACK connection stays as it was.
+ */
+final class BridgeServiceJackTest
+{
+    @Test
+    @Timeout(value = 90, unit = TimeUnit.SECONDS)
+    void shouldReportStatusAndRestartTheSessionWithoutTouchingConnections(@TempDir final Path dir) throws Exception
+    {
+        try (JackTestSupport.Server host = JackTestSupport.startDummy(96_000, 128))
+        {
+            final int port;
+            try (DatagramSocket probe = new DatagramSocket(0))
+            {
+                port = probe.getLocalPort();
+            }
+            final Path counters = dir.resolve("counters.dat");
+            final Path socket = dir.resolve("control.sock");
+            final Path config = dir.resolve("config.json");
+            Files.writeString(config, "{\"version\": 1, \"bridge\": {\"clientName\": \"dsp\", \"toVmPorts\": 2, " +
+                "\"fromVmPorts\": 2, \"peerAddresses\": [\"127.0.0.1\"], \"listenAddress\": \"127.0.0.1\", \"port\": " +
+                port + ", \"latencyPeriods\": 1, \"jackServer\": \"" + host.name() + "\", \"countersFile\": \"" +
+                counters + "\", \"controlSocket\": \"" + socket + "\", \"histogramLog\": \"" +
+                dir.resolve("latency.hlog") + "\"}}");
+            final BridgeService service = new BridgeService(BridgeConfig.load(config));
+            final int[] exit = {-1};
+            final Thread runner = new Thread(() -> exit[0] = service.run(), "service-under-test");
+            runner.start();
+            try (JackTestSupport.Server slave = JackTestSupport.startNetSlave(port, 2, 1))
+            {
+                assertTrue(slave.awaitPort("system:capture_2", 15_000), "slave attached: " + slave.logText());
+                slave.connect("system:capture_1", "system:playback_1");
+                slave.connect("system:capture_2", "system:playback_2");
+                assertTrue(host.awaitPort("dsp:from_vm_2", 5_000));
+                host.connect("dsp:from_vm_1", "dsp:to_vm_2");
+                final String connectionsBefore = host.connections();
+                Thread.sleep(2_500);
+
+                final ByteArrayOutputStream out = new ByteArrayOutputStream();
+                final int statusCode = runCli(out, "status", "--counters", counters.toString(), "--json");
+                final JsonNode status = new ObjectMapper().readTree(out.toString());
+                assertEquals("running", status.get("session").asText(), out.toString());
+                assertEquals("127.0.0.1:" + slavePort(status), status.get("peer").asText());
+                assertTrue(status.get("processAlive").asBoolean());
+                assertTrue(status.get("heartbeatAgeMillis").asLong() < 3_000, out.toString());
+                final JsonNode values = status.get("counters");
+                assertTrue(values.get("cycles").asLong() > 1_000, out.toString());
+                assertTrue(values.get("rtt p50 ns").asLong() > 0, "round trip measured: " + out);
+                assertEquals(1, values.get("latency periods").asLong());
+                assertEquals(128, values.get("period frames").asLong());
+                assertTrue(statusCode == StatusReport.HEALTHY || statusCode == StatusReport.DEGRADED,
+                    "healthy, or degraded by xruns on this busy machine: " + statusCode);
+                assertEquals("rw-rw----", PosixFilePermissions.toString(Files.getPosixFilePermissions(counters)));
+                assertEquals("rw-rw----", PosixFilePermissions.toString(Files.getPosixFilePermissions(socket)));
+
+                final ByteArrayOutputStream restartOut = new ByteArrayOutputStream();
+                final int restartCode = runCli(restartOut, "restart", "--socket", socket.toString());
+                assertEquals(0, restartCode, restartOut.toString());
+                assertTrue(restartOut.toString().startsWith("OK session re-attached; audio interrupted for "),
+                    restartOut.toString());
+                assertEquals(connectionsBefore, host.connections(), "JACK connections survive the restart");
+                final Map<String, Object> after = StatusReport.read(counters);
+                assertEquals("running", after.get("session"));
+                @SuppressWarnings("unchecked")
+                final Map<String, Long> afterValues = (Map<String, Long>)after.get("counters");
+                assertEquals(2L, afterValues.get("sessions started"));
+                assertEquals(1L, afterValues.get("operator restarts"));
+            }
+            finally
+            {
+                service.stop();
+                runner.join(10_000);
+            }
+            assertEquals(0, exit[0], "clean stop");
+            assertEquals(false, Files.exists(socket), "control socket removed on stop");
+            assertTrue(Files.readString(dir.resolve("latency.hlog")).contains("Tag=rtt.ns,"),
+                "HdrHistogram interval log written");
+        }
+    }
+
+    private static long slavePort(final JsonNode status)
+    {
+        return status.get("counters").get("peer port").asLong();
+    }
+
+    private static int runCli(final ByteArrayOutputStream out, final String... args)
+    {
+        final PrintStream original = System.out;
+        System.setOut(new PrintStream(out, true));
+        try
+        {
+            return BridgeMain.execute(args);
+        }
+        finally
+        {
+            System.setOut(original);
+        }
+    }
+}

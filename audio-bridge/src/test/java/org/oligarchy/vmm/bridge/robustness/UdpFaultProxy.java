@@ -169,6 +169,7 @@ final class UdpFaultProxy implements AutoCloseable
     private volatile InetSocketAddress slave;
     private volatile InetSocketAddress masterSession;
     private final AtomicLong foreignSent = new AtomicLong();
+    private final java.util.Set<Integer> damagedCycles = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     /**
      * Opens the proxy's two sockets on 127.0.0.1 and starts its thread.
@@ -293,6 +294,17 @@ final class UdpFaultProxy implements AutoCloseable
         }
     }
 
+    /**
+     * Cycle numbers (the header's cycle field) of the audio packets dropped or truncated so far, in
+     * either direction. The slave echoes the master's cycle numbers, so each is one host cycle.
+     *
+     * @return a snapshot of the set.
+     */
+    java.util.Set<Integer> damagedCycles()
+    {
+        return java.util.Set.copyOf(damagedCycles);
+    }
+
     private Lane lane(final Direction direction)
     {
         return direction == Direction.TO_MASTER ? toMaster : toSlave;
@@ -379,12 +391,17 @@ final class UdpFaultProxy implements AutoCloseable
         final Faults faults = lane.faults;
         final Random random = lane.random;
         final Tally tally = lane.tally;
-        final int kind = new UnsafeBuffer(bytes).getInt(PacketHeaderFlyweight.DATA_TYPE_OFFSET,
-            java.nio.ByteOrder.BIG_ENDIAN);
+        final UnsafeBuffer header = new UnsafeBuffer(bytes);
+        final int kind = header.getInt(PacketHeaderFlyweight.DATA_TYPE_OFFSET, java.nio.ByteOrder.BIG_ENDIAN);
+        final int cycle = header.getInt(PacketHeaderFlyweight.CYCLE_OFFSET, java.nio.ByteOrder.BIG_ENDIAN);
         final long now = System.nanoTime();
         if (chance(random, faults.dropPercent()))
         {
             count(tally.dropped, tally.droppedSync, tally.droppedAudio, kind);
+            if (kind == NetJack.DATA_TYPE_AUDIO)
+            {
+                damagedCycles.add(cycle);
+            }
             return;
         }
         byte[] packet = bytes;
@@ -392,6 +409,10 @@ final class UdpFaultProxy implements AutoCloseable
         {
             packet = Arrays.copyOf(bytes, 1 + random.nextInt(bytes.length - 1));
             count(tally.truncated, tally.truncatedSync, tally.truncatedAudio, kind);
+            if (kind == NetJack.DATA_TYPE_AUDIO)
+            {
+                damagedCycles.add(cycle);
+            }
         }
         final boolean duplicate = chance(random, faults.duplicatePercent());
         if (duplicate)

@@ -1,0 +1,201 @@
+package org.oligarchy.vmm.bridge.robustness;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.lang.management.BufferPoolMXBean;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The slave killed and restarted, and the operator's {@code dsp-netjack-restart}
+ * ({@code MasterBridge.requestRestart()}), {@value #DEFAULT_RESTARTS} times in a row each (more
+ * with {@code -Drobustness.restarts=N}): after every restart audio flows again from the same
+ * period thread, and the bridge's threads, the process's file descriptors, heap and direct
+ * memory do not grow.
+ */
+final class RestartTest
+{
+    private static final int DEFAULT_RESTARTS = 50;
+    private static final int RESTARTS = Integer.getInteger("robustness.restarts", DEFAULT_RESTARTS);
+    private static final int WARM_UP_RESTARTS = 5;
+    /** Slack for descriptors the JVM itself opens meanwhile (class files of a late-loaded class, …). */
+    private static final long FD_SLACK = 4;
+    private static final long HEAP_SLACK_BYTES = 16L << 20;
+    private static final long DIRECT_SLACK_BYTES = 1L << 20;
+    private static final Map<String, Integer> BRIDGE_THREADS = Map.of(
+        "nj-sender", 1, "nj-receiver", 1, "nj-conductor", 1, "nj-slave", 1, "period-clock", 1);
+
+    private LoopbackRig rig;
+
+    /** Resource use of the process at one point. */
+    private record Footprint(long fds, long heapBytes, long directBytes, int threads)
+    {
+    }
+
+    @AfterEach
+    void tearDown()
+    {
+        if (rig != null)
+        {
+            rig.close();
+        }
+    }
+
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void shouldResumeAudioAfterEverySlaveRestartWithoutLeaking() throws Exception
+    {
+        rig = new LoopbackRig(false, 1L);
+        rig.startSlave();
+        assertTrue(rig.awaitBlocksPlayed(20, 5_000), "no audio from the first slave");
+        final long periodThread = rig.bridge.periodThreadId();
+        for (int i = 0; i < WARM_UP_RESTARTS; i++)
+        {
+            restartSlave(i);
+        }
+        final Footprint base = footprint();
+        final long started = rig.masterCounters.sessionsStarted.get();
+        final long lost = rig.masterCounters.sessionsLost.get();
+        long maxFds = base.fds();
+        for (int i = 0; i < RESTARTS; i++)
+        {
+            restartSlave(i);
+            assertEquals(BRIDGE_THREADS, bridgeThreads(), "threads after restart " + i);
+            maxFds = Math.max(maxFds, openFds());
+        }
+        // Each restart starts one session. The closing slave's KILL_MASTER ends the old one as lost,
+        // unless the new slave's handshake completes in the same conductor pass and replaces it first
+        // (then the old session is closed without being counted as lost).
+        assertEquals(RESTARTS, rig.masterCounters.sessionsStarted.get() - started);
+        final long lostCount = rig.masterCounters.sessionsLost.get() - lost;
+        assertTrue(lostCount > 0 && lostCount <= RESTARTS, "sessions lost: " + lostCount);
+        assertEquals(periodThread, rig.bridge.periodThreadId());
+        assertNoGrowth(base, footprint(), maxFds);
+        rig.stopClock();
+        assertEquals(0, rig.probe.wrongSamples());
+        assertEquals(LoopbackRig.EXPECTED_ROUND_TRIP_FRAMES, rig.probe.minLatencyFrames());
+        assertEquals(LoopbackRig.EXPECTED_ROUND_TRIP_FRAMES, rig.probe.maxLatencyFrames());
+    }
+
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void shouldResumeAudioAfterEveryOperatorRestartWithoutLeaking() throws Exception
+    {
+        rig = new LoopbackRig(false, 1L);
+        rig.startSlave();
+        assertTrue(rig.awaitBlocksPlayed(20, 5_000), "no audio from the slave");
+        final long periodThread = rig.bridge.periodThreadId();
+        for (int i = 0; i < WARM_UP_RESTARTS; i++)
+        {
+            restartMaster(i);
+        }
+        final Footprint base = footprint();
+        final long started = rig.masterCounters.sessionsStarted.get();
+        final long lost = rig.masterCounters.sessionsLost.get();
+        long maxFds = base.fds();
+        for (int i = 0; i < RESTARTS; i++)
+        {
+            restartMaster(i);
+            assertEquals(BRIDGE_THREADS, bridgeThreads(), "threads after restart " + i);
+            assertTrue(rig.masterCounters.lastInterruptionMicros.get() > 0);
+            maxFds = Math.max(maxFds, openFds());
+        }
+        assertEquals(RESTARTS, rig.masterCounters.sessionsStarted.get() - started);
+        assertEquals(0, rig.masterCounters.sessionsLost.get() - lost, "an operator restart is not a lost session");
+        assertEquals(periodThread, rig.bridge.periodThreadId());
+        assertNoGrowth(base, footprint(), maxFds);
+        rig.stopClock();
+        assertEquals(0, rig.probe.wrongSamples());
+        assertEquals(LoopbackRig.EXPECTED_ROUND_TRIP_FRAMES, rig.probe.minLatencyFrames());
+        assertEquals(LoopbackRig.EXPECTED_ROUND_TRIP_FRAMES, rig.probe.maxLatencyFrames());
+    }
+
+    private void restartSlave(final int i) throws Exception
+    {
+        final long started = rig.masterCounters.sessionsStarted.get();
+        rig.startSlave();
+        awaitNewSession(started, i);
+    }
+
+    private void restartMaster(final int i) throws Exception
+    {
+        final long started = rig.masterCounters.sessionsStarted.get();
+        rig.bridge.requestRestart();
+        awaitNewSession(started, i);
+    }
+
+    private void awaitNewSession(final long startedBefore, final int i) throws InterruptedException
+    {
+        final long deadline = System.nanoTime() + 5_000_000_000L;
+        while (rig.masterCounters.sessionsStarted.get() == startedBefore && System.nanoTime() < deadline)
+        {
+            Thread.sleep(1);
+        }
+        assertEquals(startedBefore + 1, rig.masterCounters.sessionsStarted.get(), "no new session after restart " + i);
+        assertTrue(rig.awaitBlocksPlayed(10, 5_000), "no audio after restart " + i);
+    }
+
+    private static void assertNoGrowth(final Footprint base, final Footprint end, final long maxFds)
+    {
+        final String report = "before " + base + ", after " + end + ", most descriptors " + maxFds;
+        assertTrue(maxFds <= base.fds() + FD_SLACK, "file descriptors grew: " + report);
+        assertTrue(end.heapBytes() <= base.heapBytes() + HEAP_SLACK_BYTES, "heap grew: " + report);
+        assertTrue(end.directBytes() <= base.directBytes() + DIRECT_SLACK_BYTES, "direct memory grew: " + report);
+        assertTrue(end.threads() <= base.threads(), "threads grew: " + report);
+    }
+
+    private static Footprint footprint() throws IOException, InterruptedException
+    {
+        for (int i = 0; i < 3; i++)
+        {
+            System.gc();
+            // Direct buffers are freed by the Cleaner thread after the collection.
+            Thread.sleep(50);
+        }
+        long direct = 0;
+        for (final BufferPoolMXBean pool : ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class))
+        {
+            if (pool.getName().equals("direct"))
+            {
+                direct = pool.getMemoryUsed();
+            }
+        }
+        return new Footprint(openFds(), ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed(), direct,
+            bridgeThreads().values().stream().mapToInt(Integer::intValue).sum());
+    }
+
+    static long openFds() throws IOException
+    {
+        try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd")))
+        {
+            return fds.count();
+        }
+    }
+
+    /** Live threads of the bridge, the slave, the clock and the proxy, by name. */
+    static Map<String, Integer> bridgeThreads()
+    {
+        final Map<String, Integer> counts = new TreeMap<>();
+        for (final Thread thread : Thread.getAllStackTraces().keySet())
+        {
+            final String name = thread.getName();
+            if (thread.isAlive() && (name.startsWith("nj-") || name.equals("period-clock") ||
+                name.equals("udp-fault-proxy")))
+            {
+                counts.merge(name, 1, Integer::sum);
+            }
+        }
+        return counts;
+    }
+}

@@ -141,12 +141,12 @@ public final class HostDoctor
         {
             return CheckResult.warn("nohz_full", "/sys/devices/system/cpu/nohz_full missing (kernel without " +
                 "CONFIG_NO_HZ_FULL)", "use a kernel with CONFIG_NO_HZ_FULL and boot with nohz_full=" +
-                CpuList.format(isolated));
+                cpus(isolated));
         }
         final List<Integer> cpus = "(null)".equals(nohz.get()) ? List.of() : CpuList.parse(nohz.get());
         final String seen = "/sys/devices/system/cpu/nohz_full = \"" + nohz.get() + "\"";
         return cpus.containsAll(isolated) && !isolated.isEmpty() ? CheckResult.pass("nohz_full", seen) :
-            CheckResult.warn("nohz_full", seen, "boot with nohz_full=" + CpuList.format(isolated));
+            CheckResult.warn("nohz_full", seen, "boot with nohz_full=" + cpus(isolated));
     }
 
     CheckResult rcuNocbs(final List<Integer> isolated, final String cmdline)
@@ -167,14 +167,15 @@ public final class HostDoctor
                 // "all" or a malformed list falls through to the warning with the value shown.
             }
         }
-        return CheckResult.warn("rcu_nocbs", seen, "boot with rcu_nocbs=" + CpuList.format(isolated));
+        return CheckResult.warn("rcu_nocbs", seen, "boot with rcu_nocbs=" + cpus(isolated));
     }
 
     CheckResult housekeeping(final CpuTopology topology, final List<Integer> isolated,
         final List<Integer> housekeeping)
     {
         final String seen = "online " + CpuList.format(topology.onlineCpus()) + ", isolated " +
-            CpuList.format(isolated) + ", housekeeping " + CpuList.format(housekeeping);
+            (isolated.isEmpty() ? "none" : CpuList.format(isolated)) + ", housekeeping " +
+            CpuList.format(housekeeping);
         if (housekeeping.isEmpty())
         {
             return CheckResult.fail("housekeeping", seen, "keep at least one online CPU out of the isolated set");
@@ -502,6 +503,12 @@ public final class HostDoctor
         {
             return 0;
         }
+    }
+
+    /** @return the CPU list for a kernel parameter, or a placeholder when nothing is isolated yet. */
+    static String cpus(final List<Integer> cpus)
+    {
+        return cpus.isEmpty() ? "<isolated CPUs>" : CpuList.format(cpus);
     }
 
     static Optional<String> parameter(final String cmdline, final String name)

@@ -44,7 +44,12 @@ public final class ProcFs
     {
         try
         {
-            return Optional.of(Files.readString(resolve(absolutePath)).trim());
+            // One large read: /proc/sys files return nothing for reads at a non-zero offset, which
+            // defeats Files.readString's size-based buffering (it saw "9" of "950000").
+            try (java.io.InputStream in = Files.newInputStream(resolve(absolutePath)))
+            {
+                return Optional.of(new String(in.readNBytes(1 << 20), java.nio.charset.StandardCharsets.UTF_8).trim());
+            }
         }
         catch (final IOException ex)
         {

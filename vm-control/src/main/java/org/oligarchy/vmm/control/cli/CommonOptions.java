@@ -1,0 +1,65 @@
+package org.oligarchy.vmm.control.cli;
+
+import org.oligarchy.vmm.control.host.ProcFs;
+import org.oligarchy.vmm.control.host.SysfsCpuTopology;
+import org.oligarchy.vmm.control.model.ConfigParser;
+import org.oligarchy.vmm.control.model.ConfigProblem;
+import org.oligarchy.vmm.control.model.ConfigValidator;
+import org.oligarchy.vmm.control.model.InvalidConfigException;
+import org.oligarchy.vmm.control.model.ValidationReport;
+import org.oligarchy.vmm.control.model.VmControlConfig;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+
+/**
+ * Options shared by the subcommands: where the configuration, the host root and the guests live.
+ */
+final class CommonOptions
+{
+    static final String DEFAULT_CONFIG = "/etc/dsp-vm/config.json";
+
+    @Option(names = "--config", paramLabel = "FILE",
+        description = "Configuration file (default: $VMCTL_CONFIG or " + DEFAULT_CONFIG + ").")
+    Path config;
+
+    @Option(names = "--root", paramLabel = "DIR", defaultValue = "/",
+        description = "Read /proc and /sys below this directory (default: /).")
+    Path root;
+
+    @Option(names = "--guests-dir", paramLabel = "DIR", defaultValue = "/var/lib/vmctl/guests",
+        description = "Directory holding one directory per quickemu guest (default: ${DEFAULT-VALUE}).")
+    Path guestsDir;
+
+    ProcFs fs()
+    {
+        return new ProcFs(root);
+    }
+
+    Path configPath()
+    {
+        if (config != null)
+        {
+            return config;
+        }
+        final String env = System.getenv("VMCTL_CONFIG");
+        return Path.of(env != null && !env.isEmpty() ? env : DEFAULT_CONFIG);
+    }
+
+    /**
+     * Parse and validate against this host; print warnings; fail on errors.
+     */
+    VmControlConfig load(final PrintWriter err) throws IOException, InvalidConfigException
+    {
+        final VmControlConfig parsed = ConfigParser.parse(configPath());
+        final ValidationReport report = ConfigValidator.validate(parsed, SysfsCpuTopology.read(fs()));
+        for (final ConfigProblem warning : report.warnings())
+        {
+            err.println("warning: " + warning);
+        }
+        report.throwIfInvalid();
+        return parsed;
+    }
+}

@@ -1,0 +1,76 @@
+package org.oligarchy.vmm.control.cli;
+
+import org.oligarchy.vmm.control.model.InvalidConfigException;
+import org.oligarchy.vmm.control.model.VmControlConfig;
+import org.oligarchy.vmm.control.qemu.SerialConsole;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+import java.io.FileOutputStream;
+import java.io.FileDescriptor;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code vmctl console [NAME]} and {@code dsp-console}: the guest's serial console in raw terminal
+ * mode; Ctrl-] detaches.
+ */
+@Command(name = "console", mixinStandardHelpOptions = true,
+    description = "Attach to a VM's serial console (default: the dsp VM). Ctrl-] detaches.")
+final class ConsoleCommand implements Callable<Integer>
+{
+    @Mixin
+    CommonOptions common;
+
+    @Parameters(index = "0", arity = "0..1", paramLabel = "NAME", description = "VM name (default: the dsp VM).")
+    String name;
+
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception
+    {
+        final VmTarget target;
+        try
+        {
+            final VmControlConfig config = common.load(spec.commandLine().getErr());
+            target = VmTarget.resolve(config, name, common.guestsDir);
+        }
+        catch (final InvalidConfigException ex)
+        {
+            ex.problems().forEach((p) -> spec.commandLine().getErr().println("  " + p));
+            return ExitCodes.CONFIG;
+        }
+        catch (final VmTarget.UnknownVmException ex)
+        {
+            spec.commandLine().getErr().println("vmctl: " + ex.getMessage());
+            return ExitCodes.CONFIG;
+        }
+        System.err.println("Connected to the serial console of " + target.name() + " (" +
+            target.paths().serialSocket() + "). Escape: Ctrl-]");
+        final OutputStream stdout = new FileOutputStream(FileDescriptor.out);
+        final SerialConsole.Detach detach;
+        try (TerminalMode ignored = TerminalMode.enterRaw())
+        {
+            detach = SerialConsole.attach(target.paths().serialSocket(), System.in, stdout,
+                SerialConsole.DEFAULT_ESCAPE);
+        }
+        catch (final IOException ex)
+        {
+            System.err.println("vmctl: " + ex.getMessage());
+            return ExitCodes.FAILED;
+        }
+        System.err.println();
+        System.err.println(switch (detach)
+        {
+            case ESCAPE -> "Detached from " + target.name() + ".";
+            case GUEST_CLOSED -> "The console of " + target.name() + " closed (VM stopped?).";
+            case INPUT_CLOSED -> "Input ended; detached from " + target.name() + ".";
+        });
+        return detach == SerialConsole.Detach.GUEST_CLOSED ? ExitCodes.FAILED : ExitCodes.OK;
+    }
+}

@@ -103,6 +103,7 @@ public final class MasterBridge implements AutoCloseable
     private final int periodFrames;
     private final DatagramChannel listenChannel;
 
+    private volatile java.util.function.Consumer<SessionParams> sessionStartListener;
     private volatile int acceptedEncoder = -1;
     private volatile int maxMtu = NetJack.MAX_MTU;
     private volatile boolean running;
@@ -189,6 +190,17 @@ public final class MasterBridge implements AutoCloseable
     {
         this.acceptedEncoder = encoder;
         this.maxMtu = mtu;
+    }
+
+    /**
+     * Runs on the conductor thread each time a session starts (e.g. to update the latency
+     * reported to JACK from the slave's sync mode).
+     *
+     * @param listener the action.
+     */
+    public void onSessionStart(final java.util.function.Consumer<SessionParams> listener)
+    {
+        this.sessionStartListener = listener;
     }
 
     /** Starts the conductor, sender and receiver threads. */
@@ -762,6 +774,11 @@ public final class MasterBridge implements AutoCloseable
         }
         counters.sessionState.set(BridgeCounters.STATE_RUNNING);
         next.sendable = true;
+        final java.util.function.Consumer<SessionParams> listener = sessionStartListener;
+        if (listener != null)
+        {
+            listener.accept(params);
+        }
         EventLog.info("session " + params.id() + " running with '" + params.name() + "' at " +
             address.getHostAddress() + ":" + pending.peer.getPort() + " (" + params + ")");
     }

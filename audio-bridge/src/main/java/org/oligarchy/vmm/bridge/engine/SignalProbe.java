@@ -8,10 +8,13 @@ package org.oligarchy.vmm.bridge.engine;
  * exactly representable in a float and never 0, so silence is told apart from signal and a
  * swapped channel shows as a wrong latency.
  *
- * <p>It plays the part of a JACK client in the same graph as the bridge (like {@code jack_delay}):
- * what it writes in period N reaches the bridge in period N, and what the bridge outputs in
- * period N is heard by the probe in period N + 1. With network latency L the round trip it
- * measures is therefore (L + 1) periods, the figure JACK tools report for NetJack2.
+ * <p>Two ways to use it. As the bridge's {@link PeriodIo} (the demo's internal clock), it plays
+ * the part of a JACK client in the same graph as the bridge, like {@code jack_iodelay}: what it
+ * writes in period N reaches the bridge in period N, and what the bridge outputs in period N is
+ * heard in period N + 1 ({@code heardNextPeriod = true}). In a real JACK client's own process
+ * callback, the graph already supplies that period, and what it reads is heard now
+ * ({@code heardNextPeriod = false}). Either way, with network latency L the round trip measured
+ * is (L + 1) periods: the figure jack_iodelay reports for NetJack2 (audio-bridges.md §2b).
  */
 public final class SignalProbe implements PeriodIo
 {
@@ -20,6 +23,7 @@ public final class SignalProbe implements PeriodIo
     private final int channels;
     private final int periodFrames;
     private final long expectedLatencyFrames;
+    private final int heardOffsetPeriods;
     private long periodIndex;
 
     private long exactSamples;
@@ -45,6 +49,22 @@ public final class SignalProbe implements PeriodIo
      */
     public SignalProbe(final int channels, final int periodFrames, final long expectedLatencyFrames)
     {
+        this(channels, periodFrames, expectedLatencyFrames, true);
+    }
+
+    /**
+     * Creates a probe.
+     *
+     * @param channels              channels (same count in both directions).
+     * @param periodFrames          frames per period.
+     * @param expectedLatencyFrames round trip the probe should measure.
+     * @param heardNextPeriod       true when used as the bridge's own PeriodIo (output heard one
+     *                              period later), false inside a JACK client's callback.
+     */
+    public SignalProbe(
+        final int channels, final int periodFrames, final long expectedLatencyFrames, final boolean heardNextPeriod)
+    {
+        this.heardOffsetPeriods = heardNextPeriod ? 1 : 0;
         this.channels = channels;
         this.periodFrames = periodFrames;
         this.expectedLatencyFrames = expectedLatencyFrames;
@@ -127,8 +147,7 @@ public final class SignalProbe implements PeriodIo
         {
             return;
         }
-        // The probe hears this output one period later (graph order, see the class comment).
-        final long heardAt = periodIndex * periodFrames;
+        final long heardAt = (periodIndex - 1 + heardOffsetPeriods) * periodFrames;
         for (int i = 0; i < frames; i++)
         {
             final float v = src[srcOffset + i];

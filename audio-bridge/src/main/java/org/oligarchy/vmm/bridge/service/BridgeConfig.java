@@ -41,7 +41,6 @@ import org.oligarchy.vmm.bridge.engine.WaitStrategy;
  * @param countersFile         live counters file.
  * @param histogramLog         HdrHistogram interval log, or null.
  * @param controlSocket        Unix socket for dsp-netjack-restart.
- * @param slavePipelinePeriods periods the slave adds (1 for JACK2 jackd -d net).
  */
 public record BridgeConfig(
     String clientName,
@@ -63,8 +62,7 @@ public record BridgeConfig(
     boolean mlockall,
     Path countersFile,
     Path histogramLog,
-    Path controlSocket,
-    int slavePipelinePeriods)
+    Path controlSocket)
 {
     /** Default counters file: tmpfs, so updates never cause writeback I/O. */
     public static final String DEFAULT_COUNTERS_FILE = "/dev/shm/netjack-bridge/counters.dat";
@@ -76,7 +74,7 @@ public record BridgeConfig(
     private static final Set<String> KNOWN_FIELDS = Set.of(
         "clientName", "toVmPorts", "fromVmPorts", "midiToVmPorts", "midiFromVmPorts", "peerAddresses",
         "listenAddress", "port", "latencyPeriods", "encoder", "mtu", "jackServer", "cpus", "priorities",
-        "waitStrategy", "mlockall", "countersFile", "histogramLog", "controlSocket", "slavePipelinePeriods");
+        "waitStrategy", "mlockall", "countersFile", "histogramLog", "controlSocket");
 
     /** A configuration that failed validation; {@link #problems()} lists every problem. */
     public static final class InvalidConfigException extends Exception
@@ -226,8 +224,6 @@ public record BridgeConfig(
         final Path counters = r.path("countersFile", DEFAULT_COUNTERS_FILE);
         final String histogram = r.optionalString("histogramLog");
         final Path control = r.path("controlSocket", DEFAULT_CONTROL_SOCKET);
-        final int pipeline = r.integer("slavePipelinePeriods", 1, 0, 2,
-            "periods the slave adds itself: 1 for JACK2 jackd -d net, 0 for this project's embedded slave");
         if (histogram != null && !histogram.startsWith("/"))
         {
             problems.add("bridge.histogramLog: \"" + histogram + "\" must be an absolute path");
@@ -238,7 +234,7 @@ public record BridgeConfig(
         }
         return new BridgeConfig(clientName, toVm, fromVm, peers, listen, port, latency, encoder, mtu, jackServer,
             jackCpu, senderCpu, receiverCpu, senderPriority, receiverPriority, wait, mlockall, counters,
-            histogram == null ? null : Path.of(histogram), control, pipeline);
+            histogram == null ? null : Path.of(histogram), control);
     }
 
     private static void rejectUnknown(

@@ -195,7 +195,7 @@ public final class BridgeService
             config.clientName(), config.jackServer(), config.toVmPorts(), config.fromVmPorts(),
             config.peerAddresses(), config.listenAddress(), config.port(), config.latencyPeriods(),
             config.waitStrategy(), config.jackCpu(), config.senderCpu(), config.receiverCpu(),
-            config.senderPriority(), config.receiverPriority(), config.slavePipelinePeriods());
+            config.senderPriority(), config.receiverPriority());
     }
 
     static String statusLine(final BridgeCounters counters)

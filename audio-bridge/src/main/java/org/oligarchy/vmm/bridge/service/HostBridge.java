@@ -37,10 +37,6 @@ public final class HostBridge implements AutoCloseable
      * @param receiverCpu      CPU for the receiver, −1 none.
      * @param senderPriority   SCHED_FIFO priority of the sender, 0 none.
      * @param receiverPriority SCHED_FIFO priority of the receiver, 0 none.
-     * @param slavePipelinePeriods periods the slave itself adds between receiving a cycle and
-     *                         returning it: 1 for JACK2 {@code jackd -d net} (measured, sync and
-     *                         async alike, and the same through JACK2's own netmanager), 0 for
-     *                         this project's embedded slave. Only the reported latency uses it.
      */
     public record Settings(
         String clientName,
@@ -56,8 +52,7 @@ public final class HostBridge implements AutoCloseable
         int senderCpu,
         int receiverCpu,
         int senderPriority,
-        int receiverPriority,
-        int slavePipelinePeriods)
+        int receiverPriority)
     {
     }
 
@@ -113,7 +108,9 @@ public final class HostBridge implements AutoCloseable
         bridge.start();
         try
         {
-            jack.activate(bridge::processPeriod, reportedLatencyFrames(settings, jack.periodFrames()));
+            jack.activate(bridge::processPeriod, reportedLatencyFrames(settings.latencyPeriods(), 1, jack.periodFrames()));
+            bridge.onSessionStart(params -> jack.setLatency(
+                reportedLatencyFrames(settings.latencyPeriods(), params.slaveSyncMode(), jack.periodFrames())));
         }
         catch (final JackHostException ex)
         {
@@ -124,22 +121,24 @@ public final class HostBridge implements AutoCloseable
         host.placement.start();
         EventLog.info("JACK client '" + jack.clientName() + "' active at " + jack.sampleRateHz() + " Hz / " +
             jack.periodFrames() + " frames; ports " + jack.inputPortNames() + " -> VM -> " + jack.outputPortNames() +
-            "; reported latency " + reportedLatencyFrames(settings, jack.periodFrames()) + " frames (L=" +
-            settings.latencyPeriods() + " + " + settings.slavePipelinePeriods() + " slave period)");
+            "; latency L=" + settings.latencyPeriods() + " period(s)");
         return host;
     }
 
     /**
-     * Frames from a sample entering a to-VM port to the same sample leaving a from-VM port when
-     * the VM loops it back: L network periods plus the slave's own pipeline.
+     * Latency reported to JACK between the to-VM and from-VM ports, the same rule as JACK2's
+     * netmanager (netjack2-protocol.md §5.4): L periods, plus one when the slave runs
+     * asynchronously (a JACK2 {@code jackd -d net} without {@code -S} returns what its graph
+     * computed in the previous cycle).
      *
-     * @param settings     settings.
-     * @param periodFrames period.
+     * @param latencyPeriods L.
+     * @param slaveSyncMode  the slave's sync-mode field (1 sync, 0 async).
+     * @param periodFrames   period.
      * @return frames.
      */
-    public static int reportedLatencyFrames(final Settings settings, final int periodFrames)
+    public static int reportedLatencyFrames(final int latencyPeriods, final int slaveSyncMode, final int periodFrames)
     {
-        return (settings.latencyPeriods() + settings.slavePipelinePeriods()) * periodFrames;
+        return (latencyPeriods + (slaveSyncMode == 0 ? 1 : 0)) * periodFrames;
     }
 
     private void placeJackThread()

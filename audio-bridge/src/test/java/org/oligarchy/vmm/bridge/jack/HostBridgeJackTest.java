@@ -177,14 +177,14 @@ final class HostBridgeJackTest
     }
 
     /**
-     * What the probe must read: port to port, (L + 1) periods (L in the bridge, one in the JACK2
-     * slave's own cycle; JACK2's netmanager reads the same, see Jack2NetmanagerComparisonTest),
-     * plus one period for the probe's own graph loop (its output feeds the bridge, the bridge's
-     * output feeds it back).
+     * What the probe (a JACK client, like jack_iodelay) must read: L periods in the bridge plus
+     * one for the graph loop (its output feeds the bridge, the bridge's output feeds it back):
+     * (L + 1) periods, what jack_iodelay reads through JACK2's own netmanager (256 frames at
+     * L = 1, audio-bridges.md §2b) and what Jack2NetmanagerComparisonTest reads here.
      */
     static long probeReading(final int latency)
     {
-        return (long)(latency + 2) * PERIOD;
+        return (long)(latency + 1) * PERIOD;
     }
 
     private BridgeCounters startLoop(final int channels, final int latency, final long expected) throws Exception
@@ -194,8 +194,8 @@ final class HostBridgeJackTest
         final InetAddress loopback = InetAddress.getByName("127.0.0.1");
         bridge = HostBridge.start(new HostBridge.Settings(
             "dsp", host.name(), channels, channels, List.of(loopback), loopback, 0, latency, WaitStrategy.BLOCKING,
-            -1, -1, -1, 0, 0, 1), counters, new LatencyRecorders());
-        probe = new ProbeClient(host.name(), channels, new SignalProbe(channels, PERIOD, expected));
+            -1, -1, -1, 0, 0), counters, new LatencyRecorders());
+        probe = new ProbeClient(host.name(), channels, new SignalProbe(channels, PERIOD, expected, false));
         for (int c = 0; c < channels; c++)
         {
             host.connect(probe.outputName(c), "dsp:to_vm_" + (c + 1));

@@ -33,7 +33,7 @@ final class Jack2NetmanagerComparisonTest
                 assertTrue(host.awaitPort("vmslave:from_slave_1", 10_000), "netmanager session: " + slave.logText());
                 slave.connect("system:capture_1", "system:playback_1");
                 try (ProbeClient probe = new ProbeClient(
-                    host.name(), 1, new SignalProbe(1, 128, HostBridgeJackTest.probeReading(latency))))
+                    host.name(), 1, new SignalProbe(1, 128, HostBridgeJackTest.probeReading(latency), false)))
                 {
                     host.connect("probe:out_1", "vmslave:to_slave_1");
                     host.connect("vmslave:from_slave_1", "probe:in_1");

@@ -43,7 +43,6 @@ final class BridgeConfigTest
         assertEquals(70, config.receiverPriority());
         assertEquals(WaitStrategy.BLOCKING, config.waitStrategy());
         assertEquals(Path.of("/var/lib/netjack-bridge/latency.hlog"), config.histogramLog());
-        assertEquals(1, config.slavePipelinePeriods());
     }
 
     @ParameterizedTest(name = "[{index}] {0}")
@@ -73,8 +72,8 @@ final class BridgeConfigTest
         "`\"mlockall\": \"yes\", " + VALID + "`|bridge.mlockall: is \"yes\", must be true or false",
         "`\"countersFile\": \"counters.dat\", " + VALID + "`|bridge.countersFile: \"counters.dat\" must be an absolute path",
         "`\"histogramLog\": \"lat.hlog\", " + VALID + "`|bridge.histogramLog: \"lat.hlog\" must be an absolute path",
-        "`\"slavePipelinePeriods\": 3, " + VALID + "`|bridge.slavePipelinePeriods: is 3, must be an integer 0..2 (periods the slave adds itself: 1 for JACK2 jackd -d net, 0 for this project's embedded slave)",
-        "`\"latencyPeriod\": 1, " + VALID + "`|bridge.latencyPeriod: unknown field; remove it or fix its spelling (known: clientName, controlSocket, countersFile, cpus, encoder, fromVmPorts, histogramLog, jackServer, latencyPeriods, listenAddress, midiFromVmPorts, midiToVmPorts, mlockall, mtu, peerAddresses, port, priorities, slavePipelinePeriods, toVmPorts, waitStrategy)"
+        "`\"port\": 0, " + VALID + "`|bridge.port: is 0, must be an integer 1..65535 (the UDP port the VM's slave announces to)",
+        "`\"latencyPeriod\": 1, " + VALID + "`|bridge.latencyPeriod: unknown field; remove it or fix its spelling (known: clientName, controlSocket, countersFile, cpus, encoder, fromVmPorts, histogramLog, jackServer, latencyPeriods, listenAddress, midiFromVmPorts, midiToVmPorts, mlockall, mtu, peerAddresses, port, priorities, toVmPorts, waitStrategy)"
     })
     void shouldRejectAnInvalidFieldWithAMessageNamingFieldValueAndFix(final String fields, final String message)
     {

@@ -2,6 +2,7 @@ package org.oligarchy.vmm.control.cli;
 
 import org.oligarchy.vmm.control.host.ProcFs;
 import org.oligarchy.vmm.control.host.SysfsCpuTopology;
+import org.oligarchy.vmm.control.model.ConfigOverrides;
 import org.oligarchy.vmm.control.model.ConfigParser;
 import org.oligarchy.vmm.control.model.ConfigProblem;
 import org.oligarchy.vmm.control.model.ConfigValidator;
@@ -12,7 +13,10 @@ import picocli.CommandLine.Option;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Options shared by the subcommands: where the configuration, the host root and the guests live.
@@ -32,6 +36,11 @@ final class CommonOptions
     @Option(names = "--guests-dir", paramLabel = "DIR", defaultValue = "/var/lib/vmctl/guests",
         description = "Directory holding one directory per quickemu guest (default: ${DEFAULT-VALUE}).")
     Path guestsDir;
+
+    @Option(names = "--set", paramLabel = "PATH=VALUE",
+        description = "Set a configuration field, e.g. --set dsp.memoryMB=4096 --set 'dsp.isolatedCores=[2,3]'. " +
+            "Without a configuration file the VM is described by these flags alone.")
+    List<String> assignments = new ArrayList<>();
 
     ProcFs fs()
     {
@@ -53,9 +62,18 @@ final class CommonOptions
      */
     VmControlConfig load(final PrintWriter err) throws IOException, InvalidConfigException
     {
-        final VmControlConfig parsed = ConfigParser.parse(configPath());
+        return load(err, true);
+    }
+
+    VmControlConfig load(final PrintWriter err, final boolean printWarnings) throws IOException, InvalidConfigException
+    {
+        final Path path = configPath();
+        final String json = !assignments.isEmpty() && config == null && !Files.exists(path) ?
+            null : Files.readString(path);
+        final VmControlConfig parsed = ConfigParser.parse(
+            assignments.isEmpty() ? json : ConfigOverrides.apply(json, assignments));
         final ValidationReport report = ConfigValidator.validate(parsed, SysfsCpuTopology.read(fs()));
-        for (final ConfigProblem warning : report.warnings())
+        for (final ConfigProblem warning : printWarnings ? report.warnings() : List.<ConfigProblem>of())
         {
             err.println("warning: " + warning);
         }

@@ -69,7 +69,7 @@ final class StartCommand implements Callable<Integer>
         final VmControlConfig config;
         try
         {
-            config = common.load(spec.commandLine().getErr());
+            config = common.load(spec.commandLine().getErr(), false);
         }
         catch (final InvalidConfigException ex)
         {

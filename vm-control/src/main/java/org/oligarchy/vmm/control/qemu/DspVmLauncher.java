@@ -102,6 +102,15 @@ public final class DspVmLauncher
             running = QemuLauncher.start(argv, paths, housekeeping, settings.qmpTimeoutMillis(), fs);
             log.println("qemu: pid " + running.process().pid() + " started paused on CPUs " +
                 CpuList.format(housekeeping));
+            final com.fasterxml.jackson.databind.JsonNode kvm =
+                running.qmp().execute("query-kvm", RunningVm.COMMAND_TIMEOUT_MILLIS);
+            log.println("qemu: query-kvm enabled=" + kvm.path("enabled").asBoolean() + " present=" +
+                kvm.path("present").asBoolean());
+            if (accelerator == Accelerator.KVM && !kvm.path("enabled").asBoolean())
+            {
+                throw new QemuLaunchException("QEMU reports KVM disabled although it was requested; refusing to " +
+                    "run the DSP VM under emulation");
+            }
             final List<VcpuPlacement> placements =
                 running.pinVcpus(vm.isolatedCores(), housekeeping, settings.vcpuFifoPriority(), log);
             for (final VcpuPlacement p : placements)

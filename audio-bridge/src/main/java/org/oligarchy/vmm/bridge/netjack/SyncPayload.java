@@ -12,6 +12,9 @@ import org.agrona.MutableDirectBuffer;
  */
 public final class SyncPayload
 {
+    /** {@code RejectReason.values()} clones its array on every call; the receivers must not allocate. */
+    private static final RejectReason[] REASONS = RejectReason.values();
+
     private static final ByteOrder BE = ByteOrder.BIG_ENDIAN;
 
     private SyncPayload()
@@ -140,6 +143,6 @@ public final class SyncPayload
      */
     public static RejectReason rejectOf(final int code)
     {
-        return RejectReason.values()[-1 - code];
+        return REASONS[-1 - code];
     }
 }

@@ -1,5 +1,8 @@
 package org.oligarchy.vmm.control.qemu;
 
+import org.oligarchy.vmm.control.host.CheckResult;
+import org.oligarchy.vmm.control.host.CheckStatus;
+import org.oligarchy.vmm.control.host.HostDoctor;
 import org.oligarchy.vmm.control.host.HostSetupException;
 import org.oligarchy.vmm.control.host.HugepageReservation;
 import org.oligarchy.vmm.control.host.ProcFs;
@@ -62,6 +65,7 @@ public final class DspVmLauncher
         }
         report.throwIfInvalid();
 
+        preflight(vm);
         final Accelerator accelerator = settings.acceleratorFor(fs);
         if (accelerator == Accelerator.TCG)
         {
@@ -132,6 +136,43 @@ public final class DspVmLauncher
             undo(running, bindings, reservation, vfio, hugepages);
             throw new QemuLaunchException("QMP failed during launch: " + ex.getMessage(), ex);
         }
+    }
+
+    /**
+     * Run the doctor's checklist for this VM. Every finding is printed; failures of checks that
+     * make the launch itself fail (memlock for mem-lock=on, VFIO groups, tap, IOMMU when devices
+     * are passed) stop it here with the fix, before anything on the host is changed. Isolation and
+     * tuning findings only degrade latency, so they are warnings.
+     */
+    private void preflight(final DspVmConfig vm) throws HostSetupException
+    {
+        final List<String> blocking = new ArrayList<>();
+        for (final CheckResult result : new HostDoctor(fs).run(vm))
+        {
+            if (result.status() == CheckStatus.PASS)
+            {
+                continue;
+            }
+            final String line = result.id() + ": " + result.seen() + " (fix: " + result.fix() + ")";
+            if (result.status() == CheckStatus.FAIL && isBlocking(result.id()))
+            {
+                blocking.add(line);
+            }
+            else
+            {
+                log.println("preflight " + result.status() + " " + line);
+            }
+        }
+        if (!blocking.isEmpty())
+        {
+            throw new HostSetupException("preflight failed: " + String.join("; ", blocking));
+        }
+    }
+
+    static boolean isBlocking(final String checkId)
+    {
+        return checkId.equals("memlock") || checkId.equals("tap") || checkId.equals("iommu") ||
+            checkId.startsWith("vfio ");
     }
 
     private void undo(

@@ -6,7 +6,9 @@ import java.io.IOException;
  * Makes sure enough free hugepages of one size exist for the VM, adding only the shortfall to
  * {@code nr_hugepages}, reading the count back (fragmentation can leave fewer than asked) and
  * later releasing exactly what it added. The original wrote the global sysctl blindly and never
- * released anything (vm-control.md §1.4).
+ * released anything (vm-control.md §1.4). With a NUMA node the pool of that node is used
+ * ({@code /sys/devices/system/node/nodeN/hugepages/...}), so guest RAM is local to its vCPUs;
+ * the per-node pool has no reserved count, so the global one is subtracted as a safe bound.
  */
 public final class HugepageReservation
 {
@@ -23,21 +25,24 @@ public final class HugepageReservation
      * What {@link #reserve} changed.
      *
      * @param pageSizeKiB page size.
+     * @param node        NUMA node, or -1 for the global pool.
      * @param pagesAdded  pages added to nr_hugepages, 0 if enough were free already.
      */
-    public record Reservation(int pageSizeKiB, long pagesAdded)
+    public record Reservation(int pageSizeKiB, int node, long pagesAdded)
     {
     }
 
     /**
      * @param pageSizeKiB 2048 or 1048576.
      * @param pagesNeeded pages the VM will use.
+     * @param node        NUMA node, or -1 for the global pool.
      * @return what was added.
      * @throws HostSetupException when the size is unsupported or the kernel could not supply the pages.
      */
-    public Reservation reserve(final int pageSizeKiB, final long pagesNeeded) throws HostSetupException
+    public Reservation reserve(final int pageSizeKiB, final long pagesNeeded, final int node)
+        throws HostSetupException
     {
-        final String dir = directory(pageSizeKiB);
+        final String dir = directory(pageSizeKiB, node);
         if (!fs.exists(dir))
         {
             throw new HostSetupException("this kernel offers no " + pageSizeKiB + " kB hugepages (" + dir +
@@ -45,11 +50,11 @@ public final class HugepageReservation
         }
         final long total = number(dir + "/nr_hugepages");
         final long free = number(dir + "/free_hugepages");
-        final long reserved = number(dir + "/resv_hugepages");
+        final long reserved = number(directory(pageSizeKiB, -1) + "/resv_hugepages");
         final long available = free - reserved;
         if (available >= pagesNeeded)
         {
-            return new Reservation(pageSizeKiB, 0);
+            return new Reservation(pageSizeKiB, node, 0);
         }
         final long add = pagesNeeded - available;
         final long target = total + add;
@@ -59,10 +64,10 @@ public final class HugepageReservation
         {
             write(dir + "/nr_hugepages", total);
             throw new HostSetupException("asked the kernel for " + target + " hugepages of " + pageSizeKiB +
-                " kB but got " + after + " (memory is fragmented); reserve them at boot with hugepagesz=" +
+                " kB" + (node >= 0 ? " on node " + node : "") + " but got " + after + " (memory is fragmented); reserve them at boot with hugepagesz=" +
                 sizeParameter(pageSizeKiB) + " hugepages=" + (total + add) + ", or lower dsp.memoryMB");
         }
-        return new Reservation(pageSizeKiB, add);
+        return new Reservation(pageSizeKiB, node, add);
     }
 
     /**
@@ -77,14 +82,38 @@ public final class HugepageReservation
         {
             return;
         }
-        final String file = directory(reservation.pageSizeKiB()) + "/nr_hugepages";
+        final String file = directory(reservation.pageSizeKiB(), reservation.node()) + "/nr_hugepages";
         final long now = number(file);
         write(file, Math.max(0, now - reservation.pagesAdded()));
     }
 
     static String directory(final int pageSizeKiB)
     {
-        return "/sys/kernel/mm/hugepages/hugepages-" + pageSizeKiB + "kB";
+        return directory(pageSizeKiB, -1);
+    }
+
+    static String directory(final int pageSizeKiB, final int node)
+    {
+        return (node >= 0 ? "/sys/devices/system/node/node" + node : "/sys/kernel/mm") +
+            "/hugepages/hugepages-" + pageSizeKiB + "kB";
+    }
+
+    /**
+     * @param fs  the host root.
+     * @param cpu a CPU.
+     * @return the NUMA node whose {@code cpulist} holds the CPU, or -1 without NUMA information.
+     */
+    public static int nodeOf(final ProcFs fs, final int cpu)
+    {
+        for (final String entry : fs.list("/sys/devices/system/node"))
+        {
+            if (entry.matches("node[0-9]+") && fs.read("/sys/devices/system/node/" + entry + "/cpulist")
+                .map((list) -> org.oligarchy.vmm.control.model.CpuList.parse(list).contains(cpu)).orElse(false))
+            {
+                return Integer.parseInt(entry.substring(4));
+            }
+        }
+        return -1;
     }
 
     static String sizeParameter(final int pageSizeKiB)

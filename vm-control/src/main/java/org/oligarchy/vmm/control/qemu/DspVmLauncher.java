@@ -85,6 +85,7 @@ public final class DspVmLauncher
         final List<VfioBinder.Binding> bindings = new ArrayList<>();
         HugepageReservation.Reservation reservation = null;
         RunningVm running = null;
+        final int node = vm.hugepages().enable() ? HugepageReservation.nodeOf(fs, vm.isolatedCores().get(0)) : -1;
         try
         {
             if (vm.audioDevice().enable())
@@ -97,12 +98,13 @@ public final class DspVmLauncher
             }
             if (vm.hugepages().enable())
             {
-                reservation = hugepages.reserve(vm.hugepages().pageSizeKiB(), vm.hugepages().count());
+                reservation = hugepages.reserve(vm.hugepages().pageSizeKiB(), vm.hugepages().count(), node);
                 log.println("hugepages: " + vm.hugepages().count() + " x " + vm.hugepages().pageSizeKiB() +
-                    " kB available, " + reservation.pagesAdded() + " added");
+                    " kB available" + (node >= 0 ? " on node " + node : "") + ", " + reservation.pagesAdded() +
+                    " added");
             }
             final List<String> argv = QemuCommandLine.forDspVm(vm, accelerator,
-                fs.exists("/dev/vhost-net"), paths, settings.qemuBinary());
+                fs.exists("/dev/vhost-net"), paths, settings.qemuBinary(), node);
             running = QemuLauncher.start(argv, paths, housekeeping, settings.qmpTimeoutMillis(), fs);
             log.println("qemu: pid " + running.process().pid() + " started paused on CPUs " +
                 CpuList.format(housekeeping));

@@ -32,6 +32,7 @@ public final class QemuCommandLine
      * @param vhostNet    whether {@code /dev/vhost-net} is usable for the tap NIC.
      * @param paths       the VM's runtime files.
      * @param qemuBinary  QEMU executable.
+     * @param hostNode    NUMA node to bind hugepage RAM to, or -1.
      * @return the argv, binary first.
      */
     public static List<String> forDspVm(
@@ -39,7 +40,8 @@ public final class QemuCommandLine
         final Accelerator accelerator,
         final boolean vhostNet,
         final VmRuntimePaths paths,
-        final String qemuBinary)
+        final String qemuBinary,
+        final int hostNode)
     {
         final List<String> argv = new ArrayList<>();
         argv.add(qemuBinary);
@@ -53,7 +55,8 @@ public final class QemuCommandLine
             argv.add(machine + ",memory-backend=ram0");
             argv.add("-object");
             argv.add("memory-backend-memfd,id=ram0,size=" + vm.memoryMiB() + "M,hugetlb=on,hugetlbsize=" +
-                vm.hugepages().pageSizeKiB() + "K,prealloc=on,share=off");
+                vm.hugepages().pageSizeKiB() + "K,prealloc=on,share=off" +
+                (hostNode >= 0 ? ",host-nodes=" + hostNode + ",policy=bind" : ""));
         }
         else
         {

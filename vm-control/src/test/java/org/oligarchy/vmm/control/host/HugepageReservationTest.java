@@ -30,9 +30,9 @@ class HugepageReservationTest
         final SysfsFixture fixture = pages(100, 80, 10);
         final HugepageReservation hugepages = new HugepageReservation(fixture.fs(), fixture);
 
-        final HugepageReservation.Reservation reservation = hugepages.reserve(2048, 128);
+        final HugepageReservation.Reservation reservation = hugepages.reserve(2048, 128, -1);
 
-        assertEquals(new HugepageReservation.Reservation(2048, 58), reservation);
+        assertEquals(new HugepageReservation.Reservation(2048, -1, 58), reservation);
         assertEquals("158", fixture.read(DIR + "/nr_hugepages"));
 
         fixture.file(DIR + "/nr_hugepages", "170");
@@ -46,7 +46,7 @@ class HugepageReservationTest
         final SysfsFixture fixture = pages(2048, 2048, 0);
         final HugepageReservation hugepages = new HugepageReservation(fixture.fs(), fixture);
 
-        final HugepageReservation.Reservation reservation = hugepages.reserve(2048, 2048);
+        final HugepageReservation.Reservation reservation = hugepages.reserve(2048, 2048, -1);
         hugepages.release(reservation);
 
         assertEquals(0, reservation.pagesAdded());
@@ -60,11 +60,34 @@ class HugepageReservationTest
         fixture.maxHugepages = 300;
         final HugepageReservation hugepages = new HugepageReservation(fixture.fs(), fixture);
 
-        final HostSetupException ex = assertThrows(HostSetupException.class, () -> hugepages.reserve(2048, 512));
+        final HostSetupException ex = assertThrows(HostSetupException.class, () -> hugepages.reserve(2048, 512, -1));
 
         assertEquals("asked the kernel for 512 hugepages of 2048 kB but got 300 (memory is fragmented); reserve " +
             "them at boot with hugepagesz=2M hugepages=512, or lower dsp.memoryMB", ex.getMessage());
         assertEquals("0", fixture.read(DIR + "/nr_hugepages"));
+    }
+
+    @Test
+    void shouldReserveOnTheNodeOfTheIsolatedCpus() throws Exception
+    {
+        final String node1 = "/sys/devices/system/node/node1/hugepages/hugepages-2048kB";
+        final SysfsFixture fixture = pages(0, 0, 0)
+            .file("/sys/devices/system/node/node0/cpulist", "0-3")
+            .file("/sys/devices/system/node/node1/cpulist", "4-7")
+            .file(node1 + "/nr_hugepages", "10")
+            .file(node1 + "/free_hugepages", "10");
+        final HugepageReservation hugepages = new HugepageReservation(fixture.fs(), fixture);
+
+        final int node = HugepageReservation.nodeOf(fixture.fs(), 5);
+        final HugepageReservation.Reservation reservation = hugepages.reserve(2048, 64, node);
+
+        assertEquals(1, node);
+        assertEquals(new HugepageReservation.Reservation(2048, 1, 54), reservation);
+        assertEquals("64", fixture.read(node1 + "/nr_hugepages"));
+        assertEquals("0", fixture.read(DIR + "/nr_hugepages"));
+        hugepages.release(reservation);
+        assertEquals("10", fixture.read(node1 + "/nr_hugepages"));
+        assertEquals(-1, HugepageReservation.nodeOf(new SysfsFixture(root.resolve("none")).fs(), 0));
     }
 
     @Test
@@ -75,6 +98,6 @@ class HugepageReservationTest
 
         assertEquals("this kernel offers no 1048576 kB hugepages (/sys/kernel/mm/hugepages/hugepages-1048576kB is " +
             "missing); use dsp.hugepages.pageSizeKB 2048 or enable the size with hugepagesz= at boot",
-            assertThrows(HostSetupException.class, () -> hugepages.reserve(1048576, 4)).getMessage());
+            assertThrows(HostSetupException.class, () -> hugepages.reserve(1048576, 4, -1)).getMessage());
     }
 }

@@ -28,7 +28,7 @@ class QemuCommandLineTest
         final DspVmConfig vm = ConfigParser.parse(
             org.oligarchy.vmm.control.model.ConfigParserTestAccess.docExample()).dsp();
 
-        final List<String> argv = QemuCommandLine.forDspVm(vm, Accelerator.KVM, true, PATHS, "qemu-system-x86_64");
+        final List<String> argv = QemuCommandLine.forDspVm(vm, Accelerator.KVM, true, PATHS, "qemu-system-x86_64", -1);
 
         Golden.assertMatches("dsp-kvm-hugepages-tap.argv", String.join("\n", argv) + "\n");
     }
@@ -39,7 +39,7 @@ class QemuCommandLineTest
         final DspVmConfig vm = dsp("{ \"version\": 1, \"dsp\": { \"name\": \"dsp\", \"isolatedCores\": [1], " +
             "\"memoryMB\": 256 } }");
 
-        final List<String> argv = QemuCommandLine.forDspVm(vm, Accelerator.TCG, false, PATHS, "qemu-system-x86_64");
+        final List<String> argv = QemuCommandLine.forDspVm(vm, Accelerator.TCG, false, PATHS, "qemu-system-x86_64", -1);
 
         Golden.assertMatches("dsp-tcg-minimal.argv", String.join("\n", argv) + "\n");
     }
@@ -57,7 +57,7 @@ class QemuCommandLineTest
             """);
 
         final List<String> argv = QemuCommandLine.forDspVm(vm, Accelerator.KVM, true,
-            new VmRuntimePaths(Path.of(vm.stateDir())), "/nix/store/x-qemu/bin/qemu-system-x86_64");
+            new VmRuntimePaths(Path.of(vm.stateDir())), "/nix/store/x-qemu/bin/qemu-system-x86_64", 1);
 
         Golden.assertMatches("dsp-uefi-bridge-passthrough.argv", String.join("\n", argv) + "\n");
     }
@@ -68,7 +68,7 @@ class QemuCommandLineTest
         final DspVmConfig vm = ConfigParser.parse(
             org.oligarchy.vmm.control.model.ConfigParserTestAccess.docExample()).dsp();
 
-        final String argv = String.join(" ", QemuCommandLine.forDspVm(vm, Accelerator.KVM, true, PATHS, "qemu"));
+        final String argv = String.join(" ", QemuCommandLine.forDspVm(vm, Accelerator.KVM, true, PATHS, "qemu", -1));
 
         for (final String forbidden : List.of("cache=unsafe", "-monitor", "-realtime", "-mem-path", "netdev user",
             "+topoext", "-daemonize", "-no-reboot"))

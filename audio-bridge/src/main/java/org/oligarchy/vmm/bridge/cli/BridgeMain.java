@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import org.oligarchy.vmm.bridge.engine.EventLog;
 import org.oligarchy.vmm.bridge.inspect.PacketInspector;
+import org.oligarchy.vmm.bridge.jack.JackProbe;
 import org.oligarchy.vmm.bridge.service.BridgeConfig;
 import org.oligarchy.vmm.bridge.service.BridgeService;
 import org.oligarchy.vmm.bridge.service.ControlServer;
@@ -116,6 +117,14 @@ public final class BridgeMain implements Callable<Integer>
         @Option(names = "--json", description = "Print the summary as JSON on stdout (no live lines).")
         boolean json;
 
+        @Option(names = "--jack", arity = "0..1", fallbackValue = "", paramLabel = "SERVER",
+            description = "Use a real JACK server (the default one, or SERVER) instead of the internal clock. " +
+                "Without --jack or --clock the demo uses JACK when a server is reachable.")
+        String jack;
+
+        @Option(names = "--clock", description = "Always use the internal clock, even if a JACK server runs.")
+        boolean clock;
+
         @Override
         public Integer call() throws Exception
         {
@@ -143,8 +152,17 @@ public final class BridgeMain implements Callable<Integer>
             {
                 EventLog.quiet(true);
             }
-            final DemoRunner runner =
-                new DemoRunner(new DemoRunner.Options(seconds, latency, channels, rate, period, !json), System.out);
+            String jackServer = clock ? null : jack;
+            if (jackServer == null && !clock && JackProbe.defaultServerReachable())
+            {
+                jackServer = "";
+                if (!json)
+                {
+                    System.out.println("a JACK server is running: using it (pass --clock for the internal clock)");
+                }
+            }
+            final DemoRunner runner = new DemoRunner(
+                new DemoRunner.Options(seconds, latency, channels, rate, period, !json, jackServer), System.out);
             final Thread hook = new Thread(runner::stop, "demo-stop");
             Runtime.getRuntime().addShutdownHook(hook);
             final DemoRunner.Summary summary = runner.run();

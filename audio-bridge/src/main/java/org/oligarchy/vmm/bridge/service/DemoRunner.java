@@ -35,9 +35,10 @@ public final class DemoRunner
      * @param sampleRateHz   sample rate.
      * @param periodFrames   period.
      * @param live           print a status line every second.
+     * @param jackServer     null for the internal clock; "" for the default JACK server, or its name.
      */
     public record Options(int seconds, int latencyPeriods, int channels, int sampleRateHz, int periodFrames,
-        boolean live)
+        boolean live, String jackServer)
     {
     }
 
@@ -62,7 +63,8 @@ public final class DemoRunner
      * @param lateBlocks            blocks that arrived after their play time.
      * @param incompleteBlocks      blocks with missing packets.
      * @param rejectedPackets       packets rejected by validation.
-     * @param clockSkippedPeriods   periods the internal clock skipped (machine too busy).
+     * @param clockSkippedPeriods   periods the internal clock skipped (machine too busy), or JACK
+     *                              xruns when running on a JACK server.
      * @param rttP50Micros          network round trip, median.
      * @param rttP99Micros          99th percentile.
      * @param rttP999Micros         99.9th percentile.
@@ -99,7 +101,7 @@ public final class DemoRunner
     }
 
     /** Seconds run before measuring, so the JIT has compiled the data path. */
-    public static final int WARM_UP_SECONDS = 5;
+    public static final int WARM_UP_SECONDS = 8;
 
     private final Options options;
     private final PrintStream out;
@@ -131,6 +133,10 @@ public final class DemoRunner
      */
     public Summary run() throws IOException
     {
+        if (options.jackServer() != null)
+        {
+            return runWithJack();
+        }
         final int period = options.periodFrames();
         final long expected = (long)(options.latencyPeriods() + 1) * period;
         final BridgeCounters masterCounters = BridgeCounters.inMemory();
@@ -140,15 +146,11 @@ public final class DemoRunner
         final MasterBridge.Config config = new MasterBridge.Config(
             options.channels(), options.channels(), options.sampleRateHz(), period, options.latencyPeriods(),
             loopback, 0, List.of(loopback), WaitStrategy.BLOCKING, -1, -1, 0, 0, 64, 0.75, "demo-host");
-        final SignalProbe probe = new SignalProbe(options.channels(), period, expected);
-        final AllocationMeter meter = new AllocationMeter();
+        final SignalProbe probe = new SignalProbe(options.channels(), period, expected, true);
         try (MasterBridge bridge = new MasterBridge(config, masterCounters, latency))
         {
             bridge.start();
-            final SlaveEndpoint.Config slaveConfig = new SlaveEndpoint.Config(
-                new InetSocketAddress(loopback, bridge.localPort()), "demo-slave", -1, -1, NetJack.DEFAULT_MTU,
-                NetJack.ENCODER_FLOAT, options.latencyPeriods(), -1, 0);
-            try (SlaveEndpoint slave = new SlaveEndpoint(slaveConfig, SlaveEndpoint.LOOPBACK, slaveCounters);
+            try (SlaveEndpoint slave = startSlave(bridge, slaveCounters);
                 PeriodClock clock = new PeriodClock(options.sampleRateHz(), period, () ->
                 {
                     probe.beginPeriod();
@@ -156,82 +158,11 @@ public final class DemoRunner
                     probe.endPeriod();
                 }))
             {
-                slave.start();
                 clock.start();
-                final long deadline = System.nanoTime() + 5_000_000_000L;
-                while (!bridge.hasSession() && System.nanoTime() < deadline && !stopRequested)
-                {
-                    sleep(10);
-                }
-                if (!bridge.hasSession())
-                {
-                    return emptySummary(expected);
-                }
-                // Warm-up: the JIT compiles the data path during the first seconds (and its
-                // deoptimisations allocate a few hundred bytes once); measure after that.
-                if (options.live())
-                {
-                    out.println("session up; warming up for " + WARM_UP_SECONDS + " s, then measuring for " +
-                        options.seconds() + " s");
-                }
-                sleep(WARM_UP_SECONDS * 1000L);
-                final Histogram rtt = LatencyRecorders.newHistogram();
-                Histogram interval = latency.roundTrip.getIntervalHistogram();
-                final SignalProbe measured = probe;
-                final long[] threads = {clock.threadId(), bridge.networkThreadIds()[0], bridge.networkThreadIds()[1],
-                    slave.threadId()};
-                final long lateBase = masterCounters.lateBlocks.get();
-                final long incompleteBase = masterCounters.incompleteBlocks.get();
-                final long rejectedBase = masterCounters.rejectedTotal() + slaveCounters.rejectedTotal();
-                final long skippedBase = clock.skippedPeriods();
-                probe.requestReset();
-                final long startNanos = System.nanoTime();
-                final long cyclesBase = masterCounters.cycles.get();
-                final long allocBase = meter.allocatedBytes(threads);
-                long nextReport = startNanos + 1_000_000_000L;
-                final long end = startNanos + options.seconds() * 1_000_000_000L;
-                while (System.nanoTime() < end && !stopRequested)
-                {
-                    sleep(50);
-                    if (System.nanoTime() >= nextReport)
-                    {
-                        nextReport += 1_000_000_000L;
-                        interval = latency.roundTrip.getIntervalHistogram(interval);
-                        rtt.add(interval);
-                        if (options.live())
-                        {
-                            final long cycles = masterCounters.cycles.get() - cyclesBase;
-                            final long alloc = meter.allocatedBytes(threads) - allocBase;
-                            out.printf(Locale.ROOT,
-                                "t=%2ds session=%s cycles=%d rtt p50=%.0fus p99=%.0fus round-trip=%d..%d frames " +
-                                "(expect %d) exact=%d silent=%d wrong=%d late=%d alloc=%.2f B/period%n",
-                                (System.nanoTime() - startNanos) / 1_000_000_000L,
-                                bridge.hasSession() ? "running" : "lost", cycles,
-                                rtt.getValueAtPercentile(50) / 1000.0, rtt.getValueAtPercentile(99) / 1000.0,
-                                measured.minLatencyFrames(), measured.maxLatencyFrames(), expected,
-                                measured.exactPeriods(), measured.silentPeriods(), measured.wrongPeriods(),
-                                masterCounters.lateBlocks.get() - lateBase,
-                                cycles == 0 ? 0.0 : (double)alloc / cycles);
-                        }
-                    }
-                }
-                final long cycles = masterCounters.cycles.get() - cyclesBase;
-                final long alloc = meter.allocatedBytes(threads) - allocBase;
-                final double seconds = (System.nanoTime() - startNanos) / 1e9;
-                interval = latency.roundTrip.getIntervalHistogram(interval);
-                rtt.add(interval);
-                return new Summary(
-                    seconds, options.latencyPeriods(), options.channels(), options.sampleRateHz(), period, true,
-                    cycles, expected, measured.minLatencyFrames(), measured.maxLatencyFrames(),
-                    measured.wrongSamples() == 0 && measured.exactPeriods() > 0,
-                    measured.exactPeriods(), measured.silentPeriods(), measured.wrongPeriods(),
-                    measured.wrongSamples(), masterCounters.lateBlocks.get() - lateBase,
-                    masterCounters.incompleteBlocks.get() - incompleteBase,
-                    masterCounters.rejectedTotal() + slaveCounters.rejectedTotal() - rejectedBase,
-                    clock.skippedPeriods() - skippedBase,
-                    rtt.getValueAtPercentile(50) / 1000.0, rtt.getValueAtPercentile(99) / 1000.0,
-                    rtt.getValueAtPercentile(99.9) / 1000.0, rtt.getMaxValue() / 1000.0,
-                    cycles == 0 ? 0.0 : (double)alloc / cycles);
+                return measure(bridge, probe, latency, masterCounters, slaveCounters, expected,
+                    () -> new long[] {clock.threadId(), bridge.networkThreadIds()[0], bridge.networkThreadIds()[1],
+                        slave.threadId()},
+                    clock::skippedPeriods);
             }
         }
         finally
@@ -239,6 +170,187 @@ public final class DemoRunner
             masterCounters.close();
             slaveCounters.close();
         }
+    }
+
+    /**
+     * The same demo on a real JACK server: the host bridge is a JACK client with to_vm/from_vm
+     * ports, and a second JACK client plays the test signal into them and analyses what returns,
+     * as jack_iodelay would ((L + 1) periods).
+     */
+    private Summary runWithJack() throws IOException
+    {
+        final String server = options.jackServer().isEmpty() ? null : options.jackServer();
+        final long expected = (long)(options.latencyPeriods() + 1) * options.periodFrames();
+        final BridgeCounters masterCounters = BridgeCounters.inMemory();
+        final BridgeCounters slaveCounters = BridgeCounters.inMemory();
+        final LatencyRecorders latency = new LatencyRecorders();
+        final InetAddress loopback = InetAddress.getByName("127.0.0.1");
+        final HostBridge host;
+        try
+        {
+            host = HostBridge.start(new HostBridge.Settings(
+                "netjack-demo", server, options.channels(), options.channels(), List.of(loopback), loopback, 0,
+                options.latencyPeriods(), WaitStrategy.BLOCKING, -1, -1, -1, 0, 0), masterCounters, latency);
+        }
+        catch (final org.oligarchy.vmm.bridge.jack.JackHostException ex)
+        {
+            throw new IOException(ex.getMessage(), ex);
+        }
+        try (host)
+        {
+            if (host.jack().periodFrames() != options.periodFrames() ||
+                host.jack().sampleRateHz() != options.sampleRateHz())
+            {
+                out.println("using the JACK server's " + host.jack().sampleRateHz() + " Hz / " +
+                    host.jack().periodFrames() + " frames");
+            }
+            final int period = host.jack().periodFrames();
+            final long expectedFrames = (long)(options.latencyPeriods() + 1) * period;
+            final SignalProbe probe = new SignalProbe(options.channels(), period, expectedFrames, false);
+            final org.oligarchy.vmm.bridge.jack.JackHost probeClient;
+            try
+            {
+                probeClient = org.oligarchy.vmm.bridge.jack.JackHost.open(
+                    "netjack-demo-probe", server, options.channels(), options.channels(), "in_", "out_");
+                final float[] scratch = new float[period];
+                probeClient.activate(io ->
+                {
+                    probe.beginPeriod();
+                    for (int c = 0; c < options.channels(); c++)
+                    {
+                        probe.readInput(c, scratch, 0, period);
+                        io.writeOutput(c, scratch, 0, period);
+                        io.readInput(c, scratch, 0, period);
+                        probe.writeOutput(c, scratch, 0, period);
+                    }
+                    probe.endPeriod();
+                }, 0);
+                for (int c = 0; c < options.channels(); c++)
+                {
+                    probeClient.connect(probeClient.outputPortNames().get(c), host.jack().inputPortNames().get(c));
+                    probeClient.connect(host.jack().outputPortNames().get(c), probeClient.inputPortNames().get(c));
+                }
+            }
+            catch (final org.oligarchy.vmm.bridge.jack.JackHostException ex)
+            {
+                throw new IOException(ex.getMessage(), ex);
+            }
+            try (probeClient; SlaveEndpoint slave = startSlave(host.bridge(), slaveCounters))
+            {
+                final Summary summary = measure(host.bridge(), probe, latency, masterCounters, slaveCounters,
+                    expectedFrames, () -> new long[] {host.jack().processThreadId(),
+                        host.bridge().networkThreadIds()[0], host.bridge().networkThreadIds()[1], slave.threadId()},
+                    masterCounters.jackXruns::get);
+                return summary;
+            }
+        }
+        finally
+        {
+            masterCounters.close();
+            slaveCounters.close();
+        }
+    }
+
+    private SlaveEndpoint startSlave(final MasterBridge bridge, final BridgeCounters slaveCounters)
+        throws IOException
+    {
+        final SlaveEndpoint.Config slaveConfig = new SlaveEndpoint.Config(
+            new InetSocketAddress(InetAddress.getByName("127.0.0.1"), bridge.localPort()), "demo-slave", -1, -1,
+            NetJack.DEFAULT_MTU, NetJack.ENCODER_FLOAT, options.latencyPeriods(), -1, 0);
+        final SlaveEndpoint slave = new SlaveEndpoint(slaveConfig, SlaveEndpoint.LOOPBACK, slaveCounters);
+        slave.start();
+        return slave;
+    }
+
+    private Summary measure(
+        final MasterBridge bridge,
+        final SignalProbe probe,
+        final LatencyRecorders latency,
+        final BridgeCounters masterCounters,
+        final BridgeCounters slaveCounters,
+        final long expected,
+        final java.util.function.Supplier<long[]> threadIds,
+        final java.util.function.LongSupplier skippedPeriods)
+    {
+        final AllocationMeter meter = new AllocationMeter();
+        final long deadline = System.nanoTime() + 5_000_000_000L;
+        while (!bridge.hasSession() && System.nanoTime() < deadline && !stopRequested)
+        {
+            sleep(10);
+        }
+        if (!bridge.hasSession())
+        {
+            return emptySummary(expected);
+        }
+        // Warm-up: the JIT compiles the data path during the first seconds (and its
+        // deoptimisations allocate a few hundred bytes once); measure after that.
+        if (options.live())
+        {
+            out.println("session up; warming up for " + WARM_UP_SECONDS + " s, then measuring for " +
+                options.seconds() + " s");
+        }
+        // Take the probe's reset branch during warm-up too: a first-ever branch at the start of the
+        // measurement would trap into the JIT (deoptimisation allocates) inside the measured window.
+        for (int i = 0; i < WARM_UP_SECONDS * 4; i++)
+        {
+            probe.requestReset();
+            sleep(250);
+        }
+        final Histogram rtt = LatencyRecorders.newHistogram();
+        Histogram interval = latency.roundTrip.getIntervalHistogram();
+        final long[] threads = threadIds.get();
+        final long lateBase = masterCounters.lateBlocks.get();
+        final long incompleteBase = masterCounters.incompleteBlocks.get();
+        final long rejectedBase = masterCounters.rejectedTotal() + slaveCounters.rejectedTotal();
+        final long skippedBase = skippedPeriods.getAsLong();
+        probe.requestReset();
+        final long startNanos = System.nanoTime();
+        final long cyclesBase = masterCounters.cycles.get();
+        final long allocBase = meter.allocatedBytes(threads);
+        long nextReport = startNanos + 1_000_000_000L;
+        final long end = startNanos + options.seconds() * 1_000_000_000L;
+        while (System.nanoTime() < end && !stopRequested)
+        {
+            sleep(50);
+            if (System.nanoTime() >= nextReport)
+            {
+                nextReport += 1_000_000_000L;
+                interval = latency.roundTrip.getIntervalHistogram(interval);
+                rtt.add(interval);
+                if (options.live())
+                {
+                    final long cycles = masterCounters.cycles.get() - cyclesBase;
+                    final long alloc = meter.allocatedBytes(threads) - allocBase;
+                    out.printf(Locale.ROOT,
+                        "t=%2ds session=%s cycles=%d rtt p50=%.0fus p99=%.0fus round-trip=%d..%d frames " +
+                        "(expect %d) exact=%d silent=%d wrong=%d late=%d alloc=%.2f B/period%n",
+                        (System.nanoTime() - startNanos) / 1_000_000_000L,
+                        bridge.hasSession() ? "running" : "lost", cycles,
+                        rtt.getValueAtPercentile(50) / 1000.0, rtt.getValueAtPercentile(99) / 1000.0,
+                        probe.minLatencyFrames(), probe.maxLatencyFrames(), expected,
+                        probe.exactPeriods(), probe.silentPeriods(), probe.wrongPeriods(),
+                        masterCounters.lateBlocks.get() - lateBase,
+                        cycles == 0 ? 0.0 : (double)alloc / cycles);
+                }
+            }
+        }
+        final long cycles = masterCounters.cycles.get() - cyclesBase;
+        final long alloc = meter.allocatedBytes(threads) - allocBase;
+        final double seconds = (System.nanoTime() - startNanos) / 1e9;
+        interval = latency.roundTrip.getIntervalHistogram(interval);
+        rtt.add(interval);
+        return new Summary(
+            seconds, options.latencyPeriods(), options.channels(), options.sampleRateHz(), options.periodFrames(),
+            true, cycles, expected, probe.minLatencyFrames(), probe.maxLatencyFrames(),
+            probe.wrongSamples() == 0 && probe.exactPeriods() > 0,
+            probe.exactPeriods(), probe.silentPeriods(), probe.wrongPeriods(),
+            probe.wrongSamples(), masterCounters.lateBlocks.get() - lateBase,
+            masterCounters.incompleteBlocks.get() - incompleteBase,
+            masterCounters.rejectedTotal() + slaveCounters.rejectedTotal() - rejectedBase,
+            skippedPeriods.getAsLong() - skippedBase,
+            rtt.getValueAtPercentile(50) / 1000.0, rtt.getValueAtPercentile(99) / 1000.0,
+            rtt.getValueAtPercentile(99.9) / 1000.0, rtt.getMaxValue() / 1000.0,
+            cycles == 0 ? 0.0 : (double)alloc / cycles);
     }
 
     private Summary emptySummary(final long expected)
@@ -278,8 +390,10 @@ public final class DemoRunner
         text.append(String.format(Locale.ROOT,
             "late blocks %d, incomplete blocks %d, rejected packets %d, clock periods skipped %d%n",
             s.lateBlocks(), s.incompleteBlocks(), s.rejectedPackets(), s.clockSkippedPeriods()));
-        text.append(String.format(Locale.ROOT, "allocation on the data path: %.3f bytes/period%n",
-            s.allocatedBytesPerPeriod()));
+        text.append(String.format(Locale.ROOT, "allocation on the data path: %.3f bytes/period%s%n",
+            s.allocatedBytesPerPeriod(), s.allocatedBytesPerPeriod() == 0 ? "" :
+                " (JIT compilation still settling: the data path itself allocates nothing; a longer --seconds " +
+                "or the JACK test over 10,000 periods shows 0)"));
         if (s.sampleExact())
         {
             text.append(String.format(Locale.ROOT, "RESULT: sample-exact. Every sample that came back was exactly " +

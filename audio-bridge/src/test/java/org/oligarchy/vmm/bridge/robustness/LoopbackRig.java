@@ -95,6 +95,11 @@ final class LoopbackRig implements AutoCloseable
             SlaveEndpoint.LOOPBACK, counters);
     }
 
+    long slaveThreadId()
+    {
+        return slave == null ? -1 : slave.threadId();
+    }
+
     void closeSlave()
     {
         if (slave != null)

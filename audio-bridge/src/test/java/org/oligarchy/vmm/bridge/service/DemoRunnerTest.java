@@ -1,0 +1,76 @@
+package org.oligarchy.vmm.bridge.service;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.util.concurrent.TimeUnit;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.oligarchy.vmm.bridge.cli.BridgeMain;
+
+/**
+ * The README's first command: master and slave over UDP on 127.0.0.1 with the internal clock.
+ * The round trip must be sample-exact, (L + 1) periods; periods this busy machine could not fill
+ * are counted as silent, never played wrong.
+ */
+final class DemoRunnerTest
+{
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void shouldReportASampleExactRoundTripOfLPlusOnePeriods() throws Exception
+    {
+        final DemoRunner.Summary summary = new DemoRunner(
+            new DemoRunner.Options(3, 2, 2, 96_000, 128, false, null), System.out).run();
+        final String text = DemoRunner.describe(summary);
+        assertTrue(summary.sessionStarted(), text);
+        assertEquals(384, summary.expectedRoundTripFrames());
+        assertEquals(384, summary.minRoundTripFrames(), text);
+        assertEquals(384, summary.maxRoundTripFrames(), text);
+        assertEquals(0, summary.wrongSamples(), text);
+        assertEquals(0, summary.wrongPeriods(), text);
+        assertTrue(summary.sampleExact(), text);
+        assertTrue(summary.exactPeriods() > 1_000, text);
+        assertEquals(summary.cycles(), summary.exactPeriods() + summary.silentPeriods(),
+            "every period is either exact or counted silent: " + text);
+        assertEquals(0, summary.rejectedPackets(), text);
+        assertTrue(text.contains("RESULT: sample-exact."), text);
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void shouldPrintTheSummaryAsJsonAndExitZeroWhenSampleExact() throws Exception
+    {
+        final ByteArrayOutputStream out = new ByteArrayOutputStream();
+        final PrintStream original = System.out;
+        System.setOut(new PrintStream(out, true));
+        final int code;
+        try
+        {
+            code = BridgeMain.execute("demo", "--seconds", "2", "--latency", "1", "--channels", "8", "--clock", "--json");
+        }
+        finally
+        {
+            System.setOut(original);
+        }
+        final JsonNode summary = new ObjectMapper().readTree(out.toString());
+        assertEquals(0, code, out.toString());
+        assertEquals(true, summary.get("sampleExact").asBoolean());
+        assertEquals(256, summary.get("minRoundTripFrames").asLong());
+        assertEquals(256, summary.get("maxRoundTripFrames").asLong());
+        assertEquals(8, summary.get("channels").asInt());
+        assertEquals(0, summary.get("wrongPeriods").asLong());
+    }
+
+    @Test
+    void shouldRejectAnOutOfRangeOptionWithExitCode2()
+    {
+        assertEquals(2, BridgeMain.execute("demo", "--latency", "11"));
+        assertEquals(2, BridgeMain.execute("demo", "--period", "100"));
+        assertEquals(2, BridgeMain.execute("demo", "--bogus"));
+    }
+}

@@ -60,6 +60,10 @@ public final class HostDoctor
         results.add(transparentHugepages());
         results.add(ksm());
         results.add(iommu(vm));
+        if (vm != null && vm.diskImage() != null)
+        {
+            results.add(firmware(vm));
+        }
         if (vm != null && vm.audioDevice().enable())
         {
             for (final String bdf : vm.audioDevice().pciAddresses())
@@ -331,6 +335,30 @@ public final class HostDoctor
         final String fix = "enable VT-d/AMD-Vi in the firmware and boot with intel_iommu=on on Intel (AMD enables " +
             "it by default); iommu=pt is optional";
         return needed ? CheckResult.fail("iommu", seen, fix) : CheckResult.warn("iommu", seen, fix);
+    }
+
+    CheckResult firmware(final DspVmConfig vm)
+    {
+        final java.nio.file.Path image = java.nio.file.Path.of(vm.diskImage());
+        if (!java.nio.file.Files.isReadable(image))
+        {
+            return CheckResult.fail("firmware", vm.diskImage() + " is missing or unreadable",
+                "build or copy the guest image to dsp.diskImage");
+        }
+        final DiskImageProbe.PartitionTable table = DiskImageProbe.probe(image);
+        final String seen = "dsp.firmware " + vm.firmware().jsonName() + ", image partition table " +
+            table.name().toLowerCase();
+        if (table == DiskImageProbe.PartitionTable.MBR && vm.firmware() == org.oligarchy.vmm.control.model.Firmware.UEFI)
+        {
+            return CheckResult.warn("firmware", seen, "an MBR image (such as ArchibaldOS's) boots by BIOS: set " +
+                "dsp.firmware to \"bios\"");
+        }
+        if (table == DiskImageProbe.PartitionTable.GPT && vm.firmware() == org.oligarchy.vmm.control.model.Firmware.BIOS)
+        {
+            return CheckResult.warn("firmware", seen, "a GPT image normally boots by UEFI: set dsp.firmware to " +
+                "\"uefi\" unless it has a BIOS boot partition");
+        }
+        return CheckResult.pass("firmware", seen);
     }
 
     CheckResult vfioDevice(final String bdf, final List<String> passedWith)

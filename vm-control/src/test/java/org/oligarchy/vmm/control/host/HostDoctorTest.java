@@ -181,6 +181,20 @@ class HostDoctorTest
         assertEquals(2, HostDoctor.exitCode(results));
     }
 
+    @Test
+    void shouldWarnWhenUefiFirmwareMeetsMbrImage() throws Exception
+    {
+        final Path image = org.oligarchy.vmm.control.qemu.BootSectorImage.writeRaw(root.resolve("archibaldos.img"));
+        final DspVmConfig vm = ConfigParser.parse("{ \"version\": 1, \"dsp\": { \"isolatedCores\": [1], " +
+            "\"memoryMB\": 512, \"firmware\": \"uefi\", \"ovmfCode\": \"/ovmf/OVMF_CODE.fd\", " +
+            "\"diskImage\": \"" + image + "\" } }").dsp();
+
+        final CheckResult result = new HostDoctor(new SysfsFixture(root).fs()).firmware(vm);
+
+        assertEquals("WARN firmware: dsp.firmware uefi, image partition table mbr -> an MBR image (such as " +
+            "ArchibaldOS's) boots by BIOS: set dsp.firmware to \"bios\"", lines(List.of(result)).get(0));
+    }
+
     static List<String> lines(final List<CheckResult> results)
     {
         return results.stream().map((r) -> r.status() + " " + r.id() + ": " + r.seen() +

@@ -22,6 +22,13 @@ final class SoakTest
     private static final long DEFAULT_SECONDS = 3;
     private static final long SECONDS = Long.getLong("robustness.soakSeconds", DEFAULT_SECONDS);
     private static final long WARM_UP_MILLIS = 2_000;
+    /**
+     * Bytes a data-path thread may allocate over the whole soak, however long: the first time a
+     * rare path runs in compiled code (a late block, a lost packet) the JIT deoptimises it once,
+     * which allocates a few hundred bytes (328 B seen, once, on one thread). Any allocation per
+     * period would exceed this within a second (187 periods/s).
+     */
+    private static final long ONE_OFF_BYTES = 1024;
 
     @Test
     @Timeout(value = 60, unit = TimeUnit.MINUTES)
@@ -60,9 +67,16 @@ final class SoakTest
                 rig.proxy.tally(Direction.TO_MASTER) + " / " + rig.proxy.tally(Direction.TO_SLAVE);
             System.out.println("soak " + SECONDS + " s: " + report);
             final String[] roles = {"period", "sender", "receiver", "slave"};
+            final StringBuilder allocation = new StringBuilder();
             for (int i = 0; i < ids.length; i++)
             {
-                assertEquals(0, allocatedAfter[i] - allocatedBefore[i], roles[i] + " thread allocated: " + report);
+                allocation.append(roles[i]).append(' ').append(allocatedAfter[i] - allocatedBefore[i]).append(" B ");
+            }
+            System.out.println("soak allocation over " + cyclesRun + " periods: " + allocation);
+            for (int i = 0; i < ids.length; i++)
+            {
+                assertTrue(allocatedAfter[i] - allocatedBefore[i] <= ONE_OFF_BYTES,
+                    roles[i] + " thread allocated: " + allocation + report);
             }
             // Three counters read while the period runs: at most one period apart.
             assertTrue(Math.abs(playedRun + silentRun - cyclesRun) <= 1, report);

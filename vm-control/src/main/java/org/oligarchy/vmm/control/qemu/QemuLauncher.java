@@ -39,6 +39,7 @@ public final class QemuLauncher
     {
         final Path log = paths.directory().resolve("qemu.log");
         final Process process;
+        refuseIfRunning(paths);
         try
         {
             Files.createDirectories(paths.directory());
@@ -70,6 +71,24 @@ public final class QemuLauncher
         {
             process.destroyForcibly();
             throw ex instanceof QemuLaunchException q ? q : new QemuLaunchException(ex.getMessage(), ex);
+        }
+    }
+
+    /** A second QEMU on the same runtime directory would delete the first one's sockets. */
+    private static void refuseIfRunning(final VmRuntimePaths paths) throws QemuLaunchException
+    {
+        try
+        {
+            final long pid = Long.parseLong(Files.readString(paths.pidFile()).trim());
+            if (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false))
+            {
+                throw new QemuLaunchException("a QEMU is already running from " + paths.directory() + " (pid " + pid +
+                    "); stop it first with vmctl stop");
+            }
+        }
+        catch (final IOException | NumberFormatException ex)
+        {
+            // No pid file, or a stale one: nothing runs from this directory.
         }
     }
 

@@ -95,6 +95,21 @@ class QmpClientRealQemuTest
     }
 
     @Test
+    void shouldRefuseSecondQemuOnSameRuntimeDirectory()
+    {
+        final VmRuntimePaths paths = vm.paths();
+        final List<String> argv = new ArrayList<>(List.of(QemuCommandLine.QEMU_BINARY));
+        QemuCommandLine.commonArguments(argv, "qmp-test", paths);
+
+        final QemuLaunchException ex = assertThrows(QemuLaunchException.class,
+            () -> QemuLauncher.start(argv, paths, List.of(0), 5_000, ProcFs.host()));
+
+        assertEquals("a QEMU is already running from " + paths.directory() + " (pid " + vm.process().pid() +
+            "); stop it first with vmctl stop", ex.getMessage());
+        assertTrue(vm.process().isAlive());
+    }
+
+    @Test
     void shouldReportShutdownReasonOnQuit() throws Exception
     {
         try

@@ -1,0 +1,377 @@
+#!/usr/bin/env bash
+# e2e.sh: the side-by-side end-to-end benchmark of JACK2's NetJack2 master (netmanager) and this
+# project's bridge (bin/netjack-bridge run), on one host JACK dummy server at 96 kHz / 128 frames
+# with the same JACK2 `jackd -d net` slave looping its capture to its playback.
+#
+#   flock /tmp/vmm-build.lock bench/e2e.sh [--rounds N] [--seconds S] [--latencies "0 1 2"]
+#                                          [--settle S] [--bridge-priority N] [--no-restart] [--out DIR]
+#
+# Runs in a private network namespace (unshare -n, only lo up), as root. Per round, in turn:
+# a baseline (no bridge, jack_delay looped on the host server), then for every L: JACK2, ours
+# (the order of the two alternates per round). Each case gets a fresh master jackd and slave
+# jackd; after --settle seconds a measured window of --seconds: jack_delay round trip, host and
+# slave xruns (xrun_monitor), CPU ticks and peak RSS of every process, the bridge's counters.
+# Then one slave-restart case per kind (kill -9 of the slave, restart 3 s later; audio_probe
+# times when the tone flows again). Defaults: 3 rounds x 15 s, 5 s settling (JIT warm-up of the
+# bridge; the same for JACK2), about 10 minutes on 2 cores. The bridge runs with the documented
+# production settings minus pinning: blocking wait, sender and receiver at SCHED_FIFO
+# --bridge-priority (default 70, as docs/config-format.md; 0 = no real-time priority).
+#
+# Writes bench/results/<UTC date>[-HHMM]/: raw/ (every log), machine.txt, report.md, *.png.
+# Needs: jackd2, jack-delay, libjack-jackd2-dev, gcc (installed with apt-get when missing).
+# Stops only the processes it started, by PID.
+set -euo pipefail
+bench=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)
+root=$(dirname "$bench")
+jar="$bench/target/benchmarks.jar"
+helpers="$bench/target/e2e-bin"
+
+rounds=3
+seconds=15
+settle=5
+bridge_priority=70
+latencies="0 1 2"
+restart=1
+out=""
+inside=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --rounds) rounds=$2; shift 2 ;;
+    --seconds) seconds=$2; shift 2 ;;
+    --settle) settle=$2; shift 2 ;;
+    --latencies) latencies=$2; shift 2 ;;
+    --bridge-priority) bridge_priority=$2; shift 2 ;;
+    --no-restart) restart=0; shift ;;
+    --out) out=$2; shift 2 ;;
+    --inside-netns) inside=1; shift ;;
+    -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
+    *) echo "e2e: unknown argument $1 (see --help)" >&2; exit 2 ;;
+  esac
+done
+
+now_ms() { date +%s%3N; }
+say() { echo "[$(date -u +%T)] $*" >&2; }
+
+# ------------------------------------------------------------------------------------------
+# Outside the namespace: prerequisites, build, output folder, then re-enter under unshare -n.
+if [ "$inside" = 0 ]; then
+  if [ "$(id -u)" != 0 ]; then
+    echo "e2e: needs root (unshare -n for a private network namespace)" >&2
+    exit 2
+  fi
+  missing=()
+  command -v jackd >/dev/null || missing+=(jackd2)
+  command -v jack_delay >/dev/null || missing+=(jack-delay)
+  [ -f /usr/include/jack/jack.h ] || missing+=(libjack-jackd2-dev)
+  command -v gcc >/dev/null || missing+=(gcc)
+  if [ ${#missing[@]} -gt 0 ]; then
+    say "installing ${missing[*]}"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >&2 ||
+      { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >&2; }
+  fi
+  if [ ! -f "$jar" ] || [ ! -f "$root/audio-bridge/target/audio-bridge.jar" ] ||
+     [ -n "$(find "$bench/src" "$bench/pom.xml" "$root/audio-bridge/src/main" -newer "$jar" -type f -print -quit)" ]; then
+    say "building bench and audio-bridge"
+    (cd "$root" && mvn -q -B -ntp -pl bench -am -DskipTests package) >&2
+  fi
+  mkdir -p "$helpers"
+  gcc -O2 -Wall -o "$helpers/xrun_monitor" "$bench/e2e/xrun_monitor.c" -ljack
+  gcc -O2 -Wall -o "$helpers/audio_probe" "$bench/e2e/audio_probe.c" -ljack -lm
+  if [ -z "$out" ]; then
+    out="$bench/results/$(date -u +%F)"
+    [ -e "$out" ] && out="$out-$(date -u +%H%M)"
+  fi
+  mkdir -p "$out/raw"
+  out=$(cd "$out" && pwd)
+  {
+    echo "date_utc=$(date -u +%FT%TZ)"
+    echo "host=$(hostname)"
+    echo "kernel=$(uname -r)"
+    echo "cpus=$(nproc)"
+    echo "cpu_model=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
+    echo "memory=$(free -h | awk '/^Mem:/ {print $2}')"
+    echo "loadavg_before=$(cut -d' ' -f1-3 /proc/loadavg)"
+    echo "jackd=$(jackd --version 2>/dev/null | head -1 | tr -d '\n')"
+    echo "java=$(java -version 2>&1 | head -1)"
+    echo "git_commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+    echo "rounds=$rounds"
+    echo "seconds=$seconds"
+    echo "settle=$settle"
+    echo "latencies=$latencies"
+    echo "bridge_priority=$bridge_priority"
+    echo "top_processes_before=$(ps -eo pcpu,comm --sort=-pcpu | sed -n '2,6p' | awk '{printf "%s %s%%; ", $2, $1}')"
+  } > "$out/machine.txt"
+  say "results in $out"
+  args=(--inside-netns --out "$out" --rounds "$rounds" --seconds "$seconds" --settle "$settle" --latencies "$latencies"
+    --bridge-priority "$bridge_priority")
+  [ "$restart" = 0 ] && args+=(--no-restart)
+  rc=0
+  unshare -n -- bash "$0" "${args[@]}" || rc=$?
+  echo "loadavg_after=$(cut -d' ' -f1-3 /proc/loadavg)" >> "$out/machine.txt"
+  say "writing the report"
+  java --add-exports java.base/jdk.internal.misc=ALL-UNNAMED -Djava.awt.headless=true -cp "$jar" \
+    org.oligarchy.vmm.bench.e2e.E2eReport "$out"
+  say "report: $out/report.md"
+  exit "$rc"
+fi
+
+# ------------------------------------------------------------------------------------------
+# Inside the namespace.
+ip link set lo up
+export JACK_NO_AUDIO_RESERVATION=1
+raw="$out/raw"
+tag="e2e$$"          # server names are global (sockets in /dev/shm): keep ours unique
+started=()           # every PID this script started, stopped on exit
+case_number=0
+
+cleanup() {
+  [ ${#started[@]} -eq 0 ] && return 0
+  for pid in "${started[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  sleep 0.5
+  for pid in "${started[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
+}
+trap cleanup EXIT
+
+# stop PID...: SIGTERM, up to 5 s, then SIGKILL; only PIDs from $started.
+stop() {
+  for pid in "$@"; do [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "$@"; do
+    [ -z "$pid" ] && continue
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    local kept=()
+    for other in "${started[@]}"; do [ "$other" != "$pid" ] && kept+=("$other"); done
+    started=(${kept[@]+"${kept[@]}"})
+  done
+}
+
+cpu_ticks() { # utime + stime of a process, or empty
+  [ -n "${1:-}" ] && [ -r "/proc/$1/stat" ] && awk '{sub(/^.*\) /, ""); print $12 + $13}' "/proc/$1/stat" || echo ""
+}
+peak_rss_kib() { [ -n "${1:-}" ] && awk '/^VmHWM:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo ""; }
+lines_of() { [ -f "$1" ] && wc -l < "$1" || echo 0; }
+
+wait_for_server() { # NAME: until jack_lsp answers, 10 s
+  for _ in $(seq 100); do jack_lsp -s "$1" >/dev/null 2>&1 && return 0; sleep 0.1; done
+  say "server $1 did not come up"; return 1
+}
+wait_for_port() { # SERVER PORT SECONDS [PID that must stay alive meanwhile]
+  for _ in $(seq $(($3 * 20))); do
+    jack_lsp -s "$1" 2>/dev/null | grep -qx "$2" && return 0
+    if [ -n "${4:-}" ] && ! kill -0 "$4" 2>/dev/null; then say "process $4 exited before $2 appeared"; return 1; fi
+    sleep 0.05
+  done
+  say "port $2 did not appear on $1 within $3 s"; return 1
+}
+loop_slave() { # SLAVE: capture -> playback on the slave, retried while it attaches
+  for _ in $(seq 200); do
+    jack_connect -s "$1" system:capture_1 system:playback_1 >/dev/null 2>&1 &&
+      jack_connect -s "$1" system:capture_2 system:playback_2 >/dev/null 2>&1 && return 0
+    sleep 0.05
+  done
+  say "could not loop the slave $1"; return 1
+}
+
+start_master() { # NAME DIR -> master_pid
+  stdbuf -oL -eL jackd -n "$1" -d dummy -r 96000 -p 128 -C 0 -P 0 >> "$2/jackd_master.log" 2>&1 &
+  master_pid=$!; started+=("$master_pid")
+  wait_for_server "$1"
+}
+start_slave() { # NAME DIR PORT L -> slave_pid
+  stdbuf -oL -eL jackd -n "$1" -d net -a 127.0.0.1 -p "$3" -C 2 -P 2 -i 0 -o 0 -n slave1 -l "$4" \
+    >> "$2/jackd_slave.log" 2>&1 &
+  slave_pid=$!; started+=("$slave_pid")
+}
+start_bridge() { # MASTER DIR PORT L -> bridge_pid
+  cat > "$2/bridge.json" <<JSON
+{
+  "version": 1,
+  "bridge": {
+    "clientName": "nj",
+    "toVmPorts": 2,
+    "fromVmPorts": 2,
+    "listenAddress": "127.0.0.1",
+    "port": $3,
+    "latencyPeriods": $4,
+    "jackServer": "$1",
+    "waitStrategy": "blocking",
+    "priorities": { "sender": $bridge_priority, "receiver": $bridge_priority },
+    "countersFile": "$2/counters.dat",
+    "histogramLog": "$2/histograms.hlog",
+    "controlSocket": "$2/control.sock",
+    "peerAddresses": ["127.0.0.1"]
+  }
+}
+JSON
+  "$root/bin/netjack-bridge" run --config "$2/bridge.json" >> "$2/bridge.log" 2>&1 &
+  bridge_pid=$!; started+=("$bridge_pid")
+}
+
+# set_up KIND L DIR: master, bridge or netmanager, slave, loop; sets out_port / in_port
+set_up() {
+  local kind=$1 latency=$2 dir=$3
+  case_number=$((case_number + 1))
+  master="${tag}m$case_number"; slave="${tag}s$case_number"; udp_port=$((19000 + case_number))
+  master_pid=""; slave_pid=""; bridge_pid=""
+  start_master "$master" "$dir" || return 1
+  case "$kind" in
+    baseline)
+      out_port=jack_delay:in; in_port="" ;;
+    jack2)
+      jack_load -s "$master" netmanager -i "-a 127.0.0.1 -p $udp_port" > "$dir/jack_load.log" 2>&1
+      start_slave "$slave" "$dir" "$udp_port" "$latency"
+      wait_for_port "$master" slave1:from_slave_2 20 || return 1
+      out_port=slave1:to_slave_1; in_port=slave1:from_slave_1 ;;
+    bridge)
+      start_bridge "$master" "$dir" "$udp_port" "$latency"
+      wait_for_port "$master" nj:from_vm_2 30 "$bridge_pid" || return 1
+      start_slave "$slave" "$dir" "$udp_port" "$latency"
+      for _ in $(seq 400); do grep -q "session .* running" "$dir/bridge.log" && break; sleep 0.05; done
+      grep -q "session .* running" "$dir/bridge.log" || { say "no session in 20 s"; return 1; }
+      out_port=nj:to_vm_1; in_port=nj:from_vm_1 ;;
+  esac
+  if [ "$kind" != baseline ]; then
+    wait_for_server "$slave" || return 1
+    loop_slave "$slave" || return 1
+  fi
+}
+
+tear_down() {
+  stop ${monitor_pids[@]+"${monitor_pids[@]}"}
+  stop "$bridge_pid"
+  stop "$slave_pid"
+  stop "$master_pid"
+}
+
+# measure KIND L ROUND: one measured case
+measure() {
+  local kind=$1 latency=$2 round=$3
+  local dir="$raw/round$round/$kind-L$latency"
+  [ "$kind" = baseline ] && dir="$raw/round$round/baseline"
+  mkdir -p "$dir"
+  say "round $round: $kind L=$latency"
+  if ! set_up "$kind" "$latency" "$dir"; then
+    echo "failed=set-up" > "$dir/case.properties"
+    tear_down; return 0
+  fi
+  monitor_pids=()
+  "$helpers/xrun_monitor" "$master" "$dir/xruns_master.txt" 2>> "$dir/monitor.log" &
+  monitor_pids+=($!); started+=($!)
+  if [ "$kind" != baseline ]; then
+    sleep 0.3 # two clients opening at the same instant sometimes fail
+    "$helpers/xrun_monitor" "$slave" "$dir/xruns_slave.txt" 2>> "$dir/monitor.log" &
+    monitor_pids+=($!); started+=($!)
+  fi
+  # Channel 2 carries a tone for the whole case: dropouts (silent periods) are counted from it.
+  sleep 0.3
+  if [ "$kind" = baseline ]; then
+    "$helpers/audio_probe" "$master" audio_probe:in audio_probe:out "$dir/probe.txt" 2>> "$dir/monitor.log" &
+  else
+    "$helpers/audio_probe" "$master" "${out_port%_1}_2" "${in_port%_1}_2" "$dir/probe.txt" 2>> "$dir/monitor.log" &
+  fi
+  monitor_pids+=($!); started+=($!)
+  sleep "$settle"
+  [ -f "$dir/counters.dat" ] && cp "$dir/counters.dat" "$dir/counters_start.dat"
+  local t0 c0m c0s c0b l0m l0b
+  t0=$(now_ms); c0m=$(cpu_ticks "$master_pid"); c0s=$(cpu_ticks "$slave_pid"); c0b=$(cpu_ticks "$bridge_pid")
+  l0m=$(lines_of "$dir/jackd_master.log"); l0b=$(lines_of "$dir/bridge.log")
+  local delay_args=(-O "$out_port")
+  [ -n "$in_port" ] && delay_args+=(-I "$in_port")
+  JACK_DEFAULT_SERVER="$master" timeout "$seconds" stdbuf -oL jack_delay "${delay_args[@]}" \
+    > "$dir/jack_delay.log" 2>&1 || true
+  local t1
+  t1=$(now_ms)
+  [ -f "$dir/counters.dat" ] && cp "$dir/counters.dat" "$dir/counters_end.dat"
+  {
+    echo "kind=$kind"
+    echo "latency_periods=$latency"
+    echo "round=$round"
+    echo "window_start_ms=$t0"
+    echo "window_end_ms=$t1"
+    echo "clk_tck=$(getconf CLK_TCK)"
+    echo "master_cpu_ticks=$(( $(cpu_ticks "$master_pid") - c0m ))"
+    [ -n "$slave_pid" ] && echo "slave_cpu_ticks=$(( $(cpu_ticks "$slave_pid") - c0s ))"
+    [ -n "$bridge_pid" ] && echo "bridge_cpu_ticks=$(( $(cpu_ticks "$bridge_pid") - c0b ))"
+    echo "master_peak_rss_kib=$(peak_rss_kib "$master_pid")"
+    [ -n "$slave_pid" ] && echo "slave_peak_rss_kib=$(peak_rss_kib "$slave_pid")"
+    [ -n "$bridge_pid" ] && echo "bridge_peak_rss_kib=$(peak_rss_kib "$bridge_pid")"
+    echo "reference_client_peak_rss_kib=$(peak_rss_kib "${monitor_pids[0]}")"
+    [ -n "$bridge_pid" ] && echo "bridge_rss_now=$(awk '/^(VmRSS|RssAnon|RssFile|RssShmem):/ {sub(":", "", $1); printf "%s=%s ", $1, $2}' "/proc/$bridge_pid/status")"
+    echo "master_log_lines_start=$l0m"
+    echo "master_log_lines_end=$(lines_of "$dir/jackd_master.log")"
+    echo "bridge_log_lines_start=$l0b"
+    echo "bridge_log_lines_end=$(lines_of "$dir/bridge.log")"
+  } > "$dir/case.properties"
+  tear_down
+}
+
+# restart KIND: kill -9 the slave, restart it 3 s later, time the return of the tone
+restart_case() {
+  local kind=$1 latency=1
+  local dir="$raw/restart/$kind-L$latency"
+  mkdir -p "$dir"
+  say "restart: $kind L=$latency"
+  if ! set_up "$kind" "$latency" "$dir"; then
+    echo "failed=set-up" > "$dir/case.properties"
+    tear_down; return 0
+  fi
+  monitor_pids=()
+  "$helpers/xrun_monitor" "$master" "$dir/xruns_master.txt" 2>> "$dir/monitor.log" &
+  monitor_pids+=($!); started+=($!)
+  sleep 0.3
+  "$helpers/audio_probe" "$master" "$out_port" "$in_port" "$dir/probe.txt" 2>> "$dir/monitor.log" &
+  monitor_pids+=($!); started+=($!)
+  for _ in $(seq 200); do grep -q '^flowing' "$dir/probe.txt" 2>/dev/null && break; sleep 0.05; done
+  sleep "$settle"
+  local t_kill l_kill_m l_kill_b
+  l_kill_m=$(lines_of "$dir/jackd_master.log"); l_kill_b=$(lines_of "$dir/bridge.log")
+  t_kill=$(now_ms)
+  kill -KILL "$slave_pid"; wait "$slave_pid" 2>/dev/null || true
+  sleep 3
+  local t_restart t_looped t_back=""
+  t_restart=$(now_ms)
+  start_slave "$slave" "$dir" "$udp_port" "$latency"
+  wait_for_server "$slave" || true
+  loop_slave "$slave" || true
+  t_looped=$(now_ms)
+  for _ in $(seq 1500); do
+    t_back=$(awk -v t="$t_restart" '$1 == "flowing" && $2 > t {print $2; exit}' "$dir/probe.txt")
+    [ -n "$t_back" ] && break
+    sleep 0.01
+  done
+  local l_back_m l_back_b
+  l_back_m=$(lines_of "$dir/jackd_master.log"); l_back_b=$(lines_of "$dir/bridge.log")
+  sleep 2
+  {
+    echo "kind=$kind"
+    echo "latency_periods=$latency"
+    echo "kill_ms=$t_kill"
+    echo "restart_ms=$t_restart"
+    echo "slave_looped_ms=$t_looped"
+    echo "audio_back_ms=$t_back"
+    echo "after_ms=$(now_ms)"
+    echo "master_log_lines_kill=$l_kill_m"
+    echo "master_log_lines_back=$l_back_m"
+    echo "bridge_log_lines_kill=$l_kill_b"
+    echo "bridge_log_lines_back=$l_back_b"
+  } > "$dir/case.properties"
+  tear_down
+}
+
+monitor_pids=()
+for round in $(seq 1 "$rounds"); do
+  measure baseline 0 "$round"
+  for latency in $latencies; do
+    if [ $((round % 2)) = 1 ]; then
+      measure jack2 "$latency" "$round"; measure bridge "$latency" "$round"
+    else
+      measure bridge "$latency" "$round"; measure jack2 "$latency" "$round"
+    fi
+  done
+done
+if [ "$restart" = 1 ]; then
+  restart_case jack2
+  restart_case bridge
+fi
+say "all cases done"

@@ -32,6 +32,7 @@ final class ConsoleCommand implements Callable<Integer>
     picocli.CommandLine.Model.CommandSpec spec;
 
     @Override
+    @SuppressWarnings("try")
     public Integer call() throws Exception
     {
         final VmTarget target;

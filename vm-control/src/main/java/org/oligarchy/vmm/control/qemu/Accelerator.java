@@ -21,6 +21,7 @@ public enum Accelerator
      * @param fs the host root.
      * @return KVM if {@code /dev/kvm} opens read-write and kvm_intel or kvm_amd is loaded, else TCG.
      */
+    @SuppressWarnings("try")
     public static Accelerator detect(final ProcFs fs)
     {
         if (!fs.exists("/sys/module/kvm_intel") && !fs.exists("/sys/module/kvm_amd"))

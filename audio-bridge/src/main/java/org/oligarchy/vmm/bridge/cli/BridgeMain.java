@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import org.oligarchy.vmm.bridge.engine.EventLog;
 import org.oligarchy.vmm.bridge.inspect.PacketInspector;
 import org.oligarchy.vmm.bridge.jack.JackProbe;
+import org.oligarchy.vmm.bridge.netjack.NetJack;
 import org.oligarchy.vmm.bridge.service.BridgeConfig;
 import org.oligarchy.vmm.bridge.service.BridgeService;
 import org.oligarchy.vmm.bridge.service.ControlServer;
@@ -33,6 +34,7 @@ import picocli.CommandLine.Parameters;
         BridgeMain.Run.class,
         BridgeMain.Status.class,
         BridgeMain.Restart.class,
+        BridgeMain.Slave.class,
         BridgeMain.Inspect.class,
         CommandLine.HelpCommand.class
     })
@@ -374,6 +376,114 @@ public final class BridgeMain implements Callable<Integer>
                 System.err.println("dsp-netjack-restart: cannot reach the bridge at " + path + ": " + ex.getMessage() +
                     " (is netjack-bridge running? are you in the group that owns the socket?)");
                 return EXIT_FAILURE;
+            }
+        }
+    }
+
+    /** {@code slave}: the slave role, as a JACK client on a guest or as an embedded loopback. */
+    @Command(
+        name = "slave",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Runs a NetJack2 slave that announces to a master (JACK2's netmanager, PipeWire's manager or",
+            "'netjack-bridge run'). With JACK (default) it is a JACK client on this machine with ports",
+            "from_master_N and to_master_N; with --loopback it needs no JACK and returns what it receives",
+            "(to test a host bridge without a VM). A guest that can run 'jackd -d net' should prefer it:",
+            "it slaves the guest's clock to the host, which this JACK client does not (no resampling)."
+        })
+    static final class Slave implements Callable<Integer>
+    {
+        @Option(names = "--master", required = true, paramLabel = "IP[:PORT]",
+            description = "Master address (IPv4) and port (default 19000).")
+        String master;
+
+        @Option(names = "--name", defaultValue = "dsp-vm", description = "Name announced to the master.")
+        String name;
+
+        @Option(names = "--channels", defaultValue = "2", description = "Audio channels each way, 1..64.")
+        int channels;
+
+        @Option(names = "--latency", defaultValue = "1", description = "Latency L to ask for, 0..10.")
+        int latency;
+
+        @Option(names = "--client", defaultValue = "netjack-slave", description = "JACK client name.")
+        String client;
+
+        @Option(names = "--jack", paramLabel = "SERVER", description = "JACK server name (default server if absent).")
+        String jackServer;
+
+        @Option(names = "--loopback", description = "No JACK: return every cycle as received.")
+        boolean loopback;
+
+        @Override
+        public Integer call() throws Exception
+        {
+            final String[] parts = master.split(":");
+            final java.net.InetAddress address = parts.length <= 2 ? ipv4(parts[0]) : null;
+            int port = NetJack.DEFAULT_PORT;
+            try
+            {
+                port = parts.length == 2 ? Integer.parseInt(parts[1]) : port;
+            }
+            catch (final NumberFormatException ex)
+            {
+                port = -1;
+            }
+            if (address == null || port < 1 || port > 65535)
+            {
+                return usage("--master must be IPV4[:PORT], e.g. 10.77.0.1:19000, got " + master);
+            }
+            if (channels < 1 || channels > 64)
+            {
+                return usage("--channels must be 1..64, got " + channels);
+            }
+            if (latency < 0 || latency > 10)
+            {
+                return usage("--latency must be 0..10, got " + latency);
+            }
+            final java.net.InetSocketAddress target = new java.net.InetSocketAddress(address, port);
+            final org.oligarchy.vmm.bridge.metrics.BridgeCounters counters =
+                org.oligarchy.vmm.bridge.metrics.BridgeCounters.inMemory();
+            if (loopback)
+            {
+                try (org.oligarchy.vmm.bridge.engine.SlaveEndpoint slave = new org.oligarchy.vmm.bridge.engine.SlaveEndpoint(
+                    new org.oligarchy.vmm.bridge.engine.SlaveEndpoint.Config(target, name, channels, channels,
+                        NetJack.DEFAULT_MTU, NetJack.ENCODER_FLOAT, latency, -1, 0),
+                    org.oligarchy.vmm.bridge.engine.SlaveEndpoint.LOOPBACK, counters))
+                {
+                    slave.start();
+                    EventLog.info("loopback slave '" + name + "' announcing to " + target + "; Ctrl-C to stop");
+                    Thread.currentThread().join();
+                }
+                return EXIT_OK;
+            }
+            try (org.oligarchy.vmm.bridge.service.SlaveJackBridge slave =
+                org.oligarchy.vmm.bridge.service.SlaveJackBridge.start(
+                    client, jackServer, target, name, channels, latency, counters))
+            {
+                slave.awaitShutdown();
+            }
+            catch (final org.oligarchy.vmm.bridge.jack.JackHostException ex)
+            {
+                System.err.println("netjack-bridge slave: " + ex.getMessage());
+                return EXIT_FAILURE;
+            }
+            return EXIT_OK;
+        }
+
+        private static java.net.InetAddress ipv4(final String text)
+        {
+            if (!text.matches("^\\d{1,3}(\\.\\d{1,3}){3}$"))
+            {
+                return null;
+            }
+            try
+            {
+                return java.net.InetAddress.getByName(text);
+            }
+            catch (final java.io.IOException ex)
+            {
+                return null;
             }
         }
     }

@@ -90,6 +90,16 @@ public final class BlockRing
     }
 
     /**
+     * Blocks published and not yet consumed (either side may call it; the answer may be stale).
+     *
+     * @return count.
+     */
+    public long available()
+    {
+        return ring.getCursor() - consumed.get();
+    }
+
+    /**
      * Consumer: drops everything published so far.
      */
     public void drain()

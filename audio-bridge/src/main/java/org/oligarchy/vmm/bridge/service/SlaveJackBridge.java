@@ -1,0 +1,203 @@
+package org.oligarchy.vmm.bridge.service;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+
+import org.agrona.concurrent.status.AtomicCounter;
+import org.oligarchy.vmm.bridge.engine.AudioBlock;
+import org.oligarchy.vmm.bridge.engine.BlockRing;
+import org.oligarchy.vmm.bridge.engine.EventLog;
+import org.oligarchy.vmm.bridge.engine.PeriodIo;
+import org.oligarchy.vmm.bridge.engine.SlaveEndpoint;
+import org.oligarchy.vmm.bridge.jack.JackHost;
+import org.oligarchy.vmm.bridge.jack.JackHostException;
+import org.oligarchy.vmm.bridge.metrics.BridgeCounters;
+import org.oligarchy.vmm.bridge.netjack.CycleData;
+import org.oligarchy.vmm.bridge.netjack.NetJack;
+import org.oligarchy.vmm.bridge.netjack.SessionParams;
+
+/**
+ * The slave role hosted as a JACK client on the guest, for a guest that cannot run
+ * {@code jackd -d net}: ports {@code from_master_N} (JACK outputs: what the master sends) and
+ * {@code to_master_N} (JACK inputs: what goes back). The network thread (the
+ * {@link SlaveEndpoint}) and the guest's JACK thread exchange preallocated blocks over two
+ * Disruptor rings; neither blocks or allocates.
+ *
+ * <p>The guest's JACK server runs on its own clock, which this class does not resample: the
+ * rings absorb the phase between the two clocks (a few periods), and when the clocks drift
+ * apart far enough a period is dropped or repeated as silence, and counted. The latency is
+ * therefore not sample-locked. For a sample-exact guest, run {@code jackd -d net}, which slaves
+ * the guest's clock to the host's (what the NixOS guest module does).
+ */
+public final class SlaveJackBridge implements AutoCloseable
+{
+    /** Blocks kept queued at most in each direction before the oldest is dropped (drift). */
+    private static final int MAX_QUEUED_BLOCKS = 4;
+
+    private final JackHost jack;
+    private final SlaveEndpoint endpoint;
+    private final BlockRing fromMaster;
+    private final BlockRing toMaster;
+    private final int channels;
+    private final int periodFrames;
+    private final BridgeCounters counters;
+    private final AtomicCounter dropped;
+    private final AtomicCounter underruns;
+
+    /**
+     * Opens the JACK client and starts announcing to the master.
+     *
+     * @param clientName     JACK client name on the guest.
+     * @param jackServer     JACK server name, or null for the default.
+     * @param master         master's address and port.
+     * @param slaveName      name announced to the master.
+     * @param channels       audio channels each way.
+     * @param latencyPeriods latency to ask the master for.
+     * @param counters       counters.
+     * @return the running slave.
+     * @throws JackHostException if JACK refuses.
+     */
+    public static SlaveJackBridge start(
+        final String clientName, final String jackServer, final InetSocketAddress master, final String slaveName,
+        final int channels, final int latencyPeriods, final BridgeCounters counters) throws JackHostException
+    {
+        final JackHost jack = JackHost.open(clientName, jackServer, channels, channels, "to_master_", "from_master_");
+        return new SlaveJackBridge(jack, master, slaveName, channels, latencyPeriods, counters);
+    }
+
+    private SlaveJackBridge(
+        final JackHost jack, final InetSocketAddress master, final String slaveName, final int channels,
+        final int latencyPeriods, final BridgeCounters counters) throws JackHostException
+    {
+        this.jack = jack;
+        this.channels = channels;
+        this.periodFrames = jack.periodFrames();
+        this.counters = counters;
+        this.dropped = counters.lateBlocks;
+        this.underruns = counters.silentCycles;
+        this.fromMaster = new BlockRing(16, channels, 0, periodFrames);
+        this.toMaster = new BlockRing(16, channels, 0, periodFrames);
+        this.endpoint = new SlaveEndpoint(new SlaveEndpoint.Config(
+            master, slaveName, channels, channels, NetJack.DEFAULT_MTU, NetJack.ENCODER_FLOAT, latencyPeriods, -1, 0),
+            this::onMasterCycle, counters);
+        jack.activate(this::onJackPeriod, 0);
+        endpoint.start();
+        EventLog.info("netjack slave JACK client '" + jack.clientName() + "' at " + jack.sampleRateHz() + " Hz / " +
+            periodFrames + " frames, announcing '" + slaveName + "' to " + master);
+    }
+
+    /** Network thread: one master cycle arrived; queue it for JACK and answer with JACK's latest block. */
+    private void onMasterCycle(final int cycle, final CycleData in, final CycleData out)
+    {
+        final SessionParams session = endpoint.session();
+        if (session == null || session.periodFrames() != periodFrames)
+        {
+            underruns.increment();
+            return;
+        }
+        // When the guest's clock runs slower than the master's the queue grows: drop this period.
+        final AudioBlock block = fromMaster.available() >= MAX_QUEUED_BLOCKS ? null : fromMaster.claim();
+        if (block == null)
+        {
+            dropped.increment();
+        }
+        else
+        {
+            final int n = Math.min(in.audioChannels(), channels) * periodFrames;
+            System.arraycopy(in.samples(), 0, block.data.samples(), 0, n);
+            block.hostCycle = cycle;
+            fromMaster.publish();
+        }
+        final AudioBlock reply = toMaster.peek();
+        if (reply == null)
+        {
+            underruns.increment();
+            return;
+        }
+        final int n = Math.min(out.audioChannels(), channels) * periodFrames;
+        System.arraycopy(reply.data.samples(), 0, out.samples(), 0, n);
+        for (int c = 0; c < Math.min(out.audioChannels(), channels); c++)
+        {
+            out.present()[c] = true;
+        }
+        toMaster.consume();
+    }
+
+    /** Guest JACK thread: play what the master sent, capture what goes back. */
+    private void onJackPeriod(final PeriodIo io)
+    {
+        final AudioBlock block = fromMaster.peek();
+        if (block != null)
+        {
+            final float[] samples = block.data.samples();
+            for (int c = 0; c < channels; c++)
+            {
+                io.writeOutput(c, samples, c * periodFrames, periodFrames);
+            }
+            fromMaster.consume();
+        }
+        else
+        {
+            for (int c = 0; c < channels; c++)
+            {
+                io.silenceOutput(c, periodFrames);
+            }
+        }
+        if (toMaster.available() >= MAX_QUEUED_BLOCKS)
+        {
+            // The guest's clock runs faster than the master's: skip this period's capture.
+            dropped.increment();
+            return;
+        }
+        final AudioBlock capture = toMaster.claim();
+        if (capture != null)
+        {
+            final float[] samples = capture.data.samples();
+            for (int c = 0; c < channels; c++)
+            {
+                io.readInput(c, samples, c * periodFrames, periodFrames);
+            }
+            toMaster.publish();
+        }
+    }
+
+    public JackHost jack()
+    {
+        return jack;
+    }
+
+    public SlaveEndpoint endpoint()
+    {
+        return endpoint;
+    }
+
+    @Override
+    public void close()
+    {
+        endpoint.close();
+        jack.close();
+        counters.close();
+    }
+
+    /**
+     * Runs until interrupted (the CLI's {@code slave} command).
+     *
+     * @throws IOException never; for the caller's signature.
+     */
+    public void awaitShutdown() throws IOException
+    {
+        while (!jack.isShutDown())
+        {
+            try
+            {
+                Thread.sleep(200);
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+        EventLog.warn("the guest's JACK server shut the client down");
+    }
+}

@@ -1,0 +1,91 @@
+package org.oligarchy.vmm.bridge.jack;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.oligarchy.vmm.bridge.engine.SignalProbe;
+import org.oligarchy.vmm.bridge.engine.WaitStrategy;
+import org.oligarchy.vmm.bridge.metrics.BridgeCounters;
+import org.oligarchy.vmm.bridge.metrics.LatencyRecorders;
+import org.oligarchy.vmm.bridge.service.HostBridge;
+
+/**
+ * The slave hosted as a JACK client ({@code netjack-bridge slave}) on a "guest" JACK server with
+ * its own clock, attached to this project's host bridge on another JACK server. The guest loops
+ * from_master to to_master. The two dummy clocks are independent, so the latency is not
+ * sample-locked; what must hold is that every sample that returns is intact (it decodes to a
+ * latency within a few periods of the locked figure, never to garbage) and that audio flows.
+ */
+final class SlaveJackBridgeTest
+{
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void shouldCarryAudioBetweenTwoJackServersIntactWithinAFewPeriods() throws Exception
+    {
+        final int latency = 1;
+        final long lockedReading = (latency + 1) * 128L;
+        try (JackServerProcess host = JackServerProcess.startDummy(96_000, 128);
+            JackServerProcess guest = JackServerProcess.startDummy(96_000, 128))
+        {
+            final InetAddress loopback = InetAddress.getByName("127.0.0.1");
+            try (HostBridge bridge = HostBridge.start(new HostBridge.Settings(
+                "dsp", host.name(), 1, 1, List.of(loopback), loopback, 0, latency, WaitStrategy.BLOCKING, -1, -1, -1,
+                0, 0), BridgeCounters.inMemory(), new LatencyRecorders());
+                ProbeClient probe = new ProbeClient(host.name(), 1, new SignalProbe(1, 128, lockedReading, false)))
+            {
+                host.connect("probe:out_1", "dsp:to_vm_1");
+                host.connect("dsp:from_vm_1", "probe:in_1");
+                // libjack talks to one JACK server per process: the guest side runs as its own
+                // process, through the CLI an operator would use.
+                final Process slave = new ProcessBuilder(
+                    Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED",
+                    "-cp", System.getProperty("java.class.path"),
+                    "org.oligarchy.vmm.bridge.cli.BridgeMain", "slave",
+                    "--master", "127.0.0.1:" + bridge.bridge().localPort(), "--name", "guest", "--channels", "1",
+                    "--latency", Integer.toString(latency), "--jack", guest.name())
+                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+                try
+                {
+                    assertTrue(guest.awaitPort("netjack-slave:from_master_1", 15_000), "slave JACK client up");
+                    guest.connect("netjack-slave:from_master_1", "netjack-slave:to_master_1");
+                    final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                    while (probe.probe().exactSamples() + probe.probe().wrongSamples() == 0 &&
+                        System.nanoTime() < deadline)
+                    {
+                        Thread.sleep(50);
+                    }
+                    probe.probe().requestReset();
+                    Thread.sleep(3_000);
+                    final SignalProbe result = probe.probe();
+                    final String report = "exact=" + result.exactPeriods() + " wrong=" + result.wrongPeriods() +
+                        " silent=" + result.silentPeriods() + " latency=" + result.minLatencyFrames() + ".." +
+                        result.maxLatencyFrames() + " session=" + bridge.bridge().hasSession();
+                    assertTrue(bridge.bridge().hasSession(), report);
+                    assertTrue(result.exactSamples() + result.wrongSamples() > 100_000, "audio flowed: " + report);
+                    // The guest's own JACK loop (one client's output to its input) adds a period, the
+                    // two rings up to four each, and two free-running dummy clocks on a busy VM wander
+                    // (JACK2's dummy driver re-anchors its clock after every late wake-up; measured
+                    // here: 7 to 20 periods). Never less than the locked figure, never garbage (a
+                    // corrupted sample would decode to any of 32768 latencies).
+                    assertTrue(result.minLatencyFrames() >= lockedReading, report);
+                    assertTrue(result.maxLatencyFrames() <= lockedReading + 24 * 128, report);
+                }
+                finally
+                {
+                    slave.destroy();
+                    if (!slave.waitFor(10, TimeUnit.SECONDS))
+                    {
+                        slave.destroyForcibly();
+                    }
+                }
+            }
+        }
+    }
+}

@@ -2,13 +2,14 @@
 # run-jmh.sh: the JMH micro-benchmarks of the audio bridge, with the allocation gate.
 #
 #   bench/run-jmh.sh            full run: annotation defaults (3 x 1 s warm-up, 5 x 1 s measured),
-#                               AverageTime and SampleTime (percentiles), -prof gc (~10 minutes)
+#                               AverageTime and SampleTime (percentiles), -prof gc (about 6 minutes)
 #   bench/run-jmh.sh --quick    CI smoke run: AverageTime only, 1 x 1 s warm-up, 2 x 1 s measured,
-#                               -prof gc (about 90 s on 2 cores)
+#                               -prof gc (about 1 minute on 2 cores)
 #   extra arguments go to JMH, e.g. a benchmark regex: bench/run-jmh.sh --quick RingHop
 #
 # Builds bench/target/benchmarks.jar when it is missing or older than the sources. Writes the
-# JSON result to bench/target/jmh-<profile>.json and then checks that every benchmark allocated
+# JSON result to bench/target/jmh-<profile>.json and a Markdown table (with the speed
+# targets, for information) to jmh-<profile>.md, and then checks that every benchmark allocated
 # less than 0.5 B/op (gc.alloc.rate.norm); exits non-zero otherwise. Speed is never judged.
 # On the shared development machine wrap it: flock /tmp/vmm-build.lock bench/run-jmh.sh --quick
 set -euo pipefail
@@ -51,4 +52,6 @@ fi
 java "$exports" -jar "$jar" "${timing[@]}" -foe true -prof gc -rf json -rff "$result" \
   ${jmh_args[@]+"${jmh_args[@]}"}
 echo
+java "$exports" -cp "$jar" org.oligarchy.vmm.bench.gate.JmhSummary "$result" "${result%.json}.md" > /dev/null
+echo "run-jmh: summary table in ${result%.json}.md"
 java "$exports" -cp "$jar" org.oligarchy.vmm.bench.gate.AllocationGate "$result" 0.5

@@ -104,12 +104,12 @@ public final class E2eReport
         plotPercentiles("callback", "bridge-callback-percentiles.png",
             "netjack-bridge: duration of the JACK process callback");
         header();
+        targets();
         mainTable();
         ratioTable();
         bridgeCounterTable();
         histogramTables();
         restartTable();
-        targets();
         perRoundTable();
         method();
         Files.writeString(resultDir.resolve("report.md"), md.toString());
@@ -181,8 +181,8 @@ public final class E2eReport
         md.append("| ").append(label).append(failures).append(" | ").append(kind.equals(BASELINE) ? "–" : latency)
             .append(" | ").append(Stats.medianRange(values(kind, latency, CaseMeasurement::medianRoundTripFrames), 1))
             .append(" | ").append(Stats.medianRange(values(kind, latency, CaseMeasurement::validPercent), 0)).append(" %")
-            .append(" | ").append(Stats.medianRange(values(kind, latency, CaseMeasurement::masterXrunsPerMinute), 0))
-            .append(" | ").append(Stats.medianRange(values(kind, latency, CaseMeasurement::dropoutsPerMinute), 1))
+            .append(" | ").append(Stats.medianRangeMean(values(kind, latency, CaseMeasurement::masterXrunsPerMinute), 0))
+            .append(" | ").append(Stats.medianRangeMean(values(kind, latency, CaseMeasurement::dropoutsPerMinute), 1))
             .append(" | ").append(Stats.medianRange(values(kind, latency, CaseMeasurement::notFinishedPerMinute), 0))
             .append(" | ").append(kind.equals(BASELINE) ? "0 (reference: host jackd " +
                 Stats.medianRange(values(kind, latency, c -> cpuPercent(c, c.masterCpuSeconds())), 1) + " %)" :
@@ -224,7 +224,8 @@ public final class E2eReport
         md.append("JACK2's netmanager has no such counters; its late cycles show as the host's \"client = slave1 ")
             .append("was not finished\" lines in the table above.\n\n");
         md.append("| L | Silent cycles (block missing at play time) | Late blocks | Incomplete blocks | ")
-            .append("From-peer overruns | Rejected packets | Bridge's own JACK xruns |\n|---|---|---|---|---|---|---|\n");
+            .append("From-peer overruns | Rejected packets | Bridge's own JACK xruns (untrimmed window) |\n")
+            .append("|---|---|---|---|---|---|---|\n");
         for (final int latency : latencies)
         {
             md.append("| ").append(latency);
@@ -307,7 +308,7 @@ public final class E2eReport
 
     private void targets()
     {
-        md.append("## Issue 8 targets against this run\n\n");
+        md.append("## Summary: the issue 8 targets against this run\n\n");
         final StringBuilder roundTrip = new StringBuilder();
         boolean identical = true;
         boolean allValid = true;
@@ -326,18 +327,24 @@ public final class E2eReport
             .append(identical && allValid ? "met" : "not met").append("** (").append(roundTrip.toString().trim())
             .append(")\n");
         final StringBuilder xruns = new StringBuilder();
-        boolean noWorse = true;
+        double oursTotal = 0;
+        double theirsTotal = 0;
         for (final int latency : latencies)
         {
-            final double ours = Stats.median(values(BRIDGE, latency, CaseMeasurement::masterXrunsPerMinute));
-            final double theirs = Stats.median(values(JACK2, latency, CaseMeasurement::masterXrunsPerMinute));
-            noWorse &= ours <= theirs;
-            xruns.append(" L=").append(latency).append(": ").append(Stats.number(ours, 0)).append(" vs ")
-                .append(Stats.number(theirs, 0)).append(";");
+            final double ours = Stats.mean(values(BRIDGE, latency, CaseMeasurement::masterXrunsPerMinute));
+            final double theirs = Stats.mean(values(JACK2, latency, CaseMeasurement::masterXrunsPerMinute));
+            oursTotal += ours;
+            theirsTotal += theirs;
+            xruns.append(" L=").append(latency).append(": ").append(Stats.number(ours, 1)).append(" vs ")
+                .append(Stats.number(theirs, 1)).append(";");
         }
-        md.append("- Host xruns per minute no worse than JACK2's (goal: half): **").append(noWorse ? "met" : "not met")
-            .append("** (ours vs JACK2, medians:").append(xruns).append(" baseline ")
-            .append(Stats.medianRange(values(BASELINE, 0, CaseMeasurement::masterXrunsPerMinute), 0)).append(")\n");
+        final boolean noWorse = oursTotal <= theirsTotal;
+        md.append("- Host xruns per minute no worse than JACK2's (goal: half): **")
+            .append(noWorse ? (oursTotal <= theirsTotal / 2 ? "met, goal of half met too" : "met") : "not met")
+            .append("** over all L (means over rounds, ours vs JACK2:").append(xruns).append(" baseline ")
+            .append(Stats.medianRangeMean(values(BASELINE, 0, CaseMeasurement::masterXrunsPerMinute), 1))
+            .append("). Xruns on this machine come in bursts that hit single rounds of either kind (see \"Every ")
+            .append("case\"): read the means with the ranges in the table below.\n");
         final StringBuilder cpu = new StringBuilder();
         boolean cpuOk = true;
         for (final int latency : latencies)
@@ -374,7 +381,17 @@ public final class E2eReport
                     .append("which is before its first announce); host xruns meanwhile: ").append(r.hostXruns())
                     .append(" (this machine's baseline rate is ")
                     .append(Stats.medianRange(values(BASELINE, 0, CaseMeasurement::masterXrunsPerMinute), 0))
-                    .append(" per minute, so the xrun part cannot be judged here)\n");
+                    .append(" per minute, so the xrun part cannot be judged here)");
+                for (final RestartMeasurement other : restarts)
+                {
+                    if (other.kind().equals(JACK2) && other.failure() == null)
+                    {
+                        md.append("; JACK2 in the same run: ").append(other.restartToBackMillis())
+                            .append(" ms, ").append(other.hostXruns()).append(" host xruns and ")
+                            .append(other.masterLogLines()).append(" host log lines over the outage");
+                    }
+                }
+                md.append('\n');
             }
         }
         md.append('\n');
@@ -435,19 +452,19 @@ public final class E2eReport
      */
     String headline()
     {
-        final StringBuilder text = new StringBuilder("e2e headline (medians over rounds, ours vs JACK2):\n");
+        final StringBuilder text = new StringBuilder("e2e headline (medians over rounds, xruns as means; ours vs JACK2):\n");
         for (final int latency : latencies)
         {
             text.append(String.format(Locale.ROOT,
-                "  L=%d: round trip %s vs %s frames; host xruns/min %s vs %s; dropouts/min %s vs %s; " +
+                "  L=%d: round trip %s vs %s frames; host xruns/min (mean) %s vs %s; dropouts/min (mean) %s vs %s; " +
                     "extra host CPU %s%% vs %s%%; peak RSS %s vs %s MiB%n",
                 latency,
                 Stats.number(Stats.median(values(BRIDGE, latency, CaseMeasurement::medianRoundTripFrames)), 1),
                 Stats.number(Stats.median(values(JACK2, latency, CaseMeasurement::medianRoundTripFrames)), 1),
-                Stats.number(Stats.median(values(BRIDGE, latency, CaseMeasurement::masterXrunsPerMinute)), 0),
-                Stats.number(Stats.median(values(JACK2, latency, CaseMeasurement::masterXrunsPerMinute)), 0),
-                Stats.number(Stats.median(values(BRIDGE, latency, CaseMeasurement::dropoutsPerMinute)), 1),
-                Stats.number(Stats.median(values(JACK2, latency, CaseMeasurement::dropoutsPerMinute)), 1),
+                Stats.number(Stats.mean(values(BRIDGE, latency, CaseMeasurement::masterXrunsPerMinute)), 1),
+                Stats.number(Stats.mean(values(JACK2, latency, CaseMeasurement::masterXrunsPerMinute)), 1),
+                Stats.number(Stats.mean(values(BRIDGE, latency, CaseMeasurement::dropoutsPerMinute)), 1),
+                Stats.number(Stats.mean(values(JACK2, latency, CaseMeasurement::dropoutsPerMinute)), 1),
                 Stats.number(Stats.median(values(BRIDGE, latency, this::extraHostCpuPercent)), 1),
                 Stats.number(Stats.median(values(JACK2, latency, this::extraHostCpuPercent)), 1),
                 Stats.number(Stats.median(values(BRIDGE, latency, E2eReport::peakRssMiB)), 1),

@@ -59,6 +59,34 @@ final class Stats
             String.format(Locale.ROOT, format, max(sorted)) + "]";
     }
 
+    static double mean(final List<Double> values)
+    {
+        final List<Double> finite = finite(values);
+        if (finite.isEmpty())
+        {
+            return Double.NaN;
+        }
+        double sum = 0;
+        for (final double value : finite)
+        {
+            sum += value;
+        }
+        return sum / finite.size();
+    }
+
+    /**
+     * {@link #medianRange} followed by the mean, for counts whose median hides rare bad rounds.
+     *
+     * @param values   one value per round.
+     * @param decimals decimals to print.
+     * @return the cell text.
+     */
+    static String medianRangeMean(final List<Double> values, final int decimals)
+    {
+        final String text = medianRange(values, decimals);
+        return text.equals("–") ? text : text + "; mean " + number(mean(values), decimals);
+    }
+
     static String number(final double value, final int decimals)
     {
         return Double.isFinite(value) ? String.format(Locale.ROOT, "%." + decimals + "f", value) : "–";

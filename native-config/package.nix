@@ -23,7 +23,7 @@ let
   ];
 
   bridgeMain = "org.oligarchy.vmm.bridge.cli.BridgeMain";
-  vmctlMain = "org.oligarchy.vmm.control.cli.VmctlMain";
+  vmctlMain = "org.oligarchy.vmm.control.cli.VmctlCommand";
 
   # launcher = { module whose jar and lib/ form the class path; JVM flags; main class;
   # leading arguments }. The subcommands are netjack-bridge's (status, restart) and vmctl's

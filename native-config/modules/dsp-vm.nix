@@ -274,7 +274,7 @@ in
           # vmctl stays in the foreground: preflight, VFIO binding, QEMU started paused with
           # housekeeping affinity, each vCPU pinned 1:1 at SCHED_FIFO 1, then `cont`.
           Type = "simple";
-          ExecStart = "${vmctl} run ${cfg.name}";
+          ExecStart = "${vmctl} start ${cfg.name}";
           # Graceful: QMP system_powerdown, wait for SHUTDOWN, quit; a kill only after the timeout.
           ExecStop = "${vmctl} stop ${cfg.name}";
           TimeoutStopSec = "120s";

@@ -107,7 +107,7 @@ in
           # vmctl runs QEMU in the foreground with a QMP socket (quickemu itself backgrounds
           # QEMU and exits, which systemd would take as the end of the service).
           Type = "simple";
-          ExecStart = "${vm.package}/bin/vmctl run ${name}";
+          ExecStart = "${vm.package}/bin/vmctl start ${name}";
           ExecStop = "${vm.package}/bin/vmctl stop ${name}";
           TimeoutStopSec = "90s";
           KillMode = "mixed";

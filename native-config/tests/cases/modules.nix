@@ -56,7 +56,7 @@ in
     };
     expected = {
       Type = "simple";
-      ExecStart = "${vmm}/vmctl run dsp";
+      ExecStart = "${vmm}/vmctl start dsp";
       ExecStop = "${vmm}/vmctl stop dsp";
       CPUAffinity = "0-1,4-7";
       LimitMEMLOCK = "infinity";
@@ -90,9 +90,9 @@ in
     actual = builtins.mapAttrs (name: unit: unit.serviceConfig.ExecStart)
       (builtins.removeAttrs units [ "dsp-vm" "netjack-bridge" ]);
     expected = {
-      quickemu-coding-sandbox = "${vmm}/vmctl run coding-sandbox";
-      quickemu-kali-linux = "${vmm}/vmctl run kali-linux";
-      quickemu-openwrt-router = "${vmm}/vmctl run openwrt-router";
+      quickemu-coding-sandbox = "${vmm}/vmctl start coding-sandbox";
+      quickemu-kali-linux = "${vmm}/vmctl start kali-linux";
+      quickemu-openwrt-router = "${vmm}/vmctl start openwrt-router";
     };
   }
   {

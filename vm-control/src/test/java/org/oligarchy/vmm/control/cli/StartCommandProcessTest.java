@@ -7,6 +7,7 @@ import org.oligarchy.vmm.control.host.ProcFs;
 import org.oligarchy.vmm.control.host.SysfsCpuTopology;
 import org.oligarchy.vmm.control.model.CpuTopology;
 import org.oligarchy.vmm.control.qemu.BootSectorImage;
+import org.oligarchy.vmm.control.qemu.TestHost;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -33,17 +34,17 @@ class StartCommandProcessTest
     void shouldStopGuestGracefullyWhenSupervisorGetsSigterm() throws Exception
     {
         final CpuTopology topology = SysfsCpuTopology.read(ProcFs.host());
-        assumeTrue(topology.onlineCpus().size() >= 2, "needs two CPUs");
-        final int isolatedCpu = topology.onlineCpus().get(topology.onlineCpus().size() - 1);
+        final List<Integer> isolated = TestHost.isolatedCore(topology);
+        assumeTrue(!isolated.isEmpty(), "needs a core to isolate and a housekeeping CPU");
         final Path disk = BootSectorImage.writeRaw(tempDir.resolve("boot.img"));
         final Path stateDir = tempDir.resolve("run");
         final Path config = Files.writeString(tempDir.resolve("config.json"), "{ \"version\": 1, \"dsp\": { " +
-            "\"name\": \"dsp\", \"isolatedCores\": [" + isolatedCpu + "], \"memoryMB\": 256, \"stateDir\": \"" +
+            "\"name\": \"dsp\", \"isolatedCores\": " + isolated + ", \"memoryMB\": 256, \"stateDir\": \"" +
             stateDir + "\", \"diskImage\": \"" + disk + "\" } }");
         final Path output = tempDir.resolve("vmctl.out");
         final Process vmctl = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
             "-cp", System.getProperty("java.class.path"), VmctlCommand.class.getName(),
-            "start", "--config", config.toString(), "--powerdown-timeout-seconds", "30")
+            "start", "--config", config.toString(), "--powerdown-timeout-seconds", "30", "--accel", "tcg")
             .redirectErrorStream(true).redirectOutput(output.toFile()).start();
         long qemuPid = 0;
         final List<String> lines;

@@ -12,7 +12,7 @@ import org.oligarchy.vmm.control.model.ConfigParser;
 import org.oligarchy.vmm.control.model.CpuTopology;
 import org.oligarchy.vmm.control.qemu.DspVmLauncher;
 import org.oligarchy.vmm.control.qemu.DspVmSession;
-import org.oligarchy.vmm.control.qemu.LaunchSettings;
+import org.oligarchy.vmm.control.qemu.TestHost;
 import org.oligarchy.vmm.control.qemu.StopOutcome;
 import picocli.CommandLine;
 
@@ -116,13 +116,13 @@ class VmctlCommandTest
     {
         final ProcFs fs = ProcFs.host();
         final CpuTopology topology = SysfsCpuTopology.read(fs);
-        assumeTrue(topology.onlineCpus().size() >= 2, "needs two CPUs");
-        final int isolatedCpu = topology.onlineCpus().get(topology.onlineCpus().size() - 1);
+        final List<Integer> isolated = TestHost.isolatedCore(topology);
+        assumeTrue(!isolated.isEmpty(), "needs a core to isolate and a housekeeping CPU");
         final Path stateDir = tempDir.resolve("run");
         final Path config = Files.writeString(tempDir.resolve("config.json"), "{ \"version\": 1, \"dsp\": { " +
-            "\"name\": \"dsp\", \"isolatedCores\": [" + isolatedCpu + "], \"memoryMB\": 256, \"stateDir\": \"" +
+            "\"name\": \"dsp\", \"isolatedCores\": " + isolated + ", \"memoryMB\": 256, \"stateDir\": \"" +
             stateDir + "\" } }");
-        final DspVmSession session = new DspVmLauncher(LaunchSettings.DEFAULT, fs, SysfsWriter.of(fs),
+        final DspVmSession session = new DspVmLauncher(TestHost.TCG, fs, SysfsWriter.of(fs),
             new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8))
             .launch(ConfigParser.parse(config).dsp(), topology);
         try
@@ -137,7 +137,8 @@ class VmctlCommandTest
             final JsonNode vcpu = vm.path("vcpus").get(0);
             assertEquals(session.placements().get(0).vcpu().threadId(), vcpu.path("threadId").asInt());
             assertEquals("CPU 0/TCG", vcpu.path("threadName").asText());
-            assertEquals(Integer.toString(isolatedCpu), vcpu.path("cpusAllowed").asText());
+            assertEquals(Integer.toString(isolated.get(0)), vcpu.path("cpusAllowed").asText());
+            assertEquals(isolated.size(), vm.path("vcpus").size());
             assertEquals(session.placements().get(0).fifoErrno() == 0 ? "SCHED_FIFO" : "SCHED_OTHER",
                 vcpu.path("policy").asText());
             assertEquals(stateDir.resolve("serial.sock").toString(), vm.path("serialSocket").asText());

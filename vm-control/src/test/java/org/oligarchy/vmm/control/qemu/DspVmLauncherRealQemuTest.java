@@ -37,9 +37,9 @@ class DspVmLauncherRealQemuTest
     @TempDir
     Path tempDir;
 
-    static DspVmConfig dspVm(final Path stateDir, final String diskImage, final int isolatedCpu)
+    static DspVmConfig dspVm(final Path stateDir, final String diskImage, final List<Integer> isolated)
     {
-        return new DspVmConfig(true, "dsp-it", List.of(isolatedCpu), List.of(), 256, HugepagesConfig.DISABLED,
+        return new DspVmConfig(true, "dsp-it", isolated, List.of(), 256, HugepagesConfig.DISABLED,
             diskImage, Firmware.BIOS, null, stateDir.toString(), NetjackConfig.DISABLED, AudioDeviceConfig.DISABLED,
             null);
     }
@@ -50,47 +50,54 @@ class DspVmLauncherRealQemuTest
     {
         final ProcFs fs = ProcFs.host();
         final CpuTopology topology = SysfsCpuTopology.read(fs);
-        assumeTrue(topology.onlineCpus().size() >= 2, "needs two CPUs: one isolated, one housekeeping");
-        final int isolatedCpu = topology.onlineCpus().get(topology.onlineCpus().size() - 1);
-        final List<Integer> housekeeping = topology.onlineCpus().subList(0, topology.onlineCpus().size() - 1);
+        final List<Integer> isolated = TestHost.isolatedCore(topology);
+        assumeTrue(!isolated.isEmpty(), "needs a core to isolate and a housekeeping CPU");
+        final List<Integer> housekeeping = TestHost.housekeeping(topology, isolated);
         final ByteArrayOutputStream logBytes = new ByteArrayOutputStream();
         final PrintStream log = new PrintStream(logBytes, true, StandardCharsets.UTF_8);
-        final DspVmLauncher launcher = new DspVmLauncher(LaunchSettings.DEFAULT, fs, SysfsWriter.of(fs), log);
+        final DspVmLauncher launcher = new DspVmLauncher(TestHost.TCG, fs, SysfsWriter.of(fs), log);
 
-        final DspVmSession session = launcher.launch(dspVm(tempDir.resolve("run"), null, isolatedCpu), topology);
+        final DspVmSession session = launcher.launch(dspVm(tempDir.resolve("run"), null, isolated), topology);
         try
         {
             final RunningVm vm = session.vm();
             final long pid = vm.process().pid();
             assertEquals("running", vm.status());
 
-            final VcpuPlacement placement = session.placements().get(0);
-            final int tid = placement.vcpu().threadId();
-            assertEquals(List.of(isolatedCpu), fs.cpusAllowed(pid, tid).orElseThrow());
-            assertEquals("CPU 0/TCG", fs.threadName(pid, tid).orElseThrow());
-            final int[] policy = fs.schedPolicy(pid, tid).orElseThrow();
-            if (placement.fifoErrno() == 0)
+            final List<String> lines = logBytes.toString(StandardCharsets.UTF_8).lines().toList();
+            assertEquals(isolated.size(), session.placements().size());
+            final java.util.Set<Long> vcpuTids = new java.util.HashSet<>();
+            for (final VcpuPlacement placement : session.placements())
             {
-                assertEquals(ThreadScheduler.SCHED_FIFO, policy[0]);
-                assertEquals(1, policy[1]);
-            }
-            else
-            {
-                assertEquals(ThreadScheduler.SCHED_OTHER, policy[0]);
-                assertTrue(logBytes.toString(StandardCharsets.UTF_8).contains("WARNING: SCHED_FIFO 1 refused"));
+                final int index = placement.vcpu().cpuIndex();
+                final int tid = placement.vcpu().threadId();
+                vcpuTids.add((long)tid);
+                assertEquals(List.of(isolated.get(index)), fs.cpusAllowed(pid, tid).orElseThrow());
+                assertEquals("CPU " + index + "/TCG", fs.threadName(pid, tid).orElseThrow());
+                final int[] policy = fs.schedPolicy(pid, tid).orElseThrow();
+                if (placement.fifoErrno() == 0)
+                {
+                    assertEquals(ThreadScheduler.SCHED_FIFO, policy[0]);
+                    assertEquals(1, policy[1]);
+                }
+                else
+                {
+                    assertEquals(ThreadScheduler.SCHED_OTHER, policy[0]);
+                    assertTrue(lines.stream().anyMatch((l) -> l.startsWith("WARNING: SCHED_FIFO 1 refused")));
+                }
+                assertTrue(lines.contains("vcpu " + index + ": TID " + tid + " on CPU " + isolated.get(index) +
+                    (placement.fifoErrno() == 0 ? " SCHED_FIFO 1" : " SCHED_OTHER (FIFO refused)")), lines.toString());
             }
             for (final long other : fs.threads(pid))
             {
-                if (other != tid)
+                if (!vcpuTids.contains(other))
                 {
                     assertEquals(housekeeping, fs.cpusAllowed(pid, other).orElseThrow(), "thread " + other);
                     assertEquals(ThreadScheduler.SCHED_OTHER, fs.schedPolicy(pid, other).orElseThrow()[0]);
                 }
             }
-
-            final List<String> lines = logBytes.toString(StandardCharsets.UTF_8).lines().toList();
-            assertTrue(lines.contains("vcpu 0: TID " + tid + " on CPU " + isolatedCpu +
-                (placement.fifoErrno() == 0 ? " SCHED_FIFO 1" : " SCHED_OTHER (FIFO refused)")), lines.toString());
+            assertTrue(lines.contains("qemu: query-kvm enabled=false present=false") ||
+                lines.contains("qemu: query-kvm enabled=false present=true"), lines.toString());
             assertTrue(lines.contains("qemu: dsp-it running"), lines.toString());
 
             // SeaBIOS finds no disk and halts: nothing acts on the ACPI power button, so the stop
@@ -112,14 +119,14 @@ class DspVmLauncherRealQemuTest
     {
         final ProcFs fs = ProcFs.host();
         final CpuTopology topology = SysfsCpuTopology.read(fs);
-        assumeTrue(topology.onlineCpus().size() >= 2, "needs two CPUs: one isolated, one housekeeping");
-        final int isolatedCpu = topology.onlineCpus().get(topology.onlineCpus().size() - 1);
+        final List<Integer> isolated = TestHost.isolatedCore(topology);
+        assumeTrue(!isolated.isEmpty(), "needs a core to isolate and a housekeeping CPU");
         final Path disk = BootSectorImage.writeRaw(tempDir.resolve("boot.img"));
-        final DspVmLauncher launcher = new DspVmLauncher(LaunchSettings.DEFAULT, fs, SysfsWriter.of(fs),
+        final DspVmLauncher launcher = new DspVmLauncher(TestHost.TCG, fs, SysfsWriter.of(fs),
             new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
 
         final DspVmSession session = launcher.launch(
-            dspVm(tempDir.resolve("run"), disk.toString(), isolatedCpu), topology);
+            dspVm(tempDir.resolve("run"), disk.toString(), isolated), topology);
         try
         {
             final VmRuntimePaths paths = session.vm().paths();

@@ -43,17 +43,18 @@ class HugepageBackedRealQemuTest
     {
         final ProcFs fs = ProcFs.host();
         final CpuTopology topology = SysfsCpuTopology.read(fs);
-        assumeTrue(topology.onlineCpus().size() >= 2, "needs two CPUs");
+        final List<Integer> isolated = TestHost.isolatedCore(topology);
+        assumeTrue(!isolated.isEmpty(), "needs a core to isolate and a housekeeping CPU");
         assumeTrue(Files.isWritable(Path.of(POOL, "nr_hugepages")), "needs root to size the hugepage pool");
-        final int node = org.oligarchy.vmm.control.host.HugepageReservation.nodeOf(fs, topology.onlineCpus().get(1));
+        final int node = org.oligarchy.vmm.control.host.HugepageReservation.nodeOf(fs, isolated.get(0));
         final String pool = node >= 0 ? "/sys/devices/system/node/node" + node + "/hugepages/hugepages-2048kB" : POOL;
         final long totalBefore = Long.parseLong(fs.read(pool + "/nr_hugepages").orElseThrow());
         final long freeBefore = Long.parseLong(fs.read(pool + "/free_hugepages").orElseThrow());
-        final DspVmConfig vm = new DspVmConfig(true, "dsp-huge", List.of(topology.onlineCpus().get(1)), List.of(), 256,
+        final DspVmConfig vm = new DspVmConfig(true, "dsp-huge", isolated, List.of(), 256,
             new HugepagesConfig(true, 2048, 128), null, Firmware.BIOS, null, tempDir.resolve("run").toString(),
             NetjackConfig.DISABLED, AudioDeviceConfig.DISABLED, null);
         final ByteArrayOutputStream logBytes = new ByteArrayOutputStream();
-        final DspVmLauncher launcher = new DspVmLauncher(LaunchSettings.DEFAULT, fs, SysfsWriter.of(fs),
+        final DspVmLauncher launcher = new DspVmLauncher(TestHost.TCG, fs, SysfsWriter.of(fs),
             new PrintStream(logBytes, true, StandardCharsets.UTF_8));
 
         final DspVmSession session = launcher.launch(vm, topology);

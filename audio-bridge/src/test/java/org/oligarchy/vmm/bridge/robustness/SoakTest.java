@@ -23,12 +23,13 @@ final class SoakTest
     private static final long SECONDS = Long.getLong("robustness.soakSeconds", DEFAULT_SECONDS);
     private static final long WARM_UP_MILLIS = 2_000;
     /**
-     * Bytes a data-path thread may allocate over the whole soak, however long: the first time a
-     * rare path runs in compiled code (a late block, a lost packet) the JIT deoptimises it once,
-     * which allocates a few hundred bytes (328 B seen, once, on one thread). Any allocation per
-     * period would exceed this within a second (187 periods/s).
+     * The first time a rare path runs in compiled code (a late block, a lost packet) the JIT
+     * deoptimises and recompiles it, which allocates a few hundred bytes on that thread, once
+     * (328 B in 3 s; 3 928 B on the receiver over a 600 s soak). So the soak is measured in
+     * one-second windows: allocation per period, or per lost packet (about 4 a second here),
+     * would allocate in every window; at most one window in twenty may show a one-off.
      */
-    private static final long ONE_OFF_BYTES = 1024;
+    private static final int WINDOWS_PER_ONE_OFF = 20;
 
     @Test
     @Timeout(value = 60, unit = TimeUnit.MINUTES)
@@ -51,9 +52,20 @@ final class SoakTest
             final long played = rig.masterCounters.blocksPlayed.get();
             final long silent = rig.masterCounters.silentCycles.get();
             final long started = rig.masterCounters.sessionsStarted.get();
-            final long[] allocatedBefore = threads.getThreadAllocatedBytes(ids);
-            Thread.sleep(SECONDS * 1000);
-            final long[] allocatedAfter = threads.getThreadAllocatedBytes(ids);
+            final long[] totals = new long[ids.length];
+            final int[] allocatingWindows = new int[ids.length];
+            long[] previous = threads.getThreadAllocatedBytes(ids);
+            for (long second = 0; second < SECONDS; second++)
+            {
+                Thread.sleep(1000);
+                final long[] now = threads.getThreadAllocatedBytes(ids);
+                for (int i = 0; i < ids.length; i++)
+                {
+                    totals[i] += now[i] - previous[i];
+                    allocatingWindows[i] += now[i] != previous[i] ? 1 : 0;
+                }
+                previous = now;
+            }
             final long cyclesRun = rig.masterCounters.cycles.get() - cycles;
             final long playedRun = rig.masterCounters.blocksPlayed.get() - played;
             final long silentRun = rig.masterCounters.silentCycles.get() - silent;
@@ -70,13 +82,15 @@ final class SoakTest
             final StringBuilder allocation = new StringBuilder();
             for (int i = 0; i < ids.length; i++)
             {
-                allocation.append(roles[i]).append(' ').append(allocatedAfter[i] - allocatedBefore[i]).append(" B ");
+                allocation.append(roles[i]).append(' ').append(totals[i]).append(" B in ").append(allocatingWindows[i])
+                    .append(" of ").append(SECONDS).append(" s; ");
             }
             System.out.println("soak allocation over " + cyclesRun + " periods: " + allocation);
             for (int i = 0; i < ids.length; i++)
             {
-                assertTrue(allocatedAfter[i] - allocatedBefore[i] <= ONE_OFF_BYTES,
-                    roles[i] + " thread allocated: " + allocation + report);
+                assertTrue(allocatingWindows[i] <= Math.max(1, SECONDS / WINDOWS_PER_ONE_OFF),
+                    roles[i] + " thread allocated in more than one window in " + WINDOWS_PER_ONE_OFF + ": " +
+                    allocation + report);
             }
             // Three counters read while the period runs: at most one period apart.
             assertTrue(Math.abs(playedRun + silentRun - cyclesRun) <= 1, report);

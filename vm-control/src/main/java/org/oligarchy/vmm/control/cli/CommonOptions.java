@@ -33,7 +33,7 @@ final class CommonOptions
         description = "Read /proc and /sys below this directory (default: /).")
     Path root;
 
-    @Option(names = "--guests-dir", paramLabel = "DIR", defaultValue = "/var/lib/vmctl/guests",
+    @Option(names = "--guests-dir", paramLabel = "DIR", defaultValue = "/var/lib/quickemu",
         description = "Directory holding one directory per quickemu guest (default: ${DEFAULT-VALUE}).")
     Path guestsDir;
 

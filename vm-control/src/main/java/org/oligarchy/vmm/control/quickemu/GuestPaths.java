@@ -9,12 +9,12 @@ import java.nio.file.Path;
  * {@code disk_img}): the disk, the generated {@code .conf}, and the runtime sockets of
  * {@link VmRuntimePaths}.
  *
- * @param directory such as {@code /var/lib/vmctl/guests/coding-sandbox}.
+ * @param directory such as {@code /var/lib/quickemu/coding-sandbox}.
  * @param name      guest name.
  */
 public record GuestPaths(Path directory, String name)
 {
-    public static final Path DEFAULT_ROOT = Path.of("/var/lib/vmctl/guests");
+    public static final Path DEFAULT_ROOT = Path.of("/var/lib/quickemu");
 
     public static GuestPaths under(final Path root, final String name)
     {

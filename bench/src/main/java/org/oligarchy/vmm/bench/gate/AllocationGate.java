@@ -12,8 +12,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  * Reads a JMH {@code -rf json} result run with {@code -prof gc} and fails when any benchmark
  * allocated {@code gc.alloc.rate.norm} ≥ the limit (0.5 B/op: JMH's own amortised residue is
  * about 0.001). Speed is printed for information only and never judged, because the CI machine
- * is shared. Exit codes: 0 all under the limit, 1 a benchmark allocated or lacks the metric,
- * 2 usage or unreadable file.
+ * is shared. Results in SampleTime mode are printed but not judged: there JMH itself allocates
+ * while it stores the time samples, and that shows up in the norm, rising with the duration of an
+ * operation. The full run here showed 0.02 B/op for a 150 ns operation and 1.2 B/op for a 6.5 µs
+ * one, while the same code showed 0.001–0.04 B/op in AverageTime. Exit codes: 0 when every
+ * judged result is under the limit, 1 when one allocated, lacks the metric, or when there was
+ * nothing to judge, 2 for a usage error or an unreadable file.
  */
 public final class AllocationGate
 {
@@ -66,6 +70,7 @@ public final class AllocationGate
             return 1;
         }
         int failures = 0;
+        int judged = 0;
         for (final JsonNode result : results)
         {
             final String name = shortName(result);
@@ -80,6 +85,14 @@ public final class AllocationGate
                 continue;
             }
             final double bytesPerOp = norm.asDouble();
+            if (result.path("mode").asText().equals("sample"))
+            {
+                System.out.println(String.format(Locale.ROOT,
+                    "info %s: %.4f B/op in SampleTime (includes JMH's sample storage, not judged); %s",
+                    name, bytesPerOp, speed));
+                continue;
+            }
+            judged++;
             final boolean ok = bytesPerOp < limit;
             if (!ok)
             {
@@ -88,9 +101,14 @@ public final class AllocationGate
             System.out.println(String.format(Locale.ROOT, "%s %s: %.4f B/op allocated (limit %.1f); %s",
                 ok ? "ok  " : "FAIL", name, bytesPerOp, limit, speed));
         }
+        if (judged == 0 && failures == 0)
+        {
+            System.out.println("allocation gate: FAIL, no AverageTime or Throughput result to judge");
+            return 1;
+        }
         System.out.println(failures == 0 ?
-            "allocation gate: PASS, " + results.size() + " benchmark(s) under " + limit + " B/op" :
-            "allocation gate: FAIL, " + failures + " of " + results.size() + " benchmark(s) allocate or lack the metric");
+            "allocation gate: PASS, " + judged + " benchmark(s) under " + limit + " B/op" :
+            "allocation gate: FAIL, " + failures + " of " + judged + " benchmark(s) allocate or lack the metric");
         return failures == 0 ? 0 : 1;
     }
 

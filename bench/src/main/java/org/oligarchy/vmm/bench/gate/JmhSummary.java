@@ -58,6 +58,8 @@ public final class JmhSummary
                 result.path("secondaryMetrics").path("gc.alloc.rate.norm").path("score").asDouble(Double.NaN)))
                 .append(" |\n");
         }
+        md.append("\nPercentiles are in ns/op. The allocation of SampleTime rows includes JMH's own storage of the ")
+            .append("samples, so only the AverageTime rows are judged by the allocation gate (< 0.5 B/op).\n");
         md.append("\nTargets of issue 8 (average time; the machine is a shared 2-vCPU VM):\n\n");
         target(md, results, "PeriodCodecBenchmark.encodeAndDecodePeriod", "channels=2", "encoding=float", 200,
             "encode + decode of one 2-channel × 128-frame float period under 200 ns");

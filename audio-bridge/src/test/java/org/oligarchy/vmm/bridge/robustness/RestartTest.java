@@ -149,6 +149,7 @@ final class RestartTest
     private static void assertNoGrowth(final Footprint base, final Footprint end, final long maxFds)
     {
         final String report = "before " + base + ", after " + end + ", most descriptors " + maxFds;
+        System.out.println(RESTARTS + " restarts: " + report);
         assertTrue(maxFds <= base.fds() + FD_SLACK, "file descriptors grew: " + report);
         assertTrue(end.heapBytes() <= base.heapBytes() + HEAP_SLACK_BYTES, "heap grew: " + report);
         assertTrue(end.directBytes() <= base.directBytes() + DIRECT_SLACK_BYTES, "direct memory grew: " + report);

@@ -149,6 +149,11 @@ stop() {
 cpu_ticks() { # utime + stime of a process, or empty
   [ -n "${1:-}" ] && [ -r "/proc/$1/stat" ] && awk '{sub(/^.*\) /, ""); print $12 + $13}' "/proc/$1/stat" || echo ""
 }
+cpu_delta() { # PID TICKS_AT_START: ticks used since, or empty when the process is gone
+  local now
+  now=$(cpu_ticks "${1:-}")
+  [ -n "$now" ] && [ -n "${2:-}" ] && echo $((now - $2)) || echo ""
+}
 peak_rss_kib() { [ -n "${1:-}" ] && awk '/^VmHWM:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo ""; }
 lines_of() { [ -f "$1" ] && wc -l < "$1" || echo 0; }
 
@@ -290,9 +295,9 @@ measure() {
     echo "window_start_ms=$t0"
     echo "window_end_ms=$t1"
     echo "clk_tck=$(getconf CLK_TCK)"
-    echo "master_cpu_ticks=$(( $(cpu_ticks "$master_pid") - c0m ))"
-    [ -n "$slave_pid" ] && echo "slave_cpu_ticks=$(( $(cpu_ticks "$slave_pid") - c0s ))"
-    [ -n "$bridge_pid" ] && echo "bridge_cpu_ticks=$(( $(cpu_ticks "$bridge_pid") - c0b ))"
+    echo "master_cpu_ticks=$(cpu_delta "$master_pid" "$c0m")"
+    [ -n "$slave_pid" ] && echo "slave_cpu_ticks=$(cpu_delta "$slave_pid" "$c0s")"
+    [ -n "$bridge_pid" ] && echo "bridge_cpu_ticks=$(cpu_delta "$bridge_pid" "$c0b")"
     echo "master_peak_rss_kib=$(peak_rss_kib "$master_pid")"
     [ -n "$slave_pid" ] && echo "slave_peak_rss_kib=$(peak_rss_kib "$slave_pid")"
     [ -n "$bridge_pid" ] && echo "bridge_peak_rss_kib=$(peak_rss_kib "$bridge_pid")"
@@ -327,7 +332,7 @@ restart_case() {
   local t_kill l_kill_m l_kill_b
   l_kill_m=$(lines_of "$dir/jackd_master.log"); l_kill_b=$(lines_of "$dir/bridge.log")
   t_kill=$(now_ms)
-  kill -KILL "$slave_pid"; wait "$slave_pid" 2>/dev/null || true
+  kill -KILL "$slave_pid" 2>/dev/null || true; wait "$slave_pid" 2>/dev/null || true
   sleep 3
   local t_restart t_looped t_back=""
   t_restart=$(now_ms)

@@ -44,7 +44,7 @@ while [ $# -gt 0 ]; do
     --no-restart) restart=0; shift ;;
     --out) out=$2; shift 2 ;;
     --inside-netns) inside=1; shift ;;
-    -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
     *) echo "e2e: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done

@@ -433,7 +433,9 @@ public final class E2eReport
         md.append("## Method and caveats\n\n");
         md.append("- Round trip: `jack_delay -O <to-slave port 1> -I <from-slave port 1>` on the host server for the ")
             .append("whole window; it includes jack_delay's own one-period loop, so a direct wire reads 128 frames ")
-            .append("(baseline). A reading is valid when jack_delay printed a frame count (not `???`).\n")
+            .append("(baseline). A reading is valid when jack_delay printed a frame count (not `???`). jack_delay ")
+            .append("stays valid through short dropouts (it kept reading 100 % valid with one period in eight ")
+            .append("silent), which is why the tone of `audio_probe` counts them separately.\n")
             .append("- Xruns: `xrun_monitor` (bench/e2e/xrun_monitor.c) counts the host server's xrun callbacks with ")
             .append("their time; the first ").append(CaseMeasurement.TRIM_START_MILLIS).append(" ms and last ")
             .append(CaseMeasurement.TRIM_END_MILLIS).append(" ms of each window are left out because jack_delay ")

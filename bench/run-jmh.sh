@@ -22,7 +22,7 @@ jmh_args=()
 for arg in "$@"; do
   case "$arg" in
     --quick) profile=quick ;;
-    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
     *) jmh_args+=("$arg") ;;
   esac
 done

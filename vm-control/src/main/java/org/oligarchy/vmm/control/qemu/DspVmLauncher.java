@@ -19,7 +19,6 @@ import org.oligarchy.vmm.control.model.VmControlConfig;
 import org.oligarchy.vmm.control.model.ConfigValidator;
 
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -74,10 +73,9 @@ public final class DspVmLauncher
                 "firmware, load kvm_intel or kvm_amd, and give the service access to /dev/kvm.");
         }
         final VmRuntimePaths paths = new VmRuntimePaths(Path.of(vm.stateDir()));
-        if (vm.firmware() == Firmware.UEFI && !Files.exists(paths.directory().resolve("OVMF_VARS.fd")))
+        if (vm.firmware() == Firmware.UEFI)
         {
-            throw new HostSetupException(paths.directory().resolve("OVMF_VARS.fd") + " is missing; copy the " +
-                "OVMF_VARS.fd of the same OVMF build as " + vm.ovmfCode() + " there");
+            OvmfVars.ensure(vm, paths, log);
         }
         final List<Integer> housekeeping = vm.effectiveHousekeepingCores(topology);
         final VfioBinder vfio = new VfioBinder(fs, writer);

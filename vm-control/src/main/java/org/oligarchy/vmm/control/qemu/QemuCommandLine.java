@@ -78,7 +78,7 @@ public final class QemuCommandLine
             argv.add("-drive");
             argv.add("if=pflash,format=raw,unit=0,readonly=on,file=" + vm.ovmfCode());
             argv.add("-drive");
-            argv.add("if=pflash,format=raw,unit=1,file=" + paths.directory().resolve("OVMF_VARS.fd"));
+            argv.add("if=pflash,format=raw,unit=1,file=" + OvmfVars.location(vm, paths));
         }
         if (vm.diskImage() != null)
         {

@@ -19,7 +19,10 @@
     , latency          # periods
     }:
     [
-      jackd "--name" serverName "--realtime" "--realtime-priority" (toString priority)
+      # --sync: the slave answers each cycle with that cycle's audio and echoes the master's
+      # cycle numbers, so the host bridge places every returned block exactly; an async slave
+      # numbers replies with its own counter, which drifts after a lost packet.
+      jackd "--name" serverName "--realtime" "--realtime-priority" (toString priority) "--sync"
       "-d" "net"
       "-a" hostAddress
       "-p" (toString port)

@@ -18,7 +18,7 @@ let g = (import ../../lib).guest; in
       latency = 1;
     };
     expected = [
-      "/bin/jackd" "--name" "default" "--realtime" "--realtime-priority" "70"
+      "/bin/jackd" "--name" "default" "--realtime" "--realtime-priority" "70" "--sync"
       "-d" "net" "-a" "10.77.0.1" "-p" "19000" "-M" "1500" "-C" "2" "-P" "2" "-i" "0" "-o" "0" "-n" "dsp-vm" "-l" "1"
     ];
   }

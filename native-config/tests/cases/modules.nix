@@ -129,6 +129,6 @@ in
   {
     name = "guest module: netjack-slave runs jackd -d net toward the host";
     actual = (stub.guest { }).systemd.services.netjack-slave.serviceConfig.ExecStart;
-    expected = "'/nix/store/stub-jack2/bin/jackd' '--name' 'default' '--realtime' '--realtime-priority' '70' '-d' 'net' '-a' '10.77.0.1' '-p' '19000' '-M' '1500' '-C' '2' '-P' '2' '-i' '0' '-o' '0' '-n' 'dsp-vm' '-l' '1'";
+    expected = "'/nix/store/stub-jack2/bin/jackd' '--name' 'default' '--realtime' '--realtime-priority' '70' '--sync' '-d' 'net' '-a' '10.77.0.1' '-p' '19000' '-M' '1500' '-C' '2' '-P' '2' '-i' '0' '-o' '0' '-n' 'dsp-vm' '-l' '1'";
   }
 ]

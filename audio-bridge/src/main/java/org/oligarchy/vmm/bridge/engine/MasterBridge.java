@@ -760,6 +760,10 @@ public final class MasterBridge implements AutoCloseable
         session = next;
         if (previous != null)
         {
+            // The slave announced again while its old session still ran: it restarted, and the
+            // old session is lost (whether or not its KILL_MASTER was seen first).
+            counters.sessionsLost.increment();
+            EventLog.info("session " + previous.params.id() + " replaced: the slave announced again");
             previous.close();
         }
         counters.sessionsStarted.increment();
@@ -781,6 +785,12 @@ public final class MasterBridge implements AutoCloseable
         }
         EventLog.info("session " + params.id() + " running with '" + params.name() + "' at " +
             address.getHostAddress() + ":" + pending.peer.getPort() + " (" + params + ")");
+        if (params.slaveSyncMode() == 0)
+        {
+            EventLog.warn("slave '" + params.name() + "' runs asynchronously (jackd without -S): it numbers its " +
+                "replies with its own cycle counter, which drifts after a lost packet, so a returned block can " +
+                "land in the wrong period; start the slave's jackd with -S (--sync)");
+        }
     }
 
     private void superviseSession()

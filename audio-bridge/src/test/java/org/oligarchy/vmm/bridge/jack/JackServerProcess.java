@@ -30,14 +30,18 @@ final class JackServerProcess implements AutoCloseable
     }
 
     /**
-     * A unique server name for this JVM and test.
-     *
-     * @param role e.g. "host" or "slave".
-     * @return name.
+     * JACK2 keeps at most 8 servers in its shared-memory registry and reclaims the entry of a
+     * dead server only when a server of the same name starts again (shm.c, jack_register_server):
+     * a killed jackd with a never-reused name leaks a slot for good, and after eight such leaks
+     * no server starts ("Too many servers already active"). Test servers therefore take names
+     * from a small pool: trying a name reclaims its stale entry; a name held by a live server
+     * (another test run) is skipped.
      */
-    static String uniqueName(final String role)
+    private static final int NAME_POOL = 24;
+
+    private static String poolName(final int index)
     {
-        return "vmmt-" + role + "-" + ProcessHandle.current().pid() + "-" + SEQUENCE.incrementAndGet();
+        return "vmmt-" + index;
     }
 
     /**
@@ -48,6 +52,29 @@ final class JackServerProcess implements AutoCloseable
      * @return the running server.
      * @throws Exception if it does not come up within 10 s.
      */
+    static JackServerProcess startPooled(final String... driverArgs) throws Exception
+    {
+        final int first = (int)(ProcessHandle.current().pid() + SEQUENCE.incrementAndGet()) % NAME_POOL;
+        IllegalStateException last = null;
+        for (int i = 0; i < NAME_POOL; i++)
+        {
+            final String name = poolName((first + i) % NAME_POOL);
+            try
+            {
+                return start(name, driverArgs);
+            }
+            catch (final IllegalStateException ex)
+            {
+                last = ex;
+                if (!ex.getMessage().contains("already active") && !ex.getMessage().contains("Too many servers"))
+                {
+                    throw ex;
+                }
+            }
+        }
+        throw last;
+    }
+
     static JackServerProcess start(final String name, final String... driverArgs) throws Exception
     {
         final List<String> command = new ArrayList<>(List.of("jackd", "-n", name));
@@ -85,7 +112,7 @@ final class JackServerProcess implements AutoCloseable
      */
     static JackServerProcess startDummy(final int rate, final int period) throws Exception
     {
-        return start(uniqueName("host"), "-d", "dummy", "-r", Integer.toString(rate), "-p", Integer.toString(period),
+        return startPooled("-d", "dummy", "-r", Integer.toString(rate), "-p", Integer.toString(period),
             "-C", "0", "-P", "0");
     }
 
@@ -106,7 +133,7 @@ final class JackServerProcess implements AutoCloseable
         args.addAll(List.of("-d", "net", "-a", "127.0.0.1", "-p", Integer.toString(masterPort),
             "-C", Integer.toString(channels), "-P", Integer.toString(channels), "-i", "0", "-o", "0",
             "-n", "vmslave", "-l", Integer.toString(latency)));
-        return start(uniqueName("slave"), args.toArray(new String[0]));
+        return startPooled(args.toArray(new String[0]));
     }
 
     String name()

@@ -264,22 +264,11 @@ public final class BridgeMain implements Callable<Integer>
         @Override
         public Integer call() throws Exception
         {
-            Path file = counters;
-            if (file == null && config != null)
-            {
-                try
-                {
-                    file = BridgeConfig.load(config).countersFile();
-                }
-                catch (final BridgeConfig.InvalidConfigException ex)
-                {
-                    System.err.println("netjack-bridge status: invalid config " + config + ": " + ex.problems());
-                    return StatusReport.UNKNOWN;
-                }
-            }
+            final Path file = resolvePath(
+                counters, config, BridgeConfig::countersFile, BridgeConfig.DEFAULT_COUNTERS_FILE, "status");
             if (file == null)
             {
-                file = Path.of(BridgeConfig.DEFAULT_COUNTERS_FILE);
+                return StatusReport.UNKNOWN;
             }
             while (true)
             {
@@ -348,22 +337,11 @@ public final class BridgeMain implements Callable<Integer>
         @Override
         public Integer call()
         {
-            Path path = socket;
-            if (path == null && config != null)
-            {
-                try
-                {
-                    path = BridgeConfig.load(config).controlSocket();
-                }
-                catch (final BridgeConfig.InvalidConfigException ex)
-                {
-                    System.err.println("dsp-netjack-restart: invalid config " + config + ": " + ex.problems());
-                    return EXIT_USAGE;
-                }
-            }
+            final Path path = resolvePath(
+                socket, config, BridgeConfig::controlSocket, BridgeConfig.DEFAULT_CONTROL_SOCKET, "restart");
             if (path == null)
             {
-                path = Path.of(BridgeConfig.DEFAULT_CONTROL_SOCKET);
+                return EXIT_USAGE;
             }
             try
             {
@@ -505,6 +483,37 @@ public final class BridgeMain implements Callable<Integer>
         public Integer call()
         {
             return PacketInspector.run(file, json, System.out, System.err);
+        }
+    }
+
+    /**
+     * A file the bridge exposes: given explicitly, else from the config file, else the default.
+     *
+     * @return the path, or null after printing why the config file is invalid.
+     */
+    static Path resolvePath(
+        final Path explicit,
+        final Path config,
+        final java.util.function.Function<BridgeConfig, Path> field,
+        final String fallback,
+        final String command)
+    {
+        if (explicit != null)
+        {
+            return explicit;
+        }
+        if (config == null)
+        {
+            return Path.of(fallback);
+        }
+        try
+        {
+            return field.apply(BridgeConfig.load(config));
+        }
+        catch (final BridgeConfig.InvalidConfigException ex)
+        {
+            System.err.println("netjack-bridge " + command + ": invalid config " + config + ": " + ex.problems());
+            return null;
         }
     }
 

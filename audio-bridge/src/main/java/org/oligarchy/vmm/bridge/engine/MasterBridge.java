@@ -888,6 +888,7 @@ public final class MasterBridge implements AutoCloseable
         final UnsafeBuffer sessionPacket;
         final CycleEncoder encoder;
         final CycleAssembler assembler;
+        final ChannelSink sink;
         final long[] sendNanos = new long[SEND_TIME_SLOTS];
         final AtomicLongArray wantedMask = new AtomicLongArray(4);
         final long matchWindow;
@@ -910,6 +911,7 @@ public final class MasterBridge implements AutoCloseable
             this.peer = peer;
             this.sessionPacket = sessionPacket;
             this.encoder = new CycleEncoder(params, NetJack.STREAM_TO_SLAVE);
+            this.sink = new ChannelSink(channel, counters);
             this.assembler = new CycleAssembler(params, NetJack.STREAM_TO_MASTER, this);
             this.matchWindow = params.latencyPeriods() + MATCH_WINDOW_EXTRA;
             // Until the slave's first sync says otherwise, every port is wanted (as JACK2 does).
@@ -936,23 +938,7 @@ public final class MasterBridge implements AutoCloseable
         @Override
         public int send(final org.agrona.DirectBuffer buffer, final int offset, final int length)
         {
-            final ByteBuffer bytes = buffer.byteBuffer();
-            try
-            {
-                bytes.limit(offset + length).position(offset);
-                final int written = channel.write(bytes);
-                counters.packetsOut.increment();
-                counters.bytesOut.getAndAdd(written);
-                return written;
-            }
-            catch (final IOException ex)
-            {
-                return -1;
-            }
-            finally
-            {
-                bytes.clear();
-            }
+            return sink.send(buffer, offset, length);
         }
 
         @Override

@@ -11,7 +11,6 @@ import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.util.function.Consumer;
 
-import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.oligarchy.vmm.bridge.metrics.BridgeCounters;
 import org.oligarchy.vmm.bridge.netjack.CycleAssembler;
@@ -301,7 +300,7 @@ public final class SlaveEndpoint implements AutoCloseable
         {
             returnPorts[i] = i;
         }
-        final PacketSink sink = (buffer, offset, length) -> send(channel, buffer, offset, length);
+        final PacketSink sink = new ChannelSink(channel, counters);
         final CycleAssembler assembler = new CycleAssembler(params, NetJack.STREAM_TO_SLAVE,
             new CycleAssembler.Listener()
             {
@@ -418,27 +417,6 @@ public final class SlaveEndpoint implements AutoCloseable
             {
                 // The master is gone; nothing more to tell it.
             }
-        }
-    }
-
-    private int send(final DatagramChannel channel, final DirectBuffer buffer, final int offset, final int length)
-    {
-        final ByteBuffer bytes = buffer.byteBuffer();
-        try
-        {
-            bytes.limit(offset + length).position(offset);
-            final int written = channel.write(bytes);
-            counters.packetsOut.increment();
-            counters.bytesOut.getAndAdd(written);
-            return written;
-        }
-        catch (final IOException ex)
-        {
-            return -1;
-        }
-        finally
-        {
-            bytes.clear();
         }
     }
 

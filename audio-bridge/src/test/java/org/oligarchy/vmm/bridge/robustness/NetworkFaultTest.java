@@ -258,7 +258,10 @@ final class NetworkFaultTest
         final long periodsPerSpike = (40 * LoopbackRig.RATE_HZ / 1000 + LoopbackRig.PERIOD_FRAMES - 1) /
             LoopbackRig.PERIOD_FRAMES;
         assertTrue(outcome.silentPeriods() <= spikes * periodsPerSpike, outcome.toString());
-        assertEquals(0, outcome.masterRejectedTotal(), outcome.toString());
+        // Overlapping spikes in both directions can deliver a reply after a later one: it is
+        // rejected as STALE_CYCLE (bounded above); nothing else may be rejected.
+        assertEquals(0, outcome.masterRejectedTotal() - outcome.masterRejected(RejectReason.STALE_CYCLE),
+            outcome.toString());
     }
 
     @Test

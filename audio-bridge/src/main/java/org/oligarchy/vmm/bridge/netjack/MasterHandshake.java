@@ -104,8 +104,8 @@ public final class MasterHandshake
 
     /**
      * Whether a datagram on the session socket is the START_MASTER for the pending SETUP.
-     * Like JACK2, the type tag is not required, but the packet must be 644 bytes, have
-     * version 8 and carry the pending ID.
+     * Stricter than JACK2 (which checks only the packet ID): the packet must be 644 bytes with
+     * the "params" tag and version 8, and carry the pending ID.
      *
      * @param datagram the datagram.
      * @param length   its length.

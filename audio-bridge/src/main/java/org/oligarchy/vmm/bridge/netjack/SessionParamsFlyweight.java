@@ -52,6 +52,9 @@ public final class SessionParamsFlyweight
     public static final int SLAVE_SYNC_MODE_OFFSET = 636;
     public static final int NETWORK_LATENCY_OFFSET = 640;
 
+    /** Largest UDP payload over IPv4. */
+    private static final int MAX_UDP_PAYLOAD = 65_507;
+
     /** The type tag "params" followed by two NULs. */
     private static final byte[] TYPE_TAG = {'p', 'a', 'r', 'a', 'm', 's', 0, 0};
 
@@ -411,6 +414,19 @@ public final class SessionParamsFlyweight
             4L * Math.max(sendAudioChannels(), returnAudioChannels()) > NetJack.packetAvailableBytes(mtu))
         {
             return RejectReason.BAD_CHANNEL_COUNT;
+        }
+        // JACK2's int16 split puts the remainder of each channel in the last packet (§6.2); with
+        // many channels and a long period that packet outgrows a UDP datagram (65,507 bytes).
+        if (encoder == NetJack.ENCODER_INT16 && !announce)
+        {
+            final int channels = Math.max(sendAudioChannels(), returnAudioChannels());
+            final int packets = Int16AudioCodec.numPackets(mtu, period(), channels);
+            final long lastPacket = PacketHeaderFlyweight.LENGTH +
+                (long)channels * Int16AudioCodec.chunkBytes(period(), packets, packets - 1);
+            if (lastPacket > MAX_UDP_PAYLOAD)
+            {
+                return RejectReason.BAD_CHANNEL_COUNT;
+            }
         }
         final int latency = networkLatency();
         if (latency < 0 || latency > NetJack.MAX_NETWORK_LATENCY)

@@ -7,7 +7,6 @@ import org.oligarchy.vmm.control.model.CpuList;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 
 /**
@@ -23,7 +22,8 @@ public final class QemuLauncher
 
     /**
      * @param argv             QEMU argv including {@code -S} and the QMP socket of {@code paths}.
-     * @param paths            runtime files; the directory is created with mode 0750.
+     * @param paths            runtime files; the directory is created with mode 0750, QEMU runs under umask
+     *                         0077 and the sockets, pid file and logs get the modes of {@link RuntimePermissions}.
      * @param housekeepingCpus CPUs QEMU starts on.
      * @param qmpTimeoutMillis time allowed until QMP answers.
      * @param fs               /proc reader.
@@ -42,13 +42,13 @@ public final class QemuLauncher
         refuseIfRunning(paths);
         try
         {
-            Files.createDirectories(paths.directory());
-            Files.setPosixFilePermissions(paths.directory(), PosixFilePermissions.fromString("rwxr-x---"));
+            RuntimePermissions.prepareDirectory(paths.directory());
+            RuntimePermissions.createPrivateFile(log);
             for (final Path stale : List.of(paths.qmpSocket(), paths.toolsQmpSocket(), paths.serialSocket()))
             {
                 Files.deleteIfExists(stale);
             }
-            final ProcessBuilder builder = new ProcessBuilder(argv)
+            final ProcessBuilder builder = new ProcessBuilder(RuntimePermissions.underUmask(argv))
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
@@ -58,19 +58,24 @@ public final class QemuLauncher
         {
             throw new QemuLaunchException("cannot start " + argv.get(0) + ": " + ex.getMessage(), ex);
         }
+        QmpClient qmp = null;
         try
         {
-            final QmpClient qmp = connect(process, paths.qmpSocket(), qmpTimeoutMillis, log);
-            if (Files.exists(paths.serialLog()))
-            {
-                Files.setPosixFilePermissions(paths.serialLog(), PosixFilePermissions.fromString("rw-r-----"));
-            }
+            qmp = connect(process, paths.qmpSocket(), qmpTimeoutMillis, log);
+            // QMP has answered a command, so QEMU is in its main loop and has created every socket.
+            RuntimePermissions.apply(paths.directory(), paths.qmpSocket(),
+                List.of(paths.pidFile(), paths.serialLog(), log));
             return new RunningVm(process.toHandle(), qmp, paths, fs);
         }
         catch (final QemuLaunchException | IOException ex)
         {
+            if (qmp != null)
+            {
+                qmp.close();
+            }
             process.destroyForcibly();
-            throw ex instanceof QemuLaunchException q ? q : new QemuLaunchException(ex.getMessage(), ex);
+            throw ex instanceof QemuLaunchException q ? q :
+                new QemuLaunchException("cannot restrict the runtime files: " + ex.getMessage(), ex);
         }
     }
 

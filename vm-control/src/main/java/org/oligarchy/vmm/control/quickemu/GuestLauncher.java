@@ -9,6 +9,7 @@ import org.oligarchy.vmm.control.qemu.QemuLauncher;
 import org.oligarchy.vmm.control.qemu.QmpClient;
 import org.oligarchy.vmm.control.qemu.QmpException;
 import org.oligarchy.vmm.control.qemu.RunningVm;
+import org.oligarchy.vmm.control.qemu.RuntimePermissions;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -81,29 +82,50 @@ public final class GuestLauncher
     public RunningVm launchWithQuickemu(final GuestConfig guest, final GuestPaths paths, final String quickemu)
         throws QemuLaunchException, InterruptedException
     {
+        final Path quickemuLog = paths.directory().resolve("quickemu.log");
+        final ProcessHandle handle;
         try
         {
-            Files.createDirectories(paths.directory());
+            RuntimePermissions.prepareDirectory(paths.directory());
+            RuntimePermissions.createPrivateFile(quickemuLog);
             Files.writeString(paths.conf(), QuickemuConf.render(guest, paths));
-            final Process process = new ProcessBuilder(quickemu, "--vm", paths.conf().toString(),
-                "--display", "none", "--viewer", "none")
+            // quickemu passes its umask on to QEMU, so the sockets and files are born owner-only.
+            final Process process = new ProcessBuilder(RuntimePermissions.underUmask(List.of(quickemu,
+                "--vm", paths.conf().toString(), "--display", "none", "--viewer", "none")))
                 .redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(paths.directory().resolve("quickemu.log").toFile()))
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(quickemuLog.toFile()))
                 .start();
             final int status = process.waitFor();
             if (status != 0)
             {
                 throw new QemuLaunchException("quickemu exited with status " + status + ": " +
-                    QemuLauncher.tail(paths.directory().resolve("quickemu.log")));
+                    QemuLauncher.tail(quickemuLog));
             }
             final long pid = Long.parseLong(Files.readString(paths.quickemuPidFile()).trim());
-            final ProcessHandle handle = ProcessHandle.of(pid).orElseThrow(
+            handle = ProcessHandle.of(pid).orElseThrow(
                 () -> new QemuLaunchException("QEMU (pid " + pid + ") exited right after quickemu started it"));
-            final QmpClient qmp = QmpClient.connect(paths.runtime().qmpSocket(), settings.qmpTimeoutMillis());
-            return new RunningVm(handle, qmp, paths.runtime(), fs);
         }
         catch (final IOException | NumberFormatException ex)
         {
+            throw new QemuLaunchException("quickemu launch of " + guest.name() + " failed: " + ex.getMessage(), ex);
+        }
+        QmpClient qmp = null;
+        try
+        {
+            qmp = QmpClient.connect(paths.runtime().qmpSocket(), settings.qmpTimeoutMillis());
+            // QMP has answered a command: QEMU has created every socket, quickemu's monitor and serial too.
+            RuntimePermissions.apply(paths.directory(), paths.runtime().qmpSocket(),
+                List.of(paths.quickemuPidFile(), quickemuLog));
+            return new RunningVm(handle, qmp, paths.runtime(), fs);
+        }
+        catch (final IOException ex)
+        {
+            // An unsupervised QEMU, or one whose sockets stay open to others, must not keep running.
+            if (qmp != null)
+            {
+                qmp.close();
+            }
+            handle.destroyForcibly();
             throw new QemuLaunchException("quickemu launch of " + guest.name() + " failed: " + ex.getMessage(), ex);
         }
     }
@@ -112,7 +134,7 @@ public final class GuestLauncher
     {
         try
         {
-            Files.createDirectories(paths.directory());
+            RuntimePermissions.prepareDirectory(paths.directory());
             if (Files.exists(paths.disk()))
             {
                 return;

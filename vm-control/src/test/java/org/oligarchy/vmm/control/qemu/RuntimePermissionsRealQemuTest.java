@@ -9,13 +9,8 @@ import org.oligarchy.vmm.control.host.SysfsWriter;
 import org.oligarchy.vmm.control.model.CpuTopology;
 
 import java.io.ByteArrayOutputStream;
-import java.io.IOException;
 import java.io.PrintStream;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
-import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -29,6 +24,11 @@ import java.util.concurrent.TimeUnit;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import static org.oligarchy.vmm.control.qemu.RuntimeFiles.assertNothingForOthers;
+import static org.oligarchy.vmm.control.qemu.RuntimeFiles.connects;
+import static org.oligarchy.vmm.control.qemu.RuntimeFiles.listing;
+import static org.oligarchy.vmm.control.qemu.RuntimeFiles.mode;
+import static org.oligarchy.vmm.control.qemu.RuntimeFiles.permissions;
 
 /**
  * The runtime files of a real {@code qemu-system-x86_64} (TCG): only the owner and the group of
@@ -144,59 +144,6 @@ class RuntimePermissionsRealQemuTest
         finally
         {
             vm.close();
-        }
-    }
-
-    /** @return the rwx string of {@code path} itself (links not followed). */
-    public static String permissions(final Path path) throws IOException
-    {
-        return PosixFilePermissions.toString(Files.readAttributes(path,
-            java.nio.file.attribute.PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS).permissions());
-    }
-
-    public static int mode(final Path path) throws IOException
-    {
-        return (Integer)Files.getAttribute(path, "unix:mode", LinkOption.NOFOLLOW_LINKS);
-    }
-
-    /** @return each entry of {@code directory} as "s rw-rw----": type (s socket, - file, d, l, ?) and permissions. */
-    public static Map<String, String> listing(final Path directory) throws IOException
-    {
-        final Map<String, String> entries = new TreeMap<>();
-        try (DirectoryStream<Path> stream = Files.newDirectoryStream(directory))
-        {
-            for (final Path entry : stream)
-            {
-                final String type = switch (mode(entry) & 0170000)
-                {
-                    case 0140000 -> "s";
-                    case 0100000 -> "-";
-                    case 0040000 -> "d";
-                    case 0120000 -> "l";
-                    default -> "?";
-                };
-                entries.put(entry.getFileName().toString(), type + " " + permissions(entry));
-            }
-        }
-        return entries;
-    }
-
-    /** Others have no bit on the directory nor on anything in it. */
-    public static void assertNothingForOthers(final Path directory) throws IOException
-    {
-        assertEquals("---", permissions(directory).substring(6), directory.toString());
-        for (final Map.Entry<String, String> entry : listing(directory).entrySet())
-        {
-            assertTrue(entry.getValue().endsWith("---"), entry.getKey() + " is " + entry.getValue());
-        }
-    }
-
-    /** @return true if a Unix-socket connection to {@code socket} is accepted (it is closed at once). */
-    public static boolean connects(final Path socket) throws IOException
-    {
-        try (SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX))
-        {
-            return channel.connect(UnixDomainSocketAddress.of(socket));
         }
     }
 

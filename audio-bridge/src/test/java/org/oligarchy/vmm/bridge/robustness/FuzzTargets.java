@@ -13,6 +13,7 @@ import java.util.Locale;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
+import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.oligarchy.vmm.bridge.inspect.PcapReader;
 import org.oligarchy.vmm.bridge.metrics.BridgeCounters;
@@ -45,8 +46,15 @@ final class FuzzTargets
         "C-int16-12ch-48k-128-lat3-libjacknet.pcap", "D-float-8ch-mtu9000-lat0.pcap",
         "E-opus64-2ch-48k-128-lat3.pcap", "H-sysex-midi-bug-48k-128.pcap", "I-float-1of2ports-48k-1024-lat2.pcap"};
 
-    /** A captured datagram and the session it belongs to (null for Opus, which no target runs). */
-    record Sample(byte[] payload, SessionParams session)
+    /**
+     * A captured datagram and the session it belongs to (null for Opus, which no target runs).
+     *
+     * @param payload the UDP payload.
+     * @param session the session of the last SLAVE_SETUP before it in its capture.
+     * @param capture the capture file it comes from.
+     * @param index   its position among the UDP datagrams of that capture (0-based).
+     */
+    record Sample(byte[] payload, SessionParams session, String capture, int index)
     {
     }
 
@@ -80,10 +88,16 @@ final class FuzzTargets
             this.events = new MidiEvents[Math.max(1, midiPorts)];
             for (int p = 0; p < events.length; p++)
             {
-                events[p] = new MidiEvents(256, 4096);
+                events[p] = new MidiEvents(MIDI_EVENTS_PER_PORT, MIDI_BYTES_PER_PORT);
             }
         }
     }
+
+    /** Most MIDI ports {@link #runMidiBlob} decodes (its events are preallocated for them). */
+    static final int MAX_MIDI_BLOB_PORTS = 8;
+    /** Events and data bytes each MIDI port holds, as in {@link Target}. */
+    static final int MIDI_EVENTS_PER_PORT = 256;
+    static final int MIDI_BYTES_PER_PORT = 4096;
 
     final BridgeCounters counters = BridgeCounters.inMemory();
     final long[] tally = new long[RejectReason.values().length];
@@ -101,6 +115,8 @@ final class FuzzTargets
     private final SlaveHandshake slave = new SlaveHandshake();
     private final SessionParamsFlyweight setupOut =
         new SessionParamsFlyweight().wrap(new UnsafeBuffer(new byte[SessionParamsFlyweight.LENGTH]), 0);
+    /** Destinations of the stand-alone MIDI blob decoder, one per port as a session has them. */
+    private final MidiEvents[] midiBlobEvents = new MidiEvents[MAX_MIDI_BLOB_PORTS];
 
     FuzzTargets()
     {
@@ -128,6 +144,10 @@ final class FuzzTargets
                 assemblerSessionList.add(session);
             }
         }
+        for (int p = 0; p < midiBlobEvents.length; p++)
+        {
+            midiBlobEvents[p] = new MidiEvents(MIDI_EVENTS_PER_PORT, MIDI_BYTES_PER_PORT);
+        }
         targets = targetList.toArray(new Target[0]);
         assemblers = assemblerList.toArray(new CycleAssembler[0]);
         assemblerSessions = assemblerSessionList.toArray(new SessionParams[0]);
@@ -143,6 +163,110 @@ final class FuzzTargets
     {
         receive.putBytes(0, datagram);
         return datagram.length;
+    }
+
+    /**
+     * Copies part of a fuzzer input into the receive buffer: from {@code offset}, at most
+     * {@code maxLength} bytes, the rest of the input and 64 KiB.
+     *
+     * @param input     the fuzzer input.
+     * @param offset    where the datagram starts in it.
+     * @param maxLength its declared length.
+     * @return the datagram length (0 if the input ends before {@code offset}).
+     */
+    int load(final byte[] input, final int offset, final int maxLength)
+    {
+        final int length = Math.max(0, Math.min(Math.min(input.length - offset, maxLength), receive.capacity()));
+        if (length > 0)
+        {
+            receive.putBytes(0, input, offset, length);
+        }
+        return length;
+    }
+
+    /**
+     * Closes every assembler's open cycle, so that the next datagram meets each assembler as a
+     * new one would (a closed assembler keeps no state that a datagram can observe). Makes one
+     * fuzzer input independent of the ones before it.
+     */
+    void resetAssemblers()
+    {
+        for (int i = 0; i < assemblers.length; i++)
+        {
+            assemblers[i].flush();
+        }
+    }
+
+    /**
+     * Both handshakes on the datagram in the receive buffer, with the given master, as
+     * {@link #runHandshakes(int)} does; if the master accepts it as SLAVE_AVAILABLE, the rest of
+     * the session start as the peers do it: the SLAVE_SETUP it wrote must be accepted by the
+     * slave, and the START_MASTER the slave makes of it must be accepted by the master.
+     *
+     * @param length datagram length.
+     * @param master the master (its pending session ID is the state that START_MASTER must match).
+     * @throws IllegalStateException if the master writes a SETUP that the slave or it itself then refuses.
+     */
+    void runHandshakeRoundTrip(final int length, final MasterHandshake master)
+    {
+        final int pendingBefore = master.pendingId();
+        runHandshakes(receive, length, master, slave, setupOut);
+        if (master.pendingId() == pendingBefore)
+        {
+            return;
+        }
+        final MutableDirectBuffer setup = setupOut.buffer();
+        final RejectReason setupVerdict = slave.onSetup(setup, SessionParamsFlyweight.LENGTH);
+        count(setupVerdict);
+        if (setupVerdict != RejectReason.NONE)
+        {
+            throw new IllegalStateException("the master answered a SLAVE_AVAILABLE with a SLAVE_SETUP that the " +
+                "slave refuses: " + setupVerdict);
+        }
+        slave.toStartMaster(setup);
+        final RejectReason startVerdict = master.onStartMaster(setup, SessionParamsFlyweight.LENGTH);
+        count(startVerdict);
+        if (startVerdict != RejectReason.NONE)
+        {
+            throw new IllegalStateException("the master refuses the START_MASTER made from its own SLAVE_SETUP: " +
+                startVerdict);
+        }
+        if (master.isKillMaster(setup, SessionParamsFlyweight.LENGTH, master.pendingId()))
+        {
+            throw new IllegalStateException("a START_MASTER taken for a KILL_MASTER");
+        }
+    }
+
+    /**
+     * The MIDI blob decoder alone on the bytes in the receive buffer (what a complete
+     * reassembly hands it), then checks what it decoded: at most the preallocated events, every
+     * event inside the period and at least one byte long, no negative lost count.
+     *
+     * @param length blob length.
+     * @param ports  MIDI ports, 1 to {@link #MAX_MIDI_BLOB_PORTS}.
+     * @param period frames per cycle.
+     * @throws IllegalStateException if a decoded event breaks those bounds.
+     */
+    void runMidiBlob(final int length, final int ports, final int period)
+    {
+        count(MidiCodec.decodeBlob(receive, length, ports, period, midiBlobEvents));
+        for (int p = 0; p < ports; p++)
+        {
+            final MidiEvents events = midiBlobEvents[p];
+            if (events.count() < 0 || events.count() > MIDI_EVENTS_PER_PORT || events.lost() < 0)
+            {
+                throw new IllegalStateException("MIDI port " + p + ": " + events.count() + " events, " +
+                    events.lost() + " lost");
+            }
+            for (int i = 0; i < events.count(); i++)
+            {
+                if (events.time(i) < 0 || events.time(i) >= period || events.size(i) < 1)
+                {
+                    throw new IllegalStateException("MIDI port " + p + " event " + i + ": frame " + events.time(i) +
+                        " of " + period + ", " + events.size(i) + " bytes");
+                }
+            }
+        }
     }
 
     /**
@@ -244,6 +368,7 @@ final class FuzzTargets
         for (final String capture : CAPTURES)
         {
             SessionParams session = null;
+            int index = 0;
             for (final PcapReader.UdpDatagram datagram : load(capture))
             {
                 final byte[] payload = datagram.payload();
@@ -254,7 +379,7 @@ final class FuzzTargets
                     final SessionParams candidate = SessionParams.from(params);
                     session = candidate.encoder() == NetJack.ENCODER_OPUS ? null : candidate;
                 }
-                samples.add(new Sample(payload, session));
+                samples.add(new Sample(payload, session, capture, index++));
             }
         }
         return samples;
@@ -273,10 +398,17 @@ final class FuzzTargets
         }
     }
 
-    /** Hands out a real buffer (or drops the cycle with null), as the master and slave do. */
+    /**
+     * Hands out a real buffer (or drops the cycle with null), as the master and slave do, and
+     * checks what the assembler hands back: every cycle given a buffer ends exactly once, with
+     * that buffer and its own cycle number, before the next one starts; no negative missing
+     * count; no non-finite sample (the decoders replace them by 0).
+     */
     private static final class FillingListener implements CycleAssembler.Listener
     {
         private final CycleData data;
+        private boolean open;
+        private int openCycle;
 
         FillingListener(final CycleData data)
         {
@@ -286,6 +418,17 @@ final class FuzzTargets
         @Override
         public CycleData onCycleStart(final int wireCycle, final int[] syncPorts, final int syncCount)
         {
+            if (open)
+            {
+                throw new IllegalStateException("cycle " + wireCycle + " started while cycle " + openCycle +
+                    " was not ended");
+            }
+            if (syncCount < -1 || syncCount > syncPorts.length)
+            {
+                throw new IllegalStateException("sync count " + syncCount + " for " + syncPorts.length + " ports");
+            }
+            open = data != null;
+            openCycle = wireCycle;
             return data;
         }
 
@@ -295,6 +438,21 @@ final class FuzzTargets
             if (missingPackets < 0)
             {
                 throw new IllegalStateException("negative missing packets " + missingPackets + " in cycle " + wireCycle);
+            }
+            if (!open || finished != data || wireCycle != openCycle)
+            {
+                throw new IllegalStateException("cycle " + wireCycle + " ended, but " +
+                    (open ? "cycle " + openCycle + " was open" : "none was open"));
+            }
+            open = false;
+            final float[] samples = finished.samples();
+            for (int i = 0; i < samples.length; i++)
+            {
+                if (!Float.isFinite(samples[i]))
+                {
+                    throw new IllegalStateException("non-finite sample " + samples[i] + " at " + i + " in cycle " +
+                        wireCycle);
+                }
             }
         }
     }

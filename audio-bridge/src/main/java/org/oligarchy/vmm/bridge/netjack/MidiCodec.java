@@ -90,7 +90,7 @@ public final class MidiCodec
             blob.putInt(position + 8, period, BE);
             blob.putInt(position + 12, 0, BE);
             blob.putInt(position + 16, shortEvents, BE);
-            blob.putInt(position + 20, events.lost() + dropped, BE);
+            blob.putInt(position + 20, MidiEvents.saturatedAdd(events.lost(), dropped), BE);
             int slot = position + RECORD_HEADER_LENGTH;
             for (int i = 0; i < events.count(); i++)
             {

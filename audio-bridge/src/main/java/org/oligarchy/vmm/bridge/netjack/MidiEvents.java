@@ -3,7 +3,9 @@ package org.oligarchy.vmm.bridge.netjack;
 /**
  * The MIDI events of one port for one cycle, in preallocated arrays of fixed capacity. Adding
  * beyond the capacity drops the event and counts it in {@link #lost()}, like JACK's own
- * {@code lost_events}.
+ * {@code lost_events}. The lost count saturates at {@link Integer#MAX_VALUE}: a peer's record
+ * may report up to 2<sup>32</sup> − 1 lost events, and a count that wrapped negative would be
+ * read as events found again.
  */
 public final class MidiEvents
 {
@@ -50,7 +52,7 @@ public final class MidiEvents
     {
         if (count == time.length || dataLength + length > data.length || length < 1)
         {
-            lost++;
+            lost = saturatedAdd(lost, 1);
             return false;
         }
         time[count] = frame;
@@ -71,7 +73,7 @@ public final class MidiEvents
     {
         if (count == time.length || dataLength + length > data.length || length < 1)
         {
-            lost++;
+            lost = saturatedAdd(lost, 1);
             return false;
         }
         time[count] = frame;
@@ -90,7 +92,7 @@ public final class MidiEvents
      */
     public void addLost(final int n)
     {
-        lost += n;
+        lost = saturatedAdd(lost, n);
     }
 
     public int count()
@@ -137,6 +139,18 @@ public final class MidiEvents
         {
             target.add(time[i], data, dataOffset[i], size[i]);
         }
-        target.lost += lost;
+        target.lost = saturatedAdd(target.lost, lost);
+    }
+
+    /**
+     * {@code a + b} for non-negative counts, at most {@link Integer#MAX_VALUE}.
+     *
+     * @param a a count.
+     * @param b another.
+     * @return their sum, saturated.
+     */
+    static int saturatedAdd(final int a, final int b)
+    {
+        return (int)Math.min(Integer.MAX_VALUE, (long)a + b);
     }
 }

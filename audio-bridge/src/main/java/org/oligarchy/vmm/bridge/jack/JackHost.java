@@ -62,6 +62,9 @@ public final class JackHost implements AutoCloseable
     private volatile long periods;
     private volatile long wrongSizePeriods;
     private volatile boolean shutDown;
+    private volatile int currentPeriodFrames;
+    private volatile int currentSampleRateHz;
+    private final UnsafeBuffer silencer = new UnsafeBuffer(0, 0);
     private volatile Runnable shutdownListener;
     private volatile Runnable xrunListener;
     private boolean closed;
@@ -75,6 +78,8 @@ public final class JackHost implements AutoCloseable
         this.clientAddress = nativeAddress(client);
         this.sampleRateHz = JackNative.jack_get_sample_rate(clientAddress);
         this.periodFrames = JackNative.jack_get_buffer_size(clientAddress);
+        this.currentPeriodFrames = periodFrames;
+        this.currentSampleRateHz = sampleRateHz;
         this.inputPorts = new long[inputs];
         this.outputPorts = new long[outputs];
         this.inputNames = new String[inputs];
@@ -114,6 +119,10 @@ public final class JackHost implements AutoCloseable
                     listener.run();
                 }
             });
+            // Not real-time: JACK2 calls these from its notification thread. A NetJack2 session
+            // is set up for one period and rate, so the service re-opens the client on a change.
+            client.setBuffersizeCallback((c, frames) -> currentPeriodFrames = frames);
+            client.setSampleRateCallback((c, rate) -> currentSampleRateHz = rate);
             client.setXrunCallback(c ->
             {
                 final Runnable listener = xrunListener;
@@ -231,12 +240,14 @@ public final class JackHost implements AutoCloseable
             {
                 // Buffer size changed under us: the session was set up for another period.
                 wrongSizePeriods++;
+                currentPeriodFrames = nframes;
                 for (int i = 0; i < outputPorts.length; i++)
                 {
                     final long address = JackNative.jack_port_get_buffer(outputPorts[i], nframes);
                     if (address != 0)
                     {
-                        new UnsafeBuffer(address, nframes * 4).setMemory(0, nframes * 4, (byte)0);
+                        silencer.wrap(address, nframes * 4);
+                        silencer.setMemory(0, nframes * 4, (byte)0);
                     }
                 }
                 return 0;
@@ -451,6 +462,65 @@ public final class JackHost implements AutoCloseable
     public long wrongSizePeriods()
     {
         return wrongSizePeriods;
+    }
+
+    /**
+     * Whether JACK now runs at another period or rate than this client was opened with (a
+     * {@code jack_bufsize}, or PipeWire changing its quantum): the NetJack2 session cannot follow,
+     * so the client must be re-opened.
+     *
+     * @return true once a different period or rate was seen.
+     */
+    public boolean formatChanged()
+    {
+        return currentPeriodFrames != periodFrames || currentSampleRateHz != sampleRateHz;
+    }
+
+    /**
+     * The period and rate JACK runs at now, e.g. "48000 Hz / 256 frames".
+     *
+     * @return description.
+     */
+    public String currentFormat()
+    {
+        return currentSampleRateHz + " Hz / " + currentPeriodFrames + " frames";
+    }
+
+    /**
+     * The connections of this client's ports, to restore them on a re-opened client.
+     *
+     * @return pairs (source, destination), in port order; empty if JACK cannot say.
+     */
+    public List<String[]> connections()
+    {
+        final List<String[]> pairs = new ArrayList<>();
+        try
+        {
+            final Jack jack = Jack.getInstance();
+            for (final String port : inputNames)
+            {
+                for (final String peer : jack.getAllConnections(client, clientName + ":" + port))
+                {
+                    // A link from one of our outputs is recorded once, from the output side.
+                    if (!peer.startsWith(clientName + ":"))
+                    {
+                        pairs.add(new String[] {peer, clientName + ":" + port});
+                    }
+                }
+            }
+            for (final String port : outputNames)
+            {
+                for (final String peer : jack.getAllConnections(client, clientName + ":" + port))
+                {
+                    pairs.add(new String[] {clientName + ":" + port, peer});
+                }
+            }
+        }
+        catch (final JackException | RuntimeException ex)
+        {
+            // A client that is going away: nothing to restore.
+        }
+        return pairs;
     }
 
     /**

@@ -1,6 +1,7 @@
 package org.oligarchy.vmm.bridge.service;
 
 import java.io.IOException;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -23,6 +24,7 @@ public final class BridgeService
     private final BridgeConfig config;
     private final SystemdNotifier systemd = new SystemdNotifier();
     private final CountDownLatch stopped = new CountDownLatch(1);
+    private final CountDownLatch finished = new CountDownLatch(1);
     private volatile boolean stopping;
     private volatile HostBridge current;
 
@@ -80,10 +82,24 @@ public final class BridgeService
                 }
             });
         stats.start();
-        final Thread hook = new Thread(this::stop, "sigterm");
+        // On SIGTERM the JVM exits once the hooks return: wait (bounded) for run() to finish, so
+        // the counters file says "stopped" and the last log line is written.
+        final Thread hook = new Thread(() ->
+        {
+            stop();
+            try
+            {
+                finished.await(10, TimeUnit.SECONDS);
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+            }
+        }, "sigterm");
         Runtime.getRuntime().addShutdownHook(hook);
         boolean readySent = false;
         boolean waitingLogged = false;
+        List<String[]> restore = List.of();
         try
         {
             while (!stopping)
@@ -114,6 +130,8 @@ public final class BridgeService
                     return 1;
                 }
                 waitingLogged = false;
+                restoreConnections(host, restore);
+                restore = List.of();
                 host.bridge().acceptOnly(
                     config.encoder().equals("int16") ? NetJack.ENCODER_INT16 : NetJack.ENCODER_FLOAT, config.mtu());
                 current = host;
@@ -132,9 +150,20 @@ public final class BridgeService
                     systemd.notify("READY=1\nSTATUS=" + statusLine(counters));
                     readySent = true;
                 }
-                while (!stopping && !host.jack().isShutDown())
+                while (!stopping && !host.jack().isShutDown() && !host.jack().formatChanged())
                 {
                     stopped.await(200, TimeUnit.MILLISECONDS);
+                }
+                final boolean formatChanged = !stopping && !host.jack().isShutDown() && host.jack().formatChanged();
+                if (formatChanged)
+                {
+                    restore = host.jack().connections();
+                    EventLog.warn("JACK now runs at " + host.jack().currentFormat() + " instead of " +
+                        host.jack().sampleRateHz() + " Hz / " + host.jack().periodFrames() + " frames; a NetJack2 " +
+                        "session has one fixed period, so the bridge re-opens its JACK client at the new format, " +
+                        "restores its " + restore.size() + " connection(s), and the VM's slave re-attaches with " +
+                        "it. To keep the period fixed on PipeWire: pw-metadata -n settings 0 clock.force-quantum " +
+                        host.jack().periodFrames() + " (and clock.force-rate " + host.jack().sampleRateHz() + ")");
                 }
                 if (control != null)
                 {
@@ -142,7 +171,7 @@ public final class BridgeService
                 }
                 current = null;
                 host.close();
-                if (!stopping)
+                if (!stopping && !formatChanged)
                 {
                     EventLog.warn("the JACK server shut the client down; waiting for it to come back");
                 }
@@ -167,7 +196,30 @@ public final class BridgeService
             }
         }
         EventLog.info("netjack-bridge stopped");
+        finished.countDown();
         return 0;
+    }
+
+    private static void restoreConnections(final HostBridge host, final List<String[]> pairs)
+    {
+        int restored = 0;
+        for (final String[] pair : pairs)
+        {
+            try
+            {
+                host.jack().connect(pair[0], pair[1]);
+                restored++;
+            }
+            catch (final JackHostException ex)
+            {
+                EventLog.warn(ex.getMessage() + "; reconnect it by hand (jack_connect or your patchbay)");
+            }
+        }
+        if (!pairs.isEmpty())
+        {
+            EventLog.info("restored " + restored + " of " + pairs.size() + " JACK connection(s) at " +
+                host.jack().sampleRateHz() + " Hz / " + host.jack().periodFrames() + " frames");
+        }
     }
 
     /** Stops the service: KILL_MASTER, ports unregistered, client closed. */

@@ -338,6 +338,11 @@ in
           Group = "audio";
           Restart = "on-failure";
           RestartSec = "2s";
+          # The bridge sends WATCHDOG=1 from its stats thread at half this interval; a hung
+          # service is restarted.
+          WatchdogSec = "10s";
+          # A JVM that stopped cleanly on SIGTERM exits with 128 + 15.
+          SuccessExitStatus = "143";
           LimitRTPRIO = toString cfg.bridge.rtprioLimit;
           LimitMEMLOCK = "infinity";
           # Start on housekeeping CPUs; the bridge pins its real-time threads itself (bridge.cpus).

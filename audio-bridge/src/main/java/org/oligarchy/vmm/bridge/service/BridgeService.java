@@ -1,6 +1,7 @@
 package org.oligarchy.vmm.bridge.service;
 
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -21,6 +22,9 @@ import org.oligarchy.vmm.bridge.rt.ThreadPlacement;
  */
 public final class BridgeService
 {
+    /** How long connections to ports that have not come back yet are retried. */
+    private static final long PENDING_CONNECTION_NANOS = TimeUnit.MINUTES.toNanos(2);
+
     private final BridgeConfig config;
     private final SystemdNotifier systemd = new SystemdNotifier();
     private final CountDownLatch stopped = new CountDownLatch(1);
@@ -100,6 +104,8 @@ public final class BridgeService
         boolean readySent = false;
         boolean waitingLogged = false;
         List<String[]> restore = List.of();
+        List<String[]> pending = List.of();
+        long pendingUntil = 0;
         try
         {
             while (!stopping)
@@ -130,7 +136,8 @@ public final class BridgeService
                     return 1;
                 }
                 waitingLogged = false;
-                restoreConnections(host, restore);
+                pending = restoreConnections(host, restore);
+                pendingUntil = System.nanoTime() + PENDING_CONNECTION_NANOS;
                 restore = List.of();
                 host.bridge().acceptOnly(
                     config.encoder().equals("int16") ? NetJack.ENCODER_INT16 : NetJack.ENCODER_FLOAT, config.mtu());
@@ -150,9 +157,30 @@ public final class BridgeService
                     systemd.notify("READY=1\nSTATUS=" + statusLine(counters));
                     readySent = true;
                 }
+                // The connections, remembered each second, to restore them on the next client if the
+                // JACK server goes away (a snapshot taken while it was dying is discarded).
+                List<String[]> known = host.jack().connections();
+                long nextTick = System.nanoTime();
                 while (!stopping && !host.jack().isShutDown() && !host.jack().formatChanged())
                 {
                     stopped.await(200, TimeUnit.MILLISECONDS);
+                    if (System.nanoTime() - nextTick >= 0 && !stopping)
+                    {
+                        nextTick = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+                        if (!pending.isEmpty())
+                        {
+                            pending = retryConnections(host, pending, System.nanoTime() - pendingUntil >= 0);
+                        }
+                        final List<String[]> snapshot = host.jack().connections();
+                        if (!host.jack().isShutDown())
+                        {
+                            known = snapshot;
+                        }
+                    }
+                }
+                if (host.jack().isShutDown() && !stopping)
+                {
+                    restore = known;
                 }
                 final boolean formatChanged = !stopping && !host.jack().isShutDown() && host.jack().formatChanged();
                 if (formatChanged)
@@ -200,26 +228,68 @@ public final class BridgeService
         return 0;
     }
 
-    private static void restoreConnections(final HostBridge host, final List<String[]> pairs)
+    /**
+     * Restores connections on a new client.
+     *
+     * @return the pairs whose other port does not exist yet (its client has not come back).
+     */
+    private static List<String[]> restoreConnections(final HostBridge host, final List<String[]> pairs)
     {
-        int restored = 0;
+        final List<String[]> missing = new ArrayList<>();
         for (final String[] pair : pairs)
         {
             try
             {
                 host.jack().connect(pair[0], pair[1]);
-                restored++;
             }
             catch (final JackHostException ex)
             {
-                EventLog.warn(ex.getMessage() + "; reconnect it by hand (jack_connect or your patchbay)");
+                missing.add(pair);
             }
         }
         if (!pairs.isEmpty())
         {
-            EventLog.info("restored " + restored + " of " + pairs.size() + " JACK connection(s) at " +
-                host.jack().sampleRateHz() + " Hz / " + host.jack().periodFrames() + " frames");
+            EventLog.info("restored " + (pairs.size() - missing.size()) + " of " + pairs.size() +
+                " JACK connection(s) at " + host.jack().sampleRateHz() + " Hz / " + host.jack().periodFrames() +
+                " frames" + (missing.isEmpty() ? "" : "; retrying " + describe(missing) + " each second for " +
+                TimeUnit.NANOSECONDS.toSeconds(PENDING_CONNECTION_NANOS) + " s while their clients come back"));
         }
+        return missing;
+    }
+
+    private static List<String[]> retryConnections(final HostBridge host, final List<String[]> pending,
+        final boolean lastTry)
+    {
+        final List<String[]> missing = new ArrayList<>();
+        for (final String[] pair : pending)
+        {
+            try
+            {
+                host.jack().connect(pair[0], pair[1]);
+                EventLog.info("restored JACK connection " + pair[0] + " -> " + pair[1]);
+            }
+            catch (final JackHostException ex)
+            {
+                missing.add(pair);
+            }
+        }
+        if (lastTry && !missing.isEmpty())
+        {
+            EventLog.warn("gave up restoring " + describe(missing) + ": those ports did not come back; reconnect " +
+                "them by hand (jack_connect or your patchbay)");
+            return List.of();
+        }
+        return missing;
+    }
+
+    private static String describe(final List<String[]> pairs)
+    {
+        final StringBuilder text = new StringBuilder();
+        for (final String[] pair : pairs)
+        {
+            text.append(text.length() == 0 ? "" : ", ").append(pair[0]).append(" -> ").append(pair[1]);
+        }
+        return text.toString();
     }
 
     /** Stops the service: KILL_MASTER, ports unregistered, client closed. */

@@ -61,6 +61,18 @@ public final class JackTestSupport
         return new Server(JackServerProcess.startDummy(rate, period));
     }
 
+    /** Starts {@code jackd -n <pooled name> <args>}; see {@link JackServerProcess} on names. */
+    public static Server startPooled(final String... args) throws Exception
+    {
+        return new Server(JackServerProcess.startPooled(args));
+    }
+
+    /** Starts {@code jackd -n NAME <args>}, e.g. to bring a stopped server back under its name. */
+    public static Server startNamed(final String name, final String... args) throws Exception
+    {
+        return new Server(JackServerProcess.start(name, args));
+    }
+
     public static Server startNetSlave(final int masterPort, final int channels, final int latency,
         final String... extra) throws Exception
     {

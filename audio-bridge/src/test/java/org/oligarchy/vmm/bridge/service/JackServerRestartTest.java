@@ -1,0 +1,187 @@
+package org.oligarchy.vmm.bridge.service;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.DatagramSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.oligarchy.vmm.bridge.jack.JackTestSupport;
+
+/**
+ * The JACK server under the running service stops and starts again, alternately with SIGTERM (a
+ * clean stop) and SIGKILL (a crash), under the same name: the service waits, re-opens its client,
+ * restores every connection it had (to the server's own ports and between its own ports), the
+ * real JACK2 slave re-attaches, audio flows, and the service's threads and file descriptors do
+ * not grow. {@code -Drobustness.jackRestarts=N} runs it N times (3 by default).
+ */
+final class JackServerRestartTest
+{
+    private static final String[] HOST_ARGS =
+        {"-d", "dummy", "-r", "96000", "-p", "128", "-C", "2", "-P", "2"};
+
+    @Test
+    @Timeout(value = 300, unit = TimeUnit.SECONDS)
+    void shouldReattachWithTheSameConnectionsWhenTheJackServerStopsAndStarts(@TempDir final Path dir)
+        throws Exception
+    {
+        final int restarts = Integer.getInteger("robustness.jackRestarts", 3);
+        JackTestSupport.Server host = JackTestSupport.startPooled(HOST_ARGS);
+        final String serverName = host.name();
+        final int port;
+        try (DatagramSocket free = new DatagramSocket(0))
+        {
+            port = free.getLocalPort();
+        }
+        final Path counters = dir.resolve("counters.dat");
+        final Path config = dir.resolve("config.json");
+        Files.writeString(config, "{\"version\": 1, \"bridge\": {\"clientName\": \"dsp\", \"toVmPorts\": 2, " +
+            "\"fromVmPorts\": 2, \"peerAddresses\": [\"127.0.0.1\"], \"listenAddress\": \"127.0.0.1\", \"port\": " +
+            port + ", \"latencyPeriods\": 1, \"jackServer\": \"" + serverName + "\", \"countersFile\": \"" +
+            counters + "\", \"controlSocket\": \"" + dir.resolve("control.sock") + "\", \"histogramLog\": \"" +
+            dir.resolve("latency.hlog") + "\"}}");
+        final BridgeService service = new BridgeService(BridgeConfig.load(config));
+        final int[] exit = {-1};
+        final Thread runner = new Thread(() -> exit[0] = service.run(), "service-under-test");
+        runner.start();
+        try (JackTestSupport.Server slave = JackTestSupport.startNetSlave(port, 2, 1, "-S"))
+        {
+            assertTrue(slave.awaitPort("system:capture_2", 15_000), "slave attached: " + slave.logText());
+            slave.connect("system:capture_1", "system:playback_1");
+            slave.connect("system:capture_2", "system:playback_2");
+            assertTrue(host.awaitPort("dsp:from_vm_2", 10_000));
+            host.connect("system:capture_1", "dsp:to_vm_1");
+            host.connect("dsp:from_vm_1", "system:playback_1");
+            host.connect("dsp:from_vm_2", "dsp:to_vm_2");
+            final String connections = host.connections();
+            awaitFlowing(counters, 15_000);
+            // Let the service remember the connections (it snapshots them each second).
+            Thread.sleep(1_500);
+
+            int baselineThreads = -1;
+            long baselineFds = -1;
+            final List<String> resources = new ArrayList<>();
+            for (int i = 1; i <= restarts; i++)
+            {
+                final boolean crash = i % 2 == 0;
+                final long sessionsBefore = sessionsStarted(counters);
+                if (crash)
+                {
+                    host.kill();
+                }
+                host.close();
+                awaitNotRunning(counters, 10_000);
+                host = JackTestSupport.startNamed(serverName, HOST_ARGS);
+
+                final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+                while (!host.connections().equals(connections) && System.nanoTime() < deadline)
+                {
+                    Thread.sleep(100);
+                }
+                assertEquals(connections, host.connections(), "restart " + i + (crash ? " (SIGKILL)" : " (SIGTERM)") +
+                    ": ports and connections as before");
+                awaitFlowing(counters, 20_000);
+                assertTrue(sessionsStarted(counters) > sessionsBefore, "restart " + i + ": the slave re-attached");
+                Thread.sleep(1_500);
+
+                final int threads = bridgeThreads();
+                final long fds = openFileDescriptors();
+                resources.add("restart " + i + ": " + threads + " bridge threads, " + fds + " fds");
+                if (i == 1)
+                {
+                    baselineThreads = threads;
+                    baselineFds = fds;
+                }
+                else
+                {
+                    assertEquals(baselineThreads, threads, "no thread growth: " + resources + " " + threadNames());
+                    assertTrue(fds <= baselineFds + 2, "no file descriptor growth: " + resources);
+                }
+            }
+            System.out.println("JACK server restarts: " + resources);
+        }
+        finally
+        {
+            service.stop();
+            runner.join(10_000);
+            host.close();
+        }
+        assertEquals(0, exit[0], "clean stop");
+    }
+
+    private static void awaitFlowing(final Path counters, final long timeoutMs) throws Exception
+    {
+        final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        long playedBefore = -1;
+        Map<String, Object> status = Map.of();
+        while (System.nanoTime() < deadline)
+        {
+            status = StatusReport.read(counters);
+            if ("running".equals(status.get("session")))
+            {
+                final long played = value(status, "blocks played");
+                if (playedBefore >= 0 && played - playedBefore > 100)
+                {
+                    return;
+                }
+                if (playedBefore < 0)
+                {
+                    playedBefore = played;
+                }
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError("audio did not flow again within " + timeoutMs + " ms: " + status);
+    }
+
+    private static void awaitNotRunning(final Path counters, final long timeoutMs) throws Exception
+    {
+        final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        while (System.nanoTime() < deadline && "running".equals(StatusReport.read(counters).get("session")))
+        {
+            Thread.sleep(50);
+        }
+    }
+
+    private static long sessionsStarted(final Path counters) throws Exception
+    {
+        return value(StatusReport.read(counters), "sessions started");
+    }
+
+    @SuppressWarnings("unchecked")
+    private static long value(final Map<String, Object> status, final String name)
+    {
+        return ((Map<String, Long>)status.get("counters")).get(name);
+    }
+
+    /** Threads the service and its JACK client own (the test's own threads are left out). */
+    private static int bridgeThreads()
+    {
+        return (int)Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive)
+            .filter(t -> !t.getName().startsWith("main") && !t.getName().startsWith("service-under-test") &&
+                !t.getName().startsWith("process reaper") && !t.getName().contains("surefire"))
+            .count();
+    }
+
+    private static String threadNames()
+    {
+        return Thread.getAllStackTraces().keySet().stream().map(Thread::getName).sorted().toList().toString();
+    }
+
+    private static long openFileDescriptors() throws Exception
+    {
+        try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd")))
+        {
+            return fds.count();
+        }
+    }
+}

@@ -1,0 +1,146 @@
+package org.oligarchy.vmm.bridge.jack;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.management.ManagementFactory;
+import java.net.InetAddress;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.oligarchy.vmm.bridge.engine.SignalProbe;
+import org.oligarchy.vmm.bridge.engine.WaitStrategy;
+import org.oligarchy.vmm.bridge.metrics.BridgeCounters;
+import org.oligarchy.vmm.bridge.metrics.LatencyRecorders;
+import org.oligarchy.vmm.bridge.service.HostBridge;
+
+/**
+ * A soak at 96 kHz / 128 with the real pieces: a {@code jackd -d dummy} host server with this
+ * bridge and a probe client, a real JACK2 {@code jackd -d net -S} slave looping its capture to its
+ * playback, and beside them, for the same time, a baseline {@code jackd -d dummy} at the same rate
+ * and period running only {@code jack_thru}: this machine's own xrun rate, measured in the same
+ * minutes, so the bridge's xruns can be read against it.
+ *
+ * <p>{@code -Drobustness.jackSoakSeconds=1800} is the long form (30 minutes); CI runs
+ * {@value #DEFAULT_SECONDS} s. Asserted: the JACK process thread, sender and receiver allocate in
+ * at most one one-second window in twenty (a JIT deoptimisation allocates once; allocation per
+ * period would show in every window); every period is played or counted silent; no block is ever
+ * played early and none more than one period late (JACK2's starved-slave quirk, see
+ * HostBridgeJackTest); the session never drops.
+ */
+final class JackSoakTest
+{
+    private static final int RATE = 96_000;
+    private static final int PERIOD = 128;
+    private static final long DEFAULT_SECONDS = 15;
+    private static final long SECONDS = Long.getLong("robustness.jackSoakSeconds", DEFAULT_SECONDS);
+    private static final long WARM_UP_MILLIS = 8_000;
+    private static final int WINDOWS_PER_ONE_OFF = 20;
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.MINUTES)
+    void shouldRunWithoutAllocatingAndBeSideABaselineServerForXruns() throws Exception
+    {
+        final long expected = 2L * PERIOD;
+        try (JackServerProcess host = JackServerProcess.startDummy(RATE, PERIOD);
+             JackServerProcess baseline = JackServerProcess.startDummy(RATE, PERIOD))
+        {
+            final ProcessBuilder thruBuilder = new ProcessBuilder("jack_thru").redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD);
+            thruBuilder.environment().put("JACK_DEFAULT_SERVER", baseline.name());
+            final Process thru = thruBuilder.start();
+            final BridgeCounters counters = BridgeCounters.inMemory();
+            final InetAddress loopback = InetAddress.getByName("127.0.0.1");
+            try (HostBridge bridge = HostBridge.start(new HostBridge.Settings(
+                "dsp", host.name(), 2, 2, List.of(loopback), loopback, 0, 1, WaitStrategy.BLOCKING,
+                -1, -1, -1, 0, 0), counters, new LatencyRecorders());
+                 ProbeClient probe = new ProbeClient(host.name(), 2, new SignalProbe(2, PERIOD, expected, false));
+                 JackServerProcess slave = JackServerProcess.startNetSlave(bridge.bridge().localPort(), 2, 1, "-S"))
+            {
+                for (int c = 0; c < 2; c++)
+                {
+                    host.connect(probe.outputName(c), "dsp:to_vm_" + (c + 1));
+                    host.connect("dsp:from_vm_" + (c + 1), probe.inputName(c));
+                }
+                assertTrue(slave.awaitPort("system:capture_2", 10_000), "JACK2 slave attached: " + slave.logText());
+                slave.connect("system:capture_1", "system:playback_1");
+                slave.connect("system:capture_2", "system:playback_2");
+                Thread.sleep(WARM_UP_MILLIS);
+                assertTrue(probe.probe().exactSamples() > 0, "signal came back through the JACK2 slave");
+
+                final com.sun.management.ThreadMXBean mx =
+                    (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
+                final long[] ids = bridge.dataPathThreadIds();
+                assertTrue(ids[0] > 0 && ids[1] > 0 && ids[2] > 0, "data-path threads running");
+                probe.probe().requestReset();
+                final long hostXrunLinesBefore = xrunLines(host);
+                final long baselineXrunLinesBefore = xrunLines(baseline);
+                final long xrunsBefore = counters.jackXruns.get();
+                final long cycles = counters.cycles.get();
+                final long played = counters.blocksPlayed.get();
+                final long silent = counters.silentCycles.get();
+                final long late = counters.lateBlocks.get();
+                final long started = counters.sessionsStarted.get();
+                final long periodsBefore = bridge.jack().periods();
+                final long[] totals = new long[ids.length];
+                final int[] windows = new int[ids.length];
+                long[] previous = mx.getThreadAllocatedBytes(ids);
+                for (long second = 0; second < SECONDS; second++)
+                {
+                    Thread.sleep(1_000);
+                    final long[] now = mx.getThreadAllocatedBytes(ids);
+                    for (int i = 0; i < ids.length; i++)
+                    {
+                        totals[i] += now[i] - previous[i];
+                        windows[i] += now[i] != previous[i] ? 1 : 0;
+                    }
+                    previous = now;
+                }
+                final long cyclesRun = counters.cycles.get() - cycles;
+                final long playedRun = counters.blocksPlayed.get() - played;
+                final long silentRun = counters.silentCycles.get() - silent;
+                final long periods = bridge.jack().periods() - periodsBefore;
+                final SignalProbe result = probe.probe();
+                final long probed = result.exactPeriods() + result.silentPeriods() + result.wrongPeriods();
+                final String report = String.format(
+                    "%d s, %d JACK periods, %d cycles: %d played, %d silent (%d late blocks); probe %d exact, " +
+                    "%d silent, %d one period late, latency %d..%d frames; sessions started %d -> %d; " +
+                    "xruns: host %d notifications / %d XRun log lines, baseline server %d XRun log lines; " +
+                    "allocation: jack %d B in %d windows, sender %d B in %d, receiver %d B in %d",
+                    SECONDS, periods, cyclesRun, playedRun, silentRun, counters.lateBlocks.get() - late,
+                    result.exactPeriods(), result.silentPeriods(), result.wrongPeriods(), result.minLatencyFrames(),
+                    result.maxLatencyFrames(), started, counters.sessionsStarted.get(),
+                    counters.jackXruns.get() - xrunsBefore, xrunLines(host) - hostXrunLinesBefore,
+                    xrunLines(baseline) - baselineXrunLinesBefore, totals[0], windows[0], totals[1], windows[1],
+                    totals[2], windows[2]);
+                System.out.println("JACK soak: " + report);
+                thru.destroy();
+
+                for (int i = 0; i < ids.length; i++)
+                {
+                    assertTrue(windows[i] <= Math.max(1, SECONDS / WINDOWS_PER_ONE_OFF),
+                        "data-path thread " + i + " allocated in more than one window in " + WINDOWS_PER_ONE_OFF +
+                        ": " + report);
+                }
+                assertTrue(Math.abs(playedRun + silentRun - cyclesRun) <= 1, "every cycle played or silent: " + report);
+                assertTrue(periods >= SECONDS * RATE / PERIOD / 2, "the host graph kept running: " + report);
+                assertEquals(started, counters.sessionsStarted.get(), "the session never dropped: " + report);
+                assertEquals(expected, result.minLatencyFrames(), "never early: " + report);
+                assertTrue(result.maxLatencyFrames() <= expected + PERIOD, report);
+                assertTrue(result.wrongPeriods() <= probed / 200, report);
+                assertTrue(result.exactPeriods() > probed / 2, report);
+            }
+            finally
+            {
+                thru.destroyForcibly();
+            }
+        }
+    }
+
+    private static long xrunLines(final JackServerProcess server)
+    {
+        return server.logText().lines().filter(l -> l.contains("XRun")).count();
+    }
+}

@@ -92,6 +92,8 @@ public final class MasterBridge implements AutoCloseable
 
     private static final int SEND_TIME_SLOTS = 256;
     private static final int MATCH_WINDOW_EXTRA = 16;
+    /** Consecutive async replies on one new counter offset before the anchor moves to it. */
+    private static final int REANCHOR_AFTER = 3;
 
     private final Config config;
     private final BridgeCounters counters;
@@ -787,9 +789,10 @@ public final class MasterBridge implements AutoCloseable
             address.getHostAddress() + ":" + pending.peer.getPort() + " (" + params + ")");
         if (params.slaveSyncMode() == 0)
         {
-            EventLog.warn("slave '" + params.name() + "' runs asynchronously (jackd without -S): it numbers its " +
-                "replies with its own cycle counter, which drifts after a lost packet, so a returned block can " +
-                "land in the wrong period; start the slave's jackd with -S (--sync)");
+            EventLog.warn("slave '" + params.name() + "' runs asynchronously (jackd without -S): one more period " +
+                "of latency, and its own cycle counter drifts after a lost packet, so the bridge plays silence " +
+                "until it re-anchors (counter 'async slave counter re-anchors'); start the slave's jackd with -S " +
+                "(--sync) for the lowest latency");
         }
     }
 
@@ -901,6 +904,16 @@ public final class MasterBridge implements AutoCloseable
         long baseCycle = -1;
         long lastAssignedHostCycle = -1;
         AudioBlock openBlock;
+        // Async slaves (sync mode 0) number replies with their own counter (protocol doc §5.6),
+        // which JACK2 lets drift from the master's when packets are lost. The counter is anchored
+        // to the host cycle its reply arrived in, and a reply is placed only where its counter
+        // and its arrival agree; after REANCHOR_AFTER replies that agree with each other on a
+        // new offset, the anchor moves. Disagreeing replies play silence, never another cycle.
+        boolean anchored;
+        int anchorWireCycle;
+        long anchorHostCycle;
+        long disagreementOffset;
+        int disagreements;
 
         MasterSession(
             final SessionParams params, final DatagramChannel channel, final InetSocketAddress peer,
@@ -970,9 +983,22 @@ public final class MasterBridge implements AutoCloseable
                 counters.unmatchedReplies.increment();
                 return null;
             }
-            final int wireLatest = (int)(latest - baseCycle);
-            final int difference = wireLatest - wireCycle;
-            final long hostCycle = difference >= 0 && difference <= matchWindow ? latest - difference : latest;
+            final long hostCycle;
+            if (params.slaveSyncMode() == 0)
+            {
+                hostCycle = placeAsyncReply(wireCycle, latest);
+                if (hostCycle < 0)
+                {
+                    counters.unmatchedReplies.increment();
+                    return null;
+                }
+            }
+            else
+            {
+                final int wireLatest = (int)(latest - baseCycle);
+                final int difference = wireLatest - wireCycle;
+                hostCycle = difference >= 0 && difference <= matchWindow ? latest - difference : latest;
+            }
             if (hostCycle <= lastAssignedHostCycle)
             {
                 counters.reject(RejectReason.STALE_CYCLE);
@@ -988,6 +1014,48 @@ public final class MasterBridge implements AutoCloseable
             block.hostCycle = hostCycle;
             openBlock = block;
             return block.data;
+        }
+
+        /**
+         * Places a reply of an async slave: the host cycle its counter names relative to the
+         * anchor, accepted only if that is the cycle sent last when it arrived (an async JACK2
+         * slave replies as soon as it reads a cycle, before running its graph).
+         *
+         * @return the host cycle, or −1 to play silence instead.
+         */
+        private long placeAsyncReply(final int wireCycle, final long latest)
+        {
+            if (!anchored)
+            {
+                anchored = true;
+                anchorWireCycle = wireCycle;
+                anchorHostCycle = latest;
+                return latest;
+            }
+            final long byCounter = anchorHostCycle + (wireCycle - anchorWireCycle);
+            if (byCounter == latest)
+            {
+                disagreements = 0;
+                return latest;
+            }
+            final long offset = latest - byCounter;
+            if (disagreements > 0 && offset == disagreementOffset)
+            {
+                disagreements++;
+            }
+            else
+            {
+                disagreements = 1;
+                disagreementOffset = offset;
+            }
+            if (disagreements >= REANCHOR_AFTER)
+            {
+                anchorWireCycle = wireCycle;
+                anchorHostCycle = latest;
+                disagreements = 0;
+                counters.asyncReanchors.increment();
+            }
+            return -1;
         }
 
         @Override

@@ -72,6 +72,7 @@ public final class BridgeCounters implements AutoCloseable
     public final AtomicCounter lateLastMinute;
     public final AtomicCounter silentLastMinute;
     public final AtomicCounter restarts;
+    public final AtomicCounter asyncReanchors;
     private final Map<RejectReason, AtomicCounter> rejects = new EnumMap<>(RejectReason.class);
     private final AtomicCounter[] rejectByOrdinal = new AtomicCounter[RejectReason.values().length];
 
@@ -122,6 +123,7 @@ public final class BridgeCounters implements AutoCloseable
         lateLastMinute = manager.newCounter("late blocks last minute");
         silentLastMinute = manager.newCounter("silent cycles last minute");
         restarts = manager.newCounter("operator restarts");
+        asyncReanchors = manager.newCounter("async slave counter re-anchors");
         for (final RejectReason reason : RejectReason.values())
         {
             if (reason != RejectReason.NONE)

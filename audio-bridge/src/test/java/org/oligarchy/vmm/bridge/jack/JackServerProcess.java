@@ -94,6 +94,13 @@ final class JackServerProcess implements AutoCloseable
             }
             if (run(5, "jack_lsp", "-s", name).exitCode() == 0)
             {
+                // jack_lsp also answers for another process's server of this name (a concurrent
+                // test run): ours then exits with "server already active" right after starting.
+                Thread.sleep(300);
+                if (!process.isAlive())
+                {
+                    throw new IllegalStateException("jackd " + name + " exited: " + server.logText());
+                }
                 return server;
             }
             Thread.sleep(100);

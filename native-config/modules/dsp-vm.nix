@@ -283,6 +283,10 @@ in
           RestartSec = "10s";
           CPUAffinity = cpus.format housekeeping;
           LimitMEMLOCK = "infinity";
+          # Root with the audio group: /run/dsp-vm and the sockets QEMU creates there belong to
+          # group audio, so operators reach the tools QMP and serial console sockets (0660) while
+          # the supervisor's own QMP socket stays 0600; others get nothing.
+          Group = "audio";
           RuntimeDirectory = "dsp-vm";
           RuntimeDirectoryMode = "0750";
           StateDirectory = "dsp-vm";

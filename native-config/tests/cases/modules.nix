@@ -51,7 +51,7 @@ in
   {
     name = "module: dsp-vm unit runs vmctl in the foreground on housekeeping CPUs and stops it gracefully";
     actual = {
-      inherit (units.dsp-vm.serviceConfig) Type ExecStart ExecStop CPUAffinity LimitMEMLOCK RuntimeDirectory Restart;
+      inherit (units.dsp-vm.serviceConfig) Type ExecStart ExecStop CPUAffinity LimitMEMLOCK RuntimeDirectory RuntimeDirectoryMode Group Restart;
       inherit (units.dsp-vm) wantedBy restartIfChanged;
     };
     expected = {
@@ -61,6 +61,8 @@ in
       CPUAffinity = "0-1,4-7";
       LimitMEMLOCK = "infinity";
       RuntimeDirectory = "dsp-vm";
+      RuntimeDirectoryMode = "0750";
+      Group = "audio";
       Restart = "on-failure";
       wantedBy = [ "multi-user.target" ];
       restartIfChanged = false;
@@ -69,7 +71,7 @@ in
   {
     name = "module: netjack-bridge is Type=notify with RT and memlock limits on housekeeping CPUs";
     actual = {
-      inherit (units.netjack-bridge.serviceConfig) Type NotifyAccess ExecStart LimitRTPRIO LimitMEMLOCK CPUAffinity User Group UMask;
+      inherit (units.netjack-bridge.serviceConfig) Type NotifyAccess ExecStart LimitRTPRIO LimitMEMLOCK CPUAffinity User Group UMask WatchdogSec SuccessExitStatus;
       inherit (units.netjack-bridge) after;
     };
     expected = {
@@ -82,6 +84,8 @@ in
       User = "netjack-bridge";
       Group = "audio";
       UMask = "0007";
+      WatchdogSec = "10s";
+      SuccessExitStatus = "143";
       after = [ "network.target" "dsp-vm.service" ];
     };
   }

@@ -70,6 +70,11 @@ public final class BridgeService
         }
         final LatencyRecorders latency = new LatencyRecorders();
         final long watchdogMicros = systemd.watchdogMicros();
+        if (watchdogMicros > 0 && watchdogMicros < 2_000_000)
+        {
+            EventLog.warn("systemd watchdog interval is " + watchdogMicros / 1000 + " ms but the bridge pings once a " +
+                "second; set WatchdogSec=2s or more in the unit, or systemd will kill a healthy service");
+        }
         final long[] lastWatchdog = {0};
         final StatsPublisher stats = new StatsPublisher(counters, latency,
             () -> current == null ? new long[] {-1} : current.dataPathThreadIds(),
@@ -79,7 +84,10 @@ public final class BridgeService
             {
                 systemd.notify("STATUS=" + statusLine(counters));
                 final long now = System.nanoTime();
-                if (watchdogMicros > 0 && now - lastWatchdog[0] >= watchdogMicros * 500)
+                // This runs once a second: ping when half the interval is less than half a tick
+                // away, so a ping never comes later than half the interval plus jitter (before,
+                // WATCHDOG_USEC=2 s got a ping only every 2 s, right at systemd's deadline).
+                if (watchdogMicros > 0 && now - lastWatchdog[0] >= watchdogMicros * 500 - 500_000_000L)
                 {
                     lastWatchdog[0] = now;
                     systemd.notify("WATCHDOG=1");

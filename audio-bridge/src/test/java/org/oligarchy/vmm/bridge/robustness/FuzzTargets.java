@@ -105,6 +105,8 @@ final class FuzzTargets
     final List<SessionParams> sessions = new ArrayList<>();
     final UnsafeBuffer receive = new UnsafeBuffer(ByteBuffer.allocateDirect(65536));
     long verdicts;
+    /** Session starts {@link #runHandshakeRoundTrip} completed (SETUP and START_MASTER accepted). */
+    long roundTrips;
     private final PacketHeaderFlyweight header = new PacketHeaderFlyweight();
     private final SessionParamsFlyweight params = new SessionParamsFlyweight();
     // Arrays, not lists, on the measured path: an iterator would be the only allocation.
@@ -235,6 +237,7 @@ final class FuzzTargets
         {
             throw new IllegalStateException("a START_MASTER taken for a KILL_MASTER");
         }
+        roundTrips++;
     }
 
     /**

@@ -52,10 +52,9 @@ import org.oligarchy.vmm.bridge.netjack.SessionParams;
  * counters exactly as in an independent tally; take less than a second; and allocate nothing on
  * the data path, at most {@value #MAX_HANDSHAKE_ALLOCATION_PER_INPUT} B in the handshakes
  * (measured per input with the thread's allocated-bytes counter). Each input starts from closed
- * assemblers and a new master, so a finding replays alone, and an input over a bound is run a
- * second time before it counts as a finding: class loading, JIT deoptimization and Jazzer's own
- * instrumentation allocate or stall now and then (a one-off 544 B in an early fuzzing run that
- * did not recur when the input was run again, with or without Jazzer).
+ * assemblers and a new master, so a finding replays alone, and an input over a bound is run
+ * again before it counts as a finding, as JIT compilation makes the allocation counter jump now
+ * and then (see {@code Fixture.fuzz}).
  *
  * <p>In a plain {@code mvn test} Jazzer runs in regression mode: each target once per committed
  * seed (and once empty), a second or two in all. Fuzzing, one target at a time:
@@ -72,6 +71,8 @@ final class JazzerDecoderFuzzTest
      */
     static final long MAX_HANDSHAKE_ALLOCATION_PER_INPUT = 1024;
     private static final long MAX_NANOS_PER_INPUT = 1_000_000_000L;
+    /** Runs of an input over a bound before it is a finding (see {@code Fixture.fuzz}). */
+    private static final int RUNS_PER_SUSPECT_INPUT = 5;
     private static final RejectReason[] REASONS = RejectReason.values();
     private static final com.sun.management.ThreadMXBean THREADS =
         (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
@@ -235,10 +236,13 @@ final class JazzerDecoderFuzzTest
 
         /**
          * Runs one input through a target and checks it. An input that allocates more than allowed
-         * or takes longer than a second is run once more (every run starts from the same state):
-         * only if that run does so too is it a finding. The first runs of that kind are counted:
-         * class loading, JIT deoptimization and the fuzzer's own instrumentation allocate or stall
-         * now and then on a path that does not allocate.
+         * or takes longer than a second is run again (every run starts from the same state), up
+         * to {@value #RUNS_PER_SUSPECT_INPUT} times in all: only if every run does so is it a
+         * finding. Such inputs are counted: while the JIT compiles (C2; never with {@code -Xint}
+         * or C1 only), the thread's allocated-bytes counter now and then rises by 184 or 544 B
+         * around code that allocates nothing, e.g. a zero-length datagram (checked outside Jazzer
+         * on the datagram sequence where it was first seen), and a GC or a busy machine can stall
+         * one input.
          */
         void fuzz(final Stats stats, final byte[] input)
         {
@@ -250,15 +254,21 @@ final class JazzerDecoderFuzzTest
                 stats.transientRuns++;
                 stats.maxTransientAllocated = Math.max(stats.maxTransientAllocated, allocated);
                 stats.maxTransientNanos = Math.max(stats.maxTransientNanos, nanos);
-                allocated = run(stats, input);
+                for (int again = 1; again < RUNS_PER_SUSPECT_INPUT &&
+                    (allocated > stats.maxAllowed || nanos > MAX_NANOS_PER_INPUT); again++)
+                {
+                    stats.reruns++;
+                    allocated = run(stats, input);
+                }
                 if (allocated > stats.maxAllowed)
                 {
-                    fail(stats.name + ": " + allocated + " B allocated for one input, twice (at most " +
-                        stats.maxAllowed + " B allowed)");
+                    fail(stats.name + ": " + allocated + " B allocated for one input, in each of " +
+                        RUNS_PER_SUSPECT_INPUT + " runs (at most " + stats.maxAllowed + " B allowed)");
                 }
                 if (nanos > MAX_NANOS_PER_INPUT)
                 {
-                    fail(stats.name + ": one input took " + nanos / 1_000_000 + " ms, twice");
+                    fail(stats.name + ": one input took " + nanos / 1_000_000 + " ms, in each of " +
+                        RUNS_PER_SUSPECT_INPUT + " runs");
                 }
             }
             stats.maxAllocated = Math.max(stats.maxAllocated, allocated);
@@ -342,10 +352,12 @@ final class JazzerDecoderFuzzTest
             {
                 text.append(String.format(Locale.ROOT,
                     "  %-14s %,d inputs; slowest %.3f ms; allocated at most %d B per input, %d B in all; %d inputs " +
-                        "run twice (first run: at most %d B, %.3f ms)%n",
+                        "over a bound on their first run (at most %d B, %.3f ms), passed on %d re-runs%n",
                     stats.name, stats.runs, stats.maxNanos / 1e6, stats.maxAllocated, stats.allocated,
-                    stats.transientRuns, stats.maxTransientAllocated, stats.maxTransientNanos / 1e6));
+                    stats.transientRuns, stats.maxTransientAllocated, stats.maxTransientNanos / 1e6, stats.reruns));
             }
+            text.append(String.format(Locale.ROOT, "  session starts completed by the handshake round trip: %,d%n",
+                targets.roundTrips));
             text.append(String.format(Locale.ROOT, "  verdicts %,d (warm-up included), by reason:%n", targets.verdicts));
             for (final RejectReason reason : REASONS)
             {
@@ -363,6 +375,7 @@ final class JazzerDecoderFuzzTest
         final long maxAllowed;
         long runs;
         long transientRuns;
+        long reruns;
         long maxTransientAllocated;
         long maxTransientNanos;
         long maxAllocated;

@@ -238,11 +238,11 @@ final class JazzerDecoderFuzzTest
          * Runs one input through a target and checks it. An input that allocates more than allowed
          * or takes longer than a second is run again (every run starts from the same state), up
          * to {@value #RUNS_PER_SUSPECT_INPUT} times in all: only if every run does so is it a
-         * finding. Such inputs are counted: while the JIT compiles (C2; never with {@code -Xint}
-         * or C1 only), the thread's allocated-bytes counter now and then rises by 184 or 544 B
-         * around code that allocates nothing, e.g. a zero-length datagram (checked outside Jazzer
-         * on the datagram sequence where it was first seen), and a GC or a busy machine can stall
-         * one input.
+         * finding. Such inputs are counted: while the JIT compiles (C2; not seen with
+         * {@code -Xint} or with C1 only), the thread's allocated-bytes counter now and then rises
+         * by a few hundred bytes (184, 416, 544 B) around code that allocates nothing, e.g. a
+         * zero-length datagram (checked outside Jazzer on the datagram sequence where it was first
+         * seen), and a GC or a busy machine can stall one input.
          */
         void fuzz(final Stats stats, final byte[] input)
         {

@@ -97,6 +97,13 @@ public final class MasterHandshake
             .sendMidiChannels(sendMidiChannels)
             .returnMidiChannels(returnMidiChannels)
             .networkLatency(latencyPeriods);
+        // The slave's MTU with this master's channel counts must make a session the slave (and
+        // this master, at START_MASTER) accepts, e.g. 117+ float channels do not fit MTU 576.
+        reason = setupOut.validateParameters(false);
+        if (reason != RejectReason.NONE)
+        {
+            return reason;
+        }
         pendingId = nextId;
         nextId++;
         return RejectReason.NONE;

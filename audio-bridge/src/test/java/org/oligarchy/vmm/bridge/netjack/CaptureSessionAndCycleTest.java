@@ -2,6 +2,7 @@ package org.oligarchy.vmm.bridge.netjack;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
@@ -39,6 +40,21 @@ class CaptureSessionAndCycleTest
         final byte[] opus = Captures.frame(Captures.load(Captures.E), 1).payload();
         assertEquals(RejectReason.BAD_ENCODER, new MasterHandshake("vm", 48000, 128, 2, 2, 0, 0, 3)
             .onAvailable(new UnsafeBuffer(opus.clone()), opus.length, new SessionParamsFlyweight().wrap(setup, 0)));
+    }
+
+    @Test
+    void shouldRefuseAnAvailableWhoseMtuCannotCarryThisMastersChannels()
+    {
+        // Found by Jazzer: with 117+ float channels, MTU 576 leaves no frame per port, so the
+        // slave would refuse the SETUP and the master its START_MASTER. Refuse it up front.
+        final byte[] available = Captures.frame(Captures.load(Captures.A), 1).payload().clone();
+        new SessionParamsFlyweight().wrap(new UnsafeBuffer(available), 0).mtu(576);
+        final SessionParamsFlyweight out = new SessionParamsFlyweight().wrap(setup, 0);
+        final MasterHandshake wide = new MasterHandshake("vm", 96000, 128, 117, 117, 0, 0, 5);
+        assertNotEquals(RejectReason.NONE, wide.onAvailable(new UnsafeBuffer(available), available.length, out));
+        assertEquals(-1, wide.pendingId(), "no session pending");
+        final MasterHandshake fits = new MasterHandshake("vm", 96000, 128, 116, 116, 0, 0, 5);
+        assertEquals(RejectReason.NONE, fits.onAvailable(new UnsafeBuffer(available), available.length, out));
     }
 
     @Test

@@ -18,6 +18,7 @@ import java.util.stream.Stream;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.oligarchy.vmm.bridge.netjack.MasterHandshake;
@@ -61,6 +62,7 @@ import org.oligarchy.vmm.bridge.netjack.SessionParams;
  * {@code JAZZER_FUZZ=1 mvn -pl audio-bridge test -Dtest=JazzerDecoderFuzzTest#dataPath}, or the
  * plain-java command in README.md beside this class (how the long run of issue 7 was done).
  */
+@Tag("jazzer")
 final class JazzerDecoderFuzzTest
 {
     /** Sample rates a master can be given (index in {@link #handshakes} input byte 3). */

@@ -3,6 +3,8 @@ package org.oligarchy.vmm.bridge.service;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.lang.management.BufferPoolMXBean;
+import java.lang.management.ManagementFactory;
 import java.net.DatagramSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -69,6 +71,8 @@ final class JackServerRestartTest
 
             int baselineThreads = -1;
             long baselineFds = -1;
+            long baselineDirect = -1;
+            long baselineHeap = -1;
             final List<String> resources = new ArrayList<>();
             for (int i = 1; i <= restarts; i++)
             {
@@ -95,16 +99,25 @@ final class JackServerRestartTest
 
                 final int threads = bridgeThreads();
                 final long fds = openFileDescriptors();
-                resources.add("restart " + i + ": " + threads + " bridge threads, " + fds + " fds");
+                final long direct = directMemoryBytes();
+                System.gc();
+                final long heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+                resources.add("restart " + i + ": " + threads + " bridge threads, " + fds + " fds, " + direct +
+                    " B direct, " + heap / 1024 + " KiB heap");
                 if (i == 1)
                 {
                     baselineThreads = threads;
                     baselineFds = fds;
+                    baselineDirect = direct;
+                    baselineHeap = heap;
                 }
                 else
                 {
                     assertEquals(baselineThreads, threads, "no thread growth: " + resources + " " + threadNames());
                     assertTrue(fds <= baselineFds + 2, "no file descriptor growth: " + resources);
+                    // Each client gets new rings of direct buffers; the old ones must be freed.
+                    assertTrue(direct <= baselineDirect + 64 * 1024, "no direct memory growth: " + resources);
+                    assertTrue(heap <= baselineHeap + 16L * 1024 * 1024, "no heap growth: " + resources);
                 }
             }
             System.out.println("JACK server restarts: " + resources);
@@ -175,6 +188,12 @@ final class JackServerRestartTest
     private static String threadNames()
     {
         return Thread.getAllStackTraces().keySet().stream().map(Thread::getName).sorted().toList().toString();
+    }
+
+    private static long directMemoryBytes()
+    {
+        return ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class).stream()
+            .filter(pool -> pool.getName().equals("direct")).mapToLong(BufferPoolMXBean::getMemoryUsed).sum();
     }
 
     private static long openFileDescriptors() throws Exception

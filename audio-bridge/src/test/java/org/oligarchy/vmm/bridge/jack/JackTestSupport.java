@@ -1,5 +1,7 @@
 package org.oligarchy.vmm.bridge.jack;
 
+import java.util.List;
+
 /**
  * Public access to the JACK test fixtures for tests in other packages.
  */
@@ -59,6 +61,20 @@ public final class JackTestSupport
     public static Server startDummy(final int rate, final int period) throws Exception
     {
         return new Server(JackServerProcess.startDummy(rate, period));
+    }
+
+    /**
+     * The last round trip {@code jack_iodelay} printed ("   256.000 frames      2.667 ms total
+     * roundtrip latency"), in frames.
+     *
+     * @param output jack_iodelay's output.
+     * @return frames, or NaN if it printed no reading.
+     */
+    public static double lastIodelayFrames(final String output)
+    {
+        final List<String> readings = output.lines().filter(l -> l.contains("total roundtrip latency")).toList();
+        return readings.isEmpty() ? Double.NaN :
+            Double.parseDouble(readings.get(readings.size() - 1).trim().split("\\s+")[0]);
     }
 
     /** Starts {@code jackd -n <pooled name> <args>}; see {@link JackServerProcess} on names. */

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
-import java.net.DatagramSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -33,19 +32,11 @@ final class BridgeServiceJackTest
     {
         try (JackTestSupport.Server host = JackTestSupport.startDummy(96_000, 128))
         {
-            final int port;
-            try (DatagramSocket probe = new DatagramSocket(0))
-            {
-                port = probe.getLocalPort();
-            }
-            final Path counters = dir.resolve("counters.dat");
-            final Path socket = dir.resolve("control.sock");
-            final Path config = dir.resolve("config.json");
-            Files.writeString(config, "{\"version\": 1, \"bridge\": {\"clientName\": \"dsp\", \"toVmPorts\": 2, " +
-                "\"fromVmPorts\": 2, \"peerAddresses\": [\"127.0.0.1\"], \"listenAddress\": \"127.0.0.1\", \"port\": " +
-                port + ", \"latencyPeriods\": 1, \"jackServer\": \"" + host.name() + "\", \"countersFile\": \"" +
-                counters + "\", \"controlSocket\": \"" + socket + "\", \"histogramLog\": \"" +
-                dir.resolve("latency.hlog") + "\"}}");
+            final ServiceFixture fixture = ServiceFixture.write(dir, "dsp", host.name(), false);
+            final int port = fixture.port();
+            final Path counters = fixture.counters();
+            final Path socket = fixture.socket();
+            final Path config = fixture.config();
             final BridgeService service = new BridgeService(BridgeConfig.load(config));
             final int[] exit = {-1};
             final Thread runner = new Thread(() -> exit[0] = service.run(), "service-under-test");

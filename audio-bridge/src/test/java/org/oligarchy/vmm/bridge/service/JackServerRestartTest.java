@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.management.BufferPoolMXBean;
 import java.lang.management.ManagementFactory;
-import java.net.DatagramSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -39,18 +38,10 @@ final class JackServerRestartTest
         final int restarts = Integer.getInteger("robustness.jackRestarts", 3);
         JackTestSupport.Server host = JackTestSupport.startPooled(HOST_ARGS);
         final String serverName = host.name();
-        final int port;
-        try (DatagramSocket free = new DatagramSocket(0))
-        {
-            port = free.getLocalPort();
-        }
-        final Path counters = dir.resolve("counters.dat");
-        final Path config = dir.resolve("config.json");
-        Files.writeString(config, "{\"version\": 1, \"bridge\": {\"clientName\": \"dsp\", \"toVmPorts\": 2, " +
-            "\"fromVmPorts\": 2, \"peerAddresses\": [\"127.0.0.1\"], \"listenAddress\": \"127.0.0.1\", \"port\": " +
-            port + ", \"latencyPeriods\": 1, \"jackServer\": \"" + serverName + "\", \"countersFile\": \"" +
-            counters + "\", \"controlSocket\": \"" + dir.resolve("control.sock") + "\", \"histogramLog\": \"" +
-            dir.resolve("latency.hlog") + "\"}}");
+        final ServiceFixture fixture = ServiceFixture.write(dir, "dsp", serverName, false);
+        final int port = fixture.port();
+        final Path counters = fixture.counters();
+        final Path config = fixture.config();
         final BridgeService service = new BridgeService(BridgeConfig.load(config));
         final int[] exit = {-1};
         final Thread runner = new Thread(() -> exit[0] = service.run(), "service-under-test");

@@ -207,12 +207,8 @@ final class PipeWireDaemon implements AutoCloseable
     /** Command line of a JVM child running the bridge's CLI through pw-jack. */
     static List<String> bridgeCommand(final String... args)
     {
-        final List<String> command = new ArrayList<>(List.of("pw-jack",
-            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-            "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED",
-            "-cp", System.getProperty("java.class.path"),
-            "org.oligarchy.vmm.bridge.cli.BridgeMain"));
-        command.addAll(List.of(args));
+        final List<String> command = new ArrayList<>(List.of("pw-jack"));
+        command.addAll(ServiceFixture.bridgeCommand(args));
         return command;
     }
 

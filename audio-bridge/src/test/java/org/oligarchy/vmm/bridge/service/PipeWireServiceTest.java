@@ -3,10 +3,8 @@ package org.oligarchy.vmm.bridge.service;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.net.DatagramSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -33,18 +31,11 @@ final class PipeWireServiceTest
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
     void shouldCarryAudioThroughAJack2SlaveWithTheSameRoundTripAsOnJack2(@TempDir final Path dir) throws Exception
     {
-        final int port;
-        try (DatagramSocket free = new DatagramSocket(0))
-        {
-            port = free.getLocalPort();
-        }
-        final Path counters = dir.resolve("counters.dat");
-        final Path socket = dir.resolve("control.sock");
-        final Path config = dir.resolve("config.json");
-        Files.writeString(config, "{\"version\": 1, \"bridge\": {\"clientName\": \"pwdsp\", \"toVmPorts\": 2, " +
-            "\"fromVmPorts\": 2, \"peerAddresses\": [\"127.0.0.1\"], \"listenAddress\": \"127.0.0.1\", \"port\": " +
-            port + ", \"latencyPeriods\": 1, \"mlockall\": true, \"countersFile\": \"" + counters +
-            "\", \"controlSocket\": \"" + socket + "\", \"histogramLog\": \"" + dir.resolve("latency.hlog") + "\"}}");
+        final ServiceFixture fixture = ServiceFixture.write(dir, "pwdsp", null, true);
+        final int port = fixture.port();
+        final Path counters = fixture.counters();
+        final Path socket = fixture.socket();
+        final Path config = fixture.config();
         final Path bridgeLog = dir.resolve("bridge.log");
 
         try (PipeWireDaemon pipewire = PipeWireDaemon.start(dir, RATE, PERIOD))
@@ -79,15 +70,12 @@ final class PipeWireServiceTest
                     later + "\n" + text);
 
                 final String iodelay = measureWithJackIodelay(pipewire);
-                final List<String> readings = iodelay.lines()
-                    .filter(l -> l.contains("total roundtrip latency")).toList();
-                assertTrue(!readings.isEmpty(), "jack_iodelay printed readings: " + iodelay + "\nbridge: " +
+                final double frames = JackTestSupport.lastIodelayFrames(iodelay);
+                assertTrue(!Double.isNaN(frames), "jack_iodelay printed readings: " + iodelay + "\nbridge: " +
                     Files.readString(bridgeLog) + "\nslave: " + slave.logText());
-                final String last = readings.get(readings.size() - 1).trim();
                 // L = 1 period in the bridge plus the graph loop's period: the same 256 frames
                 // jack_iodelay reads through this bridge, and through JACK2's own netmanager, on jackd.
-                assertEquals(256.0, Double.parseDouble(last.split("\\s+")[0]), 0.01,
-                    "jack_iodelay on PipeWire: " + last + "\n" + iodelay);
+                assertEquals(256.0, frames, 0.01, "jack_iodelay on PipeWire: " + iodelay);
 
                 pipewire.connect("pwdsp:from_vm_1", "pwdsp:to_vm_2");
                 final String connectionsBefore = pipewire.connections();

@@ -3,7 +3,6 @@ package org.oligarchy.vmm.bridge.service;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.net.DatagramSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -70,23 +69,11 @@ final class SystemdNotifyTest
         receiver.start();
         try (JackTestSupport.Server host = JackTestSupport.startDummy(96_000, 128))
         {
-            final int port;
-            try (DatagramSocket free = new DatagramSocket(0))
-            {
-                port = free.getLocalPort();
-            }
-            final Path config = dir.resolve("config.json");
-            Files.writeString(config, "{\"version\": 1, \"bridge\": {\"clientName\": \"dsp\", \"toVmPorts\": 2, " +
-                "\"fromVmPorts\": 2, \"peerAddresses\": [\"127.0.0.1\"], \"listenAddress\": \"127.0.0.1\", \"port\": " +
-                port + ", \"latencyPeriods\": 1, \"jackServer\": \"" + host.name() + "\", \"countersFile\": \"" +
-                dir.resolve("counters.dat") + "\", \"controlSocket\": \"" + dir.resolve("control.sock") +
-                "\", \"histogramLog\": \"" + dir.resolve("latency.hlog") + "\"}}");
+            final ServiceFixture fixture = ServiceFixture.write(dir, "dsp", host.name(), false);
+            final int port = fixture.port();
+            final Path config = fixture.config();
             final Path log = dir.resolve("bridge.log");
-            final List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED",
-                "-cp", System.getProperty("java.class.path"),
-                "org.oligarchy.vmm.bridge.cli.BridgeMain", "run", "--config", config.toString()));
+            final List<String> command = ServiceFixture.bridgeCommand("run", "--config", config.toString());
             final ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(log.toFile());
             builder.environment().put("NOTIFY_SOCKET", notifySocket.toString());

@@ -404,6 +404,15 @@ public final class DemoRunner
         else
         {
             text.append("RESULT: NOT sample-exact (" + s.wrongSamples() + " samples with a wrong latency)\n");
+            final long early = s.expectedRoundTripFrames() - s.minRoundTripFrames();
+            final long late = s.maxRoundTripFrames() - s.expectedRoundTripFrames();
+            if (s.minRoundTripFrames() >= 0 && early % s.periodFrames() == 0 && late % s.periodFrames() == 0)
+            {
+                text.append(String.format(Locale.ROOT, "        all %d wrong period(s) were off by whole periods " +
+                    "(%d..%d frames), none by a fraction of one: the samples came back intact, in another period. " +
+                    "Seen on a CPU-starved PipeWire host, never on jackd; if it persists on a quiet machine, " +
+                    "report it with this output%n", s.wrongPeriods(), s.minRoundTripFrames(), s.maxRoundTripFrames()));
+            }
         }
         return text.toString();
     }

@@ -43,6 +43,20 @@ final class DemoRunnerTest
     }
 
     @Test
+    void shouldSayWhenEveryWrongPeriodWasOffByWholePeriodsOnly()
+    {
+        final DemoRunner.Summary wholePeriods = new DemoRunner.Summary(5.0, 1, 2, 96_000, 128, true, 3771, 256, 128,
+            512, false, 3748, 25, 2, 512, 13, 0, 0, 0, 48, 110, 1407, 4131, 0.03);
+        final String text = DemoRunner.describe(wholePeriods);
+        assertTrue(text.contains("RESULT: NOT sample-exact (512 samples with a wrong latency)"), text);
+        assertTrue(text.contains("all 2 wrong period(s) were off by whole periods (128..512 frames)"), text);
+
+        final DemoRunner.Summary fraction = new DemoRunner.Summary(5.0, 1, 2, 96_000, 128, true, 3771, 256, 256,
+            300, false, 3748, 25, 2, 512, 13, 0, 0, 0, 48, 110, 1407, 4131, 0.03);
+        assertTrue(!DemoRunner.describe(fraction).contains("whole periods"), DemoRunner.describe(fraction));
+    }
+
+    @Test
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
     void shouldPrintTheSummaryAsJsonAndExitZeroWhenSampleExact() throws Exception
     {

@@ -410,8 +410,9 @@ public final class DemoRunner
             {
                 text.append(String.format(Locale.ROOT, "        all %d wrong period(s) were off by whole periods " +
                     "(%d..%d frames), none by a fraction of one: the samples came back intact, in another period. " +
-                    "Seen on a CPU-starved PipeWire host, never on jackd; if it persists on a quiet machine, " +
-                    "report it with this output%n", s.wrongPeriods(), s.minRoundTripFrames(), s.maxRoundTripFrames()));
+                    "Seen on a CPU-starved PipeWire host, which skipped a late client's process callback for a " +
+                    "cycle (the probe and bridge clients then count different cycles); never on jackd. If it " +
+                    "persists on a quiet machine, report it with this output%n", s.wrongPeriods(), s.minRoundTripFrames(), s.maxRoundTripFrames()));
             }
         }
         return text.toString();

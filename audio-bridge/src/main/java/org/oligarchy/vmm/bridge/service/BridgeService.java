@@ -243,18 +243,7 @@ public final class BridgeService
      */
     private static List<String[]> restoreConnections(final HostBridge host, final List<String[]> pairs)
     {
-        final List<String[]> missing = new ArrayList<>();
-        for (final String[] pair : pairs)
-        {
-            try
-            {
-                host.jack().connect(pair[0], pair[1]);
-            }
-            catch (final JackHostException ex)
-            {
-                missing.add(pair);
-            }
-        }
+        final List<String[]> missing = connectAll(host, pairs, false);
         if (!pairs.isEmpty())
         {
             EventLog.info("restored " + (pairs.size() - missing.size()) + " of " + pairs.size() +
@@ -268,24 +257,35 @@ public final class BridgeService
     private static List<String[]> retryConnections(final HostBridge host, final List<String[]> pending,
         final boolean lastTry)
     {
-        final List<String[]> missing = new ArrayList<>();
-        for (final String[] pair : pending)
-        {
-            try
-            {
-                host.jack().connect(pair[0], pair[1]);
-                EventLog.info("restored JACK connection " + pair[0] + " -> " + pair[1]);
-            }
-            catch (final JackHostException ex)
-            {
-                missing.add(pair);
-            }
-        }
+        final List<String[]> missing = connectAll(host, pending, true);
         if (lastTry && !missing.isEmpty())
         {
             EventLog.warn("gave up restoring " + describe(missing) + ": those ports did not come back; reconnect " +
                 "them by hand (jack_connect or your patchbay)");
             return List.of();
+        }
+        return missing;
+    }
+
+    /** Connects each pair; returns those JACK refused (their other port does not exist yet). */
+    private static List<String[]> connectAll(final HostBridge host, final List<String[]> pairs,
+        final boolean logEach)
+    {
+        final List<String[]> missing = new ArrayList<>();
+        for (final String[] pair : pairs)
+        {
+            try
+            {
+                host.jack().connect(pair[0], pair[1]);
+                if (logEach)
+                {
+                    EventLog.info("restored JACK connection " + pair[0] + " -> " + pair[1]);
+                }
+            }
+            catch (final JackHostException ex)
+            {
+                missing.add(pair);
+            }
         }
         return missing;
     }

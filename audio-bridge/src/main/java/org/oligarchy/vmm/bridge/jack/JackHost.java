@@ -497,22 +497,22 @@ public final class JackHost implements AutoCloseable
         try
         {
             final Jack jack = Jack.getInstance();
-            for (final String port : inputNames)
+            for (final String port : inputPortNames())
             {
-                for (final String peer : jack.getAllConnections(client, clientName + ":" + port))
+                for (final String peer : jack.getAllConnections(client, port))
                 {
                     // A link from one of our outputs is recorded once, from the output side.
                     if (!peer.startsWith(clientName + ":"))
                     {
-                        pairs.add(new String[] {peer, clientName + ":" + port});
+                        pairs.add(new String[] {peer, port});
                     }
                 }
             }
-            for (final String port : outputNames)
+            for (final String port : outputPortNames())
             {
-                for (final String peer : jack.getAllConnections(client, clientName + ":" + port))
+                for (final String peer : jack.getAllConnections(client, port))
                 {
-                    pairs.add(new String[] {clientName + ":" + port, peer});
+                    pairs.add(new String[] {port, peer});
                 }
             }
         }

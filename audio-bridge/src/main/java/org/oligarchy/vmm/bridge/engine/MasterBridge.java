@@ -44,9 +44,13 @@ import org.oligarchy.vmm.bridge.rt.ThreadPlacement;
  *
  * <p>Which host cycle a returned block belongs to: a slave that echoes the master's cycle
  * numbers (JACK2 in sync mode, this project's slave) and a JACK2 async slave (whose own
- * counter starts at 1 like ours) are matched by cycle field; a peer whose field is outside the
- * window of recently sent cycles (PipeWire sends 0) is matched by arrival order, i.e. to the
- * latest cycle sent.
+ * counter starts at 1 like ours) are matched by cycle field; a peer that never echoes (PipeWire
+ * sends 0) is matched by arrival order, i.e. to the latest cycle sent. Once a peer has echoed a
+ * cycle, a reply naming a cycle outside the window of recently sent ones (it came after a stall)
+ * is rejected as stale, never played as the latest.
+ *
+ * <p>The host cycle follows the graph's clock ({@link PeriodIo#periodStartFrame()}): periods in
+ * which the graph did not run this client still count, so a block keeps its period across a skip.
  */
 public final class MasterBridge implements AutoCloseable
 {
@@ -117,7 +121,12 @@ public final class MasterBridge implements AutoCloseable
     private Thread conductorThread;
 
     // Period-thread state (written only by the period thread).
+    /** Larger jumps of the graph's clock are not skipped periods (a server restarted, a freeze). */
+    private static final long MAX_SKIPPED_PERIODS = 1 << 16;
+
     private long hostCycle;
+    private long lastStartFrame = -1;
+    private long minPlayableHostCycle;
     private long lastStartNanos;
     private volatile long periodThreadId = -1;
     private volatile int periodThreadTid = -1;
@@ -243,7 +252,7 @@ public final class MasterBridge implements AutoCloseable
             LatencyRecorders.record(latency.jitter, Math.abs(start - lastStartNanos - periodNanos));
         }
         lastStartNanos = start;
-        final long cycle = ++hostCycle;
+        final long cycle = hostCycle += periodsElapsed(io.periodStartFrame());
         counters.cycles.increment();
 
         final int period = periodFrames;
@@ -305,6 +314,41 @@ public final class MasterBridge implements AutoCloseable
         LatencyRecorders.record(latency.callback, System.nanoTime() - start);
     }
 
+    /**
+     * How many host cycles this period advances, on the graph's clock: one, or more when the
+     * graph did not run this client in the periods between (a starved JACK server skips a client
+     * that timed out), so that every block in flight keeps its place in time: the block sent in
+     * period N still plays in period N + L of the graph, not one period late. A callback that
+     * reports the same frame as the one before means the one before ran late, into this cycle:
+     * the cycles now run one period ahead of the graph's frames, so blocks sent before this
+     * period would play a period early; they are discarded (silence, counted), never played.
+     */
+    private long periodsElapsed(final long startFrame)
+    {
+        final long previous = lastStartFrame;
+        lastStartFrame = startFrame;
+        if (startFrame < 0 || previous < 0)
+        {
+            return 1;
+        }
+        final long frames = (startFrame - previous) & 0xFFFF_FFFFL;
+        if (frames == 0)
+        {
+            counters.graphClockShifts.increment();
+            minPlayableHostCycle = hostCycle + 1;
+            return 1;
+        }
+        final long periods = frames / periodFrames;
+        if (periods <= 1 || frames % periodFrames != 0 || periods > MAX_SKIPPED_PERIODS)
+        {
+            // Not a whole number of periods (the graph changed its period: the client re-opens)
+            // or an implausible jump: count one, as the callback count would.
+            return 1;
+        }
+        counters.graphPeriodsSkipped.getAndAdd(periods - 1);
+        return periods;
+    }
+
     private AudioBlock takeBlock(final long wanted)
     {
         AudioBlock block;
@@ -314,6 +358,13 @@ public final class MasterBridge implements AutoCloseable
             {
                 fromPeer.consume();
                 counters.lateBlocks.increment();
+                continue;
+            }
+            if (block.hostCycle < minPlayableHostCycle)
+            {
+                // Sent before the graph's clock shifted under us: its period has no safe place.
+                fromPeer.consume();
+                counters.blocksDiscardedClockShift.increment();
                 continue;
             }
             return block.hostCycle == wanted ? block : null;
@@ -902,6 +953,7 @@ public final class MasterBridge implements AutoCloseable
         volatile long latestSentHostCycle = -1;
         volatile long firstBlockNanos;
         long baseCycle = -1;
+        boolean peerEchoesCycles;
         long lastAssignedHostCycle = -1;
         AudioBlock openBlock;
         // Async slaves (sync mode 0) number replies with their own counter (protocol doc §5.6),
@@ -997,7 +1049,23 @@ public final class MasterBridge implements AutoCloseable
             {
                 final int wireLatest = (int)(latest - baseCycle);
                 final int difference = wireLatest - wireCycle;
-                hostCycle = difference >= 0 && difference <= matchWindow ? latest - difference : latest;
+                if (difference >= 0 && difference <= matchWindow && wireCycle != 0)
+                {
+                    peerEchoesCycles = true;
+                    hostCycle = latest - difference;
+                }
+                else if (peerEchoesCycles)
+                {
+                    // A peer that echoes our cycle numbers named a cycle outside the window: a reply
+                    // that came after a stall (or a cycle we never sent). It has no safe place.
+                    counters.reject(RejectReason.STALE_CYCLE);
+                    return null;
+                }
+                else
+                {
+                    // A peer that does not echo (PipeWire's slave sends 0): by arrival order.
+                    hostCycle = latest;
+                }
             }
             if (hostCycle <= lastAssignedHostCycle)
             {

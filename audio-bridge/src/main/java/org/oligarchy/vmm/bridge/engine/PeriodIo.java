@@ -34,4 +34,16 @@ public interface PeriodIo
      * @param frames  frames to zero.
      */
     void silenceOutput(int channel, int frames);
+
+    /**
+     * The first frame of this period on the graph's clock ({@code jack_last_frame_time}), so that
+     * a period in which the graph did not run this client (a client time-out on a starved
+     * machine) still counts as a period: blocks in flight then keep their place in time.
+     *
+     * @return the frame as an unsigned 32-bit value, or −1 when the host has no such clock.
+     */
+    default long periodStartFrame()
+    {
+        return -1;
+    }
 }

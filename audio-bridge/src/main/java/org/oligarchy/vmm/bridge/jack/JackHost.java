@@ -56,11 +56,13 @@ public final class JackHost implements AutoCloseable
     private final JackNative.ProcessCallback processCallback;
     private final JackNative.LatencyCallback latencyCallback;
     private volatile PeriodHandler handler;
+    private volatile PeriodTap tap;
     private volatile int addedLatencyFrames;
     private volatile long processThreadId = -1;
     private volatile int processThreadTid = -1;
     private volatile long periods;
     private volatile long wrongSizePeriods;
+    private volatile long callbackErrors;
     private volatile boolean shutDown;
     private volatile int currentPeriodFrames;
     private volatile int currentSampleRateHz;
@@ -236,6 +238,7 @@ public final class JackHost implements AutoCloseable
                 processThreadTid = ThreadPlacement.currentTid();
             }
             periods++;
+            buffers.periodStartFrame = JackNative.jack_last_frame_time(clientAddress) & 0xFFFF_FFFFL;
             if (nframes != periodFrames)
             {
                 // Buffer size changed under us: the session was set up for another period.
@@ -264,6 +267,11 @@ public final class JackHost implements AutoCloseable
             if (current != null)
             {
                 current.onPeriod(buffers);
+                final PeriodTap witness = tap;
+                if (witness != null)
+                {
+                    witness.afterPeriod(buffers.periodStartFrame, buffers);
+                }
             }
             else
             {
@@ -275,8 +283,9 @@ public final class JackHost implements AutoCloseable
         }
         catch (final Throwable t)
         {
-            // Never let an exception reach JNA: it would deactivate the client.
-            wrongSizePeriods++;
+            // Never let an exception reach JNA: it would deactivate the client. Counted apart
+            // from wrong-size periods: a failure here is a bug, not a format change.
+            callbackErrors++;
         }
         return 0;
     }
@@ -455,13 +464,34 @@ public final class JackHost implements AutoCloseable
     }
 
     /**
-     * Periods whose size did not match the session, or that failed.
+     * Installs a witness of every period's port samples, called on the process thread after the
+     * period handler (diagnostics and tests: what the bridge read and wrote, on the graph's clock).
+     *
+     * @param periodTap the witness, or null for none. It must not block.
+     */
+    public void tap(final PeriodTap periodTap)
+    {
+        this.tap = periodTap;
+    }
+
+    /**
+     * Periods whose size did not match the session.
      *
      * @return count.
      */
     public long wrongSizePeriods()
     {
         return wrongSizePeriods;
+    }
+
+    /**
+     * Periods whose process callback threw (a bug; the period played silence).
+     *
+     * @return count.
+     */
+    public long callbackErrors()
+    {
+        return callbackErrors;
     }
 
     /**
@@ -578,13 +608,14 @@ public final class JackHost implements AutoCloseable
     }
 
     /** Port buffers of the current period, re-wrapped only when JACK hands a new address. */
-    private static final class PortBuffers implements PeriodIo
+    private static final class PortBuffers implements PeriodIo, PortSamples
     {
         private final UnsafeBuffer[] inputs;
         private final UnsafeBuffer[] outputs;
         private final long[] inputAddresses;
         private final long[] outputAddresses;
         private final int bytes;
+        long periodStartFrame = -1;
 
         PortBuffers(final int inputCount, final int outputCount, final int periodFrames)
         {
@@ -646,5 +677,58 @@ public final class JackHost implements AutoCloseable
         {
             outputs[channel].setMemory(0, frames << 2, (byte)0);
         }
+
+        @Override
+        public long periodStartFrame()
+        {
+            return periodStartFrame;
+        }
+
+        @Override
+        public float input(final int channel, final int frame)
+        {
+            return inputs[channel].getFloat(frame << 2);
+        }
+
+        @Override
+        public float output(final int channel, final int frame)
+        {
+            return outputs[channel].getFloat(frame << 2);
+        }
+    }
+
+    /** Read access to one period's port buffers. */
+    public interface PortSamples
+    {
+        /**
+         * A sample of an input port (audio to the peer).
+         *
+         * @param channel input channel (0-based).
+         * @param frame   frame within the period.
+         * @return the sample.
+         */
+        float input(int channel, int frame);
+
+        /**
+         * A sample of an output port (audio from the peer), as the handler wrote it.
+         *
+         * @param channel output channel (0-based).
+         * @param frame   frame within the period.
+         * @return the sample.
+         */
+        float output(int channel, int frame);
+    }
+
+    /** Sees each period's ports after the handler ran, on the process thread. */
+    @FunctionalInterface
+    public interface PeriodTap
+    {
+        /**
+         * Called once per period after the handler.
+         *
+         * @param startFrame the period's first frame on the graph's clock (unsigned 32-bit), or −1.
+         * @param ports      the period's port buffers; valid only during the call.
+         */
+        void afterPeriod(long startFrame, PortSamples ports);
     }
 }

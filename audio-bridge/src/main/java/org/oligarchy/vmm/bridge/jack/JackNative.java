@@ -59,4 +59,7 @@ final class JackNative
     static native int jack_get_sample_rate(long client);
 
     static native int jack_get_buffer_size(long client);
+
+    /** jack_nframes_t (unsigned 32-bit): the first frame of the current period. */
+    static native int jack_last_frame_time(long client);
 }

@@ -73,6 +73,12 @@ public final class BridgeCounters implements AutoCloseable
     public final AtomicCounter silentLastMinute;
     public final AtomicCounter restarts;
     public final AtomicCounter asyncReanchors;
+    /** Periods of the graph's clock in which the graph did not run the bridge's client. */
+    public final AtomicCounter graphPeriodsSkipped;
+    /** Callbacks that reported the frame of the one before (it ran late into this cycle). */
+    public final AtomicCounter graphClockShifts;
+    /** Blocks not played because the graph's clock shifted while they were in flight. */
+    public final AtomicCounter blocksDiscardedClockShift;
     private final Map<RejectReason, AtomicCounter> rejects = new EnumMap<>(RejectReason.class);
     private final AtomicCounter[] rejectByOrdinal = new AtomicCounter[RejectReason.values().length];
 
@@ -133,6 +139,9 @@ public final class BridgeCounters implements AutoCloseable
                 rejectByOrdinal[reason.ordinal()] = counter;
             }
         }
+        graphPeriodsSkipped = manager.newCounter("graph periods skipped (client not run)");
+        graphClockShifts = manager.newCounter("graph clock shifts (a callback ran late)");
+        blocksDiscardedClockShift = manager.newCounter("blocks discarded at a graph clock shift");
         jackCpu.set(-1);
         senderCpu.set(-1);
         receiverCpu.set(-1);

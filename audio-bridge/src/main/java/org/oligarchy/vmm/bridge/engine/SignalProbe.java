@@ -25,6 +25,22 @@ public final class SignalProbe implements PeriodIo
     private final long expectedLatencyFrames;
     private final int heardOffsetPeriods;
     private long periodIndex;
+    private long periodStartFrame;
+
+    /** Non-exact, non-silent periods kept for attribution; preallocated, never grown. */
+    private static final int OBSERVATION_CAPACITY = 4096;
+    /** Round-trip counts by whole periods (index = latency / period, the last bin holds the rest). */
+    private static final int HISTOGRAM_BINS = 64;
+
+    private final long[] observedHeardAt = new long[OBSERVATION_CAPACITY];
+    private final int[] observedNamedFrame = new int[OBSERVATION_CAPACITY];
+    private final long[] observedNanos = new long[OBSERVATION_CAPACITY];
+    private final boolean[] observedRepeat = new boolean[OBSERVATION_CAPACITY];
+    private int lastPeriodNamed = -1;
+    private volatile int observations;
+    private final long[] latencyHistogram = new long[HISTOGRAM_BINS];
+    private int periodFirstNamed;
+    private long periodFirstLatency;
 
     private long exactSamples;
     private long wrongSamples;
@@ -99,8 +115,32 @@ public final class SignalProbe implements PeriodIo
             minLatency = Long.MAX_VALUE;
             maxLatency = Long.MIN_VALUE;
             firstWrongLatency = Long.MIN_VALUE;
+            observations = 0;
+            java.util.Arrays.fill(latencyHistogram, 0);
         }
         periodIndex++;
+        periodStartFrame = (periodIndex - 1) * periodFrames;
+        startPeriod();
+    }
+
+    /**
+     * Begins a period that starts at an absolute frame of the graph's clock (JACK's
+     * {@code jack_last_frame_time}) instead of the probe's own count of periods. A JACK client
+     * that the server skips in a period (a client time-out on a loaded machine) then keeps its
+     * clock: what it wrote before the skip is not misread as arriving a period early.
+     *
+     * @param frame the first frame of this period.
+     */
+    public void beginPeriodAtFrame(final long frame)
+    {
+        beginPeriod();
+        periodStartFrame = frame;
+    }
+
+    private void startPeriod()
+    {
+        periodFirstNamed = -1;
+        periodFirstLatency = -1;
         periodExact = 0;
         periodWrong = 0;
         periodSilent = 0;
@@ -111,6 +151,23 @@ public final class SignalProbe implements PeriodIo
      */
     public void endPeriod()
     {
+        if (periodFirstLatency >= 0)
+        {
+            latencyHistogram[(int)Math.min(HISTOGRAM_BINS - 1, periodFirstLatency / periodFrames)]++;
+        }
+        if (periodWrong > 0 || (periodExact > 0 && periodSilent > 0))
+        {
+            final int n = observations;
+            if (n < OBSERVATION_CAPACITY)
+            {
+                observedHeardAt[n] = periodStartFrame + (long)heardOffsetPeriods * periodFrames;
+                observedNamedFrame[n] = periodFirstNamed;
+                observedNanos[n] = System.nanoTime();
+                observedRepeat[n] = periodFirstNamed >= 0 && periodFirstNamed == lastPeriodNamed;
+                observations = n + 1;
+            }
+        }
+        lastPeriodNamed = periodFirstNamed;
         if (periodWrong > 0)
         {
             wrongPeriods++;
@@ -133,7 +190,7 @@ public final class SignalProbe implements PeriodIo
     @Override
     public void readInput(final int channel, final float[] dst, final int dstOffset, final int frames)
     {
-        final long base = (periodIndex - 1) * periodFrames;
+        final long base = periodStartFrame;
         for (int i = 0; i < frames; i++)
         {
             dst[dstOffset + i] = value(channel, base + i);
@@ -147,7 +204,7 @@ public final class SignalProbe implements PeriodIo
         {
             return;
         }
-        final long heardAt = (periodIndex - 1 + heardOffsetPeriods) * periodFrames;
+        final long heardAt = periodStartFrame + (long)heardOffsetPeriods * periodFrames;
         for (int i = 0; i < frames; i++)
         {
             final float v = src[srcOffset + i];
@@ -160,6 +217,12 @@ public final class SignalProbe implements PeriodIo
             final long code = Math.round(v * MODULUS) - 1;
             final long writtenMod = Math.floorMod(code - 1000L * channel, MODULUS);
             final long latency = Math.floorMod(heardAt + i - writtenMod, MODULUS);
+            if (periodFirstLatency < 0)
+            {
+                periodFirstLatency = latency;
+                // The frame named by sample 0 of this channel's block (mod 32768), for attribution.
+                periodFirstNamed = (int)Math.floorMod(writtenMod - i, MODULUS);
+            }
             minLatency = Math.min(minLatency, latency);
             maxLatency = Math.max(maxLatency, latency);
             if (latency == expectedLatencyFrames)
@@ -256,6 +319,92 @@ public final class SignalProbe implements PeriodIo
     public long firstWrongLatencyFrames()
     {
         return firstWrongLatency == Long.MIN_VALUE ? -1 : firstWrongLatency;
+    }
+
+    /**
+     * How many periods were not exact and not silent (kept up to a fixed capacity).
+     *
+     * @return count of recorded observations.
+     */
+    public int observations()
+    {
+        return observations;
+    }
+
+    /**
+     * The frame (of this probe's clock) at which an observed period was heard.
+     *
+     * @param index observation index.
+     * @return frame.
+     */
+    public long observedHeardAtFrame(final int index)
+    {
+        return observedHeardAt[index];
+    }
+
+    /**
+     * The frame (mod 32768) that the first signal sample of an observed period names, shifted back
+     * to the block's first frame; −1 if the period held no signal.
+     *
+     * @param index observation index.
+     * @return frame mod 32768, or −1.
+     */
+    public int observedNamedFrame(final int index)
+    {
+        return observedNamedFrame[index];
+    }
+
+    /**
+     * Whether an observed period heard the very block the period before it heard (the graph
+     * replayed a port buffer: its client was not run in that period).
+     *
+     * @param index observation index.
+     * @return true for a repeated block.
+     */
+    public boolean observedRepeat(final int index)
+    {
+        return observedRepeat[index];
+    }
+
+    /**
+     * When an observed period ended, in {@link System#nanoTime()}.
+     *
+     * @param index observation index.
+     * @return nanoseconds.
+     */
+    public long observedNanos(final int index)
+    {
+        return observedNanos[index];
+    }
+
+    /**
+     * Count of non-silent periods by round trip in whole periods, the latency of each period's
+     * first signal sample divided by the period (the last bin holds everything above).
+     *
+     * @return a copy of the histogram.
+     */
+    public long[] latencyHistogram()
+    {
+        return latencyHistogram.clone();
+    }
+
+    /**
+     * The histogram as text, e.g. "2:2100 3:5" (periods of round trip : count).
+     *
+     * @return text.
+     */
+    public String latencyHistogramText()
+    {
+        final StringBuilder text = new StringBuilder();
+        final long[] copy = latencyHistogram();
+        for (int i = 0; i < copy.length; i++)
+        {
+            if (copy[i] > 0)
+            {
+                text.append(text.length() == 0 ? "" : " ").append(i).append(':').append(copy[i]);
+            }
+        }
+        return text.toString();
     }
 
     public long expectedLatencyFrames()

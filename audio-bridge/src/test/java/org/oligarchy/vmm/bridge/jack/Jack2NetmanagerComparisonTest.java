@@ -39,9 +39,22 @@ final class Jack2NetmanagerComparisonTest
                     host.connect("vmslave:from_slave_1", "probe:in_1");
                     Thread.sleep(4_000);
                     final SignalProbe result = probe.probe();
-                    assertTrue(result.exactSamples() > 0, "signal came back through netmanager");
-                    assertEquals(HostBridgeJackTest.probeReading(latency), result.minLatencyFrames());
-                    assertEquals(HostBridgeJackTest.probeReading(latency), result.maxLatencyFrames());
+                    final long[] histogram = result.latencyHistogram();
+                    int mode = 0;
+                    for (int i = 1; i < histogram.length; i++)
+                    {
+                        mode = histogram[i] > histogram[mode] ? i : mode;
+                    }
+                    final String report = "JACK2 netmanager + JACK2 slave, L=" + latency + ": exact=" +
+                        result.exactPeriods() + " silent=" + result.silentPeriods() + " wrong=" + result.wrongPeriods() +
+                        "; round trip histogram (periods:count) " + result.latencyHistogramText();
+                    System.out.println(report);
+                    // JACK2's own pair is the reference, not under test: on a loaded machine it has
+                    // periods at other latencies of its own (a skipped client, a latched latency that
+                    // shrinks after a late reply, docs/protocol.md §5.4). What it reads in the main
+                    // is the figure the bridge must match: (L + 1) periods.
+                    assertTrue(result.exactPeriods() > 0, "signal came back through netmanager: " + report);
+                    assertEquals(latency + 1, mode, "the round trip JACK2's netmanager gives most periods: " + report);
                 }
             }
         }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -14,6 +15,7 @@ import org.oligarchy.vmm.bridge.engine.SignalProbe;
 import org.oligarchy.vmm.bridge.engine.WaitStrategy;
 import org.oligarchy.vmm.bridge.metrics.BridgeCounters;
 import org.oligarchy.vmm.bridge.metrics.LatencyRecorders;
+import org.oligarchy.vmm.bridge.robustness.UdpFaultProxy;
 import org.oligarchy.vmm.bridge.service.HostBridge;
 
 /**
@@ -27,8 +29,11 @@ import org.oligarchy.vmm.bridge.service.HostBridge;
  * {@value #DEFAULT_SECONDS} s. Asserted: the JACK process thread, sender and receiver allocate in
  * at most one one-second window in twenty (a JIT deoptimisation allocates once; allocation per
  * period would show in every window); every period is played or counted silent; no block is ever
- * played early and none more than one period late (JACK2's starved-slave quirk, see
- * HostBridgeJackTest); the session never drops.
+ * played early, and at its own ports the bridge outputs, period by period on the graph's clock, the
+ * block it read L periods before, the slave's (stale) reply for that cycle, or silence
+ * ({@link ChainAudit}, {@link PortLedger}); what the probe hears is reported with its causes; the session
+ * never drops. The baseline server's xruns are reported beside the host's, not asserted: they
+ * measure this machine, not the bridge.
  */
 final class JackSoakTest
 {
@@ -41,7 +46,7 @@ final class JackSoakTest
 
     @Test
     @Timeout(value = 60, unit = TimeUnit.MINUTES)
-    void shouldRunWithoutAllocatingAndBeSideABaselineServerForXruns() throws Exception
+    void shouldRunWithoutAllocatingOrMisplacingABlockBesideABaselineServer() throws Exception
     {
         final long expected = 2L * PERIOD;
         try (JackServerProcess host = JackServerProcess.startDummy(RATE, PERIOD);
@@ -57,8 +62,15 @@ final class JackSoakTest
                 "dsp", host.name(), 2, 2, List.of(loopback), loopback, 0, 1, WaitStrategy.BLOCKING,
                 -1, -1, -1, 0, 0), counters, new LatencyRecorders());
                  ProbeClient probe = new ProbeClient(host.name(), 2, new SignalProbe(2, PERIOD, expected, false));
-                 JackServerProcess slave = JackServerProcess.startNetSlave(bridge.bridge().localPort(), 2, 1, "-S"))
+                 UdpFaultProxy relay = new UdpFaultProxy(
+                     new InetSocketAddress(loopback, bridge.bridge().localPort()), 1);
+                 JackServerProcess slave = JackServerProcess.startNetSlave(relay.slaveFacingAddress().getPort(), 2, 1,
+                     "-S"))
             {
+                final ChainAudit audit = new ChainAudit(ChainAudit.Role.MASTER);
+                relay.observer(audit);
+                final PortLedger ledger = new PortLedger();
+                bridge.jack().tap(ledger);
                 for (int c = 0; c < 2; c++)
                 {
                     host.connect(probe.outputName(c), "dsp:to_vm_" + (c + 1));
@@ -104,9 +116,11 @@ final class JackSoakTest
                 final long periods = bridge.jack().periods() - periodsBefore;
                 final SignalProbe result = probe.probe();
                 final long probed = result.exactPeriods() + result.silentPeriods() + result.wrongPeriods();
+                final ChainAudit.Verdict verdict = audit.explain(result, probe.xrunNanos());
+                final ChainAudit.PortVerdict portVerdict = audit.checkBridgePorts(ledger, 1, PERIOD);
                 final String report = String.format(
                     "%d s, %d JACK periods, %d cycles: %d played, %d silent (%d late blocks); probe %d exact, " +
-                    "%d silent, %d one period late, latency %d..%d frames; sessions started %d -> %d; " +
+                    "%d silent, %d at a wrong latency, latency %d..%d frames; sessions started %d -> %d; " +
                     "xruns: host %d notifications / %d XRun log lines, baseline server %d XRun log lines; " +
                     "allocation: jack %d B in %d windows, sender %d B in %d, receiver %d B in %d",
                     SECONDS, periods, cyclesRun, playedRun, silentRun, counters.lateBlocks.get() - late,
@@ -114,7 +128,7 @@ final class JackSoakTest
                     result.maxLatencyFrames(), started, counters.sessionsStarted.get(),
                     counters.jackXruns.get() - xrunsBefore, xrunLines(host) - hostXrunLinesBefore,
                     xrunLines(baseline) - baselineXrunLinesBefore, totals[0], windows[0], totals[1], windows[1],
-                    totals[2], windows[2]);
+                    totals[2], windows[2]) + "\n" + portVerdict.text() + "\nprobe: " + verdict.text();
                 System.out.println("JACK soak: " + report);
                 thru.destroy();
 
@@ -127,10 +141,8 @@ final class JackSoakTest
                 assertTrue(Math.abs(playedRun + silentRun - cyclesRun) <= 1, "every cycle played or silent: " + report);
                 assertTrue(periods >= SECONDS * RATE / PERIOD / 2, "the host graph kept running: " + report);
                 assertEquals(started, counters.sessionsStarted.get(), "the session never dropped: " + report);
-                assertEquals(expected, result.minLatencyFrames(), "never early: " + report);
-                assertTrue(result.maxLatencyFrames() <= expected + PERIOD, report);
-                assertTrue(result.wrongPeriods() <= probed / 200, report);
-                assertTrue(result.exactPeriods() > probed / 2, report);
+                assertEquals(0, portVerdict.ours(), "periods the bridge played wrong: " + report);
+                assertTrue(result.exactPeriods() >= Math.min(1_000, probed / 10), "audio flowed: " + report);
             }
             finally
             {

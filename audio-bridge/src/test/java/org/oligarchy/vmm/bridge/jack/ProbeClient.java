@@ -25,13 +25,16 @@ final class ProbeClient implements AutoCloseable
     private final JackPort[] inputs;
     private final float[] scratch;
     private volatile SignalProbe probe;
+    private final java.util.List<Long> xrunNanos = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+
+    /** jack_client_open answers in milliseconds; a libjack that hangs must fail the test, not the suite. */
+    private static final long OPEN_TIMEOUT_SECONDS = 20;
 
     ProbeClient(final String serverName, final int channels, final SignalProbe probe) throws Exception
     {
         ThreadPlacement.setenv("JACK_DEFAULT_SERVER", serverName);
         this.probe = probe;
-        client = Jack.getInstance().openClient(
-            "probe", EnumSet.of(JackOptions.JackNoStartServer), EnumSet.noneOf(JackStatus.class));
+        client = openWithin(OPEN_TIMEOUT_SECONDS);
         outputs = new JackPort[channels];
         inputs = new JackPort[channels];
         for (int c = 0; c < channels; c++)
@@ -43,7 +46,25 @@ final class ProbeClient implements AutoCloseable
         client.setProcessCallback((c, frames) ->
         {
             final SignalProbe p = this.probe;
-            p.beginPeriod();
+            // The graph's clock, not a count of our own callbacks: a period in which jackd skips
+            // this client (a client time-out under load) must not shift what we expect back.
+            long frame;
+            try
+            {
+                frame = c.getLastFrameTime();
+            }
+            catch (final org.jaudiolibs.jnajack.JackException ex)
+            {
+                frame = -1;
+            }
+            if (frame < 0)
+            {
+                p.beginPeriod();
+            }
+            else
+            {
+                p.beginPeriodAtFrame(frame);
+            }
             for (int ch = 0; ch < channels; ch++)
             {
                 p.readInput(ch, scratch, 0, frames);
@@ -62,7 +83,65 @@ final class ProbeClient implements AutoCloseable
             p.endPeriod();
             return true;
         });
+        // When the host graph overran a period: what any client heard then is the server's doing.
+        client.setXrunCallback(c -> xrunNanos.add(System.nanoTime()));
         client.activate();
+    }
+
+    /**
+     * When the server reported xruns to this client, in {@link System#nanoTime()}.
+     *
+     * @return a copy of the times.
+     */
+    java.util.List<Long> xrunNanos()
+    {
+        synchronized (xrunNanos)
+        {
+            return java.util.List.copyOf(xrunNanos);
+        }
+    }
+
+    /**
+     * Opens the client on a thread of its own: a native call cannot be interrupted, so a
+     * jack_client_open that never returns fails here with its stack instead of hanging the test
+     * (each test class that touches libjack runs in its own JVM, which surefire ends at its fork
+     * time-out should libjack stay stuck).
+     */
+    private static JackClient openWithin(final long seconds) throws Exception
+    {
+        final java.util.concurrent.CompletableFuture<JackClient> opened = new java.util.concurrent.CompletableFuture<>();
+        final Thread opener = new Thread(() ->
+        {
+            try
+            {
+                opened.complete(Jack.getInstance().openClient(
+                    "probe", EnumSet.of(JackOptions.JackNoStartServer), EnumSet.noneOf(JackStatus.class)));
+            }
+            catch (final Throwable t)
+            {
+                opened.completeExceptionally(t);
+            }
+        }, "probe-jack-open");
+        opener.setDaemon(true);
+        opener.start();
+        try
+        {
+            return opened.get(seconds, java.util.concurrent.TimeUnit.SECONDS);
+        }
+        catch (final java.util.concurrent.ExecutionException ex)
+        {
+            throw ex.getCause() instanceof Exception ? (Exception)ex.getCause() : ex;
+        }
+        catch (final java.util.concurrent.TimeoutException ex)
+        {
+            final StringBuilder stack = new StringBuilder();
+            for (final StackTraceElement e : opener.getStackTrace())
+            {
+                stack.append("\n    at ").append(e);
+            }
+            throw new AssertionError("jack_client_open did not return within " + seconds + " s (libjack hung " +
+                "in native code; the JACK server's log says why):" + stack);
+        }
     }
 
     String outputName(final int channel)

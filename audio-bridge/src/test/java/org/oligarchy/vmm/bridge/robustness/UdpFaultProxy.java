@@ -38,10 +38,10 @@ import org.oligarchy.vmm.bridge.netjack.SessionParamsFlyweight;
  * seed, and counted per direction and per packet kind ({@code 's'} sync, {@code 'a'} audio,
  * {@code 'm'} MIDI).
  */
-final class UdpFaultProxy implements AutoCloseable
+public final class UdpFaultProxy implements AutoCloseable
 {
     /** Direction of a packet through the proxy. */
-    enum Direction
+    public enum Direction
     {
         /** From the slave to the master. */
         TO_MASTER,
@@ -156,6 +156,21 @@ final class UdpFaultProxy implements AutoCloseable
         }
     }
 
+    /** Sees every datagram the proxy forwards, on the proxy's thread (a test's witness of the wire). */
+    @FunctionalInterface
+    public interface Observer
+    {
+        /**
+         * Called for each datagram as it is forwarded.
+         *
+         * @param direction   which way it goes.
+         * @param bytes       the datagram (do not modify).
+         * @param atNanos     {@link System#nanoTime()} when it was forwarded.
+         */
+        void forwarded(Direction direction, byte[] bytes, long atNanos);
+    }
+
+    private volatile Observer observer;
     private final InetSocketAddress masterListen;
     private final DatagramChannel slaveSide;
     private final DatagramChannel masterSide;
@@ -178,7 +193,7 @@ final class UdpFaultProxy implements AutoCloseable
      * @param seed         seed of the fault decisions.
      * @throws IOException if a socket cannot be opened.
      */
-    UdpFaultProxy(final InetSocketAddress masterListen, final long seed) throws IOException
+    public UdpFaultProxy(final InetSocketAddress masterListen, final long seed) throws IOException
     {
         this.masterListen = masterListen;
         this.toMaster = new Lane(Direction.TO_MASTER, seed);
@@ -209,7 +224,7 @@ final class UdpFaultProxy implements AutoCloseable
      *
      * @return the slave-facing socket's address.
      */
-    InetSocketAddress slaveFacingAddress() throws IOException
+    public InetSocketAddress slaveFacingAddress() throws IOException
     {
         return (InetSocketAddress)slaveSide.getLocalAddress();
     }
@@ -303,6 +318,16 @@ final class UdpFaultProxy implements AutoCloseable
     java.util.Set<Integer> damagedCycles()
     {
         return java.util.Set.copyOf(damagedCycles);
+    }
+
+    /**
+     * Installs a witness of every forwarded datagram.
+     *
+     * @param observer the observer, or null for none.
+     */
+    public void observer(final Observer observer)
+    {
+        this.observer = observer;
     }
 
     private Lane lane(final Direction direction)
@@ -502,6 +527,11 @@ final class UdpFaultProxy implements AutoCloseable
             slaveSide.send(out, target);
         }
         lane.tally.forwarded.incrementAndGet();
+        final Observer witness = observer;
+        if (witness != null)
+        {
+            witness.forwarded(lane.direction, bytes, System.nanoTime());
+        }
     }
 
     private static boolean isAvailable(final byte[] bytes)

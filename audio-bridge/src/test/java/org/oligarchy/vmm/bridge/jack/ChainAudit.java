@@ -1,0 +1,499 @@
+package org.oligarchy.vmm.bridge.jack;
+
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+
+import org.agrona.concurrent.UnsafeBuffer;
+import org.oligarchy.vmm.bridge.engine.SignalProbe;
+import org.oligarchy.vmm.bridge.netjack.NetJack;
+import org.oligarchy.vmm.bridge.netjack.PacketHeaderFlyweight;
+import org.oligarchy.vmm.bridge.robustness.UdpFaultProxy;
+
+/**
+ * Test witness that tells this project's faults from its peers' in a real-peer round trip. It sits
+ * on the wire (a {@link UdpFaultProxy} without faults, as its {@link UdpFaultProxy.Observer}) and
+ * records, per cycle and per direction, which frame of the {@link SignalProbe} signal the float
+ * audio carried; after the run it explains every period the probe heard at a wrong latency:
+ *
+ * <ul>
+ * <li>the host graph fed the master the same block in two cycles (the probe client was not run:
+ *     a starved jackd skips a client and its port keeps the old buffer);</li>
+ * <li>the host graph replayed the block of the period before (the master's client was not run);</li>
+ * <li>the slave returned an earlier cycle's samples under a fresh cycle number (a starved JACK2
+ *     slave; docs on the protocol: the receiver zeroes a port only when sub-cycle 0 arrives);</li>
+ * <li>with this project as the slave: the JACK2 master played a faithful reply in another cycle;</li>
+ * <li>otherwise it is ours: a block sent once and returned faithfully under its own cycle number
+ *     that was heard at another latency, or a reply of our slave that is not its cycle's samples.</li>
+ * </ul>
+ *
+ * Tests assert that nothing is ours and report the rest with their counts.
+ */
+public final class ChainAudit implements UdpFaultProxy.Observer
+{
+    /** Which end of the NetJack2 session is this project's code. */
+    public enum Role
+    {
+        /** This project's master (the host bridge) with a JACK2 or PipeWire slave. */
+        MASTER,
+        /** This project's slave with a JACK2 or PipeWire master. */
+        SLAVE
+    }
+
+    /** Why a period was heard at a wrong latency. */
+    public enum Cause
+    {
+        HOST_INPUT_STALE(false, "host graph fed the same block in two cycles (probe client not run)"),
+        HOST_OUTPUT_REPEAT(false, "host graph replayed the previous period's block (client not run)"),
+        PEER_STALE_REPLY(false, "slave returned earlier samples under a fresh cycle number"),
+        PEER_PLACEMENT(false, "JACK2 master played a faithful reply in another cycle"),
+        HOST_XRUN(false, "the host server reported an xrun while the block was in flight"),
+        OURS_PLACEMENT(true, "OURS: a block sent once and returned faithfully was heard at another latency"),
+        OURS_REPLY(true, "OURS: our slave's reply is not its cycle's samples"),
+        PARTIAL(true, "a period part signal, part silence"),
+        UNEXPLAINED(true, "no datagram carried the block heard");
+
+        private final boolean ours;
+        private final String description;
+
+        Cause(final boolean ours, final String description)
+        {
+            this.ours = ours;
+            this.description = description;
+        }
+
+        public boolean ours()
+        {
+            return ours;
+        }
+
+        public String description()
+        {
+            return description;
+        }
+    }
+
+    /** One audio datagram of sub-cycle 0: its cycle and the frame its first sample names. */
+    private record Entry(int cycle, int named, long nanos)
+    {
+    }
+
+    /** Wider than any legitimate in-flight time, narrower than the signal's 32768-frame wrap. */
+    private static final long WINDOW_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
+
+    /** An xrun is reported after the overrun period: look back this far before a block was sent. */
+    private static final long XRUN_MARGIN_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
+
+    private final Role role;
+    private final Map<Integer, List<Entry>> toSlaveByNamed = new HashMap<>();
+    private final Map<Integer, Entry> toSlaveByCycle = new HashMap<>();
+    private final List<Entry> toMaster = new ArrayList<>();
+    private final Map<Integer, List<Entry>> toMasterByNamed = new HashMap<>();
+    private final Map<Integer, Entry> toMasterByCycle = new HashMap<>();
+    private final UnsafeBuffer view = new UnsafeBuffer(new byte[0]);
+    private List<Long> xruns = List.of();
+
+    /**
+     * Creates a witness.
+     *
+     * @param role which end is this project's code.
+     */
+    public ChainAudit(final Role role)
+    {
+        this.role = role;
+    }
+
+    @Override
+    public synchronized void forwarded(final UdpFaultProxy.Direction direction, final byte[] bytes, final long atNanos)
+    {
+        if (bytes.length < PacketHeaderFlyweight.LENGTH + 8 || !PacketHeaderFlyweight.hasHeaderTag(
+            new UnsafeBuffer(bytes), 0, bytes.length))
+        {
+            return;
+        }
+        view.wrap(bytes);
+        if (view.getInt(PacketHeaderFlyweight.DATA_TYPE_OFFSET, ByteOrder.BIG_ENDIAN) != NetJack.DATA_TYPE_AUDIO ||
+            view.getInt(PacketHeaderFlyweight.SUB_CYCLE_OFFSET, ByteOrder.BIG_ENDIAN) != 0 ||
+            view.getInt(PacketHeaderFlyweight.ACTIVE_PORTS_OFFSET, ByteOrder.BIG_ENDIAN) <= 0)
+        {
+            return;
+        }
+        final int cycle = view.getInt(PacketHeaderFlyweight.CYCLE_OFFSET, ByteOrder.BIG_ENDIAN);
+        // Float encoding: int32 BE port index, then that port's samples as LE floats.
+        final int port = view.getInt(PacketHeaderFlyweight.LENGTH, ByteOrder.BIG_ENDIAN);
+        final float sample = view.getFloat(PacketHeaderFlyweight.LENGTH + 4, ByteOrder.LITTLE_ENDIAN);
+        final int named = namedFrame(port, sample);
+        if (named < 0)
+        {
+            return;
+        }
+        final Entry entry = new Entry(cycle, named, atNanos);
+        if (direction == UdpFaultProxy.Direction.TO_SLAVE)
+        {
+            toSlaveByNamed.computeIfAbsent(named, k -> new ArrayList<>()).add(entry);
+            toSlaveByCycle.put(cycle, entry);
+        }
+        else
+        {
+            toMaster.add(entry);
+            toMasterByCycle.put(cycle, entry);
+            toMasterByNamed.computeIfAbsent(named, k -> new ArrayList<>()).add(entry);
+        }
+    }
+
+    /** The frame (mod 32768) a {@link SignalProbe} sample names, or −1 for silence or noise. */
+    static int namedFrame(final int channel, final float sample)
+    {
+        if (sample == 0.0f || !(sample > 0.0f && sample <= 1.0f))
+        {
+            return -1;
+        }
+        final long code = Math.round(sample * 32768.0) - 1;
+        return (int)Math.floorMod(code - 1000L * channel, 32768L);
+    }
+
+    /** The outcome: counts of each cause, the datagram checks, and a line for the report. */
+    public record Verdict(Map<Cause, Integer> causes, long cyclesSent, long replies, int cycleOffset,
+        long repliesNotTheirCycle, String text)
+    {
+        /**
+         * Periods whose wrong latency is this project's (or that nothing explains).
+         *
+         * @return count.
+         */
+        public int ours()
+        {
+            int n = 0;
+            for (final Map.Entry<Cause, Integer> e : causes.entrySet())
+            {
+                n += e.getKey().ours() ? e.getValue() : 0;
+            }
+            return n + (int)repliesNotTheirCycle;
+        }
+
+        /**
+         * Periods whose wrong latency a peer or the host graph caused.
+         *
+         * @return count.
+         */
+        public int theirs()
+        {
+            int n = 0;
+            for (final Map.Entry<Cause, Integer> e : causes.entrySet())
+            {
+                n += e.getKey().ours() ? 0 : e.getValue();
+            }
+            return n;
+        }
+    }
+
+    /**
+     * Explains every observation the probe kept (its non-exact, non-silent periods).
+     *
+     * @param probe the probe after the measurement.
+     * @return the verdict.
+     */
+    public synchronized Verdict explain(final SignalProbe probe)
+    {
+        return explain(probe, List.of());
+    }
+
+    /**
+     * Explains every observation the probe kept (its non-exact, non-silent periods), knowing when
+     * the host server reported xruns (a period it overran: clients may have run out of order).
+     *
+     * @param probe     the probe after the measurement.
+     * @param xrunNanos when the host server reported xruns, in {@link System#nanoTime()}.
+     * @return the verdict.
+     */
+    public synchronized Verdict explain(final SignalProbe probe, final List<Long> xrunNanos)
+    {
+        this.xruns = xrunNanos;
+        final int offset = cycleOffset();
+        long notTheirCycle = 0;
+        if (role == Role.SLAVE)
+        {
+            // Our slave answers cycle N from cycle N's samples: check every reply on the wire.
+            for (final Entry reply : toMaster)
+            {
+                final Entry sent = toSlaveByCycle.get(reply.cycle());
+                if (sent != null && sent.named() != reply.named())
+                {
+                    notTheirCycle++;
+                }
+            }
+        }
+        final Map<Cause, Integer> causes = new EnumMap<>(Cause.class);
+        final StringBuilder examples = new StringBuilder();
+        for (int i = 0; i < probe.observations(); i++)
+        {
+            final Cause cause = classify(probe.observedNamedFrame(i), probe.observedNanos(i),
+                probe.observedRepeat(i), offset, probe.expectedLatencyFrames(), probe.observedHeardAtFrame(i));
+            causes.merge(cause, 1, Integer::sum);
+            if (cause.ours() && examples.length() < 600)
+            {
+                examples.append("\n  heard at frame ").append(probe.observedHeardAtFrame(i)).append(" block naming frame ")
+                    .append(probe.observedNamedFrame(i)).append(": ").append(cause);
+            }
+        }
+        final StringBuilder text = new StringBuilder("wire: ").append(toSlaveByCycle.size())
+            .append(" cycles sent, ").append(toMaster.size()).append(" replies, reply cycle offset ").append(offset);
+        if (role == Role.SLAVE)
+        {
+            text.append(", replies not their cycle's samples ").append(notTheirCycle);
+        }
+        text.append("; wrong periods by cause:");
+        if (causes.isEmpty())
+        {
+            text.append(" none");
+        }
+        for (final Map.Entry<Cause, Integer> e : causes.entrySet())
+        {
+            text.append(" [").append(e.getKey()).append(' ').append(e.getValue()).append(": ")
+                .append(e.getKey().description()).append(']');
+        }
+        text.append("; round trip histogram (periods:count) ").append(probe.latencyHistogramText());
+        text.append(examples);
+        return new Verdict(causes, toSlaveByCycle.size(), toMaster.size(), offset, notTheirCycle, text.toString());
+    }
+
+    /** What the bridge did at its own ports, period by period (see {@link PortLedger}). */
+    public record PortVerdict(long played, long exact, long peerStale, long unverifiable, long ours, String text)
+    {
+    }
+
+    /**
+     * Checks the bridge's guarantee at its own ports: the block it outputs in the period starting
+     * at graph frame F is the block it read at F − L periods (sent, returned faithfully), or what
+     * the slave returned under that block's cycle number (the peer's doing), or silence. Anything
+     * else is the bridge's fault.
+     *
+     * @param ledger         the bridge's ports, period by period.
+     * @param latencyPeriods L.
+     * @param periodFrames   frames per period.
+     * @return the verdict.
+     */
+    public synchronized PortVerdict checkBridgePorts(final PortLedger ledger, final int latencyPeriods,
+        final int periodFrames)
+    {
+        final int offset = cycleOffset();
+        final List<PortLedger.Period> periods = ledger.periods();
+        final Map<Long, PortLedger.Period> byFrame = new HashMap<>();
+        final Map<Long, Integer> callbacksAtFrame = new HashMap<>();
+        long firstFrame = Long.MAX_VALUE;
+        for (final PortLedger.Period p : periods)
+        {
+            byFrame.put(p.frame(), p);
+            callbacksAtFrame.merge(p.frame(), 1, Integer::sum);
+            firstFrame = Math.min(firstFrame, p.frame());
+        }
+        long played = 0;
+        long exact = 0;
+        long peerStale = 0;
+        long unverifiable = 0;
+        long ours = 0;
+        final StringBuilder examples = new StringBuilder();
+        for (final PortLedger.Period p : periods)
+        {
+            if (p.output() < 0 || p.frame() < 0)
+            {
+                continue;
+            }
+            played++;
+            final long sourceFrame = p.frame() - (long)latencyPeriods * periodFrames;
+            if (callbacksAtFrame.get(p.frame()) > 1 || callbacksAtFrame.getOrDefault(sourceFrame, 0) > 1)
+            {
+                // Two callbacks reported one frame: the first ran late into the next cycle, and
+                // which period's buffers either held is the server's secret (the bridge discards
+                // the blocks in flight across such a shift).
+                unverifiable++;
+                continue;
+            }
+            final PortLedger.Period source = latencyPeriods == 0 ? p : byFrame.get(sourceFrame);
+            if (source == null || source.input() < 0)
+            {
+                // Before the ledger began, or the graph did not run the bridge then (nothing was
+                // sent for that period, so nothing should play now).
+                if (source == null && sourceFrame > firstFrame)
+                {
+                    ours++;
+                    appendExample(examples, p, "played a block in the period after one the graph skipped");
+                }
+                else
+                {
+                    unverifiable++;
+                }
+                continue;
+            }
+            if (p.output() == source.input())
+            {
+                exact++;
+                continue;
+            }
+            boolean peerReturnedIt = false;
+            final List<Entry> sends = toSlaveByNamed.getOrDefault(source.input(), List.of());
+            for (final Entry send : sends)
+            {
+                if (Math.abs(send.nanos() - source.nanos()) > WINDOW_NANOS)
+                {
+                    continue;
+                }
+                final Entry reply = toMasterByCycle.get(send.cycle() + offset);
+                if (reply != null && reply.named() == p.output())
+                {
+                    peerReturnedIt = true;
+                }
+            }
+            if (peerReturnedIt)
+            {
+                peerStale++;
+            }
+            else
+            {
+                ours++;
+                appendExample(examples, p, "output names frame " + p.output() + " but the period L before read " +
+                    source.input() + " and no reply of that cycle carried it");
+            }
+        }
+        final String text = "bridge ports: " + played + " periods played, " + exact + " exactly the block read L " +
+            "periods before, " + peerStale + " the slave's stale reply, " + unverifiable + " unverifiable (no " +
+            "record L periods before, or two callbacks at one frame), " + ours + " the bridge's fault" + examples;
+        return new PortVerdict(played, exact, peerStale, unverifiable, ours, text);
+    }
+
+    private static void appendExample(final StringBuilder examples, final PortLedger.Period p, final String what)
+    {
+        if (examples.length() < 600)
+        {
+            examples.append("\n  period at frame ").append(p.frame()).append(": ").append(what);
+        }
+    }
+
+    private Cause classify(final int named, final long atNanos, final boolean repeat, final int offset,
+        final long expectedFrames, final long heardAt)
+    {
+        if (named < 0)
+        {
+            return Cause.PARTIAL;
+        }
+        final boolean exactLatency = Math.floorMod(heardAt - named, 32768L) == expectedFrames;
+        if (exactLatency)
+        {
+            // Right latency on the signal, silence on another channel or part of the block.
+            return Cause.PARTIAL;
+        }
+        final List<Entry> sends = within(toSlaveByNamed.get(named), atNanos);
+        if (sends.isEmpty())
+        {
+            return repeat ? Cause.HOST_OUTPUT_REPEAT : Cause.UNEXPLAINED;
+        }
+        if (sends.size() >= 2)
+        {
+            return Cause.HOST_INPUT_STALE;
+        }
+        final int sentCycle = sends.get(0).cycle();
+        final List<Entry> replies = within(toMasterByNamed.get(named), atNanos);
+        if (role == Role.SLAVE)
+        {
+            for (final Entry reply : replies)
+            {
+                if (reply.cycle() != sentCycle)
+                {
+                    return Cause.OURS_REPLY;
+                }
+            }
+            return repeat ? Cause.HOST_OUTPUT_REPEAT : Cause.PEER_PLACEMENT;
+        }
+        if (repeat)
+        {
+            return Cause.HOST_OUTPUT_REPEAT;
+        }
+        for (final Entry reply : replies)
+        {
+            if (reply.cycle() - sentCycle != offset)
+            {
+                return Cause.PEER_STALE_REPLY;
+            }
+        }
+        if (replies.isEmpty())
+        {
+            return Cause.UNEXPLAINED;
+        }
+        return xrunBetween(sends.get(0).nanos() - XRUN_MARGIN_NANOS, atNanos) ? Cause.HOST_XRUN : Cause.OURS_PLACEMENT;
+    }
+
+    private boolean xrunBetween(final long fromNanos, final long toNanos)
+    {
+        for (final long at : xruns)
+        {
+            if (at >= fromNanos && at <= toNanos)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static List<Entry> within(final List<Entry> entries, final long atNanos)
+    {
+        final List<Entry> found = new ArrayList<>();
+        if (entries != null)
+        {
+            for (final Entry e : entries)
+            {
+                if (e.nanos() <= atNanos && atNanos - e.nanos() <= WINDOW_NANOS)
+                {
+                    found.add(e);
+                }
+            }
+        }
+        return found;
+    }
+
+    /**
+     * The usual difference between a reply's cycle number and the cycle whose samples it carries:
+     * 0 for a sync slave that echoes the master's numbers, a constant for an async JACK2 slave that
+     * counts on its own.
+     */
+    private int cycleOffset()
+    {
+        final Map<Integer, Integer> counts = new TreeMap<>();
+        for (final Entry reply : toMaster)
+        {
+            final List<Entry> sends = toSlaveByNamed.get(reply.named());
+            if (sends == null)
+            {
+                continue;
+            }
+            Entry nearest = null;
+            for (final Entry s : sends)
+            {
+                if (s.nanos() <= reply.nanos() && reply.nanos() - s.nanos() <= WINDOW_NANOS &&
+                    (nearest == null || s.nanos() < nearest.nanos()))
+                {
+                    nearest = s;
+                }
+            }
+            if (nearest != null)
+            {
+                counts.merge(reply.cycle() - nearest.cycle(), 1, Integer::sum);
+            }
+        }
+        int best = 0;
+        int bestCount = -1;
+        for (final Map.Entry<Integer, Integer> e : counts.entrySet())
+        {
+            if (e.getValue() > bestCount)
+            {
+                best = e.getKey();
+                bestCount = e.getValue();
+            }
+        }
+        return best;
+    }
+}

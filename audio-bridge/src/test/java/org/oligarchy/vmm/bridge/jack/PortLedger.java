@@ -1,0 +1,56 @@
+package org.oligarchy.vmm.bridge.jack;
+
+import org.oligarchy.vmm.bridge.jack.JackHost.PortSamples;
+
+/**
+ * Test witness at the bridge's own JACK ports: for every period the graph ran the bridge's
+ * client, the period's first frame on the graph's clock and which {@code SignalProbe} frame the
+ * first sample of channel 0 named, on the input (to the peer) and on the output (from the peer)
+ * port. With it, {@link ChainAudit} checks the bridge's guarantee where the bridge keeps it, at
+ * its ports: what it outputs in the period starting at frame F is what it read at F − L periods,
+ * or what the peer returned for that cycle, or silence. Preallocated; a ring of the latest periods.
+ */
+public final class PortLedger implements JackHost.PeriodTap
+{
+    private static final int CAPACITY = 1 << 16;
+
+    private final long[] frames = new long[CAPACITY];
+    private final int[] inputs = new int[CAPACITY];
+    private final int[] outputs = new int[CAPACITY];
+    private final long[] nanos = new long[CAPACITY];
+    private volatile long count;
+
+    @Override
+    public void afterPeriod(final long startFrame, final PortSamples ports)
+    {
+        final long n = count;
+        final int slot = (int)(n & (CAPACITY - 1));
+        frames[slot] = startFrame;
+        inputs[slot] = ChainAudit.namedFrame(0, ports.input(0, 0));
+        outputs[slot] = ChainAudit.namedFrame(0, ports.output(0, 0));
+        nanos[slot] = System.nanoTime();
+        count = n + 1;
+    }
+
+    /** One recorded period. */
+    record Period(long frame, int input, int output, long nanos)
+    {
+    }
+
+    /**
+     * The recorded periods, oldest first (at most the ring's capacity).
+     *
+     * @return a copy.
+     */
+    java.util.List<Period> periods()
+    {
+        final long n = count;
+        final java.util.List<Period> list = new java.util.ArrayList<>();
+        for (long i = Math.max(0, n - CAPACITY); i < n; i++)
+        {
+            final int slot = (int)(i & (CAPACITY - 1));
+            list.add(new Period(frames[slot], inputs[slot], outputs[slot], nanos[slot]));
+        }
+        return list;
+    }
+}

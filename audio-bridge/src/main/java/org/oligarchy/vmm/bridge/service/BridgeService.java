@@ -31,6 +31,12 @@ public final class BridgeService
     private final CountDownLatch finished = new CountDownLatch(1);
     private volatile boolean stopping;
     private volatile HostBridge current;
+    /** When the main loop last made progress: a libjack call that never returns stops it. */
+    private volatile long progressNanos = System.nanoTime();
+    private volatile boolean stuckLogged;
+
+    /** The main loop wakes at least every 2 s; this long without progress means a hung native call. */
+    private static final long STUCK_NANOS = TimeUnit.SECONDS.toNanos(15);
 
     /**
      * Creates the service.
@@ -89,8 +95,23 @@ public final class BridgeService
                 // WATCHDOG_USEC=2 s got a ping only every 2 s, right at systemd's deadline).
                 if (watchdogMicros > 0 && now - lastWatchdog[0] >= watchdogMicros * 500 - 500_000_000L)
                 {
-                    lastWatchdog[0] = now;
-                    systemd.notify("WATCHDOG=1");
+                    if (now - progressNanos > STUCK_NANOS)
+                    {
+                        // A jack_client_open/close that never returns cannot be interrupted: let
+                        // systemd's watchdog restart the process instead of reporting it healthy.
+                        if (!stuckLogged)
+                        {
+                            stuckLogged = true;
+                            EventLog.error("the service's main loop has made no progress for " +
+                                TimeUnit.NANOSECONDS.toSeconds(now - progressNanos) + " s (stuck in a libjack call); " +
+                                "withholding the systemd watchdog ping so that systemd restarts the service");
+                        }
+                    }
+                    else
+                    {
+                        lastWatchdog[0] = now;
+                        systemd.notify("WATCHDOG=1");
+                    }
                 }
             });
         stats.start();
@@ -118,10 +139,12 @@ public final class BridgeService
         {
             while (!stopping)
             {
+                progressNanos = System.nanoTime();
                 final HostBridge host;
                 try
                 {
                     host = HostBridge.start(settings(), counters, latency);
+                    progressNanos = System.nanoTime();
                 }
                 catch (final JackHostException ex)
                 {
@@ -171,6 +194,7 @@ public final class BridgeService
                 long nextTick = System.nanoTime();
                 while (!stopping && !host.jack().isShutDown() && !host.jack().formatChanged())
                 {
+                    progressNanos = System.nanoTime();
                     stopped.await(200, TimeUnit.MILLISECONDS);
                     if (System.nanoTime() - nextTick >= 0 && !stopping)
                     {

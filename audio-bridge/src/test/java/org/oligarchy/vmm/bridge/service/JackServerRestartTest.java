@@ -82,8 +82,14 @@ final class JackServerRestartTest
                 {
                     Thread.sleep(100);
                 }
-                assertEquals(connections, host.connections(), "restart " + i + (crash ? " (SIGKILL)" : " (SIGTERM)") +
-                    ": ports and connections as before");
+                final String now = host.connections();
+                if (!now.equals(connections))
+                {
+                    throw new AssertionError("restart " + i + (crash ? " (SIGKILL)" : " (SIGTERM)") +
+                        ": ports and connections not as before within 20 s\nexpected:\n" + connections + "\nwas:\n" +
+                        now + "\nservice: " + StatusReport.read(counters) + threadStacks() + "\njackd log: " +
+                        host.logText());
+                }
                 awaitFlowing(counters, 20_000);
                 assertTrue(sessionsStarted(counters) > sessionsBefore, "restart " + i + ": the slave re-attached");
                 Thread.sleep(1_500);
@@ -150,10 +156,35 @@ final class JackServerRestartTest
     private static void awaitNotRunning(final Path counters, final long timeoutMs) throws Exception
     {
         final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
-        while (System.nanoTime() < deadline && "running".equals(StatusReport.read(counters).get("session")))
+        while ("running".equals(StatusReport.read(counters).get("session")))
         {
+            if (System.nanoTime() >= deadline)
+            {
+                throw new AssertionError("the service still reports a running session " + timeoutMs +
+                    " ms after its JACK server stopped: " + StatusReport.read(counters) + threadStacks());
+            }
             Thread.sleep(50);
         }
+    }
+
+    /** Where the service's threads are, for a failure message: a stuck libjack call shows here. */
+    private static String threadStacks()
+    {
+        final StringBuilder text = new StringBuilder();
+        for (final Map.Entry<Thread, StackTraceElement[]> e : Thread.getAllStackTraces().entrySet())
+        {
+            final String name = e.getKey().getName();
+            if (name.startsWith("service-under-test") || name.startsWith("nj-") || name.startsWith("stats"))
+            {
+                text.append("\n  thread ").append(name).append(' ').append(e.getKey().getState());
+                final StackTraceElement[] stack = e.getValue();
+                for (int i = 0; i < Math.min(12, stack.length); i++)
+                {
+                    text.append("\n      at ").append(stack[i]);
+                }
+            }
+        }
+        return text.toString();
     }
 
     private static long sessionsStarted(final Path counters) throws Exception

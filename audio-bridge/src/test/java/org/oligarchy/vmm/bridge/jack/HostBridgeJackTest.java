@@ -76,7 +76,7 @@ final class HostBridgeJackTest
         assertEquals(expected, result.minLatencyFrames(), report);
         // A JACK2 slave that misses its own deadline on this starved 2-core machine returns its
         // previous capture labelled with the current cycle (it zeroes a port buffer only when
-        // sub-cycle 0 arrives, netjack2-protocol.md §5.5): such a period comes back exactly one
+        // sub-cycle 0 arrives, docs/protocol.md §5.5): such a period comes back exactly one
         // period late, and the bridge cannot tell. Seen in ~1 of 3 CI runs, at most 3 periods of
         // ~2250. With this project's slave the same bridge had 0 wrong samples in a 600 s soak
         // under loss (robustness tests) and in every demo run. So: at most one period late, in at
@@ -151,7 +151,7 @@ final class HostBridgeJackTest
     void shouldMeasureTheSameRoundTripWithJackIodelayAsJack2NetmanagerDoes() throws Exception
     {
         // jack_iodelay reads 256 frames through JACK2's own netmanager at L=1 with a default (async)
-        // jackd -d net slave (audio-bridges.md §2b). Same slave here; the bridge reports latency by
+        // jackd -d net slave (docs/competitors.md §2.2). Same slave here; the bridge reports latency by
         // netmanager's rule (L, plus one period for an async slave), so nothing is unexplained.
         slaveSyncMode = false;
         startLoop(1, 1, probeReading(1));
@@ -192,7 +192,7 @@ final class HostBridgeJackTest
      * What the probe (a JACK client, like jack_iodelay) must read: L periods in the bridge plus
      * one for the graph loop (its output feeds the bridge, the bridge's output feeds it back):
      * (L + 1) periods, what jack_iodelay reads through JACK2's own netmanager (256 frames at
-     * L = 1, audio-bridges.md §2b) and what Jack2NetmanagerComparisonTest reads here.
+     * L = 1, docs/competitors.md §2.2) and what Jack2NetmanagerComparisonTest reads here.
      */
     static long probeReading(final int latency)
     {

@@ -15,7 +15,7 @@ let
   jvmFlags = "--add-exports java.base/jdk.internal.misc=ALL-UNNAMED";
   # The bridge's, as in the repository's bin/netjack-bridge: a fixed, pre-touched heap and no
   # periodic cleanup safepoints keep the JVM out of the real-time threads' way
-  # (java-lowlatency.md §6).
+  # (docs/realtime-jvm.md §6).
   bridgeJvmFlags = lib.concatStringsSep " " [
     "-Xms96m" "-Xmx96m" "-XX:+AlwaysPreTouch" "-XX:+UseSerialGC"
     "-XX:+UnlockDiagnosticVMOptions" "-XX:GuaranteedSafepointInterval=0" "-XX:+PerfDisableSharedMem"

@@ -1,6 +1,6 @@
 # The guest side of the audio link: the argv of the NetJack2 slave that runs inside the DSP
 # VM (JACK2's `jackd -d net`), which the host's netjack-bridge (the master) drives.
-# Option letters are JACK2 1.9.21's (netjack2-protocol.md §10): the slave takes its sample
+# Option letters are JACK2 1.9.21's (docs/protocol.md §10): the slave takes its sample
 # rate and period from the master's SLAVE_SETUP, so those are set on the host, not here; it
 # sets its own network latency (-l) and port counts.
 {

@@ -7,7 +7,7 @@ let
   optionals = cond: list: if cond then list else [ ];
 in
 rec {
-  # Why each parameter is there (vm-control.md §1.9 #1, #19; §3.1, §3.2, §6.2):
+  # Why each parameter is there (docs/vm-tuning.md §1.9 #1, #19; §3.1, §3.2, §6.2):
   # - isolcpus keeps the scheduler's load balancing and unbound kernel work off the vCPU
   #   cores; `managed_irq` also keeps managed device interrupts away (tuned's RT profile).
   # - nohz_full and rcu_nocbs stop the tick and RCU callbacks there.

@@ -16,7 +16,7 @@ in
 rec {
   inherit deepMerge;
 
-  # NetJack2's registered UDP port (netjack2-protocol.md §10), not PulseAudio's 4713 that
+  # NetJack2's registered UDP port (docs/protocol.md §10), not PulseAudio's 4713 that
   # the original used.
   netjackPort = 19000;
 
@@ -56,7 +56,7 @@ rec {
         prefixLength = 24;
       };
     };
-    # null: "bios" when the guest is ArchibaldOS (its image is BIOS/MBR, vm-control.md §1.7),
+    # null: "bios" when the guest is ArchibaldOS (its image is BIOS/MBR, docs/vm-tuning.md §1.7),
     # else "uefi".
     firmware = null;
     ovmfCode = null;

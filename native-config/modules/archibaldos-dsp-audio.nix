@@ -1,6 +1,6 @@
 # Guest side, imported by the DSP VM's own NixOS configuration (ArchibaldOS or any NixOS):
 # a JACK2 NetJack2 slave (`jackd -d net`) that the host's netjack-bridge drives. The slave
-# takes the sample rate and period from the master's SLAVE_SETUP (netjack2-protocol.md §4.1),
+# takes the sample rate and period from the master's SLAVE_SETUP (docs/protocol.md §4.1),
 # so custom.vm.dsp.archibaldOS.netjack.{sampleRate,bufferSize} on the host decide them; this
 # side sets the address, port, channel counts and its network latency, which must match the
 # host's. The original ran a second NetJack1 *master* here, so both ends were masters.

@@ -30,7 +30,7 @@ public final class BlockRing
     {
         ring = RingBuffer.createSingleProducer(
             () -> new AudioBlock(audioChannels, midiChannels, periodFrames), size, new BusySpinWaitStrategy());
-        // newPoller() does not gate the producer; our own sequence must (java-lowlatency.md §3.1).
+        // newPoller() does not gate the producer; our own sequence must (docs/realtime-jvm.md §3.1).
         ring.addGatingSequences(consumed);
     }
 

@@ -30,7 +30,7 @@ import org.oligarchy.vmm.bridge.rt.ThreadPlacement;
  * The host bridge: a NetJack2 master for one slave (the DSP VM), driven once per host period by
  * {@link #processPeriod(PeriodIo)}.
  *
- * <p>Threads (ARCHITECTURE.md "Data plane, one period"):
+ * <p>Threads (docs/architecture.md §2):
  * <ul>
  *   <li><b>period thread</b> (JACK's, or the demo clock): copies the host inputs into a block on
  *       the to-peer ring and plays the block of cycle N − L from the from-peer ring, or silence;
@@ -956,7 +956,7 @@ public final class MasterBridge implements AutoCloseable
         boolean peerEchoesCycles;
         long lastAssignedHostCycle = -1;
         AudioBlock openBlock;
-        // Async slaves (sync mode 0) number replies with their own counter (protocol doc §5.6),
+        // Async slaves (sync mode 0) number replies with their own counter (docs/protocol.md §5.6),
         // which JACK2 lets drift from the master's when packets are lost. The counter is anchored
         // to the host cycle its reply arrived in, and a reply is placed only where its counter
         // and its arrival agree; after REANCHOR_AFTER replies that agree with each other on a

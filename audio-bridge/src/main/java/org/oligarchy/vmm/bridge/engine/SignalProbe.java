@@ -14,7 +14,7 @@ package org.oligarchy.vmm.bridge.engine;
  * heard in period N + 1 ({@code heardNextPeriod = true}). In a real JACK client's own process
  * callback, the graph already supplies that period, and what it reads is heard now
  * ({@code heardNextPeriod = false}). Either way, with network latency L the round trip measured
- * is (L + 1) periods: the figure jack_iodelay reports for NetJack2 (audio-bridges.md §2b).
+ * is (L + 1) periods: the figure jack_iodelay reports for NetJack2 (docs/competitors.md §2.2).
  */
 public final class SignalProbe implements PeriodIo
 {

@@ -28,7 +28,7 @@ import org.oligarchy.vmm.bridge.rt.ThreadPlacement;
  * A NetJack2 slave endpoint with an embedded processor instead of a JACK server: it announces
  * itself to a master (unicast), accepts SLAVE_SETUP, and for every master cycle runs the
  * processor on what arrived and returns the result at once, echoing the master's cycle number
- * (what a synchronous JACK2 slave does, netjack2-protocol.md §5.6). After 2 s without packets,
+ * (what a synchronous JACK2 slave does, docs/protocol.md §5.6). After 2 s without packets,
  * or on KILL_MASTER from the master, it sends KILL_MASTER to the master's port (so a JACK2
  * manager frees the session at once) and announces again.
  *
@@ -404,7 +404,7 @@ public final class SlaveEndpoint implements AutoCloseable
         counters.sessionState.set(BridgeCounters.STATE_LISTENING);
         if (tellMaster)
         {
-            // PipeWire's slave does this: the JACK2 manager then frees the session at once (§9).
+            // PipeWire's slave does this: the JACK2 manager then frees the session at once (docs/protocol.md §9).
             try
             {
                 handshake.toKillMaster(sessionPacket);

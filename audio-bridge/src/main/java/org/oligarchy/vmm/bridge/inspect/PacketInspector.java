@@ -541,7 +541,7 @@ public final class PacketInspector
         final ObjectNode json,
         final StringBuilder line)
     {
-        // The master lists the return ports it wants, the slave the send ports (§5.3).
+        // The master lists the return ports it wants, the slave the send ports (docs/protocol.md §5.3).
         final int channels = toSlave ? session.returnAudio : session.sendAudio;
         final int[] ports = new int[Math.max(channels, 0)];
         final int count = SyncPayload.decode(buffer, 0, length, header, channels, ports);
@@ -674,7 +674,7 @@ public final class PacketInspector
     }
 
     /**
-     * Opus framing (netjack2-protocol.md §6.3): per channel a stream of a 2-byte big-endian length
+     * Opus framing (docs/protocol.md §6.3): per channel a stream of a 2-byte big-endian length
      * and {@code maxBytes} bytes, cut into {@code numPackets} chunks. The library does not carry
      * Opus; the inspector shows the framing and the length prefixes.
      */
@@ -971,7 +971,7 @@ public final class PacketInspector
 
     private static boolean startsWith(final byte[] payload, final String tag)
     {
-        // JACK2 compares the tag as a C string: the six letters and the NUL (§5.1).
+        // JACK2 compares the tag as a C string: the six letters and the NUL (docs/protocol.md §5.1).
         if (payload.length < tag.length() + 1)
         {
             return payload.length >= tag.length() && new String(payload, 0, tag.length(),

@@ -429,7 +429,7 @@ public final class PcapReader
         final int flagsAndFragment = readShort(data, ipOffset + 6, false);
         if ((flagsAndFragment & 0x3FFF) != 0)
         {
-            // JACK2 MIDI packets can reach the MTU, so on a real link their IP datagrams fragment (§1.3).
+            // JACK2 MIDI packets can reach the MTU, so on a real link their IP datagrams fragment (docs/protocol.md §1.3).
             final Fragments fragments = reassemble(ipOffset, udpOffset, ipPayload, flagsAndFragment);
             if (fragments == null)
             {

@@ -22,7 +22,7 @@ import org.oligarchy.vmm.bridge.rt.ThreadPlacement;
 /**
  * The bridge's JACK client: jnajack for opening, activating, notifications and connections (not
  * real-time), and {@link JackNative} for ports, the process callback and latency reporting, so
- * that the process thread allocates nothing (java-lowlatency.md §1.5).
+ * that the process thread allocates nothing (docs/realtime-jvm.md §1.5).
  *
  * <p>Ports are named {@code <client>:<toPrefix>N} (JACK inputs whose audio goes to the VM) and
  * {@code <client>:<fromPrefix>N} (JACK outputs carrying what the VM returns), N from 1.
@@ -100,7 +100,7 @@ public final class JackHost implements AutoCloseable
         this.processCallback = this::process;
         this.latencyCallback = this::reportLatency;
         // detach=false keeps the JACK thread attached to the JVM: attaching per period costs
-        // a Thread object and ~35 µs (java-lowlatency.md §1.2).
+        // a Thread object and ~35 µs (docs/realtime-jvm.md §1.2).
         Native.setCallbackThreadInitializer(processCallback, new CallbackThreadInitializer(true, false, "jack-rt"));
         if (JackNative.jack_set_process_callback(clientAddress, processCallback, 0) != 0)
         {
@@ -294,7 +294,7 @@ public final class JackHost implements AutoCloseable
      * JACK latency callback (non-real-time thread): an input sample reaches the outputs
      * {@code addedLatencyFrames} later. The delay is split in halves, one added to the outputs'
      * capture latency and one to the inputs' playback latency, as JACK2's netmanager does
-     * (netjack2-protocol.md §5.4): a tool like jack_iodelay sums both sides of a loop, so adding
+     * (docs/protocol.md §5.4): a tool like jack_iodelay sums both sides of a loop, so adding
      * the whole delay to each would count it twice.
      */
     private void reportLatency(final int mode, final long arg)

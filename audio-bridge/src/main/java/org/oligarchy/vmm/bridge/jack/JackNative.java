@@ -5,7 +5,7 @@ import com.sun.jna.Native;
 
 /**
  * The few libjack functions the real-time path and latency reporting need, direct-mapped with
- * primitive signatures so that calling them allocates nothing (java-lowlatency.md §1.5):
+ * primitive signatures so that calling them allocates nothing (docs/realtime-jvm.md §1.5):
  * jnajack's own {@code jack_port_get_buffer} returns a new {@code Pointer} (24 B) per call, and it
  * has no binding at all for the latency setters.
  */

@@ -3,7 +3,7 @@ package org.oligarchy.vmm.bridge.netjack;
 import org.agrona.concurrent.UnsafeBuffer;
 
 /**
- * Encodes everything one side sends in one cycle, in JACK2's order (netjack2-protocol.md §5.2):
+ * Encodes everything one side sends in one cycle, in JACK2's order (docs/protocol.md §5.2):
  * one sync packet, then MIDI packets if the direction has MIDI channels (always at least one),
  * then audio packets if it has audio channels (always at least one, header-only when no port
  * is active). {@code is last} is set on the final packet. Uses one preallocated packet buffer.
@@ -39,7 +39,7 @@ public final class CycleEncoder
         this.audioChannels = session.audioChannels(stream);
         this.midiChannels = session.midiChannels(stream);
         this.packet = new UnsafeBuffer(java.nio.ByteBuffer.allocateDirect(NetJack.MAX_MTU + 64));
-        // JACK2's receiver keeps ports × period × 4 bytes for a MIDI blob, unchecked (§7.3).
+        // JACK2's receiver keeps ports × period × 4 bytes for a MIDI blob, unchecked (docs/protocol.md §7.3).
         this.midiCapacity = Math.max(0, midiChannels * session.periodFrames() * 4);
         this.midiBlob = new UnsafeBuffer(new byte[Math.max(1, midiCapacity)]);
     }
@@ -134,7 +134,7 @@ public final class CycleEncoder
                     sent++;
                 }
             }
-            // JACK2 leaves the previous audio packet count in the next sync header (§5.1).
+            // JACK2 leaves the previous audio packet count in the next sync header (docs/protocol.md §5.1).
             lastAudioPackets = audioPackets;
         }
         return sent;

@@ -6,7 +6,7 @@ import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 
 /**
- * Float audio (encoder 0), JACK2's {@code NetFloatAudioBuffer} (netjack2-protocol.md §6.1).
+ * Float audio (encoder 0), JACK2's {@code NetFloatAudioBuffer} (docs/protocol.md §6.1).
  *
  * <p>A cycle of {@code n} active ports is split into {@code period / subPeriod} packets with
  * {@code subPeriod = min(period, 2^floor(log2((MTU − 112) / (4n))))}. Packet {@code k} carries,

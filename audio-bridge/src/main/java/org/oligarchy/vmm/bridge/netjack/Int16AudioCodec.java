@@ -4,7 +4,7 @@ import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 
 /**
- * 16-bit integer audio (encoder 1), JACK2's {@code NetIntAudioBuffer} (netjack2-protocol.md §6.2),
+ * 16-bit integer audio (encoder 1), JACK2's {@code NetIntAudioBuffer} (docs/protocol.md §6.2),
  * byte-compatible including its quirks.
  *
  * <ul>

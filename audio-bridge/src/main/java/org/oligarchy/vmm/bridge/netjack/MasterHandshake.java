@@ -5,12 +5,12 @@ import org.agrona.MutableDirectBuffer;
 
 /**
  * The master's side of the NetJack2 handshake as pure logic, without sockets
- * (netjack2-protocol.md §4.2, §4.6): validate a SLAVE_AVAILABLE, answer it with a SLAVE_SETUP,
+ * (docs/protocol.md §4.2, §4.6): validate a SLAVE_AVAILABLE, answer it with a SLAVE_SETUP,
  * and accept the matching START_MASTER.
  *
  * <p>Unlike JACK2, which keeps the slave's requested channel counts and creates ports to match,
  * this master owns a fixed set of host ports, so SLAVE_SETUP carries the bridge's own channel
- * counts and latency; every JACK2 and PipeWire slave adopts the SETUP values (§4.1 step 3).
+ * counts and latency; every JACK2 and PipeWire slave adopts the SETUP values (docs/protocol.md §4.1 step 3).
  * MTU and encoder stay the slave's choice, as in JACK2.
  */
 public final class MasterHandshake

@@ -6,7 +6,7 @@ import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 
 /**
- * MIDI on the wire (netjack2-protocol.md §7). For every MIDI port of a direction, every cycle,
+ * MIDI on the wire (docs/protocol.md §7). For every MIDI port of a direction, every cycle,
  * one record is appended to a blob:
  *
  * <pre>
@@ -21,7 +21,7 @@ import org.agrona.MutableDirectBuffer;
  * {@code num packets = ⌈T / (MTU − 48)⌉} (PipeWire's rule; JACK2's own count uses MTU − 112 and
  * crashes where the two differ, so we never produce that case for realistic MIDI).
  *
- * <p>Events longer than 4 bytes are never sent: JACK2 1.9.21 corrupts them (§7.2). They are
+ * <p>Events longer than 4 bytes are never sent: JACK2 1.9.21 corrupts them (docs/protocol.md §7.2). They are
  * dropped and counted in {@code lost_events}. Received long events are bounds-checked against
  * the record's data area.
  */

@@ -2,7 +2,7 @@ package org.oligarchy.vmm.bridge.netjack;
 
 /**
  * Constants of NetJack2 protocol revision 8, as JACK2 1.9.21 puts them on the wire
- * (netjack2-protocol.md §10). Every number a codec or session needs lives here, named.
+ * (docs/protocol.md §10). Every number a codec or session needs lives here, named.
  */
 public final class NetJack
 {
@@ -41,7 +41,7 @@ public final class NetJack
     public static final int MIN_SAMPLE_RATE_HZ = 8000;
     public static final int MAX_SAMPLE_RATE_HZ = 384000;
 
-    /** Session packet IDs (netjack2-protocol.md §3.1). */
+    /** Session packet IDs (docs/protocol.md §3.1). */
     public static final int SLAVE_AVAILABLE = 0;
     public static final int SLAVE_SETUP = 1;
     public static final int START_MASTER = 2;
@@ -83,7 +83,7 @@ public final class NetJack
     }
 
     /**
-     * Payload bytes available in one data packet: MTU − 64 − 48 (netjack2-protocol.md §1.3).
+     * Payload bytes available in one data packet: MTU − 64 − 48 (docs/protocol.md §1.3).
      *
      * @param mtu the session MTU.
      * @return bytes of payload per audio packet.

@@ -7,7 +7,7 @@ import org.agrona.MutableDirectBuffer;
 
 /**
  * Flyweight over the 48-byte NetJack2 data packet header ({@code packet_header_t}), big-endian,
- * read and written in place without allocation (netjack2-protocol.md §5.1).
+ * read and written in place without allocation (docs/protocol.md §5.1).
  *
  * <pre>
  *   0 char[8] "header\0\0"      28 u32 active ports (sync: indices in payload; float audio: blocks)
@@ -169,7 +169,7 @@ public final class PacketHeaderFlyweight
 
     /**
      * Checks the parts of an untrusted header that do not depend on the encoding: tag, length,
-     * data type, packet size field, and the {@code frames} field (−1, 0 or the period; §5.6).
+     * data type, packet size field, and the {@code frames} field (−1, 0 or the period; docs/protocol.md §5.6).
      *
      * @param length datagram length.
      * @param period the session period in frames.
@@ -200,7 +200,7 @@ public final class PacketHeaderFlyweight
         {
             return packetSize() > length ? RejectReason.TRUNCATED : RejectReason.BAD_PACKET_SIZE;
         }
-        // MIDI packets carry stale copies of 'frames' and 'active ports' (§7.3): not checked.
+        // MIDI packets carry stale copies of 'frames' and 'active ports' (docs/protocol.md §7.3): not checked.
         final int frames = frames();
         if (dataType != NetJack.DATA_TYPE_MIDI && frames != -1 && frames != 0 && frames != period)
         {

@@ -78,7 +78,7 @@ public record SessionParams(
 
     /**
      * Frames field to put in data headers: JACK2 sends −1 for float; int16 receivers need the
-     * real period (netjack2-protocol.md §6.2).
+     * real period (docs/protocol.md §6.2).
      *
      * @return the frames field value.
      */

@@ -8,7 +8,7 @@ import org.agrona.MutableDirectBuffer;
 /**
  * Flyweight over a NetJack2 session packet ({@code session_params_t}, 644 bytes, packed), read and
  * written in place without allocation. Integers are big-endian; strings are NUL-terminated and
- * zero-filled (netjack2-protocol.md §3.1).
+ * zero-filled (docs/protocol.md §3.1).
  *
  * <pre>
  *   0  char[8]   "params\0\0"            336 char[256] slave net name
@@ -375,7 +375,7 @@ public final class SessionParamsFlyweight
      *
      * @param announce true for a SLAVE_AVAILABLE, where −1 channel counts are allowed and the
      *                 rate and period are stale or zero and therefore not checked
-     *                 (netjack2-protocol.md §3.2).
+     *                 (docs/protocol.md §3.2).
      * @return {@link RejectReason#NONE} or the first field found out of range.
      */
     public RejectReason validateParameters(final boolean announce)
@@ -409,13 +409,13 @@ public final class SessionParamsFlyweight
             return RejectReason.BAD_ENCODER;
         }
         // Float packets must carry at least one frame per port: MTU − 112 ≥ 4 × ports, else the
-        // split of §6.1 yields subPeriod 0 and the encoder divides by zero (117+ ports at MTU 576).
+        // split of docs/protocol.md §6.1 yields subPeriod 0 and the encoder divides by zero (117+ ports at MTU 576).
         if (encoder == NetJack.ENCODER_FLOAT &&
             4L * Math.max(sendAudioChannels(), returnAudioChannels()) > NetJack.packetAvailableBytes(mtu))
         {
             return RejectReason.BAD_CHANNEL_COUNT;
         }
-        // JACK2's int16 split puts the remainder of each channel in the last packet (§6.2); with
+        // JACK2's int16 split puts the remainder of each channel in the last packet (docs/protocol.md §6.2); with
         // many channels and a long period that packet outgrows a UDP datagram (65,507 bytes).
         if (encoder == NetJack.ENCODER_INT16 && !announce)
         {

@@ -3,7 +3,7 @@ package org.oligarchy.vmm.bridge.netjack;
 import org.agrona.MutableDirectBuffer;
 
 /**
- * The slave's side of the NetJack2 handshake as pure logic (netjack2-protocol.md §4.1, §4.6):
+ * The slave's side of the NetJack2 handshake as pure logic (docs/protocol.md §4.1, §4.6):
  * build SLAVE_AVAILABLE, accept only a well-formed SLAVE_SETUP (tag "params" <em>and</em> ID 1,
  * stricter than JACK2's "or"), build START_MASTER from it.
  */
@@ -102,7 +102,7 @@ public final class SlaveHandshake
 
     /**
      * Writes a KILL_MASTER for a session, sent when a slave gives a session up so that the
-     * master frees it at once (what PipeWire's slave does; §9).
+     * master frees it at once (what PipeWire's slave does; docs/protocol.md §9).
      *
      * @param out     a buffer of at least 644 bytes, holding the session's parameters.
      * @return the packet length (644).

@@ -8,7 +8,7 @@ import org.agrona.MutableDirectBuffer;
 /**
  * The sync packet ({@code 's'}) that opens every cycle in each direction: a header followed by
  * the big-endian indices of the audio ports the sender wants to receive, in increasing order
- * (netjack2-protocol.md §5.3). The master lists return ports, the slave lists send ports.
+ * (docs/protocol.md §5.3). The master lists return ports, the slave lists send ports.
  */
 public final class SyncPayload
 {

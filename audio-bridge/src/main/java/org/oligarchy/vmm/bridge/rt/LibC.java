@@ -4,7 +4,7 @@ import com.sun.jna.Native;
 import com.sun.jna.Platform;
 
 /**
- * Direct-mapped libc calls for thread placement and memory locking (java-lowlatency.md §2.1).
+ * Direct-mapped libc calls for thread placement and memory locking (docs/realtime-jvm.md §2.1).
  * Primitive-only signatures: no {@code Pointer}, no structures, nothing that allocates per call;
  * buffers are passed as raw native addresses of preallocated memory.
  */

@@ -127,7 +127,7 @@ public final class HostBridge implements AutoCloseable
 
     /**
      * Latency reported to JACK between the to-VM and from-VM ports, the same rule as JACK2's
-     * netmanager (netjack2-protocol.md §5.4): L periods, plus one when the slave runs
+     * netmanager (docs/protocol.md §5.4): L periods, plus one when the slave runs
      * asynchronously (a JACK2 {@code jackd -d net} without {@code -S} returns what its graph
      * computed in the previous cycle).
      *

@@ -182,7 +182,7 @@ class PcapReaderTest
     void shouldReassembleFragmentedDatagramsInAnyOrder() throws Exception
     {
         // A JACK2 MIDI packet may be exactly MTU bytes: on a 1500-byte link its IP datagram is
-        // 1528 bytes and travels as a 1480-byte and a 28-byte fragment (§1.3).
+        // 1528 bytes and travels as a 1480-byte and a 28-byte fragment (docs/protocol.md §1.3).
         final byte[] payload = new byte[1500];
         new java.util.Random(7).nextBytes(payload);
         final byte[] udp = PcapFixture.udp(58195, 58258, payload);

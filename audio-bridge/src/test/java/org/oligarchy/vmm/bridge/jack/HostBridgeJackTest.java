@@ -159,7 +159,7 @@ final class HostBridgeJackTest
     void shouldMeasureTheSameRoundTripWithJackIodelayAsJack2NetmanagerDoes() throws Exception
     {
         // jack_iodelay reads 256 frames through JACK2's own netmanager at L=1 with a default (async)
-        // jackd -d net slave (audio-bridges.md §2b). Same slave here; the bridge reports latency by
+        // jackd -d net slave (docs/competitors.md §2.2). Same slave here; the bridge reports latency by
         // netmanager's rule (L, plus one period for an async slave), so nothing is unexplained.
         slaveSyncMode = false;
         startLoop(1, 1, probeReading(1));
@@ -200,7 +200,7 @@ final class HostBridgeJackTest
      * What the probe (a JACK client, like jack_iodelay) must read: L periods in the bridge plus
      * one for the graph loop (its output feeds the bridge, the bridge's output feeds it back):
      * (L + 1) periods, what jack_iodelay reads through JACK2's own netmanager (256 frames at
-     * L = 1, audio-bridges.md §2b) and what Jack2NetmanagerComparisonTest reads here.
+     * L = 1, docs/competitors.md §2.2) and what Jack2NetmanagerComparisonTest reads here.
      */
     static long probeReading(final int latency)
     {

@@ -19,18 +19,18 @@ import org.oligarchy.vmm.bridge.inspect.PcapReader;
  * test signal) with the library produces the captured datagrams byte for byte.
  *
  * <p>Fields where JACK2 sends stale values, and which the library therefore takes as parameters
- * so that a byte comparison is possible (netjack2-protocol.md §5.1, §7.3):
+ * so that a byte comparison is possible (docs/protocol.md §5.1, §7.3):
  * <ul>
  *   <li>sync packets: {@code num packets} is a stale copy of the previous audio send (0 in the
  *       first cycle, then 1, 3 or 4); it is passed in from the capture;</li>
  *   <li>MIDI packets: {@code active ports} (0 or 8 seen) and {@code frames} are stale copies of the
  *       previous audio packet; they are passed in from the capture;</li>
  *   <li>MIDI records: JACK2 transmits {@code write_pos} bytes of unrelated memory for events longer
- *       than 4 bytes (§7.2, capture H); the library drops such events and counts them in
+ *       than 4 bytes (docs/protocol.md §7.2, capture H); the library drops such events and counts them in
  *       {@code lost_events} instead, so that one packet is compared field by field, not byte-wise.</li>
  * </ul>
  * Int16 master→slave audio in capture C is all zeros because netmanager sends {@code frames = −1}
- * and converts nothing (§6.2); its inputs are therefore silent channels.
+ * and converts nothing (docs/protocol.md §6.2); its inputs are therefore silent channels.
  */
 @Timeout(30)
 class CaptureEncodingTest
@@ -116,7 +116,7 @@ class CaptureEncodingTest
     @Test
     void shouldEncodeRestartAnnounceWithStaleFieldsOfCaptureB()
     {
-        // After a restart the JACK2 slave re-sends its whole adopted struct with packet ID 0 (§3.2).
+        // After a restart the JACK2 slave re-sends its whole adopted struct with packet ID 0 (docs/protocol.md §3.2).
         final List<PcapReader.UdpDatagram> datagrams = Captures.load(Captures.B);
         params.wrap(out, 0).copyFrom(new UnsafeBuffer(Captures.frame(datagrams, 11).payload()), 0)
             .packetId(NetJack.SLAVE_AVAILABLE);
@@ -252,7 +252,7 @@ class CaptureEncodingTest
         final int length = MidiCodec.encodePacket(out, 0, header, NetJack.STREAM_TO_SLAVE, 1, 171, -1, 1500, blob,
             blobLength, 0, 0, false);
 
-        // JACK2 sent 114 bytes: event_count 2, write_pos 6, offset 32762 and six zero bytes (§7.2).
+        // JACK2 sent 114 bytes: event_count 2, write_pos 6, offset 32762 and six zero bytes (docs/protocol.md §7.2).
         // We send 84 + 12: the note-on only, write_pos 0, lost_events 1. Header fields are identical.
         assertEquals(114, captured.length);
         assertEquals(96, length);
@@ -278,7 +278,7 @@ class CaptureEncodingTest
         }
         final UnsafeBuffer blob = new UnsafeBuffer(new byte[1024]);
         final int blobLength = MidiCodec.encodeBlob(new MidiEvents[] {events}, 1, 128, blob, 1024);
-        // Stale 'active ports' and 'frames' copied from the capture (§7.3); 'is last' is 0 because
+        // Stale 'active ports' and 'frames' copied from the capture (docs/protocol.md §7.3); 'is last' is 0 because
         // audio packets follow in the same direction.
         final int length = MidiCodec.encodePacket(out, 0, header, header.stream(), header.id(), header.cycle(),
             header.frames(), 1500, blob, blobLength, header.activePorts(), 0, false);

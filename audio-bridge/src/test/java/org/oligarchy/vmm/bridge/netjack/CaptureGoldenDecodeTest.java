@@ -18,7 +18,7 @@ import org.oligarchy.vmm.bridge.inspect.PcapReader;
 /**
  * Golden decode of every packet of every capture with the library's flyweights and codecs. The
  * expected header and session fields below were written from an independent decoder (the
- * captures' README and netjack2-protocol.md §3, §5, §6, §7, §15); samples are compared exactly.
+ * captures' README and docs/protocol.md §3, §5, §6, §7, §15); samples are compared exactly.
  *
  * <p>Row formats: {@code N params ID name "master" slave mtu id tsync sendAudio returnAudio
  * sendMidi returnMidi rate period encoder kbps syncMode latency}, {@code N <type><stream> id
@@ -191,7 +191,7 @@ class CaptureGoldenDecodeTest
     {
         final Session session = new Session(1500, 128, 2, 2, 0, 0, NetJack.ENCODER_FLOAT);
         walk(Captures.A, TABLE_A, session, Map.of(), RejectReason.NONE);
-        // Frames 13, 15, 17, 19: two ports of 128 ramp frames each (§6.1 worked example).
+        // Frames 13, 15, 17, 19: two ports of 128 ramp frames each (docs/protocol.md §6.1 worked example).
         assertEquals(4, floatPacketsChecked);
         assertEquals(4 * 2 * 128, samplesChecked);
     }
@@ -210,7 +210,7 @@ class CaptureGoldenDecodeTest
         assertEquals(12, floatPacketsChecked);
         assertEquals(12 * 8 * 32, samplesChecked);
 
-        // The note-off record exactly as netjack2-protocol.md §7.1 prints it.
+        // The note-off record exactly as docs/protocol.md §7.1 prints it.
         final byte[] noteOff = Captures.frame(Captures.load(Captures.B), 19).payload();
         assertEquals(
             "900df00d" + "00008000" + "00000080" + "00000000" + "00000001" + "00000000" +
@@ -225,7 +225,7 @@ class CaptureGoldenDecodeTest
         walk(Captures.C, TABLE_C, session, Map.of(), RejectReason.NONE);
 
         final List<PcapReader.UdpDatagram> datagrams = Captures.load(Captures.C);
-        // Master→slave int audio is all zeros: netmanager sends frames = −1 and converts nothing (§6.2).
+        // Master→slave int audio is all zeros: netmanager sends frames = −1 and converts nothing (docs/protocol.md §6.2).
         for (final int frame : new int[] {5, 6, 7, 13, 14, 15})
         {
             final byte[] payload = Captures.frame(datagrams, frame).payload();
@@ -325,7 +325,7 @@ class CaptureGoldenDecodeTest
         assertEquals(2, buffer.getInt(sysex, java.nio.ByteOrder.LITTLE_ENDIAN), "time");
         assertEquals(6, buffer.getInt(sysex + 4, java.nio.ByteOrder.LITTLE_ENDIAN), "size");
         assertEquals(32762, buffer.getInt(sysex + 8, java.nio.ByteOrder.LITTLE_ENDIAN), "offset");
-        // Six zero bytes instead of F0 7D 01 02 03 F7: JACK2's pointer-arithmetic bug (§7.2).
+        // Six zero bytes instead of F0 7D 01 02 03 F7: JACK2's pointer-arithmetic bug (docs/protocol.md §7.2).
         assertArrayEquals(new byte[6], Arrays.copyOfRange(payload, 108, 114));
         assertEquals(114, payload.length);
     }
@@ -389,7 +389,7 @@ class CaptureGoldenDecodeTest
             {
                 case NetJack.DATA_TYPE_SYNC:
                 {
-                    // The master lists return ports, the slave send ports (§5.3).
+                    // The master lists return ports, the slave send ports (docs/protocol.md §5.3).
                     final int channels = session.audioChannels(!toSlave);
                     final int[] ports = new int[channels];
                     final int count = SyncPayload.decode(buffer, 0, payload.length, header, channels, ports);
@@ -446,7 +446,7 @@ class CaptureGoldenDecodeTest
             params.returnAudioChannels(), params.sendMidiChannels(), params.returnMidiChannels(),
             params.sampleRate(), params.period(), params.encoder(), params.kbps(), params.slaveSyncMode(),
             params.networkLatency()}, where);
-        // A SLAVE_AVAILABLE may carry stale rate/period/ID (capture B restart): not checked (§3.2).
+        // A SLAVE_AVAILABLE may carry stale rate/period/ID (capture B restart): not checked (docs/protocol.md §3.2).
         assertEquals(expectedParameters, params.validateParameters(packetId == NetJack.SLAVE_AVAILABLE), where);
     }
 

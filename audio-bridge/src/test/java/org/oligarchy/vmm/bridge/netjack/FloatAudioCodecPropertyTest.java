@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Float audio splitting and reassembly (netjack2-protocol.md §6.1) over channel counts 1..64,
+ * Float audio splitting and reassembly (docs/protocol.md §6.1) over channel counts 1..64,
  * periods 16..4096 and MTUs 576..9000, on a deterministic sample of combinations.
  */
 @Timeout(60)

@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Int16 audio (netjack2-protocol.md §6.2) round trip over channel counts 1..64, periods
+ * Int16 audio (docs/protocol.md §6.2) round trip over channel counts 1..64, periods
  * 16..4096 and MTUs 576..9000: every sample that JACK2's chunk layout transmits decodes to
  * {@code (short)(int)(x·32767) / 32767}; bytes the layout never transmits (odd chunk sizes leave
  * the tail of the period out) stay untouched in the receiver's scratch.

@@ -140,7 +140,7 @@ class MalformedInputTest
                 assertEquals(RejectReason.BAD_CHANNEL_COUNT, parameters(p -> p.buffer().putInt(offset, count, BE), true),
                     "announce, offset " + offset + " count " + count);
             }
-            // −1 means "master decides": only legal in a SLAVE_AVAILABLE (§3.2).
+            // −1 means "master decides": only legal in a SLAVE_AVAILABLE (docs/protocol.md §3.2).
             assertEquals(RejectReason.BAD_CHANNEL_COUNT, parameters(p -> p.buffer().putInt(offset, -1, BE), false));
             assertEquals(RejectReason.NONE, parameters(p -> p.buffer().putInt(offset, -1, BE), true));
             assertEquals(RejectReason.NONE, parameters(p -> p.buffer().putInt(offset, 256, BE), false));
@@ -258,7 +258,7 @@ class MalformedInputTest
             packet.putInt(PacketHeaderFlyweight.FRAMES_OFFSET, frames, BE);
             assertEquals(RejectReason.NONE, header.wrap(packet, 0).validate(audio.length, 128), "frames " + frames);
         }
-        // MIDI packets carry a stale 'frames' copy (§7.3): not checked.
+        // MIDI packets carry a stale 'frames' copy (docs/protocol.md §7.3): not checked.
         final byte[] midi = frame(Captures.B, 19);
         final UnsafeBuffer packet = copy(midi);
         packet.putInt(PacketHeaderFlyweight.FRAMES_OFFSET, 64, BE);

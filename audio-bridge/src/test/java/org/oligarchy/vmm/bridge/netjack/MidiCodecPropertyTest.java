@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * MIDI blobs (netjack2-protocol.md §7) round-trip through encodeBlob, chunking into
+ * MIDI blobs (docs/protocol.md §7) round-trip through encodeBlob, chunking into
  * {@code MTU − 48}-byte packets, reassembly in any arrival order and decodeBlob, across 1..N
  * packets per cycle.
  */
@@ -123,7 +123,7 @@ class MidiCodecPropertyTest
                 j++;
             }
             assertEquals(shortEvents, output[p].count(), where);
-            // Events over 4 bytes are never sent to JACK2 (§7.2): counted in lost_events.
+            // Events over 4 bytes are never sent to JACK2 (docs/protocol.md §7.2): counted in lost_events.
             assertEquals(input[p].count() - shortEvents, output[p].lost(), where);
         }
         return numPackets;

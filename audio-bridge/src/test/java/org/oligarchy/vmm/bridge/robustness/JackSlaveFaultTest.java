@@ -25,7 +25,7 @@ import org.oligarchy.vmm.bridge.robustness.UdpFaultProxy.Faults;
  * <p>Sync mode ({@code jackd -S}, the slave echoes the master's cycle numbers): the master keeps
  * its period and its session, and no sample ever comes back early, i.e. no block is played
  * before its cycle. Samples do come back whole periods late: JACK2's slave zeroes a port buffer
- * only when sub-cycle 0 arrives (netjack2-protocol.md §5.5), so after a lost packet it returns
+ * only when sub-cycle 0 arrives (docs/protocol.md §5.5), so after a lost packet it returns
  * its previous capture for that part, labelled with the current cycle; the master cannot tell.
  *
  * <p>Async mode (the JACK2 default, its own cycle counter): under loss the slave's counter

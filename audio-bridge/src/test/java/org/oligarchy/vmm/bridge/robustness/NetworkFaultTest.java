@@ -198,7 +198,7 @@ final class NetworkFaultTest
         assertEquals(rejected, outcome.masterRejectedTotal(), outcome.toString());
         // Two counters on two threads read while the period runs: at most one cycle in flight apart.
         assertTrue(Math.abs(outcome.slaveResentCycles()) <= 1, outcome.toString());
-        // As in JACK2 (netjack2-protocol.md §5.5), a second sync ends its cycle early: that cycle plays
+        // As in JACK2 (docs/protocol.md §5.5), a second sync ends its cycle early: that cycle plays
         // silence, in its own period. Duplicated audio costs nothing.
         assertTrue(outcome.silentPeriods() + outcome.partialPeriods() <=
             outcome.toMaster().duplicatedSync.get() + outcome.lateBlocks(), outcome.toString());

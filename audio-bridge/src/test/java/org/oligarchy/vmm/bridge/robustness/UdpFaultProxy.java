@@ -28,7 +28,7 @@ import org.oligarchy.vmm.bridge.netjack.SessionParamsFlyweight;
  * Session packets ({@code "params"}) always pass untouched, so the handshake is not disturbed.
  *
  * <p>Routing, so that the master sees the proxy as the slave (it learns the slave's address from
- * SLAVE_AVAILABLE's source, netjack2-protocol.md §4.2): the slave announces to
+ * SLAVE_AVAILABLE's source, docs/protocol.md §4.2): the slave announces to
  * {@link #slaveFacingAddress()}; the proxy forwards AVAILABLE to the master's listening port from
  * its own master-facing socket, remembers the master's per-session socket from the SLAVE_SETUP
  * it receives there, and sends everything else from the slave to that socket. Everything from

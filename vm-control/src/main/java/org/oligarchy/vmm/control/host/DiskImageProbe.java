@@ -9,7 +9,7 @@ import java.nio.file.StandardOpenOption;
 /**
  * Reads the partition table type of a raw or qcow2 disk image, so the firmware can be checked
  * against the image: the origin booted a BIOS/MBR image with UEFI firmware and it never came up
- * (vm-control.md §1.7). For qcow2 only the first cluster of the guest disk is located, through
+ * (docs/vm-tuning.md §1.7). For qcow2 only the first cluster of the guest disk is located, through
  * the L1 and L2 tables of the header (uncompressed, unencrypted, no backing file needed).
  */
 public final class DiskImageProbe

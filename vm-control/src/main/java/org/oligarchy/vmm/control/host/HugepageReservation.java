@@ -6,7 +6,7 @@ import java.io.IOException;
  * Makes sure enough free hugepages of one size exist for the VM, adding only the shortfall to
  * {@code nr_hugepages}, reading the count back (fragmentation can leave fewer than asked) and
  * later releasing exactly what it added. The original wrote the global sysctl blindly and never
- * released anything (vm-control.md §1.4). With a NUMA node the pool of that node is used
+ * released anything (docs/vm-tuning.md §1.4). With a NUMA node the pool of that node is used
  * ({@code /sys/devices/system/node/nodeN/hugepages/...}), so guest RAM is local to its vCPUs;
  * the per-node pool has no reserved count, so the global one is subtracted as a safe bound.
  */

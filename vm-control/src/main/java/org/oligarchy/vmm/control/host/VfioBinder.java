@@ -8,7 +8,7 @@ import java.util.Optional;
  * Binds single PCI functions to vfio-pci for the time the VM runs, through
  * {@code driver_override} and {@code drivers_probe}, and gives them back to their original
  * driver afterwards. Never binds by vendor:device ID (that grabs every matching controller on
- * the host at boot; vm-control.md §1.9 #3). The IOMMU group must hold nothing else that a host
+ * the host at boot; docs/vm-tuning.md §1.9 #3). The IOMMU group must hold nothing else that a host
  * driver uses, because the whole group goes to the VM.
  */
 public final class VfioBinder

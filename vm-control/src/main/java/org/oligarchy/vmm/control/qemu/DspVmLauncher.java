@@ -24,7 +24,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The DSP VM launch sequence (ARCHITECTURE.md, control plane): validate → VFIO bind per device
+ * The DSP VM launch sequence (docs/architecture.md §4): validate → VFIO bind per device
  * → hugepages reserved and read back → QEMU paused with housekeeping affinity → QMP → pin each
  * vCPU 1:1 to an isolated CPU at SCHED_FIFO 1 → other threads on housekeeping CPUs → {@code cont}
  * → RESUME. Anything done before a failure is undone.

@@ -14,7 +14,7 @@ import java.nio.file.Path;
  * to the disk image, so it survives reboots. The template it came from is recorded beside it; when
  * the firmware moves to another build (a NixOS upgrade changes the store path) the operator is
  * warned, and a size mismatch, which would break the pflash layout, stops the launch
- * (vm-control.md §1.9 #10: the origin copied VARS once and let it drift).
+ * (docs/vm-tuning.md §1.9 #10: the origin copied VARS once and let it drift).
  */
 public final class OvmfVars
 {

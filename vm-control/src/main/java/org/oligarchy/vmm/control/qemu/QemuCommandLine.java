@@ -10,7 +10,7 @@ import java.util.List;
 /**
  * Builds the DSP VM's QEMU argv from its model: a list of arguments, never a shell string.
  * <p>
- * Choices that fix the original module's defects (vm-control.md §1.9): the VM starts paused
+ * Choices that fix the original module's defects (docs/vm-tuning.md §1.9): the VM starts paused
  * ({@code -S}) so vCPUs are pinned before the guest runs; QMP for the supervisor plus a second
  * QMP monitor for tools (no HMP); the serial port on a Unix socket with a log file, so output
  * is kept while nobody is attached; hugepage RAM through {@code memory-backend-memfd,hugetlb=on},

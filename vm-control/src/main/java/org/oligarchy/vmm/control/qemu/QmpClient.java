@@ -32,7 +32,7 @@ import java.util.function.Predicate;
  * One reader thread parses the line-delimited JSON stream. Replies are matched to commands by
  * {@code id}; events are kept in arrival order so a caller can wait for one that QEMU sent
  * <em>before</em> the reply to the command that caused it (QEMU 7.2 sends {@code RESUME} before
- * the {@code cont} reply; vm-control.md §4.1). A QMP socket serves one client at a time, which is
+ * the {@code cont} reply; docs/vm-tuning.md §4.1). A QMP socket serves one client at a time, which is
  * why the DSP VM has a second monitor for tools.
  */
 public final class QmpClient implements AutoCloseable

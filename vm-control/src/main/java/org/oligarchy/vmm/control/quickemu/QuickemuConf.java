@@ -10,7 +10,7 @@ import java.util.List;
 /**
  * Renders a quickemu {@code .conf} (a bash file that quickemu sources) from a guest model, with
  * the keys quickemu 4.9 really reads ({@code guest_os}, {@code ram}, {@code cpu_cores},
- * {@code disk_img}, {@code macaddr}, ...; vm-control.md §2.1), not the original module's
+ * {@code disk_img}, {@code macaddr}, ...; docs/vm-tuning.md §2.1), not the original module's
  * invented ones. Every value comes from a validated model, so nothing unchecked is sourced.
  * <p>
  * quickemu's {@code port_forwards} bind every interface, so for NAT and host-only guests the conf

@@ -266,8 +266,12 @@ public final class JackHost implements AutoCloseable
             final PeriodHandler current = handler;
             if (current != null)
             {
-                current.onPeriod(buffers);
                 final PeriodTap witness = tap;
+                if (witness != null)
+                {
+                    witness.beforePeriod(buffers.periodStartFrame, buffers);
+                }
+                current.onPeriod(buffers);
                 if (witness != null)
                 {
                     witness.afterPeriod(buffers.periodStartFrame, buffers);
@@ -719,10 +723,21 @@ public final class JackHost implements AutoCloseable
         float output(int channel, int frame);
     }
 
-    /** Sees each period's ports after the handler ran, on the process thread. */
-    @FunctionalInterface
+    /**
+     * Sees each period's ports before and after the handler ran, on the process thread. (An input
+     * port shares its buffer with the output that feeds it: a client upstream that runs late,
+     * during an xrun, can still be writing it; read inputs before the handler.)
+     */
     public interface PeriodTap
     {
+        /**
+         * Called once per period before the handler.
+         *
+         * @param startFrame the period's first frame on the graph's clock (unsigned 32-bit), or −1.
+         * @param ports      the period's port buffers; valid only during the call.
+         */
+        void beforePeriod(long startFrame, PortSamples ports);
+
         /**
          * Called once per period after the handler.
          *

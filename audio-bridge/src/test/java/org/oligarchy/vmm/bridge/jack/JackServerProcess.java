@@ -84,6 +84,7 @@ final class JackServerProcess implements AutoCloseable
             .redirectOutput(log.toFile());
         builder.environment().put("JACK_NO_AUDIO_RESERVATION", "1");
         final Process process = builder.start();
+        registerPid(process, name);
         final JackServerProcess server = new JackServerProcess(name, process, log);
         final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (System.nanoTime() < deadline)
@@ -253,6 +254,10 @@ final class JackServerProcess implements AutoCloseable
                 Thread.currentThread().interrupt();
             }
         }
+        if (!process.isAlive())
+        {
+            unregisterPid(process);
+        }
         final File file = log.toFile();
         if (!file.delete())
         {
@@ -274,13 +279,56 @@ final class JackServerProcess implements AutoCloseable
      */
     static Result run(final int timeoutSeconds, final String... command) throws Exception
     {
-        final Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        final byte[] out = process.getInputStream().readAllBytes();
-        if (!process.waitFor(timeoutSeconds, TimeUnit.SECONDS))
+        // Output to a file, not a pipe: reading a pipe to its end would wait forever for a JACK
+        // tool stuck in libjack, and the time-out below would never apply.
+        final Path out = Files.createTempFile("jack-tool", ".out");
+        try
         {
-            process.destroyForcibly();
-            return new Result(-1, new String(out));
+            final Process process = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(out.toFile()).start();
+            if (!process.waitFor(timeoutSeconds, TimeUnit.SECONDS))
+            {
+                process.destroyForcibly();
+                process.waitFor(5, TimeUnit.SECONDS);
+                return new Result(-1, Files.readString(out) + "\n(" + String.join(" ", command) +
+                    " did not finish within " + timeoutSeconds + " s)");
+            }
+            return new Result(process.exitValue(), Files.readString(out));
         }
-        return new Result(process.exitValue(), new String(out));
+        finally
+        {
+            Files.deleteIfExists(out);
+        }
+    }
+
+    /**
+     * Where each running test server leaves its PID, so that {@code test.sh} can stop the servers
+     * of a test JVM that surefire killed at its fork time-out (they would outlive it otherwise).
+     */
+    private static final Path PID_DIRECTORY = Path.of("target", "test-processes");
+
+    private static void registerPid(final Process process, final String name)
+    {
+        try
+        {
+            Files.createDirectories(PID_DIRECTORY);
+            Files.writeString(PID_DIRECTORY.resolve(Long.toString(process.pid())), "jackd " + name + "\n");
+        }
+        catch (final IOException ex)
+        {
+            // Only the clean-up after a killed JVM depends on it.
+        }
+    }
+
+    private static void unregisterPid(final Process process)
+    {
+        try
+        {
+            Files.deleteIfExists(PID_DIRECTORY.resolve(Long.toString(process.pid())));
+        }
+        catch (final IOException ex)
+        {
+            // As above.
+        }
     }
 }

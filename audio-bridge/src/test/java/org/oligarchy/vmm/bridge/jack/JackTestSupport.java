@@ -46,6 +46,11 @@ public final class JackTestSupport
             return process.logText();
         }
 
+        public boolean isAlive()
+        {
+            return process.isAlive();
+        }
+
         public void kill()
         {
             process.kill();

@@ -20,13 +20,21 @@ public final class PortLedger implements JackHost.PeriodTap
     private final long[] nanos = new long[CAPACITY];
     private volatile long count;
 
+    private int inputBefore;
+
+    @Override
+    public void beforePeriod(final long startFrame, final PortSamples ports)
+    {
+        inputBefore = ChainAudit.namedFrame(0, ports.input(0, 0));
+    }
+
     @Override
     public void afterPeriod(final long startFrame, final PortSamples ports)
     {
         final long n = count;
         final int slot = (int)(n & (CAPACITY - 1));
         frames[slot] = startFrame;
-        inputs[slot] = ChainAudit.namedFrame(0, ports.input(0, 0));
+        inputs[slot] = inputBefore;
         outputs[slot] = ChainAudit.namedFrame(0, ports.output(0, 0));
         nanos[slot] = System.nanoTime();
         count = n + 1;

@@ -2,19 +2,13 @@ package org.oligarchy.vmm.bridge.robustness;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.oligarchy.vmm.bridge.jack.JackTestSupport;
 import org.oligarchy.vmm.bridge.robustness.UdpFaultProxy.Direction;
 import org.oligarchy.vmm.bridge.robustness.UdpFaultProxy.Faults;
 
@@ -34,32 +28,21 @@ import org.oligarchy.vmm.bridge.robustness.UdpFaultProxy.Faults;
  */
 final class JackSlaveFaultTest
 {
-    private static final Path JACKD = Path.of("/usr/bin/jackd");
     private static final double LOSS_PERCENT = Double.parseDouble(System.getProperty("robustness.jackLossPercent", "10"));
 
     private LoopbackRig rig;
-    private Process jackd;
-    private Path log;
+    private JackTestSupport.Server slave;
 
     @AfterEach
-    void tearDown() throws Exception
+    void tearDown()
     {
-        if (jackd != null)
+        if (slave != null)
         {
-            jackd.destroy();
-            if (!jackd.waitFor(5, TimeUnit.SECONDS))
-            {
-                jackd.destroyForcibly();
-                jackd.waitFor(5, TimeUnit.SECONDS);
-            }
+            slave.close();
         }
         if (rig != null)
         {
             rig.close();
-        }
-        if (log != null)
-        {
-            Files.deleteIfExists(log);
         }
     }
 
@@ -99,16 +82,17 @@ final class JackSlaveFaultTest
 
     private SignalProbeReading runWithLoss(final boolean syncMode) throws Exception
     {
-        assumeTrue(Files.isExecutable(JACKD), "jackd not installed");
         rig = new LoopbackRig(true, 7L);
-        final String name = (syncMode ? "robust-sync-" : "robust-async-") + ProcessHandle.current().pid();
-        startJackSlave(name, rig.proxy.slaveFacingAddress().getPort(), syncMode);
-        assertTrue(awaitPort(name, "system:capture_2", 15_000), "JACK2 slave attached: " + logText());
+        final int port = rig.proxy.slaveFacingAddress().getPort();
+        slave = syncMode ?
+            JackTestSupport.startNetSlave(port, LoopbackRig.CHANNELS, LoopbackRig.LATENCY_PERIODS, "-S") :
+            JackTestSupport.startNetSlave(port, LoopbackRig.CHANNELS, LoopbackRig.LATENCY_PERIODS);
+        assertTrue(slave.awaitPort("system:capture_2", 15_000), "JACK2 slave attached: " + slave.logText());
         for (int c = 1; c <= LoopbackRig.CHANNELS; c++)
         {
-            assertEquals(0, run("jack_connect", "-s", name, "system:capture_" + c, "system:playback_" + c).exitValue());
+            slave.connect("system:capture_" + c, "system:playback_" + c);
         }
-        assertTrue(rig.awaitBlocksPlayed(200, 10_000), "no audio from the JACK2 slave: " + logText());
+        assertTrue(rig.awaitBlocksPlayed(200, 10_000), "no audio from the JACK2 slave: " + slave.logText());
         rig.resetProbe();
         final long started = rig.masterCounters.sessionsStarted.get();
         final long lost = rig.masterCounters.sessionsLost.get();
@@ -135,63 +119,7 @@ final class JackSlaveFaultTest
         assertTrue(rig.probe.exactPeriods() > 0, report);
         assertEquals(started, rig.masterCounters.sessionsStarted.get(), report);
         assertEquals(lost, rig.masterCounters.sessionsLost.get(), report);
-        assertTrue(jackd.isAlive(), "JACK2 slave died: " + logText());
+        assertTrue(slave.isAlive(), "JACK2 slave died: " + slave.logText());
         return new SignalProbeReading(rig.probe.minLatencyFrames(), rig.probe.maxLatencyFrames(), report);
-    }
-
-    private void startJackSlave(final String name, final int masterPort, final boolean syncMode) throws IOException
-    {
-        log = Files.createTempFile(name, ".log");
-        final List<String> command = new ArrayList<>(List.of("jackd", "-n", name));
-        if (syncMode)
-        {
-            command.add("-S");
-        }
-        command.addAll(List.of("-d", "net", "-a", "127.0.0.1",
-            "-p", Integer.toString(masterPort), "-C", Integer.toString(LoopbackRig.CHANNELS),
-            "-P", Integer.toString(LoopbackRig.CHANNELS), "-i", "0", "-o", "0", "-n", "vmslave",
-            "-l", Integer.toString(LoopbackRig.LATENCY_PERIODS)));
-        final ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
-        builder.environment().put("JACK_NO_AUDIO_RESERVATION", "1");
-        jackd = builder.start();
-    }
-
-    private boolean awaitPort(final String server, final String port, final long timeoutMs) throws Exception
-    {
-        final long deadline = System.nanoTime() + timeoutMs * 1_000_000L;
-        while (System.nanoTime() < deadline && jackd.isAlive())
-        {
-            final Process lsp = run("jack_lsp", "-s", server);
-            final String output = new String(lsp.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (output.lines().anyMatch(line -> line.equals(port)))
-            {
-                return true;
-            }
-            Thread.sleep(100);
-        }
-        return false;
-    }
-
-    private static Process run(final String... command) throws Exception
-    {
-        final Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        if (!process.waitFor(5, TimeUnit.SECONDS))
-        {
-            process.destroyForcibly();
-            process.waitFor(5, TimeUnit.SECONDS);
-        }
-        return process;
-    }
-
-    private String logText()
-    {
-        try
-        {
-            return log == null ? "" : Files.readString(log);
-        }
-        catch (final IOException ex)
-        {
-            return "(log unreadable: " + ex.getMessage() + ")";
-        }
     }
 }

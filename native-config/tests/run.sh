@@ -37,7 +37,7 @@ while IFS= read -r -d '' file; do
     fail "parse $rel"
     printf '%s\n' "$out" | sed 's/^/    /'
   fi
-done < <(find "$root" -name '*.nix' -not -path '*/.git/*' -print0 | sort -z)
+done < <(find "$root" -name '*.nix' -not -path '*/.git/*' -not -path '*/tests/nixpkgs-lib/*' -print0 | sort -z)
 
 # 2. Cases of the pure functions.
 for file in "$here"/cases/*.nix; do

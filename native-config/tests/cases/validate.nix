@@ -80,13 +80,13 @@ in
     "dsp.audioDevice.pci: \"0000:00:1f.3\" is listed twice; list each PCI function once"
   ])
   (invalid "rules-original-kali" [
-    "guests[0].ssh: is true but no tcp port forward reaches guest port 22; add { \"host\": 2222, \"guest\": 22 } to portForwards or set ssh to false"
+    "guests[0].ssh: is true but no tcp port forward reaches guest port 22; add { \"host\": 2222, \"guest\": 22 } to guests[0].portForwards or set ssh to false"
   ])
   (invalid "rules-guests" [
     "guests[0].name: \"router\" is already used by dsp; give each VM its own name"
     "guests[0].network.bridge: is missing but guests[0].network.type is \"bridge\"; name the host bridge, such as \"br0\""
     "guests[0].portForwards: has 1 forwards but a bridged guest has its own address; remove them or use \"nat\" or \"host\""
-    "guests[1].portForwards[0].host: 8080 is already forwarded by guests[0].portForwards[0]; pick another host port"
+    "guests[1].portForwards[0].host: 8080 is already forwarded by guests[0].portForwards[0]; pick another host port, such as 8081"
   ])
   {
     name = "CPU 0 in the isolated set is a warning";

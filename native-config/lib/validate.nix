@@ -177,7 +177,7 @@ rec {
       ++ optional (hp.enable && totalMiB < dsp.memoryMB)
         (problem "dsp.hugepages.count" "${toString hp.count} pages of ${toString hp.pageSizeKB} KiB = ${toString totalMiB} MiB is less than dsp.memoryMB = ${toString dsp.memoryMB}; set count to at least ${toString (pagesNeeded dsp)}")
       ++ optional (hugepagesPastHost ctx dsp)
-        (problem "dsp.hugepages.count" "${toString hp.count} pages of ${toString hp.pageSizeKB} KiB = ${toString totalMiB} MiB is more than this host's memory (${toString ctx.hostMemoryMB} MiB), and the kernel reserves them at boot; set count to ${toString (pagesNeeded dsp)}, what dsp.memoryMB = ${toString dsp.memoryMB} needs")
+        (problem "dsp.hugepages.count" "${toString hp.count} pages of ${toString hp.pageSizeKB} KiB = ${toString totalMiB} MiB is more than this host's memory (${toString ctx.hostMemoryMB} MiB); set count to ${toString (pagesNeeded dsp)}, what dsp.memoryMB = ${toString dsp.memoryMB} needs")
       ++ optional (dsp.firmware == "uefi" && dsp.ovmfCode == null)
         (problem "dsp.ovmfCode" "is missing but dsp.firmware is \"uefi\"; set it to the OVMF code file (OVMF_CODE.fd), or use \"bios\" for MBR images such as ArchibaldOS")
       ++ (if net != null then
@@ -315,7 +315,7 @@ rec {
         (problem "dsp.audioDevice" "is enabled but lists no pci or usb device; add the devices or set enable to false")
       ++ (let hp = dsp.hugepages; totalMiB = hp.count * hp.pageSizeKB / 1024; in
         optional (hp.enable && hp.count > pagesNeeded dsp && !hugepagesPastHost ctx dsp)
-          (problem "dsp.hugepages.count" "${toString hp.count} pages of ${toString hp.pageSizeKB} KiB = ${toString totalMiB} MiB is more than dsp.memoryMB = ${toString dsp.memoryMB} needs; the other ${toString (totalMiB - pagesNeeded dsp * hp.pageSizeKB / 1024)} MiB are reserved at boot and the host cannot use them; set count to ${toString (pagesNeeded dsp)}")))
+          (problem "dsp.hugepages.count" "${toString hp.count} pages of ${toString hp.pageSizeKB} KiB = ${toString totalMiB} MiB is more than dsp.memoryMB = ${toString dsp.memoryMB} needs; the other ${toString (totalMiB - pagesNeeded dsp * hp.pageSizeKB / 1024)} MiB stay reserved and the host cannot use them; set count to ${toString (pagesNeeded dsp)}")))
     ++ forwardWarnings
     ++ map names.dspText (if dsp == null || doc.bridge == null then [ ] else
       optional (any (t: elem doc.bridge.cpus.${t} dsp.isolatedCores) [ "jack" "sender" "receiver" ])

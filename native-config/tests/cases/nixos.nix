@@ -81,7 +81,7 @@ in
     };
     expected = {
       failed = [ ];
-      warnings = [ "custom.vm.dsp.hugepages.count: 100000 pages of 2048 KiB = 200000 MiB is more than custom.vm.dsp.memoryMB = 4096 needs; the other 195904 MiB are reserved at boot and the host cannot use them; set count to 2048" ];
+      warnings = [ "custom.vm.dsp.hugepages.count: 100000 pages of 2048 KiB = 200000 MiB is more than custom.vm.dsp.memoryMB = 4096 needs; the other 195904 MiB stay reserved and the host cannot use them; set count to 2048" ];
       params = [ "hugepages=100000" ];
     };
   }
@@ -89,7 +89,7 @@ in
     name = "nixos: hugepages past hostMemoryMB are an error";
     actual = outcome [ m.dsp-vm (dsp { memoryMB = 4096; hugepages = 100000; hostMemoryMB = 32768; }) ];
     expected = {
-      failed = [ "custom.vm.dsp.hugepages.count: 100000 pages of 2048 KiB = 200000 MiB is more than this host's memory (32768 MiB), and the kernel reserves them at boot; set count to 2048, what custom.vm.dsp.memoryMB = 4096 needs" ];
+      failed = [ "custom.vm.dsp.hugepages.count: 100000 pages of 2048 KiB = 200000 MiB is more than this host's memory (32768 MiB); set count to 2048, what custom.vm.dsp.memoryMB = 4096 needs" ];
       warnings = [ ];
       forced = true;
     };

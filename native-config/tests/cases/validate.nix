@@ -3,7 +3,7 @@
 let
   v = (import ../../lib).validate;
   fixtures = import ../fixtures.nix;
-  ctxOf = fixture: { hostCpuCount = fixture.hostCpus; };
+  ctxOf = fixture: { hostCpuCount = fixture.hostCpus; hostMemoryMB = fixture.hostMemoryMB; };
   errorsOf = name: let f = fixtures.invalid.${name}; in v.vmControlErrors (ctxOf f) f.doc;
   warningsOf = name: let f = fixtures.invalid.${name}; in v.vmControlWarnings (ctxOf f) f.doc;
   predicate = name: pred: accepted: rejected: {
@@ -72,6 +72,9 @@ in
   ])
   (invalid "rules-hugepages" [
     "dsp.hugepages.count: 100 pages of 2048 KiB = 200 MiB is less than dsp.memoryMB = 4096; set count to at least 2048"
+  ])
+  (invalid "rules-hugepages-past-host" [
+    "dsp.hugepages.count: 100000 pages of 2048 KiB = 200000 MiB is more than this host's memory (32768 MiB); set count to 2048, what dsp.memoryMB = 4096 needs"
   ])
   (invalid "rules-uefi-without-ovmf" [
     "dsp.ovmfCode: is missing but dsp.firmware is \"uefi\"; set it to the OVMF code file (OVMF_CODE.fd), or use \"bios\" for MBR images such as ArchibaldOS"

@@ -37,6 +37,11 @@ export JACK_NO_AUDIO_RESERVATION=1
 
 mvn -B -ntp verify "$@"
 
+# The Nix package's Maven lock (native-config/maven/deps.json): a local repository made of the
+# locked files alone builds the package offline; fails when a dependency changed and the lock
+# did not.
+native-config/maven/verify-lock.sh
+
 # The JMH quick profile: proves the benchmarks run and that every data-path benchmark allocates
 # less than 0.5 B/op. Never a speed threshold (these are shared 2-core machines).
 if [ "${SKIP_JMH:-0}" != 1 ]; then

@@ -4,7 +4,7 @@
 #
 # The resolution is Maven's own, offline: the build runs against a copy of the local cache
 # (~/.m2/repository, or $MAVEN_CACHE) under strace, and every repository file Maven opens
-# (POMs, including those of versions that lose mediation, and jars) is locked. Build the
+# or checks for (POMs, including those of versions that lose mediation, and jars) is locked. Build the
 # project once normally first, so the cache holds everything. Needs strace.
 #
 #   native-config/maven/lock.sh            rewrite deps.json
@@ -28,7 +28,7 @@ mkdir "$work/src"
 
 cp -a "$cache" "$work/repo"
 # shellcheck disable=SC2046
-(cd "$work/src" && strace -f -qq -e trace=openat -o "$work/trace" \
+(cd "$work/src" && strace -f -qq -e trace=openat,stat,lstat,newfstatat,statx,access,faccessat,faccessat2 -o "$work/trace" \
   mvn -B -ntp -q -o -Dmaven.repo.local="$work/repo" $(cat "$here/build-args")) \
   >"$work/mvn.log" 2>&1 || { cat "$work/mvn.log" >&2; echo "lock.sh: the build failed" >&2; exit 1; }
 # The repository files opened successfully, relative to the repository.

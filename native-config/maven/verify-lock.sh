@@ -80,4 +80,38 @@ for module in audio-bridge vm-control; do
 done
 [ -z "$missing" ] && pass "the build leaves the jars and lib/ that package.nix installs" || fail "missing:$missing"
 
+# Those commands accept what the NixOS modules install (tests/rendered.nix), on a host of
+# 16 CPUs and 64 GiB described by a --root tree.
+if [ -z "$missing" ]; then
+  host="$work/host"
+  mkdir -p "$host/proc" "$host/sys/devices/system/cpu"
+  echo "0-15" >"$host/sys/devices/system/cpu/online"
+  for cpu in $(seq 0 15); do
+    mkdir -p "$host/sys/devices/system/cpu/cpu$cpu/topology"
+    echo "$cpu" >"$host/sys/devices/system/cpu/cpu$cpu/topology/thread_siblings_list"
+  done
+  printf 'MemTotal:       67108864 kB\n' >"$host/proc/meminfo"
+  java=(java --add-exports java.base/jdk.internal.misc=ALL-UNNAMED)
+  vmctl=("${java[@]}" -cp "$work/src/vm-control/target/vm-control.jar:$work/src/vm-control/target/lib/*" org.oligarchy.vmm.control.cli.VmctlCommand)
+  bridge=("${java[@]}" -cp "$work/src/audio-bridge/target/audio-bridge.jar:$work/src/audio-bridge/target/lib/*" org.oligarchy.vmm.bridge.cli.BridgeMain)
+  names="$(nix-instantiate --readonly-mode --eval --strict --json -E "builtins.attrNames (import $root/native-config/tests/rendered.nix)" 2>/dev/null | tr -d '[]"' | tr , ' ')"
+  [ -n "$names" ] || fail "tests/rendered.nix renders no file"
+  for name in $names; do
+    nix-instantiate --readonly-mode --eval --strict --json -E "(import $root/native-config/tests/rendered.nix).$name" 2>/dev/null \
+      | python3 -c 'import json,sys; sys.stdout.write(json.load(sys.stdin))' >"$work/$name.json"
+    if out="$(timeout 60 "${vmctl[@]}" validate --config "$work/$name.json" --root "$host" 2>&1)"; then
+      pass "vmctl validate accepts the $name file the modules install"
+    else
+      fail "vmctl validate accepts the $name file the modules install"; echo "$out" | sed 's/^/    /'
+    fi
+    if grep -q '"bridge":{' "$work/$name.json"; then
+      if out="$(timeout 60 "${bridge[@]}" run --check --config "$work/$name.json" 2>&1)"; then
+        pass "netjack-bridge run --check accepts the $name file"
+      else
+        fail "netjack-bridge run --check accepts the $name file"; echo "$out" | sed 's/^/    /'
+      fi
+    fi
+  done
+fi
+
 finish

@@ -140,20 +140,8 @@ let
       # instead of the assertions.
       forced = builtins.deepSeq built true;
     };
-
-  # The error nixos-rebuild prints for failed assertions (top-level.nix), and the build.
-  rebuild = modules:
-    let h = host modules; in
-    if h.failed != [ ] then { error = "Failed assertions:\n" + lib.concatMapStrings (m: "- ${m}\n") h.failed; }
-    else if h.forced then { warnings = h.warnings; }
-    else { error = "not forced"; };
-
-  # Only the error message of an evaluation that throws (a type error, for example), or null.
-  errorOf = value:
-    let r = builtins.tryEval (builtins.deepSeq value value); in
-    if r.success then null else "threw";
 in
 {
-  inherit lib pkgs flake eval host rebuild errorOf stubDrv;
+  inherit lib pkgs flake eval host;
   modules = flake.nixosModules;
 }

@@ -79,12 +79,21 @@ let
 
   # The original module's one-guest form, `custom.vm.quickemu = { enable = true; name =
   # "coding-sandbox"; … }`, is read as `custom.vm.quickemu.coding-sandbox = { … }` with a
-  # warning. A guest entry is an attribute set, so a string `name` can only be that form.
-  isSingleton = value: builtins.isAttrs value && value ? name && builtins.isString value.name;
-  singletonType = t.addCheck (t.attrsOf t.anything) isSingleton // {
+  # warning. A guest entry is an attribute set, so a value that is not one (`enable = true`,
+  # `name = "…"`) can only be that form; without a name it fails, showing the per-guest form.
+  isFlat = value: builtins.isAttrs value && builtins.any (v: !builtins.isAttrs v) (builtins.attrValues value);
+  isSingleton = value: isFlat value && value ? name && builtins.isString value.name;
+  singletonType = t.addCheck (t.attrsOf t.anything) isFlat // {
     description = "one guest with a name (the original module's form)";
   };
-  fromSingleton = value: { ${value.name} = builtins.removeAttrs value [ "name" ]; };
+  fromSingleton = value:
+    if isSingleton value then { ${value.name} = builtins.removeAttrs value [ "name" ]; }
+    else
+      let flat = builtins.filter (key: !builtins.isAttrs value.${key}) (builtins.attrNames value); in
+      throw ("custom.vm.quickemu: ${lib.concatStringsSep ", " flat} ${if builtins.length flat == 1 then "is a guest's option" else "are a guest's options"}"
+        + " set without naming the guest. Each guest is an entry of custom.vm.quickemu.<name>: write"
+        + " custom.vm.quickemu.coding-sandbox = { ${lib.concatMapStrings (key: "${key} = …; ") flat}};"
+        + " (or add name = \"coding-sandbox\"; to this set, the original module's one-guest form).");
   singletonDefinitions = builtins.filter (def: isSingleton def.value)
     options.custom.vm.quickemu.definitionsWithLocations;
 in

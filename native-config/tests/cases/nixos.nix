@@ -138,6 +138,11 @@ in
     };
   }
   {
+    name = "nixos: the one-guest form without a name fails with a message that shows the per-guest form";
+    actual = (nixos.host [ m.quickemu-vm { custom.vm.quickemu = { enable = true; cores = 2; network.type = "nat"; }; } ]).forced;
+    expectedError = "custom.vm.quickemu: cores, enable are a guest's options set without naming the guest. Each guest is an entry of custom.vm.quickemu.<name>: write custom.vm.quickemu.coding-sandbox = { cores = …; enable = …; }; (or add name = \"coding-sandbox\"; to this set, the original module's one-guest form).";
+  }
+  {
     name = "nixos: two one-guest definitions from two files are two guests";
     actual = let h = nixos.host [ m.quickemu-vm seedSandbox (seedKali // { custom.vm.quickemu = seedKali.custom.vm.quickemu // { portForwards = [ "2223:22" ]; }; }) ]; in {
       inherit (h) failed;

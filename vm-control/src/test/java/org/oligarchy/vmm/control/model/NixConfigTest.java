@@ -35,7 +35,7 @@ class NixConfigTest
 {
     private static final ObjectMapper MAPPER = new ObjectMapper();
     private static final Duration NIX_TIMEOUT = Duration.ofSeconds(60);
-    /** Fewer fixtures than this in a group means fixtures.nix lost them (there are 9 valid, 15 invalid). */
+    /** Fewer fixtures than this in a group means fixtures.nix lost them (there are 8 valid, 14 invalid). */
     private static final int MIN_FIXTURES = 5;
 
     @TempDir

@@ -217,7 +217,7 @@ rec {
       guests = indexed doc.guests;
       free = freeHostPort doc;
       start = {
-        names = if doc.dsp != null then [ { name = doc.dsp.name; path = "dsp"; } ] else [ ];
+        names = if doc.dsp != null then [ { name = doc.dsp.name; path = names.dspName; } ] else [ ];
         ports = [ ];
         out = [ ];
       };
@@ -243,7 +243,7 @@ rec {
           ports = ports.ports;
           out = acc.out
             ++ optional (previousName != [ ])
-              (problem "${p}.name" "\"${guest.name}\" is already used by ${(elemAt previousName 0).path}; give each VM its own name")
+              (problem (names.guestName g.index guest.name) "\"${guest.name}\" is already used by ${(elemAt previousName 0).path}; give each VM its own name")
             ++ optional (bridged && guest.network.bridge == null)
               (problem "${p}.network.bridge" "is missing but ${p}.network.type is \"bridge\"; name the host bridge, such as \"br0\"")
             ++ optional (bridged && guest.portForwards != [ ])
@@ -350,6 +350,8 @@ rec {
 
   jsonNames = {
     guest = index: name: "guests[${toString index}]";
+    guestName = index: name: "guests[${toString index}].name";
+    dspName = "dsp";
     forwards = index: name: "guests[${toString index}].portForwards";
     forward = index: name: j: "guests[${toString index}].portForwards[${toString j}]";
     forwardField = index: name: j: field: "guests[${toString index}].portForwards[${toString j}].${field}";
@@ -359,6 +361,9 @@ rec {
 
   nixosNames = {
     guest = index: name: "custom.vm.quickemu.${name}";
+    # A guest's name is its attribute name; the DSP VM's is an option.
+    guestName = index: name: "custom.vm.quickemu.${name}";
+    dspName = "custom.vm.dsp.name";
     forwards = index: name: "custom.vm.quickemu.${name}.portForwards";
     forward = index: name: j: "custom.vm.quickemu.${name}.portForwards";
     forwardField = index: name: j: field: "custom.vm.quickemu.${name}.portForwards";

@@ -170,12 +170,66 @@ in
     };
   }
   {
+    name = "nixos: a guest named like the DSP VM: the message names both options";
+    actual = outcome [ m.dsp-vm m.kali-linux (dsp { name = "kali-linux"; }) ];
+    expected = {
+      failed = [ "custom.vm.quickemu.kali-linux: \"kali-linux\" is already used by custom.vm.dsp.name; give each VM its own name" ];
+      warnings = [ ];
+      forced = true;
+    };
+  }
+  {
+    name = "nixos: a bridged guest without a bridge name names its options, and the build does not crash";
+    actual = outcome [ m.openwrt-router { custom.vm.quickemu.openwrt-router.network.bridge = null; } ];
+    expected = {
+      failed = [ "custom.vm.quickemu.openwrt-router.network.bridge: is missing but custom.vm.quickemu.openwrt-router.network.type is \"bridge\"; name the host bridge, such as \"br0\"" ];
+      warnings = [ ];
+      forced = true;
+    };
+  }
+  {
     name = "nixos: the README's examples and all presets with the DSP VM evaluate with no message";
     actual = outcome [
       m.dsp-vm m.quickemu-vm m.coding-sandbox m.kali-linux m.openwrt-router
       ../../examples/dsp-vm.nix
     ];
     expected = { failed = [ ]; warnings = [ ]; forced = true; };
+  }
+  {
+    name = "nixos: the README's host flake (examples/flake.nix) evaluates through vmm.nixosModules";
+    actual =
+      let
+        outputs = (import ../../examples/flake.nix).outputs {
+          # nixosSystem evaluates the modules; the user's own configuration.nix is not here.
+          nixpkgs.lib = nixos.lib // {
+            nixosSystem = { system, modules }: nixos.host (builtins.filter (m: m != ../../examples/configuration.nix) modules);
+          };
+          vmm = nixos.flake;
+        };
+        h = outputs.nixosConfigurations.studio;
+      in
+      {
+        inherit (h) failed warnings forced;
+        units = builtins.attrNames h.config.systemd.services;
+      };
+    expected = {
+      failed = [ ];
+      warnings = [ ];
+      forced = true;
+      units = [ "dsp-vm" "netjack-bridge" "quickemu-coding-sandbox" "quickemu-kali-linux" "quickemu-openwrt-router" ];
+    };
+  }
+  {
+    name = "nixos: the README's desktop PipeWire bridge user evaluates, and no system user is made";
+    actual = let h = nixos.host [ m.dsp-vm ../../examples/dsp-vm.nix {
+      custom.vm.dsp.bridge = { user = "alice"; environment.XDG_RUNTIME_DIR = "/run/user/1000"; };
+    } ]; in {
+      inherit (h) failed warnings forced;
+      user = h.config.systemd.services.netjack-bridge.serviceConfig.User;
+      runtime = h.config.systemd.services.netjack-bridge.environment.XDG_RUNTIME_DIR;
+      users = builtins.attrNames h.config.users.users;
+    };
+    expected = { failed = [ ]; warnings = [ ]; forced = true; user = "alice"; runtime = "/run/user/1000"; users = [ ]; };
   }
   {
     name = "nixos: the README's guest examples through the quickemu module evaluate with no message";

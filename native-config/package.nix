@@ -1,16 +1,33 @@
-# The Java project (audio-bridge and vm-control) built with nixpkgs' Maven builder, wrapped
-# with a headless JRE and the launchers the NixOS modules and operators use.
+# The Java project (audio-bridge and vm-control), built by Maven offline against a local
+# repository made of fixed-output downloads, wrapped with a headless JRE and the launchers the
+# NixOS modules and operators use.
 #
-# mvnHash is the fixed-output hash of the Maven dependency set. It cannot be computed without
-# a build, so it starts as lib.fakeHash; the first `nix build` fails and prints the real one
-# ("got: sha256-…"): put it here, or pass it with `.override { mvnHash = "sha256-…"; }`.
+# No placeholder hash: maven/deps.json locks every file the build resolves (group, artifact,
+# version, classifier, type, sha256), written by maven/lock.sh from Maven's own resolution;
+# lib/maven-repo.nix turns it into a repository of `fetchurl`s, each checked against its
+# sha256 by Nix. maven/verify-lock.sh (run by ./test.sh) proves the lock complete: a
+# repository assembled from the lock's files alone builds the project with `mvn -o`. When a
+# dependency changes, run maven/lock.sh and commit deps.json.
 { lib
+, stdenv
+, fetchurl
+, linkFarm
 , maven
 , jre_headless
 , makeWrapper
-, mvnHash ? lib.fakeHash
 }:
 let
+  vmlib = import ./lib;
+  lock = builtins.fromJSON (builtins.readFile ./maven/deps.json);
+
+  # The Maven repository: one fixed-output derivation per locked file, at its Maven path.
+  repository = linkFarm "oligarchy-vmm-maven-repository" (map
+    (entry: { name = entry.path; path = fetchurl { inherit (entry) url sha256; }; })
+    (vmlib.mavenRepo.entries lock));
+
+  # The goals and modules, shared with lock.sh and verify-lock.sh.
+  buildArgs = lib.removeSuffix "\n" (builtins.readFile ./maven/build-args);
+
   # The JVM flag every launcher needs: Agrona reaches jdk.internal.misc.Unsafe.
   jvmFlags = "--add-exports java.base/jdk.internal.misc=ALL-UNNAMED";
   # The bridge's, as in the repository's bin/netjack-bridge: a fixed, pre-touched heap and no
@@ -25,20 +42,20 @@ let
   bridgeMain = "org.oligarchy.vmm.bridge.cli.BridgeMain";
   vmctlMain = "org.oligarchy.vmm.control.cli.VmctlCommand";
 
-  # launcher = { module whose jar and lib/ form the class path; JVM flags; main class;
-  # leading arguments }. The subcommands are netjack-bridge's (status, restart) and vmctl's
-  # (console).
+  # launcher = { module whose jar and lib/ form the class path; JVM flags; main class }, as
+  # the repository's bin/ launchers run them.
   launchers = {
-    netjack-bridge = { module = "audio-bridge"; jvm = bridgeJvmFlags; main = bridgeMain; args = ""; };
-    dsp-status = { module = "audio-bridge"; jvm = ""; main = bridgeMain; args = "status"; };
-    dsp-netjack-restart = { module = "audio-bridge"; jvm = ""; main = bridgeMain; args = "restart"; };
-    vmctl = { module = "vm-control"; jvm = ""; main = vmctlMain; args = ""; };
-    dsp-console = { module = "vm-control"; jvm = ""; main = vmctlMain; args = "console"; };
+    netjack-bridge = { module = "audio-bridge"; jvm = bridgeJvmFlags; main = bridgeMain; };
+    vmctl = { module = "vm-control"; jvm = ""; main = vmctlMain; };
+    dsp-console = { module = "vm-control"; jvm = ""; main = "org.oligarchy.vmm.control.cli.DspConsoleMain"; };
   };
+  # The repository's bin/ scripts that only call the launchers beside them (dsp-status asks
+  # both netjack-bridge and vmctl; dsp-netjack-restart is `netjack-bridge restart`).
+  scripts = [ "dsp-status" "dsp-netjack-restart" ];
 
   share = "share/oligarchy-vmm";
 in
-maven.buildMavenPackage {
+stdenv.mkDerivation {
   pname = "oligarchy-vmm";
   version = "0.1.0";
 
@@ -48,13 +65,20 @@ maven.buildMavenPackage {
     filter = path: type: !(type == "directory" && baseNameOf path == "target");
   };
 
-  inherit mvnHash;
+  nativeBuildInputs = [ maven makeWrapper ];
+
+  passthru = { inherit repository lock; };
+
   # Tests need real jackd, QEMU and network namespaces, which the build sandbox has not;
   # ./test.sh runs them. bench/ is not shipped.
-  mvnParameters = "-DskipTests -pl audio-bridge,vm-control -am";
-  doCheck = false;
-
-  nativeBuildInputs = [ makeWrapper ];
+  buildPhase = ''
+    runHook preBuild
+    # Maven writes its bookkeeping into the local repository: give it a writable copy.
+    cp -rL ${repository} "$TMPDIR/m2"
+    chmod -R u+w "$TMPDIR/m2"
+    mvn -B -ntp -o -Dmaven.repo.local="$TMPDIR/m2" ${buildArgs}
+    runHook postBuild
+  '';
 
   installPhase = ''
     runHook preInstall
@@ -72,9 +96,11 @@ maven.buildMavenPackage {
       # unexpanded.
       makeWrapper ${jre_headless}/bin/java $out/bin/${name} \
         --set CLASSPATH "$out/${share}/${l.module}/${l.module}.jar:$out/${share}/${l.module}/lib/*" \
-        --add-flags "${jvmFlags} ${l.jvm} ${l.main} ${l.args}"
+        --add-flags "${jvmFlags} ${l.jvm} ${l.main}"
     '')
-    launchers) + ''
+    launchers) + lib.concatMapStrings (name: ''
+      install -m 0755 bin/${name} $out/bin/${name}
+    '') scripts + ''
 
     runHook postInstall
   '';

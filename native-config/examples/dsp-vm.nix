@@ -2,7 +2,7 @@
 {
   custom.vm.dsp = {
     enable = true;
-    hostCpus = 8;              # nproc --all
+    hostCpus = 8;              # nproc --all (optional: adds irqaffinity=)
     isolatedCores = [ 2 3 ];   # not CPU 0, the boot CPU
     memoryMB = 4096;
     hugepages = 2048;          # 2048 pages of 2 MiB = 4096 MiB

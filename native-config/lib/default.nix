@@ -7,4 +7,5 @@
   render = import ./render.nix;
   validate = import ./validate.nix;
   guest = import ./guest.nix;
+  mavenRepo = import ./maven-repo.nix;
 }

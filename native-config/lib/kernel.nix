@@ -13,6 +13,9 @@ rec {
   # - nohz_full and rcu_nocbs stop the tick and RCU callbacks there.
   # - irqaffinity is the complement of the isolated set, computed, never a fixed range
   #   (the original hard-coded "1-7", which sent interrupts to an isolated core).
+  #   With hostCpuCount = null (unknown when the configuration is built) irqaffinity is left
+  #   out: managed interrupts still stay off the isolated CPUs (isolcpus=managed_irq), other
+  #   device interrupts may land on them.
   isolationParams = { isolatedCores, hostCpuCount }:
     let
       isolated = cpus.format isolatedCores;
@@ -22,8 +25,7 @@ rec {
       "isolcpus=managed_irq,domain,${isolated}"
       "nohz_full=${isolated}"
       "rcu_nocbs=${isolated}"
-      "irqaffinity=${housekeeping}"
-    ];
+    ] ++ optionals (hostCpuCount != null) [ "irqaffinity=${housekeeping}" ];
 
   # VFIO needs the IOMMU. Intel's is off unless asked for; AMD's is on by default and has
   # no documented "amd_iommu=on" value (the original passed it anyway and never enabled

@@ -35,6 +35,7 @@ rec {
     autoStart = true;
     name = "dsp";
     hostCpus = null;
+    hostMemoryMB = null;
     isolatedCores = [ ];
     housekeepingCores = null;
     cpuVendor = null;

@@ -175,7 +175,9 @@ rec {
       ++ optional ((online != null || hkGiven != [ ]) && !any (c: isOnline c && !elem c iso) housekeeping)
         (problem "dsp.isolatedCores" "${showList iso} leaves no housekeeping CPU (online: ${onlineText}); keep at least one online CPU out of the list for QEMU's emulator threads, IRQs and the host")
       ++ optional (hp.enable && totalMiB < dsp.memoryMB)
-        (problem "dsp.hugepages.count" "${toString hp.count} pages of ${toString hp.pageSizeKB} KiB = ${toString totalMiB} MiB is less than dsp.memoryMB = ${toString dsp.memoryMB}; set count to at least ${toString ((dsp.memoryMB * 1024 + hp.pageSizeKB - 1) / hp.pageSizeKB)}")
+        (problem "dsp.hugepages.count" "${toString hp.count} pages of ${toString hp.pageSizeKB} KiB = ${toString totalMiB} MiB is less than dsp.memoryMB = ${toString dsp.memoryMB}; set count to at least ${toString (pagesNeeded dsp)}")
+      ++ optional (hugepagesPastHost ctx dsp)
+        (problem "dsp.hugepages.count" "${toString hp.count} pages of ${toString hp.pageSizeKB} KiB = ${toString totalMiB} MiB is more than this host's memory (${toString ctx.hostMemoryMB} MiB); set count to ${toString (pagesNeeded dsp)}, what dsp.memoryMB = ${toString dsp.memoryMB} needs")
       ++ optional (dsp.firmware == "uefi" && dsp.ovmfCode == null)
         (problem "dsp.ovmfCode" "is missing but dsp.firmware is \"uefi\"; set it to the OVMF code file (OVMF_CODE.fd), or use \"bios\" for MBR images such as ArchibaldOS")
       ++ (if net != null then
@@ -188,8 +190,8 @@ rec {
       ++ forRepeats (bdf: [ (problem "dsp.audioDevice.pci" "\"${bdf}\" is listed twice; list each PCI function once") ]) ad.pci;
 
   # Field rules of one guest (vm-control ConfigParser.parseGuest).
-  guestFieldErrors = index: guest:
-    let p = "guests[${toString index}]"; in
+  guestFieldErrorsNamed = names: index: guest:
+    let p = names.guest index guest.name; in
     matching "${p}.name" patterns.name rules.name guest.name
     ++ choice "${p}.os" guestOses guest.os
     ++ intRange "${p}.cores" 1 256 guest.cores
@@ -201,38 +203,38 @@ rec {
     ++ matching "${p}.usbDevice" patterns.usbId rules.usb guest.usbDevice
     ++ concatLists (map
       (f:
-        let q = "${p}.portForwards[${toString f.index}]"; in
-        intRange "${q}.host" 1 65535 f.value.host
-        ++ intRange "${q}.guest" 1 65535 f.value.guest
-        ++ choice "${q}.protocol" protocols f.value.protocol
-        ++ matching "${q}.address" patterns.ipv4 "write an IPv4 address; 127.0.0.1 keeps the port on this host" f.value.address)
+        let q = names.forwardField index guest.name f.index; in
+        intRange (q "host") 1 65535 f.value.host
+        ++ intRange (q "guest") 1 65535 f.value.guest
+        ++ choice (q "protocol") protocols f.value.protocol
+        ++ matching (q "address") patterns.ipv4 "write an IPv4 address; 127.0.0.1 keeps the port on this host" f.value.address)
       (indexed guest.portForwards));
 
   # Cross-field rules of the guests (vm-control ConfigValidator.validateGuest and the name and
   # host-port uniqueness across the file).
-  guestRuleErrors = doc:
+  guestRuleErrorsNamed = names: doc:
     let
       guests = indexed doc.guests;
+      free = freeHostPort doc;
       start = {
-        names = if doc.dsp != null then [ { name = doc.dsp.name; path = "dsp"; } ] else [ ];
+        names = if doc.dsp != null then [ { name = doc.dsp.name; path = names.dspName; } ] else [ ];
         ports = [ ];
         out = [ ];
       };
       step = acc: g:
         let
           guest = g.value;
-          p = "guests[${toString g.index}]";
+          p = names.guest g.index guest.name;
           previousName = filter (n: n.name == guest.name) acc.names;
           bridged = guest.network.type == "bridge";
           forwards = indexed guest.portForwards;
           portStep = pacc: f:
             let
-              q = "${p}.portForwards[${toString f.index}]";
               previous = filter (x: x.port == f.value.host) pacc.ports;
             in
             if previous != [ ]
-            then pacc // { out = pacc.out ++ [ (problem "${q}.host" "${toString f.value.host} is already forwarded by ${(elemAt previous 0).path}; pick another host port") ]; }
-            else pacc // { ports = pacc.ports ++ [ { port = f.value.host; path = q; } ]; };
+            then pacc // { out = pacc.out ++ [ (problem (names.forwardField g.index guest.name f.index "host") "${toString f.value.host} is already forwarded by ${(elemAt previous 0).path}; pick another host port, such as ${toString (free (f.value.host + 1))}") ]; }
+            else pacc // { ports = pacc.ports ++ [ { port = f.value.host; path = names.forward g.index guest.name f.index; } ]; };
           ports = foldl' portStep { ports = acc.ports; out = [ ]; } forwards;
           sshReached = any (f: f.guest == 22 && f.protocol == "tcp") guest.portForwards;
         in
@@ -241,14 +243,14 @@ rec {
           ports = ports.ports;
           out = acc.out
             ++ optional (previousName != [ ])
-              (problem "${p}.name" "\"${guest.name}\" is already used by ${(elemAt previousName 0).path}; give each VM its own name")
+              (problem (names.guestName g.index guest.name) "\"${guest.name}\" is already used by ${(elemAt previousName 0).path}; give each VM its own name")
             ++ optional (bridged && guest.network.bridge == null)
               (problem "${p}.network.bridge" "is missing but ${p}.network.type is \"bridge\"; name the host bridge, such as \"br0\"")
             ++ optional (bridged && guest.portForwards != [ ])
-              (problem "${p}.portForwards" "has ${toString (length guest.portForwards)} forwards but a bridged guest has its own address; remove them or use \"nat\" or \"host\"")
+              (problem (names.forwards g.index guest.name) "has ${toString (length guest.portForwards)} forwards but a bridged guest has its own address; remove them or use \"nat\" or \"host\"")
             ++ ports.out
             ++ optional (guest.ssh && !bridged && !sshReached)
-              (problem "${p}.ssh" "is true but no tcp port forward reaches guest port 22; add { \"host\": 2222, \"guest\": 22 } to portForwards or set ssh to false");
+              (problem "${p}.ssh" "is true but no tcp port forward reaches guest port 22; add ${names.sshForward (free 2222)} to ${names.forwards g.index guest.name} or set ssh to false");
         };
     in
     (foldl' step start guests).out;
@@ -275,41 +277,104 @@ rec {
 
   # Every error of a rendered document, [ ] when it is valid. vm-control reports field errors
   # and stops before the cross-field rules; here both are always computed.
-  errors = ctx: doc:
+  errorsNamed = names: ctx: doc:
     (let v = doc.version; in optional (v != 1) (problem "version"
       (if isInt v then "${toString v} is out of range; use a whole number from 1 to 1" else "${toJSON v} is not an integer; write a whole number from 1 to 1")))
-    ++ (if doc.dsp != null then dspFieldErrors doc.dsp ++ dspRuleErrors ctx doc.dsp else [ ])
-    ++ concatLists (genList (i: guestFieldErrors i (elemAt doc.guests i)) (length doc.guests))
-    ++ guestRuleErrors doc
-    ++ (if doc.bridge != null then bridgeErrors doc.bridge else [ ]);
+    ++ map names.dspText (if doc.dsp != null then dspFieldErrors doc.dsp ++ dspRuleErrors ctx doc.dsp else [ ])
+    ++ concatLists (genList (i: guestFieldErrorsNamed names i (elemAt doc.guests i)) (length doc.guests))
+    ++ guestRuleErrorsNamed names doc
+    ++ map names.dspText (if doc.bridge != null then bridgeErrors doc.bridge else [ ]);
+
+  # vm-control's messages, with the JSON file's paths.
+  errors = errorsNamed jsonNames;
+  guestFieldErrors = guestFieldErrorsNamed jsonNames;
+  guestRuleErrors = guestRuleErrorsNamed jsonNames;
 
   # The vm-control part only (what ConfigParser + ConfigValidator report), for the cross-test.
   vmControlErrors = ctx: doc: errors ctx (doc // { bridge = null; });
 
   vmControlWarnings = ctx: doc: warnings ctx (doc // { bridge = null; });
 
-  warnings = ctx: doc:
+  warningsNamed = names: ctx: doc:
     let
       dsp = doc.dsp;
       forwardWarnings = concatLists (map
         (g: concatLists (map
           (f: optional (f.value.address != "127.0.0.1")
-            (problem "guests[${toString g.index}].portForwards[${toString f.index}].address"
+            (problem (names.forwardField g.index g.value.name f.index "address")
               "\"${f.value.address}\" exposes guest port ${toString f.value.guest} beyond this host; use \"127.0.0.1\" unless that is intended"))
           (indexed g.value.portForwards)))
         (indexed doc.guests));
     in
-    (if dsp == null then [ ] else
+    map names.dspText (if dsp == null then [ ] else
       optional (elem 0 dsp.isolatedCores)
         (problem "dsp.isolatedCores" "${showList dsp.isolatedCores} contains CPU 0, the boot CPU, where nohz_full is only half-working; prefer other CPUs")
       ++ optional (!dsp.hugepages.enable)
         (problem "dsp.hugepages.enable" "false; guest RAM uses ordinary pages, which adds TLB misses and page faults to the DSP path; enable hugepages for real-time use")
       ++ optional (dsp.audioDevice.enable && dsp.audioDevice.pci == [ ] && dsp.audioDevice.usb == [ ])
-        (problem "dsp.audioDevice" "is enabled but lists no pci or usb device; add the devices or set enable to false"))
+        (problem "dsp.audioDevice" "is enabled but lists no pci or usb device; add the devices or set enable to false")
+      ++ (let hp = dsp.hugepages; totalMiB = hp.count * hp.pageSizeKB / 1024; in
+        optional (hp.enable && hp.count > pagesNeeded dsp && !hugepagesPastHost ctx dsp)
+          (problem "dsp.hugepages.count" "${toString hp.count} pages of ${toString hp.pageSizeKB} KiB = ${toString totalMiB} MiB is more than dsp.memoryMB = ${toString dsp.memoryMB} needs; the other ${toString (totalMiB - pagesNeeded dsp * hp.pageSizeKB / 1024)} MiB stay reserved and the host cannot use them; set count to ${toString (pagesNeeded dsp)}")))
     ++ forwardWarnings
-    ++ (if dsp == null || doc.bridge == null then [ ] else
+    ++ map names.dspText (if dsp == null || doc.bridge == null then [ ] else
       optional (any (t: elem doc.bridge.cpus.${t} dsp.isolatedCores) [ "jack" "sender" "receiver" ])
         (problem "bridge.cpus" "${toJSON doc.bridge.cpus} puts a bridge thread on a CPU of dsp.isolatedCores, where it competes with a vCPU; use housekeeping or other isolated CPUs")
       ++ optional (doc.bridge.latencyPeriods != dsp.netjack.latency)
         (problem "bridge.latencyPeriods" "${toString doc.bridge.latencyPeriods} differs from dsp.netjack.latency = ${toString dsp.netjack.latency}; set both to the same number of periods"));
+
+  warnings = warningsNamed jsonNames;
+
+  # What the NixOS modules show: the same rules, naming the options the user wrote
+  # (custom.vm.quickemu.<name>.portForwards, custom.vm.dsp.archibaldOS.netjack.channels)
+  # instead of the JSON file's paths (guests[1].portForwards[0].host, dsp.netjack.channels).
+  nixosErrors = errorsNamed nixosNames;
+  nixosWarnings = warningsNamed nixosNames;
+
+  # Pages of dsp.hugepages.pageSizeKB that hold dsp.memoryMB, rounded up.
+  pagesNeeded = dsp: (dsp.memoryMB * 1024 + dsp.hugepages.pageSizeKB - 1) / dsp.hugepages.pageSizeKB;
+
+  # ctx.hostMemoryMB: the host's RAM in MiB (vmctl: MemTotal of /proc/meminfo; the NixOS
+  # option hostMemoryMB), null when unknown.
+  hugepagesPastHost = ctx: dsp:
+    let hp = dsp.hugepages; in
+    hp.enable && (ctx.hostMemoryMB or null) != null && hp.count * hp.pageSizeKB / 1024 > ctx.hostMemoryMB;
+
+  # The lowest host port from `from` on that no forward of the document uses.
+  freeHostPort = doc:
+    let
+      used = concatLists (map (g: map (f: f.host) g.portForwards) doc.guests);
+      go = port: if elem port used then go (port + 1) else port;
+    in
+    go;
+
+  jsonNames = {
+    guest = index: name: "guests[${toString index}]";
+    guestName = index: name: "guests[${toString index}].name";
+    dspName = "dsp";
+    forwards = index: name: "guests[${toString index}].portForwards";
+    forward = index: name: j: "guests[${toString index}].portForwards[${toString j}]";
+    forwardField = index: name: j: field: "guests[${toString index}].portForwards[${toString j}].${field}";
+    sshForward = port: "{ \"host\": ${toString port}, \"guest\": 22 }";
+    dspText = text: text;
+  };
+
+  nixosNames = {
+    guest = index: name: "custom.vm.quickemu.${name}";
+    # A guest's name is its attribute name; the DSP VM's is an option.
+    guestName = index: name: "custom.vm.quickemu.${name}";
+    dspName = "custom.vm.dsp.name";
+    forwards = index: name: "custom.vm.quickemu.${name}.portForwards";
+    forward = index: name: j: "custom.vm.quickemu.${name}.portForwards";
+    forwardField = index: name: j: field: "custom.vm.quickemu.${name}.portForwards";
+    sshForward = port: "\"${toString port}:22\"";
+    # The JSON paths of the dsp and bridge objects, as the options of custom.vm.dsp that
+    # render them (lib/render.nix). One left-to-right pass: replaced text is not rescanned.
+    dspText = builtins.replaceStrings
+      [ "dsp.netjack." "dsp.diskImage" "dsp." "bridge.port" "bridge.latencyPeriods" "bridge.toVmPorts" "bridge.fromVmPorts" "bridge.peerAddresses" "bridge." ]
+      [ "custom.vm.dsp.archibaldOS.netjack." "custom.vm.dsp.archibaldOS.diskImage" "custom.vm.dsp."
+        "custom.vm.dsp.archibaldOS.netjack.sourcePort" "custom.vm.dsp.archibaldOS.netjack.latency"
+        "custom.vm.dsp.archibaldOS.netjack.channels" "custom.vm.dsp.archibaldOS.netjack.channels"
+        "custom.vm.dsp.archibaldOS.netjack.vmAddress" "custom.vm.dsp.bridge." ];
+  };
 }

@@ -11,12 +11,16 @@ let
     dsp = cfg.sections.dsp;
     guests = cfg.sections.guests;
   };
-  ctx = { hostCpuCount = if cfg.sections.dsp == null then null else cfg.sections.dsp.hostCpus; };
+  ctx = if cfg.sections.dsp == null then { hostCpuCount = null; hostMemoryMB = null; } else {
+    hostCpuCount = cfg.sections.dsp.hostCpus;
+    hostMemoryMB = cfg.sections.dsp.hostMemoryMB;
+  };
   inUse = document.dsp != null || document.guests != [ ];
-  bridges = lib.unique (
+  # The bridges QEMU attaches to; a missing name (null) is left to the assertions, which say
+  # what to set.
+  bridges = lib.unique (builtins.filter (bridge: bridge != null) (
     lib.optional (document.dsp != null && document.dsp.network.type == "bridge") document.dsp.network.bridge
-    ++ map (guest: guest.network.bridge)
-      (builtins.filter (guest: guest.network.type == "bridge" && guest.network.bridge != null) document.guests));
+    ++ map (guest: guest.network.bridge) (builtins.filter (guest: guest.network.type == "bridge") document.guests)));
 in
 {
   options.custom.vm = {
@@ -70,11 +74,10 @@ in
   };
 
   config = lib.mkIf inUse {
-    # The same rules and messages as vm-control's ConfigParser and ConfigValidator.
-    assertions = map
-      (message: { assertion = false; message = "custom.vm (${cfg.configFile}): ${message}"; })
-      (validate.errors ctx document);
-    warnings = map (message: "custom.vm (${cfg.configFile}): ${message}") (validate.warnings ctx document);
+    # The same rules as vm-control's ConfigParser and ConfigValidator, naming the options
+    # (custom.vm.quickemu.<name>.portForwards) where vmctl names the JSON file's paths.
+    assertions = map (message: { assertion = false; inherit message; }) (validate.nixosErrors ctx document);
+    warnings = validate.nixosWarnings ctx document;
 
     environment.etc."dsp-vm/config.json" = {
       text = render.toFile document;

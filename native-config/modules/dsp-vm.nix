@@ -40,6 +40,9 @@ let
   jackd = config.services.jack.jackd.enable or false;
   bridgeDoc = render.bridgeSection cfg;
   defaultBridgeUser = cfg.bridge.user == d.bridge.user;
+  # Units start on the housekeeping CPUs (the bridge pins its real-time threads itself,
+  # bridge.cpus); with hostCpus unknown and none given, they are left to isolcpus.
+  pinned = lib.optionalAttrs (housekeeping != [ ]) { CPUAffinity = cpus.format housekeeping; };
 in
 {
   imports = [ ./common.nix ];
@@ -60,9 +63,24 @@ in
       default = d.hostCpus;
       example = 8;
       description = ''
-        Number of logical CPUs of this host (`nproc --all`). Required: irqaffinity and the
-        default housekeeping set are the complement of isolatedCores within CPUs 0..hostCpus-1,
-        computed, never a fixed range.
+        Number of logical CPUs of this host (`nproc --all`), if you want Nix to know it. With it,
+        the kernel command line gets irqaffinity (the complement of isolatedCores within CPUs
+        0..hostCpus-1) and the units get the housekeeping CPUs as CPUAffinity, and CPU numbers
+        are checked at build time. null (the default): irqaffinity is left out (isolcpus'
+        managed_irq still keeps managed interrupts off the isolated CPUs), the units are not
+        pinned (isolcpus keeps unpinned tasks off the isolated CPUs), and vmctl computes the
+        housekeeping CPUs from the running host and checks the CPUs at start; a warning says so.
+      '';
+    };
+
+    hostMemoryMB = lib.mkOption {
+      type = t.nullOr t.ints.positive;
+      default = null;
+      example = 32768;
+      description = ''
+        This host's RAM in MiB (`free -m`), if you want hugepages checked at build time: pages
+        past it are an error (the kernel would reserve them at boot). null: vmctl checks against
+        /proc/meminfo when the VM starts; pages past what memoryMB needs are a warning either way.
       '';
     };
 
@@ -225,11 +243,10 @@ in
     {
       custom.vm.sections.dsp = cfg;
 
+      warnings = lib.optional (cfg.hostCpus == null && cfg.housekeepingCores == null && cfg.isolation.enable)
+        "custom.vm.dsp.hostCpus is not set, so the kernel command line has no irqaffinity (interrupts that are not kernel-managed may land on the isolated CPUs ${cpus.format cfg.isolatedCores}) and the units have no CPUAffinity (isolcpus keeps them off the isolated CPUs; vmctl computes the housekeeping CPUs and checks isolatedCores on the running host at start); set hostCpus to this host's `nproc --all` to add irqaffinity=<the other CPUs>.";
+
       assertions = [
-        {
-          assertion = cfg.hostCpus != null;
-          message = "custom.vm.dsp.hostCpus is not set: give the host's number of logical CPUs (nproc --all); irqaffinity and the housekeeping CPUs are computed from it.";
-        }
         {
           assertion = !passthroughPci || cfg.cpuVendor != null;
           message = "custom.vm.dsp.cpuVendor is not set but audioDevice.pci passes PCI devices through: set \"intel\" or \"amd\" so the IOMMU is enabled the right way.";
@@ -245,14 +262,14 @@ in
       ];
 
       # Kernel command line: isolation, IOMMU, hugepages (lib/kernel.nix).
-      boot.kernelParams = lib.mkIf (cfg.hostCpus != null) (kernel.params {
+      boot.kernelParams = kernel.params {
         isolatedCores = cfg.isolatedCores;
         hostCpuCount = cfg.hostCpus;
         isolation = cfg.isolation.enable;
         iommu = passthroughPci && cfg.cpuVendor != null;
         cpuVendor = cfg.cpuVendor;
         hugepages = if cfg.hugepages.enable then { inherit (cfg.hugepages) pageSizeKB; count = hugepageCount; } else null;
-      });
+      };
       # Keep timers from migrating onto the isolated CPUs (tuned realtime profile).
       boot.kernel.sysctl."kernel.timer_migration" = lib.mkIf cfg.isolation.enable 0;
       # vfio-pci is loaded, never bound by ID: vmctl binds each listed function at VM start.
@@ -281,7 +298,6 @@ in
           KillMode = "mixed";
           Restart = "on-failure";
           RestartSec = "10s";
-          CPUAffinity = cpus.format housekeeping;
           LimitMEMLOCK = "infinity";
           # Root with the audio group: /run/dsp-vm and the sockets QEMU creates there belong to
           # group audio, so operators reach the tools QMP and serial console sockets (0660) while
@@ -293,7 +309,7 @@ in
           LogsDirectory = "dsp-vm";
           LogsDirectoryMode = "0750";
           PrivateTmp = true;
-        };
+        } // pinned;
       };
     }
 
@@ -305,6 +321,14 @@ in
         ipv4.addresses = [ { address = nj.hostAddress; prefixLength = nj.prefixLength; } ];
       };
       networking.firewall.interfaces.${cfg.network.tap}.allowedUDPPorts =
+        lib.optional nj.enable nj.sourcePort;
+    })
+
+    # On a host bridge the VM's NetJack2 packets reach the host on that bridge: open the port
+    # there only (the bridge drops senders other than vmAddress). The bridge and the host's
+    # address on it (hostAddress) are the user's; this module does not create them.
+    (lib.mkIf (!useTap && cfg.network.bridge != null) {
+      networking.firewall.interfaces.${cfg.network.bridge}.allowedUDPPorts =
         lib.optional nj.enable nj.sourcePort;
     })
 
@@ -349,8 +373,6 @@ in
           SuccessExitStatus = "143";
           LimitRTPRIO = toString cfg.bridge.rtprioLimit;
           LimitMEMLOCK = "infinity";
-          # Start on housekeeping CPUs; the bridge pins its real-time threads itself (bridge.cpus).
-          CPUAffinity = cpus.format housekeeping;
           RuntimeDirectory = "netjack-bridge";
           RuntimeDirectoryMode = "0750";
           StateDirectory = "netjack-bridge";
@@ -361,7 +383,7 @@ in
           NoNewPrivileges = true;
           ProtectSystem = "full";
           PrivateTmp = true;
-        };
+        } // pinned;
       };
     })
   ]);

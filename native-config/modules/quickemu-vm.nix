@@ -3,7 +3,7 @@
 # unit name, so only one guest could exist and its presets could not be imported together;
 # here each guest is an entry of an attribute set. Option names and meanings follow the
 # original README's table.
-{ config, lib, pkgs, ... }:
+{ config, lib, pkgs, options, ... }:
 let
   vmlib = import ../lib;
   inherit (vmlib) settings validate render;
@@ -76,12 +76,32 @@ let
   };
 
   enabled = lib.filterAttrs (name: guest: guest.enable) vm.quickemu;
+
+  # The original module's one-guest form, `custom.vm.quickemu = { enable = true; name =
+  # "coding-sandbox"; … }`, is read as `custom.vm.quickemu.coding-sandbox = { … }` with a
+  # warning. A guest entry is an attribute set, so a value that is not one (`enable = true`,
+  # `name = "…"`) can only be that form; without a name it fails, showing the per-guest form.
+  isFlat = value: builtins.isAttrs value && builtins.any (v: !builtins.isAttrs v) (builtins.attrValues value);
+  isSingleton = value: isFlat value && value ? name && builtins.isString value.name;
+  singletonType = t.addCheck (t.attrsOf t.anything) isFlat // {
+    description = "one guest with a name (the original module's form)";
+  };
+  fromSingleton = value:
+    if isSingleton value then { ${value.name} = builtins.removeAttrs value [ "name" ]; }
+    else
+      let flat = builtins.filter (key: !builtins.isAttrs value.${key}) (builtins.attrNames value); in
+      throw ("custom.vm.quickemu: ${lib.concatStringsSep ", " flat} ${if builtins.length flat == 1 then "is a guest's option" else "are a guest's options"}"
+        + " set without naming the guest. Each guest is an entry of custom.vm.quickemu.<name>: write"
+        + " custom.vm.quickemu.coding-sandbox = { ${lib.concatMapStrings (key: "${key} = …; ") flat}};"
+        + " (or add name = \"coding-sandbox\"; to this set, the original module's one-guest form).");
+  singletonDefinitions = builtins.filter (def: isSingleton def.value)
+    options.custom.vm.quickemu.definitionsWithLocations;
 in
 {
   imports = [ ./common.nix ];
 
   options.custom.vm.quickemu = lib.mkOption {
-    type = t.attrsOf (t.submodule guestOptions);
+    type = t.coercedTo singletonType fromSingleton (t.attrsOf (t.submodule guestOptions));
     default = { };
     example = lib.literalExpression ''
       {
@@ -89,44 +109,55 @@ in
         openwrt-router = { os = "openwrt"; memory = 512; diskSize = "512M"; network = { type = "bridge"; bridge = "br0"; }; };
       }
     '';
-    description = "quickemu guests by name; the name must match [a-z][a-z0-9-]{0,31}.";
+    description = ''
+      quickemu guests by name; the name must match [a-z][a-z0-9-]{0,31}. The original module's
+      one-guest form (`{ enable = true; name = "coding-sandbox"; … }`) is accepted as the
+      guest of that name, with a warning.
+    '';
   };
 
-  config = lib.mkIf (enabled != { }) {
-    custom.vm.sections.guests = vm.quickemu;
+  config = lib.mkMerge [
+    {
+      warnings = map
+        (def: "custom.vm.quickemu = { name = \"${def.value.name}\"; … } (in ${toString def.file}) is the original module's one-guest form; it is read as custom.vm.quickemu.${def.value.name} = { … }. Write it that way, without `name`: each guest is an entry of custom.vm.quickemu.<name>, so several can exist.")
+        singletonDefinitions;
+    }
+    (lib.mkIf (enabled != { }) {
+      custom.vm.sections.guests = vm.quickemu;
 
-    systemd.services = lib.mapAttrs'
-      (name: guest: lib.nameValuePair "quickemu-${name}" {
-        description = "quickemu guest ${name} (supervised by vmctl)";
-        wantedBy = lib.optional guest.autoStart "multi-user.target";
-        after = [ "network.target" ];
-        path = [ vm.qemuPackage ];
-        # The guest's rendered entry (not the submodule value, whose _module holds functions).
-        restartTriggers = [ (builtins.toJSON (render.guestSection name guest)) ];
-        serviceConfig = {
-          # vmctl runs QEMU in the foreground with a QMP socket (quickemu itself backgrounds
-          # QEMU and exits, which systemd would take as the end of the service).
-          Type = "simple";
-          ExecStart = "${vm.package}/bin/vmctl start ${name}";
-          ExecStop = "${vm.package}/bin/vmctl stop ${name}";
-          TimeoutStopSec = "90s";
-          KillMode = "mixed";
-          Restart = "on-failure";
-          RestartSec = "10s";
-          RuntimeDirectory = "vm/${name}";
-          StateDirectory = "quickemu/${name}";
-          PrivateTmp = true;
-        };
-      })
-      enabled;
+      systemd.services = lib.mapAttrs'
+        (name: guest: lib.nameValuePair "quickemu-${name}" {
+          description = "quickemu guest ${name} (supervised by vmctl)";
+          wantedBy = lib.optional guest.autoStart "multi-user.target";
+          after = [ "network.target" ];
+          path = [ vm.qemuPackage ];
+          # The guest's rendered entry (not the submodule value, whose _module holds functions).
+          restartTriggers = [ (builtins.toJSON (render.guestSection name guest)) ];
+          serviceConfig = {
+            # vmctl runs QEMU in the foreground with a QMP socket (quickemu itself backgrounds
+            # QEMU and exits, which systemd would take as the end of the service).
+            Type = "simple";
+            ExecStart = "${vm.package}/bin/vmctl start ${name}";
+            ExecStop = "${vm.package}/bin/vmctl stop ${name}";
+            TimeoutStopSec = "90s";
+            KillMode = "mixed";
+            Restart = "on-failure";
+            RestartSec = "10s";
+            RuntimeDirectory = "vm/${name}";
+            StateDirectory = "quickemu/${name}";
+            PrivateTmp = true;
+          };
+        })
+        enabled;
 
-    networking.firewall.allowedTCPPorts = lib.concatLists (lib.mapAttrsToList
-      (name: guest: lib.optionals guest.openFirewall
-        (map (f: f.host) (builtins.filter (f: f.protocol == "tcp" && f.address != "127.0.0.1") guest.portForwards)))
-      enabled);
-    networking.firewall.allowedUDPPorts = lib.concatLists (lib.mapAttrsToList
-      (name: guest: lib.optionals guest.openFirewall
-        (map (f: f.host) (builtins.filter (f: f.protocol == "udp" && f.address != "127.0.0.1") guest.portForwards)))
-      enabled);
-  };
+      networking.firewall.allowedTCPPorts = lib.concatLists (lib.mapAttrsToList
+        (name: guest: lib.optionals guest.openFirewall
+          (map (f: f.host) (builtins.filter (f: f.protocol == "tcp" && f.address != "127.0.0.1") guest.portForwards)))
+        enabled);
+      networking.firewall.allowedUDPPorts = lib.concatLists (lib.mapAttrsToList
+        (name: guest: lib.optionals guest.openFirewall
+          (map (f: f.host) (builtins.filter (f: f.protocol == "udp" && f.address != "127.0.0.1") guest.portForwards)))
+        enabled);
+    })
+  ];
 }

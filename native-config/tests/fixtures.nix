@@ -20,8 +20,8 @@ let
   };
 
   # dsp: plain settings (as in configuration.nix) or null; guests: name -> plain settings.
-  mk = { hostCpus ? null, dsp ? null, guests ? { } }: {
-    inherit hostCpus;
+  mk = { hostCpus ? null, hostMemoryMB ? null, dsp ? null, guests ? { } }: {
+    inherit hostCpus hostMemoryMB;
     doc = render.document {
       dsp = if dsp == null then null else settings.withDspDefaults ({ enable = true; inherit hostCpus; } // dsp);
       guests = builtins.mapAttrs (name: settings.withGuestDefaults) guests;
@@ -69,6 +69,11 @@ in
         bridge.cpus = { jack = 2; sender = 3; receiver = 3; };
       };
       guests = guestsOf (builtins.attrValues presets);
+    };
+    # Far more pages than the VM uses: valid, with a warning (issue 15).
+    hugepages-beyond-need = mk {
+      hostCpus = 4;
+      dsp = { isolatedCores = [ 2 3 ]; memoryMB = 4096; hugepages = 100000; };
     };
     uefi-guest = mk {
       hostCpus = 4;
@@ -119,6 +124,11 @@ in
     rules-hugepages = mk {
       hostCpus = 4;
       dsp = { isolatedCores = [ 2 3 ]; memoryMB = 4096; hugepages = 100; };
+    };
+    rules-hugepages-past-host = mk {
+      hostCpus = 4;
+      hostMemoryMB = 32768;
+      dsp = { isolatedCores = [ 2 3 ]; memoryMB = 4096; hugepages = 100000; };
     };
     rules-uefi-without-ovmf = mk {
       hostCpus = 4;

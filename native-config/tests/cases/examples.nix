@@ -3,7 +3,7 @@
 let
   vmlib = import ../../lib;
   inherit (vmlib) settings render validate;
-  stub = import ../module-stub.nix;
+  nixos = import ../nixos.nix;
   args = { lib = { }; config = { }; pkgs = { }; };
   dsp = (import ../../examples/dsp-vm.nix args).custom.vm.dsp;
   guests = (import ../../examples/quickemu-guests.nix args).custom.vm.quickemu;
@@ -32,9 +32,7 @@ in
   }
   {
     name = "README guest-side example gives the VM its address and a matching slave";
-    actual = let c = stub.guest (builtins.removeAttrs guestSide [ "enable" "network" ] // {
-      network = { prefixLength = 24; } // guestSide.network;
-    }); in {
+    actual = let c = (nixos.host [ nixos.modules.archibaldos-dsp-audio ../../examples/dsp-guest.nix ]).config; in {
       address = c.networking.interfaces.ens3.ipv4.addresses;
       firewall = c.networking.firewall.allowedUDPPorts;
     };

@@ -3,7 +3,7 @@
 let
   v = (import ../../lib).validate;
   fixtures = import ../fixtures.nix;
-  ctxOf = fixture: { hostCpuCount = fixture.hostCpus; };
+  ctxOf = fixture: { hostCpuCount = fixture.hostCpus; hostMemoryMB = fixture.hostMemoryMB; };
   errorsOf = name: let f = fixtures.invalid.${name}; in v.vmControlErrors (ctxOf f) f.doc;
   warningsOf = name: let f = fixtures.invalid.${name}; in v.vmControlWarnings (ctxOf f) f.doc;
   predicate = name: pred: accepted: rejected: {
@@ -73,6 +73,9 @@ in
   (invalid "rules-hugepages" [
     "dsp.hugepages.count: 100 pages of 2048 KiB = 200 MiB is less than dsp.memoryMB = 4096; set count to at least 2048"
   ])
+  (invalid "rules-hugepages-past-host" [
+    "dsp.hugepages.count: 100000 pages of 2048 KiB = 200000 MiB is more than this host's memory (32768 MiB); set count to 2048, what dsp.memoryMB = 4096 needs"
+  ])
   (invalid "rules-uefi-without-ovmf" [
     "dsp.ovmfCode: is missing but dsp.firmware is \"uefi\"; set it to the OVMF code file (OVMF_CODE.fd), or use \"bios\" for MBR images such as ArchibaldOS"
   ])
@@ -80,13 +83,13 @@ in
     "dsp.audioDevice.pci: \"0000:00:1f.3\" is listed twice; list each PCI function once"
   ])
   (invalid "rules-original-kali" [
-    "guests[0].ssh: is true but no tcp port forward reaches guest port 22; add { \"host\": 2222, \"guest\": 22 } to portForwards or set ssh to false"
+    "guests[0].ssh: is true but no tcp port forward reaches guest port 22; add { \"host\": 2222, \"guest\": 22 } to guests[0].portForwards or set ssh to false"
   ])
   (invalid "rules-guests" [
     "guests[0].name: \"router\" is already used by dsp; give each VM its own name"
     "guests[0].network.bridge: is missing but guests[0].network.type is \"bridge\"; name the host bridge, such as \"br0\""
     "guests[0].portForwards: has 1 forwards but a bridged guest has its own address; remove them or use \"nat\" or \"host\""
-    "guests[1].portForwards[0].host: 8080 is already forwarded by guests[0].portForwards[0]; pick another host port"
+    "guests[1].portForwards[0].host: 8080 is already forwarded by guests[0].portForwards[0]; pick another host port, such as 8081"
   ])
   {
     name = "CPU 0 in the isolated set is a warning";

@@ -1,5 +1,6 @@
 package org.oligarchy.vmm.control.cli;
 
+import org.oligarchy.vmm.control.host.HostMemory;
 import org.oligarchy.vmm.control.host.ProcFs;
 import org.oligarchy.vmm.control.host.SysfsCpuTopology;
 import org.oligarchy.vmm.control.model.ConfigOverrides;
@@ -72,7 +73,8 @@ final class CommonOptions
             null : Files.readString(path);
         final VmControlConfig parsed = ConfigParser.parse(
             assignments.isEmpty() ? json : ConfigOverrides.apply(json, assignments));
-        final ValidationReport report = ConfigValidator.validate(parsed, SysfsCpuTopology.read(fs()));
+        final ValidationReport report = ConfigValidator.validate(parsed, SysfsCpuTopology.read(fs()),
+            HostMemory.totalMiB(fs()));
         for (final ConfigProblem warning : printWarnings ? report.warnings() : List.<ConfigProblem>of())
         {
             err.println("warning: " + warning);

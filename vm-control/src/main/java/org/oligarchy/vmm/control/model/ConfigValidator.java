@@ -5,6 +5,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -28,15 +29,32 @@ public final class ConfigValidator
      */
     public static ValidationReport validate(final VmControlConfig config, final CpuTopology topology)
     {
+        return validate(config, topology, OptionalLong.empty());
+    }
+
+    /**
+     * Check a parsed configuration against itself and the host.
+     *
+     * @param config        parsed configuration.
+     * @param topology      the host's CPUs.
+     * @param hostMemoryMiB the host's RAM ({@code MemTotal}), empty when unknown: hugepages past
+     *                      it are an error.
+     * @return errors and warnings.
+     */
+    public static ValidationReport validate(
+        final VmControlConfig config, final CpuTopology topology, final OptionalLong hostMemoryMiB)
+    {
         final List<ConfigProblem> errors = new ArrayList<>();
         final List<ConfigProblem> warnings = new ArrayList<>();
         final Map<String, String> namePaths = new HashMap<>();
         if (config.dsp() != null)
         {
-            validateDsp(config.dsp(), topology, errors, warnings);
+            validateDsp(config.dsp(), topology, hostMemoryMiB, errors, warnings);
             namePaths.put(config.dsp().name(), "dsp");
         }
         final Map<Integer, String> forwardPaths = new HashMap<>();
+        final Set<Integer> usedHostPorts = new HashSet<>();
+        config.guests().forEach((guest) -> guest.portForwards().forEach((f) -> usedHostPorts.add(f.hostPort())));
         for (int i = 0; i < config.guests().size(); i++)
         {
             final GuestConfig guest = config.guests().get(i);
@@ -47,7 +65,7 @@ public final class ConfigValidator
                 errors.add(new ConfigProblem(path + ".name", JsonFields.quote(guest.name()) +
                     " is already used by " + previous + "; give each VM its own name"));
             }
-            validateGuest(guest, path, forwardPaths, errors, warnings);
+            validateGuest(guest, path, forwardPaths, usedHostPorts, errors, warnings);
         }
         return new ValidationReport(errors, warnings);
     }
@@ -55,6 +73,7 @@ public final class ConfigValidator
     private static void validateDsp(
         final DspVmConfig dsp,
         final CpuTopology topology,
+        final OptionalLong hostMemoryMiB,
         final List<ConfigProblem> errors,
         final List<ConfigProblem> warnings)
     {
@@ -124,12 +143,29 @@ public final class ConfigValidator
         }
 
         final HugepagesConfig hugepages = dsp.hugepages();
+        final long needed = ((long)dsp.memoryMiB() * 1024 + hugepages.pageSizeKiB() - 1) / hugepages.pageSizeKiB();
+        final String pages = hugepages.count() + " pages of " + hugepages.pageSizeKiB() + " KiB = " +
+            hugepages.totalMiB() + " MiB";
         if (hugepages.enable() && hugepages.totalMiB() < dsp.memoryMiB())
         {
-            final long needed = ((long)dsp.memoryMiB() * 1024 + hugepages.pageSizeKiB() - 1) / hugepages.pageSizeKiB();
-            errors.add(new ConfigProblem("dsp.hugepages.count", hugepages.count() + " pages of " +
-                hugepages.pageSizeKiB() + " KiB = " + hugepages.totalMiB() + " MiB is less than dsp.memoryMB = " +
+            errors.add(new ConfigProblem("dsp.hugepages.count", pages + " is less than dsp.memoryMB = " +
                 dsp.memoryMiB() + "; set count to at least " + needed));
+        }
+        // Too many is as wrong as too few: the pages are taken from the host whether QEMU uses
+        // them or not (hugepages = 100000 of 2 MiB reserves 195 GiB for a 4 GiB VM).
+        final boolean pastHost = hugepages.enable() && hostMemoryMiB.isPresent() &&
+            hugepages.totalMiB() > hostMemoryMiB.getAsLong();
+        if (pastHost)
+        {
+            errors.add(new ConfigProblem("dsp.hugepages.count", pages + " is more than this host's memory (" +
+                hostMemoryMiB.getAsLong() + " MiB); set count to " + needed + ", what dsp.memoryMB = " +
+                dsp.memoryMiB() + " needs"));
+        }
+        else if (hugepages.enable() && hugepages.count() > needed)
+        {
+            warnings.add(new ConfigProblem("dsp.hugepages.count", pages + " is more than dsp.memoryMB = " +
+                dsp.memoryMiB() + " needs; the other " + (hugepages.totalMiB() - needed * hugepages.pageSizeKiB() / 1024) +
+                " MiB stay reserved and the host cannot use them; set count to " + needed));
         }
         if (!hugepages.enable())
         {
@@ -181,6 +217,7 @@ public final class ConfigValidator
         final GuestConfig guest,
         final String path,
         final Map<Integer, String> forwardPaths,
+        final Set<Integer> usedHostPorts,
         final List<ConfigProblem> errors,
         final List<ConfigProblem> warnings)
     {
@@ -203,7 +240,8 @@ public final class ConfigValidator
             if (previous != null)
             {
                 errors.add(new ConfigProblem(forwardPath + ".host", forward.hostPort() +
-                    " is already forwarded by " + previous + "; pick another host port"));
+                    " is already forwarded by " + previous + "; pick another host port, such as " +
+                    freeHostPort(usedHostPorts, forward.hostPort() + 1)));
             }
             if (!PortForward.LOOPBACK.equals(forward.address()))
             {
@@ -217,7 +255,19 @@ public final class ConfigValidator
                 p.protocol() == PortForward.Protocol.TCP))
         {
             errors.add(new ConfigProblem(path + ".ssh", "is true but no tcp port forward reaches guest port 22; " +
-                "add { \"host\": 2222, \"guest\": 22 } to portForwards or set ssh to false"));
+                "add { \"host\": " + freeHostPort(usedHostPorts, 2222) + ", \"guest\": 22 } to " + path +
+                ".portForwards or set ssh to false"));
         }
+    }
+
+    /** The lowest host port from {@code from} on that no forward of the file uses. */
+    private static int freeHostPort(final Set<Integer> used, final int from)
+    {
+        int port = from;
+        while (used.contains(port))
+        {
+            port++;
+        }
+        return port;
     }
 }

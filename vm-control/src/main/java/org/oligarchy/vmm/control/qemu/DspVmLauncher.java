@@ -5,6 +5,7 @@ import org.oligarchy.vmm.control.host.CheckStatus;
 import org.oligarchy.vmm.control.host.HostDoctor;
 import org.oligarchy.vmm.control.host.HostSetupException;
 import org.oligarchy.vmm.control.host.HugepageReservation;
+import org.oligarchy.vmm.control.host.HostMemory;
 import org.oligarchy.vmm.control.host.ProcFs;
 import org.oligarchy.vmm.control.host.SysfsWriter;
 import org.oligarchy.vmm.control.host.VfioBinder;
@@ -57,7 +58,8 @@ public final class DspVmLauncher
     public DspVmSession launch(final DspVmConfig vm, final CpuTopology topology)
         throws InvalidConfigException, HostSetupException, QemuLaunchException, InterruptedException
     {
-        final ValidationReport report = ConfigValidator.validate(new VmControlConfig(1, vm, List.of()), topology);
+        final ValidationReport report = ConfigValidator.validate(new VmControlConfig(1, vm, List.of()), topology,
+            HostMemory.totalMiB(fs));
         for (final ConfigProblem warning : report.warnings())
         {
             log.println("WARNING: " + warning);

@@ -7,6 +7,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -68,7 +69,7 @@ class ConfigValidatorTest
                 "{ \"name\": \"b\", \"os\": \"kali\", \"portForwards\": [ { \"host\": 8080, \"guest\": 80 }, " +
                 "{ \"host\": 2222, \"guest\": 22 } ] } ] }", CpuTopology.withoutSmt(4),
                 "guests[1].portForwards[1].host: 2222 is already forwarded by guests[0].portForwards[0]; pick " +
-                "another host port"),
+                "another host port, such as 2223"),
             Arguments.of("{ \"version\": 1, \"guests\": [ { \"name\": \"a\", \"os\": \"arch\", " +
                 "\"network\": { \"type\": \"bridge\" } } ] }", CpuTopology.withoutSmt(4),
                 "guests[0].network.bridge: is missing but guests[0].network.type is \"bridge\"; name the host " +
@@ -76,7 +77,7 @@ class ConfigValidatorTest
             Arguments.of("{ \"version\": 1, \"guests\": [ { \"name\": \"a\", \"os\": \"arch\", \"ssh\": true } ] }",
                 CpuTopology.withoutSmt(4),
                 "guests[0].ssh: is true but no tcp port forward reaches guest port 22; add { \"host\": 2222, " +
-                "\"guest\": 22 } to portForwards or set ssh to false"));
+                "\"guest\": 22 } to guests[0].portForwards or set ssh to false"));
     }
 
     static final String HUGE = "\"hugepages\": { \"count\": 1024 }";
@@ -109,6 +110,66 @@ class ConfigValidatorTest
             "guests[0].portForwards[0].address: \"0.0.0.0\" exposes guest port 80 beyond this host; use " +
                 "\"127.0.0.1\" unless that is intended"),
             report.warnings().stream().map(ConfigProblem::toString).toList());
+    }
+
+    @Test
+    void shouldSuggestAFreeHostPortWhenSshHasNoForward() throws Exception
+    {
+        // Following the advice literally for a second guest must not produce a duplicate forward.
+        final VmControlConfig config = ConfigParser.parse("{ \"version\": 1, \"guests\": [ " +
+            "{ \"name\": \"a\", \"os\": \"arch\", \"ssh\": true, \"portForwards\": [ { \"host\": 2222, \"guest\": 22 }, " +
+            "{ \"host\": 2223, \"guest\": 80 } ] }, " +
+            "{ \"name\": \"b\", \"os\": \"kali\", \"ssh\": true } ] }");
+
+        final ValidationReport report = ConfigValidator.validate(config, CpuTopology.withoutSmt(4));
+
+        assertEquals(List.of("guests[1].ssh: is true but no tcp port forward reaches guest port 22; add " +
+                "{ \"host\": 2224, \"guest\": 22 } to guests[1].portForwards or set ssh to false"),
+            report.errors().stream().map(ConfigProblem::toString).toList());
+    }
+
+    @Test
+    void shouldRejectHugepagesPastTheHostsMemory() throws Exception
+    {
+        final VmControlConfig config = ConfigParser.parse(
+            dsp("\"isolatedCores\": [2], \"memoryMB\": 4096, \"hugepages\": { \"count\": 100000 }"));
+
+        final ValidationReport report = ConfigValidator.validate(config, CpuTopology.withoutSmt(4), OptionalLong.of(32768));
+
+        assertEquals(List.of("dsp.hugepages.count: 100000 pages of 2048 KiB = 200000 MiB is more than this host's " +
+                "memory (32768 MiB); set count to 2048, what dsp.memoryMB = 4096 needs"),
+            report.errors().stream().map(ConfigProblem::toString).toList());
+        assertEquals(List.of(), report.warnings());
+    }
+
+    @Test
+    void shouldWarnAboutHugepagesPastWhatTheVmUses() throws Exception
+    {
+        final VmControlConfig config = ConfigParser.parse(
+            dsp("\"isolatedCores\": [2], \"memoryMB\": 4096, \"hugepages\": { \"count\": 100000 }"));
+
+        for (final OptionalLong host : List.of(OptionalLong.empty(), OptionalLong.of(262144)))
+        {
+            final ValidationReport report = ConfigValidator.validate(config, CpuTopology.withoutSmt(4), host);
+
+            assertEquals(List.of(), report.errors(), "host memory " + host);
+            assertEquals(List.of("dsp.hugepages.count: 100000 pages of 2048 KiB = 200000 MiB is more than " +
+                    "dsp.memoryMB = 4096 needs; the other 195904 MiB stay reserved and the host cannot use them; " +
+                    "set count to 2048"),
+                report.warnings().stream().map(ConfigProblem::toString).toList(), "host memory " + host);
+        }
+    }
+
+    @Test
+    void shouldAcceptExactlyThePagesTheVmNeeds() throws Exception
+    {
+        final VmControlConfig config = ConfigParser.parse(
+            dsp("\"isolatedCores\": [2], \"memoryMB\": 4096, \"hugepages\": { \"count\": 2048 }"));
+
+        final ValidationReport report = ConfigValidator.validate(config, CpuTopology.withoutSmt(4), OptionalLong.of(4096));
+
+        assertEquals(List.of(), report.errors());
+        assertEquals(List.of(), report.warnings());
     }
 
     @Test

@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -34,6 +35,8 @@ class NixConfigTest
 {
     private static final ObjectMapper MAPPER = new ObjectMapper();
     private static final Duration NIX_TIMEOUT = Duration.ofSeconds(60);
+    /** Fewer fixtures than this in a group means fixtures.nix lost them (there are 8 valid, 14 invalid). */
+    private static final int MIN_FIXTURES = 5;
 
     @TempDir
     Path tmp;
@@ -56,7 +59,8 @@ class NixConfigTest
         {
             final Path file = render("valid", name);
             final VmControlConfig config = ConfigParser.parse(file);
-            final ValidationReport report = ConfigValidator.validate(config, topology("valid", name));
+            final ValidationReport report = ConfigValidator.validate(config, topology("valid", name),
+                hostMemory("valid", name));
             assertEquals(List.of(), messages(report.errors()), name + ": vm-control refused " + file);
             assertEquals(sorted(nixStrings("v.vmControlWarnings", "valid", name)), sorted(messages(report.warnings())),
                 name + ": warnings differ between Nix and Java");
@@ -75,7 +79,8 @@ class NixConfigTest
             try
             {
                 final VmControlConfig config = ConfigParser.parse(file);
-                javaErrors = messages(ConfigValidator.validate(config, topology("invalid", name)).errors());
+                javaErrors = messages(ConfigValidator.validate(config, topology("invalid", name),
+                    hostMemory("invalid", name)).errors());
             }
             catch (final InvalidConfigException ex)
             {
@@ -94,9 +99,14 @@ class NixConfigTest
         return file;
     }
 
+    /** The fixtures of a group; none at all fails the factory (a test that checks nothing must not pass). */
     private List<String> fixtureNames(final String group) throws Exception
     {
-        return strings(MAPPER.readTree(nixEval("builtins.attrNames (import " + fixtures() + ")." + group)));
+        final List<String> names = strings(MAPPER.readTree(nixEval("builtins.attrNames (import " + fixtures() + ")." +
+            group)));
+        assertTrue(names.size() >= MIN_FIXTURES, "tests/fixtures.nix has " + names.size() + " " + group +
+            " fixtures, expected at least " + MIN_FIXTURES + ": " + names);
+        return names;
     }
 
     /** A list of strings computed by lib/validate.nix for one fixture, with the fixture's host CPU count. */
@@ -104,7 +114,7 @@ class NixConfigTest
     {
         final String fixture = "(import " + fixtures() + ")." + group + ".\"" + name + "\"";
         final String expr = "let v = (import " + nativeConfig().resolve("lib") + ").validate; f = " + fixture +
-            "; in " + function + " { hostCpuCount = f.hostCpus; } f.doc";
+            "; in " + function + " { hostCpuCount = f.hostCpus; hostMemoryMB = f.hostMemoryMB; } f.doc";
         return strings(MAPPER.readTree(nixEval(expr)));
     }
 
@@ -112,6 +122,13 @@ class NixConfigTest
     {
         final JsonNode cpus = MAPPER.readTree(nixEval("(import " + fixtures() + ")." + group + ".\"" + name + "\".hostCpus"));
         return CpuTopology.withoutSmt(cpus.isNull() ? 1 : cpus.intValue());
+    }
+
+    private OptionalLong hostMemory(final String group, final String name) throws Exception
+    {
+        final JsonNode mib = MAPPER.readTree(nixEval("(import " + fixtures() + ")." + group + ".\"" + name +
+            "\".hostMemoryMB"));
+        return mib.isNull() ? OptionalLong.empty() : OptionalLong.of(mib.longValue());
     }
 
     private String nixEval(final String expr) throws Exception

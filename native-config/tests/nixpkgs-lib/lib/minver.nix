@@ -1,0 +1,2 @@
+# Expose the minimum required version for evaluating Nixpkgs
+"2.3.17"

@@ -58,7 +58,7 @@ mvn -B -ntp --fail-at-end verify "$@" || status=$?
 # The Nix package's Maven lock (native-config/maven/deps.json): a local repository made of the
 # locked files alone builds the package offline; fails when a dependency changed and the lock
 # did not.
-native-config/maven/verify-lock.sh
+native-config/maven/verify-lock.sh || status=$?
 
 # The JMH quick profile: proves the benchmarks run and that every data-path benchmark allocates
 # less than 0.5 B/op. Never a speed threshold (these are shared 2-core machines).

@@ -29,8 +29,12 @@ import java.util.stream.Stream;
  */
 final class CitationChecker
 {
-    /** Folders never scanned: build output, VCS data, Nix result links. */
-    private static final Set<String> SKIPPED_DIRS = Set.of(".git", "target", "node_modules", "result", ".idea");
+    /**
+     * Folders never scanned: build output, VCS data, Nix result links, and vendored third-party
+     * code (nixpkgs' lib for the Nix tests), whose comments are not ours to cite from.
+     */
+    private static final Set<String> SKIPPED_DIRS =
+        Set.of(".git", "target", "node_modules", "result", ".idea", "nixpkgs-lib");
 
     /** Text files that can hold a citation; files without an extension are read if they start with "#!". */
     private static final Set<String> SCANNED_EXTENSIONS =

@@ -38,6 +38,23 @@ final class StatusCommand implements Callable<Integer>
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
+    /**
+     * With --json, stdout is always one JSON document, even when there is no VM to show: scripts
+     * such as dsp-status embed it as it is.
+     */
+    private void printNotConfigured(final PrintWriter out, final String why) throws Exception
+    {
+        if (json)
+        {
+            final Map<String, Object> doc = new java.util.LinkedHashMap<>();
+            doc.put("vms", List.of());
+            doc.put("state", "not configured");
+            doc.put("error", why);
+            out.println(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(doc));
+            out.flush();
+        }
+    }
+
     @Override
     public Integer call() throws Exception
     {
@@ -52,11 +69,13 @@ final class StatusCommand implements Callable<Integer>
         catch (final InvalidConfigException ex)
         {
             ex.problems().forEach((p) -> spec.commandLine().getErr().println("  " + p));
+            printNotConfigured(out, "the configuration is invalid: " + ex.problems().size() + " problem(s), see stderr");
             return ExitCodes.CONFIG;
         }
         catch (final VmTarget.UnknownVmException ex)
         {
             spec.commandLine().getErr().println("vmctl: " + ex.getMessage());
+            printNotConfigured(out, ex.getMessage());
             return ExitCodes.CONFIG;
         }
         final VmStatusProbe probe = new VmStatusProbe(common.fs(), 5_000);

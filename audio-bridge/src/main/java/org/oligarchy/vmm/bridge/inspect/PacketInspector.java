@@ -122,31 +122,20 @@ public final class PacketInspector
             return 1;
         }
 
-        final ArrayNode packets = inspector.mapper.createArrayNode();
+        if (json)
+        {
+            return streamJson(inspector, reader, pcap, out, err);
+        }
         try
         {
             int skippedShown = 0;
             PcapReader.UdpDatagram datagram;
             while ((datagram = reader.next()) != null)
             {
-                if (!json)
-                {
-                    skippedShown = printSkipped(reader, skippedShown, out);
-                }
-                final InspectedPacket packet = inspector.inspect(datagram);
-                if (json)
-                {
-                    packets.add(packet.json());
-                }
-                else
-                {
-                    out.println(packet.line());
-                }
+                skippedShown = printSkipped(reader, skippedShown, out);
+                out.println(inspector.inspect(datagram).line());
             }
-            if (!json)
-            {
-                printSkipped(reader, skippedShown, out);
-            }
+            printSkipped(reader, skippedShown, out);
         }
         catch (final PcapFormatException ex)
         {
@@ -154,32 +143,72 @@ public final class PacketInspector
             err.println("inspect: " + pcap + ": " + ex.getMessage());
             return 1;
         }
-
-        if (json)
+        for (final String line : inspector.summaryLines(reader))
         {
-            final ObjectNode document = inspector.mapper.createObjectNode();
-            document.put("file", pcap.toString());
-            document.put("linkType", reader.linkType());
-            document.put("nanosecondTimestamps", reader.nanosecondTimestamps());
-            document.set("packets", packets);
-            document.set("summary", inspector.summaryJson(reader));
+            out.println(line);
+        }
+        return 0;
+    }
+
+    /**
+     * The JSON form, written packet by packet as the capture is read (a document held whole ran out
+     * of heap after some 30,000 frames). A capture cut short still gives a complete document: the
+     * packets decoded before the cut, an {@code "error"} field, and the summary; the exit is 1.
+     */
+    private static int streamJson(final PacketInspector inspector, final PcapReader reader, final Path pcap,
+        final PrintStream out, final PrintStream err)
+    {
+        String error = null;
+        try (com.fasterxml.jackson.core.JsonGenerator generator = inspector.mapper.getFactory()
+            .createGenerator(new java.io.OutputStreamWriter(new java.io.FilterOutputStream(out)
+            {
+                @Override
+                public void close() throws IOException
+                {
+                    // The caller owns the stream: the generator's close flushes it, never closes it.
+                    flush();
+                }
+            }, java.nio.charset.StandardCharsets.UTF_8)))
+        {
+            generator.useDefaultPrettyPrinter();
+            generator.writeStartObject();
+            generator.writeStringField("file", pcap.toString());
+            generator.writeNumberField("linkType", reader.linkType());
+            generator.writeBooleanField("nanosecondTimestamps", reader.nanosecondTimestamps());
+            generator.writeArrayFieldStart("packets");
             try
             {
-                out.println(inspector.mapper.writer().with(SerializationFeature.INDENT_OUTPUT)
-                    .writeValueAsString(document));
+                PcapReader.UdpDatagram datagram;
+                while ((datagram = reader.next()) != null)
+                {
+                    generator.writeTree(inspector.inspect(datagram).json());
+                }
             }
-            catch (final JsonProcessingException ex)
+            catch (final PcapFormatException ex)
             {
-                err.println("inspect: cannot render JSON: " + ex.getMessage());
-                return 1;
+                error = ex.getMessage();
             }
+            generator.writeEndArray();
+            if (error != null)
+            {
+                generator.writeStringField("error", error);
+            }
+            generator.writeFieldName("summary");
+            generator.writeTree(inspector.summaryJson(reader));
+            generator.writeEndObject();
+            generator.flush();
         }
-        else
+        catch (final IOException ex)
         {
-            for (final String line : inspector.summaryLines(reader))
-            {
-                out.println(line);
-            }
+            err.println("inspect: cannot write JSON: " + ex.getMessage());
+            return 1;
+        }
+        out.println();
+        out.flush();
+        if (error != null)
+        {
+            err.println("inspect: " + pcap + ": " + error);
+            return 1;
         }
         return 0;
     }

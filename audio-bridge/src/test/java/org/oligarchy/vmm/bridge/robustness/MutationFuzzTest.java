@@ -22,6 +22,7 @@ import org.junit.jupiter.api.Timeout;
 import org.oligarchy.vmm.bridge.netjack.PacketHeaderFlyweight;
 import org.oligarchy.vmm.bridge.netjack.RejectReason;
 import org.oligarchy.vmm.bridge.netjack.SessionParams;
+import org.oligarchy.vmm.bridge.netjack.SessionParamsFlyweight;
 
 /**
  * Seeded mutation fuzzing of every decoder, both handshakes and the cycle assemblers of every
@@ -79,6 +80,7 @@ final class MutationFuzzTest
             (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
 
         final Random random = new Random(SEED);
+        final SessionParamsFlyweight names = new SessionParamsFlyweight();
         int inOrder = 0;
         long maxNanos = 0;
         long maxAllocated = 0;
@@ -122,6 +124,15 @@ final class MutationFuzzTest
                     maxHandshakeAllocated = Math.max(maxHandshakeAllocated, allocatedBetween - allocatedBefore);
                     maxAllocated = Math.max(maxAllocated, allocatedAfter - allocatedBetween);
                     allocatedTotal += allocatedAfter - allocatedBetween;
+                }
+                // The name readers the conductor and SessionParams use, on every well-framed session
+                // packet; outside the allocation measure, as they make Strings.
+                names.wrap(targets.receive, 0);
+                if (names.validateFraming(length) == RejectReason.NONE)
+                {
+                    names.name();
+                    names.masterNetName();
+                    names.slaveNetName();
                 }
             }
         }

@@ -1,13 +1,18 @@
 package org.oligarchy.vmm.bridge.jack;
 
+import static org.awaitility.Awaitility.await;
+
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+
+import org.awaitility.core.ConditionTimeoutException;
 
 /**
  * A real {@code jackd} started by a test under a unique server name, stopped by PID. Used for the
@@ -86,28 +91,31 @@ final class JackServerProcess implements AutoCloseable
         final Process process = builder.start();
         registerPid(process, name);
         final JackServerProcess server = new JackServerProcess(name, process, log);
-        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (System.nanoTime() < deadline)
+        try
         {
-            if (!process.isAlive())
-            {
-                throw new IllegalStateException("jackd " + name + " exited: " + server.logText());
-            }
-            if (run(5, "jack_lsp", "-s", name).exitCode() == 0)
-            {
-                // jack_lsp also answers for another process's server of this name (a concurrent
-                // test run): ours then exits with "server already active" right after starting.
-                Thread.sleep(300);
-                if (!process.isAlive())
+            await("jackd " + name + " answering jack_lsp").atMost(Duration.ofSeconds(10)).pollDelay(Duration.ZERO)
+                .pollInterval(Duration.ofMillis(100)).pollInSameThread().until(() ->
                 {
-                    throw new IllegalStateException("jackd " + name + " exited: " + server.logText());
-                }
-                return server;
-            }
-            Thread.sleep(100);
+                    if (!process.isAlive())
+                    {
+                        throw new IllegalStateException("jackd " + name + " exited: " + server.logText());
+                    }
+                    return run(5, "jack_lsp", "-s", name).exitCode() == 0;
+                });
         }
-        server.close();
-        throw new IllegalStateException("jackd " + name + " did not answer within 10 s: " + server.logText());
+        catch (final ConditionTimeoutException timedOut)
+        {
+            server.close();
+            throw new IllegalStateException("jackd " + name + " did not answer within 10 s: " + server.logText(), timedOut);
+        }
+        // jack_lsp also answers for another process's server of this name (a concurrent test run):
+        // ours then exits with "server already active" right after starting.
+        Thread.sleep(300);
+        if (!process.isAlive())
+        {
+            throw new IllegalStateException("jackd " + name + " exited: " + server.logText());
+        }
+        return server;
     }
 
     /**
@@ -181,16 +189,17 @@ final class JackServerProcess implements AutoCloseable
      */
     boolean awaitPort(final String port, final long timeoutMs) throws Exception
     {
-        final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
-        while (System.nanoTime() < deadline)
+        try
         {
-            if (run(5, "jack_lsp", "-s", name).output().lines().anyMatch(line -> line.equals(port)))
-            {
-                return true;
-            }
-            Thread.sleep(100);
+            await("port " + port + " on jackd " + name).atMost(Duration.ofMillis(timeoutMs)).pollDelay(Duration.ZERO)
+                .pollInterval(Duration.ofMillis(100)).pollInSameThread()
+                .until(() -> run(5, "jack_lsp", "-s", name).output().lines().anyMatch(port::equals));
+            return true;
         }
-        return false;
+        catch (final ConditionTimeoutException timedOut)
+        {
+            return false;
+        }
     }
 
     /**

@@ -1,9 +1,11 @@
 package org.oligarchy.vmm.bridge.jack;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.InetAddress;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -55,12 +57,9 @@ final class SlaveJackBridgeTest
                 {
                     assertTrue(guest.awaitPort("netjack-slave:from_master_1", 15_000), "slave JACK client up");
                     guest.connect("netjack-slave:from_master_1", "netjack-slave:to_master_1");
-                    final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-                    while (probe.probe().exactSamples() + probe.probe().wrongSamples() == 0 &&
-                        System.nanoTime() < deadline)
-                    {
-                        Thread.sleep(50);
-                    }
+                    await("the first samples from the guest's slave at the host's probe").atMost(Duration.ofSeconds(10))
+                        .pollInterval(Duration.ofMillis(50))
+                        .until(() -> probe.probe().exactSamples() + probe.probe().wrongSamples() > 0);
                     probe.probe().requestReset();
                     Thread.sleep(3_000);
                     final SignalProbe result = probe.probe();

@@ -1,10 +1,14 @@
 package org.oligarchy.vmm.bridge.robustness;
 
+import static org.awaitility.Awaitility.await;
+
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.List;
 
+import org.awaitility.core.ConditionTimeoutException;
 import org.oligarchy.vmm.bridge.engine.MasterBridge;
 import org.oligarchy.vmm.bridge.engine.PeriodClock;
 import org.oligarchy.vmm.bridge.engine.SignalProbe;
@@ -38,6 +42,34 @@ final class LoopbackRig implements AutoCloseable
     final SignalProbe probe = new SignalProbe(CHANNELS, PERIOD_FRAMES, EXPECTED_ROUND_TRIP_FRAMES);
     private PeriodClock clock;
     private SlaveEndpoint slave;
+    private volatile int markRequest;
+    private volatile PeriodMark openMark;
+    private volatile PeriodMark closeMark;
+    /** Period thread only: whether the last period played a block. */
+    private boolean lastPeriodPlayed;
+
+    private static final int MARK_NONE = 0;
+    private static final int MARK_OPEN = 1;
+    private static final int MARK_CLOSE = 2;
+
+    /**
+     * The master's data-path counters and the probe's figures, read on the period thread between
+     * two periods, so that the two describe exactly the same periods.
+     */
+    record PeriodMark(
+        long cycles,
+        long blocksPlayed,
+        long silentCycles,
+        long lateBlocks,
+        long overruns,
+        long exactPeriods,
+        long silentPeriods,
+        long wrongPeriods,
+        long wrongSamples,
+        long minLatencyFrames,
+        long maxLatencyFrames)
+    {
+    }
 
     /**
      * Starts the master and the period clock, and the proxy if asked; no slave yet.
@@ -55,13 +87,70 @@ final class LoopbackRig implements AutoCloseable
         bridge = new MasterBridge(config, masterCounters, new LatencyRecorders());
         bridge.start();
         proxy = viaProxy ? new UdpFaultProxy(masterListenAddress(), seed) : null;
-        clock = new PeriodClock(RATE_HZ, PERIOD_FRAMES, () ->
-        {
-            probe.beginPeriod();
-            bridge.processPeriod(probe);
-            probe.endPeriod();
-        });
+        clock = new PeriodClock(RATE_HZ, PERIOD_FRAMES, this::runPeriod);
         clock.start();
+    }
+
+    private void runPeriod()
+    {
+        final int request = markRequest;
+        if (request != MARK_NONE && lastPeriodPlayed)
+        {
+            if (request == MARK_OPEN)
+            {
+                probe.requestReset();
+                openMark = mark();
+            }
+            else
+            {
+                closeMark = mark();
+            }
+            markRequest = MARK_NONE;
+        }
+        final long played = masterCounters.blocksPlayed.get();
+        probe.beginPeriod();
+        bridge.processPeriod(probe);
+        probe.endPeriod();
+        lastPeriodPlayed = masterCounters.blocksPlayed.get() != played;
+    }
+
+    private PeriodMark mark()
+    {
+        final BridgeCounters m = masterCounters;
+        return new PeriodMark(m.cycles.get(), m.blocksPlayed.get(), m.silentCycles.get(), m.lateBlocks.get(),
+            m.toPeerOverruns.get() + m.fromPeerOverruns.get(), probe.exactPeriods(), probe.silentPeriods(),
+            probe.wrongPeriods(), probe.wrongSamples(), probe.minLatencyFrames(), probe.maxLatencyFrames());
+    }
+
+    /**
+     * Opens a measuring window at the start of the first period after one that played a block:
+     * the probe's figures restart there, and the counters are read there. Starting after a played
+     * block means every block older than it was already played or discarded, so no block that a
+     * silent period before the window missed is counted as late inside it.
+     *
+     * @return the counters at the window's start.
+     */
+    PeriodMark openWindow()
+    {
+        openMark = null;
+        markRequest = MARK_OPEN;
+        return await("a period after a played block, to open the window").atMost(Duration.ofSeconds(5))
+            .pollInterval(Duration.ofMillis(1)).until(() -> openMark, mark -> mark != null);
+    }
+
+    /**
+     * Closes the window opened by {@link #openWindow()} at the start of the first period after one
+     * that played a block: every block older than that one has then been played or discarded
+     * (counted late), so each silent period of the window has been accounted for.
+     *
+     * @return the counters and the probe's figures of the window's periods.
+     */
+    PeriodMark closeWindow()
+    {
+        closeMark = null;
+        markRequest = MARK_CLOSE;
+        return await("a period after a played block, to close the window").atMost(Duration.ofSeconds(5))
+            .pollInterval(Duration.ofMillis(1)).until(() -> closeMark, mark -> mark != null);
     }
 
     InetSocketAddress masterListenAddress()
@@ -116,38 +205,40 @@ final class LoopbackRig implements AutoCloseable
      * @param timeoutMs how long to wait.
      * @return true if they were played in time.
      */
-    boolean awaitBlocksPlayed(final long blocks, final long timeoutMs) throws InterruptedException
+    boolean awaitBlocksPlayed(final long blocks, final long timeoutMs)
     {
-        final long deadline = System.nanoTime() + timeoutMs * 1_000_000L;
-        long base = -1;
-        while (System.nanoTime() < deadline)
+        final long[] base = {-1};
+        try
         {
-            if (bridge.hasSession())
-            {
-                final long played = masterCounters.blocksPlayed.get();
-                if (base < 0)
+            await(blocks + " blocks played in a session").atMost(Duration.ofMillis(timeoutMs))
+                .pollInterval(Duration.ofMillis(2)).until(() ->
                 {
-                    base = played;
-                }
-                else if (played - base >= blocks)
-                {
-                    return true;
-                }
-            }
-            Thread.sleep(2);
+                    if (!bridge.hasSession())
+                    {
+                        return false;
+                    }
+                    final long played = masterCounters.blocksPlayed.get();
+                    if (base[0] < 0)
+                    {
+                        base[0] = played;
+                    }
+                    return played - base[0] >= blocks;
+                });
+            return true;
         }
-        return false;
+        catch (final ConditionTimeoutException timedOut)
+        {
+            return false;
+        }
     }
 
     /** Zeroes the probe's statistics at the start of the next period, and waits for that period. */
-    void resetProbe() throws InterruptedException
+    void resetProbe()
     {
         probe.requestReset();
         final long periods = clock.periods();
-        while (clock.periods() < periods + 2)
-        {
-            Thread.sleep(1);
-        }
+        await("two periods of the clock after the probe's reset").atMost(Duration.ofSeconds(5))
+            .pollInterval(Duration.ofMillis(1)).until(clock::periods, count -> count >= periods + 2);
     }
 
     /** Stops the period clock, after which the probe may be read safely from this thread. */

@@ -52,8 +52,10 @@ final class NetworkFaultTest
         long minLatencyFrames,
         long maxLatencyFrames,
         long masterCycles,
+        long blocksPlayed,
         long silentCycles,
         long lateBlocks,
+        long overruns,
         long incompleteBlocks,
         long sessionsStarted,
         long sessionsLost,
@@ -102,7 +104,8 @@ final class NetworkFaultTest
                 .append(" silent=").append(silentPeriods).append(" partial=").append(partialPeriods)
                 .append(" wrongSamples=").append(wrongSamples).append(" latency=").append(minLatencyFrames)
                 .append("..").append(maxLatencyFrames).append(" masterCycles=").append(masterCycles)
-                .append(" silentCycles=").append(silentCycles).append(" lateBlocks=").append(lateBlocks)
+                .append(" blocksPlayed=").append(blocksPlayed).append(" silentCycles=").append(silentCycles)
+                .append(" lateBlocks=").append(lateBlocks).append(" overruns=").append(overruns)
                 .append(" incompleteBlocks=").append(incompleteBlocks).append(" sessionsStarted=")
                 .append(sessionsStarted).append(" sessionsLost=").append(sessionsLost).append(" masterRejects={");
             for (final RejectReason reason : RejectReason.values())
@@ -135,14 +138,27 @@ final class NetworkFaultTest
         }
     }
 
+    /**
+     * Without faults every period that plays a block plays it sample-exact, none plays a wrong
+     * one, and every silent period is one the bridge counted and explains: its block came late
+     * (discarded and counted when it arrived) or was never sent or received (a ring overrun).
+     * How many periods are silent depends on the machine's load, so that count is not asserted;
+     * that each one is accounted for is.
+     */
     @Test
     void shouldPlayEveryCycleExactWithoutFaults() throws Exception
     {
         final Outcome outcome = run(Faults.NONE, Faults.NONE);
 
         assertSafe(outcome);
-        assertEquals(0, outcome.masterRejectedTotal(), outcome.toString());
-        assertTrue(outcome.silentPeriods() <= outcome.lateBlocks() + outcome.silentCycles(), outcome.toString());
+        final String report = outcome.toString();
+        assertEquals(0, outcome.masterRejectedTotal(), report);
+        assertEquals(0, outcome.incompleteBlocks(), "blocks with packets missing: " + report);
+        assertEquals(0, outcome.partialPeriods(), "periods neither exact nor silent: " + report);
+        assertEquals(outcome.blocksPlayed(), outcome.exactPeriods(), "blocks played that were not exact: " + report);
+        assertEquals(outcome.silentCycles(), outcome.silentPeriods(), "silent periods the bridge did not count: " + report);
+        assertEquals(outcome.silentCycles(), outcome.lateBlocks() + outcome.overruns(),
+            "silent cycles not explained by a late block or an overrun: " + report);
     }
 
     @ParameterizedTest(name = "{0}% loss")
@@ -335,11 +351,8 @@ final class NetworkFaultTest
         rig = new LoopbackRig(true, SEED);
         rig.startSlave();
         assertTrue(rig.awaitBlocksPlayed(100, 5_000), "no audio through the proxy");
-        rig.resetProbe();
+        final LoopbackRig.PeriodMark open = rig.openWindow();
         final BridgeCounters m = rig.masterCounters;
-        final long cycles = m.cycles.get();
-        final long silent = m.silentCycles.get();
-        final long late = m.lateBlocks.get();
         final long incomplete = m.incompleteBlocks.get();
         final long started = m.sessionsStarted.get();
         final long blocksSent = m.blocksSent.get();
@@ -358,13 +371,16 @@ final class NetworkFaultTest
         rig.proxy.faults(Direction.TO_SLAVE, Faults.NONE);
         // Let held and in-flight packets reach their cycles (L + 1 periods is 27 ms; spikes 40 ms).
         Thread.sleep(300);
+        final LoopbackRig.PeriodMark close = rig.closeWindow();
         rig.stopClock();
 
         final Outcome outcome = new Outcome(
-            rig.probe.exactPeriods() + rig.probe.silentPeriods() + rig.probe.wrongPeriods(),
-            rig.probe.exactPeriods(), rig.probe.silentPeriods(), rig.probe.wrongPeriods(), rig.probe.wrongSamples(),
-            rig.probe.minLatencyFrames(), rig.probe.maxLatencyFrames(),
-            m.cycles.get() - cycles, m.silentCycles.get() - silent, m.lateBlocks.get() - late,
+            close.exactPeriods() + close.silentPeriods() + close.wrongPeriods(),
+            close.exactPeriods(), close.silentPeriods(), close.wrongPeriods(), close.wrongSamples(),
+            close.minLatencyFrames(), close.maxLatencyFrames(),
+            close.cycles() - open.cycles(), close.blocksPlayed() - open.blocksPlayed(),
+            close.silentCycles() - open.silentCycles(), close.lateBlocks() - open.lateBlocks(),
+            close.overruns() - open.overruns(),
             m.incompleteBlocks.get() - incomplete, m.sessionsStarted.get() - started, m.sessionsLost.get() - lost,
             minus(rejects(m), masterBase), minus(rejects(rig.slaveCounters), slaveBase),
             rig.slaveCounters.cycles.get() - slaveCycles - (m.blocksSent.get() - blocksSent),
@@ -381,9 +397,9 @@ final class NetworkFaultTest
         assertEquals(0, outcome.wrongSamples(), "samples played in the wrong cycle: " + report);
         assertEquals(LoopbackRig.EXPECTED_ROUND_TRIP_FRAMES, outcome.minLatencyFrames(), report);
         assertEquals(LoopbackRig.EXPECTED_ROUND_TRIP_FRAMES, outcome.maxLatencyFrames(), report);
-        // The period thread ran on: at least half the periods of the window (the clock may skip when starved).
-        final long nominal = (FAULT_MILLIS + 300) * LoopbackRig.RATE_HZ / LoopbackRig.PERIOD_FRAMES / 1000;
-        assertTrue(outcome.periods() >= nominal / 2, "period thread stalled: " + report);
+        // The probe heard every period the bridge ran in the window (both read on the period thread);
+        // how many periods that was depends on the machine's load and is not asserted.
+        assertEquals(outcome.masterCycles(), outcome.periods(), "periods the probe did not hear: " + report);
         assertTrue(outcome.exactPeriods() > 0, report);
         assertEquals(0, outcome.sessionsStarted(), "session restarted: " + report);
         assertEquals(0, outcome.sessionsLost(), "session lost: " + report);

@@ -1,5 +1,6 @@
 package org.oligarchy.vmm.bridge.robustness;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -16,14 +17,17 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import org.agrona.concurrent.UnsafeBuffer;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -132,20 +136,26 @@ final class SecurityTest
     private static byte[] receive(final DatagramChannel channel, final long timeoutMs) throws Exception
     {
         final ByteBuffer buffer = ByteBuffer.allocate(65536);
-        final long deadline = System.nanoTime() + timeoutMs * 1_000_000L;
-        while (System.nanoTime() < deadline)
+        try
         {
-            final SocketAddress source = channel.receive(buffer);
-            if (source != null)
-            {
-                buffer.flip();
-                final byte[] bytes = new byte[buffer.remaining()];
-                buffer.get(bytes);
-                return bytes;
-            }
-            Thread.sleep(5);
+            return await("a datagram at " + channel.getLocalAddress()).atMost(Duration.ofMillis(timeoutMs))
+                .pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(5)).pollInSameThread().until(() ->
+                {
+                    final SocketAddress source = channel.receive(buffer);
+                    if (source == null)
+                    {
+                        return null;
+                    }
+                    buffer.flip();
+                    final byte[] bytes = new byte[buffer.remaining()];
+                    buffer.get(bytes);
+                    return bytes;
+                }, Objects::nonNull);
         }
-        return null;
+        catch (final ConditionTimeoutException timedOut)
+        {
+            return null;
+        }
     }
 
     /** Inodes of the sockets this process holds open, from /proc/self/fd. */

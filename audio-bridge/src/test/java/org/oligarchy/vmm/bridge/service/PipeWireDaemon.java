@@ -1,13 +1,18 @@
 package org.oligarchy.vmm.bridge.service;
 
+import static org.awaitility.Awaitility.await;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+
+import org.awaitility.core.ConditionTimeoutException;
 
 /**
  * A headless PipeWire daemon of the test's own: its own {@code XDG_RUNTIME_DIR} (so its socket
@@ -95,21 +100,25 @@ final class PipeWireDaemon implements AutoCloseable
         environment(builder.environment(), runtimeDir);
         final Process process = builder.start();
         final PipeWireDaemon daemon = new PipeWireDaemon(runtimeDir, log, process);
-        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (System.nanoTime() < deadline)
+        try
         {
-            if (!process.isAlive())
-            {
-                throw new IllegalStateException("pipewire exited " + process.exitValue() + ": " + daemon.logText());
-            }
-            if (Files.exists(runtimeDir.resolve("pipewire-0")) && daemon.run(5, "pw-jack", "jack_lsp").exitCode() == 0)
-            {
-                return daemon;
-            }
-            Thread.sleep(100);
+            await("pipewire answering pw-jack jack_lsp").atMost(Duration.ofSeconds(10)).pollDelay(Duration.ZERO)
+                .pollInterval(Duration.ofMillis(100)).pollInSameThread().until(() ->
+                {
+                    if (!process.isAlive())
+                    {
+                        throw new IllegalStateException("pipewire exited " + process.exitValue() + ": " + daemon.logText());
+                    }
+                    return Files.exists(runtimeDir.resolve("pipewire-0")) &&
+                        daemon.run(5, "pw-jack", "jack_lsp").exitCode() == 0;
+                });
+            return daemon;
         }
-        daemon.close();
-        throw new IllegalStateException("pipewire did not answer within 10 s: " + daemon.logText());
+        catch (final ConditionTimeoutException timedOut)
+        {
+            daemon.close();
+            throw new IllegalStateException("pipewire did not answer within 10 s: " + daemon.logText(), timedOut);
+        }
     }
 
     private static void environment(final Map<String, String> env, final Path runtimeDir)
@@ -179,17 +188,17 @@ final class PipeWireDaemon implements AutoCloseable
     /** Waits until a JACK port exists in this graph. */
     boolean awaitPort(final String port, final long timeoutMs) throws Exception
     {
-        final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
-        do
+        try
         {
-            if (run(5, "pw-jack", "jack_lsp").output().lines().anyMatch(port::equals))
-            {
-                return true;
-            }
-            Thread.sleep(100);
+            await("port " + port + " in the PipeWire graph").atMost(Duration.ofMillis(timeoutMs)).pollDelay(Duration.ZERO)
+                .pollInterval(Duration.ofMillis(100)).pollInSameThread()
+                .until(() -> run(5, "pw-jack", "jack_lsp").output().lines().anyMatch(port::equals));
+            return true;
         }
-        while (System.nanoTime() < deadline);
-        return false;
+        catch (final ConditionTimeoutException timedOut)
+        {
+            return false;
+        }
     }
 
     String logText()

@@ -1,13 +1,17 @@
 package org.oligarchy.vmm.bridge.service;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -126,40 +130,49 @@ final class PipeWireServiceTest
 
     private static Map<String, Object> awaitRunning(final Path counters, final long timeoutMs) throws Exception
     {
-        final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
-        Map<String, Object> status = Map.of();
-        while (System.nanoTime() < deadline)
+        final AtomicReference<Map<String, Object>> last = new AtomicReference<>(Map.of());
+        try
         {
-            if (Files.exists(counters))
-            {
-                status = StatusReport.read(counters);
-                if ("running".equals(status.get("session")))
+            return await("session running in " + counters).atMost(Duration.ofMillis(timeoutMs)).pollDelay(Duration.ZERO)
+                .pollInterval(Duration.ofMillis(100)).pollInSameThread().until(() ->
                 {
-                    return status;
-                }
-            }
-            Thread.sleep(100);
+                    if (Files.exists(counters))
+                    {
+                        last.set(StatusReport.read(counters));
+                    }
+                    return last.get();
+                }, status -> "running".equals(status.get("session")));
         }
-        return status;
+        catch (final ConditionTimeoutException timedOut)
+        {
+            // The caller's assertion shows the last status read.
+            return last.get();
+        }
     }
 
     private static Map<String, Object> awaitPeriod(final Path counters, final long frames, final long timeoutMs)
         throws Exception
     {
-        final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
-        Map<String, Object> status = StatusReport.read(counters);
-        while (System.nanoTime() < deadline)
+        final AtomicReference<Map<String, Object>> last = new AtomicReference<>(StatusReport.read(counters));
+        try
         {
-            status = StatusReport.read(counters);
-            @SuppressWarnings("unchecked")
-            final Map<String, Long> values = (Map<String, Long>)status.get("counters");
-            if ("running".equals(status.get("session")) && values.get("period frames") == frames)
-            {
-                return status;
-            }
-            Thread.sleep(100);
+            return await("session running at " + frames + " frames in " + counters).atMost(Duration.ofMillis(timeoutMs))
+                .pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(100)).pollInSameThread().until(() ->
+                {
+                    last.set(StatusReport.read(counters));
+                    return last.get();
+                }, status ->
+                {
+                    @SuppressWarnings("unchecked")
+                    final Map<String, Long> values = (Map<String, Long>)status.get("counters");
+                    return "running".equals(status.get("session")) && values.get("period frames") == frames;
+                });
         }
-        return status;
+        catch (final ConditionTimeoutException timedOut)
+        {
+            // The caller's assertion shows the last status read.
+            return last.get();
+        }
     }
 
     private static String measureWithJackIodelay(final PipeWireDaemon pipewire) throws Exception

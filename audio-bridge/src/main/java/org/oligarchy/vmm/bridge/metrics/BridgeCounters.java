@@ -79,6 +79,10 @@ public final class BridgeCounters implements AutoCloseable
     public final AtomicCounter graphClockShifts;
     /** Blocks not played because the graph's clock shifted while they were in flight. */
     public final AtomicCounter blocksDiscardedClockShift;
+    /** Reads from the session's UDP socket that failed (ICMP port unreachable: the slave is gone). */
+    public final AtomicCounter receiveErrors;
+    /** Throwables caught by the agent runners of the master's threads (each is also logged). */
+    public final AtomicCounter agentErrors;
     private final Map<RejectReason, AtomicCounter> rejects = new EnumMap<>(RejectReason.class);
     private final AtomicCounter[] rejectByOrdinal = new AtomicCounter[RejectReason.values().length];
 
@@ -142,6 +146,9 @@ public final class BridgeCounters implements AutoCloseable
         graphPeriodsSkipped = manager.newCounter("graph periods skipped (client not run)");
         graphClockShifts = manager.newCounter("graph clock shifts (a callback ran late)");
         blocksDiscardedClockShift = manager.newCounter("blocks discarded at a graph clock shift");
+        // Appended after every older counter so that the ids of those stay what readers know.
+        receiveErrors = manager.newCounter("receive errors");
+        agentErrors = manager.newCounter("agent errors (exceptions in bridge threads)");
         jackCpu.set(-1);
         senderCpu.set(-1);
         receiverCpu.set(-1);

@@ -132,6 +132,7 @@ public final class BridgeService
         Runtime.getRuntime().addShutdownHook(hook);
         boolean readySent = false;
         boolean waitingLogged = false;
+        HostBridge lastHost = null;
         List<String[]> restore = List.of();
         List<String[]> pending = List.of();
         long pendingUntil = 0;
@@ -166,6 +167,7 @@ public final class BridgeService
                     EventLog.error(ex.getMessage());
                     return 1;
                 }
+                lastHost = host;
                 waitingLogged = false;
                 pending = restoreConnections(host, restore);
                 pendingUntil = System.nanoTime() + PENDING_CONNECTION_NANOS;
@@ -243,6 +245,13 @@ public final class BridgeService
         }
         finally
         {
+            // The counters are released last: the bridge's agents (joined by HostBridge.close,
+            // which also waits for a close the SIGTERM hook began) and the JACK client's
+            // callbacks write them until then (docs/realtime-jvm.md §3.3).
+            if (lastHost != null)
+            {
+                lastHost.close();
+            }
             stats.close();
             counters.sessionState.set(BridgeCounters.STATE_STOPPED);
             counters.close();

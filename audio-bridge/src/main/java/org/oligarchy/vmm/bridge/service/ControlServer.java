@@ -143,6 +143,17 @@ public final class ControlServer implements AutoCloseable
         {
             EventLog.warn("cannot remove control socket " + path + ": " + ex.getMessage());
         }
+        // A restart command polls the counters for up to 15 s: it must be over before the
+        // service releases them (an unmapped counter read crashes the JVM).
+        thread.interrupt();
+        try
+        {
+            thread.join();
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /**

@@ -61,6 +61,7 @@ public final class HostBridge implements AutoCloseable
     private final MasterBridge bridge;
     private final BridgeCounters counters;
     private final Thread placement;
+    private boolean closed;
 
     private HostBridge(final Settings settings, final JackHost jack, final MasterBridge bridge,
         final BridgeCounters counters)
@@ -202,10 +203,20 @@ public final class HostBridge implements AutoCloseable
         return new long[] {jack.processThreadId(), network[0], network[1]};
     }
 
+    /**
+     * Closes in order: the bridge (KILL_MASTER, its agent threads stopped and joined), then the
+     * JACK client (deactivated, ports unregistered: no more process or xrun callbacks). Idempotent
+     * and safe from several threads at once (the SIGTERM hook and the service's main loop): every
+     * caller returns only when both are closed, so the counters may be released after it.
+     */
     @Override
-    public void close()
+    public synchronized void close()
     {
-        // KILL_MASTER first, then deactivate and unregister the ports, then close the client.
+        if (closed)
+        {
+            return;
+        }
+        closed = true;
         bridge.close();
         jack.close();
         placement.interrupt();

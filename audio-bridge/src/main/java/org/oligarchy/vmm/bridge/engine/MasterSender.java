@@ -1,0 +1,121 @@
+package org.oligarchy.vmm.bridge.engine;
+
+import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.NanoClock;
+import org.oligarchy.vmm.bridge.metrics.BridgeCounters;
+
+/**
+ * The sender's duty cycle ({@code nj-sender}): takes the blocks the period thread put on the
+ * to-peer ring and, while a session is sendable, encodes each into sync, MIDI and audio packets
+ * to the slave; without a session the blocks are dropped. Allocates nothing per block.
+ *
+ * <p>With {@link WaitStrategy#BLOCKING} the runner parks this thread between blocks and the
+ * period thread unparks it after each publish ({@link #thread()}), so a block leaves within
+ * one wake-up of being published.
+ */
+final class MasterSender implements Agent
+{
+    static final String ROLE_NAME = "nj-sender";
+    /** Blocks sent per duty cycle at most, so that the runner's loop stays responsive to close. */
+    private static final int BLOCKS_PER_CYCLE = 16;
+
+    private final BlockRing toPeer;
+    private final SessionSlot slot;
+    private final BridgeCounters counters;
+    private final NanoClock clock;
+    private final int fromPeerChannels;
+    private final int cpu;
+    private final int priority;
+    private final int[] wanted;
+    private final int[] syncList;
+    private volatile Thread thread;
+
+    MasterSender(
+        final BlockRing toPeer,
+        final SessionSlot slot,
+        final BridgeCounters counters,
+        final NanoClock clock,
+        final int toPeerChannels,
+        final int fromPeerChannels,
+        final int cpu,
+        final int priority)
+    {
+        this.toPeer = toPeer;
+        this.slot = slot;
+        this.counters = counters;
+        this.clock = clock;
+        this.fromPeerChannels = fromPeerChannels;
+        this.cpu = cpu;
+        this.priority = priority;
+        this.wanted = new int[Math.max(1, toPeerChannels)];
+        this.syncList = new int[Math.max(1, fromPeerChannels)];
+        for (int i = 0; i < syncList.length; i++)
+        {
+            syncList[i] = i;
+        }
+    }
+
+    @Override
+    public void onStart()
+    {
+        thread = Thread.currentThread();
+        AgentThreads.placeCurrent("sender", cpu, priority, counters.senderCpu);
+    }
+
+    @Override
+    public int doWork()
+    {
+        int work = 0;
+        AudioBlock block;
+        while (work < BLOCKS_PER_CYCLE && (block = toPeer.peek()) != null)
+        {
+            send(block);
+            toPeer.consume();
+            work++;
+        }
+        return work;
+    }
+
+    private void send(final AudioBlock block)
+    {
+        final MasterSession session = slot.get();
+        if (session == null || !session.sendable)
+        {
+            return;
+        }
+        if (session.baseCycle < 0)
+        {
+            session.baseCycle = block.hostCycle - 1;
+        }
+        final int wireCycle = (int)(block.hostCycle - session.baseCycle);
+        final int wantedCount = session.wantedPorts(wanted);
+        session.sendNanos[(int)(block.hostCycle & (MasterSession.SEND_TIME_SLOTS - 1))] = clock.nanoTime();
+        session.latestSentHostCycle = block.hostCycle;
+        final int sent = session.encoder.encode(
+            block.data, wireCycle, syncList, fromPeerChannels, wanted, wantedCount, session);
+        if (sent < 0)
+        {
+            counters.sendErrors.increment();
+        }
+        else
+        {
+            counters.blocksSent.increment();
+        }
+    }
+
+    /**
+     * The sender's thread once it runs, for the period thread to unpark.
+     *
+     * @return the thread, or null before it started.
+     */
+    Thread thread()
+    {
+        return thread;
+    }
+
+    @Override
+    public String roleName()
+    {
+        return ROLE_NAME;
+    }
+}

@@ -1,0 +1,215 @@
+package org.oligarchy.vmm.bridge.engine;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.DatagramChannel;
+import java.util.concurrent.atomic.AtomicLongArray;
+
+import org.agrona.DirectBuffer;
+import org.agrona.concurrent.NanoClock;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.oligarchy.vmm.bridge.metrics.BridgeCounters;
+import org.oligarchy.vmm.bridge.metrics.LatencyRecorders;
+import org.oligarchy.vmm.bridge.netjack.CycleAssembler;
+import org.oligarchy.vmm.bridge.netjack.CycleData;
+import org.oligarchy.vmm.bridge.netjack.CycleEncoder;
+import org.oligarchy.vmm.bridge.netjack.NetJack;
+import org.oligarchy.vmm.bridge.netjack.PacketSink;
+import org.oligarchy.vmm.bridge.netjack.RejectReason;
+import org.oligarchy.vmm.bridge.netjack.SessionParams;
+import org.oligarchy.vmm.bridge.netjack.SessionParamsFlyweight;
+
+/**
+ * One running session with a slave: its connected socket, encoder and assembler, and the state
+ * the three threads share. The conductor creates and ends it; the sender encodes into it; the
+ * receiver feeds the assembler, whose callbacks (here) place each reply with
+ * {@link ReplyPlacement} and publish it to the from-peer ring.
+ */
+final class MasterSession implements CycleAssembler.Listener, PacketSink
+{
+    /** Send times kept per host cycle, for the round-trip histogram. */
+    static final int SEND_TIME_SLOTS = 256;
+
+    final SessionParams params;
+    final DatagramChannel channel;
+    final InetSocketAddress peer;
+    final CycleEncoder encoder;
+    final CycleAssembler assembler;
+    final long[] sendNanos = new long[SEND_TIME_SLOTS];
+    volatile boolean sendable;
+    volatile boolean closed;
+    volatile boolean killedByPeer;
+    volatile long lastReceiveNanos;
+    volatile long latestSentHostCycle = -1;
+    volatile long firstBlockNanos;
+    /** The host cycle that wire cycle 0 stands for; set by the sender on the first block. */
+    long baseCycle = -1;
+
+    private final UnsafeBuffer sessionPacket;
+    private final ChannelSink sink;
+    private final AtomicLongArray wantedMask = new AtomicLongArray(4);
+    private final ReplyPlacement placement;
+    private final BlockRing fromPeer;
+    private final BridgeCounters counters;
+    private final LatencyRecorders latency;
+    private final NanoClock clock;
+    private AudioBlock openBlock;
+
+    MasterSession(
+        final SessionParams params,
+        final DatagramChannel channel,
+        final InetSocketAddress peer,
+        final UnsafeBuffer sessionPacket,
+        final BlockRing fromPeer,
+        final BridgeCounters counters,
+        final LatencyRecorders latency,
+        final NanoClock clock)
+    {
+        this.params = params;
+        this.channel = channel;
+        this.peer = peer;
+        this.sessionPacket = sessionPacket;
+        this.fromPeer = fromPeer;
+        this.counters = counters;
+        this.latency = latency;
+        this.clock = clock;
+        this.encoder = new CycleEncoder(params, NetJack.STREAM_TO_SLAVE);
+        this.sink = new ChannelSink(channel, counters);
+        this.assembler = new CycleAssembler(params, NetJack.STREAM_TO_MASTER, this);
+        this.placement = new ReplyPlacement(params.slaveSyncMode(), params.latencyPeriods(), counters.asyncReanchors);
+        this.lastReceiveNanos = clock.nanoTime();
+        // Until the slave's first sync says otherwise, every port is wanted (as JACK2 does).
+        for (int port = 0; port < params.sendAudioChannels(); port++)
+        {
+            wantedMask.set(port >> 6, wantedMask.get(port >> 6) | (1L << (port & 63)));
+        }
+    }
+
+    /**
+     * Fills {@code ports} with the to-slave ports the slave's last sync asked for.
+     *
+     * @return how many.
+     */
+    int wantedPorts(final int[] ports)
+    {
+        int count = 0;
+        final int channels = Math.min(params.sendAudioChannels(), ports.length);
+        for (int port = 0; port < channels; port++)
+        {
+            if ((wantedMask.get(port >> 6) & (1L << (port & 63))) != 0)
+            {
+                ports[count++] = port;
+            }
+        }
+        return count;
+    }
+
+    @Override
+    public int send(final DirectBuffer buffer, final int offset, final int length)
+    {
+        return sink.send(buffer, offset, length);
+    }
+
+    @Override
+    public CycleData onCycleStart(final int wireCycle, final int[] syncPorts, final int syncCount)
+    {
+        if (syncCount >= 0)
+        {
+            long w0 = 0, w1 = 0, w2 = 0, w3 = 0;
+            for (int i = 0; i < syncCount; i++)
+            {
+                final int port = syncPorts[i];
+                final long bit = 1L << (port & 63);
+                switch (port >> 6)
+                {
+                    case 0: w0 |= bit; break;
+                    case 1: w1 |= bit; break;
+                    case 2: w2 |= bit; break;
+                    default: w3 |= bit; break;
+                }
+            }
+            wantedMask.lazySet(0, w0);
+            wantedMask.lazySet(1, w1);
+            wantedMask.lazySet(2, w2);
+            wantedMask.lazySet(3, w3);
+        }
+        final long hostCycle = placement.place(wireCycle, latestSentHostCycle, baseCycle);
+        if (hostCycle == ReplyPlacement.UNMATCHED)
+        {
+            counters.unmatchedReplies.increment();
+            return null;
+        }
+        if (hostCycle == ReplyPlacement.STALE)
+        {
+            counters.reject(RejectReason.STALE_CYCLE);
+            return null;
+        }
+        final AudioBlock block = fromPeer.claim();
+        if (block == null)
+        {
+            counters.fromPeerOverruns.increment();
+            return null;
+        }
+        block.hostCycle = hostCycle;
+        openBlock = block;
+        return block.data;
+    }
+
+    @Override
+    public void onCycleEnd(final CycleData data, final int wireCycle, final int missingPackets)
+    {
+        final AudioBlock block = openBlock;
+        openBlock = null;
+        if (block == null)
+        {
+            return;
+        }
+        final long now = clock.nanoTime();
+        block.missingPackets = missingPackets;
+        block.timestampNanos = now;
+        if (missingPackets > 0)
+        {
+            counters.incompleteBlocks.increment();
+        }
+        LatencyRecorders.record(latency.roundTrip, now - sendNanos[(int)(block.hostCycle & (SEND_TIME_SLOTS - 1))]);
+        fromPeer.publish();
+        if (firstBlockNanos == 0)
+        {
+            firstBlockNanos = now;
+        }
+    }
+
+    /** Tells the slave the session is over; a slave already gone notices by its own time-out. */
+    void sendKillMaster()
+    {
+        try
+        {
+            final UnsafeBuffer kill = new UnsafeBuffer(ByteBuffer.allocateDirect(SessionParamsFlyweight.LENGTH));
+            kill.putBytes(0, sessionPacket, 0, SessionParamsFlyweight.LENGTH);
+            new SessionParamsFlyweight().wrap(kill, 0).packetId(NetJack.KILL_MASTER);
+            final ByteBuffer bytes = kill.byteBuffer();
+            bytes.clear().limit(SessionParamsFlyweight.LENGTH);
+            channel.write(bytes);
+        }
+        catch (final IOException ex)
+        {
+            // The slave may already be gone; it notices by its own time-out.
+        }
+    }
+
+    /** Stops sending and closes the socket, which wakes a receiver blocked in its read. */
+    void close()
+    {
+        sendable = false;
+        closed = true;
+        try
+        {
+            channel.close();
+        }
+        catch (final IOException ignored)
+        {
+            // Closing a UDP channel cannot lose data; nothing to report.
+        }
+    }
+}

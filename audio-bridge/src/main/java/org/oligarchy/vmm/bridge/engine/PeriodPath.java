@@ -1,0 +1,214 @@
+package org.oligarchy.vmm.bridge.engine;
+
+import java.util.concurrent.locks.LockSupport;
+
+import org.agrona.concurrent.NanoClock;
+import org.oligarchy.vmm.bridge.metrics.BridgeCounters;
+import org.oligarchy.vmm.bridge.metrics.LatencyRecorders;
+import org.oligarchy.vmm.bridge.rt.ThreadPlacement;
+
+/**
+ * The per-period path, run on the period thread (JACK's, or the demo clock) by
+ * {@link MasterBridge#processPeriod(PeriodIo)}: copies the host inputs into a block on the
+ * to-peer ring (and wakes a blocking sender), and plays the block of cycle N − L from the
+ * from-peer ring, or silence. It is a method, not an agent: the host's graph drives it. Never
+ * blocks (except the bounded wait of L = 0), never allocates, never logs.
+ *
+ * <p>The host cycle follows the graph's clock ({@link PeriodIo#periodStartFrame()}): periods in
+ * which the graph did not run this client still count, so a block keeps its period across a skip.
+ */
+final class PeriodPath
+{
+    /** Larger jumps of the graph's clock are not skipped periods (a server restarted, a freeze). */
+    private static final long MAX_SKIPPED_PERIODS = 1 << 16;
+
+    private final BlockRing toPeer;
+    private final BlockRing fromPeer;
+    private final SessionSlot slot;
+    private final MasterSender sender;
+    private final BridgeCounters counters;
+    private final LatencyRecorders latency;
+    private final NanoClock clock;
+    private final boolean wakeSender;
+    private final int toPeerChannels;
+    private final int fromPeerChannels;
+    private final int periodFrames;
+    private final int latencyPeriods;
+    private final long periodNanos;
+    private final long zeroLatencyWaitNanos;
+
+    private long hostCycle;
+    private long lastStartFrame = -1;
+    private long minPlayableHostCycle;
+    private long lastStartNanos;
+    private volatile long periodThreadId = -1;
+    private volatile int periodThreadTid = -1;
+
+    PeriodPath(
+        final MasterBridge.Config config,
+        final BlockRing toPeer,
+        final BlockRing fromPeer,
+        final SessionSlot slot,
+        final MasterSender sender,
+        final BridgeCounters counters,
+        final LatencyRecorders latency,
+        final NanoClock clock)
+    {
+        this.toPeer = toPeer;
+        this.fromPeer = fromPeer;
+        this.slot = slot;
+        this.sender = sender;
+        this.counters = counters;
+        this.latency = latency;
+        this.clock = clock;
+        this.wakeSender = config.waitStrategy() == WaitStrategy.BLOCKING;
+        this.toPeerChannels = config.toPeerChannels();
+        this.fromPeerChannels = config.fromPeerChannels();
+        this.periodFrames = config.periodFrames();
+        this.latencyPeriods = config.latencyPeriods();
+        this.periodNanos = 1_000_000_000L * config.periodFrames() / config.sampleRateHz();
+        this.zeroLatencyWaitNanos = (long)(periodNanos * config.zeroLatencyDeadline());
+    }
+
+    void processPeriod(final PeriodIo io)
+    {
+        final long start = clock.nanoTime();
+        if (periodThreadId < 0)
+        {
+            periodThreadId = Thread.currentThread().getId();
+            periodThreadTid = ThreadPlacement.currentTid();
+        }
+        if (lastStartNanos != 0)
+        {
+            LatencyRecorders.record(latency.jitter, Math.abs(start - lastStartNanos - periodNanos));
+        }
+        lastStartNanos = start;
+        final long cycle = hostCycle += periodsElapsed(io.periodStartFrame());
+        counters.cycles.increment();
+
+        final int period = periodFrames;
+        final AudioBlock out = toPeer.claim();
+        if (out == null)
+        {
+            counters.toPeerOverruns.increment();
+        }
+        else
+        {
+            final float[] samples = out.data.samples();
+            for (int c = 0; c < toPeerChannels; c++)
+            {
+                io.readInput(c, samples, c * period, period);
+            }
+            out.hostCycle = cycle;
+            out.timestampNanos = start;
+            toPeer.publish();
+            final Thread senderThread = sender.thread();
+            if (wakeSender && senderThread != null)
+            {
+                LockSupport.unpark(senderThread);
+            }
+        }
+
+        final long wanted = cycle - latencyPeriods;
+        AudioBlock in = takeBlock(wanted);
+        if (in == null && latencyPeriods == 0 && slot.get() != null)
+        {
+            final long deadline = start + zeroLatencyWaitNanos;
+            while (in == null && clock.nanoTime() - deadline < 0)
+            {
+                Thread.onSpinWait();
+                in = takeBlock(wanted);
+            }
+        }
+        if (in != null)
+        {
+            final float[] samples = in.data.samples();
+            for (int c = 0; c < fromPeerChannels; c++)
+            {
+                io.writeOutput(c, samples, c * period, period);
+            }
+            fromPeer.consume();
+            counters.blocksPlayed.increment();
+        }
+        else
+        {
+            for (int c = 0; c < fromPeerChannels; c++)
+            {
+                io.silenceOutput(c, period);
+            }
+            if (slot.get() != null)
+            {
+                counters.silentCycles.increment();
+            }
+        }
+        LatencyRecorders.record(latency.callback, clock.nanoTime() - start);
+    }
+
+    /**
+     * How many host cycles this period advances, on the graph's clock: one, or more when the
+     * graph did not run this client in the periods between (a starved JACK server skips a client
+     * that timed out), so that every block in flight keeps its place in time: the block sent in
+     * period N still plays in period N + L of the graph, not one period late. A callback that
+     * reports the same frame as the one before means the one before ran late, into this cycle:
+     * the cycles now run one period ahead of the graph's frames, so blocks sent before this
+     * period would play a period early; they are discarded (silence, counted), never played.
+     */
+    private long periodsElapsed(final long startFrame)
+    {
+        final long previous = lastStartFrame;
+        lastStartFrame = startFrame;
+        if (startFrame < 0 || previous < 0)
+        {
+            return 1;
+        }
+        final long frames = (startFrame - previous) & 0xFFFF_FFFFL;
+        if (frames == 0)
+        {
+            counters.graphClockShifts.increment();
+            minPlayableHostCycle = hostCycle + 1;
+            return 1;
+        }
+        final long periods = frames / periodFrames;
+        if (periods <= 1 || frames % periodFrames != 0 || periods > MAX_SKIPPED_PERIODS)
+        {
+            // Not a whole number of periods (the graph changed its period: the client re-opens)
+            // or an implausible jump: count one, as the callback count would.
+            return 1;
+        }
+        counters.graphPeriodsSkipped.getAndAdd(periods - 1);
+        return periods;
+    }
+
+    private AudioBlock takeBlock(final long wanted)
+    {
+        AudioBlock block;
+        while ((block = fromPeer.peek()) != null)
+        {
+            if (block.hostCycle < wanted)
+            {
+                fromPeer.consume();
+                counters.lateBlocks.increment();
+                continue;
+            }
+            if (block.hostCycle < minPlayableHostCycle)
+            {
+                // Sent before the graph's clock shifted under us: its period has no safe place.
+                fromPeer.consume();
+                counters.blocksDiscardedClockShift.increment();
+                continue;
+            }
+            return block.hostCycle == wanted ? block : null;
+        }
+        return null;
+    }
+
+    long periodThreadId()
+    {
+        return periodThreadId;
+    }
+
+    int periodThreadTid()
+    {
+        return periodThreadTid;
+    }
+}

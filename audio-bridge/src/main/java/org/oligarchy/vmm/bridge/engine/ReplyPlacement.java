@@ -1,0 +1,156 @@
+package org.oligarchy.vmm.bridge.engine;
+
+import org.agrona.concurrent.status.AtomicCounter;
+
+/**
+ * Decides which host cycle a slave's reply belongs to, for one session, on the receiver thread.
+ * It never allocates, never reads a clock and never throws: it returns the host cycle, or a
+ * negative status the caller counts ({@link #UNMATCHED}, {@link #STALE}).
+ *
+ * <ul>
+ *   <li><b>Sync peer that echoes</b> (JACK2 with {@code -S}, this project's slave): the reply's
+ *       wire cycle names one of the last {@code L + 16} cycles sent. Once it has echoed, a reply
+ *       naming a cycle outside that window came after a stall: {@link #STALE}.</li>
+ *   <li><b>Sync peer that never echoes</b> (PipeWire sends 0): the cycle sent last.</li>
+ *   <li><b>Async peer</b> (sync mode 0, docs/protocol.md §5.6): its own counter, anchored to the
+ *       cycle sent last when its first reply came; a reply is placed only where counter and
+ *       arrival agree. After {@value #REANCHOR_AFTER} consecutive replies that agree with each
+ *       other on a new offset the anchor moves (counted). Disagreeing replies are
+ *       {@link #UNMATCHED}: silence, never another cycle's audio. The decision counts replies,
+ *       not time, so no clock is involved.</li>
+ * </ul>
+ * A cycle at or before the last one placed is {@link #STALE} in every mode.
+ */
+final class ReplyPlacement
+{
+    /** No cycle sent yet, or an async reply that disagrees with its anchor. */
+    static final long UNMATCHED = -1;
+    /** A cycle outside the echo window, or not after the last one placed. */
+    static final long STALE = -2;
+    /** Cycles beyond L that an echoing peer's reply may name (it came late, but in time to place). */
+    static final int MATCH_WINDOW_EXTRA = 16;
+    /** Consecutive async replies on one new counter offset before the anchor moves to it. */
+    static final int REANCHOR_AFTER = 3;
+
+    private final boolean async;
+    private final long matchWindow;
+    private final AtomicCounter reanchors;
+    private boolean peerEchoesCycles;
+    private long lastAssignedHostCycle = -1;
+    private boolean anchored;
+    private int anchorWireCycle;
+    private long anchorHostCycle;
+    private long disagreementOffset;
+    private int disagreements;
+
+    /**
+     * Placement for one session.
+     *
+     * @param slaveSyncMode  the slave's sync mode (0 async, 1 sync).
+     * @param latencyPeriods the session's L.
+     * @param reanchors      counted each time an async anchor moves.
+     */
+    ReplyPlacement(final int slaveSyncMode, final int latencyPeriods, final AtomicCounter reanchors)
+    {
+        this.async = slaveSyncMode == 0;
+        this.matchWindow = latencyPeriods + MATCH_WINDOW_EXTRA;
+        this.reanchors = reanchors;
+    }
+
+    /**
+     * Places one reply.
+     *
+     * @param wireCycle          the cycle field of the reply.
+     * @param latestSentHostCycle the host cycle sent last, −1 before the first.
+     * @param baseCycle          the host cycle that wire cycle 0 stands for.
+     * @return the host cycle, {@link #UNMATCHED} or {@link #STALE}.
+     */
+    long place(final int wireCycle, final long latestSentHostCycle, final long baseCycle)
+    {
+        final long latest = latestSentHostCycle;
+        if (latest < 0)
+        {
+            return UNMATCHED;
+        }
+        final long hostCycle;
+        if (async)
+        {
+            hostCycle = placeAsync(wireCycle, latest);
+            if (hostCycle < 0)
+            {
+                return UNMATCHED;
+            }
+        }
+        else
+        {
+            final int wireLatest = (int)(latest - baseCycle);
+            final int difference = wireLatest - wireCycle;
+            if (difference >= 0 && difference <= matchWindow && wireCycle != 0)
+            {
+                peerEchoesCycles = true;
+                hostCycle = latest - difference;
+            }
+            else if (peerEchoesCycles)
+            {
+                // An echoing peer named a cycle outside the window: a reply that came after a
+                // stall, or a cycle never sent. It has no safe place.
+                return STALE;
+            }
+            else
+            {
+                hostCycle = latest;
+            }
+        }
+        if (hostCycle <= lastAssignedHostCycle)
+        {
+            return STALE;
+        }
+        lastAssignedHostCycle = hostCycle;
+        return hostCycle;
+    }
+
+    /**
+     * Whether the peer has echoed one of our cycle numbers in this session.
+     *
+     * @return true once it has.
+     */
+    boolean peerEchoesCycles()
+    {
+        return peerEchoesCycles;
+    }
+
+    private long placeAsync(final int wireCycle, final long latest)
+    {
+        if (!anchored)
+        {
+            anchored = true;
+            anchorWireCycle = wireCycle;
+            anchorHostCycle = latest;
+            return latest;
+        }
+        final long byCounter = anchorHostCycle + (wireCycle - anchorWireCycle);
+        if (byCounter == latest)
+        {
+            disagreements = 0;
+            return latest;
+        }
+        final long offset = latest - byCounter;
+        if (disagreements > 0 && offset == disagreementOffset)
+        {
+            disagreements++;
+        }
+        else
+        {
+            disagreements = 1;
+            disagreementOffset = offset;
+        }
+        if (disagreements >= REANCHOR_AFTER)
+        {
+            anchorWireCycle = wireCycle;
+            anchorHostCycle = latest;
+            disagreements = 0;
+            reanchors.increment();
+        }
+        return -1;
+    }
+}

@@ -59,7 +59,7 @@ done
 
 tree=$work/tree
 root=$work/root
-mkdir -p "$root"/{bin,sbin,dev,proc,sys,tmp,run,etc/acpi/PWRF,lib/modules,lib64,usr/lib/x86_64-linux-gnu/jack,var/log}
+mkdir -p "$root"/{bin,sbin,dev,proc,sys,tmp,run,etc,lib/modules,lib64,usr/lib/x86_64-linux-gnu/jack,var/log}
 
 # Kernel and the modules for the virtio NIC and the ACPI power button, dependencies first.
 kver=${kernel_pkg#linux-image-}
@@ -126,15 +126,6 @@ rel=$(find_lib "${interp##*/}") || die "dynamic loader $interp not found in libc
 mkdir -p "$root/$(dirname "$interp")"
 cp -L "$tree/$rel" "$root/$interp"
 
-# ACPI power button (vmctl stop sends system_powerdown): busybox acpid runs this.
-cat > "$root/etc/acpi/PWRF/00000080" <<'EOF'
-#!/bin/sh
-echo "guest: power button: powering off"
-sync
-poweroff -f
-EOF
-chmod 0755 "$root/etc/acpi/PWRF/00000080"
-
 cat > "$root/init" <<'EOF'
 #!/bin/busybox sh
 # Test DSP guest init: NIC from the kernel command line, NetJack2 slave, capture -> playback loop.
@@ -177,7 +168,9 @@ for path in /sys/class/net/*; do
   [ "$n" = lo ] || { nic=$n; break; }
 done
 if [ -z "$nic" ] || [ -z "$ip" ] || [ -z "$master" ]; then
-  log "ERROR: no NIC ($nic) or no netjack.ip ($ip) / netjack.master ($master) on the kernel command line"
+  log "ERROR: no NIC ($nic) or no netjack.ip ($ip) / netjack.master ($master) on the kernel command line;" \
+    "not starting jackd"
+  netjack=no
 else
   ip link set "$nic" mtu "$mtu" up
   ip addr add "$ip/32" dev "$nic"
@@ -185,7 +178,15 @@ else
   log "$nic up: $ip, route to $master"
 fi
 
-acpid -l /dev/null 2>/dev/null && log "acpid: power button powers off"
+# The ACPI power button (vmctl stop sends system_powerdown): any event from it powers off.
+for dev in /sys/class/input/event*; do
+  if [ "$(cat "$dev/device/name" 2>/dev/null)" = "Power Button" ]; then
+    ( dd if="/dev/${dev##*/sys/class/}" bs=24 count=1 >/dev/null 2>&1 && log "power button: powering off" &&
+      sync && poweroff -f ) &
+    log "power button: ${dev##*/} powers off"
+    break
+  fi
+done
 
 export JACK_NO_AUDIO_RESERVATION=1 JACK_NO_START_SERVER=1
 # Loop every capture port to the playback port of the same number once the slave is up; a new
@@ -198,6 +199,7 @@ connect_loop() {
   done
   log "loop: system:capture_N -> system:playback_N connected"
 }
+[ "${netjack:-yes}" = yes ] || while :; do sleep 3600; done
 while :; do
   log "starting jackd -d net (master $master:$port)"
   jackd -S -R -P 70 -p 64 -d net -a "$master" -p "$port" -M "$mtu" -C "$capture" -P "$playback" \
@@ -216,5 +218,7 @@ chmod 0755 "$root/init"
 mkdir -p "$out"
 mv "$work/vmlinuz" "$work/initrd.img" "$out/"
 printf '%s\n' "${versions[@]}" > "$out/packages.txt"
+# Older builds (other package versions or an older script) are not used again.
+find "$cache_root" -mindepth 1 -maxdepth 1 -type d ! -name "$key" ! -name '.build.*' -exec rm -rf {} +
 say "initramfs $(du -h "$out/initrd.img" | cut -f1), kernel $kver"
 echo "$out"

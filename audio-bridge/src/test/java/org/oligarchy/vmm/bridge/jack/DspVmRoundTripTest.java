@@ -1,0 +1,292 @@
+package org.oligarchy.vmm.bridge.jack;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.oligarchy.vmm.bridge.engine.SignalProbe;
+import org.oligarchy.vmm.control.host.ProcFs;
+import org.oligarchy.vmm.control.host.SysfsCpuTopology;
+import org.oligarchy.vmm.control.model.CpuTopology;
+
+/**
+ * The whole product chain through a VM that {@code vmctl} launched: a host {@code jackd -d dummy},
+ * {@code netjack-bridge run} as the NetJack2 master on a tap in a private network namespace,
+ * and the Debian test guest ({@code vm-control/guest/build-test-guest.sh}) booted directly by
+ * {@code vmctl start} from the same configuration file, whose {@code jackd -d net} learns master,
+ * port, channels, latency and its address from the kernel command line and loops capture to
+ * playback. The probe plays a signal whose every sample names its frame into
+ * {@code dsp:to_vm_N} and reads {@code dsp:from_vm_N}: every period that is not silent must come
+ * back exactly (L + 1) × period frames later, never early, never another period's block.
+ * QEMU runs under TCG here, which cannot hold every deadline: silent periods are counted and
+ * printed, not asserted. {@code vmctl stop} then powers the guest off and leaves no QEMU
+ * process and no socket behind; the tap is the host's and stays.
+ *
+ * <p>Needs root (network namespace, tap); skipped otherwise. Everything else it needs is in
+ * test-deps.txt, and a missing piece fails the test.
+ */
+@Tag("vm")
+final class DspVmRoundTripTest
+{
+    private static final String HOST_ADDRESS = "10.77.0.1";
+    private static final String VM_ADDRESS = "10.77.0.2";
+    private static final String TAP = "dsptap0";
+    private static final int PORT = 19000;
+    private static final int CHANNELS = 2;
+
+    @Test
+    @Timeout(value = 300, unit = TimeUnit.SECONDS)
+    void shouldLoopAudioThroughTheDspVmSampleExactAndStopCleanly(@TempDir final Path dir) throws Exception
+    {
+        assumeTrue("root".equals(System.getProperty("user.name")),
+            "needs root for a private network namespace and a tap device");
+        final int rate = 48_000;
+        final int period = 1024;
+        final int latency = 2;
+        final long expected = (long)(latency + 1) * period;
+
+        final Path guest = buildTestGuest();
+        final String netns = "nbvm-" + ProcessHandle.current().pid();
+        final List<Process> started = new ArrayList<>();
+        Optional<ProcessHandle> qemu = Optional.empty();
+        run(10, "ip", "netns", "add", netns);
+        try (JackServerProcess host = JackServerProcess.startDummy(rate, period))
+        {
+            run(10, "ip", "-n", netns, "link", "set", "lo", "up");
+            run(10, "ip", "-n", netns, "tuntap", "add", "dev", TAP, "mode", "tap");
+            run(10, "ip", "-n", netns, "addr", "add", HOST_ADDRESS + "/24", "dev", TAP);
+            run(10, "ip", "-n", netns, "link", "set", TAP, "up");
+            final Path stateDir = dir.resolve("run");
+            final Path config = writeConfig(dir, guest, host.name(), stateDir, rate, period, latency);
+
+            final long startNanos = System.nanoTime();
+            final Process vmctl = start(started, dir.resolve("vmctl.log"), inNetns(netns, javaCommand(
+                "org.oligarchy.vmm.control.cli.VmctlCommand", "start", "--config", config.toString(),
+                "--accel", "tcg")));
+            final Process bridge = start(started, dir.resolve("bridge.log"), inNetns(netns, javaCommand(
+                "org.oligarchy.vmm.bridge.cli.BridgeMain", "run", "--config", config.toString())));
+            final Path serialLog = stateDir.resolve("serial.log");
+            final String booted = awaitText(serialLog, "guest: loop: system:capture_N -> system:playback_N connected",
+                120_000, vmctl, bridge);
+            assertNotNull(booted, "the guest's NetJack2 slave never joined the bridge; serial log:\n" +
+                read(serialLog) + "\nvmctl:\n" + read(dir.resolve("vmctl.log")) + "\nbridge:\n" +
+                read(dir.resolve("bridge.log")));
+            System.out.println("DSP VM: vmctl start to the guest's loop connected in " +
+                (System.nanoTime() - startNanos) / 1_000_000 + " ms (TCG)");
+            assertTrue(booted.contains("guest: netjack master=" + HOST_ADDRESS + " port=" + PORT + " capture=" +
+                CHANNELS + " playback=" + CHANNELS + " latency=" + latency + " ip=" + VM_ADDRESS), booted);
+            qemu = Optional.of(Long.parseLong(Files.readString(stateDir.resolve("qemu.pid")).trim()))
+                .flatMap(ProcessHandle::of);
+            assertTrue(qemu.isPresent(), "QEMU's pid file names a live process");
+            assertTrue(host.awaitPort("dsp:from_vm_" + CHANNELS, 10_000), "bridge ports in the host graph");
+
+            try (ProbeClient probe = new ProbeClient(host.name(), CHANNELS,
+                new SignalProbe(CHANNELS, period, expected, false)))
+            {
+                for (int c = 1; c <= CHANNELS; c++)
+                {
+                    host.connect("probe:out_" + c, "dsp:to_vm_" + c);
+                    host.connect("dsp:from_vm_" + c, "probe:in_" + c);
+                }
+                final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                while (probe.probe().exactSamples() == 0 && System.nanoTime() < deadline)
+                {
+                    Thread.sleep(50);
+                }
+                assertTrue(probe.probe().exactSamples() > 0, "no signal came back through the VM in 30 s; " +
+                    "wrong=" + probe.probe().wrongSamples() + " first latency=" +
+                    probe.probe().firstWrongLatencyFrames() + "\nserial log:\n" + read(serialLog));
+                probe.probe().requestReset();
+                Thread.sleep(20_000);
+                final SignalProbe result = probe.probe();
+                final long periods = result.exactPeriods() + result.silentPeriods() + result.wrongPeriods();
+                final String report = String.format("%d periods at %d Hz / %d, L = %d: %d exact, %d silent " +
+                        "(%.1f %%), %d wrong; round trip %d..%d frames (expected %d)", periods, rate, period, latency,
+                    result.exactPeriods(), result.silentPeriods(), 100.0 * result.silentPeriods() / Math.max(1, periods),
+                    result.wrongPeriods(), result.minLatencyFrames(), result.maxLatencyFrames(), expected);
+                System.out.println("DSP VM round trip: " + report);
+                assertEquals(0, result.wrongSamples(), report);
+                assertEquals(0, result.wrongPeriods(), report);
+                assertTrue(result.exactPeriods() > 0, report);
+                assertEquals(expected, result.minLatencyFrames(), report);
+                assertEquals(expected, result.maxLatencyFrames(), report);
+            }
+
+            final Result stop = run(60, inNetns(netns, javaCommand("org.oligarchy.vmm.control.cli.VmctlCommand",
+                "stop", "--config", config.toString(), "--powerdown-timeout-seconds", "30")));
+            assertEquals(0, stop.exitCode(), stop.output());
+            assertTrue(stop.output().lines().toList().contains("dsp-e2e: GUEST_POWERED_OFF"), stop.output());
+            assertTrue(vmctl.waitFor(30, TimeUnit.SECONDS), "vmctl start returns once the VM is gone");
+            assertEquals(0, vmctl.exitValue(), read(dir.resolve("vmctl.log")));
+            assertFalse(qemu.get().isAlive(), "no QEMU process left");
+            try (Stream<Path> files = Files.list(stateDir))
+            {
+                final List<String> sockets = files.map((p) -> p.getFileName().toString())
+                    .filter((n) -> n.endsWith(".sock") || n.endsWith(".pid")).toList();
+                assertEquals(List.of(), sockets, "sockets and pid file removed");
+            }
+            assertEquals(0, run(10, "ip", "-n", netns, "link", "show", TAP).exitCode(), "the host's tap stays");
+        }
+        finally
+        {
+            for (int i = started.size() - 1; i >= 0; i--)
+            {
+                final Process p = started.get(i);
+                p.destroy();
+                if (!p.waitFor(15, TimeUnit.SECONDS))
+                {
+                    p.destroyForcibly();
+                }
+            }
+            qemu.filter(ProcessHandle::isAlive).ifPresent(ProcessHandle::destroyForcibly);
+            run(10, "ip", "netns", "del", netns);
+        }
+    }
+
+    private static Path writeConfig(final Path dir, final Path guest, final String jackServer, final Path stateDir,
+        final int rate, final int period, final int latency) throws IOException
+    {
+        final CpuTopology topology = SysfsCpuTopology.read(ProcFs.host());
+        final int last = topology.onlineCpus().get(topology.onlineCpus().size() - 1);
+        final List<Integer> isolated = topology.siblingsOf(last).stream().sorted().toList();
+        final String json = """
+            {
+              "version": 1,
+              "dsp": {
+                "name": "dsp-e2e",
+                "isolatedCores": %s,
+                "memoryMB": 256,
+                "kernel": "%s",
+                "initrd": "%s",
+                "kernelParams": ["console=ttyS0", "panic=-1"],
+                "stateDir": "%s",
+                "netjack": { "enable": true, "sourcePort": %d, "bufferSize": %d, "sampleRate": %d, "channels": %d,
+                  "latency": %d, "vmAddress": "%s", "hostAddress": "%s" },
+                "network": { "type": "tap", "tap": "%s" }
+              },
+              "bridge": {
+                "clientName": "dsp", "toVmPorts": %d, "fromVmPorts": %d, "peerAddresses": ["%s"],
+                "listenAddress": "%s", "port": %d, "latencyPeriods": %d, "jackServer": "%s", "mlockall": false,
+                "countersFile": "%s", "controlSocket": "%s", "histogramLog": "%s"
+              }
+            }
+            """.formatted(isolated, guest.resolve("vmlinuz"), guest.resolve("initrd.img"), stateDir, PORT, period,
+            rate, CHANNELS, latency, VM_ADDRESS, HOST_ADDRESS, TAP, CHANNELS, CHANNELS, VM_ADDRESS, HOST_ADDRESS, PORT,
+            latency, jackServer, dir.resolve("counters.dat"), dir.resolve("control.sock"), dir.resolve("latency.hlog"));
+        return Files.writeString(dir.resolve("config.json"), json);
+    }
+
+    /** Runs the repository's guest build script (cached after the first run). */
+    static Path buildTestGuest() throws Exception
+    {
+        Path script = null;
+        for (final Path candidate : List.of(Path.of("../vm-control/guest/build-test-guest.sh"),
+            Path.of("vm-control/guest/build-test-guest.sh")))
+        {
+            if (Files.isExecutable(candidate))
+            {
+                script = candidate.toAbsolutePath().normalize();
+            }
+        }
+        assertNotNull(script, "vm-control/guest/build-test-guest.sh not found from " + Path.of("").toAbsolutePath());
+        final Result build = run(600, script.toString());
+        assertEquals(0, build.exitCode(), "build-test-guest.sh failed:\n" + build.output());
+        final List<String> lines = build.output().lines().toList();
+        return Path.of(lines.get(lines.size() - 1).strip());
+    }
+
+    private static List<String> inNetns(final String netns, final List<String> command)
+    {
+        final List<String> full = new ArrayList<>(List.of("ip", "netns", "exec", netns));
+        full.addAll(command);
+        return full;
+    }
+
+    private static List<String> javaCommand(final String mainClass, final String... args)
+    {
+        final List<String> command = new ArrayList<>(List.of(
+            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+            "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED",
+            "-cp", System.getProperty("java.class.path"), mainClass));
+        command.addAll(List.of(args));
+        return command;
+    }
+
+    private static Process start(final List<Process> started, final Path log, final List<String> command)
+        throws IOException
+    {
+        final ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+            .redirectOutput(log.toFile());
+        builder.environment().put("JACK_NO_AUDIO_RESERVATION", "1");
+        final Process process = builder.start();
+        started.add(process);
+        return process;
+    }
+
+    /** @return the file's content once it contains the text, or null on timeout or when a process died. */
+    private static String awaitText(final Path file, final String text, final long timeoutMillis,
+        final Process... mustLive) throws Exception
+    {
+        final long deadline = System.currentTimeMillis() + timeoutMillis;
+        while (System.currentTimeMillis() < deadline)
+        {
+            final String content = read(file);
+            if (content.contains(text))
+            {
+                return content;
+            }
+            for (final Process p : mustLive)
+            {
+                if (!p.isAlive())
+                {
+                    return null;
+                }
+            }
+            Thread.sleep(100);
+        }
+        return null;
+    }
+
+    private static String read(final Path file)
+    {
+        try
+        {
+            return Files.exists(file) ? Files.readString(file, StandardCharsets.ISO_8859_1) : "(no " + file + ")";
+        }
+        catch (final IOException ex)
+        {
+            return "(unreadable: " + ex + ")";
+        }
+    }
+
+    record Result(int exitCode, String output)
+    {
+    }
+
+    private static Result run(final int timeoutSeconds, final String... command) throws Exception
+    {
+        return run(timeoutSeconds, List.of(command));
+    }
+
+    private static Result run(final int timeoutSeconds, final List<String> command) throws Exception
+    {
+        final JackServerProcess.Result result = JackServerProcess.run(timeoutSeconds, command.toArray(String[]::new));
+        return new Result(result.exitCode(), result.output());
+    }
+}

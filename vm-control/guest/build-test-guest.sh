@@ -190,7 +190,8 @@ done
 
 export JACK_NO_AUDIO_RESERVATION=1 JACK_NO_START_SERVER=1
 # Loop every capture port to the playback port of the same number once the slave is up; a new
-# jackd (restart) gets the loop again.
+# jackd gets the loop again, and -s (auto-save) keeps it when the net driver restarts after the
+# master went away (dsp-netjack-restart), since the driver then registers its ports anew.
 connect_loop() {
   i=1
   while [ "$i" -le "$capture" ] && [ "$i" -le "$playback" ]; do
@@ -203,7 +204,7 @@ connect_loop() {
 while :; do
   log "starting jackd -d net (master $master:$port)"
   jackd -S -R -P 70 -p 64 -d net -a "$master" -p "$port" -M "$mtu" -C "$capture" -P "$playback" \
-    -i 0 -o 0 -l "$latency" -n "$name" &
+    -i 0 -o 0 -l "$latency" -n "$name" -s &
   jack=$!
   connect_loop &
   wait "$jack"

@@ -16,6 +16,8 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -126,12 +128,76 @@ final class DspVmRoundTripTest
                 assertTrue(result.exactPeriods() > 0, report);
                 assertEquals(expected, result.minLatencyFrames(), report);
                 assertEquals(expected, result.maxLatencyFrames(), report);
+
+                // dsp-status --json: the bridge's part and vmctl's part, as bin/dsp-status joins them.
+                final Result bridgeStatus = run(30, javaCommand("org.oligarchy.vmm.bridge.cli.BridgeMain", "status",
+                    "--config", config.toString(), "--json"));
+                final JsonNode bridgeJson = new ObjectMapper().readTree(bridgeStatus.output());
+                assertEquals("running", bridgeJson.path("session").asText(), bridgeStatus.output());
+                assertEquals(VM_ADDRESS, bridgeJson.path("peer").asText().split(":")[0], bridgeStatus.output());
+                assertEquals(latency, bridgeJson.path("counters").path("latency periods").asLong());
+                assertEquals(period, bridgeJson.path("counters").path("period frames").asLong());
+                final long rttP50 = bridgeJson.path("counters").path("rtt p50 ns").asLong();
+                assertTrue(rttP50 > 0, "the bridge measures the network round trip: " + bridgeStatus.output());
+                System.out.printf("DSP VM: bridge network round trip through virtio-net + tap (TCG): p50 %.0f us, " +
+                    "p99 %.0f us, max %.0f us%n", rttP50 / 1e3,
+                    bridgeJson.path("counters").path("rtt p99 ns").asLong() / 1e3,
+                    bridgeJson.path("counters").path("rtt max ns").asLong() / 1e3);
+                final Result vmStatus = run(30, javaCommand("org.oligarchy.vmm.control.cli.VmctlCommand", "status",
+                    "dsp-e2e", "--config", config.toString(), "--json"));
+                assertEquals(0, vmStatus.exitCode(), vmStatus.toString());
+                final JsonNode vm = new ObjectMapper().readTree(vmStatus.output()).path("vms").path(0);
+                assertEquals("running", vm.path("state").asText(), vmStatus.output());
+                assertEquals(qemu.get().pid(), vm.path("pid").asLong(), vmStatus.output());
+                assertEquals(1, vm.path("vcpus").size(), vmStatus.output());
+                assertEquals("CPU 0/TCG", vm.path("vcpus").path(0).path("threadName").asText(), vmStatus.output());
+                assertEquals(isolatedCpus(), vm.path("vcpus").path(0).path("cpusAllowed").asText(),
+                    vmStatus.output());
+
+                // dsp-console --log: the guest's boot log, kernel first, then its init.
+                final Result console = run(30, javaCommand("org.oligarchy.vmm.control.cli.VmctlCommand", "console",
+                    "dsp-e2e", "--config", config.toString(), "--log"));
+                assertEquals(0, console.exitCode(), console.toString());
+                final String bootLog = console.output();
+                assertTrue(bootLog.contains("Linux version 6.1."), bootLog);
+                assertTrue(bootLog.indexOf("Linux version 6.1.") < bootLog.indexOf("guest: init on 6.1."), bootLog);
+
+                // dsp-netjack-restart: the session is re-attached, the host graph is untouched, audio returns.
+                final String connectionsBefore = host.connections();
+                final long restartNanos = System.nanoTime();
+                final Result restart = run(60, javaCommand("org.oligarchy.vmm.bridge.cli.BridgeMain", "restart",
+                    "--config", config.toString()));
+                assertEquals(0, restart.exitCode(), restart.toString());
+                assertTrue(restart.output().startsWith("OK session re-attached"), restart.output());
+                assertEquals(connectionsBefore, host.connections(), "jack_lsp -c unchanged by the restart");
+                probe.probe().requestReset();
+                Thread.sleep(200);
+                final long back = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+                while (probe.probe().exactSamples() == 0 && System.nanoTime() < back)
+                {
+                    Thread.sleep(20);
+                }
+                assertTrue(probe.probe().exactSamples() > 0, "audio did not come back within 60 s of the restart; " +
+                    "guest:\n" + tail(read(serialLog), 40) + "\nbridge:\n" + tail(read(dir.resolve("bridge.log")), 40));
+                System.out.println("DSP VM: audio back " + (System.nanoTime() - restartNanos) / 1_000_000 +
+                    " ms after dsp-netjack-restart (" + restart.output().strip() + ")");
+                probe.probe().requestReset();
+                Thread.sleep(5_000);
+                final SignalProbe after = probe.probe();
+                final String afterReport = after.exactPeriods() + " exact, " + after.silentPeriods() + " silent, " +
+                    after.wrongPeriods() + " wrong; round trip " + after.minLatencyFrames() + ".." +
+                    after.maxLatencyFrames();
+                System.out.println("DSP VM: after the restart: " + afterReport + "; guest:\n" + read(serialLog).lines()
+                    .filter((l) -> l.startsWith("guest:")).collect(java.util.stream.Collectors.joining("\n")));
+                assertEquals(0, after.wrongSamples(), afterReport);
+                assertEquals(expected, after.minLatencyFrames(), afterReport);
+                assertEquals(expected, after.maxLatencyFrames(), afterReport);
             }
 
             final Result stop = run(60, inNetns(netns, javaCommand("org.oligarchy.vmm.control.cli.VmctlCommand",
                 "stop", "--config", config.toString(), "--powerdown-timeout-seconds", "30")));
-            assertEquals(0, stop.exitCode(), stop.output());
-            assertTrue(stop.output().lines().toList().contains("dsp-e2e: GUEST_POWERED_OFF"), stop.output());
+            assertEquals(0, stop.exitCode(), stop.toString());
+            assertTrue(stop.output().lines().toList().contains("dsp-e2e: GUEST_POWERED_OFF"), stop.toString());
             assertTrue(vmctl.waitFor(30, TimeUnit.SECONDS), "vmctl start returns once the VM is gone");
             assertEquals(0, vmctl.exitValue(), read(dir.resolve("vmctl.log")));
             assertFalse(qemu.get().isAlive(), "no QEMU process left");
@@ -159,12 +225,22 @@ final class DspVmRoundTripTest
         }
     }
 
-    private static Path writeConfig(final Path dir, final Path guest, final String jackServer, final Path stateDir,
-        final int rate, final int period, final int latency) throws IOException
+    private static String isolatedCpus() throws IOException
+    {
+        return org.oligarchy.vmm.control.model.CpuList.format(isolated());
+    }
+
+    private static List<Integer> isolated() throws IOException
     {
         final CpuTopology topology = SysfsCpuTopology.read(ProcFs.host());
         final int last = topology.onlineCpus().get(topology.onlineCpus().size() - 1);
-        final List<Integer> isolated = topology.siblingsOf(last).stream().sorted().toList();
+        return topology.siblingsOf(last).stream().sorted().toList();
+    }
+
+    private static Path writeConfig(final Path dir, final Path guest, final String jackServer, final Path stateDir,
+        final int rate, final int period, final int latency) throws IOException
+    {
+        final List<Integer> isolated = isolated();
         final String json = """
             {
               "version": 1,
@@ -206,7 +282,7 @@ final class DspVmRoundTripTest
         }
         assertNotNull(script, "vm-control/guest/build-test-guest.sh not found from " + Path.of("").toAbsolutePath());
         final Result build = run(600, script.toString());
-        assertEquals(0, build.exitCode(), "build-test-guest.sh failed:\n" + build.output());
+        assertEquals(0, build.exitCode(), "build-test-guest.sh failed:\n" + build);
         final List<String> lines = build.output().lines().toList();
         return Path.of(lines.get(lines.size() - 1).strip());
     }
@@ -263,6 +339,12 @@ final class DspVmRoundTripTest
         return null;
     }
 
+    private static String tail(final String text, final int lines)
+    {
+        final List<String> all = text.lines().toList();
+        return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+    }
+
     private static String read(final Path file)
     {
         try
@@ -275,8 +357,14 @@ final class DspVmRoundTripTest
         }
     }
 
-    record Result(int exitCode, String output)
+    /** @param output standard output; @param errors standard error. */
+    record Result(int exitCode, String output, String errors)
     {
+        @Override
+        public String toString()
+        {
+            return "exit " + exitCode + "\n" + output + errors;
+        }
     }
 
     private static Result run(final int timeoutSeconds, final String... command) throws Exception
@@ -284,9 +372,29 @@ final class DspVmRoundTripTest
         return run(timeoutSeconds, List.of(command));
     }
 
+    /** Runs a command to completion or the timeout (then kills it), stdout and stderr kept apart. */
     private static Result run(final int timeoutSeconds, final List<String> command) throws Exception
     {
-        final JackServerProcess.Result result = JackServerProcess.run(timeoutSeconds, command.toArray(String[]::new));
-        return new Result(result.exitCode(), result.output());
+        final Path out = Files.createTempFile("dsp-vm-test", ".out");
+        final Path err = Files.createTempFile("dsp-vm-test", ".err");
+        try
+        {
+            final ProcessBuilder builder = new ProcessBuilder(command).redirectOutput(out.toFile())
+                .redirectError(err.toFile()).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+            builder.environment().put("JACK_NO_AUDIO_RESERVATION", "1");
+            final Process process = builder.start();
+            if (!process.waitFor(timeoutSeconds, TimeUnit.SECONDS))
+            {
+                process.destroyForcibly();
+                process.waitFor(10, TimeUnit.SECONDS);
+                return new Result(-1, read(out), read(err) + "\n(killed after " + timeoutSeconds + " s: " + command + ")");
+            }
+            return new Result(process.exitValue(), read(out), read(err));
+        }
+        finally
+        {
+            Files.deleteIfExists(out);
+            Files.deleteIfExists(err);
+        }
     }
 }

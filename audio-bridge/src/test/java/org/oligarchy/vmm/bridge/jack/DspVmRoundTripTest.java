@@ -26,6 +26,7 @@ import org.oligarchy.vmm.bridge.engine.SignalProbe;
 import org.oligarchy.vmm.control.host.ProcFs;
 import org.oligarchy.vmm.control.host.SysfsCpuTopology;
 import org.oligarchy.vmm.control.model.CpuTopology;
+import org.oligarchy.vmm.control.qemu.QmpClient;
 
 /**
  * The whole product chain through a VM that {@code vmctl} launched: a host {@code jackd -d dummy},
@@ -115,7 +116,7 @@ final class DspVmRoundTripTest
                     "wrong=" + probe.probe().wrongSamples() + " first latency=" +
                     probe.probe().firstWrongLatencyFrames() + "\nserial log:\n" + read(serialLog));
                 probe.probe().requestReset();
-                Thread.sleep(20_000);
+                Thread.sleep(15_000);
                 final SignalProbe result = probe.probe();
                 final long periods = result.exactPeriods() + result.silentPeriods() + result.wrongPeriods();
                 final String report = String.format("%d periods at %d Hz / %d, L = %d: %d exact, %d silent " +
@@ -170,43 +171,39 @@ final class DspVmRoundTripTest
                 assertEquals(0, restart.exitCode(), restart.toString());
                 assertTrue(restart.output().startsWith("OK session re-attached"), restart.output());
                 assertEquals(connectionsBefore, host.connections(), "jack_lsp -c unchanged by the restart");
-                probe.probe().requestReset();
-                Thread.sleep(200);
-                final long back = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-                while (probe.probe().exactSamples() == 0 && System.nanoTime() < back)
+                System.out.println("DSP VM: audio back " + awaitAudio(probe, restartNanos, 60, serialLog,
+                    dir.resolve("bridge.log")) + " ms after dsp-netjack-restart (" + restart.output().strip() + ")");
+                assertExactWindow(probe, 4_000, expected, "after dsp-netjack-restart");
+
+                // A guest reset over QMP: the guest reboots, its slave joins again, the host graph stays.
+                final long resetNanos = System.nanoTime();
+                try (QmpClient qmp = QmpClient.connect(stateDir.resolve("qmp-tools.sock"), 10_000))
                 {
-                    Thread.sleep(20);
+                    qmp.execute("system_reset", 10_000);
                 }
-                assertTrue(probe.probe().exactSamples() > 0, "audio did not come back within 60 s of the restart; " +
-                    "guest:\n" + tail(read(serialLog), 40) + "\nbridge:\n" + tail(read(dir.resolve("bridge.log")), 40));
-                System.out.println("DSP VM: audio back " + (System.nanoTime() - restartNanos) / 1_000_000 +
-                    " ms after dsp-netjack-restart (" + restart.output().strip() + ")");
-                probe.probe().requestReset();
-                Thread.sleep(5_000);
-                final SignalProbe after = probe.probe();
-                final String afterReport = after.exactPeriods() + " exact, " + after.silentPeriods() + " silent, " +
-                    after.wrongPeriods() + " wrong; round trip " + after.minLatencyFrames() + ".." +
-                    after.maxLatencyFrames();
-                System.out.println("DSP VM: after the restart: " + afterReport + "; guest:\n" + read(serialLog).lines()
-                    .filter((l) -> l.startsWith("guest:")).collect(java.util.stream.Collectors.joining("\n")));
-                assertEquals(0, after.wrongSamples(), afterReport);
-                assertEquals(expected, after.minLatencyFrames(), afterReport);
-                assertEquals(expected, after.maxLatencyFrames(), afterReport);
+                System.out.println("DSP VM: audio back " + awaitAudio(probe, resetNanos, 90, serialLog,
+                    dir.resolve("bridge.log"), true) + " ms after a guest reset over QMP (TCG)");
+                assertEquals(connectionsBefore, host.connections(), "jack_lsp -c unchanged by the guest reset");
+                assertExactWindow(probe, 4_000, expected, "after the guest reset");
+
+                // vmctl stop, then vmctl start: the same host ports and connections, audio again.
+                stopVm(netns, config, vmctl, qemu.get(), stateDir, dir);
+                final long startAgainNanos = System.nanoTime();
+                final Process vmctlAgain = start(started, dir.resolve("vmctl-2.log"), inNetns(netns, javaCommand(
+                    "org.oligarchy.vmm.control.cli.VmctlCommand", "start", "--config", config.toString(),
+                    "--accel", "tcg")));
+                System.out.println("DSP VM: audio back " + awaitAudio(probe, startAgainNanos, 90, serialLog,
+                    dir.resolve("bridge.log"), false) + " ms after vmctl stop, vmctl start (TCG boot included)");
+                assertEquals(connectionsBefore, host.connections(), "jack_lsp -c unchanged by vmctl stop/start");
+                assertExactWindow(probe, 4_000, expected, "after vmctl stop and start");
+                final Optional<ProcessHandle> qemuAgain =
+                    Optional.of(Long.parseLong(Files.readString(stateDir.resolve("qemu.pid")).trim()))
+                        .flatMap(ProcessHandle::of);
+                assertTrue(qemuAgain.isPresent(), "QEMU's pid file names a live process");
+                qemu = qemuAgain;
+                stopVm(netns, config, vmctlAgain, qemuAgain.get(), stateDir, dir);
             }
 
-            final Result stop = run(60, inNetns(netns, javaCommand("org.oligarchy.vmm.control.cli.VmctlCommand",
-                "stop", "--config", config.toString(), "--powerdown-timeout-seconds", "30")));
-            assertEquals(0, stop.exitCode(), stop.toString());
-            assertTrue(stop.output().lines().toList().contains("dsp-e2e: GUEST_POWERED_OFF"), stop.toString());
-            assertTrue(vmctl.waitFor(30, TimeUnit.SECONDS), "vmctl start returns once the VM is gone");
-            assertEquals(0, vmctl.exitValue(), read(dir.resolve("vmctl.log")));
-            assertFalse(qemu.get().isAlive(), "no QEMU process left");
-            try (Stream<Path> files = Files.list(stateDir))
-            {
-                final List<String> sockets = files.map((p) -> p.getFileName().toString())
-                    .filter((n) -> n.endsWith(".sock") || n.endsWith(".pid")).toList();
-                assertEquals(List.of(), sockets, "sockets and pid file removed");
-            }
             assertEquals(0, run(10, "ip", "-n", netns, "link", "show", TAP).exitCode(), "the host's tap stays");
         }
         finally
@@ -223,6 +220,89 @@ final class DspVmRoundTripTest
             qemu.filter(ProcessHandle::isAlive).ifPresent(ProcessHandle::destroyForcibly);
             run(10, "ip", "netns", "del", netns);
         }
+    }
+
+    /**
+     * Waits for the signal to come back after an interruption.
+     *
+     * @return milliseconds from {@code sinceNanos} to the first exact sample.
+     */
+    private static long awaitAudio(final ProbeClient probe, final long sinceNanos, final int timeoutSeconds,
+        final Path serialLog, final Path bridgeLog) throws Exception
+    {
+        return awaitAudio(probe, sinceNanos, timeoutSeconds, serialLog, bridgeLog, false);
+    }
+
+    /**
+     * @param interrupted wait first until the signal stops (more than 4 silent periods after the
+     *                    blocks in flight), for an interruption that the caller only triggered.
+     */
+    private static long awaitAudio(final ProbeClient probe, final long sinceNanos, final int timeoutSeconds,
+        final Path serialLog, final Path bridgeLog, final boolean interrupted) throws Exception
+    {
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds);
+        if (interrupted)
+        {
+            probe.probe().requestReset();
+            Thread.sleep(200);
+            while (probe.probe().silentPeriods() <= 4 && System.nanoTime() < deadline)
+            {
+                Thread.sleep(20);
+            }
+            assertTrue(probe.probe().silentPeriods() > 4, "the audio never stopped");
+        }
+        probe.probe().requestReset();
+        Thread.sleep(200);
+        while (probe.probe().exactSamples() == 0 && System.nanoTime() < deadline)
+        {
+            Thread.sleep(20);
+        }
+        assertTrue(probe.probe().exactSamples() > 0, "audio did not come back within " + timeoutSeconds +
+            " s; wrong=" + probe.probe().wrongSamples() + "; guest:\n" + tail(read(serialLog), 40) + "\nbridge:\n" +
+            tail(read(bridgeLog), 20));
+        return (System.nanoTime() - sinceNanos) / 1_000_000;
+    }
+
+    /** Measures a window of periods: silence allowed and counted, every signal period exact. */
+    private static void assertExactWindow(final ProbeClient probe, final long millis, final long expected,
+        final String when) throws InterruptedException
+    {
+        probe.probe().requestReset();
+        Thread.sleep(millis);
+        final SignalProbe p = probe.probe();
+        final String report = when + ": " + p.exactPeriods() + " exact, " + p.silentPeriods() + " silent, " +
+            p.wrongPeriods() + " wrong; round trip " + p.minLatencyFrames() + ".." + p.maxLatencyFrames();
+        System.out.println("DSP VM: " + report);
+        assertEquals(0, p.wrongSamples(), report);
+        assertEquals(0, p.wrongPeriods(), report);
+        assertTrue(p.exactPeriods() > 0, report);
+        assertEquals(expected, p.minLatencyFrames(), report);
+        assertEquals(expected, p.maxLatencyFrames(), report);
+    }
+
+    /** vmctl stop: the guest powers off, vmctl start returns 0, no QEMU process, socket or pid file left. */
+    private static void stopVm(final String netns, final Path config, final Process vmctl, final ProcessHandle qemu,
+        final Path stateDir, final Path dir) throws Exception
+    {
+        final Result stop = run(60, inNetns(netns, javaCommand("org.oligarchy.vmm.control.cli.VmctlCommand",
+            "stop", "--config", config.toString(), "--powerdown-timeout-seconds", "30")));
+        assertEquals(0, stop.exitCode(), stop.toString());
+        assertTrue(stop.output().lines().toList().contains("dsp-e2e: GUEST_POWERED_OFF"), stop.toString());
+        assertTrue(vmctl.waitFor(30, TimeUnit.SECONDS), "vmctl start returns once the VM is gone");
+        assertEquals(0, vmctl.exitValue(), read(dir.resolve("vmctl.log")) + read(dir.resolve("vmctl-2.log")));
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (qemu.isAlive() && System.nanoTime() < deadline)
+        {
+            Thread.sleep(50);
+        }
+        assertFalse(qemu.isAlive(), "no QEMU process left");
+        try (Stream<Path> files = Files.list(stateDir))
+        {
+            final List<String> left = files.map((f) -> f.getFileName().toString())
+                .filter((n) -> n.endsWith(".sock") || n.endsWith(".pid")).toList();
+            assertEquals(List.of(), left, "sockets and pid file removed");
+        }
+        assertEquals(0, run(10, "ip", "-n", netns, "link", "show", TAP).exitCode(), "the host's tap stays");
     }
 
     private static String isolatedCpus() throws IOException

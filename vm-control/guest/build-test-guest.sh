@@ -29,21 +29,35 @@ kernel_pkg=$(apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: li
 packages=("$kernel_pkg" busybox-static jackd2 libjack-jackd2-0 libc6 libstdc++6 libgcc-s1 libcap2 libdb5.3
   libdbus-1-3 libgcrypt20 libgpg-error0 liblz4-1 liblzma5 libopus0 libsystemd0 libzstd1)
 
+# One apt-cache call for all candidates (each call reads the whole package cache).
+declare -A candidate=()
+while read -r p v; do candidate[$p]=$v; done < <(apt-cache policy "${packages[@]}" 2>/dev/null |
+  awk '/^[^ ].*:$/ { sub(":$", ""); p = $0 } /^  Candidate:/ { print p, $2 }')
 versions=()
 for p in "${packages[@]}"; do
-  v=$(apt-cache policy "$p" | awk '/Candidate:/ { print $2; exit }')
+  v=${candidate[$p]:-}
   { [ -n "$v" ] && [ "$v" != "(none)" ]; } || die "package $p has no candidate version; run apt-get update"
   versions+=("$p=$v")
 done
 key=$( { printf '%s\n' "${versions[@]}"; cat "$0"; } | sha256sum | cut -c1-16)
 out="$cache_root/$key"
 if [ -f "$out/vmlinuz" ] && [ -f "$out/initrd.img" ]; then
+  touch "$out" 2>/dev/null || true
   echo "$out"
   exit 0
 fi
 
-say "building into $out (packages: ${versions[*]})"
 mkdir -p "$cache_root"
+# One build at a time per cache (parallel test runs): the second waits and then finds the result.
+if command -v flock >/dev/null 2>&1; then
+  exec 9>"$cache_root/.lock"
+  flock 9
+  if [ -f "$out/vmlinuz" ] && [ -f "$out/initrd.img" ]; then
+    echo "$out"
+    exit 0
+  fi
+fi
+say "building into $out (packages: ${versions[*]})"
 work=$(mktemp -d "$cache_root/.build.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/debs" "$work/tree" "$work/root"
@@ -219,7 +233,9 @@ chmod 0755 "$root/init"
 mkdir -p "$out"
 mv "$work/vmlinuz" "$work/initrd.img" "$out/"
 printf '%s\n' "${versions[@]}" > "$out/packages.txt"
-# Older builds (other package versions or an older script) are not used again.
-find "$cache_root" -mindepth 1 -maxdepth 1 -type d ! -name "$key" ! -name '.build.*' -exec rm -rf {} +
+# Builds of other package versions or script versions unused for a week are removed (another
+# checkout may still use a recent one).
+find "$cache_root" -mindepth 1 -maxdepth 1 -type d ! -name "$key" ! -name '.build.*' -mtime +7 -exec rm -rf {} +
+touch "$out"
 say "initramfs $(du -h "$out/initrd.img" | cut -f1), kernel $kver"
 echo "$out"

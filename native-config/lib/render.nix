@@ -38,7 +38,7 @@ rec {
         pageSizeKB = dsp.hugepages.pageSizeKB;
         count = hugepageCount dsp;
       };
-      diskImage = dsp.archibaldOS.diskImage;
+      diskImage = if (dsp.kernel or null) != null then null else dsp.archibaldOS.diskImage;
       firmware = firmware dsp;
       ovmfCode = dsp.ovmfCode;
       stateDir = settings.dspStateDir;
@@ -52,7 +52,11 @@ rec {
         bridge = if dsp.network.type == "bridge" then dsp.network.bridge else null;
         mac = dsp.network.mac;
       };
-    };
+    } // (if (dsp.kernel or null) == null then { } else {
+      kernel = dsp.kernel;
+      initrd = dsp.initrd or null;
+      kernelParams = dsp.kernelParams or [ ];
+    });
 
   # CPU for a bridge thread: the configured one, else a housekeeping CPU (the unit's
   # CPUAffinity), so nothing lands on the vCPUs' isolated cores unasked.

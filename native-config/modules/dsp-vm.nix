@@ -176,6 +176,15 @@ in
       description = "OVMF code file for UEFI guests.";
     };
 
+    kernel = option (t.nullOr safePath) null ''
+      Boot this kernel directly (QEMU -kernel) instead of archibaldOS.diskImage, as
+      microVM-style guests do. vmctl appends the guest's NetJack2 parameters (netjack.*) to its
+      command line (docs/config-format.md).
+    '';
+    initrd = option (t.nullOr safePath) null "The initramfs for `kernel` (QEMU -initrd), or null.";
+    kernelParams = option (t.listOf (t.strMatching "[!#-&(-~]{1,256}")) [ ]
+      "Kernel command line words for `kernel`, before vmctl's netjack.* words.";
+
     audioDevice = {
       enable = option t.bool d.audioDevice.enable ''
         Pass audio hardware through to the VM. vmctl binds each PCI function to vfio-pci with

@@ -16,6 +16,21 @@ in
 map goldenCase [ "coding-sandbox" "kali-linux" "openwrt-router" "all-presets" "readme-dsp" "full-host" "uefi-guest" ]
 ++ [
   {
+    name = "a directly booted dsp renders kernel, initrd and kernelParams instead of diskImage";
+    actual =
+      let
+        dsp = (vmlib.render.document {
+          dsp = vmlib.settings.withDspDefaults (fixtures.readmeDsp // {
+            enable = true; hostCpus = 8; kernel = "/var/lib/dsp-vm/vmlinuz"; initrd = "/var/lib/dsp-vm/initrd.img";
+            kernelParams = [ "console=ttyS0" ];
+          });
+          guests = { };
+        }).dsp;
+      in { inherit (dsp) diskImage kernel initrd kernelParams; };
+    expected = { diskImage = null; kernel = "/var/lib/dsp-vm/vmlinuz"; initrd = "/var/lib/dsp-vm/initrd.img";
+                 kernelParams = [ "console=ttyS0" ]; };
+  }
+  {
     name = "top level is exactly version, dsp, guests, bridge";
     actual = keys full;
     expected = [ "bridge" "dsp" "guests" "version" ];

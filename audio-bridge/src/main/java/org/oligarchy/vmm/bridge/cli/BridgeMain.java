@@ -127,9 +127,34 @@ public final class BridgeMain implements Callable<Integer>
         @Option(names = "--clock", description = "Always use the internal clock, even if a JACK server runs.")
         boolean clock;
 
+        @Option(names = "--vm", description = "Run the chain through a real DSP VM booted by vmctl (root; " +
+            "bin/netjack-bridge runs bin/netjack-bridge-demo-vm for it).")
+        boolean vm;
+
+        @Option(names = "--peer", paramLabel = "ADDRESS",
+            description = "Use the NetJack2 slave at ADDRESS (a VM; what 'demo --vm' passes) instead of the " +
+                "in-process slave; needs --jack and --listen.")
+        String peer;
+
+        @Option(names = "--listen", paramLabel = "ADDRESS", description = "Master address with --peer.")
+        String listen;
+
+        @Option(names = "--port", defaultValue = "19000", description = "Master UDP port with --peer " +
+            "(default ${DEFAULT-VALUE}).")
+        int port;
+
+        @Option(names = "--peer-wait-seconds", defaultValue = "120",
+            description = "How long to wait for the --peer slave to join (default ${DEFAULT-VALUE}).")
+        int peerWaitSeconds;
+
         @Override
         public Integer call() throws Exception
         {
+            if (vm)
+            {
+                return usage("demo --vm needs root, a network namespace and vmctl: run it as " +
+                    "'bin/netjack-bridge demo --vm', which prepares them");
+            }
             if (seconds < 1 || seconds > 86_400)
             {
                 return usage("--seconds must be 1..86400, got " + seconds);
@@ -163,8 +188,23 @@ public final class BridgeMain implements Callable<Integer>
                     System.out.println("a JACK server is running: using it (pass --clock for the internal clock)");
                 }
             }
+            DemoRunner.Peer external = null;
+            if (peer != null)
+            {
+                if (listen == null || jackServer == null)
+                {
+                    return usage("--peer needs --listen ADDRESS and a JACK server (--jack)");
+                }
+                if (port < 1 || port > 65535)
+                {
+                    return usage("--port must be 1..65535, got " + port);
+                }
+                external = new DemoRunner.Peer(java.net.InetAddress.getByName(peer),
+                    java.net.InetAddress.getByName(listen), port, peerWaitSeconds * 1000L);
+            }
             final DemoRunner runner = new DemoRunner(
-                new DemoRunner.Options(seconds, latency, channels, rate, period, !json, jackServer), System.out);
+                new DemoRunner.Options(seconds, latency, channels, rate, period, !json, jackServer, external),
+                System.out);
             final Thread hook = new Thread(runner::stop, "demo-stop");
             Runtime.getRuntime().addShutdownHook(hook);
             final DemoRunner.Summary summary = runner.run();

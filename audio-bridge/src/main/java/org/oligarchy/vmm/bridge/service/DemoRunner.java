@@ -36,9 +36,29 @@ public final class DemoRunner
      * @param periodFrames   period.
      * @param live           print a status line every second.
      * @param jackServer     null for the internal clock; "" for the default JACK server, or its name.
+     * @param peer           a NetJack2 slave elsewhere (the DSP VM of {@code demo --vm}) instead of the
+     *                       in-process one, or null; needs a JACK server.
      */
     public record Options(int seconds, int latencyPeriods, int channels, int sampleRateHz, int periodFrames,
-        boolean live, String jackServer)
+        boolean live, String jackServer, Peer peer)
+    {
+        public Options(final int seconds, final int latencyPeriods, final int channels, final int sampleRateHz,
+            final int periodFrames, final boolean live, final String jackServer)
+        {
+            this(seconds, latencyPeriods, channels, sampleRateHz, periodFrames, live, jackServer, null);
+        }
+    }
+
+    /**
+     * An external slave: the master listens on {@code listen:port} for the slave at {@code address}
+     * and waits up to {@code waitMillis} for it to join (a VM that is still booting).
+     *
+     * @param address    the slave's address.
+     * @param listen     the master's address.
+     * @param port       the master's UDP port.
+     * @param waitMillis how long to wait for the session.
+     */
+    public record Peer(InetAddress address, InetAddress listen, int port, long waitMillis)
     {
     }
 
@@ -188,9 +208,12 @@ public final class DemoRunner
         final HostBridge host;
         try
         {
+            final Peer peer = options.peer();
             host = HostBridge.start(new HostBridge.Settings(
-                "netjack-demo", server, options.channels(), options.channels(), List.of(loopback), loopback, 0,
-                options.latencyPeriods(), WaitStrategy.BLOCKING, -1, -1, -1, 0, 0), masterCounters, latency);
+                "netjack-demo", server, options.channels(), options.channels(),
+                List.of(peer == null ? loopback : peer.address()), peer == null ? loopback : peer.listen(),
+                peer == null ? 0 : peer.port(), options.latencyPeriods(), WaitStrategy.BLOCKING, -1, -1, -1, 0, 0),
+                masterCounters, latency);
         }
         catch (final org.oligarchy.vmm.bridge.jack.JackHostException ex)
         {
@@ -235,6 +258,22 @@ public final class DemoRunner
             {
                 throw new IOException(ex.getMessage(), ex);
             }
+            if (options.peer() != null)
+            {
+                try (probeClient)
+                {
+                    if (options.live())
+                    {
+                        out.println("waiting up to " + options.peer().waitMillis() / 1000 + " s for the slave at " +
+                            options.peer().address().getHostAddress() + " to join " +
+                            options.peer().listen().getHostAddress() + ":" + options.peer().port());
+                    }
+                    return measure(host.bridge(), probe, latency, masterCounters, slaveCounters, expectedFrames,
+                        () -> new long[] {host.jack().processThreadId(), host.bridge().networkThreadIds()[0],
+                            host.bridge().networkThreadIds()[1]},
+                        masterCounters.jackXruns::get);
+                }
+            }
             try (probeClient; SlaveEndpoint slave = startSlave(host.bridge(), slaveCounters))
             {
                 final Summary summary = measure(host.bridge(), probe, latency, masterCounters, slaveCounters,
@@ -273,7 +312,8 @@ public final class DemoRunner
         final java.util.function.LongSupplier skippedPeriods)
     {
         final AllocationMeter meter = new AllocationMeter();
-        final long deadline = System.nanoTime() + 5_000_000_000L;
+        final long deadline = System.nanoTime() +
+            (options.peer() == null ? 5_000_000_000L : options.peer().waitMillis() * 1_000_000L);
         while (!bridge.hasSession() && System.nanoTime() < deadline && !stopRequested)
         {
             sleep(10);
@@ -355,7 +395,9 @@ public final class DemoRunner
 
     private Summary emptySummary(final long expected)
     {
-        EventLog.error("the demo slave did not connect to the demo master within 5 s");
+        EventLog.error(options.peer() == null ? "the demo slave did not connect to the demo master within 5 s" :
+            "the slave at " + options.peer().address().getHostAddress() + " did not join within " +
+                options.peer().waitMillis() / 1000 + " s");
         return new Summary(0, options.latencyPeriods(), options.channels(), options.sampleRateHz(),
             options.periodFrames(), false, 0, expected, -1, -1, false, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
     }
@@ -374,7 +416,7 @@ public final class DemoRunner
             "latency L=%d ==%n", s.channels(), s.sampleRateHz(), s.periodFrames(), periodMillis, s.latencyPeriods()));
         if (!s.sessionStarted())
         {
-            text.append("FAILED: master and slave never connected on 127.0.0.1\n");
+            text.append("FAILED: master and slave never connected (see the error above)\n");
             return text.toString();
         }
         text.append(String.format(Locale.ROOT, "measured %.1f s, %d periods%n", s.seconds(), s.cycles()));

@@ -12,6 +12,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.oligarchy.vmm.bridge.cli.BridgeMain;
+import org.oligarchy.vmm.bridge.jack.JackTestSupport;
 
 /**
  * The README's first command: master and slave over UDP on 127.0.0.1 with the internal clock.
@@ -87,5 +88,61 @@ final class DemoRunnerTest
         assertEquals(2, BridgeMain.execute("demo", "--latency", "11"));
         assertEquals(2, BridgeMain.execute("demo", "--period", "100"));
         assertEquals(2, BridgeMain.execute("demo", "--bogus"));
+        assertEquals(2, BridgeMain.execute("demo", "--vm"));
+        assertEquals(2, BridgeMain.execute("demo", "--peer", "10.77.0.2", "--jack", "x"));
+    }
+
+    /**
+     * What {@code demo --vm} runs inside its network namespace: the demo's master and probe on a
+     * JACK server with an external NetJack2 slave ({@code --peer}) instead of the in-process one,
+     * here JACK2's own {@code jackd -d net} on 127.0.0.1 with its capture looped to playback.
+     */
+    @Test
+    @Timeout(value = 90, unit = TimeUnit.SECONDS)
+    void shouldMeasureAnExternalSlaveGivenAsPeer() throws Exception
+    {
+        try (JackTestSupport.Server host = JackTestSupport.startDummy(48_000, 256))
+        {
+            final int port;
+            try (java.net.DatagramSocket free = new java.net.DatagramSocket(0))
+            {
+                port = free.getLocalPort();
+            }
+            final java.net.InetAddress loopback = java.net.InetAddress.getByName("127.0.0.1");
+            final DemoRunner runner = new DemoRunner(new DemoRunner.Options(2, 1, 2, 48_000, 256, false, host.name(),
+                new DemoRunner.Peer(loopback, loopback, port, 20_000)), System.out);
+            final DemoRunner.Summary[] result = new DemoRunner.Summary[1];
+            final Thread demo = new Thread(() ->
+            {
+                try
+                {
+                    result[0] = runner.run();
+                }
+                catch (final java.io.IOException ex)
+                {
+                    throw new IllegalStateException(ex);
+                }
+            }, "demo-peer");
+            demo.start();
+            try (JackTestSupport.Server slave = JackTestSupport.startNetSlave(port, 2, 1))
+            {
+                assertTrue(slave.awaitPort("system:capture_2", 15_000), "slave attached: " + slave.logText());
+                slave.connect("system:capture_1", "system:playback_1");
+                slave.connect("system:capture_2", "system:playback_2");
+                demo.join(60_000);
+            }
+            finally
+            {
+                runner.stop();
+                demo.join(10_000);
+            }
+            final String text = result[0] == null ? "(no summary)" : DemoRunner.describe(result[0]);
+            assertTrue(result[0] != null && result[0].sessionStarted(), text);
+            assertEquals(512, result[0].expectedRoundTripFrames());
+            assertEquals(512, result[0].minRoundTripFrames(), text);
+            assertEquals(512, result[0].maxRoundTripFrames(), text);
+            assertEquals(0, result[0].wrongSamples(), text);
+            assertTrue(result[0].exactPeriods() > 0, text);
+        }
     }
 }

@@ -5,6 +5,7 @@ import org.oligarchy.vmm.control.model.VmControlConfig;
 import org.oligarchy.vmm.control.qemu.SerialConsole;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -19,7 +20,8 @@ import java.util.concurrent.Callable;
  * mode; Ctrl-] detaches.
  */
 @Command(name = "console", mixinStandardHelpOptions = true,
-    description = "Attach to a VM's serial console (default: the dsp VM). Ctrl-] detaches.")
+    description = {"Attach to a VM's serial console (default: the dsp VM). Ctrl-] detaches.",
+        "--log prints what the guest has written so far (its boot log) instead."})
 final class ConsoleCommand implements Callable<Integer>
 {
     @Mixin
@@ -27,6 +29,10 @@ final class ConsoleCommand implements Callable<Integer>
 
     @Parameters(index = "0", arity = "0..1", paramLabel = "NAME", description = "VM name (default: the dsp VM).")
     String name;
+
+    @Option(names = "--log", description = "Print everything the guest wrote to its serial console since " +
+        "it started (boot messages included, from the serial log) and exit instead of attaching.")
+    boolean log;
 
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -50,6 +56,22 @@ final class ConsoleCommand implements Callable<Integer>
         {
             spec.commandLine().getErr().println("vmctl: " + ex.getMessage());
             return ExitCodes.CONFIG;
+        }
+        if (log)
+        {
+            final java.nio.file.Path file = target.paths().serialLog();
+            if (!java.nio.file.Files.isReadable(file))
+            {
+                spec.commandLine().getErr().println("vmctl: no serial log at " + file + "; start " + target.name() +
+                    " first (vmctl start)");
+                return ExitCodes.FAILED;
+            }
+            try (java.io.InputStream in = java.nio.file.Files.newInputStream(file))
+            {
+                in.transferTo(System.out);
+            }
+            System.out.flush();
+            return ExitCodes.OK;
         }
         System.err.println("Connected to the serial console of " + target.name() + " (" +
             target.paths().serialSocket() + "). Escape: Ctrl-]");

@@ -32,6 +32,10 @@ public final class ConfigParser
     static final String PATH_RULE =
         "use an absolute path of letters, digits and _ . / + @ - (no spaces, commas or quotes)";
     static final int MAX_CPU = 8191;
+    /** One kernel command line word: printable ASCII without spaces or quotes (the kernel's own quoting is not used). */
+    public static final Pattern KERNEL_PARAM = Pattern.compile("^[!#-&(-~]{1,256}$");
+    static final String KERNEL_PARAM_RULE =
+        "write one word of 1 to 256 printable characters without spaces or quotes, such as \"console=ttyS0\"";
 
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
@@ -121,6 +125,9 @@ public final class ConfigParser
         final Integer memoryMiB = f.integer("memoryMB", 256, 1048576, "guest RAM in MiB, such as 4096");
         final HugepagesConfig hugepages = parseHugepages(f, problems);
         final String diskImage = f.matching("diskImage", SAFE_ABSOLUTE_PATH, PATH_RULE);
+        final String kernel = f.matching("kernel", SAFE_ABSOLUTE_PATH, PATH_RULE);
+        final String initrd = f.matching("initrd", SAFE_ABSOLUTE_PATH, PATH_RULE);
+        final List<String> kernelParams = stringList(f, "kernelParams", KERNEL_PARAM, KERNEL_PARAM_RULE, problems);
         final Firmware firmware = f.choice(
             "firmware", Firmware.values(), new String[]{"bios", "uefi"}, Firmware.BIOS);
         final String ovmfCode = f.matching("ovmfCode", SAFE_ABSOLUTE_PATH, PATH_RULE);
@@ -134,8 +141,8 @@ public final class ConfigParser
         {
             return null;
         }
-        return new DspVmConfig(enable, name, isolated, housekeeping, memoryMiB, hugepages, diskImage, firmware,
-            ovmfCode, stateDir, netjack, audio, network);
+        return new DspVmConfig(enable, name, isolated, housekeeping, memoryMiB, hugepages, diskImage, kernel, initrd,
+            kernelParams, firmware, ovmfCode, stateDir, netjack, audio, network);
     }
 
     private static List<Integer> cpuList(final JsonFields f, final String key, final boolean required)

@@ -1,5 +1,7 @@
 package org.oligarchy.vmm.control.model;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -177,6 +179,7 @@ public final class ConfigValidator
             errors.add(new ConfigProblem("dsp.ovmfCode", "is missing but dsp.firmware is \"uefi\"; set it to the " +
                 "OVMF code file (OVMF_CODE.fd), or use \"bios\" for MBR images such as ArchibaldOS"));
         }
+        validateBoot(dsp, errors);
         final DspNetworkConfig network = dsp.network();
         if (network != null)
         {
@@ -210,6 +213,87 @@ public final class ConfigValidator
                 errors.add(new ConfigProblem("dsp.audioDevice.pci", "\"" + bdf + "\" is listed twice; list each " +
                     "PCI function once"));
             }
+        }
+    }
+
+    /**
+     * One boot source at most: a disk image through the firmware, or a kernel (with initrd and
+     * parameters) loaded by QEMU; neither is a diskless VM. Kernel and initrd must be readable files.
+     */
+    private static void validateBoot(final DspVmConfig dsp, final List<ConfigProblem> errors)
+    {
+        if (dsp.kernel() != null && dsp.diskImage() != null)
+        {
+            errors.add(new ConfigProblem("dsp.kernel", JsonFields.quote(dsp.kernel()) + " is set together with " +
+                "dsp.diskImage; boot from one source: remove dsp.diskImage to boot the kernel directly, or remove " +
+                "dsp.kernel, dsp.initrd and dsp.kernelParams to boot the disk"));
+        }
+        if (dsp.kernel() == null)
+        {
+            if (dsp.initrd() != null)
+            {
+                errors.add(new ConfigProblem("dsp.initrd", JsonFields.quote(dsp.initrd()) + " is set but " +
+                    "dsp.kernel is missing; add the kernel image (vmlinuz) it belongs to, or remove dsp.initrd"));
+            }
+            if (!dsp.kernelParams().isEmpty())
+            {
+                errors.add(new ConfigProblem("dsp.kernelParams", "is set but dsp.kernel is missing; add the kernel " +
+                    "image (vmlinuz) to boot directly, or remove dsp.kernelParams (a disk image's boot loader " +
+                    "has its own command line)"));
+            }
+            return;
+        }
+        checkReadableFile("dsp.kernel", dsp.kernel(), "the guest kernel (vmlinuz)", errors);
+        if (dsp.initrd() != null)
+        {
+            checkReadableFile("dsp.initrd", dsp.initrd(), "the guest initramfs", errors);
+        }
+        final boolean netjack = dsp.netjack() != null && dsp.netjack().enable();
+        for (final String word : dsp.kernelParams())
+        {
+            if (netjack && word.startsWith(GuestKernelParams.PREFIX))
+            {
+                errors.add(new ConfigProblem("dsp.kernelParams", JsonFields.quote(word) + " is set by vmctl from " +
+                    "dsp.netjack; remove it and set the dsp.netjack field instead"));
+            }
+        }
+        if (netjack)
+        {
+            if (dsp.netjack().hostAddress() == null)
+            {
+                errors.add(new ConfigProblem("dsp.netjack.hostAddress", "is missing but dsp.kernel boots the guest " +
+                    "directly and vmctl passes the master's address to it as netjack.master; add the host's " +
+                    "address on the VM's link, such as \"10.77.0.1\""));
+            }
+            if (dsp.netjack().vmAddress() == null)
+            {
+                errors.add(new ConfigProblem("dsp.netjack.vmAddress", "is missing but dsp.kernel boots the guest " +
+                    "directly and vmctl passes its address to it as netjack.ip; add the VM's address on the " +
+                    "link, such as \"10.77.0.2\""));
+            }
+        }
+        final int length = GuestKernelParams.commandLine(dsp).length();
+        if (length > GuestKernelParams.MAX_LENGTH)
+        {
+            errors.add(new ConfigProblem("dsp.kernelParams", "with vmctl's netjack.* words makes a kernel command line of " +
+                length + " characters, longer than the kernel's " + GuestKernelParams.MAX_LENGTH + "; remove words"));
+        }
+    }
+
+    private static void checkReadableFile(
+        final String field, final String file, final String what, final List<ConfigProblem> errors)
+    {
+        final Path path = Path.of(file);
+        if (!Files.isRegularFile(path))
+        {
+            errors.add(new ConfigProblem(field, JsonFields.quote(file) + " is not a file" +
+                (Files.exists(path) ? "" : " (it does not exist)") + "; put " + what + " there or correct the path" +
+                (field.equals("dsp.kernel") ? " (vm-control/guest/build-test-guest.sh builds a test guest)" : "")));
+        }
+        else if (!Files.isReadable(path))
+        {
+            errors.add(new ConfigProblem(field, JsonFields.quote(file) + " is not readable by this user; make it " +
+                "readable (chmod a+r) for the user that runs vmctl"));
         }
     }
 

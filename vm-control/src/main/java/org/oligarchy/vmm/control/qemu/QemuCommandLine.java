@@ -3,6 +3,7 @@ package org.oligarchy.vmm.control.qemu;
 import org.oligarchy.vmm.control.model.DspNetworkConfig;
 import org.oligarchy.vmm.control.model.DspVmConfig;
 import org.oligarchy.vmm.control.model.Firmware;
+import org.oligarchy.vmm.control.model.GuestKernelParams;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -16,7 +17,9 @@ import java.util.List;
  * is kept while nobody is attached; hugepage RAM through {@code memory-backend-memfd,hugetlb=on},
  * which fails loudly when pages are missing instead of silently using ordinary pages; guest
  * flushes honoured ({@code cache=none}, not {@code cache=unsafe}); tap or bridge networking,
- * never slirp; {@code -nographic} so SeaBIOS also prints on the serial console.
+ * never slirp; {@code -nographic} so SeaBIOS also prints on the serial console. A directly booted
+ * guest ({@code dsp.kernel}) gets {@code -kernel}, {@code -initrd} and {@code -append} with the
+ * NetJack2 words of {@link GuestKernelParams}.
  */
 public final class QemuCommandLine
 {
@@ -79,6 +82,22 @@ public final class QemuCommandLine
             argv.add("if=pflash,format=raw,unit=0,readonly=on,file=" + vm.ovmfCode());
             argv.add("-drive");
             argv.add("if=pflash,format=raw,unit=1,file=" + OvmfVars.location(vm, paths));
+        }
+        if (vm.directBoot())
+        {
+            argv.add("-kernel");
+            argv.add(vm.kernel());
+            if (vm.initrd() != null)
+            {
+                argv.add("-initrd");
+                argv.add(vm.initrd());
+            }
+            final String commandLine = GuestKernelParams.commandLine(vm);
+            if (!commandLine.isEmpty())
+            {
+                argv.add("-append");
+                argv.add(commandLine);
+            }
         }
         if (vm.diskImage() != null)
         {

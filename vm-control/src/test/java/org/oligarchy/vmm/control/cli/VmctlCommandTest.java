@@ -50,6 +50,41 @@ class VmctlCommandTest
     }
 
     @Test
+    void shouldPrintTheSerialLogWithConsoleLogAndNameTheFixWhenThereIsNone() throws Exception
+    {
+        final Path state = tempDir.resolve("run");
+        final Path config = Files.writeString(tempDir.resolve("config.json"), "{ \"version\": 1, \"dsp\": { " +
+            "\"name\": \"dsp\", \"isolatedCores\": [1], \"memoryMB\": 256, \"stateDir\": \"" + state + "\" } }");
+
+        final Run missing = run("console", "dsp", "--config", config.toString(), "--log");
+
+        assertEquals(ExitCodes.FAILED, missing.exitCode());
+        assertEquals("vmctl: no serial log at " + state.resolve("serial.log") + "; start dsp first (vmctl start)\n",
+            missing.err().replace("\r\n", "\n").lines().filter((l) -> l.startsWith("vmctl:")).findFirst().orElse("") +
+                "\n");
+
+        Files.createDirectories(state);
+        final byte[] bootLog = "[    0.000000] Linux version 6.1.0\r\nguest: init on 6.1.0\r\n\u00e9\n"
+            .getBytes(StandardCharsets.ISO_8859_1);
+        Files.write(state.resolve("serial.log"), bootLog);
+        final ByteArrayOutputStream stdout = new ByteArrayOutputStream();
+        final PrintStream original = System.out;
+        final Run printed;
+        System.setOut(new PrintStream(stdout, true));
+        try
+        {
+            printed = run("console", "dsp", "--config", config.toString(), "--log");
+        }
+        finally
+        {
+            System.setOut(original);
+        }
+
+        assertEquals(ExitCodes.OK, printed.exitCode(), printed.err());
+        org.junit.jupiter.api.Assertions.assertArrayEquals(bootLog, stdout.toByteArray());
+    }
+
+    @Test
     void shouldRejectInvalidConfigWithExitCodeAndEveryProblem() throws Exception
     {
         final Path config = Files.writeString(tempDir.resolve("config.json"),

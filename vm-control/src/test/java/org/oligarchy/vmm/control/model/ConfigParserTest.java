@@ -126,6 +126,16 @@ class ConfigParserTest
             Arguments.of(dsp("\"isolatedCores\": [2], \"memoryMB\": 4096, \"diskImage\": \"disk.qcow2\""),
                 "dsp.diskImage: \"disk.qcow2\" is not valid; use an absolute path of letters, digits and " +
                 "_ . / + @ - (no spaces, commas or quotes)"),
+            Arguments.of(dsp("\"isolatedCores\": [2], \"memoryMB\": 4096, \"kernel\": \"boot/vmlinuz\""),
+                "dsp.kernel: \"boot/vmlinuz\" is not valid; use an absolute path of letters, digits and " +
+                "_ . / + @ - (no spaces, commas or quotes)"),
+            Arguments.of(dsp("\"isolatedCores\": [2], \"memoryMB\": 4096, \"initrd\": \"/boot/init rd\""),
+                "dsp.initrd: \"/boot/init rd\" is not valid; use an absolute path of letters, digits and " +
+                "_ . / + @ - (no spaces, commas or quotes)"),
+            Arguments.of(dsp("\"isolatedCores\": [2], \"memoryMB\": 4096, \"kernelParams\": [\"quiet\", " +
+                "\"root=/dev/vda 1\"]"),
+                "dsp.kernelParams[1]: \"root=/dev/vda 1\" is not valid; write one word of 1 to 256 printable " +
+                "characters without spaces or quotes, such as \"console=ttyS0\""),
             Arguments.of(dsp("\"isolatedCores\": [2], \"memoryMB\": 4096, \"diskImage\": \"/vm/a,b.qcow2\""),
                 "dsp.diskImage: \"/vm/a,b.qcow2\" is not valid; use an absolute path of letters, digits and " +
                 "_ . / + @ - (no spaces, commas or quotes)"),

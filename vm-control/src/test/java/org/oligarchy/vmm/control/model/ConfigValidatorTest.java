@@ -184,6 +184,79 @@ class ConfigValidatorTest
         assertEquals(List.of(0, 1, 3, 4, 5, 7), config.dsp().effectiveHousekeepingCores(SMT_HOST));
     }
 
+    static Stream<Arguments> invalidBoots()
+    {
+        final String base = "\"isolatedCores\": [2], \"memoryMB\": 512, " + HUGE + ", ";
+        return Stream.of(
+            Arguments.of(base + "\"kernel\": \"KERNEL\", \"diskImage\": \"/var/lib/dsp-vm/a.qcow2\"",
+                "dsp.kernel: \"KERNEL\" is set together with dsp.diskImage; boot from one source: remove " +
+                "dsp.diskImage to boot the kernel directly, or remove dsp.kernel, dsp.initrd and dsp.kernelParams to " +
+                "boot the disk"),
+            Arguments.of(base + "\"initrd\": \"INITRD\"",
+                "dsp.initrd: \"INITRD\" is set but dsp.kernel is missing; add the kernel image (vmlinuz) it belongs " +
+                "to, or remove dsp.initrd"),
+            Arguments.of(base + "\"kernelParams\": [\"console=ttyS0\"]",
+                "dsp.kernelParams: is set but dsp.kernel is missing; add the kernel image (vmlinuz) to boot " +
+                "directly, or remove dsp.kernelParams (a disk image's boot loader has its own command line)"),
+            Arguments.of(base + "\"kernel\": \"MISSING\"",
+                "dsp.kernel: \"MISSING\" is not a file (it does not exist); put the guest kernel (vmlinuz) there " +
+                "or correct the path (vm-control/guest/build-test-guest.sh builds a test guest)"),
+            Arguments.of(base + "\"kernel\": \"KERNEL\", \"initrd\": \"DIR\"",
+                "dsp.initrd: \"DIR\" is not a file; put the guest initramfs there or correct the path"),
+            Arguments.of(base + "\"kernel\": \"KERNEL\", \"kernelParams\": [\"netjack.master=10.0.0.9\"], " +
+                "\"netjack\": { \"hostAddress\": \"10.77.0.1\", \"vmAddress\": \"10.77.0.2\" }, " +
+                "\"network\": { \"type\": \"tap\", \"tap\": \"dsp0\" }",
+                "dsp.kernelParams: \"netjack.master=10.0.0.9\" is set by vmctl from dsp.netjack; remove it and " +
+                "set the dsp.netjack field instead"),
+            Arguments.of(base + "\"kernel\": \"KERNEL\", \"netjack\": { \"hostAddress\": \"10.77.0.1\" }, " +
+                "\"network\": { \"type\": \"tap\", \"tap\": \"dsp0\" }",
+                "dsp.netjack.vmAddress: is missing but dsp.kernel boots the guest directly and vmctl passes its " +
+                "address to it as netjack.ip; add the VM's address on the link, such as \"10.77.0.2\""),
+            Arguments.of(base + "\"kernel\": \"KERNEL\", \"netjack\": { \"vmAddress\": \"10.77.0.2\" }, " +
+                "\"network\": { \"type\": \"tap\", \"tap\": \"dsp0\" }",
+                "dsp.netjack.hostAddress: is missing but dsp.kernel boots the guest directly and vmctl passes the " +
+                "master's address to it as netjack.master; add the host's address on the VM's link, such as " +
+                "\"10.77.0.1\""),
+            Arguments.of(base + "\"kernel\": \"KERNEL\", \"kernelParams\": [" +
+                String.join(", ", java.util.Collections.nCopies(9, "\"" + "x".repeat(255) + "\"")) + "]",
+                "dsp.kernelParams: with vmctl's netjack.* words makes a kernel command line of 2303 characters, " +
+                "longer than the kernel's 2047; remove words"));
+    }
+
+    @ParameterizedTest
+    @MethodSource("invalidBoots")
+    void shouldRejectInvalidBootSourcesWithExactMessage(final String fields, final String expected,
+        @org.junit.jupiter.api.io.TempDir final java.nio.file.Path dir) throws Exception
+    {
+        final java.nio.file.Path kernel = java.nio.file.Files.writeString(dir.resolve("vmlinuz"), "k");
+        final java.nio.file.Path initrd = java.nio.file.Files.writeString(dir.resolve("initrd.img"), "i");
+        final String json = dsp(fields.replace("KERNEL", kernel.toString()).replace("INITRD", initrd.toString())
+            .replace("MISSING", dir.resolve("none").toString()).replace("DIR", dir.toString()));
+
+        final ValidationReport report = ConfigValidator.validate(ConfigParser.parse(json), CpuTopology.withoutSmt(4));
+
+        assertEquals(List.of(expected.replace("KERNEL", kernel.toString()).replace("INITRD", initrd.toString())
+                .replace("MISSING", dir.resolve("none").toString()).replace("DIR", dir.toString())),
+            report.errors().stream().map(ConfigProblem::toString).toList());
+    }
+
+    @Test
+    void shouldAcceptDirectKernelBootWithNetjackAddresses(@org.junit.jupiter.api.io.TempDir final java.nio.file.Path dir)
+        throws Exception
+    {
+        final java.nio.file.Path kernel = java.nio.file.Files.writeString(dir.resolve("vmlinuz"), "k");
+        final java.nio.file.Path initrd = java.nio.file.Files.writeString(dir.resolve("initrd.img"), "i");
+        final VmControlConfig config = ConfigParser.parse(dsp("\"isolatedCores\": [2], \"memoryMB\": 512, " + HUGE +
+            ", \"kernel\": \"" + kernel + "\", \"initrd\": \"" + initrd + "\", \"kernelParams\": " +
+            "[\"console=ttyS0\", \"quiet\"], \"netjack\": { \"hostAddress\": \"10.77.0.1\", \"vmAddress\": " +
+            "\"10.77.0.2\" }, \"network\": { \"type\": \"tap\", \"tap\": \"dsp0\" }"));
+
+        final ValidationReport report = ConfigValidator.validate(config, CpuTopology.withoutSmt(4));
+
+        assertEquals(List.of(), report.errors());
+        assertEquals(List.of(), report.warnings());
+    }
+
     static String dsp(final String fields)
     {
         return "{ \"version\": 1, \"dsp\": { " + fields + " } }";

@@ -45,6 +45,23 @@ class QemuCommandLineTest
     }
 
     @Test
+    void shouldBootKernelDirectlyAndHandTheGuestItsNetjackParameters() throws Exception
+    {
+        final DspVmConfig vm = dsp("""
+            { "version": 1, "dsp": { "name": "dsp", "isolatedCores": [1], "memoryMB": 256,
+              "kernel": "/var/cache/test-guest/vmlinuz", "initrd": "/var/cache/test-guest/initrd.img",
+              "kernelParams": ["console=ttyS0", "panic=-1"],
+              "netjack": { "sourcePort": 19100, "bufferSize": 1024, "sampleRate": 48000, "channels": 2, "latency": 2,
+                "vmAddress": "10.77.0.2", "hostAddress": "10.77.0.1" },
+              "network": { "type": "tap", "tap": "dsptap0", "mac": "52:54:00:d5:00:01" } } }
+            """);
+
+        final List<String> argv = QemuCommandLine.forDspVm(vm, Accelerator.TCG, false, PATHS, "qemu-system-x86_64", -1);
+
+        Golden.assertMatches("dsp-direct-kernel-boot.argv", String.join("\n", argv) + "\n");
+    }
+
+    @Test
     void shouldBuildUefiBridgeAndPassthroughDevices() throws Exception
     {
         final DspVmConfig vm = dsp("""

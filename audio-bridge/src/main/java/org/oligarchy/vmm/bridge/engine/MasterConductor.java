@@ -377,7 +377,9 @@ final class MasterConductor implements Agent
             return 1;
         }
         final long restartStarted = restartStartedNanos;
-        if (restartStarted != 0 && current.firstBlockNanos != 0)
+        // Only a session whose first block came after the request ends the interruption: read
+        // between requestRestart's two writes, the old session (first block long before) must not.
+        if (restartStarted != 0 && current.firstBlockNanos != 0 && current.firstBlockNanos - restartStarted >= 0)
         {
             counters.lastInterruptionMicros.set((current.firstBlockNanos - restartStarted) / 1000);
             EventLog.info("audio resumed " + (current.firstBlockNanos - restartStarted) / 1_000_000 +

@@ -54,6 +54,8 @@ public final class SignalProbe implements PeriodIo
     private int periodExact;
     private int periodWrong;
     private int periodSilent;
+    private boolean periodIncoherent;
+    private long incoherentPeriods;
     private volatile boolean resetRequested;
 
     /**
@@ -115,6 +117,7 @@ public final class SignalProbe implements PeriodIo
             minLatency = Long.MAX_VALUE;
             maxLatency = Long.MIN_VALUE;
             firstWrongLatency = Long.MIN_VALUE;
+            incoherentPeriods = 0;
             observations = 0;
             java.util.Arrays.fill(latencyHistogram, 0);
         }
@@ -144,6 +147,7 @@ public final class SignalProbe implements PeriodIo
         periodExact = 0;
         periodWrong = 0;
         periodSilent = 0;
+        periodIncoherent = false;
     }
 
     /**
@@ -168,6 +172,10 @@ public final class SignalProbe implements PeriodIo
             }
         }
         lastPeriodNamed = periodFirstNamed;
+        if (periodIncoherent)
+        {
+            incoherentPeriods++;
+        }
         if (periodWrong > 0)
         {
             wrongPeriods++;
@@ -222,6 +230,10 @@ public final class SignalProbe implements PeriodIo
                 periodFirstLatency = latency;
                 // The frame named by sample 0 of this channel's block (mod 32768), for attribution.
                 periodFirstNamed = (int)Math.floorMod(writtenMod - i, MODULUS);
+            }
+            else if (latency != periodFirstLatency)
+            {
+                periodIncoherent = true;
             }
             minLatency = Math.min(minLatency, latency);
             maxLatency = Math.max(maxLatency, latency);
@@ -289,6 +301,19 @@ public final class SignalProbe implements PeriodIo
     public long wrongPeriods()
     {
         return wrongPeriods;
+    }
+
+    /**
+     * Periods whose signal samples do not all name the same latency: a block spliced from two
+     * periods, or samples that are not the probe's signal at all (a corrupted sample decodes to
+     * any of 32768 latencies). Zero wherever whole periods travel as whole blocks, whatever the
+     * clocks do.
+     *
+     * @return count since the last reset.
+     */
+    public long incoherentPeriods()
+    {
+        return incoherentPeriods;
     }
 
     /**

@@ -21,8 +21,8 @@ import org.oligarchy.vmm.bridge.service.HostBridge;
  * The slave hosted as a JACK client ({@code netjack-bridge slave}) on a "guest" JACK server with
  * its own clock, attached to this project's host bridge on another JACK server. The guest loops
  * from_master to to_master. The two dummy clocks are independent, so the latency is not
- * sample-locked; what must hold is that every sample that returns is intact (it decodes to a
- * latency within a few periods of the locked figure, never to garbage) and that audio flows.
+ * sample-locked; what must hold is that audio flows and every period returns whole and intact
+ * (all its samples name one latency, never less than the locked figure).
  */
 final class SlaveJackBridgeTest
 {
@@ -64,17 +64,24 @@ final class SlaveJackBridgeTest
                     Thread.sleep(3_000);
                     final SignalProbe result = probe.probe();
                     final String report = "exact=" + result.exactPeriods() + " wrong=" + result.wrongPeriods() +
-                        " silent=" + result.silentPeriods() + " latency=" + result.minLatencyFrames() + ".." +
-                        result.maxLatencyFrames() + " session=" + bridge.bridge().hasSession();
+                        " silent=" + result.silentPeriods() + " incoherent=" + result.incoherentPeriods() +
+                        " latency=" + result.minLatencyFrames() + ".." + result.maxLatencyFrames() +
+                        " periods:count " + result.latencyHistogramText() + " session=" + bridge.bridge().hasSession();
+                    System.out.println("SlaveJackBridgeTest: " + report);
                     assertTrue(bridge.bridge().hasSession(), report);
                     assertTrue(result.exactSamples() + result.wrongSamples() > 100_000, "audio flowed: " + report);
-                    // The guest's own JACK loop (one client's output to its input) adds a period, the
-                    // two rings up to four each, and two free-running dummy clocks on a busy VM wander
-                    // (JACK2's dummy driver re-anchors its clock after every late wake-up; measured
-                    // here: 7 to 20 periods). Never less than the locked figure, never garbage (a
-                    // corrupted sample would decode to any of 32768 latencies).
+                    // The two dummy clocks run free, so the round trip is not sample-locked: it is
+                    // the locked figure plus the guest's own loop, whatever the slave's two rings
+                    // hold (up to four each), and every period the host's starved server skips
+                    // (its frame clock jumps while a block waits in the guest's queue). Measured
+                    // here: 6 to 28 periods, depending on load; no bound on that is deterministic.
+                    // What is: a block never returns before it was sent, and every period comes
+                    // back whole, so all its samples name one latency (a spliced or corrupted
+                    // block names several; a corrupted sample decodes to any of 32768).
                     assertTrue(result.minLatencyFrames() >= lockedReading, report);
-                    assertTrue(result.maxLatencyFrames() <= lockedReading + 24 * 128, report);
+                    assertTrue(result.incoherentPeriods() == 0, report);
+                    assertTrue(result.minLatencyFrames() % 128 == 0 && result.maxLatencyFrames() % 128 == 0,
+                        "whole periods of round trip: " + report);
                 }
                 finally
                 {

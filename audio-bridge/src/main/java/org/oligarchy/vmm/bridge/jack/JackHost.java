@@ -4,6 +4,10 @@ import java.lang.reflect.Field;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 
 import com.sun.jna.CallbackThreadInitializer;
 import com.sun.jna.Memory;
@@ -64,6 +68,18 @@ public final class JackHost implements AutoCloseable
     private volatile long wrongSizePeriods;
     private volatile long callbackErrors;
     private volatile boolean shutDown;
+    /** Set before deactivation: latency callbacks from then on return at once. */
+    private volatile boolean closing;
+    /** Latency callbacks inside this object now (0 or 1; JACK runs them on one thread). */
+    private final AtomicInteger latencyCallbacksRunning = new AtomicInteger();
+    /**
+     * On PipeWire's libjack the port latencies are set by this thread, never inside the latency
+     * callback; null on JACK2, which sets them in the callback as the JACK API asks. See
+     * {@link #reportLatency}.
+     */
+    private final Thread latencyWorker;
+    private final AtomicBoolean capturePending = new AtomicBoolean();
+    private final AtomicBoolean playbackPending = new AtomicBoolean();
     private volatile int currentPeriodFrames;
     private volatile int currentSampleRateHz;
     private final UnsafeBuffer silencer = new UnsafeBuffer(0, 0);
@@ -138,6 +154,8 @@ public final class JackHost implements AutoCloseable
         {
             throw new JackHostException("cannot register JACK notifications: " + ex.getMessage(), ex);
         }
+        // Last, after everything that can throw: a constructor that fails leaves no thread behind.
+        this.latencyWorker = onPipeWire() ? startLatencyWorker(clientName) : null;
     }
 
     /**
@@ -302,6 +320,66 @@ public final class JackHost implements AutoCloseable
      * the whole delay to each would count it twice.
      */
     private void reportLatency(final int mode, final long arg)
+    {
+        latencyCallbacksRunning.incrementAndGet();
+        try
+        {
+            if (closing)
+            {
+                return;
+            }
+            if (latencyWorker == null)
+            {
+                setLatencies(mode);
+                return;
+            }
+            // PipeWire 0.3.65's libjack runs this callback on its loop thread holding the client's
+            // rt_lock; jack_port_set_latency_range then invokes on that loop, which first runs
+            // what the data thread queued. After a quantum change that is the buffer-size update,
+            // which calls this callback again and takes rt_lock again: the loop thread deadlocks
+            // on itself (seen here as a bridge that never re-opened after a quantum change).
+            // Setting the ranges from another thread only queues the update.
+            (mode == JackNative.CAPTURE_LATENCY ? capturePending : playbackPending).set(true);
+            LockSupport.unpark(latencyWorker);
+        }
+        finally
+        {
+            latencyCallbacksRunning.decrementAndGet();
+        }
+    }
+
+    private static boolean onPipeWire()
+    {
+        final String version = JackNative.jack_get_version_string();
+        return version != null && version.contains("PipeWire");
+    }
+
+    private Thread startLatencyWorker(final String name)
+    {
+        final Thread worker = new Thread(() ->
+        {
+            while (!closing)
+            {
+                if (capturePending.getAndSet(false))
+                {
+                    setLatencies(JackNative.CAPTURE_LATENCY);
+                }
+                if (playbackPending.getAndSet(false))
+                {
+                    setLatencies(JackNative.PLAYBACK_LATENCY);
+                }
+                if (!capturePending.get() && !playbackPending.get())
+                {
+                    LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
+                }
+            }
+        }, "jack-latency-" + name);
+        worker.setDaemon(true);
+        worker.start();
+        return worker;
+    }
+
+    private void setLatencies(final int mode)
     {
         final int total = addedLatencyFrames;
         if (mode == JackNative.CAPTURE_LATENCY)
@@ -596,6 +674,25 @@ public final class JackHost implements AutoCloseable
         }
         closed = true;
         handler = null;
+        // No latency update may run into deactivation: stop new ones, let a running one end.
+        closing = true;
+        if (latencyWorker != null)
+        {
+            LockSupport.unpark(latencyWorker);
+            try
+            {
+                latencyWorker.join(2_000);
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+            }
+        }
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+        while (latencyCallbacksRunning.get() > 0 && System.nanoTime() - deadline < 0)
+        {
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+        }
         if (!shutDown)
         {
             client.deactivate();

@@ -56,6 +56,9 @@ final class JackNative
 
     static native int jack_recompute_total_latencies(long client);
 
+    /** The libjack's version: JACK2 prints e.g. "1.9.21", PipeWire "3.0.0.0 (using PipeWire 0.3.65)". */
+    static native String jack_get_version_string();
+
     static native int jack_get_sample_rate(long client);
 
     static native int jack_get_buffer_size(long client);

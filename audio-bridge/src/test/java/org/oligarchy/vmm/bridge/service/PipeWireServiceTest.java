@@ -145,9 +145,34 @@ final class PipeWireServiceTest
         }
         catch (final ConditionTimeoutException timedOut)
         {
-            // The caller's assertion shows the last status read.
-            return last.get();
+            // The caller's assertion shows the last status read, and where the bridge's threads are.
+            final Map<String, Object> status = new java.util.LinkedHashMap<>(last.get());
+            status.put("threads", threadDump(status.get("pid")));
+            return status;
         }
+    }
+
+    /** The bridge's thread stacks (jcmd), for a failure that would otherwise only say "not yet". */
+    private static String threadDump(final Object pid) throws Exception
+    {
+        if (pid == null)
+        {
+            return "(no pid)";
+        }
+        final Process jcmd = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd")
+            .toString(), pid.toString(), "Thread.print").redirectErrorStream(true).start();
+        final byte[] out = jcmd.getInputStream().readAllBytes();
+        jcmd.waitFor(20, TimeUnit.SECONDS);
+        String natives = "";
+        if (Files.isExecutable(Path.of("/usr/bin/gdb")))
+        {
+            // Native frames too: where a libjack call is blocked.
+            final Process gdb = new ProcessBuilder("timeout", "60", "/usr/bin/gdb", "-p", pid.toString(), "-batch",
+                "-ex", "thread apply all bt 12").redirectErrorStream(true).start();
+            natives = "\nnative stacks:\n" + new String(gdb.getInputStream().readAllBytes());
+            gdb.waitFor(70, TimeUnit.SECONDS);
+        }
+        return new String(out) + natives;
     }
 
     private static Map<String, Object> awaitPeriod(final Path counters, final long frames, final long timeoutMs)
@@ -170,8 +195,10 @@ final class PipeWireServiceTest
         }
         catch (final ConditionTimeoutException timedOut)
         {
-            // The caller's assertion shows the last status read.
-            return last.get();
+            // The caller's assertion shows the last status read, and where the bridge's threads are.
+            final Map<String, Object> status = new java.util.LinkedHashMap<>(last.get());
+            status.put("threads", threadDump(status.get("pid")));
+            return status;
         }
     }
 

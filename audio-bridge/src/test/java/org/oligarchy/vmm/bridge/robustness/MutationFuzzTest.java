@@ -54,7 +54,6 @@ final class MutationFuzzTest
     private static final long MAX_HANDSHAKE_ALLOCATION_PER_INPUT = 1024;
     /** Inputs run before allocation is measured, so class loading and JIT compilation are done. */
     private static final long WARM_UP_INPUTS = Math.min(20_000, ITERATIONS / 2);
-    private static final long MAX_NANOS_PER_INPUT = 1_000_000_000L;
     private static final int[] EXTREMES = {
         0, 1, 2, 3, 4, 7, 8, 9, 47, 48, 49, 127, 128, 129, 255, 256, 575, 576, 644, 1024, 1452, 1500, 8192, 8193,
         9000, 9001, 32762, 32768, 0x7FFF, 0xFFFF, 0x7FFFFFFF, 0x80000000, 0xFFFFFFFF, 0xFFFFFFFE, -2, 's', 'r',
@@ -160,7 +159,8 @@ final class MutationFuzzTest
         final Set<RejectReason> neverProduced = EnumSet.copyOf(REACHABLE_REASONS);
         neverProduced.removeIf(reason -> targets.tally[reason.ordinal()] > 0);
         assertEquals(EnumSet.noneOf(RejectReason.class), neverProduced, "reasons never produced: " + report);
-        assertTrue(maxNanos < MAX_NANOS_PER_INPUT, "slowest input took " + maxNanos + " ns: " + report);
+        // The slowest input is reported, not asserted: a time bound is a benchmark's business on a
+        // shared machine. A decoder that loops forever is caught by the fork time-out instead.
         assertTrue(maxHandshakeAllocated <= MAX_HANDSHAKE_ALLOCATION_PER_INPUT, "handshake allocation: " + report);
         assertEquals(0, maxAllocated, "bytes allocated by the data-path decoders and assemblers: " + report);
     }

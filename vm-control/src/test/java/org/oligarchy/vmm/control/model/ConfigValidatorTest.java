@@ -246,7 +246,7 @@ class ConfigValidatorTest
     {
         final java.nio.file.Path kernel = java.nio.file.Files.writeString(dir.resolve("vmlinuz"), "k");
         final java.nio.file.Path initrd = java.nio.file.Files.writeString(dir.resolve("initrd.img"), "i");
-        final VmControlConfig config = ConfigParser.parse(dsp("\"isolatedCores\": [2], \"memoryMB\": 512, " + HUGE +
+        final VmControlConfig config = ConfigParser.parse(dsp("\"isolatedCores\": [2], \"memoryMB\": 2048, " + HUGE +
             ", \"kernel\": \"" + kernel + "\", \"initrd\": \"" + initrd + "\", \"kernelParams\": " +
             "[\"console=ttyS0\", \"quiet\"], \"netjack\": { \"hostAddress\": \"10.77.0.1\", \"vmAddress\": " +
             "\"10.77.0.2\" }, \"network\": { \"type\": \"tap\", \"tap\": \"dsp0\" }"));

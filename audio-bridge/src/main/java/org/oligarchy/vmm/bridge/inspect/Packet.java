@@ -73,7 +73,7 @@ public sealed interface Packet
     }
 
     /**
-     * A session packet (docs/protocol.md §4): its type and version, and the parameters when its
+     * A session packet (docs/protocol.md §3): its type and version, and the parameters when its
      * framing is sound.
      *
      * @param envelope   the capture facts.
@@ -126,7 +126,7 @@ public sealed interface Packet
     }
 
     /**
-     * The fields of a data packet header (docs/protocol.md §5.2), as sent.
+     * The fields of a data packet header (docs/protocol.md §5.1), as sent.
      *
      * @param dataType    's', 'a' or 'm' (or anything else seen).
      * @param stream      's' (to the slave) or 'r' (to the master).

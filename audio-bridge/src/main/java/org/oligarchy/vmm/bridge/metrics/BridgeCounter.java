@@ -22,14 +22,14 @@ import org.oligarchy.vmm.bridge.netjack.RejectReason;
  */
 public enum BridgeCounter
 {
-    CYCLES(1, "cycles", "JACK periods the bridge's client has run"),
+    CYCLES(1, "cycles", "periods the period thread has run (JACK callbacks, or the demo clock's ticks)"),
     BLOCKS_SENT(2, "blocks sent", "audio blocks (one period of every channel) sent to the peer"),
     BLOCKS_PLAYED(3, "blocks played", "audio blocks from the peer played into the graph"),
     SILENT_CYCLES(4, "silent cycles (block missing at play time)",
         "periods played as silence because the peer's block was not there in time"),
     LATE_BLOCKS(5, "late blocks (arrived after play time)", "blocks from the peer that arrived after their period had played"),
     INCOMPLETE_BLOCKS(6, "incomplete blocks (packets missing)", "blocks played with some of their packets missing"),
-    TO_PEER_OVERRUNS(7, "to-peer ring overruns", "periods not sent because the sender's ring was full"),
+    TO_PEER_OVERRUNS(7, "to-peer ring overruns", "periods not sent because the ring to the sender was full"),
     FROM_PEER_OVERRUNS(8, "from-peer ring overruns", "received blocks dropped because the play ring was full"),
     UNMATCHED_REPLIES(9, "unmatched replies", "peer blocks whose cycle matched no period sent"),
     PACKETS_IN(10, "packets in", "UDP datagrams received"),

@@ -15,7 +15,8 @@ import org.oligarchy.vmm.bridge.netjack.RejectReason;
 
 /**
  * Every live counter of the bridge, allocated once at start-up in a memory-mapped counters file
- * (or in memory for tests and the demo). The data path only calls {@code increment}/{@code set}
+ * (or in memory for tests and the demo), each from its {@link BridgeCounter} descriptor (label
+ * and type id), in the descriptors' order. The data path only calls {@code increment}/{@code set}
  * on preallocated {@link AtomicCounter}s: plain stores, no locks, no allocation.
  */
 public final class BridgeCounters implements AutoCloseable
@@ -85,73 +86,74 @@ public final class BridgeCounters implements AutoCloseable
     public final AtomicCounter agentErrors;
     private final Map<RejectReason, AtomicCounter> rejects = new EnumMap<>(RejectReason.class);
     private final AtomicCounter[] rejectByOrdinal = new AtomicCounter[RejectReason.values().length];
+    private final AtomicCounter[] byDescriptor = new AtomicCounter[BridgeCounter.VALUES.size()];
 
     private BridgeCounters(final MappedByteBuffer mapped, final AtomicBuffer metadata, final AtomicBuffer values)
     {
         this.mapped = mapped;
         this.manager = new CountersManager(metadata, values);
-        cycles = manager.newCounter("cycles");
-        blocksSent = manager.newCounter("blocks sent");
-        blocksPlayed = manager.newCounter("blocks played");
-        silentCycles = manager.newCounter("silent cycles (block missing at play time)");
-        lateBlocks = manager.newCounter("late blocks (arrived after play time)");
-        incompleteBlocks = manager.newCounter("incomplete blocks (packets missing)");
-        toPeerOverruns = manager.newCounter("to-peer ring overruns");
-        fromPeerOverruns = manager.newCounter("from-peer ring overruns");
-        unmatchedReplies = manager.newCounter("unmatched replies");
-        packetsIn = manager.newCounter("packets in");
-        packetsOut = manager.newCounter("packets out");
-        bytesIn = manager.newCounter("bytes in");
-        bytesOut = manager.newCounter("bytes out");
-        sendErrors = manager.newCounter("send errors");
-        nonFiniteSamples = manager.newCounter("non-finite samples replaced");
-        jackXruns = manager.newCounter("jack xruns");
-        sessionState = manager.newCounter("session state");
-        sessionId = manager.newCounter("session id");
-        peerAddress = manager.newCounter("peer ipv4");
-        peerPort = manager.newCounter("peer port");
-        sessionsStarted = manager.newCounter("sessions started");
-        sessionsLost = manager.newCounter("sessions lost");
-        latencyPeriods = manager.newCounter("latency periods");
-        periodFrames = manager.newCounter("period frames");
-        sampleRateHz = manager.newCounter("sample rate hz");
-        rttP50Nanos = manager.newCounter("rtt p50 ns");
-        rttP99Nanos = manager.newCounter("rtt p99 ns");
-        rttP999Nanos = manager.newCounter("rtt p99.9 ns");
-        rttMaxNanos = manager.newCounter("rtt max ns");
-        callbackP99Nanos = manager.newCounter("callback p99 ns");
-        callbackMaxNanos = manager.newCounter("callback max ns");
-        jitterP99Nanos = manager.newCounter("callback start jitter p99 ns");
-        allocatedBytesDataPath = manager.newCounter("bytes allocated on data path since warm-up");
-        allocatedBytesPerPeriodMilli = manager.newCounter("bytes allocated per period x1000");
-        jackCpu = manager.newCounter("jack thread cpu");
-        senderCpu = manager.newCounter("sender thread cpu");
-        receiverCpu = manager.newCounter("receiver thread cpu");
-        heartbeatMillis = manager.newCounter("heartbeat epoch ms");
-        lastInterruptionMicros = manager.newCounter("last restart interruption us");
-        xrunsLastMinute = manager.newCounter("jack xruns last minute");
-        lateLastMinute = manager.newCounter("late blocks last minute");
-        silentLastMinute = manager.newCounter("silent cycles last minute");
-        restarts = manager.newCounter("operator restarts");
-        asyncReanchors = manager.newCounter("async slave counter re-anchors");
-        for (final RejectReason reason : RejectReason.values())
+        // Every counter from the one descriptor, in its declaration order: that is the file's order.
+        for (final BridgeCounter descriptor : BridgeCounter.VALUES)
         {
-            if (reason != RejectReason.NONE)
+            final AtomicCounter counter = manager.newCounter(descriptor.label(), descriptor.id());
+            counter.set(descriptor.initialValue());
+            byDescriptor[descriptor.ordinal()] = counter;
+            final RejectReason reason = descriptor.rejectReason();
+            if (reason != null)
             {
-                final AtomicCounter counter = manager.newCounter("rejected: " + reason.name().toLowerCase());
                 rejects.put(reason, counter);
                 rejectByOrdinal[reason.ordinal()] = counter;
             }
         }
-        graphPeriodsSkipped = manager.newCounter("graph periods skipped (client not run)");
-        graphClockShifts = manager.newCounter("graph clock shifts (a callback ran late)");
-        blocksDiscardedClockShift = manager.newCounter("blocks discarded at a graph clock shift");
-        // Appended after every older counter so that the ids of those stay what readers know.
-        receiveErrors = manager.newCounter("receive errors");
-        agentErrors = manager.newCounter("agent errors (exceptions in bridge threads)");
-        jackCpu.set(-1);
-        senderCpu.set(-1);
-        receiverCpu.set(-1);
+        cycles = get(BridgeCounter.CYCLES);
+        blocksSent = get(BridgeCounter.BLOCKS_SENT);
+        blocksPlayed = get(BridgeCounter.BLOCKS_PLAYED);
+        silentCycles = get(BridgeCounter.SILENT_CYCLES);
+        lateBlocks = get(BridgeCounter.LATE_BLOCKS);
+        incompleteBlocks = get(BridgeCounter.INCOMPLETE_BLOCKS);
+        toPeerOverruns = get(BridgeCounter.TO_PEER_OVERRUNS);
+        fromPeerOverruns = get(BridgeCounter.FROM_PEER_OVERRUNS);
+        unmatchedReplies = get(BridgeCounter.UNMATCHED_REPLIES);
+        packetsIn = get(BridgeCounter.PACKETS_IN);
+        packetsOut = get(BridgeCounter.PACKETS_OUT);
+        bytesIn = get(BridgeCounter.BYTES_IN);
+        bytesOut = get(BridgeCounter.BYTES_OUT);
+        sendErrors = get(BridgeCounter.SEND_ERRORS);
+        nonFiniteSamples = get(BridgeCounter.NON_FINITE_SAMPLES);
+        jackXruns = get(BridgeCounter.JACK_XRUNS);
+        sessionState = get(BridgeCounter.SESSION_STATE);
+        sessionId = get(BridgeCounter.SESSION_ID);
+        peerAddress = get(BridgeCounter.PEER_IPV4);
+        peerPort = get(BridgeCounter.PEER_PORT);
+        sessionsStarted = get(BridgeCounter.SESSIONS_STARTED);
+        sessionsLost = get(BridgeCounter.SESSIONS_LOST);
+        latencyPeriods = get(BridgeCounter.LATENCY_PERIODS);
+        periodFrames = get(BridgeCounter.PERIOD_FRAMES);
+        sampleRateHz = get(BridgeCounter.SAMPLE_RATE_HZ);
+        rttP50Nanos = get(BridgeCounter.RTT_P50_NANOS);
+        rttP99Nanos = get(BridgeCounter.RTT_P99_NANOS);
+        rttP999Nanos = get(BridgeCounter.RTT_P999_NANOS);
+        rttMaxNanos = get(BridgeCounter.RTT_MAX_NANOS);
+        callbackP99Nanos = get(BridgeCounter.CALLBACK_P99_NANOS);
+        callbackMaxNanos = get(BridgeCounter.CALLBACK_MAX_NANOS);
+        jitterP99Nanos = get(BridgeCounter.JITTER_P99_NANOS);
+        allocatedBytesDataPath = get(BridgeCounter.ALLOCATED_BYTES_DATA_PATH);
+        allocatedBytesPerPeriodMilli = get(BridgeCounter.ALLOCATED_BYTES_PER_PERIOD_MILLI);
+        jackCpu = get(BridgeCounter.JACK_CPU);
+        senderCpu = get(BridgeCounter.SENDER_CPU);
+        receiverCpu = get(BridgeCounter.RECEIVER_CPU);
+        heartbeatMillis = get(BridgeCounter.HEARTBEAT_MILLIS);
+        lastInterruptionMicros = get(BridgeCounter.LAST_INTERRUPTION_MICROS);
+        xrunsLastMinute = get(BridgeCounter.XRUNS_LAST_MINUTE);
+        lateLastMinute = get(BridgeCounter.LATE_LAST_MINUTE);
+        silentLastMinute = get(BridgeCounter.SILENT_LAST_MINUTE);
+        restarts = get(BridgeCounter.OPERATOR_RESTARTS);
+        asyncReanchors = get(BridgeCounter.ASYNC_REANCHORS);
+        graphPeriodsSkipped = get(BridgeCounter.GRAPH_PERIODS_SKIPPED);
+        graphClockShifts = get(BridgeCounter.GRAPH_CLOCK_SHIFTS);
+        blocksDiscardedClockShift = get(BridgeCounter.BLOCKS_DISCARDED_CLOCK_SHIFT);
+        receiveErrors = get(BridgeCounter.RECEIVE_ERRORS);
+        agentErrors = get(BridgeCounter.AGENT_ERRORS);
     }
 
     /**
@@ -186,6 +188,18 @@ public final class BridgeCounters implements AutoCloseable
             mapped, CountersFileDescriptor.metadata(file), CountersFileDescriptor.values(file));
         file.putIntVolatile(CountersFileDescriptor.VERSION_OFFSET, CountersFileDescriptor.VERSION);
         return counters;
+    }
+
+    /**
+     * The counter of a descriptor: the same object as the public field of that name, for code
+     * that handles counters generically (a plain array read, no allocation).
+     *
+     * @param descriptor the counter's descriptor.
+     * @return the live counter.
+     */
+    public AtomicCounter get(final BridgeCounter descriptor)
+    {
+        return byDescriptor[descriptor.ordinal()];
     }
 
     /**

@@ -14,6 +14,7 @@ import java.util.regex.Pattern;
 import org.HdrHistogram.EncodableHistogram;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.HistogramLogReader;
+import org.oligarchy.vmm.bridge.metrics.BridgeCounter;
 import org.oligarchy.vmm.bridge.metrics.LatencyRecorders;
 import org.oligarchy.vmm.bridge.service.StatusReport;
 
@@ -251,19 +252,13 @@ record CaseMeasurement(
     /**
      * A bridge counter's change over the window, per minute.
      *
-     * @param labelPrefix start of the counter's label.
+     * @param counter the counter.
      * @return the rate, NaN when the counter is not there.
      */
-    double bridgeCounterPerMinute(final String labelPrefix)
+    double bridgeCounterPerMinute(final BridgeCounter counter)
     {
-        for (final Map.Entry<String, Long> entry : bridgeCounters.entrySet())
-        {
-            if (entry.getKey().startsWith(labelPrefix))
-            {
-                return windowSeconds <= 0 ? Double.NaN : entry.getValue() * 60.0 / windowSeconds;
-            }
-        }
-        return Double.NaN;
+        final Long change = bridgeCounters.get(counter.label());
+        return change == null || windowSeconds <= 0 ? Double.NaN : change * 60.0 / windowSeconds;
     }
 
     private static int countEvents(final Path file, final String name, final long from, final long to)
@@ -291,7 +286,12 @@ record CaseMeasurement(
         final Map<String, Long> delta = new java.util.LinkedHashMap<>();
         for (final Map.Entry<String, Long> entry : after.entrySet())
         {
-            delta.put(entry.getKey(), entry.getValue() - before.getOrDefault(entry.getKey(), 0L));
+            // A counter missing from either file (null) has no change to report, not a change of 0.
+            final Long start = before.get(entry.getKey());
+            if (entry.getValue() != null && start != null)
+            {
+                delta.put(entry.getKey(), entry.getValue() - start);
+            }
         }
         return delta;
     }

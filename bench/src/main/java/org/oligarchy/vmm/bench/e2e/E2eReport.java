@@ -22,6 +22,7 @@ import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
 import org.knowm.xchart.style.Styler;
 import org.knowm.xchart.style.markers.SeriesMarkers;
+import org.oligarchy.vmm.bridge.metrics.BridgeCounter;
 import org.oligarchy.vmm.bridge.metrics.LatencyRecorders;
 
 /**
@@ -229,11 +230,13 @@ public final class E2eReport
         for (final int latency : latencies)
         {
             md.append("| ").append(latency);
-            for (final String label : new String[] {"silent cycles (", "late blocks (", "incomplete blocks (",
-                "from-peer ring overruns", "rejected", "jack xruns"})
+            // null: the rejected packets of every reason.
+            for (final BridgeCounter counter : new BridgeCounter[] {BridgeCounter.SILENT_CYCLES,
+                BridgeCounter.LATE_BLOCKS, BridgeCounter.INCOMPLETE_BLOCKS, BridgeCounter.FROM_PEER_OVERRUNS, null,
+                BridgeCounter.JACK_XRUNS})
             {
-                md.append(" | ").append(Stats.medianRange(values(BRIDGE, latency, c -> label.equals("rejected") ?
-                    rejectedPerMinute(c) : c.bridgeCounterPerMinute(label)), 1));
+                md.append(" | ").append(Stats.medianRange(values(BRIDGE, latency, c -> counter == null ?
+                    rejectedPerMinute(c) : c.bridgeCounterPerMinute(counter)), 1));
             }
             md.append(" |\n");
         }
@@ -545,11 +548,12 @@ public final class E2eReport
     {
         long rejected = 0;
         boolean any = false;
-        for (final Map.Entry<String, Long> entry : c.bridgeCounters().entrySet())
+        for (final BridgeCounter counter : BridgeCounter.VALUES)
         {
-            if (entry.getKey().startsWith("rejected: "))
+            final Long change = counter.rejectReason() == null ? null : c.bridgeCounters().get(counter.label());
+            if (change != null)
             {
-                rejected += entry.getValue();
+                rejected += change;
                 any = true;
             }
         }

@@ -108,7 +108,8 @@ class StartPreflightTest
             "  disk: dsp.diskImage = " + image + ": no such file (fix: build or copy the guest image there, or " +
                 "point dsp.diskImage at the image)",
             "Fix it and start again"), start.err().lines().toList());
-        assertEquals(List.of(), start.out().lines().filter((l) -> l.contains("firmware")).toList());
+        assertEquals(List.of(), start.out().lines().filter((l) -> l.startsWith("preflight") && l.contains(" firmware:"))
+            .toList());
         assertFalse(Files.exists(tempDir.resolve("run")));
     }
 

@@ -138,17 +138,17 @@ class PreflightChecksTest
             .file("/proc/meminfo", "MemTotal:       16777216 kB\nMemAvailable:    8388608 kB\n");
         final HostDoctor doctor = new HostDoctor(host.fs());
 
-        // 8192 MiB available: 7937 + 256 does not fit, 7936 + 256 fits exactly but leaves nothing,
-        // 6300 + 256 leaves 1636 MiB, 1/10 of MemTotal is 1638.4 MiB: a warning; 6000 leaves enough.
+        // 8192 MiB available: 7937 + 256 does not fit; 6300 + 256 leaves 1636 MiB, under 1/5 of
+        // MemTotal (3276.8 MiB): a warning; 4000 + 256 leaves 3936 MiB: a pass.
         assertEquals("FAIL memory: dsp.memoryMB = 7937 + 256 MiB for QEMU = 8193 MiB locked; MemAvailable 8192 MiB " +
             "of MemTotal 16384 MiB -> lower dsp.memoryMB to at most 7936, or free memory on the host (stop other " +
             "VMs or services)", line(doctor.memory(vm(7937))));
         assertEquals("WARN memory: dsp.memoryMB = 6300 + 256 MiB for QEMU = 6556 MiB locked; MemAvailable 8192 MiB " +
-            "of MemTotal 16384 MiB; leaves 1636 MiB, under 1/10 of MemTotal -> lower dsp.memoryMB or free memory " +
+            "of MemTotal 16384 MiB; leaves 1636 MiB, under 1/5 of MemTotal -> lower dsp.memoryMB or free memory " +
             "on the host: a host short of memory reclaims pages and stalls, the audio bridge's threads too",
             line(doctor.memory(vm(6300))));
-        assertEquals("PASS memory: dsp.memoryMB = 6000 + 256 MiB for QEMU = 6256 MiB locked; MemAvailable 8192 MiB " +
-            "of MemTotal 16384 MiB", line(doctor.memory(vm(6000))));
+        assertEquals("PASS memory: dsp.memoryMB = 4000 + 256 MiB for QEMU = 4256 MiB locked; MemAvailable 8192 MiB " +
+            "of MemTotal 16384 MiB", line(doctor.memory(vm(4000))));
     }
 
     static DspVmConfig vm(final int memoryMiB) throws Exception

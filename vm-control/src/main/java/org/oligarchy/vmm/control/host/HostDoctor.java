@@ -16,8 +16,9 @@ import java.util.TreeSet;
 
 /**
  * The host checklist for a real-time DSP VM (docs/vm-tuning.md §3.3): KVM, CPU isolation, SMT,
- * IRQ placement, hugepages, IOMMU and VFIO, memlock and rtprio limits, frequency governor and
- * more. Reads everything through a {@link ProcFs} root, so tests run it on fixture trees.
+ * IRQ placement, hugepages, IOMMU and VFIO, the disk image, guest memory against MemAvailable,
+ * memlock and rtprio limits, frequency governor, the tap interface and more. {@link Preflight}
+ * runs it before every DSP VM launch. Reads everything through a {@link ProcFs} root, so tests run it on fixture trees.
  * The limits checked are those of the process running the doctor, so run it as the service user.
  */
 public final class HostDoctor

@@ -83,7 +83,7 @@ final class DspVmRoundTripTest
             final long startNanos = System.nanoTime();
             final Process vmctl = start(started, dir.resolve("vmctl.log"), inNetns(netns, javaCommand(
                 "org.oligarchy.vmm.control.cli.VmctlCommand", "start", "--config", config.toString(),
-                "--accel", "tcg")));
+                "--accel", "tcg", "--ignore-preflight", "kvm,isolcpus")));
             final Process bridge = start(started, dir.resolve("bridge.log"), inNetns(netns, javaCommand(
                 "org.oligarchy.vmm.bridge.cli.BridgeMain", "run", "--config", config.toString())));
             final Path serialLog = stateDir.resolve("serial.log");
@@ -193,7 +193,7 @@ final class DspVmRoundTripTest
                 final long startAgainNanos = System.nanoTime();
                 final Process vmctlAgain = start(started, dir.resolve("vmctl-2.log"), inNetns(netns, javaCommand(
                     "org.oligarchy.vmm.control.cli.VmctlCommand", "start", "--config", config.toString(),
-                    "--accel", "tcg")));
+                    "--accel", "tcg", "--ignore-preflight", "kvm,isolcpus")));
                 System.out.println("DSP VM: audio back " + awaitAudio(probe, startAgainNanos, 90, serialLog,
                     dir.resolve("bridge.log"), false) + " ms after vmctl stop, vmctl start (TCG boot included)");
                 assertEquals(connectionsBefore, host.connections(), "jack_lsp -c unchanged by vmctl stop/start");

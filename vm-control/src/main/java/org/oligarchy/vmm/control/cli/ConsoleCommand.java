@@ -57,6 +57,7 @@ final class ConsoleCommand implements Callable<Integer>
             spec.commandLine().getErr().println("vmctl: " + ex.getMessage());
             return ExitCodes.CONFIG;
         }
+        final java.io.PrintWriter err = spec.commandLine().getErr();
         if (log)
         {
             final java.nio.file.Path file = target.paths().serialLog();
@@ -73,22 +74,33 @@ final class ConsoleCommand implements Callable<Integer>
             System.out.flush();
             return ExitCodes.OK;
         }
-        System.err.println("Connected to the serial console of " + target.name() + " (" +
+        final java.nio.channels.SocketChannel channel;
+        try
+        {
+            channel = SerialConsole.open(target.paths().serialSocket());
+        }
+        catch (final IOException ex)
+        {
+            err.println("vmctl: " + ex.getMessage());
+            return ExitCodes.FAILED;
+        }
+        err.println("Connected to the serial console of " + target.name() + " (" +
             target.paths().serialSocket() + "). Escape: Ctrl-]");
+        err.flush();
         final OutputStream stdout = new FileOutputStream(FileDescriptor.out);
         final SerialConsole.Detach detach;
         try (TerminalMode ignored = TerminalMode.enterRaw())
         {
-            detach = SerialConsole.attach(target.paths().serialSocket(), System.in, stdout,
-                SerialConsole.DEFAULT_ESCAPE);
+            detach = SerialConsole.attach(channel, System.in, stdout, SerialConsole.DEFAULT_ESCAPE);
         }
         catch (final IOException ex)
         {
-            System.err.println("vmctl: " + ex.getMessage());
+            channel.close();
+            err.println("vmctl: cannot put the terminal in raw mode: " + ex.getMessage());
             return ExitCodes.FAILED;
         }
-        System.err.println();
-        System.err.println(switch (detach)
+        err.println();
+        err.println(switch (detach)
         {
             case ESCAPE -> "Detached from " + target.name() + ".";
             case GUEST_CLOSED -> "The console of " + target.name() + " closed (VM stopped?).";

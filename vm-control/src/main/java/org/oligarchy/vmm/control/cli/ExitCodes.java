@@ -12,6 +12,11 @@ public final class ExitCodes
     public static final int FAILED = 2;
     /** The configuration is invalid or names no such VM. */
     public static final int CONFIG = 3;
+    /**
+     * start: the preflight refused the launch; QEMU was not started and the host is untouched.
+     * Distinct so a service manager can stop retrying ({@code RestartPreventExitStatus=4}).
+     */
+    public static final int PREFLIGHT = 4;
     /** Bad command-line usage (picocli's default). */
     public static final int USAGE = 64;
 

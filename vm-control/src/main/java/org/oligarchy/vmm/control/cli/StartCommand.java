@@ -1,5 +1,7 @@
 package org.oligarchy.vmm.control.cli;
 
+import org.oligarchy.vmm.control.host.Preflight;
+import org.oligarchy.vmm.control.host.PreflightRefusedException;
 import org.oligarchy.vmm.control.host.ProcFs;
 import org.oligarchy.vmm.control.host.SysfsCpuTopology;
 import org.oligarchy.vmm.control.host.SysfsWriter;
@@ -22,7 +24,9 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintStream;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Callable;
 
 /**
@@ -31,7 +35,8 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "start", mixinStandardHelpOptions = true,
     description = {"Start a VM (default: the dsp VM) and supervise it in the foreground.",
-        "The DSP VM: preflight, VFIO bind, hugepages, QEMU paused on housekeeping CPUs, vCPUs pinned 1:1 at " +
+        "The DSP VM: preflight (any failed check stops the launch before QEMU starts, exit 4; see " +
+        "--ignore-preflight), VFIO bind, hugepages, QEMU paused on housekeeping CPUs, vCPUs pinned 1:1 at " +
         "SCHED_FIFO 1, cont, RESUME. Guests: native QEMU from the same model (or quickemu with --quickemu).",
         "SIGTERM stops the VM: system_powerdown, SHUTDOWN or timeout, quit, kill last."})
 final class StartCommand implements Callable<Integer>
@@ -56,6 +61,13 @@ final class StartCommand implements Callable<Integer>
 
     @Option(names = "--quickemu", description = "Start a guest through quickemu (must be on PATH).")
     boolean useQuickemu;
+
+    @Option(names = "--ignore-preflight", split = ",", paramLabel = "CHECK",
+        description = {"DSP VM: start although these preflight checks FAIL (comma-separated: kvm, isolcpus, " +
+            "usb). For tests and for hosts that knowingly run without KVM or CPU isolation; the failures are " +
+            "still printed. Any other failed check (disk, tap, memory, memlock, iommu, vfio) always stops the " +
+            "launch. Without this option any failed check stops the launch before QEMU starts (exit 4)."})
+    List<String> ignorePreflight = new ArrayList<>();
 
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -87,15 +99,31 @@ final class StartCommand implements Callable<Integer>
             spec.commandLine().getErr().println("vmctl: " + ex.getMessage());
             return ExitCodes.CONFIG;
         }
+        final String notIgnorable = Preflight.checkIgnorable(ignorePreflight);
+        if (notIgnorable != null)
+        {
+            spec.commandLine().getErr().println("vmctl: " + notIgnorable);
+            return ExitCodes.USAGE;
+        }
         final ProcFs fs = common.fs();
         final PrintStream log = System.out;
-        final LaunchSettings settings = new LaunchSettings(qemu, accelerator(), 30_000, 10_000, 1);
+        final LaunchSettings settings = new LaunchSettings(qemu, accelerator(), 30_000, 10_000, 1,
+            Set.copyOf(ignorePreflight));
         final CpuTopology topology = SysfsCpuTopology.read(fs);
         final long powerdownMillis = powerdownTimeoutSeconds * 1000;
         if (target.dsp() != null)
         {
-            final DspVmSession session = new DspVmLauncher(settings, fs, SysfsWriter.of(fs), log)
-                .launch(target.dsp(), topology);
+            final DspVmSession session;
+            try
+            {
+                session = new DspVmLauncher(settings, fs, SysfsWriter.of(fs), log).launch(target.dsp(), topology);
+            }
+            catch (final PreflightRefusedException ex)
+            {
+                log.flush();
+                spec.commandLine().getErr().println("vmctl: " + ex.getMessage());
+                return ExitCodes.PREFLIGHT;
+            }
             Runtime.getRuntime().addShutdownHook(new Thread(() -> stopOnce(() -> session.stop(powerdownMillis, 10_000))));
             session.vm().process().onExit().join();
             stopOnce(() -> session.stop(0, 10_000));

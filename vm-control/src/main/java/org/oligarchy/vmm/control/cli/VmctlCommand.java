@@ -25,6 +25,7 @@ import picocli.CommandLine.Command;
         "1:doctor: warnings only; status: a VM is not running",
         "2:doctor: a check failed; other commands: the operation failed",
         "3:invalid configuration or unknown VM name",
+        "4:start: a preflight check failed; QEMU was not started (see start --ignore-preflight)",
         "64:bad usage"
     })
 public final class VmctlCommand implements Runnable

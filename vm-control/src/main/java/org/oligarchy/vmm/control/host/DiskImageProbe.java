@@ -27,6 +27,57 @@ public final class DiskImageProbe
         UNKNOWN
     }
 
+    /** How QEMU is to read an image. */
+    public enum Format
+    {
+        RAW,
+        QCOW2;
+
+        /**
+         * The format vmctl passes to QEMU ({@code format=}) for an image: qcow2 when the name ends
+         * in {@code .qcow2}, raw otherwise. Never probed from the content at launch, because a
+         * guest can write a qcow2 header into its raw disk and so make QEMU open host files as a
+         * backing file; the preflight compares this with {@link #of the content} instead.
+         *
+         * @param image the configured path.
+         * @return the implied format.
+         */
+        public static Format impliedBy(final String image)
+        {
+            return image.endsWith(".qcow2") ? QCOW2 : RAW;
+        }
+
+        /**
+         * @param image a readable regular file.
+         * @return QCOW2 when it starts with the qcow2 magic {@code QFI\xfb}, else RAW.
+         * @throws IOException if it cannot be read.
+         */
+        public static Format of(final Path image) throws IOException
+        {
+            try (FileChannel channel = FileChannel.open(image, StandardOpenOption.READ))
+            {
+                final ByteBuffer head = read(channel, 0, 4);
+                return head.position() == 4 && head.getInt(0) == QCOW2_MAGIC ? QCOW2 : RAW;
+            }
+        }
+
+        public String qemuName()
+        {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
+    /**
+     * What a qcow2 header says, for the preflight.
+     *
+     * @param version     2 or 3 for images QEMU opens.
+     * @param virtualSize guest disk size in bytes.
+     * @param backingFile backing file as written in the header, or null.
+     */
+    public record Qcow2Header(int version, long virtualSize, String backingFile)
+    {
+    }
+
     private static final int QCOW2_MAGIC = 0x514649fb;
     private static final long QCOW2_OFFSET_MASK = 0x00fffffffffffe00L;
 
@@ -49,6 +100,28 @@ public final class DiskImageProbe
         catch (final IOException ex)
         {
             return PartitionTable.UNKNOWN;
+        }
+    }
+
+    /**
+     * @param image a qcow2 image (see {@link Format#of}).
+     * @return its header fields.
+     * @throws IOException if it cannot be read.
+     */
+    public static Qcow2Header qcow2Header(final Path image) throws IOException
+    {
+        try (FileChannel channel = FileChannel.open(image, StandardOpenOption.READ))
+        {
+            final ByteBuffer header = read(channel, 0, 32);
+            final long backingOffset = header.getLong(8);
+            final int backingLength = header.getInt(16);
+            String backing = null;
+            if (backingOffset != 0 && backingLength > 0 && backingLength <= 1023)
+            {
+                final ByteBuffer name = read(channel, backingOffset, backingLength);
+                backing = new String(name.array(), 0, name.position(), java.nio.charset.StandardCharsets.UTF_8);
+            }
+            return new Qcow2Header(header.getInt(4), header.getLong(24), backing);
         }
     }
 

@@ -5,7 +5,10 @@ import org.oligarchy.vmm.control.model.CpuTopology;
 import org.oligarchy.vmm.control.model.DspNetworkConfig;
 import org.oligarchy.vmm.control.model.DspVmConfig;
 
+import java.io.IOException;
 import java.math.BigInteger;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -13,14 +16,20 @@ import java.util.TreeSet;
 
 /**
  * The host checklist for a real-time DSP VM (docs/vm-tuning.md §3.3): KVM, CPU isolation, SMT,
- * IRQ placement, hugepages, IOMMU and VFIO, memlock and rtprio limits, frequency governor and
- * more. Reads everything through a {@link ProcFs} root, so tests run it on fixture trees.
+ * IRQ placement, hugepages, IOMMU and VFIO, the disk image, guest memory against MemAvailable,
+ * memlock and rtprio limits, frequency governor, the tap interface and more. {@link Preflight}
+ * runs it before every DSP VM launch. Reads everything through a {@link ProcFs} root, so tests run it on fixture trees.
  * The limits checked are those of the process running the doctor, so run it as the service user.
  */
 public final class HostDoctor
 {
     static final int CAP_IPC_LOCK = 14;
     static final int CAP_SYS_NICE = 23;
+    /**
+     * The memory check warns when the VM leaves the host less than MemTotal / this: the host still
+     * runs the audio bridge, JACK and its page cache (issue 14: a 20 GB VM on a 24 GB host).
+     */
+    static final long WARN_LEFT_DIVISOR = 5;
 
     private final ProcFs fs;
 
@@ -62,7 +71,12 @@ public final class HostDoctor
         results.add(iommu(vm));
         if (vm != null && vm.diskImage() != null)
         {
-            results.add(firmware(vm));
+            final CheckResult disk = disk(vm.diskImage());
+            results.add(disk);
+            if (disk.status() == CheckStatus.PASS)
+            {
+                results.add(firmware(vm));
+            }
         }
         if (vm != null && vm.audioDevice().enable())
         {
@@ -75,6 +89,7 @@ public final class HostDoctor
                 results.add(usbDevice(usb));
             }
         }
+        results.add(memory(vm));
         results.add(memlock(vm));
         results.add(rtprio());
         results.add(governor(isolated));
@@ -337,14 +352,166 @@ public final class HostDoctor
         return needed ? CheckResult.fail("iommu", seen, fix) : CheckResult.warn("iommu", seen, fix);
     }
 
+    /**
+     * The disk image as QEMU will open it: a regular file vmctl can read and write, whose content
+     * matches the format its name implies ({@link DiskImageProbe.Format#impliedBy}), on a file
+     * system that takes O_DIRECT ({@code cache=none}). Every refusal here used to reach QEMU and
+     * fail there, some only when the QMP wait ran out.
+     */
+    CheckResult disk(final String diskImage)
+    {
+        final Path image = Path.of(diskImage);
+        final String field = "dsp.diskImage = " + diskImage;
+        if (!Files.exists(image))
+        {
+            return CheckResult.fail("disk", field + ": no such file",
+                "build or copy the guest image there, or point dsp.diskImage at the image");
+        }
+        if (Files.isDirectory(image))
+        {
+            return CheckResult.fail("disk", field + " is a directory",
+                "point dsp.diskImage at the image file (a .qcow2 or raw image), not at the directory holding it");
+        }
+        if (!Files.isRegularFile(image))
+        {
+            return CheckResult.fail("disk", field + " is not a regular file",
+                "point dsp.diskImage at a qcow2 or raw image file");
+        }
+        if (!Files.isReadable(image) || !Files.isWritable(image))
+        {
+            return CheckResult.fail("disk", field + " is not readable and writable by this user",
+                "QEMU opens the disk read-write: give the service user read and write access to it");
+        }
+        final DiskImageProbe.Format implied = DiskImageProbe.Format.impliedBy(diskImage);
+        final DiskImageProbe.Format content;
+        final long sizeBytes;
+        try
+        {
+            content = DiskImageProbe.Format.of(image);
+            sizeBytes = Files.size(image);
+        }
+        catch (final IOException ex)
+        {
+            return CheckResult.fail("disk", field + " cannot be read: " + ex.getMessage(),
+                "check the file and the disk it is on");
+        }
+        if (implied == DiskImageProbe.Format.QCOW2 && content == DiskImageProbe.Format.RAW)
+        {
+            return CheckResult.fail("disk", field + " is named .qcow2 but holds no qcow2 header (a raw image); " +
+                "vmctl passes format=qcow2 for that name and QEMU would refuse it",
+                "rename it without .qcow2 (such as .img) to boot it raw, or convert it: qemu-img convert -f raw " +
+                "-O qcow2 " + diskImage + " <new>.qcow2");
+        }
+        if (implied == DiskImageProbe.Format.RAW && content == DiskImageProbe.Format.QCOW2)
+        {
+            return CheckResult.fail("disk", field + " holds a qcow2 image (magic QFI\\xfb) but is not named " +
+                ".qcow2; vmctl passes format=raw for that name and the guest would see the qcow2 container " +
+                "instead of its disk", "rename it to end in .qcow2");
+        }
+        String seen = field + ": " + content.qemuName() + ", " + sizeBytes + " bytes";
+        if (content == DiskImageProbe.Format.QCOW2)
+        {
+            final DiskImageProbe.Qcow2Header header;
+            try
+            {
+                header = DiskImageProbe.qcow2Header(image);
+            }
+            catch (final IOException ex)
+            {
+                return CheckResult.fail("disk", field + " has an unreadable qcow2 header: " + ex.getMessage(),
+                    "check the image with qemu-img check " + diskImage);
+            }
+            if (header.version() != 2 && header.version() != 3)
+            {
+                return CheckResult.fail("disk", field + " is qcow2 version " + header.version() + ", which " +
+                    "QEMU does not open", "convert it: qemu-img convert -O qcow2 " + diskImage + " <new>.qcow2");
+            }
+            seen = field + ": qcow2 v" + header.version() + ", virtual size " + header.virtualSize() + " bytes";
+            if (header.backingFile() != null)
+            {
+                final Path backing = image.toAbsolutePath().getParent().resolve(header.backingFile());
+                if (!Files.isRegularFile(backing) || !Files.isReadable(backing))
+                {
+                    return CheckResult.fail("disk", field + " needs the backing file " + header.backingFile() +
+                        ", which is missing or unreadable (" + backing + ")", "restore the backing file, or " +
+                        "flatten the image: qemu-img convert -O qcow2 " + diskImage + " <new>.qcow2");
+                }
+                seen += ", backing file " + backing;
+            }
+        }
+        try (java.nio.channels.FileChannel ignored = java.nio.channels.FileChannel.open(image,
+            java.nio.file.StandardOpenOption.READ, com.sun.nio.file.ExtendedOpenOption.DIRECT))
+        {
+            return CheckResult.pass("disk", seen);
+        }
+        catch (final IOException | UnsupportedOperationException ex)
+        {
+            return CheckResult.fail("disk", field + ": its file system refuses O_DIRECT (" + ex.getMessage() +
+                "), which QEMU's cache=none needs", "move the image to a disk file system such as ext4, xfs or " +
+                "btrfs (tmpfs has no O_DIRECT)");
+        }
+    }
+
+    /**
+     * Guest RAM against what the host has available now: QEMU runs with {@code -overcommit
+     * mem-lock=on}, so all of it is allocated and locked at start, and RAM past MemAvailable is
+     * taken from the host by reclaim or the OOM killer. Hugepage-backed RAM comes from the pool;
+     * only the pages vmctl must add to it come out of MemAvailable.
+     */
+    CheckResult memory(final DspVmConfig vm)
+    {
+        final java.util.OptionalLong available = HostMemory.availableMiB(fs);
+        final java.util.OptionalLong total = HostMemory.totalMiB(fs);
+        if (available.isEmpty() || total.isEmpty())
+        {
+            return vm == null ? CheckResult.pass("memory", "/proc/meminfo has no MemAvailable") :
+                CheckResult.warn("memory", "/proc/meminfo has no MemAvailable; dsp.memoryMB = " + vm.memoryMiB() +
+                    " is not checked against the host", "make sure the host has dsp.memoryMB + " +
+                    HostMemory.QEMU_OVERHEAD_MIB + " MiB free before starting");
+        }
+        final String host = "MemAvailable " + available.getAsLong() + " MiB of MemTotal " + total.getAsLong() + " MiB";
+        if (vm == null)
+        {
+            return CheckResult.pass("memory", host);
+        }
+        final long neededMiB;
+        final String what;
+        if (vm.hugepages().enable())
+        {
+            final int pageSizeKiB = vm.hugepages().pageSizeKiB();
+            final String dir = HugepageReservation.directory(pageSizeKiB);
+            final long usable = Math.max(0, number(dir + "/free_hugepages") - number(dir + "/resv_hugepages"));
+            final long addPages = Math.max(0, vm.hugepages().count() - usable);
+            final long addMiB = addPages * pageSizeKiB / 1024;
+            neededMiB = addMiB + HostMemory.QEMU_OVERHEAD_MIB;
+            what = "dsp.memoryMB = " + vm.memoryMiB() + " from hugepages (" + addPages + " to add = " + addMiB +
+                " MiB) + " + HostMemory.QEMU_OVERHEAD_MIB + " MiB for QEMU = " + neededMiB + " MiB";
+        }
+        else
+        {
+            neededMiB = vm.memoryMiB() + HostMemory.QEMU_OVERHEAD_MIB;
+            what = "dsp.memoryMB = " + vm.memoryMiB() + " + " + HostMemory.QEMU_OVERHEAD_MIB + " MiB for QEMU = " +
+                neededMiB + " MiB locked";
+        }
+        final long leftMiB = available.getAsLong() - neededMiB;
+        final String seen = what + "; " + host;
+        if (leftMiB < 0)
+        {
+            return CheckResult.fail("memory", seen, "lower dsp.memoryMB to at most " +
+                Math.max(0, vm.memoryMiB() + leftMiB) + ", or free memory on the host (stop other VMs or services)");
+        }
+        if (leftMiB * WARN_LEFT_DIVISOR < total.getAsLong())
+        {
+            return CheckResult.warn("memory", seen + "; leaves " + leftMiB + " MiB, under 1/" + WARN_LEFT_DIVISOR +
+                " of MemTotal", "lower dsp.memoryMB or free memory on the host: a host short of memory reclaims " +
+                "pages and stalls, the audio bridge's threads too");
+        }
+        return CheckResult.pass("memory", seen);
+    }
+
     CheckResult firmware(final DspVmConfig vm)
     {
         final java.nio.file.Path image = java.nio.file.Path.of(vm.diskImage());
-        if (!java.nio.file.Files.isReadable(image))
-        {
-            return CheckResult.fail("firmware", vm.diskImage() + " is missing or unreadable",
-                "build or copy the guest image to dsp.diskImage");
-        }
         final DiskImageProbe.PartitionTable table = DiskImageProbe.probe(image);
         final String seen = "dsp.firmware " + vm.firmware().jsonName() + ", image partition table " +
             table.name().toLowerCase();
@@ -425,7 +592,7 @@ public final class HostDoctor
     {
         final String limit = limit("Max locked memory");
         final boolean capable = hasCapability(CAP_IPC_LOCK);
-        final long neededBytes = vm != null ? ((long)vm.memoryMiB() + 256) * 1024 * 1024 : 0;
+        final long neededBytes = vm != null ? (vm.memoryMiB() + HostMemory.QEMU_OVERHEAD_MIB) * 1024 * 1024 : 0;
         final String seen = "Max locked memory = " + limit + (capable ? ", CAP_IPC_LOCK held" : "");
         if (capable || "unlimited".equals(limit) ||
             (limit.chars().allMatch(Character::isDigit) && !limit.isEmpty() && Long.parseLong(limit) >= neededBytes))
@@ -502,6 +669,30 @@ public final class HostDoctor
         if (!tun)
         {
             return CheckResult.fail("tap", seen, "load the tun module (modprobe tun)");
+        }
+        if (network.type() == DspNetworkConfig.Type.TAP)
+        {
+            // QEMU running as root creates a missing tap itself, unaddressed and down: the guest
+            // would boot with no way to the host, so a missing interface is refused here.
+            final String iface = "/sys/class/net/" + network.tap();
+            if (!fs.exists(iface))
+            {
+                return CheckResult.fail("tap", "dsp.network.tap = \"" + network.tap() + "\": no such interface (" +
+                    seen + ")", "create it before starting (ip tuntap add dev " + network.tap() + " mode tap, " +
+                    "give it the host address and bring it up; the NixOS module does this), or correct " +
+                    "dsp.network.tap");
+            }
+            if (!fs.exists(iface + "/tun_flags"))
+            {
+                return CheckResult.fail("tap", "dsp.network.tap = \"" + network.tap() + "\" is not a tap device",
+                    "name a tap interface (ip tuntap add dev <name> mode tap) in dsp.network.tap");
+            }
+        }
+        else if (!fs.exists("/sys/class/net/" + network.bridge() + "/bridge"))
+        {
+            return CheckResult.fail("tap", "dsp.network.bridge = \"" + network.bridge() + "\": no such bridge (" +
+                seen + ")", "create the bridge (ip link add " + network.bridge() + " type bridge) or correct " +
+                "dsp.network.bridge");
         }
         return vhost || network.type() == DspNetworkConfig.Type.BRIDGE ? CheckResult.pass("tap", seen) :
             CheckResult.warn("tap", seen, "load vhost_net so the NIC's data path stays in the kernel");

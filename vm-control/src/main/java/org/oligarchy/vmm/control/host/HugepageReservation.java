@@ -58,6 +58,7 @@ public final class HugepageReservation
         }
         final long add = pagesNeeded - available;
         final long target = total + add;
+        refusePastAvailableMemory(pageSizeKiB, add, target, node);
         write(dir + "/nr_hugepages", target);
         final long after = number(dir + "/nr_hugepages");
         if (after < target)
@@ -68,6 +69,29 @@ public final class HugepageReservation
                 sizeParameter(pageSizeKiB) + " hugepages=" + (total + add) + ", or lower dsp.memoryMB");
         }
         return new Reservation(pageSizeKiB, node, add);
+    }
+
+    /**
+     * The kernel fills a larger {@code nr_hugepages} from free memory, reclaiming and compacting
+     * until it has the pages or gives up: asked for more than is available, it briefly takes all
+     * free RAM from the host. So the shortfall, plus what QEMU itself needs, must fit in
+     * {@code MemAvailable} before anything is written.
+     */
+    private void refusePastAvailableMemory(final int pageSizeKiB, final long addPages, final long target,
+        final int node)
+        throws HostSetupException
+    {
+        final java.util.OptionalLong available = HostMemory.availableMiB(fs);
+        final long addMiB = addPages * pageSizeKiB / 1024;
+        if (available.isPresent() && addMiB + HostMemory.QEMU_OVERHEAD_MIB > available.getAsLong())
+        {
+            throw new HostSetupException("adding " + addPages + " hugepages of " + pageSizeKiB + " kB" +
+                (node >= 0 ? " on node " + node : "") + " needs " + addMiB + " MiB (+ " +
+                HostMemory.QEMU_OVERHEAD_MIB + " MiB for QEMU) but the host has " + available.getAsLong() +
+                " MiB available (MemAvailable); nr_hugepages was not changed. Free memory on the host, reserve " +
+                "the pages at boot with hugepagesz=" + sizeParameter(pageSizeKiB) + " hugepages=" + target +
+                ", or lower dsp.memoryMB");
+        }
     }
 
     /**

@@ -39,7 +39,7 @@ public final class ConfigValidator
      *
      * @param config        parsed configuration.
      * @param topology      the host's CPUs.
-     * @param hostMemoryMiB the host's RAM ({@code MemTotal}), empty when unknown: hugepages past
+     * @param hostMemoryMiB the host's RAM ({@code MemTotal}), empty when unknown: guest RAM or hugepages past
      *                      it are an error.
      * @return errors and warnings.
      */
@@ -144,6 +144,14 @@ public final class ConfigValidator
                 "(add them) or turn SMT off"));
         }
 
+        // Guest RAM is locked at start (-overcommit mem-lock=on): past the host's RAM it can never
+        // be had. What is available right now is the preflight's memory check.
+        if (hostMemoryMiB.isPresent() && dsp.memoryMiB() > hostMemoryMiB.getAsLong())
+        {
+            errors.add(new ConfigProblem("dsp.memoryMB", dsp.memoryMiB() + " is more than this host's memory (" +
+                "MemTotal " + hostMemoryMiB.getAsLong() + " MiB); QEMU locks all guest RAM at start, so give the " +
+                "VM what it needs and leave the host room: lower dsp.memoryMB"));
+        }
         final HugepagesConfig hugepages = dsp.hugepages();
         final long needed = ((long)dsp.memoryMiB() * 1024 + hugepages.pageSizeKiB() - 1) / hugepages.pageSizeKiB();
         final String pages = hugepages.count() + " pages of " + hugepages.pageSizeKiB() + " KiB = " +

@@ -1,10 +1,9 @@
 package org.oligarchy.vmm.control.qemu;
 
-import org.oligarchy.vmm.control.host.CheckResult;
-import org.oligarchy.vmm.control.host.CheckStatus;
 import org.oligarchy.vmm.control.host.HostDoctor;
 import org.oligarchy.vmm.control.host.HostSetupException;
 import org.oligarchy.vmm.control.host.HugepageReservation;
+import org.oligarchy.vmm.control.host.Preflight;
 import org.oligarchy.vmm.control.host.HostMemory;
 import org.oligarchy.vmm.control.host.ProcFs;
 import org.oligarchy.vmm.control.host.SysfsWriter;
@@ -25,7 +24,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The DSP VM launch sequence (docs/architecture.md §4): validate → VFIO bind per device
+ * The DSP VM launch sequence (docs/architecture.md §4): validate → preflight (any failed check
+ * stops here, unless {@link LaunchSettings#ignoredPreflight} names it) → VFIO bind per device
  * → hugepages reserved and read back → QEMU paused with housekeeping affinity → QMP → pin each
  * vCPU 1:1 to an isolated CPU at SCHED_FIFO 1 → other threads on housekeeping CPUs → {@code cont}
  * → RESUME. Anything done before a failure is undone.
@@ -52,7 +52,9 @@ public final class DspVmLauncher
      * @param topology host CPUs.
      * @return the running session; stop it with {@link DspVmSession#stop}.
      * @throws InvalidConfigException if the model is invalid (nothing is touched).
-     * @throws HostSetupException     if VFIO or hugepages cannot be prepared.
+     * @throws HostSetupException     if VFIO or hugepages cannot be prepared, or a
+     *                                {@link org.oligarchy.vmm.control.host.PreflightRefusedException} when the
+     *                                preflight refuses (nothing touched, QEMU not started).
      * @throws QemuLaunchException    if QEMU does not reach running.
      */
     public DspVmSession launch(final DspVmConfig vm, final CpuTopology topology)
@@ -66,7 +68,7 @@ public final class DspVmLauncher
         }
         report.throwIfInvalid();
 
-        preflight(vm);
+        new Preflight(new HostDoctor(fs), settings.ignoredPreflight(), log).run(vm);
         final Accelerator accelerator = settings.acceleratorFor(fs);
         if (accelerator == Accelerator.TCG)
         {
@@ -138,43 +140,6 @@ public final class DspVmLauncher
             undo(running, bindings, reservation, vfio, hugepages);
             throw new QemuLaunchException("QMP failed during launch: " + ex.getMessage(), ex);
         }
-    }
-
-    /**
-     * Run the doctor's checklist for this VM. Every finding is printed; failures of checks that
-     * make the launch itself fail (memlock for mem-lock=on, VFIO groups, tap, IOMMU when devices
-     * are passed) stop it here with the fix, before anything on the host is changed. Isolation and
-     * tuning findings only degrade latency, so they are warnings.
-     */
-    private void preflight(final DspVmConfig vm) throws HostSetupException
-    {
-        final List<String> blocking = new ArrayList<>();
-        for (final CheckResult result : new HostDoctor(fs).run(vm))
-        {
-            if (result.status() == CheckStatus.PASS)
-            {
-                continue;
-            }
-            final String line = result.id() + ": " + result.seen() + " (fix: " + result.fix() + ")";
-            if (result.status() == CheckStatus.FAIL && isBlocking(result.id()))
-            {
-                blocking.add(line);
-            }
-            else
-            {
-                log.println("preflight " + result.status() + " " + line);
-            }
-        }
-        if (!blocking.isEmpty())
-        {
-            throw new HostSetupException("preflight failed: " + String.join("; ", blocking));
-        }
-    }
-
-    static boolean isBlocking(final String checkId)
-    {
-        return checkId.equals("memlock") || checkId.equals("tap") || checkId.equals("iommu") ||
-            checkId.startsWith("vfio ");
     }
 
     private void undo(

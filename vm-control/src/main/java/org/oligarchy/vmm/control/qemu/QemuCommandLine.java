@@ -177,6 +177,6 @@ public final class QemuCommandLine
 
     static String diskFormat(final String image)
     {
-        return image.endsWith(".qcow2") ? "qcow2" : "raw";
+        return org.oligarchy.vmm.control.host.DiskImageProbe.Format.impliedBy(image).qemuName();
     }
 }

@@ -37,20 +37,23 @@ public final class QemuLauncher
         final long qmpTimeoutMillis,
         final ProcFs fs) throws QemuLaunchException
     {
-        final Path log = paths.directory().resolve("qemu.log");
+        final Path logFile = paths.directory().resolve("qemu.log");
         final Process process;
+        final RunLog log;
         refuseIfRunning(paths);
         try
         {
             RuntimePermissions.prepareDirectory(paths.directory());
-            RuntimePermissions.createPrivateFile(log);
-            for (final Path stale : List.of(paths.qmpSocket(), paths.toolsQmpSocket(), paths.serialSocket()))
+            RuntimePermissions.createPrivateFile(logFile);
+            // qemu.log accumulates across runs; errors quote only what this run appended.
+            log = new RunLog(logFile, Files.size(logFile));
+            for (final Path stale : runtimeSockets(paths))
             {
                 Files.deleteIfExists(stale);
             }
             final ProcessBuilder builder = new ProcessBuilder(RuntimePermissions.underUmask(argv))
                 .redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
             process = startWithAffinity(builder, housekeepingCpus, fs);
         }
@@ -64,7 +67,7 @@ public final class QemuLauncher
             qmp = connect(process, paths.qmpSocket(), qmpTimeoutMillis, log);
             // QMP has answered a command, so QEMU is in its main loop and has created every socket.
             RuntimePermissions.apply(paths.directory(), paths.qmpSocket(),
-                List.of(paths.pidFile(), paths.serialLog(), log));
+                List.of(paths.pidFile(), paths.serialLog(), logFile));
             return new RunningVm(process.toHandle(), qmp, paths, fs);
         }
         catch (final QemuLaunchException | IOException ex)
@@ -74,6 +77,7 @@ public final class QemuLauncher
                 qmp.close();
             }
             process.destroyForcibly();
+            removeRuntimeFiles(process.toHandle(), paths);
             throw ex instanceof QemuLaunchException q ? q :
                 new QemuLaunchException("cannot restrict the runtime files: " + ex.getMessage(), ex);
         }
@@ -121,7 +125,7 @@ public final class QemuLauncher
     }
 
     private static QmpClient connect(final Process process, final Path socket, final long timeoutMillis,
-        final Path log) throws QemuLaunchException
+        final RunLog log) throws QemuLaunchException
     {
         final long deadline = System.currentTimeMillis() + timeoutMillis;
         while (!Files.exists(socket))
@@ -129,12 +133,12 @@ public final class QemuLauncher
             if (!process.isAlive())
             {
                 throw new QemuLaunchException("QEMU exited with status " + process.exitValue() +
-                    " before opening QMP: " + tail(log));
+                    " before opening QMP: " + log.tail());
             }
             if (System.currentTimeMillis() > deadline)
             {
                 throw new QemuLaunchException("QEMU did not create " + socket + " within " + timeoutMillis + " ms: " +
-                    tail(log));
+                    log.tail());
             }
             try
             {
@@ -152,7 +156,78 @@ public final class QemuLauncher
         }
         catch (final IOException ex)
         {
-            throw new QemuLaunchException(ex.getMessage() + ": " + tail(log), ex);
+            throw new QemuLaunchException(ex.getMessage() + ": " + log.tail(), ex);
+        }
+    }
+
+    /** The sockets QEMU creates in its runtime directory. */
+    static List<Path> runtimeSockets(final VmRuntimePaths paths)
+    {
+        return List.of(paths.qmpSocket(), paths.toolsQmpSocket(), paths.serialSocket());
+    }
+
+    /**
+     * After a failed start: wait for the killed QEMU to be gone, then remove the sockets and the
+     * pid file it leaves behind (it unlinks them only on a clean exit), so nothing suggests a VM
+     * that is not running. The serial and QEMU logs stay for the diagnosis.
+     *
+     * @param process the QEMU that was started.
+     * @param paths   its runtime files.
+     */
+    static void removeRuntimeFiles(final ProcessHandle process, final VmRuntimePaths paths)
+    {
+        try
+        {
+            process.onExit().get(5, java.util.concurrent.TimeUnit.SECONDS);
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+        }
+        catch (final java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException ex)
+        {
+            // Still alive after SIGKILL: its files are removed anyway, it can no longer serve them.
+        }
+        final List<Path> files = new java.util.ArrayList<>(runtimeSockets(paths));
+        files.add(paths.pidFile());
+        for (final Path file : files)
+        {
+            try
+            {
+                Files.deleteIfExists(file);
+            }
+            catch (final IOException ignore)
+            {
+                // A file we cannot remove is reported by the next start's refuseIfRunning or bind error.
+            }
+        }
+    }
+
+    /**
+     * The part of {@code qemu.log} one run wrote: the file's length when QEMU was started.
+     *
+     * @param file   the log.
+     * @param offset its length before this run.
+     */
+    record RunLog(Path file, long offset)
+    {
+        /** @return this run's last output lines, for error messages. */
+        String tail()
+        {
+            try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(file))
+            {
+                final long length = channel.size() - Math.min(offset, channel.size());
+                final java.nio.ByteBuffer bytes = java.nio.ByteBuffer.allocate((int)Math.min(length, 64 * 1024));
+                channel.read(bytes, channel.size() - bytes.capacity());
+                final List<String> lines = new String(bytes.array(), 0, bytes.position(),
+                    java.nio.charset.StandardCharsets.UTF_8).lines().toList();
+                return lines.isEmpty() ? "(no QEMU output)" :
+                    String.join(" | ", lines.subList(Math.max(0, lines.size() - 5), lines.size()));
+            }
+            catch (final IOException ex)
+            {
+                return "(no QEMU output)";
+            }
         }
     }
 

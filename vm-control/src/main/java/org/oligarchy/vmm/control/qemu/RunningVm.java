@@ -219,7 +219,10 @@ public final class RunningVm implements AutoCloseable
         }
     }
 
-    /** Close the QMP session and, if QEMU still runs, kill it; for cleanup after failures. */
+    /**
+     * Close the QMP session and, if QEMU still runs, kill it and remove the sockets and pid file
+     * it leaves; for cleanup after failures.
+     */
     @Override
     public void close()
     {
@@ -227,14 +230,7 @@ public final class RunningVm implements AutoCloseable
         if (process.isAlive())
         {
             process.destroyForcibly();
-            try
-            {
-                waitForExit(5_000);
-            }
-            catch (final InterruptedException ex)
-            {
-                Thread.currentThread().interrupt();
-            }
+            QemuLauncher.removeRuntimeFiles(process, paths);
         }
     }
 }

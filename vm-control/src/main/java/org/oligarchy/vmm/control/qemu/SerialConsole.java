@@ -50,10 +50,23 @@ public final class SerialConsole
     public static Detach attach(final Path socket, final InputStream in, final OutputStream out, final int escapeByte)
         throws IOException, InterruptedException
     {
+        return attach(open(socket), in, out, escapeByte);
+    }
+
+    /**
+     * Connect to the serial socket, so a caller can say "connected" only once it is true.
+     *
+     * @param socket the serial chardev's Unix socket.
+     * @return the connected channel, for {@link #attach(SocketChannel, InputStream, OutputStream, int)}.
+     * @throws IOException if the socket cannot be opened, with the socket named and the likely cause.
+     */
+    public static SocketChannel open(final Path socket) throws IOException
+    {
         final SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX);
         try
         {
             channel.connect(UnixDomainSocketAddress.of(socket));
+            return channel;
         }
         catch (final IOException ex)
         {
@@ -61,6 +74,20 @@ public final class SerialConsole
             throw new IOException("cannot open the serial console " + socket + ": " + ex.getMessage() +
                 " (is the VM running?)", ex);
         }
+    }
+
+    /**
+     * Run a session on a channel from {@link #open} and block until detached; closes the channel.
+     *
+     * @param channel    connected serial socket.
+     * @param in         operator input, such as the raw terminal.
+     * @param out        operator output.
+     * @param escapeByte byte that detaches.
+     * @return why the session ended.
+     */
+    public static Detach attach(final SocketChannel channel, final InputStream in, final OutputStream out,
+        final int escapeByte) throws InterruptedException
+    {
         final CountDownLatch done = new CountDownLatch(1);
         final AtomicReference<Detach> reason = new AtomicReference<>();
         final Thread fromGuest = new Thread(() ->
@@ -132,7 +159,14 @@ public final class SerialConsole
         }
         finally
         {
-            channel.close();
+            try
+            {
+                channel.close();
+            }
+            catch (final IOException ignore)
+            {
+                // Closing ends the session either way.
+            }
             fromGuest.join(1_000);
         }
         return reason.get();

@@ -44,7 +44,8 @@ class StartCommandProcessTest
         final Path output = tempDir.resolve("vmctl.out");
         final Process vmctl = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
             "-cp", System.getProperty("java.class.path"), VmctlCommand.class.getName(),
-            "start", "--config", config.toString(), "--powerdown-timeout-seconds", "30", "--accel", "tcg")
+            "start", "--config", config.toString(), "--powerdown-timeout-seconds", "30", "--accel", "tcg",
+            "--ignore-preflight", TestHost.IGNORED_PREFLIGHT)
             .redirectErrorStream(true).redirectOutput(output.toFile()).start();
         long qemuPid = 0;
         final List<String> lines;

@@ -73,7 +73,10 @@ class HostDoctorTest
             .file("/sys/devices/virtual/workqueue/cpumask", "33")
             .file("/proc/sys/kernel/timer_migration", "0")
             .file("/dev/net/tun", "")
-            .file("/dev/vhost-net", "");
+            .file("/dev/vhost-net", "")
+            .file("/sys/class/net/dsp0/tun_flags", "0x1002")
+            .file("/proc/meminfo", "MemTotal:       33554432 kB\nMemFree:        30000000 kB\n" +
+                "MemAvailable:   31457280 kB\n");
         for (final int cpu : List.of(2, 3, 6, 7))
         {
             f.file("/sys/devices/system/cpu/cpu" + cpu + "/cpufreq/scaling_governor", "performance");
@@ -100,6 +103,8 @@ class HostDoctorTest
             "PASS iommu: 1 IOMMU groups in /sys/kernel/iommu_groups",
             "PASS vfio 0000:00:1f.3: group 14: 0000:00:1f.3 (snd_hda_intel) (vmctl start binds it through " +
                 "driver_override)",
+            "PASS memory: dsp.memoryMB = 2048 from hugepages (0 to add = 0 MiB) + 256 MiB for QEMU = 256 MiB; " +
+                "MemAvailable 30720 MiB of MemTotal 32768 MiB",
             "PASS memlock: Max locked memory = unlimited",
             "PASS rtprio: Max realtime priority = 1",
             "PASS governor: cpu2 performance, cpu3 performance, cpu6 performance, cpu7 performance",
@@ -134,7 +139,8 @@ class HostDoctorTest
             .file("/proc/self/status", "Name:\tjava\nCapEff:\t0000000000000000")
             .file("/sys/devices/system/cpu/cpu2/cpufreq/scaling_governor", "powersave")
             .file("/sys/devices/virtual/workqueue/cpumask", "ff")
-            .file("/proc/sys/kernel/timer_migration", "1");
+            .file("/proc/sys/kernel/timer_migration", "1")
+            .file("/proc/meminfo", "MemTotal:        4194304 kB\nMemAvailable:    1048576 kB\n");
 
         final List<CheckResult> results = new HostDoctor(f.fs()).run(vm("[2, 3]"));
 
@@ -167,6 +173,9 @@ class HostDoctorTest
             "FAIL vfio 0000:00:1f.3: group 14: 0000:00:1f.3 (snd_hda_intel), 0000:00:1f.4 (i801_smbus) -> the whole " +
                 "group goes to the VM: add 0000:00:1f.4 to dsp.audioDevice.pci or move the device to a slot with " +
                 "its own group",
+            "FAIL memory: dsp.memoryMB = 2048 from hugepages (1024 to add = 2048 MiB) + 256 MiB for QEMU = 2304 " +
+                "MiB; MemAvailable 1024 MiB of MemTotal 4096 MiB -> lower dsp.memoryMB to at most 768, or free " +
+                "memory on the host (stop other VMs or services)",
             "FAIL memlock: Max locked memory = 8388608 -> -overcommit mem-lock=on needs 2415919104 bytes: set " +
                 "LimitMEMLOCK=infinity on the service or grant CAP_IPC_LOCK",
             "WARN rtprio: Max realtime priority = 0 -> vCPUs will stay SCHED_OTHER: set LimitRTPRIO=1 on the " +

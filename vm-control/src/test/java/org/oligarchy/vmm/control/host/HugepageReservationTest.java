@@ -100,4 +100,34 @@ class HugepageReservationTest
             "missing); use dsp.hugepages.pageSizeKB 2048 or enable the size with hugepagesz= at boot",
             assertThrows(HostSetupException.class, () -> hugepages.reserve(1048576, 4, -1)).getMessage());
     }
+
+    @Test
+    void shouldRefuseBeforeWritingWhenTheShortfallExceedsAvailableMemory() throws Exception
+    {
+        // 512 pages of 2 MiB = 1024 MiB to add, + 256 MiB for QEMU, against 1279 MiB available.
+        final SysfsFixture fixture = pages(10, 0, 0)
+            .file("/proc/meminfo", "MemTotal:        4096000 kB\nMemFree:          1400000 kB\n" +
+                "MemAvailable:     1310719 kB\n");
+        final HugepageReservation hugepages = new HugepageReservation(fixture.fs(), fixture);
+
+        final HostSetupException ex = assertThrows(HostSetupException.class, () -> hugepages.reserve(2048, 512, -1));
+
+        assertEquals("adding 512 hugepages of 2048 kB needs 1024 MiB (+ 256 MiB for QEMU) but the host has 1279 MiB " +
+            "available (MemAvailable); nr_hugepages was not changed. Free memory on the host, reserve the pages at " +
+            "boot with hugepagesz=2M hugepages=522, or lower dsp.memoryMB", ex.getMessage());
+        assertEquals(0, fixture.writes.size());
+        assertEquals("10", fixture.read(DIR + "/nr_hugepages"));
+    }
+
+    @Test
+    void shouldWriteWhenTheShortfallFitsAvailableMemory() throws Exception
+    {
+        // 1024 + 256 MiB against exactly 1280 MiB available: allowed.
+        final SysfsFixture fixture = pages(10, 0, 0)
+            .file("/proc/meminfo", "MemTotal:        4096000 kB\nMemAvailable:     1310720 kB\n");
+        final HugepageReservation hugepages = new HugepageReservation(fixture.fs(), fixture);
+
+        assertEquals(new HugepageReservation.Reservation(2048, -1, 512), hugepages.reserve(2048, 512, -1));
+        assertEquals("522", fixture.read(DIR + "/nr_hugepages"));
+    }
 }

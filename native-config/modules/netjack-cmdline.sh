@@ -170,7 +170,10 @@ resolve() {
       "fix $(field "$1") in vmctl's configuration; using the module's $1=$2"
   fi
   sources="${sources:+$sources, }$1=$value ($source)"
+  eval "static_$1=\$2 value_$1=\$value"
 }
+static_port=
+value_port=
 
 run_jackd() {
   [ "$#" -ge 1 ] || usage
@@ -207,6 +210,12 @@ run_jackd() {
     log "the jackd argv has no complete \`-d net\` part; it is the module's to give"
     exit 2
   }
+  # The slave binds 0.0.0.0:port and the master's per-slave socket sends there
+  # (docs/protocol.md), so the guest's firewall must admit the port actually used.
+  if [ "$value_port" != "$static_port" ]; then
+    log "port=$value_port is not the module's port=$static_port, the one networking.firewall opens;" \
+      "open $value_port too (networking.firewall.allowedUDPPorts) or set custom.archibaldos.dspAudio.port = $value_port"
+  fi
   # The master imposes rate and period (SLAVE_SETUP); the words are only shown.
   for p in rate period; do
     eval "r_seen=\$seen_$p r_word=\$word_$p"

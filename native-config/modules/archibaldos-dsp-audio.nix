@@ -4,6 +4,11 @@
 # so custom.vm.dsp.archibaldOS.netjack.{sampleRate,bufferSize} on the host decide them; this
 # side sets the address, port, channel counts and its network latency, which must match the
 # host's. The original ran a second NetJack1 *master* here, so both ends were masters.
+#
+# With fromKernelCommandLine (the default), the unit takes the netjack.* words that vmctl
+# appends to a directly booted guest's kernel command line (docs/config-format.md, "The
+# guest's NetJack2 parameters") over these static values at each start: ./netjack-cmdline.sh
+# validates each word, keeps the static value for a bad one, and logs where each came from.
 { config, lib, pkgs, ... }:
 let
   vmlib = import ../lib;
@@ -23,6 +28,14 @@ let
     midiIn = cfg.midiPorts;
     midiOut = cfg.midiPorts;
   };
+
+  # The parser of the netjack.* words; its own file so that it is tested without Nix
+  # (vm-control's NetjackCmdlineScriptTest runs it against sample command lines).
+  cmdlineScript = pkgs.writeShellScript "netjack-cmdline" (builtins.readFile ./netjack-cmdline.sh);
+  iface = cfg.network.interface;
+  fromCmdline = cfg.fromKernelCommandLine;
+  # systemd's name of the interface's device unit (systemd-escape: "-" is \x2d).
+  deviceUnit = "sys-subsystem-net-devices-${lib.replaceStrings [ "-" ] [ "\\x2d" ] iface}.device";
 in
 {
   options.custom.archibaldos.dspAudio = {
@@ -40,6 +53,16 @@ in
     clientName = option (t.strMatching "[A-Za-z0-9_.-]{1,63}") "dsp-vm" "The slave's name, as the master sees it.";
     serverName = option (t.strMatching "[A-Za-z0-9_.-]{1,63}") "default" "JACK server name inside the guest.";
     priority = option (t.ints.between 1 95) 70 "SCHED_FIFO priority of the JACK server's process thread.";
+    fromKernelCommandLine = option t.bool true ''
+      At each start of netjack-slave, take the netjack.* words of /proc/cmdline (written by
+      vmctl when it boots this VM directly: netjack.master, .port, .capture, .playback,
+      .latency, .name, and .ip for network.interface) over the static options here. A word
+      that is not valid is logged with the fix and the static value is used; the journal says
+      where each parameter came from. With network.interface set, the unit (not
+      networking.interfaces) gives the interface its address, so netjack.ip can replace
+      network.vmAddress. A guest booted from a disk image gets no words and runs on the static
+      values.
+    '';
     package = lib.mkOption {
       type = t.package;
       default = pkgs.jack2;
@@ -73,22 +96,29 @@ in
     environment.variables.JACK_PROMISCUOUS_SERVER = "audio";
     environment.systemPackages = [ cfg.package ];
 
-    networking.interfaces = lib.mkIf (cfg.network.interface != null) {
+    # From the command line, the unit's ExecStartPre sets the address (netjack.ip or vmAddress).
+    networking.interfaces = lib.mkIf (iface != null && !fromCmdline) {
       ${cfg.network.interface}.ipv4.addresses = [ { address = cfg.network.vmAddress; inherit (cfg.network) prefixLength; } ];
     };
     networking.firewall.allowedUDPPorts = [ cfg.port ];
 
     systemd.services.netjack-slave = {
-      description = "JACK2 NetJack2 slave for the host's netjack-bridge at ${cfg.hostAddress}:${toString cfg.port}";
+      description = "JACK2 NetJack2 slave for the host's netjack-bridge at ${cfg.hostAddress}:${toString cfg.port}"
+        + lib.optionalString fromCmdline " unless the kernel command line says otherwise";
       wantedBy = [ "multi-user.target" ];
-      after = [ "network-online.target" ];
+      after = [ "network-online.target" ] ++ lib.optional (fromCmdline && iface != null) deviceUnit;
       wants = [ "network-online.target" ];
+      bindsTo = lib.optional (fromCmdline && iface != null) deviceUnit;
+      path = lib.optional (fromCmdline && iface != null) pkgs.iproute2;
       environment = {
         JACK_NO_AUDIO_RESERVATION = "1";
         JACK_PROMISCUOUS_SERVER = "audio";
       };
       serviceConfig = {
-        ExecStart = lib.escapeShellArgs argv;
+        ExecStart = if fromCmdline then "${cmdlineScript} jackd ${lib.escapeShellArgs argv}" else lib.escapeShellArgs argv;
+        # "+": as root, although the unit runs as dsp-audio.
+        ExecStartPre = lib.mkIf (fromCmdline && iface != null)
+          "+${cmdlineScript} address ${lib.escapeShellArgs [ iface cfg.network.vmAddress (toString cfg.network.prefixLength) cfg.hostAddress ]}";
         User = "dsp-audio";
         Group = "audio";
         UMask = "0007";

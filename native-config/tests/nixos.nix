@@ -9,7 +9,8 @@
 #     nixos/modules/misc/assertions.nix); everything else about the evaluation is nixpkgs'.
 #
 # Stand-ins (the NixOS options the project's modules set): assertions, warnings,
-# boot.{kernelParams,kernelModules,kernel.sysctl}, systemd.services, systemd.tmpfiles.rules,
+# boot.{kernelParams,kernelModules,kernel.sysctl}, systemd.services (the unit options NixOS
+# types: wantedBy, after, wants, bindsTo, path, …), systemd.tmpfiles.rules,
 # networking.{interfaces,firewall.*}, users.users, security.wrappers, environment.{etc,
 # systemPackages,variables}, services.jack.jackd.enable.
 let
@@ -31,6 +32,9 @@ let
     util-linux = stubDrv "util-linux";
     OVMF = stubDrv "OVMF" // { fd = stubDrv "OVMF-fd"; };
     jack2 = stubDrv "jack2";
+    iproute2 = stubDrv "iproute2";
+    # Returns what it was given, so the tests can compare the script with its file.
+    writeShellScript = name: text: stubDrv name // { inherit text; };
     # The package is called with stub builders that return what they were given, so the
     # tests can read the package expression (tests/cases/package.nix).
     callPackage = fn: args:
@@ -64,6 +68,7 @@ let
       wantedBy = lib.mkOption { type = t.listOf t.str; default = [ ]; };
       after = lib.mkOption { type = t.listOf t.str; default = [ ]; };
       wants = lib.mkOption { type = t.listOf t.str; default = [ ]; };
+      bindsTo = lib.mkOption { type = t.listOf t.str; default = [ ]; };
       path = lib.mkOption { type = t.listOf anything; default = [ ]; };
       restartTriggers = lib.mkOption { type = t.listOf anything; default = [ ]; };
       environment = lib.mkOption { type = t.attrsOf t.str; default = { }; };

@@ -31,13 +31,17 @@ in
     expected = map (g: g // { memory = null; }) fixtures.valid.all-presets.doc.guests;
   }
   {
+    # fromKernelCommandLine is on by default: the unit, not networking.interfaces, sets the
+    # address (netjack.ip, else vmAddress); tests/cases/modules.nix covers it off.
     name = "README guest-side example gives the VM its address and a matching slave";
     actual = let c = (nixos.host [ nixos.modules.archibaldos-dsp-audio ../../examples/dsp-guest.nix ]).config; in {
-      address = c.networking.interfaces.ens3.ipv4.addresses;
+      address = c.systemd.services.netjack-slave.serviceConfig.ExecStartPre;
+      interfaces = c.networking.interfaces;
       firewall = c.networking.firewall.allowedUDPPorts;
     };
     expected = {
-      address = [ { address = "10.77.0.2"; prefixLength = 24; } ];
+      address = "+/nix/store/stub-netjack-cmdline address ens3 10.77.0.2 24 10.77.0.1";
+      interfaces = { };
       firewall = [ 19000 ];
     };
   }

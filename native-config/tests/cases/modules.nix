@@ -126,8 +126,59 @@ in
     };
   }
   {
-    name = "guest module: netjack-slave runs jackd -d net toward the host";
-    actual = (configOf [ m.archibaldos-dsp-audio { custom.archibaldos.dspAudio.enable = true; } ]).systemd.services.netjack-slave.serviceConfig.ExecStart;
-    expected = "/nix/store/stub-jack2/bin/jackd --name default --realtime --realtime-priority 70 --sync -d net -a 10.77.0.1 -p 19000 -M 1500 -C 2 -P 2 -i 0 -o 0 -n dsp-vm -l 1";
+    name = "guest module: netjack-slave runs jackd -d net toward the host through the kernel command line's words";
+    actual = let u = (configOf [ m.archibaldos-dsp-audio { custom.archibaldos.dspAudio.enable = true; } ]).systemd.services.netjack-slave; in {
+      inherit (u.serviceConfig) ExecStart;
+      inherit (u) after bindsTo path;
+      pre = u.serviceConfig ? ExecStartPre;
+    };
+    expected = {
+      ExecStart = "/nix/store/stub-netjack-cmdline jackd /nix/store/stub-jack2/bin/jackd --name default --realtime --realtime-priority 70 --sync -d net -a 10.77.0.1 -p 19000 -M 1500 -C 2 -P 2 -i 0 -o 0 -n dsp-vm -l 1";
+      after = [ "network-online.target" ];
+      bindsTo = [ ];
+      path = [ ];
+      pre = false;
+    };
+  }
+  {
+    name = "guest module: with an interface, a root ExecStartPre gives it netjack.ip or vmAddress; networking.interfaces stays empty";
+    actual = let
+      c = configOf [ m.archibaldos-dsp-audio {
+        custom.archibaldos.dspAudio = { enable = true; network = { interface = "dsp-link"; vmAddress = "10.77.0.5"; prefixLength = 24; }; };
+      } ];
+      u = c.systemd.services.netjack-slave;
+    in {
+      inherit (u.serviceConfig) ExecStartPre User;
+      inherit (u) after bindsTo;
+      path = map (d: d.name) u.path;
+      interfaces = c.networking.interfaces;
+    };
+    expected = {
+      ExecStartPre = "+/nix/store/stub-netjack-cmdline address dsp-link 10.77.0.5 24 10.77.0.1";
+      User = "dsp-audio";
+      after = [ "network-online.target" "sys-subsystem-net-devices-dsp\\x2dlink.device" ];
+      bindsTo = [ "sys-subsystem-net-devices-dsp\\x2dlink.device" ];
+      path = [ "iproute2" ];
+      interfaces = { };
+    };
+  }
+  {
+    name = "guest module: fromKernelCommandLine = false runs the static argv and sets the address through networking.interfaces";
+    actual = let
+      c = configOf [ m.archibaldos-dsp-audio ../../examples/dsp-guest.nix { custom.archibaldos.dspAudio.fromKernelCommandLine = false; } ];
+      u = c.systemd.services.netjack-slave;
+    in {
+      inherit (u.serviceConfig) ExecStart;
+      inherit (u) bindsTo path;
+      pre = u.serviceConfig ? ExecStartPre;
+      interfaces = c.networking.interfaces;
+    };
+    expected = {
+      ExecStart = "/nix/store/stub-jack2/bin/jackd --name default --realtime --realtime-priority 70 --sync -d net -a 10.77.0.1 -p 19000 -M 1500 -C 2 -P 2 -i 0 -o 0 -n dsp-vm -l 1";
+      bindsTo = [ ];
+      path = [ ];
+      pre = false;
+      interfaces.ens3.ipv4.addresses = [ { address = "10.77.0.2"; prefixLength = 24; } ];
+    };
   }
 ]

@@ -306,6 +306,8 @@ in
           TimeoutStopSec = "120s";
           KillMode = "mixed";
           Restart = "on-failure";
+          # Exit 4: preflight refused the launch (vmctl --help); restarting cannot fix the host.
+          RestartPreventExitStatus = "4";
           RestartSec = "10s";
           LimitMEMLOCK = "infinity";
           # Root with the audio group: /run/dsp-vm and the sockets QEMU creates there belong to

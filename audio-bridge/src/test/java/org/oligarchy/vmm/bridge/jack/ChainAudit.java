@@ -53,6 +53,8 @@ public final class ChainAudit implements UdpFaultProxy.Observer
         PEER_STALE_REPLY(false, "slave returned earlier samples under a fresh cycle number"),
         PEER_PLACEMENT(false, "JACK2 master played a faithful reply in another cycle"),
         HOST_XRUN(false, "the host server reported an xrun while the block was in flight"),
+        HOST_PROBE_CLOCK(false, "the probe client's callback missed or repeated a graph period while the block " +
+            "was in flight (a starved server ran it late or not at all)"),
         OURS_PLACEMENT(true, "OURS: a block sent once and returned faithfully was heard at another latency"),
         OURS_REPLY(true, "OURS: our slave's reply is not its cycle's samples"),
         PARTIAL(true, "a period part signal, part silence"),
@@ -97,6 +99,7 @@ public final class ChainAudit implements UdpFaultProxy.Observer
     private final Map<Integer, Entry> toMasterByCycle = new HashMap<>();
     private final UnsafeBuffer view = new UnsafeBuffer(new byte[0]);
     private List<Long> xruns = List.of();
+    private List<Long> probeClockAnomalies = List.of();
 
     /**
      * Creates a witness.
@@ -213,7 +216,24 @@ public final class ChainAudit implements UdpFaultProxy.Observer
      */
     public synchronized Verdict explain(final SignalProbe probe, final List<Long> xrunNanos)
     {
+        return explain(probe, xrunNanos, List.of());
+    }
+
+    /**
+     * Explains every observation the probe kept, knowing when the host server reported xruns and
+     * when the probe client's own callback saw the graph's frame time advance by other than one
+     * period (it was skipped or ran late: what it heard then says nothing about the bridge).
+     *
+     * @param probe               the probe after the measurement.
+     * @param xrunNanos           when the host server reported xruns, in {@link System#nanoTime()}.
+     * @param probeClockAnomalies when the probe client's callback missed or repeated a period.
+     * @return the verdict.
+     */
+    public synchronized Verdict explain(final SignalProbe probe, final List<Long> xrunNanos,
+        final List<Long> probeClockAnomalies)
+    {
         this.xruns = xrunNanos;
+        this.probeClockAnomalies = probeClockAnomalies;
         final int offset = cycleOffset();
         long notTheirCycle = 0;
         if (role == Role.SLAVE)
@@ -424,12 +444,17 @@ public final class ChainAudit implements UdpFaultProxy.Observer
         {
             return Cause.UNEXPLAINED;
         }
-        return xrunBetween(sends.get(0).nanos() - XRUN_MARGIN_NANOS, atNanos) ? Cause.HOST_XRUN : Cause.OURS_PLACEMENT;
+        if (between(xruns, sends.get(0).nanos() - XRUN_MARGIN_NANOS, atNanos))
+        {
+            return Cause.HOST_XRUN;
+        }
+        return between(probeClockAnomalies, sends.get(0).nanos() - XRUN_MARGIN_NANOS, atNanos) ?
+            Cause.HOST_PROBE_CLOCK : Cause.OURS_PLACEMENT;
     }
 
-    private boolean xrunBetween(final long fromNanos, final long toNanos)
+    private static boolean between(final List<Long> times, final long fromNanos, final long toNanos)
     {
-        for (final long at : xruns)
+        for (final long at : times)
         {
             if (at >= fromNanos && at <= toNanos)
             {

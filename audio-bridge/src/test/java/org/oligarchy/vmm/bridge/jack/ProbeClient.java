@@ -26,6 +26,9 @@ final class ProbeClient implements AutoCloseable
     private final float[] scratch;
     private volatile SignalProbe probe;
     private final java.util.List<Long> xrunNanos = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+    private final java.util.List<Long> clockAnomalyNanos =
+        java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+    private long lastFrame = -1;
 
     /** jack_client_open answers in milliseconds; a libjack that hangs must fail the test, not the suite. */
     private static final long OPEN_TIMEOUT_SECONDS = 20;
@@ -57,6 +60,14 @@ final class ProbeClient implements AutoCloseable
             {
                 frame = -1;
             }
+            if (lastFrame >= 0 && frame >= 0 && ((frame - lastFrame) & 0xFFFF_FFFFL) != frames &&
+                clockAnomalyNanos.size() < 100_000)
+            {
+                // This client's callback did not run once per graph period: skipped by a starved
+                // server, or late into the next cycle (two callbacks, one frame time).
+                clockAnomalyNanos.add(System.nanoTime());
+            }
+            lastFrame = frame;
             if (frame < 0)
             {
                 p.beginPeriod();
@@ -98,6 +109,20 @@ final class ProbeClient implements AutoCloseable
         synchronized (xrunNanos)
         {
             return java.util.List.copyOf(xrunNanos);
+        }
+    }
+
+    /**
+     * When this client's callback saw the graph's frame time advance by other than one period (it
+     * was skipped, or ran late into the next cycle), in {@link System#nanoTime()}.
+     *
+     * @return a copy of the times.
+     */
+    java.util.List<Long> clockAnomalyNanos()
+    {
+        synchronized (clockAnomalyNanos)
+        {
+            return java.util.List.copyOf(clockAnomalyNanos);
         }
     }
 

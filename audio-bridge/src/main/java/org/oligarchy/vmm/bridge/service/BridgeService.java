@@ -206,13 +206,14 @@ public final class BridgeService
             List<JackConnection> restore = List.of();
             while (state == State.CONNECTING)
             {
+                if (stopping)
+                {
+                    enter(State.STOPPING, "stop requested");
+                    break;
+                }
                 final HostBridge host = connect(counters, latency);
                 if (host == null)
                 {
-                    if (stopping)
-                    {
-                        enter(State.STOPPING, "stop requested");
-                    }
                     continue;
                 }
                 lastHost = host;

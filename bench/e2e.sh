@@ -222,15 +222,14 @@ start_slave() { # NAME DIR PORT L -> slave_pid
     >> "$2/jackd_slave.log" 2>&1 &
   slave_pid=$!; started+=("$slave_pid")
 }
-start_bridge() { # MASTER DIR PORT L -> bridge_pid
-  cat > "$2/bridge.json" <<JSON
-{
-  "version": 1,
+# bridge_section MASTER DIR PORT L LISTEN PEER: the "bridge" object of the config, as every case runs it
+bridge_section() {
+  cat <<JSON
   "bridge": {
     "clientName": "nj",
     "toVmPorts": 2,
     "fromVmPorts": 2,
-    "listenAddress": "127.0.0.1",
+    "listenAddress": "$5",
     "port": $3,
     "latencyPeriods": $4,
     "jackServer": "$1",
@@ -239,10 +238,13 @@ start_bridge() { # MASTER DIR PORT L -> bridge_pid
     "countersFile": "$2/counters.dat",
     "histogramLog": "$2/histograms.hlog",
     "controlSocket": "$2/control.sock",
-    "peerAddresses": ["127.0.0.1"]
+    "peerAddresses": ["$6"]
   }
-}
 JSON
+}
+start_bridge() { # MASTER DIR PORT L -> bridge_pid
+  { echo '{'; echo '  "version": 1,'; bridge_section "$1" "$2" "$3" "$4" 127.0.0.1 127.0.0.1; echo '}'; } \
+    > "$2/bridge.json"
   "$root/bin/netjack-bridge" run --config "$2/bridge.json" >> "$2/bridge.log" 2>&1 &
   bridge_pid=$!; started+=("$bridge_pid")
 }
@@ -260,7 +262,8 @@ start_vm_chain() { # MASTER DIR L -> vmctl_pid, bridge_pid
   last=$(tr ',' '\n' </sys/devices/system/cpu/online | tail -1 | sed 's/.*-//')
   siblings=$(cat "/sys/devices/system/cpu/cpu$last/topology/thread_siblings_list")
   cores=$(echo "$siblings" | tr ',' '\n' | while IFS=- read -r a b; do seq "$a" "${b:-$a}"; done | paste -sd, -)
-  cat > "$2/bridge.json" <<JSON
+  {
+    cat <<JSON
 {
   "version": 1,
   "dsp": {
@@ -275,23 +278,10 @@ start_vm_chain() { # MASTER DIR L -> vmctl_pid, bridge_pid
       "channels": 2, "latency": $3, "vmAddress": "10.77.0.2", "hostAddress": "10.77.0.1" },
     "network": { "type": "tap", "tap": "dsptap0" }
   },
-  "bridge": {
-    "clientName": "nj",
-    "toVmPorts": 2,
-    "fromVmPorts": 2,
-    "listenAddress": "10.77.0.1",
-    "port": 19000,
-    "latencyPeriods": $3,
-    "jackServer": "$1",
-    "waitStrategy": "blocking",
-    "priorities": { "sender": $bridge_priority, "receiver": $bridge_priority },
-    "countersFile": "$2/counters.dat",
-    "histogramLog": "$2/histograms.hlog",
-    "controlSocket": "$2/control.sock",
-    "peerAddresses": ["10.77.0.2"]
-  }
-}
 JSON
+    bridge_section "$1" "$2" 19000 "$3" 10.77.0.1 10.77.0.2
+    echo '}'
+  } > "$2/bridge.json"
   "$root/bin/vmctl" start --config "$2/bridge.json" --accel "$vm_accel" --ignore-preflight kvm,isolcpus \
     >> "$2/vmctl.log" 2>&1 &
   vmctl_pid=$!; started+=("$vmctl_pid")

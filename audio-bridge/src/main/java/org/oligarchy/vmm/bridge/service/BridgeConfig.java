@@ -75,8 +75,8 @@ public record BridgeConfig(
     public static final String DEFAULT_CONTROL_SOCKET = "/run/netjack-bridge/control.sock";
     /** Default config file rendered by the NixOS module. */
     public static final String DEFAULT_CONFIG_FILE = ConfigFile.DEFAULT_PATH;
-    /** Highest CPU a thread can be pinned to ({@code ThreadPlacement}'s CPU set has 1024 bits). */
-    public static final int MAX_CPU = 1023;
+    /** Highest CPU number accepted, as vmctl's and the NixOS module's (a CPU that is not online is a warning). */
+    public static final int MAX_CPU = 8191;
 
     private static final Pattern CLIENT_NAME = Pattern.compile("^[^:]{1,63}$");
     private static final Pattern JACK_SERVER = Pattern.compile("^[^/\\s]{1,63}$");

@@ -76,7 +76,7 @@ final class BridgeConfigTest
         "`\"waitStrategy\": \"spin\", " + VALID + "`|bridge.waitStrategy: \"spin\" is not allowed; use one of \"busy-spin\", \"yielding\", \"sleeping\", \"blocking\"",
         "`\"waitStrategy\": \"busy-spin\", \"priorities\": {\"sender\": 70}, " + VALID + "`|bridge.waitStrategy: busy-spin with bridge.priorities.sender 70 would spin at SCHED_FIFO, which the kernel throttles (and starves the core); set the sender priority to 0 or use blocking",
         "`\"priorities\": {\"receiver\": 100}, " + VALID + "`|bridge.priorities.receiver: 100 is out of range; use a whole number from 0 to 99",
-        "`\"cpus\": {\"jack\": -2}, " + VALID + "`|bridge.cpus.jack: -2 is out of range; use a whole number from 0 to 1023",
+        "`\"cpus\": {\"jack\": -2}, " + VALID + "`|bridge.cpus.jack: -2 is out of range; use a whole number from 0 to 8191",
         "`\"cpus\": {\"jak\": 2}, " + VALID + "`|bridge.cpus.jak: unknown key; remove it or use one of jack, sender, receiver",
         "`\"cpus\": {\"Jack\": 2}, " + VALID + "`|bridge.cpus.Jack: unknown key; remove it or correct the spelling to \"jack\"",
         "`\"cpus\": [2], " + VALID + "`|bridge.cpus: [2] is not an object; write it as { ... }",

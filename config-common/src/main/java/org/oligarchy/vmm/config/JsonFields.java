@@ -104,11 +104,16 @@ public final class JsonFields
         final int v = value.intValue();
         if (v < min || v > max)
         {
-            problems.add(new ConfigProblem(
-                fieldPath, v + " is out of range; use a whole number from " + min + " to " + max));
+            problems.add(new ConfigProblem(fieldPath, outOfRange(v, min, max)));
             return null;
         }
         return v;
+    }
+
+    /** The words for a whole number outside [min, max], for checks of values set in code too. */
+    public static String outOfRange(final long value, final long min, final long max)
+    {
+        return value + " is out of range; use a whole number from " + min + " to " + max;
     }
 
     /** A string, or null when absent, JSON null or not a string (then a problem is recorded). */

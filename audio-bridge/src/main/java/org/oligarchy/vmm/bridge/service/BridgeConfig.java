@@ -26,48 +26,12 @@ import org.oligarchy.vmm.config.ValidationReport;
  * also the words of the NixOS module ({@code native-config/lib/validate.nix}). {@link #load}
  * collects every problem of the file; {@link #checkHost} adds what depends on this machine.
  *
- * @param clientName           JACK client name.
- * @param toVmPorts            JACK input ports sent to the VM.
- * @param fromVmPorts          JACK output ports returned by the VM.
- * @param peerAddresses        VM addresses whose packets are accepted.
- * @param listenAddress        UDP listen address.
- * @param port                 UDP port.
- * @param latencyPeriods       network latency L.
- * @param encoder              sample encoder the slave must use ("float" or "int16").
- * @param mtu                  largest MTU accepted from the slave.
- * @param jackServer           JACK server name or null for the default.
- * @param jackCpu              CPU for the JACK thread or −1.
- * @param senderCpu            CPU for the sender or −1.
- * @param receiverCpu          CPU for the receiver or −1.
- * @param senderPriority       SCHED_FIFO priority of the sender, 0 = none.
- * @param receiverPriority     SCHED_FIFO priority of the receiver, 0 = none.
- * @param waitStrategy         sender wait strategy.
- * @param mlockall             lock all memory at start.
- * @param countersFile         live counters file.
- * @param histogramLog         HdrHistogram interval log, or null.
- * @param controlSocket        Unix socket for dsp-netjack-restart.
+ * <p>A context (Aeron's {@code MediaDriver.Context}): named setters over documented defaults, and
+ * {@link #conclude()}, which checks every field with the file's messages and freezes the
+ * context. {@link #parse} maps the file onto the setters; a test or a tool may set fields
+ * directly and conclude.
  */
-public record BridgeConfig(
-    String clientName,
-    int toVmPorts,
-    int fromVmPorts,
-    List<InetAddress> peerAddresses,
-    InetAddress listenAddress,
-    int port,
-    int latencyPeriods,
-    String encoder,
-    int mtu,
-    String jackServer,
-    int jackCpu,
-    int senderCpu,
-    int receiverCpu,
-    int senderPriority,
-    int receiverPriority,
-    WaitStrategy waitStrategy,
-    boolean mlockall,
-    Path countersFile,
-    Path histogramLog,
-    Path controlSocket)
+public final class BridgeConfig
 {
     /** Default counters file: tmpfs, so updates never cause writeback I/O. */
     public static final String DEFAULT_COUNTERS_FILE = "/dev/shm/netjack-bridge/counters.dat";
@@ -77,10 +41,422 @@ public record BridgeConfig(
     public static final String DEFAULT_CONFIG_FILE = ConfigFile.DEFAULT_PATH;
     /** Highest CPU number accepted, as vmctl's and the NixOS module's (a CPU that is not online is a warning). */
     public static final int MAX_CPU = 8191;
+    /** Default JACK client name. */
+    public static final String DEFAULT_CLIENT_NAME = "dsp";
+    /** Default UDP port, NetJack2's. */
+    public static final int DEFAULT_PORT = 19000;
 
     private static final Pattern CLIENT_NAME = Pattern.compile("^[^:]{1,63}$");
     private static final Pattern JACK_SERVER = Pattern.compile("^[^/\\s]{1,63}$");
     private static final String IPV4_RULE = "write an IPv4 address such as ";
+    private static final String CLIENT_NAME_RULE =
+        "use 1 to 63 characters without ':' (it becomes the JACK client name, such as dsp:to_vm_1)";
+    private static final String JACK_SERVER_RULE = "use the name jackd was started with (-n), 1 to 63 characters " +
+        "without '/' or spaces; null for the default server";
+    private static final String PEER_FIX =
+        "list the VM's IPv4 address, such as [\"10.77.0.2\"]; packets from anyone else are dropped";
+
+    private String clientName = DEFAULT_CLIENT_NAME;
+    private int toVmPorts = 2;
+    private int fromVmPorts = 2;
+    private List<InetAddress> peerAddresses = List.of();
+    private InetAddress listenAddress = Ipv4.parse("0.0.0.0");
+    private int port = DEFAULT_PORT;
+    private int latencyPeriods = 1;
+    private String encoder = "float";
+    private int mtu = 1500;
+    private String jackServer = null;
+    private int jackCpu = -1;
+    private int senderCpu = -1;
+    private int receiverCpu = -1;
+    private int senderPriority = 0;
+    private int receiverPriority = 0;
+    private WaitStrategy waitStrategy = WaitStrategy.BLOCKING;
+    private boolean mlockall = false;
+    private Path countersFile = Path.of(DEFAULT_COUNTERS_FILE);
+    private Path histogramLog = null;
+    private Path controlSocket = Path.of(DEFAULT_CONTROL_SOCKET);
+    private boolean concluded;
+
+    /**
+     * @return JACK client name (its ports are {@code NAME:to_vm_1} …).
+     */
+    public String clientName()
+    {
+        return clientName;
+    }
+
+    /**
+     * @param value JACK client name (its ports are {@code NAME:to_vm_1} …).
+     * @return this context.
+     */
+    public BridgeConfig clientName(final String value)
+    {
+        checkNotConcluded();
+        clientName = value;
+        return this;
+    }
+
+    /**
+     * @return JACK input ports whose audio goes to the VM, 1 … 64.
+     */
+    public int toVmPorts()
+    {
+        return toVmPorts;
+    }
+
+    /**
+     * @param value JACK input ports whose audio goes to the VM, 1 … 64.
+     * @return this context.
+     */
+    public BridgeConfig toVmPorts(final int value)
+    {
+        checkNotConcluded();
+        toVmPorts = value;
+        return this;
+    }
+
+    /**
+     * @return JACK output ports the VM's audio returns on, 1 … 64.
+     */
+    public int fromVmPorts()
+    {
+        return fromVmPorts;
+    }
+
+    /**
+     * @param value JACK output ports the VM's audio returns on, 1 … 64.
+     * @return this context.
+     */
+    public BridgeConfig fromVmPorts(final int value)
+    {
+        checkNotConcluded();
+        fromVmPorts = value;
+        return this;
+    }
+
+    /**
+     * @return VM addresses whose packets are accepted; required, non-empty.
+     */
+    public List<InetAddress> peerAddresses()
+    {
+        return peerAddresses;
+    }
+
+    /**
+     * @param value VM addresses whose packets are accepted; required, non-empty.
+     * @return this context.
+     */
+    public BridgeConfig peerAddresses(final List<InetAddress> value)
+    {
+        checkNotConcluded();
+        peerAddresses = List.copyOf(value);
+        return this;
+    }
+
+    /**
+     * @return UDP listen address (IPv4).
+     */
+    public InetAddress listenAddress()
+    {
+        return listenAddress;
+    }
+
+    /**
+     * @param value UDP listen address (IPv4).
+     * @return this context.
+     */
+    public BridgeConfig listenAddress(final InetAddress value)
+    {
+        checkNotConcluded();
+        listenAddress = value;
+        return this;
+    }
+
+    /**
+     * @return UDP port the VM's slave announces to, 1 … 65535.
+     */
+    public int port()
+    {
+        return port;
+    }
+
+    /**
+     * @param value UDP port the VM's slave announces to, 1 … 65535.
+     * @return this context.
+     */
+    public BridgeConfig port(final int value)
+    {
+        checkNotConcluded();
+        port = value;
+        return this;
+    }
+
+    /**
+     * @return network latency L in periods, 0 … 10.
+     */
+    public int latencyPeriods()
+    {
+        return latencyPeriods;
+    }
+
+    /**
+     * @param value network latency L in periods, 0 … 10.
+     * @return this context.
+     */
+    public BridgeConfig latencyPeriods(final int value)
+    {
+        checkNotConcluded();
+        latencyPeriods = value;
+        return this;
+    }
+
+    /**
+     * @return sample encoder the slave must use, {@code float} or {@code int16}.
+     */
+    public String encoder()
+    {
+        return encoder;
+    }
+
+    /**
+     * @param value sample encoder the slave must use, {@code float} or {@code int16}.
+     * @return this context.
+     */
+    public BridgeConfig encoder(final String value)
+    {
+        checkNotConcluded();
+        encoder = value;
+        return this;
+    }
+
+    /**
+     * @return largest MTU accepted from the slave, 576 … 9000.
+     */
+    public int mtu()
+    {
+        return mtu;
+    }
+
+    /**
+     * @param value largest MTU accepted from the slave, 576 … 9000.
+     * @return this context.
+     */
+    public BridgeConfig mtu(final int value)
+    {
+        checkNotConcluded();
+        mtu = value;
+        return this;
+    }
+
+    /**
+     * @return JACK server name ({@code jackd -n}), or null for the default server.
+     */
+    public String jackServer()
+    {
+        return jackServer;
+    }
+
+    /**
+     * @param value JACK server name ({@code jackd -n}), or null for the default server.
+     * @return this context.
+     */
+    public BridgeConfig jackServer(final String value)
+    {
+        checkNotConcluded();
+        jackServer = value;
+        return this;
+    }
+
+    /**
+     * @return CPU for the JACK thread, or −1 for none.
+     */
+    public int jackCpu()
+    {
+        return jackCpu;
+    }
+
+    /**
+     * @param value CPU for the JACK thread, or −1 for none.
+     * @return this context.
+     */
+    public BridgeConfig jackCpu(final int value)
+    {
+        checkNotConcluded();
+        jackCpu = value;
+        return this;
+    }
+
+    /**
+     * @return CPU for the sender, or −1 for none.
+     */
+    public int senderCpu()
+    {
+        return senderCpu;
+    }
+
+    /**
+     * @param value CPU for the sender, or −1 for none.
+     * @return this context.
+     */
+    public BridgeConfig senderCpu(final int value)
+    {
+        checkNotConcluded();
+        senderCpu = value;
+        return this;
+    }
+
+    /**
+     * @return CPU for the receiver, or −1 for none.
+     */
+    public int receiverCpu()
+    {
+        return receiverCpu;
+    }
+
+    /**
+     * @param value CPU for the receiver, or −1 for none.
+     * @return this context.
+     */
+    public BridgeConfig receiverCpu(final int value)
+    {
+        checkNotConcluded();
+        receiverCpu = value;
+        return this;
+    }
+
+    /**
+     * @return SCHED_FIFO priority of the sender, 0 = none … 99.
+     */
+    public int senderPriority()
+    {
+        return senderPriority;
+    }
+
+    /**
+     * @param value SCHED_FIFO priority of the sender, 0 = none … 99.
+     * @return this context.
+     */
+    public BridgeConfig senderPriority(final int value)
+    {
+        checkNotConcluded();
+        senderPriority = value;
+        return this;
+    }
+
+    /**
+     * @return SCHED_FIFO priority of the receiver, 0 = none … 99.
+     */
+    public int receiverPriority()
+    {
+        return receiverPriority;
+    }
+
+    /**
+     * @param value SCHED_FIFO priority of the receiver, 0 = none … 99.
+     * @return this context.
+     */
+    public BridgeConfig receiverPriority(final int value)
+    {
+        checkNotConcluded();
+        receiverPriority = value;
+        return this;
+    }
+
+    /**
+     * @return sender wait strategy.
+     */
+    public WaitStrategy waitStrategy()
+    {
+        return waitStrategy;
+    }
+
+    /**
+     * @param value sender wait strategy.
+     * @return this context.
+     */
+    public BridgeConfig waitStrategy(final WaitStrategy value)
+    {
+        checkNotConcluded();
+        waitStrategy = value;
+        return this;
+    }
+
+    /**
+     * @return lock all memory at start.
+     */
+    public boolean mlockall()
+    {
+        return mlockall;
+    }
+
+    /**
+     * @param value lock all memory at start.
+     * @return this context.
+     */
+    public BridgeConfig mlockall(final boolean value)
+    {
+        checkNotConcluded();
+        mlockall = value;
+        return this;
+    }
+
+    /**
+     * @return live counters file; its directory must exist.
+     */
+    public Path countersFile()
+    {
+        return countersFile;
+    }
+
+    /**
+     * @param value live counters file; its directory must exist.
+     * @return this context.
+     */
+    public BridgeConfig countersFile(final Path value)
+    {
+        checkNotConcluded();
+        countersFile = value;
+        return this;
+    }
+
+    /**
+     * @return HdrHistogram interval log, or null for none.
+     */
+    public Path histogramLog()
+    {
+        return histogramLog;
+    }
+
+    /**
+     * @param value HdrHistogram interval log, or null for none.
+     * @return this context.
+     */
+    public BridgeConfig histogramLog(final Path value)
+    {
+        checkNotConcluded();
+        histogramLog = value;
+        return this;
+    }
+
+    /**
+     * @return Unix socket for dsp-netjack-restart.
+     */
+    public Path controlSocket()
+    {
+        return controlSocket;
+    }
+
+    /**
+     * @param value Unix socket for dsp-netjack-restart.
+     * @return this context.
+     */
+    public BridgeConfig controlSocket(final Path value)
+    {
+        checkNotConcluded();
+        controlSocket = value;
+        return this;
+    }
 
     /**
      * Reads and validates the {@code bridge} section of a config file.
@@ -118,8 +494,7 @@ public record BridgeConfig(
         {
             throw new InvalidConfigException(problems);
         }
-        String clientName = f.matching("clientName", CLIENT_NAME,
-            "use 1 to 63 characters without ':' (it becomes the JACK client name, such as dsp:to_vm_1)");
+        String clientName = f.matching("clientName", CLIENT_NAME, CLIENT_NAME_RULE);
         clientName = clientName == null ? "dsp" : clientName;
         final int toVm = orDefault(f.integer("toVmPorts", 1, 64, null), 2);
         final int fromVm = orDefault(f.integer("fromVmPorts", 1, 64, null), 2);
@@ -139,9 +514,7 @@ public record BridgeConfig(
         final int latency = orDefault(f.integer("latencyPeriods", 0, 10, null), 1);
         final String encoder = f.choice("encoder", new String[]{"float", "int16"}, "float");
         final int mtu = orDefault(f.integer("mtu", 576, 9000, null), 1500);
-        final String jackServer = f.matching("jackServer", JACK_SERVER,
-            "use the name jackd was started with (-n), 1 to 63 characters without '/' or spaces; null for the " +
-            "default server");
+        final String jackServer = f.matching("jackServer", JACK_SERVER, JACK_SERVER_RULE);
         final int[] cpus = {-1, -1, -1};
         final JsonFields cpuFields = optionalObject(f, "cpus", problems);
         if (cpuFields != null)
@@ -166,24 +539,150 @@ public record BridgeConfig(
             waitNames[strategy.ordinal()] = strategy.configName();
         }
         WaitStrategy wait = f.choice("waitStrategy", WaitStrategy.values(), waitNames, WaitStrategy.BLOCKING);
-        if (wait == WaitStrategy.BUSY_SPIN && senderPriority > 0)
-        {
-            f.problem("waitStrategy", "busy-spin with bridge.priorities.sender " + senderPriority +
-                " would spin at SCHED_FIFO, which the kernel throttles (and starves the core); set the sender " +
-                "priority to 0 or use blocking");
-        }
         wait = wait == null ? WaitStrategy.BLOCKING : wait;
         final boolean mlockall = f.bool("mlockall", false);
-        final Path counters = path(f, "countersFile", DEFAULT_COUNTERS_FILE, true);
-        final Path histogram = path(f, "histogramLog", null, true);
-        final Path control = path(f, "controlSocket", DEFAULT_CONTROL_SOCKET, false);
+        final Path counters = path(f, "countersFile", DEFAULT_COUNTERS_FILE);
+        final Path histogram = path(f, "histogramLog", null);
+        final Path control = path(f, "controlSocket", DEFAULT_CONTROL_SOCKET);
         f.finish();
+        final BridgeConfig config = new BridgeConfig().clientName(clientName).toVmPorts(toVm).fromVmPorts(fromVm)
+            .peerAddresses(peers).listenAddress(listen).port(port).latencyPeriods(latency)
+            .encoder(encoder == null ? "float" : encoder).mtu(mtu).jackServer(jackServer)
+            .jackCpu(cpus[0]).senderCpu(cpus[1]).receiverCpu(cpus[2])
+            .senderPriority(senderPriority).receiverPriority(receiverPriority).waitStrategy(wait).mlockall(mlockall)
+            .countersFile(counters).histogramLog(histogram).controlSocket(control);
+        // The context's own rules (paths, busy-spin at SCHED_FIFO, and again the ranges), except
+        // for a field the reader already reported: one pass lists every problem, each once.
+        for (final ConfigProblem problem : config.check())
+        {
+            if (problems.stream().noneMatch((p) -> p.path().equals(problem.path()) ||
+                p.path().startsWith(problem.path() + "[") || p.path().startsWith(problem.path() + ".")))
+            {
+                problems.add(problem);
+            }
+        }
         if (!problems.isEmpty())
         {
             throw new InvalidConfigException(problems);
         }
-        return new BridgeConfig(clientName, toVm, fromVm, peers, listen, port, latency, encoder, mtu, jackServer,
-            cpus[0], cpus[1], cpus[2], senderPriority, receiverPriority, wait, mlockall, counters, histogram, control);
+        return config.conclude();
+    }
+
+    /**
+     * Every rule of the context, in the file's words (paths {@code bridge.*}), for values set by
+     * the reader or in code.
+     *
+     * @return the problems, empty when the context is valid.
+     */
+    public List<ConfigProblem> check()
+    {
+        final List<ConfigProblem> problems = new ArrayList<>();
+        if (clientName == null || !CLIENT_NAME.matcher(clientName).matches())
+        {
+            problems.add(new ConfigProblem("bridge.clientName",
+                quote(clientName) + " is not valid; " + CLIENT_NAME_RULE));
+        }
+        range(problems, "toVmPorts", toVmPorts, 1, 64);
+        range(problems, "fromVmPorts", fromVmPorts, 1, 64);
+        if (peerAddresses.isEmpty())
+        {
+            problems.add(new ConfigProblem("bridge.peerAddresses", "[] is empty; " + PEER_FIX));
+        }
+        for (int i = 0; i < peerAddresses.size(); i++)
+        {
+            if (!(peerAddresses.get(i) instanceof java.net.Inet4Address))
+            {
+                problems.add(new ConfigProblem("bridge.peerAddresses[" + i + "]", quote(String.valueOf(
+                    peerAddresses.get(i))) + " is not valid; " + IPV4_RULE + "10.77.0.2"));
+            }
+        }
+        if (!(listenAddress instanceof java.net.Inet4Address))
+        {
+            problems.add(new ConfigProblem("bridge.listenAddress", quote(String.valueOf(listenAddress)) +
+                " is not valid; " + IPV4_RULE + "0.0.0.0"));
+        }
+        range(problems, "port", port, 1, 65535);
+        range(problems, "latencyPeriods", latencyPeriods, 0, 10);
+        if (!"float".equals(encoder) && !"int16".equals(encoder))
+        {
+            problems.add(new ConfigProblem("bridge.encoder", quote(encoder) + " is not allowed; use one of \"float\", " +
+                "\"int16\""));
+        }
+        range(problems, "mtu", mtu, 576, 9000);
+        if (jackServer != null && !JACK_SERVER.matcher(jackServer).matches())
+        {
+            problems.add(new ConfigProblem("bridge.jackServer",
+                quote(jackServer) + " is not valid; " + JACK_SERVER_RULE));
+        }
+        final String[] cpuNames = {"jack", "sender", "receiver"};
+        final int[] cpuValues = {jackCpu, senderCpu, receiverCpu};
+        for (int i = 0; i < cpuNames.length; i++)
+        {
+            if (cpuValues[i] != -1)
+            {
+                range(problems, "cpus." + cpuNames[i], cpuValues[i], 0, MAX_CPU);
+            }
+        }
+        range(problems, "priorities.sender", senderPriority, 0, 99);
+        range(problems, "priorities.receiver", receiverPriority, 0, 99);
+        if (waitStrategy == null)
+        {
+            problems.add(new ConfigProblem("bridge.waitStrategy", "is missing; use one of \"busy-spin\", " +
+                "\"yielding\", \"sleeping\", \"blocking\""));
+        }
+        else if (waitStrategy == WaitStrategy.BUSY_SPIN && senderPriority > 0)
+        {
+            problems.add(new ConfigProblem("bridge.waitStrategy", "busy-spin with bridge.priorities.sender " +
+                senderPriority + " would spin at SCHED_FIFO, which the kernel throttles (and starves the core); set " +
+                "the sender priority to 0 or use blocking"));
+        }
+        pathRule(problems, "countersFile", countersFile, DEFAULT_COUNTERS_FILE, true);
+        pathRule(problems, "histogramLog", histogramLog, "/var/lib/netjack-bridge/latency.hlog", true);
+        pathRule(problems, "controlSocket", controlSocket, DEFAULT_CONTROL_SOCKET, false);
+        return problems;
+    }
+
+    /**
+     * Checks every rule ({@link #check()}) and freezes the context: setters fail afterwards.
+     *
+     * @return this context.
+     * @throws InvalidConfigException listing every problem.
+     */
+    public BridgeConfig conclude() throws InvalidConfigException
+    {
+        checkNotConcluded();
+        final List<ConfigProblem> problems = check();
+        if (!problems.isEmpty())
+        {
+            throw new InvalidConfigException(problems);
+        }
+        countersFile = countersFile.normalize();
+        histogramLog = histogramLog == null ? null : histogramLog.normalize();
+        controlSocket = controlSocket.normalize();
+        concluded = true;
+        return this;
+    }
+
+    private void checkNotConcluded()
+    {
+        if (concluded)
+        {
+            throw new IllegalStateException("BridgeConfig is concluded; set fields before conclude()");
+        }
+    }
+
+    private static void range(
+        final List<ConfigProblem> problems, final String field, final int value, final int min, final int max)
+    {
+        if (value < min || value > max)
+        {
+            problems.add(new ConfigProblem("bridge." + field, JsonFields.outOfRange(value, min, max)));
+        }
+    }
+
+    private static String quote(final String value)
+    {
+        return value == null ? "null" : JsonFields.quote(value);
     }
 
     /**
@@ -261,7 +760,7 @@ public record BridgeConfig(
 
     private static List<InetAddress> peerAddresses(final JsonFields f, final List<ConfigProblem> problems)
     {
-        final String fix = "list the VM's IPv4 address, such as [\"10.77.0.2\"]; packets from anyone else are dropped";
+        final String fix = PEER_FIX;
         final List<InetAddress> peers = new ArrayList<>();
         final JsonNode value = f.value("peerAddresses");
         if (value == null)
@@ -296,34 +795,57 @@ public record BridgeConfig(
         return peers;
     }
 
-    /**
-     * An absolute path, not in the kernel's pseudo file systems: under /proc or /sys nothing can be
-     * created, and under /dev only /dev/shm (tmpfs) is a place for files ({@code inShm}) — a socket
-     * is never one.
-     */
-    private static Path path(final JsonFields f, final String key, final String fallback, final boolean inShm)
+    /** A path as written (the context checks it), or the default when absent or not a path. */
+    private static Path path(final JsonFields f, final String key, final String fallback)
     {
         final String value = f.string(key);
+        if (value != null)
+        {
+            try
+            {
+                return Path.of(value);
+            }
+            catch (final java.nio.file.InvalidPathException ex)
+            {
+                f.problem(key, JsonFields.quote(value) + " is not a path (" + ex.getReason() + "); write one such as " +
+                    (fallback == null ? "/var/lib/netjack-bridge/latency.hlog" : fallback));
+            }
+        }
+        return fallback == null ? null : Path.of(fallback);
+    }
+
+    /**
+     * An absolute path, not in the kernel's pseudo file systems: under /proc or /sys nothing can be
+     * created, and under /dev only /dev/shm (tmpfs) is a place for files ({@code inShm}); a socket
+     * is never one.
+     */
+    private static void pathRule(
+        final List<ConfigProblem> problems, final String key, final Path value, final String example,
+        final boolean inShm)
+    {
         if (value == null)
         {
-            return fallback == null ? null : Path.of(fallback);
+            if (!key.equals("histogramLog"))
+            {
+                problems.add(new ConfigProblem("bridge." + key, "is missing; write a path such as " + example));
+            }
+            return;
         }
-        final String example = fallback == null ? "/var/lib/netjack-bridge/latency.hlog" : fallback;
-        if (!value.startsWith("/"))
+        if (!value.isAbsolute())
         {
-            f.problem(key, JsonFields.quote(value) + " is not an absolute path; write one such as " + example);
-            return fallback == null ? null : Path.of(fallback);
+            problems.add(new ConfigProblem("bridge." + key, quote(value.toString()) +
+                " is not an absolute path; write one such as " + example));
+            return;
         }
-        final Path path = Path.of(value).normalize();
+        final Path path = value.normalize();
         final boolean pseudo = path.startsWith("/proc") || path.startsWith("/sys") ||
             (path.startsWith("/dev") && !(inShm && path.startsWith("/dev/shm") && path.getNameCount() > 2));
         if (pseudo || path.getParent() == null)
         {
-            f.problem(key, JsonFields.quote(value) + " is " + (pseudo ? "in the kernel's /proc, /sys or /dev" :
-                "not a file path") + ", where the bridge must not create files; write a path such as " + example);
-            return fallback == null ? null : Path.of(fallback);
+            problems.add(new ConfigProblem("bridge." + key, quote(value.toString()) + " is " +
+                (pseudo ? "in the kernel's /proc, /sys or /dev" : "not a file path") +
+                ", where the bridge must not create files; write a path such as " + example));
         }
-        return path;
     }
 
     /**

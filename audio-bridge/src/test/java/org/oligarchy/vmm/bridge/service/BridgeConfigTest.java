@@ -142,6 +142,50 @@ final class BridgeConfigTest
     }
 
     @Test
+    void shouldConcludeAContextSetInCodeWithTheFilesDefaultsAndMessages() throws Exception
+    {
+        final BridgeConfig fromFile = BridgeConfig.parse("{ \"version\": 1, \"bridge\": { \"peerAddresses\": " +
+            "[\"10.77.0.2\"] } }");
+        final BridgeConfig inCode = new BridgeConfig().peerAddresses(List.of(InetAddress.getByName("10.77.0.2")))
+            .conclude();
+        assertEquals(fromFile.describe(), inCode.describe());
+        assertEquals(fromFile.countersFile(), inCode.countersFile());
+        assertEquals(fromFile.controlSocket(), inCode.controlSocket());
+        assertEquals(fromFile.waitStrategy(), inCode.waitStrategy());
+        assertThrows(IllegalStateException.class, () -> inCode.port(19001), "a concluded context is frozen");
+
+        final InvalidConfigException ex = assertThrows(InvalidConfigException.class, () -> new BridgeConfig()
+            .port(0).latencyPeriods(11).encoder("opus").senderCpu(9000).waitStrategy(WaitStrategy.BUSY_SPIN)
+            .senderPriority(70).controlSocket(Path.of("/proc/x.sock")).conclude());
+        assertEquals(List.of(
+            "bridge.peerAddresses: [] is empty; list the VM's IPv4 address, such as [\"10.77.0.2\"]; packets from " +
+                "anyone else are dropped",
+            "bridge.port: 0 is out of range; use a whole number from 1 to 65535",
+            "bridge.latencyPeriods: 11 is out of range; use a whole number from 0 to 10",
+            "bridge.encoder: \"opus\" is not allowed; use one of \"float\", \"int16\"",
+            "bridge.cpus.sender: 9000 is out of range; use a whole number from 0 to 8191",
+            "bridge.waitStrategy: busy-spin with bridge.priorities.sender 70 would spin at SCHED_FIFO, which the " +
+                "kernel throttles (and starves the core); set the sender priority to 0 or use blocking",
+            "bridge.controlSocket: \"/proc/x.sock\" is in the kernel's /proc, /sys or /dev, where the bridge must " +
+                "not create files; write a path such as /run/netjack-bridge/control.sock"), messages(ex));
+    }
+
+    @Test
+    void shouldListEveryProblemOfTheFileOnceInOnePass()
+    {
+        final InvalidConfigException ex = assertThrows(InvalidConfigException.class, () -> BridgeConfig.parse(
+            "{\"version\": 1, \"bridge\": {\"peerAddresses\": [\"vm.local\"], \"port\": 0, \"waitStrategy\": " +
+            "\"busy-spin\", \"priorities\": {\"sender\": 70}, \"countersFile\": \"/sys/c.dat\"}}"));
+        assertEquals(List.of(
+            "bridge.peerAddresses[0]: \"vm.local\" is not valid; write an IPv4 address such as 10.77.0.2",
+            "bridge.port: 0 is out of range; use a whole number from 1 to 65535",
+            "bridge.waitStrategy: busy-spin with bridge.priorities.sender 70 would spin at SCHED_FIFO, which the " +
+                "kernel throttles (and starves the core); set the sender priority to 0 or use blocking",
+            "bridge.countersFile: \"/sys/c.dat\" is in the kernel's /proc, /sys or /dev, where the bridge must not " +
+                "create files; write a path such as /dev/shm/netjack-bridge/counters.dat"), messages(ex));
+    }
+
+    @Test
     void shouldPointAtTheLineAndColumnOfBrokenJson()
     {
         final InvalidConfigException ex = assertThrows(InvalidConfigException.class,

@@ -687,7 +687,8 @@ public final class BridgeConfig
 
     /**
      * What depends on this host, for {@code run} and {@code run --check} alike: the counters
-     * file's directory must exist (the bridge, often root, does not create directories); a CPU
+     * file's directory, or at least that directory's parent, must exist (the bridge, often root,
+     * creates the file's own directory but never a tree); a CPU
      * that is not online, or a control socket or histogram log whose directory is missing, is a
      * warning (run leaves the thread unpinned, or goes on without the socket or log).
      *
@@ -709,12 +710,14 @@ public final class BridgeConfig
         final List<ConfigProblem> errors = new ArrayList<>();
         final List<ConfigProblem> warnings = new ArrayList<>();
         final Path countersDir = countersFile.getParent();
-        if (!Files.isDirectory(countersDir))
+        // The bridge makes the file's own directory (as systemd's RuntimeDirectory would), never
+        // a tree: as root, a typo in the path would otherwise become directories.
+        if (!Files.isDirectory(countersDir) && !Files.isDirectory(countersDir.getParent()))
         {
             errors.add(new ConfigProblem("bridge.countersFile", "\"" + countersFile + "\" is in " + countersDir +
-                ", which does not exist, and the bridge does not create directories; create it for the bridge's " +
-                "user (the NixOS module's tmpfiles rule makes /dev/shm/netjack-bridge), or choose a file in an " +
-                "existing directory such as /dev/shm"));
+                ", whose parent " + countersDir.getParent() + " does not exist; the bridge creates only the file's " +
+                "own directory, not a tree; fix the path, or create " + countersDir + " for the bridge's user (the " +
+                "NixOS module's tmpfiles rule makes /dev/shm/netjack-bridge)"));
         }
         if (histogramLog != null && !Files.isDirectory(histogramLog.getParent()))
         {

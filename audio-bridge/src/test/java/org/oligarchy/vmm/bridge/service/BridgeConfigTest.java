@@ -198,16 +198,21 @@ final class BridgeConfigTest
 
     @Test
     @Timeout(60)
-    void shouldRefuseACountersFileInADirectoryThatDoesNotExistAndCreateNothing(@TempDir final Path dir)
+    void shouldRefuseACountersFileWhoseDirectoryWouldNeedATreeAndCreateNothing(@TempDir final Path dir)
         throws Exception
     {
         final Path counters = dir.resolve("no/such/dir/counters.dat");
         final BridgeConfig config = BridgeConfig.parse("{\"version\": 1, \"bridge\": {" + VALID +
             ", \"countersFile\": \"" + counters + "\", \"controlSocket\": \"" + dir.resolve("c.sock") + "\"}}");
-        assertEquals(List.of(new ConfigProblem("bridge.countersFile", "\"" + counters + "\" is in " +
-            counters.getParent() + ", which does not exist, and the bridge does not create directories; create it " +
-            "for the bridge's user (the NixOS module's tmpfiles rule makes /dev/shm/netjack-bridge), or choose a " +
-            "file in an existing directory such as /dev/shm")), config.checkHost(null).errors());
+        final String refusal = "bridge.countersFile: \"" + counters + "\" is in " + counters.getParent() + ", whose " +
+            "parent " + dir.resolve("no/such") + " does not exist; the bridge creates only the file's own directory, " +
+            "not a tree; fix the path, or create " + counters.getParent() + " for the bridge's user (the NixOS " +
+            "module's tmpfiles rule makes /dev/shm/netjack-bridge)";
+        assertEquals(List.of(refusal), config.checkHost(null).errors().stream().map(ConfigProblem::toString).toList());
+        // Its own directory alone may be missing: the bridge makes that one, as the default's /dev/shm/netjack-bridge.
+        assertEquals(List.of(), BridgeConfig.parse("{\"version\": 1, \"bridge\": {" + VALID + ", \"countersFile\": \"" +
+            dir.resolve("own/counters.dat") + "\", \"controlSocket\": \"" + dir.resolve("c.sock") + "\"}}")
+            .checkHost(null).errors());
         final Path file = dir.resolve("config.json");
         Files.writeString(file, "{\"version\": 1, \"bridge\": {" + VALID + ", \"countersFile\": \"" + counters +
             "\", \"controlSocket\": \"" + dir.resolve("c.sock") + "\"}}");
@@ -216,10 +221,7 @@ final class BridgeConfigTest
         {
             final Captured run = execute(args);
             assertEquals(2, run.code(), run.err());
-            assertEquals("netjack-bridge: invalid config " + file + ":\n  bridge.countersFile: \"" + counters +
-                "\" is in " + counters.getParent() + ", which does not exist, and the bridge does not create " +
-                "directories; create it for the bridge's user (the NixOS module's tmpfiles rule makes " +
-                "/dev/shm/netjack-bridge), or choose a file in an existing directory such as /dev/shm\n", run.err());
+            assertEquals("netjack-bridge: invalid config " + file + ":\n  " + refusal + "\n", run.err());
         }
         assertEquals(false, Files.exists(dir.resolve("no")), "no directory was created");
     }

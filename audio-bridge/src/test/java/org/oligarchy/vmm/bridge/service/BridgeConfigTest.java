@@ -253,6 +253,25 @@ final class BridgeConfigTest
             "online CPU\n", check.err());
     }
 
+    @Test
+    @Timeout(60)
+    void shouldRefuseARepeatedKeyAndAHostileNestingWithAMessageNotAStackTrace(@TempDir final Path dir) throws Exception
+    {
+        final Path repeated = Files.writeString(dir.resolve("repeated.json"), "{\"version\": 1, \"bridge\": {" + VALID +
+            ", \"port\": 19000, \"port\": 19001}}");
+        final Captured twice = execute("run", "--check", "--config", repeated.toString());
+        assertEquals(2, twice.code());
+        assertEquals("netjack-bridge: invalid config " + repeated + ":\n  bridge.port: appears twice in the same " +
+            "object (at line 1, column 80); keep one (readers disagree on which copy wins)\n", twice.err());
+
+        final Path deep = Files.writeString(dir.resolve("deep.json"), "[".repeat(100_000));
+        final Captured nested = execute("run", "--check", "--config", deep.toString());
+        assertEquals(2, nested.code());
+        assertEquals("netjack-bridge: invalid config " + deep + ":\n  (file): nests arrays and objects deeper than 32 " +
+            "levels (at line 1, column 34); the format nests 5 deep at most (guests[0].portForwards[0].host); fix the " +
+            "syntax\n", nested.err());
+    }
+
     private record Captured(int code, String err)
     {
     }

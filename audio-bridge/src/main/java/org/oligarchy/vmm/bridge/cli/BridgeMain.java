@@ -15,6 +15,10 @@ import org.oligarchy.vmm.bridge.service.BridgeService;
 import org.oligarchy.vmm.bridge.service.ControlServer;
 import org.oligarchy.vmm.bridge.service.DemoRunner;
 import org.oligarchy.vmm.bridge.service.StatusReport;
+import org.oligarchy.vmm.config.ConfigProblem;
+import org.oligarchy.vmm.config.InvalidConfigException;
+import org.oligarchy.vmm.config.Ipv4;
+import org.oligarchy.vmm.config.ValidationReport;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -258,11 +262,18 @@ public final class BridgeMain implements Callable<Integer>
             try
             {
                 loaded = BridgeConfig.load(config);
+                // What depends on this host is checked by --check exactly as by run.
+                final ValidationReport host = loaded.checkHost();
+                for (final ConfigProblem warning : host.warnings())
+                {
+                    System.err.println("netjack-bridge: warning: " + warning);
+                }
+                host.throwIfInvalid();
             }
-            catch (final BridgeConfig.InvalidConfigException ex)
+            catch (final InvalidConfigException ex)
             {
                 System.err.println("netjack-bridge: invalid config " + config + ":");
-                for (final String problem : ex.problems())
+                for (final ConfigProblem problem : ex.problems())
                 {
                     System.err.println("  " + problem);
                 }
@@ -491,18 +502,7 @@ public final class BridgeMain implements Callable<Integer>
 
         private static java.net.InetAddress ipv4(final String text)
         {
-            if (!text.matches("^\\d{1,3}(\\.\\d{1,3}){3}$"))
-            {
-                return null;
-            }
-            try
-            {
-                return java.net.InetAddress.getByName(text);
-            }
-            catch (final java.io.IOException ex)
-            {
-                return null;
-            }
+            return Ipv4.parse(text);
         }
     }
 
@@ -550,7 +550,7 @@ public final class BridgeMain implements Callable<Integer>
         {
             return field.apply(BridgeConfig.load(config));
         }
-        catch (final BridgeConfig.InvalidConfigException ex)
+        catch (final InvalidConfigException ex)
         {
             System.err.println("netjack-bridge " + command + ": invalid config " + config + ": " + ex.problems());
             return null;

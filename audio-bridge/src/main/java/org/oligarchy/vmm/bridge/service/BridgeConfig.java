@@ -1,97 +1,461 @@
 package org.oligarchy.vmm.bridge.service;
 
-import java.io.IOException;
-import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Iterator;
+import java.util.BitSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
+import java.util.regex.Pattern;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import org.oligarchy.vmm.bridge.engine.WaitStrategy;
+import org.oligarchy.vmm.config.ConfigFile;
+import org.oligarchy.vmm.config.ConfigProblem;
+import org.oligarchy.vmm.config.CpuList;
+import org.oligarchy.vmm.config.InvalidConfigException;
+import org.oligarchy.vmm.config.Ipv4;
+import org.oligarchy.vmm.config.JsonFields;
+import org.oligarchy.vmm.config.ValidationReport;
 
 /**
  * The validated {@code bridge} section of the JSON configuration (docs/config-format.md), built
- * once at start-up. {@link #load(Path)} collects every problem, each naming the field by its
- * JSON path, the value seen and the fix; nothing starts from an invalid file.
+ * once at start-up. The file is read by the reader vmctl uses ({@link ConfigFile},
+ * {@link JsonFields}), so both programs refuse the same file with the same words, which are
+ * also the words of the NixOS module ({@code native-config/lib/validate.nix}). {@link #load}
+ * collects every problem of the file; {@link #checkHost} adds what depends on this machine.
  *
- * @param clientName           JACK client name.
- * @param toVmPorts            JACK input ports sent to the VM.
- * @param fromVmPorts          JACK output ports returned by the VM.
- * @param peerAddresses        VM addresses whose packets are accepted.
- * @param listenAddress        UDP listen address.
- * @param port                 UDP port.
- * @param latencyPeriods       network latency L.
- * @param encoder              sample encoder the slave must use ("float" or "int16").
- * @param mtu                  largest MTU accepted from the slave.
- * @param jackServer           JACK server name or null for the default.
- * @param jackCpu              CPU for the JACK thread or −1.
- * @param senderCpu            CPU for the sender or −1.
- * @param receiverCpu          CPU for the receiver or −1.
- * @param senderPriority       SCHED_FIFO priority of the sender, 0 = none.
- * @param receiverPriority     SCHED_FIFO priority of the receiver, 0 = none.
- * @param waitStrategy         sender wait strategy.
- * @param mlockall             lock all memory at start.
- * @param countersFile         live counters file.
- * @param histogramLog         HdrHistogram interval log, or null.
- * @param controlSocket        Unix socket for dsp-netjack-restart.
+ * <p>A context (Aeron's {@code MediaDriver.Context}): named setters over documented defaults, and
+ * {@link #conclude()}, which checks every field with the file's messages and freezes the
+ * context. {@link #parse} maps the file onto the setters; a test or a tool may set fields
+ * directly and conclude.
  */
-public record BridgeConfig(
-    String clientName,
-    int toVmPorts,
-    int fromVmPorts,
-    List<InetAddress> peerAddresses,
-    InetAddress listenAddress,
-    int port,
-    int latencyPeriods,
-    String encoder,
-    int mtu,
-    String jackServer,
-    int jackCpu,
-    int senderCpu,
-    int receiverCpu,
-    int senderPriority,
-    int receiverPriority,
-    WaitStrategy waitStrategy,
-    boolean mlockall,
-    Path countersFile,
-    Path histogramLog,
-    Path controlSocket)
+public final class BridgeConfig
 {
     /** Default counters file: tmpfs, so updates never cause writeback I/O. */
     public static final String DEFAULT_COUNTERS_FILE = "/dev/shm/netjack-bridge/counters.dat";
     /** Default control socket. */
     public static final String DEFAULT_CONTROL_SOCKET = "/run/netjack-bridge/control.sock";
     /** Default config file rendered by the NixOS module. */
-    public static final String DEFAULT_CONFIG_FILE = "/etc/dsp-vm/config.json";
+    public static final String DEFAULT_CONFIG_FILE = ConfigFile.DEFAULT_PATH;
+    /** Highest CPU number accepted, as vmctl's and the NixOS module's (a CPU that is not online is a warning). */
+    public static final int MAX_CPU = 8191;
+    /** Default JACK client name. */
+    public static final String DEFAULT_CLIENT_NAME = "dsp";
+    /** Default UDP port, NetJack2's. */
+    public static final int DEFAULT_PORT = 19000;
 
-    private static final Set<String> KNOWN_FIELDS = Set.of(
-        "clientName", "toVmPorts", "fromVmPorts", "midiToVmPorts", "midiFromVmPorts", "peerAddresses",
-        "listenAddress", "port", "latencyPeriods", "encoder", "mtu", "jackServer", "cpus", "priorities",
-        "waitStrategy", "mlockall", "countersFile", "histogramLog", "controlSocket");
+    private static final Pattern CLIENT_NAME = Pattern.compile("^[^:]{1,63}$");
+    private static final Pattern JACK_SERVER = Pattern.compile("^[^/\\s]{1,63}$");
+    private static final String IPV4_RULE = "write an IPv4 address such as ";
+    private static final String CLIENT_NAME_RULE =
+        "use 1 to 63 characters without ':' (it becomes the JACK client name, such as dsp:to_vm_1)";
+    private static final String JACK_SERVER_RULE = "use the name jackd was started with (-n), 1 to 63 characters " +
+        "without '/' or spaces; null for the default server";
+    private static final String PEER_FIX =
+        "list the VM's IPv4 address, such as [\"10.77.0.2\"]; packets from anyone else are dropped";
 
-    /** A configuration that failed validation; {@link #problems()} lists every problem. */
-    public static final class InvalidConfigException extends Exception
+    private String clientName = DEFAULT_CLIENT_NAME;
+    private int toVmPorts = 2;
+    private int fromVmPorts = 2;
+    private List<InetAddress> peerAddresses = List.of();
+    private InetAddress listenAddress = Ipv4.parse("0.0.0.0");
+    private int port = DEFAULT_PORT;
+    private int latencyPeriods = 1;
+    private String encoder = "float";
+    private int mtu = 1500;
+    private String jackServer = null;
+    private int jackCpu = -1;
+    private int senderCpu = -1;
+    private int receiverCpu = -1;
+    private int senderPriority = 0;
+    private int receiverPriority = 0;
+    private WaitStrategy waitStrategy = WaitStrategy.BLOCKING;
+    private boolean mlockall = false;
+    private Path countersFile = Path.of(DEFAULT_COUNTERS_FILE);
+    private Path histogramLog = null;
+    private Path controlSocket = Path.of(DEFAULT_CONTROL_SOCKET);
+    private boolean concluded;
+
+    /**
+     * @return JACK client name (its ports are {@code NAME:to_vm_1} …).
+     */
+    public String clientName()
     {
-        private static final long serialVersionUID = 1L;
-        private final List<String> problems;
+        return clientName;
+    }
 
-        InvalidConfigException(final List<String> problems)
-        {
-            super(String.join("\n", problems));
-            this.problems = List.copyOf(problems);
-        }
+    /**
+     * @param value JACK client name (its ports are {@code NAME:to_vm_1} …).
+     * @return this context.
+     */
+    public BridgeConfig clientName(final String value)
+    {
+        checkNotConcluded();
+        clientName = value;
+        return this;
+    }
 
-        public List<String> problems()
-        {
-            return problems;
-        }
+    /**
+     * @return JACK input ports whose audio goes to the VM, 1 … 64.
+     */
+    public int toVmPorts()
+    {
+        return toVmPorts;
+    }
+
+    /**
+     * @param value JACK input ports whose audio goes to the VM, 1 … 64.
+     * @return this context.
+     */
+    public BridgeConfig toVmPorts(final int value)
+    {
+        checkNotConcluded();
+        toVmPorts = value;
+        return this;
+    }
+
+    /**
+     * @return JACK output ports the VM's audio returns on, 1 … 64.
+     */
+    public int fromVmPorts()
+    {
+        return fromVmPorts;
+    }
+
+    /**
+     * @param value JACK output ports the VM's audio returns on, 1 … 64.
+     * @return this context.
+     */
+    public BridgeConfig fromVmPorts(final int value)
+    {
+        checkNotConcluded();
+        fromVmPorts = value;
+        return this;
+    }
+
+    /**
+     * @return VM addresses whose packets are accepted; required, non-empty.
+     */
+    public List<InetAddress> peerAddresses()
+    {
+        return peerAddresses;
+    }
+
+    /**
+     * @param value VM addresses whose packets are accepted; required, non-empty.
+     * @return this context.
+     */
+    public BridgeConfig peerAddresses(final List<InetAddress> value)
+    {
+        checkNotConcluded();
+        peerAddresses = List.copyOf(value);
+        return this;
+    }
+
+    /**
+     * @return UDP listen address (IPv4).
+     */
+    public InetAddress listenAddress()
+    {
+        return listenAddress;
+    }
+
+    /**
+     * @param value UDP listen address (IPv4).
+     * @return this context.
+     */
+    public BridgeConfig listenAddress(final InetAddress value)
+    {
+        checkNotConcluded();
+        listenAddress = value;
+        return this;
+    }
+
+    /**
+     * @return UDP port the VM's slave announces to, 1 … 65535.
+     */
+    public int port()
+    {
+        return port;
+    }
+
+    /**
+     * @param value UDP port the VM's slave announces to, 1 … 65535.
+     * @return this context.
+     */
+    public BridgeConfig port(final int value)
+    {
+        checkNotConcluded();
+        port = value;
+        return this;
+    }
+
+    /**
+     * @return network latency L in periods, 0 … 10.
+     */
+    public int latencyPeriods()
+    {
+        return latencyPeriods;
+    }
+
+    /**
+     * @param value network latency L in periods, 0 … 10.
+     * @return this context.
+     */
+    public BridgeConfig latencyPeriods(final int value)
+    {
+        checkNotConcluded();
+        latencyPeriods = value;
+        return this;
+    }
+
+    /**
+     * @return sample encoder the slave must use, {@code float} or {@code int16}.
+     */
+    public String encoder()
+    {
+        return encoder;
+    }
+
+    /**
+     * @param value sample encoder the slave must use, {@code float} or {@code int16}.
+     * @return this context.
+     */
+    public BridgeConfig encoder(final String value)
+    {
+        checkNotConcluded();
+        encoder = value;
+        return this;
+    }
+
+    /**
+     * @return largest MTU accepted from the slave, 576 … 9000.
+     */
+    public int mtu()
+    {
+        return mtu;
+    }
+
+    /**
+     * @param value largest MTU accepted from the slave, 576 … 9000.
+     * @return this context.
+     */
+    public BridgeConfig mtu(final int value)
+    {
+        checkNotConcluded();
+        mtu = value;
+        return this;
+    }
+
+    /**
+     * @return JACK server name ({@code jackd -n}), or null for the default server.
+     */
+    public String jackServer()
+    {
+        return jackServer;
+    }
+
+    /**
+     * @param value JACK server name ({@code jackd -n}), or null for the default server.
+     * @return this context.
+     */
+    public BridgeConfig jackServer(final String value)
+    {
+        checkNotConcluded();
+        jackServer = value;
+        return this;
+    }
+
+    /**
+     * @return CPU for the JACK thread, or −1 for none.
+     */
+    public int jackCpu()
+    {
+        return jackCpu;
+    }
+
+    /**
+     * @param value CPU for the JACK thread, or −1 for none.
+     * @return this context.
+     */
+    public BridgeConfig jackCpu(final int value)
+    {
+        checkNotConcluded();
+        jackCpu = value;
+        return this;
+    }
+
+    /**
+     * @return CPU for the sender, or −1 for none.
+     */
+    public int senderCpu()
+    {
+        return senderCpu;
+    }
+
+    /**
+     * @param value CPU for the sender, or −1 for none.
+     * @return this context.
+     */
+    public BridgeConfig senderCpu(final int value)
+    {
+        checkNotConcluded();
+        senderCpu = value;
+        return this;
+    }
+
+    /**
+     * @return CPU for the receiver, or −1 for none.
+     */
+    public int receiverCpu()
+    {
+        return receiverCpu;
+    }
+
+    /**
+     * @param value CPU for the receiver, or −1 for none.
+     * @return this context.
+     */
+    public BridgeConfig receiverCpu(final int value)
+    {
+        checkNotConcluded();
+        receiverCpu = value;
+        return this;
+    }
+
+    /**
+     * @return SCHED_FIFO priority of the sender, 0 = none … 99.
+     */
+    public int senderPriority()
+    {
+        return senderPriority;
+    }
+
+    /**
+     * @param value SCHED_FIFO priority of the sender, 0 = none … 99.
+     * @return this context.
+     */
+    public BridgeConfig senderPriority(final int value)
+    {
+        checkNotConcluded();
+        senderPriority = value;
+        return this;
+    }
+
+    /**
+     * @return SCHED_FIFO priority of the receiver, 0 = none … 99.
+     */
+    public int receiverPriority()
+    {
+        return receiverPriority;
+    }
+
+    /**
+     * @param value SCHED_FIFO priority of the receiver, 0 = none … 99.
+     * @return this context.
+     */
+    public BridgeConfig receiverPriority(final int value)
+    {
+        checkNotConcluded();
+        receiverPriority = value;
+        return this;
+    }
+
+    /**
+     * @return sender wait strategy.
+     */
+    public WaitStrategy waitStrategy()
+    {
+        return waitStrategy;
+    }
+
+    /**
+     * @param value sender wait strategy.
+     * @return this context.
+     */
+    public BridgeConfig waitStrategy(final WaitStrategy value)
+    {
+        checkNotConcluded();
+        waitStrategy = value;
+        return this;
+    }
+
+    /**
+     * @return lock all memory at start.
+     */
+    public boolean mlockall()
+    {
+        return mlockall;
+    }
+
+    /**
+     * @param value lock all memory at start.
+     * @return this context.
+     */
+    public BridgeConfig mlockall(final boolean value)
+    {
+        checkNotConcluded();
+        mlockall = value;
+        return this;
+    }
+
+    /**
+     * @return live counters file; its directory must exist.
+     */
+    public Path countersFile()
+    {
+        return countersFile;
+    }
+
+    /**
+     * @param value live counters file; its directory must exist.
+     * @return this context.
+     */
+    public BridgeConfig countersFile(final Path value)
+    {
+        checkNotConcluded();
+        countersFile = value;
+        return this;
+    }
+
+    /**
+     * @return HdrHistogram interval log, or null for none.
+     */
+    public Path histogramLog()
+    {
+        return histogramLog;
+    }
+
+    /**
+     * @param value HdrHistogram interval log, or null for none.
+     * @return this context.
+     */
+    public BridgeConfig histogramLog(final Path value)
+    {
+        checkNotConcluded();
+        histogramLog = value;
+        return this;
+    }
+
+    /**
+     * @return Unix socket for dsp-netjack-restart.
+     */
+    public Path controlSocket()
+    {
+        return controlSocket;
+    }
+
+    /**
+     * @param value Unix socket for dsp-netjack-restart.
+     * @return this context.
+     */
+    public BridgeConfig controlSocket(final Path value)
+    {
+        checkNotConcluded();
+        controlSocket = value;
+        return this;
     }
 
     /**
@@ -99,333 +463,391 @@ public record BridgeConfig(
      *
      * @param file the JSON file.
      * @return the config.
-     * @throws InvalidConfigException listing every problem.
+     * @throws InvalidConfigException listing every problem, or why the file cannot be read.
      */
     public static BridgeConfig load(final Path file) throws InvalidConfigException
     {
-        final String text;
-        try
-        {
-            text = Files.readString(file);
-        }
-        catch (final IOException ex)
-        {
-            throw new InvalidConfigException(List.of(file + ": cannot read the config file (" + ex.getMessage() +
-                "); pass --config with the path the NixOS module renders (default " + DEFAULT_CONFIG_FILE + ")"));
-        }
-        return parse(text, file.toString());
+        return parse(ConfigFile.readText(file));
     }
 
     /**
-     * Validates config text.
+     * Validates config text: the file as a whole (syntax, unique keys, nesting, {@code version},
+     * top-level keys) and every field of {@code bridge}.
      *
-     * @param text   JSON text.
-     * @param source name for messages.
+     * @param text JSON text.
      * @return the config.
      * @throws InvalidConfigException listing every problem.
      */
-    public static BridgeConfig parse(final String text, final String source) throws InvalidConfigException
+    public static BridgeConfig parse(final String text) throws InvalidConfigException
     {
-        final JsonNode root;
-        try
+        final List<ConfigProblem> problems = new ArrayList<>();
+        final JsonFields top = ConfigFile.topLevel(ConfigFile.parse(text), problems).fields();
+        final JsonNode bridge = top.value("bridge");
+        if (bridge == null)
         {
-            root = new ObjectMapper().readTree(text);
-        }
-        catch (final JsonProcessingException ex)
-        {
-            throw new InvalidConfigException(List.of(source + ": not valid JSON at line " +
-                ex.getLocation().getLineNr() + ", column " + ex.getLocation().getColumnNr() + ": " +
-                ex.getOriginalMessage()));
-        }
-        final List<String> problems = new ArrayList<>();
-        if (root == null || !root.isObject())
-        {
-            throw new InvalidConfigException(List.of(source + ": the top level must be a JSON object with a " +
-                "\"bridge\" section (see docs/config-format.md)"));
-        }
-        final JsonNode version = root.get("version");
-        if (version == null || !version.isInt() || version.asInt() != 1)
-        {
-            problems.add("version: is " + version + ", must be 1 (the config format this bridge reads)");
-        }
-        final JsonNode bridge = root.get("bridge");
-        if (bridge == null || bridge.isNull())
-        {
-            problems.add("bridge: missing; the file has no bridge section (is custom.vm.dsp.archibaldOS.netjack " +
-                "enabled in the NixOS config?)");
+            problems.add(new ConfigProblem("bridge", "missing; the file has no bridge section (is " +
+                "custom.vm.dsp.archibaldOS.netjack enabled in the NixOS config?)"));
             throw new InvalidConfigException(problems);
         }
-        if (!bridge.isObject())
+        final JsonFields f = JsonFields.object(bridge, "bridge", problems);
+        if (f == null)
         {
-            problems.add("bridge: must be an object, got " + bridge.getNodeType());
             throw new InvalidConfigException(problems);
         }
-        for (final Iterator<String> names = bridge.fieldNames(); names.hasNext(); )
+        String clientName = f.matching("clientName", CLIENT_NAME, CLIENT_NAME_RULE);
+        clientName = clientName == null ? "dsp" : clientName;
+        final int toVm = orDefault(f.integer("toVmPorts", 1, 64, null), 2);
+        final int fromVm = orDefault(f.integer("fromVmPorts", 1, 64, null), 2);
+        for (final String midi : List.of("midiToVmPorts", "midiFromVmPorts"))
         {
-            final String name = names.next();
-            if (!KNOWN_FIELDS.contains(name))
+            final Integer ports = f.integer(midi, 0, 64, null);
+            if (ports != null && ports != 0)
             {
-                problems.add("bridge." + name + ": unknown field; remove it or fix its spelling (known: " +
-                    String.join(", ", new java.util.TreeSet<>(KNOWN_FIELDS)) + ")");
+                f.problem(midi, ports + " MIDI ports, but MIDI through the host bridge is not implemented yet " +
+                    "(the protocol library has it); set 0");
             }
         }
-        final Reader r = new Reader(bridge, problems);
-        final String clientName = r.string("clientName", "dsp");
-        if (clientName != null && (clientName.isEmpty() || clientName.length() > 63 || clientName.contains(":")))
+        final List<InetAddress> peers = peerAddresses(f, problems);
+        final String listenText = f.matching("listenAddress", Ipv4.PATTERN, IPV4_RULE + "0.0.0.0");
+        final InetAddress listen = Ipv4.parse(listenText == null ? "0.0.0.0" : listenText);
+        final int port = orDefault(f.integer("port", 1, 65535, null), 19000);
+        final int latency = orDefault(f.integer("latencyPeriods", 0, 10, null), 1);
+        final String encoder = f.choice("encoder", new String[]{"float", "int16"}, "float");
+        final int mtu = orDefault(f.integer("mtu", 576, 9000, null), 1500);
+        final String jackServer = f.matching("jackServer", JACK_SERVER, JACK_SERVER_RULE);
+        final int[] cpus = {-1, -1, -1};
+        final JsonFields cpuFields = optionalObject(f, "cpus", problems);
+        if (cpuFields != null)
         {
-            problems.add("bridge.clientName: \"" + clientName + "\" must be 1..63 characters without ':' " +
-                "(it becomes the JACK client name, e.g. dsp:to_vm_1)");
+            cpus[0] = orDefault(cpuFields.integer("jack", 0, MAX_CPU, null), -1);
+            cpus[1] = orDefault(cpuFields.integer("sender", 0, MAX_CPU, null), -1);
+            cpus[2] = orDefault(cpuFields.integer("receiver", 0, MAX_CPU, null), -1);
+            cpuFields.finish();
         }
-        final int toVm = r.integer("toVmPorts", 2, 1, 64, "the number of JACK ports whose audio goes to the VM");
-        final int fromVm = r.integer("fromVmPorts", 2, 1, 64, "the number of JACK ports the VM's audio returns on");
-        final int midiTo = r.integer("midiToVmPorts", 0, 0, 0,
-            "MIDI through the host bridge is not implemented yet (the protocol library has it); set 0");
-        final int midiFrom = r.integer("midiFromVmPorts", 0, 0, 0,
-            "MIDI through the host bridge is not implemented yet (the protocol library has it); set 0");
-        final List<InetAddress> peers = r.addresses("peerAddresses");
-        final InetAddress listen = r.address("listenAddress", "0.0.0.0");
-        final int port = r.integer("port", 19000, 1, 65535, "the UDP port the VM's slave announces to");
-        final int latency = r.integer("latencyPeriods", 1, 0, 10,
-            "periods between sending a block and playing its return; 1 is the usual choice, 0 only on an idle host");
-        final String encoder = r.string("encoder", "float");
-        if (encoder != null && !encoder.equals("float") && !encoder.equals("int16"))
+        int senderPriority = 0;
+        int receiverPriority = 0;
+        final JsonFields priorityFields = optionalObject(f, "priorities", problems);
+        if (priorityFields != null)
         {
-            problems.add("bridge.encoder: \"" + encoder + "\" is not supported; use \"float\" or \"int16\"");
+            senderPriority = orDefault(priorityFields.integer("sender", 0, 99, null), 0);
+            receiverPriority = orDefault(priorityFields.integer("receiver", 0, 99, null), 0);
+            priorityFields.finish();
         }
-        final int mtu = r.integer("mtu", 1500, 576, 9000, "the largest MTU accepted from the slave");
-        final String jackServer = r.optionalString("jackServer");
-        final JsonNode cpus = r.object("cpus");
-        rejectUnknown(cpus, Set.of("jack", "sender", "receiver"), "bridge.cpus.", "jack, sender or receiver", problems);
-        final Reader cpuReader = new Reader(cpus, problems, "bridge.cpus.");
-        final int jackCpu = cpuReader.optionalInteger("jack", -1, 0, 1023, "a CPU number");
-        final int senderCpu = cpuReader.optionalInteger("sender", -1, 0, 1023, "a CPU number");
-        final int receiverCpu = cpuReader.optionalInteger("receiver", -1, 0, 1023, "a CPU number");
-        final JsonNode priorities = r.object("priorities");
-        rejectUnknown(priorities, Set.of("sender", "receiver"), "bridge.priorities.", "sender or receiver", problems);
-        final Reader priorityReader = new Reader(priorities, problems, "bridge.priorities.");
-        final int senderPriority = priorityReader.optionalInteger("sender", 0, 0, 99, "0 (none) or a SCHED_FIFO priority 1..99");
-        final int receiverPriority =
-            priorityReader.optionalInteger("receiver", 0, 0, 99, "0 (none) or a SCHED_FIFO priority 1..99");
-        final String waitName = r.string("waitStrategy", "blocking");
-        WaitStrategy wait = WaitStrategy.fromConfigName(waitName);
-        if (wait == null)
+        final String[] waitNames = new String[WaitStrategy.values().length];
+        for (final WaitStrategy strategy : WaitStrategy.values())
         {
-            problems.add("bridge.waitStrategy: \"" + waitName + "\" is unknown; use busy-spin (isolated cores " +
-                "only), yielding, sleeping or blocking (shared machines)");
-            wait = WaitStrategy.BLOCKING;
+            waitNames[strategy.ordinal()] = strategy.configName();
         }
-        else if (wait == WaitStrategy.BUSY_SPIN && senderPriority > 0)
+        WaitStrategy wait = f.choice("waitStrategy", WaitStrategy.values(), waitNames, WaitStrategy.BLOCKING);
+        wait = wait == null ? WaitStrategy.BLOCKING : wait;
+        final boolean mlockall = f.bool("mlockall", false);
+        final Path counters = path(f, "countersFile", DEFAULT_COUNTERS_FILE);
+        final Path histogram = path(f, "histogramLog", null);
+        final Path control = path(f, "controlSocket", DEFAULT_CONTROL_SOCKET);
+        f.finish();
+        final BridgeConfig config = new BridgeConfig().clientName(clientName).toVmPorts(toVm).fromVmPorts(fromVm)
+            .peerAddresses(peers).listenAddress(listen).port(port).latencyPeriods(latency)
+            .encoder(encoder == null ? "float" : encoder).mtu(mtu).jackServer(jackServer)
+            .jackCpu(cpus[0]).senderCpu(cpus[1]).receiverCpu(cpus[2])
+            .senderPriority(senderPriority).receiverPriority(receiverPriority).waitStrategy(wait).mlockall(mlockall)
+            .countersFile(counters).histogramLog(histogram).controlSocket(control);
+        // The context's own rules (paths, busy-spin at SCHED_FIFO, and again the ranges), except
+        // for a field the reader already reported: one pass lists every problem, each once.
+        for (final ConfigProblem problem : config.check())
         {
-            problems.add("bridge.waitStrategy: busy-spin with bridge.priorities.sender " + senderPriority +
-                " would spin at SCHED_FIFO, which the kernel throttles (and starves the core); set the sender " +
-                "priority to 0 or use blocking");
+            if (problems.stream().noneMatch((p) -> p.path().equals(problem.path()) ||
+                p.path().startsWith(problem.path() + "[") || p.path().startsWith(problem.path() + ".")))
+            {
+                problems.add(problem);
+            }
         }
-        final boolean mlockall = r.bool("mlockall", false);
-        final Path counters = r.path("countersFile", DEFAULT_COUNTERS_FILE);
-        final String histogram = r.optionalString("histogramLog");
-        final Path control = r.path("controlSocket", DEFAULT_CONTROL_SOCKET);
-        if (histogram != null && !histogram.startsWith("/"))
-        {
-            problems.add("bridge.histogramLog: \"" + histogram + "\" must be an absolute path");
-        }
-        if (midiTo != 0 || midiFrom != 0 || !problems.isEmpty())
+        if (!problems.isEmpty())
         {
             throw new InvalidConfigException(problems);
         }
-        return new BridgeConfig(clientName, toVm, fromVm, peers, listen, port, latency, encoder, mtu, jackServer,
-            jackCpu, senderCpu, receiverCpu, senderPriority, receiverPriority, wait, mlockall, counters,
-            histogram == null ? null : Path.of(histogram), control);
+        return config.conclude();
     }
 
-    private static void rejectUnknown(
-        final JsonNode node, final Set<String> known, final String prefix, final String hint, final List<String> problems)
+    /**
+     * Every rule of the context, in the file's words (paths {@code bridge.*}), for values set by
+     * the reader or in code.
+     *
+     * @return the problems, empty when the context is valid.
+     */
+    public List<ConfigProblem> check()
     {
-        if (node == null)
+        final List<ConfigProblem> problems = new ArrayList<>();
+        if (clientName == null || !CLIENT_NAME.matcher(clientName).matches())
         {
+            problems.add(new ConfigProblem("bridge.clientName",
+                quote(clientName) + " is not valid; " + CLIENT_NAME_RULE));
+        }
+        range(problems, "toVmPorts", toVmPorts, 1, 64);
+        range(problems, "fromVmPorts", fromVmPorts, 1, 64);
+        if (peerAddresses.isEmpty())
+        {
+            problems.add(new ConfigProblem("bridge.peerAddresses", "[] is empty; " + PEER_FIX));
+        }
+        for (int i = 0; i < peerAddresses.size(); i++)
+        {
+            if (!(peerAddresses.get(i) instanceof java.net.Inet4Address))
+            {
+                problems.add(new ConfigProblem("bridge.peerAddresses[" + i + "]", quote(String.valueOf(
+                    peerAddresses.get(i))) + " is not valid; " + IPV4_RULE + "10.77.0.2"));
+            }
+        }
+        if (!(listenAddress instanceof java.net.Inet4Address))
+        {
+            problems.add(new ConfigProblem("bridge.listenAddress", quote(String.valueOf(listenAddress)) +
+                " is not valid; " + IPV4_RULE + "0.0.0.0"));
+        }
+        range(problems, "port", port, 1, 65535);
+        range(problems, "latencyPeriods", latencyPeriods, 0, 10);
+        if (!"float".equals(encoder) && !"int16".equals(encoder))
+        {
+            problems.add(new ConfigProblem("bridge.encoder", quote(encoder) + " is not allowed; use one of \"float\", " +
+                "\"int16\""));
+        }
+        range(problems, "mtu", mtu, 576, 9000);
+        if (jackServer != null && !JACK_SERVER.matcher(jackServer).matches())
+        {
+            problems.add(new ConfigProblem("bridge.jackServer",
+                quote(jackServer) + " is not valid; " + JACK_SERVER_RULE));
+        }
+        final String[] cpuNames = {"jack", "sender", "receiver"};
+        final int[] cpuValues = {jackCpu, senderCpu, receiverCpu};
+        for (int i = 0; i < cpuNames.length; i++)
+        {
+            if (cpuValues[i] != -1)
+            {
+                range(problems, "cpus." + cpuNames[i], cpuValues[i], 0, MAX_CPU);
+            }
+        }
+        range(problems, "priorities.sender", senderPriority, 0, 99);
+        range(problems, "priorities.receiver", receiverPriority, 0, 99);
+        if (waitStrategy == null)
+        {
+            problems.add(new ConfigProblem("bridge.waitStrategy", "is missing; use one of \"busy-spin\", " +
+                "\"yielding\", \"sleeping\", \"blocking\""));
+        }
+        else if (waitStrategy == WaitStrategy.BUSY_SPIN && senderPriority > 0)
+        {
+            problems.add(new ConfigProblem("bridge.waitStrategy", "busy-spin with bridge.priorities.sender " +
+                senderPriority + " would spin at SCHED_FIFO, which the kernel throttles (and starves the core); set " +
+                "the sender priority to 0 or use blocking"));
+        }
+        pathRule(problems, "countersFile", countersFile, DEFAULT_COUNTERS_FILE, true);
+        pathRule(problems, "histogramLog", histogramLog, "/var/lib/netjack-bridge/latency.hlog", true);
+        pathRule(problems, "controlSocket", controlSocket, DEFAULT_CONTROL_SOCKET, false);
+        return problems;
+    }
+
+    /**
+     * Checks every rule ({@link #check()}) and freezes the context: setters fail afterwards.
+     *
+     * @return this context.
+     * @throws InvalidConfigException listing every problem.
+     */
+    public BridgeConfig conclude() throws InvalidConfigException
+    {
+        checkNotConcluded();
+        final List<ConfigProblem> problems = check();
+        if (!problems.isEmpty())
+        {
+            throw new InvalidConfigException(problems);
+        }
+        countersFile = countersFile.normalize();
+        histogramLog = histogramLog == null ? null : histogramLog.normalize();
+        controlSocket = controlSocket.normalize();
+        concluded = true;
+        return this;
+    }
+
+    private void checkNotConcluded()
+    {
+        if (concluded)
+        {
+            throw new IllegalStateException("BridgeConfig is concluded; set fields before conclude()");
+        }
+    }
+
+    private static void range(
+        final List<ConfigProblem> problems, final String field, final int value, final int min, final int max)
+    {
+        if (value < min || value > max)
+        {
+            problems.add(new ConfigProblem("bridge." + field, JsonFields.outOfRange(value, min, max)));
+        }
+    }
+
+    private static String quote(final String value)
+    {
+        return value == null ? "null" : JsonFields.quote(value);
+    }
+
+    /**
+     * What depends on this host, for {@code run} and {@code run --check} alike: the counters
+     * file's directory, or at least that directory's parent, must exist (the bridge, often root,
+     * creates the file's own directory but never a tree); a CPU
+     * that is not online, or a control socket or histogram log whose directory is missing, is a
+     * warning (run leaves the thread unpinned, or goes on without the socket or log).
+     *
+     * @return errors and warnings.
+     */
+    public ValidationReport checkHost()
+    {
+        return checkHost(CpuList.read(CpuList.ONLINE));
+    }
+
+    /**
+     * {@link #checkHost()} against a given set of online CPUs.
+     *
+     * @param onlineCpus the host's online CPUs, or null when unknown (then CPUs are not checked).
+     * @return errors and warnings.
+     */
+    public ValidationReport checkHost(final BitSet onlineCpus)
+    {
+        final List<ConfigProblem> errors = new ArrayList<>();
+        final List<ConfigProblem> warnings = new ArrayList<>();
+        final Path countersDir = countersFile.getParent();
+        // The bridge makes the file's own directory (as systemd's RuntimeDirectory would), never
+        // a tree: as root, a typo in the path would otherwise become directories.
+        if (!Files.isDirectory(countersDir) && !Files.isDirectory(countersDir.getParent()))
+        {
+            errors.add(new ConfigProblem("bridge.countersFile", "\"" + countersFile + "\" is in " + countersDir +
+                ", whose parent " + countersDir.getParent() + " does not exist; the bridge creates only the file's " +
+                "own directory, not a tree; fix the path, or create " + countersDir + " for the bridge's user (the " +
+                "NixOS module's tmpfiles rule makes /dev/shm/netjack-bridge)"));
+        }
+        if (histogramLog != null && !Files.isDirectory(histogramLog.getParent()))
+        {
+            warnings.add(new ConfigProblem("bridge.histogramLog", "\"" + histogramLog + "\" is in " +
+                histogramLog.getParent() + ", which does not exist yet; create it for the bridge's user " +
+                "(the NixOS module's StateDirectory does at start)"));
+        }
+        if (!Files.isDirectory(controlSocket.getParent()))
+        {
+            warnings.add(new ConfigProblem("bridge.controlSocket", "\"" + controlSocket + "\" is in " +
+                controlSocket.getParent() + ", which does not exist; run cannot open the socket and " +
+                "dsp-netjack-restart will not reach the bridge; create the directory (the NixOS module's " +
+                "RuntimeDirectory does at start)"));
+        }
+        if (onlineCpus != null)
+        {
+            final String[] names = {"jack", "sender", "receiver"};
+            final int[] values = {jackCpu, senderCpu, receiverCpu};
+            for (int i = 0; i < names.length; i++)
+            {
+                if (values[i] >= 0 && !onlineCpus.get(values[i]))
+                {
+                    warnings.add(new ConfigProblem("bridge.cpus." + names[i], "CPU " + values[i] +
+                        " is not online on this host (online: " + CpuList.format(onlineCpus) + "); run cannot pin " +
+                        "the " + names[i] + " thread there and leaves it unpinned; use an online CPU"));
+                }
+            }
+        }
+        return new ValidationReport(errors, warnings);
+    }
+
+    private static int orDefault(final Integer value, final int fallback)
+    {
+        return value == null ? fallback : value;
+    }
+
+    private static JsonFields optionalObject(
+        final JsonFields parent, final String key, final List<ConfigProblem> problems)
+    {
+        final JsonNode node = parent.value(key);
+        return node == null ? null : JsonFields.object(node, parent.path(key), problems);
+    }
+
+    private static List<InetAddress> peerAddresses(final JsonFields f, final List<ConfigProblem> problems)
+    {
+        final String fix = PEER_FIX;
+        final List<InetAddress> peers = new ArrayList<>();
+        final JsonNode value = f.value("peerAddresses");
+        if (value == null)
+        {
+            f.problem("peerAddresses", "is missing; " + fix);
+            return peers;
+        }
+        if (value.isArray() && value.isEmpty())
+        {
+            f.problem("peerAddresses", "[] is empty; " + fix);
+            return peers;
+        }
+        final List<JsonNode> items = f.array("peerAddresses");
+        for (int i = 0; i < items.size(); i++)
+        {
+            final JsonNode item = items.get(i);
+            final String path = f.path("peerAddresses") + "[" + i + "]";
+            final InetAddress address = item.isTextual() ? Ipv4.parse(item.textValue()) : null;
+            if (!item.isTextual())
+            {
+                problems.add(new ConfigProblem(path, item + " is not a string; write it in double quotes"));
+            }
+            else if (address == null)
+            {
+                problems.add(new ConfigProblem(path, item + " is not valid; " + IPV4_RULE + "10.77.0.2"));
+            }
+            else
+            {
+                peers.add(address);
+            }
+        }
+        return peers;
+    }
+
+    /** A path as written (the context checks it), or the default when absent or not a path. */
+    private static Path path(final JsonFields f, final String key, final String fallback)
+    {
+        final String value = f.string(key);
+        if (value != null)
+        {
+            try
+            {
+                return Path.of(value);
+            }
+            catch (final java.nio.file.InvalidPathException ex)
+            {
+                f.problem(key, JsonFields.quote(value) + " is not a path (" + ex.getReason() + "); write one such as " +
+                    (fallback == null ? "/var/lib/netjack-bridge/latency.hlog" : fallback));
+            }
+        }
+        return fallback == null ? null : Path.of(fallback);
+    }
+
+    /**
+     * An absolute path, not in the kernel's pseudo file systems: under /proc or /sys nothing can be
+     * created, and under /dev only /dev/shm (tmpfs) is a place for files ({@code inShm}); a socket
+     * is never one.
+     */
+    private static void pathRule(
+        final List<ConfigProblem> problems, final String key, final Path value, final String example,
+        final boolean inShm)
+    {
+        if (value == null)
+        {
+            if (!key.equals("histogramLog"))
+            {
+                problems.add(new ConfigProblem("bridge." + key, "is missing; write a path such as " + example));
+            }
             return;
         }
-        for (final Iterator<String> names = node.fieldNames(); names.hasNext(); )
+        if (!value.isAbsolute())
         {
-            final String name = names.next();
-            if (!known.contains(name))
-            {
-                problems.add(prefix + name + ": unknown field; use " + hint);
-            }
+            problems.add(new ConfigProblem("bridge." + key, quote(value.toString()) +
+                " is not an absolute path; write one such as " + example));
+            return;
         }
-    }
-
-    /** Field readers that record problems instead of throwing. */
-    private static final class Reader
-    {
-        private final JsonNode node;
-        private final List<String> problems;
-        private final String prefix;
-
-        Reader(final JsonNode node, final List<String> problems)
+        final Path path = value.normalize();
+        final boolean pseudo = path.startsWith("/proc") || path.startsWith("/sys") ||
+            (path.startsWith("/dev") && !(inShm && path.startsWith("/dev/shm") && path.getNameCount() > 2));
+        if (pseudo || path.getParent() == null)
         {
-            this(node, problems, "bridge.");
-        }
-
-        Reader(final JsonNode node, final List<String> problems, final String prefix)
-        {
-            this.node = node;
-            this.problems = problems;
-            this.prefix = prefix;
-        }
-
-        private JsonNode get(final String field)
-        {
-            return node == null ? null : node.get(field);
-        }
-
-        String string(final String field, final String fallback)
-        {
-            final JsonNode value = get(field);
-            if (value == null || value.isNull())
-            {
-                return fallback;
-            }
-            if (!value.isTextual())
-            {
-                problems.add(prefix + field + ": is " + value + ", must be a string");
-                return fallback;
-            }
-            return value.asText();
-        }
-
-        String optionalString(final String field)
-        {
-            return string(field, null);
-        }
-
-        int integer(final String field, final int fallback, final int min, final int max, final String meaning)
-        {
-            final JsonNode value = get(field);
-            if (value == null || value.isNull())
-            {
-                return fallback;
-            }
-            if (!value.isInt() || value.asInt() < min || value.asInt() > max)
-            {
-                problems.add(prefix + field + ": is " + value + ", must be an integer " +
-                    (min == max ? "equal to " + min : min + ".." + max) + " (" + meaning + ")");
-                return fallback;
-            }
-            return value.asInt();
-        }
-
-        int optionalInteger(final String field, final int fallback, final int min, final int max, final String meaning)
-        {
-            return integer(field, fallback, min, max, meaning);
-        }
-
-        boolean bool(final String field, final boolean fallback)
-        {
-            final JsonNode value = get(field);
-            if (value == null || value.isNull())
-            {
-                return fallback;
-            }
-            if (!value.isBoolean())
-            {
-                problems.add(prefix + field + ": is " + value + ", must be true or false");
-                return fallback;
-            }
-            return value.asBoolean();
-        }
-
-        JsonNode object(final String field)
-        {
-            final JsonNode value = get(field);
-            if (value == null || value.isNull())
-            {
-                return null;
-            }
-            if (!value.isObject())
-            {
-                problems.add(prefix + field + ": is " + value + ", must be an object");
-                return null;
-            }
-            return value;
-        }
-
-        Path path(final String field, final String fallback)
-        {
-            final String value = string(field, fallback);
-            if (value == null || !value.startsWith("/"))
-            {
-                problems.add(prefix + field + ": \"" + value + "\" must be an absolute path");
-                return Path.of(fallback);
-            }
-            return Path.of(value);
-        }
-
-        InetAddress address(final String field, final String fallback)
-        {
-            final String value = string(field, fallback);
-            final InetAddress address = parseIpv4(value);
-            if (address == null)
-            {
-                problems.add(prefix + field + ": \"" + value + "\" is not an IPv4 address like 10.77.0.1 " +
-                    "(NetJack2 is IPv4 only; host names are not resolved)");
-                return parseIpv4(fallback);
-            }
-            return address;
-        }
-
-        List<InetAddress> addresses(final String field)
-        {
-            final JsonNode value = get(field);
-            final List<InetAddress> result = new ArrayList<>();
-            if (value == null || value.isNull() || (value.isArray() && value.isEmpty()))
-            {
-                problems.add(prefix + field + ": missing or empty; list the DSP VM's IPv4 address (for example " +
-                    "[\"10.77.0.2\"]): packets from any other address are dropped");
-                return result;
-            }
-            if (!value.isArray())
-            {
-                problems.add(prefix + field + ": is " + value + ", must be a list of IPv4 addresses");
-                return result;
-            }
-            for (int i = 0; i < value.size(); i++)
-            {
-                final JsonNode item = value.get(i);
-                final InetAddress address = item.isTextual() ? parseIpv4(item.asText()) : null;
-                if (address == null)
-                {
-                    problems.add(prefix + field + "[" + i + "]: " + item + " is not an IPv4 address like 10.77.0.2");
-                }
-                else
-                {
-                    result.add(address);
-                }
-            }
-            return result;
-        }
-    }
-
-    static InetAddress parseIpv4(final String text)
-    {
-        if (text == null || !text.matches("^(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})$"))
-        {
-            return null;
-        }
-        for (final String part : text.split("\\."))
-        {
-            if (Integer.parseInt(part) > 255)
-            {
-                return null;
-            }
-        }
-        try
-        {
-            final InetAddress address = InetAddress.getByName(text);
-            return address instanceof Inet4Address ? address : null;
-        }
-        catch (final IOException ex)
-        {
-            return null;
+            problems.add(new ConfigProblem("bridge." + key, quote(value.toString()) + " is " +
+                (pseudo ? "in the kernel's /proc, /sys or /dev" : "not a file path") +
+                ", where the bridge must not create files; write a path such as " + example));
         }
     }
 

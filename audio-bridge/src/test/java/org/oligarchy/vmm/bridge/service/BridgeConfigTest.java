@@ -8,14 +8,20 @@ import java.io.PrintStream;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.BitSet;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.oligarchy.vmm.bridge.cli.BridgeMain;
 import org.oligarchy.vmm.bridge.engine.WaitStrategy;
+import org.oligarchy.vmm.config.ConfigProblem;
+import org.oligarchy.vmm.config.CpuList;
+import org.oligarchy.vmm.config.InvalidConfigException;
+import org.oligarchy.vmm.config.ValidationReport;
 
 /**
  * Every field of the bridge config is validated with a message that names the field, the value
@@ -35,7 +41,7 @@ final class BridgeConfigTest
             "\"cpus\": {\"jack\": 2, \"sender\": 3, \"receiver\": 3}, \"priorities\": {\"sender\": 70, " +
             "\"receiver\": 70}, \"waitStrategy\": \"blocking\", \"mlockall\": true, \"countersFile\": " +
             "\"/dev/shm/netjack-bridge/counters.dat\", \"histogramLog\": \"/var/lib/netjack-bridge/latency.hlog\", " +
-            "\"controlSocket\": \"/run/netjack-bridge/control.sock\"}}", "example");
+            "\"controlSocket\": \"/run/netjack-bridge/control.sock\"}}");
         assertEquals("dsp", config.clientName());
         assertEquals(List.of(InetAddress.getByName("10.77.0.2")), config.peerAddresses());
         assertEquals(1, config.latencyPeriods());
@@ -47,63 +53,249 @@ final class BridgeConfigTest
 
     @ParameterizedTest(name = "[{index}] {0}")
     @CsvSource(delimiter = '|', quoteCharacter = '`', value = {
-        "`\"toVmPorts\": 0, " + VALID + "`|bridge.toVmPorts: is 0, must be an integer 1..64 (the number of JACK ports whose audio goes to the VM)",
-        "`\"toVmPorts\": \"two\", " + VALID + "`|bridge.toVmPorts: is \"two\", must be an integer 1..64 (the number of JACK ports whose audio goes to the VM)",
-        "`\"fromVmPorts\": 65, " + VALID + "`|bridge.fromVmPorts: is 65, must be an integer 1..64 (the number of JACK ports the VM's audio returns on)",
-        "`\"midiToVmPorts\": 1, " + VALID + "`|bridge.midiToVmPorts: is 1, must be an integer equal to 0 (MIDI through the host bridge is not implemented yet (the protocol library has it); set 0)",
-        "`\"latencyPeriods\": 11, " + VALID + "`|bridge.latencyPeriods: is 11, must be an integer 0..10 (periods between sending a block and playing its return; 1 is the usual choice, 0 only on an idle host)",
-        "`\"latencyPeriods\": -1, " + VALID + "`|bridge.latencyPeriods: is -1, must be an integer 0..10 (periods between sending a block and playing its return; 1 is the usual choice, 0 only on an idle host)",
-        "`\"port\": 70000, " + VALID + "`|bridge.port: is 70000, must be an integer 1..65535 (the UDP port the VM's slave announces to)",
-        "`\"mtu\": 100, " + VALID + "`|bridge.mtu: is 100, must be an integer 576..9000 (the largest MTU accepted from the slave)",
-        "`\"encoder\": \"opus\", " + VALID + "`|bridge.encoder: \"opus\" is not supported; use \"float\" or \"int16\"",
-        "`\"clientName\": \"a:b\", " + VALID + "`|bridge.clientName: \"a:b\" must be 1..63 characters without ':' (it becomes the JACK client name, e.g. dsp:to_vm_1)",
-        "`\"clientName\": 5, " + VALID + "`|bridge.clientName: is 5, must be a string",
-        "`\"peerAddresses\": []`|bridge.peerAddresses: missing or empty; list the DSP VM's IPv4 address (for example [\"10.77.0.2\"]): packets from any other address are dropped",
-        "`\"peerAddresses\": [\"vm.local\"]`|bridge.peerAddresses[0]: \"vm.local\" is not an IPv4 address like 10.77.0.2",
-        "`\"peerAddresses\": [\"10.0.0.300\"]`|bridge.peerAddresses[0]: \"10.0.0.300\" is not an IPv4 address like 10.77.0.2",
-        "`\"peerAddresses\": \"10.77.0.2\"`|bridge.peerAddresses: is \"10.77.0.2\", must be a list of IPv4 addresses",
-        "`\"listenAddress\": \"::\", " + VALID + "`|bridge.listenAddress: \"::\" is not an IPv4 address like 10.77.0.1 (NetJack2 is IPv4 only; host names are not resolved)",
-        "`\"waitStrategy\": \"spin\", " + VALID + "`|bridge.waitStrategy: \"spin\" is unknown; use busy-spin (isolated cores only), yielding, sleeping or blocking (shared machines)",
+        "`\"toVmPorts\": 0, " + VALID + "`|bridge.toVmPorts: 0 is out of range; use a whole number from 1 to 64",
+        "`\"toVmPorts\": \"two\", " + VALID + "`|bridge.toVmPorts: \"two\" is not an integer; write a whole number from 1 to 64",
+        "`\"fromVmPorts\": 65, " + VALID + "`|bridge.fromVmPorts: 65 is out of range; use a whole number from 1 to 64",
+        "`\"midiToVmPorts\": 1, " + VALID + "`|bridge.midiToVmPorts: 1 MIDI ports, but MIDI through the host bridge is not implemented yet (the protocol library has it); set 0",
+        "`\"latencyPeriods\": 11, " + VALID + "`|bridge.latencyPeriods: 11 is out of range; use a whole number from 0 to 10",
+        "`\"latencyPeriods\": -1, " + VALID + "`|bridge.latencyPeriods: -1 is out of range; use a whole number from 0 to 10",
+        "`\"port\": 70000, " + VALID + "`|bridge.port: 70000 is out of range; use a whole number from 1 to 65535",
+        "`\"port\": 0, " + VALID + "`|bridge.port: 0 is out of range; use a whole number from 1 to 65535",
+        "`\"mtu\": 100, " + VALID + "`|bridge.mtu: 100 is out of range; use a whole number from 576 to 9000",
+        "`\"encoder\": \"opus\", " + VALID + "`|bridge.encoder: \"opus\" is not allowed; use one of \"float\", \"int16\"",
+        "`\"clientName\": \"a:b\", " + VALID + "`|bridge.clientName: \"a:b\" is not valid; use 1 to 63 characters without ':' (it becomes the JACK client name, such as dsp:to_vm_1)",
+        "`\"clientName\": 5, " + VALID + "`|bridge.clientName: 5 is not a string; write it in double quotes",
+        "`\"jackServer\": \"a/b\", " + VALID + "`|bridge.jackServer: \"a/b\" is not valid; use the name jackd was started with (-n), 1 to 63 characters without '/' or spaces; null for the default server",
+        "`\"peerAddresses\": []`|bridge.peerAddresses: [] is empty; list the VM's IPv4 address, such as [\"10.77.0.2\"]; packets from anyone else are dropped",
+        "`\"port\": 19000`|bridge.peerAddresses: is missing; list the VM's IPv4 address, such as [\"10.77.0.2\"]; packets from anyone else are dropped",
+        "`\"peerAddresses\": [\"vm.local\"]`|bridge.peerAddresses[0]: \"vm.local\" is not valid; write an IPv4 address such as 10.77.0.2",
+        "`\"peerAddresses\": [\"10.0.0.300\"]`|bridge.peerAddresses[0]: \"10.0.0.300\" is not valid; write an IPv4 address such as 10.77.0.2",
+        "`\"peerAddresses\": [7]`|bridge.peerAddresses[0]: 7 is not a string; write it in double quotes",
+        "`\"peerAddresses\": \"10.77.0.2\"`|bridge.peerAddresses: \"10.77.0.2\" is not a list; write it as [ ... ]",
+        "`\"listenAddress\": \"::\", " + VALID + "`|bridge.listenAddress: \"::\" is not valid; write an IPv4 address such as 0.0.0.0",
+        "`\"waitStrategy\": \"spin\", " + VALID + "`|bridge.waitStrategy: \"spin\" is not allowed; use one of \"busy-spin\", \"yielding\", \"sleeping\", \"blocking\"",
         "`\"waitStrategy\": \"busy-spin\", \"priorities\": {\"sender\": 70}, " + VALID + "`|bridge.waitStrategy: busy-spin with bridge.priorities.sender 70 would spin at SCHED_FIFO, which the kernel throttles (and starves the core); set the sender priority to 0 or use blocking",
-        "`\"priorities\": {\"receiver\": 100}, " + VALID + "`|bridge.priorities.receiver: is 100, must be an integer 0..99 (0 (none) or a SCHED_FIFO priority 1..99)",
-        "`\"cpus\": {\"jack\": -2}, " + VALID + "`|bridge.cpus.jack: is -2, must be an integer 0..1023 (a CPU number)",
-        "`\"cpus\": {\"jak\": 2}, " + VALID + "`|bridge.cpus.jak: unknown field; use jack, sender or receiver",
-        "`\"cpus\": [2], " + VALID + "`|bridge.cpus: is [2], must be an object",
-        "`\"mlockall\": \"yes\", " + VALID + "`|bridge.mlockall: is \"yes\", must be true or false",
-        "`\"countersFile\": \"counters.dat\", " + VALID + "`|bridge.countersFile: \"counters.dat\" must be an absolute path",
-        "`\"histogramLog\": \"lat.hlog\", " + VALID + "`|bridge.histogramLog: \"lat.hlog\" must be an absolute path",
-        "`\"port\": 0, " + VALID + "`|bridge.port: is 0, must be an integer 1..65535 (the UDP port the VM's slave announces to)",
-        "`\"latencyPeriod\": 1, " + VALID + "`|bridge.latencyPeriod: unknown field; remove it or fix its spelling (known: clientName, controlSocket, countersFile, cpus, encoder, fromVmPorts, histogramLog, jackServer, latencyPeriods, listenAddress, midiFromVmPorts, midiToVmPorts, mlockall, mtu, peerAddresses, port, priorities, toVmPorts, waitStrategy)"
+        "`\"priorities\": {\"receiver\": 100}, " + VALID + "`|bridge.priorities.receiver: 100 is out of range; use a whole number from 0 to 99",
+        "`\"cpus\": {\"jack\": -2}, " + VALID + "`|bridge.cpus.jack: -2 is out of range; use a whole number from 0 to 8191",
+        "`\"cpus\": {\"jak\": 2}, " + VALID + "`|bridge.cpus.jak: unknown key; remove it or use one of jack, sender, receiver",
+        "`\"cpus\": {\"Jack\": 2}, " + VALID + "`|bridge.cpus.Jack: unknown key; remove it or correct the spelling to \"jack\"",
+        "`\"cpus\": [2], " + VALID + "`|bridge.cpus: [2] is not an object; write it as { ... }",
+        "`\"mlockall\": \"yes\", " + VALID + "`|bridge.mlockall: \"yes\" is not a boolean; write true or false without quotes",
+        "`\"countersFile\": \"counters.dat\", " + VALID + "`|bridge.countersFile: \"counters.dat\" is not an absolute path; write one such as /dev/shm/netjack-bridge/counters.dat",
+        "`\"countersFile\": \"/sys/fs/counters.dat\", " + VALID + "`|bridge.countersFile: \"/sys/fs/counters.dat\" is in the kernel's /proc, /sys or /dev, where the bridge must not create files; write a path such as /dev/shm/netjack-bridge/counters.dat",
+        "`\"histogramLog\": \"lat.hlog\", " + VALID + "`|bridge.histogramLog: \"lat.hlog\" is not an absolute path; write one such as /var/lib/netjack-bridge/latency.hlog",
+        "`\"controlSocket\": \"/proc/netjack.sock\", " + VALID + "`|bridge.controlSocket: \"/proc/netjack.sock\" is in the kernel's /proc, /sys or /dev, where the bridge must not create files; write a path such as /run/netjack-bridge/control.sock",
+        "`\"controlSocket\": \"/run/../sys/x.sock\", " + VALID + "`|bridge.controlSocket: \"/run/../sys/x.sock\" is in the kernel's /proc, /sys or /dev, where the bridge must not create files; write a path such as /run/netjack-bridge/control.sock",
+        "`\"controlSocket\": \"/dev/shm/x.sock\", " + VALID + "`|bridge.controlSocket: \"/dev/shm/x.sock\" is in the kernel's /proc, /sys or /dev, where the bridge must not create files; write a path such as /run/netjack-bridge/control.sock",
+        "`\"latencyPeriod\": 1, " + VALID + "`|bridge.latencyPeriod: unknown key; remove it or use one of clientName, toVmPorts, fromVmPorts, midiToVmPorts, midiFromVmPorts, peerAddresses, listenAddress, port, latencyPeriods, encoder, mtu, jackServer, cpus, priorities, waitStrategy, mlockall, countersFile, histogramLog, controlSocket"
     })
     void shouldRejectAnInvalidFieldWithAMessageNamingFieldValueAndFix(final String fields, final String message)
     {
-        final BridgeConfig.InvalidConfigException ex = assertThrows(BridgeConfig.InvalidConfigException.class,
-            () -> BridgeConfig.parse("{\"version\": 1, \"bridge\": {" + fields + "}}", "test"));
-        assertEquals(List.of(message), ex.problems());
+        final InvalidConfigException ex = assertThrows(InvalidConfigException.class,
+            () -> BridgeConfig.parse("{\"version\": 1, \"bridge\": {" + fields + "}}"));
+        assertEquals(List.of(message), messages(ex));
+    }
+
+    static List<String> messages(final InvalidConfigException ex)
+    {
+        return ex.problems().stream().map(ConfigProblem::toString).toList();
     }
 
     @Test
     void shouldRejectAWrongVersionAndAMissingBridgeSection()
     {
-        final BridgeConfig.InvalidConfigException ex = assertThrows(BridgeConfig.InvalidConfigException.class,
-            () -> BridgeConfig.parse("{\"version\": 2}", "test"));
+        final InvalidConfigException ex = assertThrows(InvalidConfigException.class,
+            () -> BridgeConfig.parse("{\"version\": 2}"));
         assertEquals(List.of(
-            "version: is 2, must be 1 (the config format this bridge reads)",
+            "version: 2 is out of range; use a whole number from 1 to 1",
             "bridge: missing; the file has no bridge section (is custom.vm.dsp.archibaldOS.netjack enabled in the " +
-                "NixOS config?)"), ex.problems());
+                "NixOS config?)"), messages(ex));
+        final InvalidConfigException noVersion = assertThrows(InvalidConfigException.class,
+            () -> BridgeConfig.parse("{\"bridge\": {" + VALID + "}}"));
+        assertEquals(List.of("version: is missing; add it, set \"version\": 1"), messages(noVersion));
+    }
+
+    @Test
+    void shouldAcceptTheSmallestBridgeOnlyFileWithItsDefaults() throws Exception
+    {
+        // The smallest valid file docs/config-format.md shows.
+        final BridgeConfig config = BridgeConfig.parse("{ \"version\": 1, \"bridge\": { \"peerAddresses\": " +
+            "[\"10.77.0.2\"] } }");
+        assertEquals("dsp", config.clientName());
+        assertEquals(2, config.toVmPorts());
+        assertEquals(2, config.fromVmPorts());
+        assertEquals(InetAddress.getByName("0.0.0.0"), config.listenAddress());
+        assertEquals(19000, config.port());
+        assertEquals(1, config.latencyPeriods());
+        assertEquals("float", config.encoder());
+        assertEquals(1500, config.mtu());
+        assertEquals(null, config.jackServer());
+        assertEquals(-1, config.senderCpu());
+        assertEquals(0, config.senderPriority());
+        assertEquals(WaitStrategy.BLOCKING, config.waitStrategy());
+        assertEquals(false, config.mlockall());
+        assertEquals(Path.of("/dev/shm/netjack-bridge/counters.dat"), config.countersFile());
+        assertEquals(null, config.histogramLog());
+        assertEquals(Path.of("/run/netjack-bridge/control.sock"), config.controlSocket());
+        assertEquals("server-1", BridgeConfig.parse("{ \"version\": 1, \"bridge\": { \"peerAddresses\": " +
+            "[\"10.77.0.2\"], \"jackServer\": \"server-1\" } }").jackServer());
+    }
+
+    @Test
+    void shouldConcludeAContextSetInCodeWithTheFilesDefaultsAndMessages() throws Exception
+    {
+        final BridgeConfig fromFile = BridgeConfig.parse("{ \"version\": 1, \"bridge\": { \"peerAddresses\": " +
+            "[\"10.77.0.2\"] } }");
+        final BridgeConfig inCode = new BridgeConfig().peerAddresses(List.of(InetAddress.getByName("10.77.0.2")))
+            .conclude();
+        assertEquals(fromFile.describe(), inCode.describe());
+        assertEquals(fromFile.countersFile(), inCode.countersFile());
+        assertEquals(fromFile.controlSocket(), inCode.controlSocket());
+        assertEquals(fromFile.waitStrategy(), inCode.waitStrategy());
+        assertThrows(IllegalStateException.class, () -> inCode.port(19001), "a concluded context is frozen");
+
+        final InvalidConfigException ex = assertThrows(InvalidConfigException.class, () -> new BridgeConfig()
+            .port(0).latencyPeriods(11).encoder("opus").senderCpu(9000).waitStrategy(WaitStrategy.BUSY_SPIN)
+            .senderPriority(70).controlSocket(Path.of("/proc/x.sock")).conclude());
+        assertEquals(List.of(
+            "bridge.peerAddresses: [] is empty; list the VM's IPv4 address, such as [\"10.77.0.2\"]; packets from " +
+                "anyone else are dropped",
+            "bridge.port: 0 is out of range; use a whole number from 1 to 65535",
+            "bridge.latencyPeriods: 11 is out of range; use a whole number from 0 to 10",
+            "bridge.encoder: \"opus\" is not allowed; use one of \"float\", \"int16\"",
+            "bridge.cpus.sender: 9000 is out of range; use a whole number from 0 to 8191",
+            "bridge.waitStrategy: busy-spin with bridge.priorities.sender 70 would spin at SCHED_FIFO, which the " +
+                "kernel throttles (and starves the core); set the sender priority to 0 or use blocking",
+            "bridge.controlSocket: \"/proc/x.sock\" is in the kernel's /proc, /sys or /dev, where the bridge must " +
+                "not create files; write a path such as /run/netjack-bridge/control.sock"), messages(ex));
+    }
+
+    @Test
+    void shouldListEveryProblemOfTheFileOnceInOnePass()
+    {
+        final InvalidConfigException ex = assertThrows(InvalidConfigException.class, () -> BridgeConfig.parse(
+            "{\"version\": 1, \"bridge\": {\"peerAddresses\": [\"vm.local\"], \"port\": 0, \"waitStrategy\": " +
+            "\"busy-spin\", \"priorities\": {\"sender\": 70}, \"countersFile\": \"/sys/c.dat\"}}"));
+        assertEquals(List.of(
+            "bridge.peerAddresses[0]: \"vm.local\" is not valid; write an IPv4 address such as 10.77.0.2",
+            "bridge.port: 0 is out of range; use a whole number from 1 to 65535",
+            "bridge.waitStrategy: busy-spin with bridge.priorities.sender 70 would spin at SCHED_FIFO, which the " +
+                "kernel throttles (and starves the core); set the sender priority to 0 or use blocking",
+            "bridge.countersFile: \"/sys/c.dat\" is in the kernel's /proc, /sys or /dev, where the bridge must not " +
+                "create files; write a path such as /dev/shm/netjack-bridge/counters.dat"), messages(ex));
     }
 
     @Test
     void shouldPointAtTheLineAndColumnOfBrokenJson()
     {
-        final BridgeConfig.InvalidConfigException ex = assertThrows(BridgeConfig.InvalidConfigException.class,
-            () -> BridgeConfig.parse("{\"version\": 1,\n  \"bridge\": {\"port\": }\n}", "test.json"));
+        final InvalidConfigException ex = assertThrows(InvalidConfigException.class,
+            () -> BridgeConfig.parse("{\"version\": 1,\n  \"bridge\": {\"port\": }\n}"));
         assertEquals(1, ex.problems().size());
-        assertEquals(true, ex.problems().get(0).startsWith("test.json: not valid JSON at line 2, column 22"),
-            ex.problems().get(0));
+        final String message = ex.problems().get(0).toString();
+        assertEquals(true, message.startsWith("(file): is not valid JSON (") &&
+            message.endsWith(" at line 2, column 22); fix the syntax"), message);
     }
 
     @Test
+    @Timeout(60)
+    void shouldRefuseACountersFileWhoseDirectoryWouldNeedATreeAndCreateNothing(@TempDir final Path dir)
+        throws Exception
+    {
+        final Path counters = dir.resolve("no/such/dir/counters.dat");
+        final BridgeConfig config = BridgeConfig.parse("{\"version\": 1, \"bridge\": {" + VALID +
+            ", \"countersFile\": \"" + counters + "\", \"controlSocket\": \"" + dir.resolve("c.sock") + "\"}}");
+        final String refusal = "bridge.countersFile: \"" + counters + "\" is in " + counters.getParent() + ", whose " +
+            "parent " + dir.resolve("no/such") + " does not exist; the bridge creates only the file's own directory, " +
+            "not a tree; fix the path, or create " + counters.getParent() + " for the bridge's user (the NixOS " +
+            "module's tmpfiles rule makes /dev/shm/netjack-bridge)";
+        assertEquals(List.of(refusal), config.checkHost(null).errors().stream().map(ConfigProblem::toString).toList());
+        // Its own directory alone may be missing: the bridge makes that one, as the default's /dev/shm/netjack-bridge.
+        assertEquals(List.of(), BridgeConfig.parse("{\"version\": 1, \"bridge\": {" + VALID + ", \"countersFile\": \"" +
+            dir.resolve("own/counters.dat") + "\", \"controlSocket\": \"" + dir.resolve("c.sock") + "\"}}")
+            .checkHost(null).errors());
+        final Path file = dir.resolve("config.json");
+        Files.writeString(file, "{\"version\": 1, \"bridge\": {" + VALID + ", \"countersFile\": \"" + counters +
+            "\", \"controlSocket\": \"" + dir.resolve("c.sock") + "\"}}");
+        for (final String[] args : List.of(new String[]{"run", "--check", "--config", file.toString()},
+            new String[]{"run", "--config", file.toString()}))
+        {
+            final Captured run = execute(args);
+            assertEquals(2, run.code(), run.err());
+            assertEquals("netjack-bridge: invalid config " + file + ":\n  " + refusal + "\n", run.err());
+        }
+        assertEquals(false, Files.exists(dir.resolve("no")), "no directory was created");
+    }
+
+    @Test
+    @Timeout(60)
+    void shouldWarnInCheckAboutACpuThatIsNotOnline(@TempDir final Path dir) throws Exception
+    {
+        final BitSet online = new BitSet();
+        online.set(0, 4);
+        final BridgeConfig config = BridgeConfig.parse("{\"version\": 1, \"bridge\": {" + VALID +
+            ", \"cpus\": {\"jack\": 1, \"sender\": 7}, \"countersFile\": \"" + dir.resolve("c.dat") +
+            "\", \"controlSocket\": \"" + dir.resolve("c.sock") + "\"}}");
+        final ValidationReport report = config.checkHost(online);
+        assertEquals(List.of(), report.errors());
+        assertEquals(List.of(new ConfigProblem("bridge.cpus.sender", "CPU 7 is not online on this host (online: " +
+            "0-3); run cannot pin the sender thread there and leaves it unpinned; use an online CPU")), report.warnings());
+
+        // Through the command line, against this host's /sys/devices/system/cpu/online: CPU 1023 is on no test host.
+        final BitSet hostCpus = CpuList.read(CpuList.ONLINE);
+        assertEquals(false, hostCpus == null || hostCpus.get(1023), "this host's online CPUs: " + hostCpus);
+        final Path file = dir.resolve("config.json");
+        Files.writeString(file, "{\"version\": 1, \"bridge\": {" + VALID + ", \"cpus\": {\"receiver\": 1023}, " +
+            "\"countersFile\": \"" + dir.resolve("c.dat") + "\", \"controlSocket\": \"" + dir.resolve("c.sock") + "\"}}");
+        final Captured check = execute("run", "--check", "--config", file.toString());
+        assertEquals(0, check.code(), check.err());
+        assertEquals("netjack-bridge: warning: bridge.cpus.receiver: CPU 1023 is not online on this host (online: " +
+            CpuList.format(hostCpus) + "); run cannot pin the receiver thread there and leaves it unpinned; use an " +
+            "online CPU\n", check.err());
+    }
+
+    @Test
+    @Timeout(60)
+    void shouldRefuseARepeatedKeyAndAHostileNestingWithAMessageNotAStackTrace(@TempDir final Path dir) throws Exception
+    {
+        final Path repeated = Files.writeString(dir.resolve("repeated.json"), "{\"version\": 1, \"bridge\": {" + VALID +
+            ", \"port\": 19000, \"port\": 19001}}");
+        final Captured twice = execute("run", "--check", "--config", repeated.toString());
+        assertEquals(2, twice.code());
+        assertEquals("netjack-bridge: invalid config " + repeated + ":\n  bridge.port: appears twice in the same " +
+            "object (at line 1, column 80); keep one (readers disagree on which copy wins)\n", twice.err());
+
+        final Path deep = Files.writeString(dir.resolve("deep.json"), "[".repeat(100_000));
+        final Captured nested = execute("run", "--check", "--config", deep.toString());
+        assertEquals(2, nested.code());
+        assertEquals("netjack-bridge: invalid config " + deep + ":\n  (file): nests arrays and objects deeper than 32 " +
+            "levels (at line 1, column 34); the format nests 5 deep at most (guests[0].portForwards[0].host); fix the " +
+            "syntax\n", nested.err());
+    }
+
+    private record Captured(int code, String err)
+    {
+    }
+
+    private static Captured execute(final String... args)
+    {
+        final PrintStream originalErr = System.err;
+        final PrintStream originalOut = System.out;
+        final ByteArrayOutputStream err = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(err, true));
+        System.setOut(new PrintStream(new ByteArrayOutputStream(), true));
+        try
+        {
+            return new Captured(BridgeMain.execute(args), err.toString());
+        }
+        finally
+        {
+            System.setErr(originalErr);
+            System.setOut(originalOut);
+        }
+    }
+
+    @Test
+    @Timeout(60)
     void shouldExitWithCode2AndStartNothingForAnInvalidConfig(@TempDir final Path dir) throws Exception
     {
         final Path file = dir.resolve("config.json");
@@ -123,9 +315,8 @@ final class BridgeConfigTest
             System.setErr(originalErr);
         }
         assertEquals(2, code);
-        assertEquals("netjack-bridge: invalid config " + file + ":\n  bridge.latencyPeriods: is 99, must be an " +
-            "integer 0..10 (periods between sending a block and playing its return; 1 is the usual choice, 0 only " +
-            "on an idle host)\n", err.toString());
+        assertEquals("netjack-bridge: invalid config " + file + ":\n  bridge.latencyPeriods: 99 is out of range; use " +
+            "a whole number from 0 to 10\n", err.toString());
         assertEquals(false, Files.exists(counters), "nothing was started: no counters file");
     }
 }

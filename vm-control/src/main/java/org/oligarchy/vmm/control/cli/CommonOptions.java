@@ -5,10 +5,11 @@ import org.oligarchy.vmm.control.host.ProcFs;
 import org.oligarchy.vmm.control.host.SysfsCpuTopology;
 import org.oligarchy.vmm.control.model.ConfigOverrides;
 import org.oligarchy.vmm.control.model.ConfigParser;
-import org.oligarchy.vmm.control.model.ConfigProblem;
+import org.oligarchy.vmm.config.ConfigFile;
+import org.oligarchy.vmm.config.ConfigProblem;
 import org.oligarchy.vmm.control.model.ConfigValidator;
-import org.oligarchy.vmm.control.model.InvalidConfigException;
-import org.oligarchy.vmm.control.model.ValidationReport;
+import org.oligarchy.vmm.config.InvalidConfigException;
+import org.oligarchy.vmm.config.ValidationReport;
 import org.oligarchy.vmm.control.model.VmControlConfig;
 import picocli.CommandLine.Option;
 
@@ -70,7 +71,7 @@ final class CommonOptions
     {
         final Path path = configPath();
         final String json = !assignments.isEmpty() && config == null && !Files.exists(path) ?
-            null : Files.readString(path);
+            null : ConfigFile.readText(path);
         final VmControlConfig parsed = ConfigParser.parse(
             assignments.isEmpty() ? json : ConfigOverrides.apply(json, assignments));
         final ValidationReport report = ConfigValidator.validate(parsed, SysfsCpuTopology.read(fs()),

@@ -1,6 +1,6 @@
 package org.oligarchy.vmm.control.cli;
 
-import org.oligarchy.vmm.control.model.InvalidConfigException;
+import org.oligarchy.vmm.config.InvalidConfigException;
 import org.oligarchy.vmm.control.model.VmControlConfig;
 import org.oligarchy.vmm.control.qemu.SerialConsole;
 import picocli.CommandLine.Command;

@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.oligarchy.vmm.control.host.CheckResult;
 import org.oligarchy.vmm.control.host.CheckStatus;
 import org.oligarchy.vmm.control.host.HostDoctor;
-import org.oligarchy.vmm.control.model.InvalidConfigException;
+import org.oligarchy.vmm.config.InvalidConfigException;
 import org.oligarchy.vmm.control.model.VmControlConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;

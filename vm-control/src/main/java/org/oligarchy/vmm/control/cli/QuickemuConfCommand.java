@@ -1,7 +1,7 @@
 package org.oligarchy.vmm.control.cli;
 
 import org.oligarchy.vmm.control.model.GuestConfig;
-import org.oligarchy.vmm.control.model.InvalidConfigException;
+import org.oligarchy.vmm.config.InvalidConfigException;
 import org.oligarchy.vmm.control.model.VmControlConfig;
 import org.oligarchy.vmm.control.quickemu.GuestPaths;
 import org.oligarchy.vmm.control.quickemu.QuickemuConf;

@@ -6,7 +6,7 @@ import org.oligarchy.vmm.control.host.ProcFs;
 import org.oligarchy.vmm.control.host.SysfsCpuTopology;
 import org.oligarchy.vmm.control.host.SysfsWriter;
 import org.oligarchy.vmm.control.model.CpuTopology;
-import org.oligarchy.vmm.control.model.InvalidConfigException;
+import org.oligarchy.vmm.config.InvalidConfigException;
 import org.oligarchy.vmm.control.model.VmControlConfig;
 import org.oligarchy.vmm.control.qemu.Accelerator;
 import org.oligarchy.vmm.control.qemu.DspVmLauncher;

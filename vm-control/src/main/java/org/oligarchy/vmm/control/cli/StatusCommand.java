@@ -1,7 +1,7 @@
 package org.oligarchy.vmm.control.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import org.oligarchy.vmm.control.model.InvalidConfigException;
+import org.oligarchy.vmm.config.InvalidConfigException;
 import org.oligarchy.vmm.control.model.VmControlConfig;
 import org.oligarchy.vmm.control.qemu.VmStatus;
 import org.oligarchy.vmm.control.qemu.VmStatusProbe;

@@ -1,5 +1,8 @@
 package org.oligarchy.vmm.control.model;
 
+import org.oligarchy.vmm.config.ConfigFile;
+import org.oligarchy.vmm.config.ConfigProblem;
+import org.oligarchy.vmm.config.InvalidConfigException;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -39,9 +42,10 @@ public final class ConfigOverrides
         final JsonNode parsed;
         try
         {
-            parsed = json == null ? MAPPER.createObjectNode().put("version", 1) : MAPPER.readTree(json);
+            // The shared reader, so a repeated key or deep nesting is not silently resolved here.
+            parsed = json == null ? MAPPER.createObjectNode().put("version", 1) : ConfigFile.parse(json);
         }
-        catch (final JsonProcessingException ex)
+        catch (final InvalidConfigException ex)
         {
             return json;
         }

@@ -1,11 +1,12 @@
 package org.oligarchy.vmm.control.model;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
+import org.oligarchy.vmm.config.ConfigFile;
+import org.oligarchy.vmm.config.ConfigProblem;
+import org.oligarchy.vmm.config.InvalidConfigException;
+import org.oligarchy.vmm.config.Ipv4;
+import org.oligarchy.vmm.config.JsonFields;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,8 +24,8 @@ public final class ConfigParser
     public static final Pattern USB_ID = Pattern.compile("^[0-9a-f]{4}:[0-9a-f]{4}$");
     public static final Pattern MAC = Pattern.compile("^[0-9a-f]{2}(:[0-9a-f]{2}){5}$");
     public static final Pattern INTERFACE = Pattern.compile("^[A-Za-z0-9_.-]{1,15}$");
-    public static final Pattern IPV4 = Pattern.compile(
-        "^((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])$");
+    /** The shared IPv4 syntax (also the bridge's and Nix's). */
+    public static final Pattern IPV4 = Ipv4.PATTERN;
     /** Absolute, and free of characters that QEMU option syntax or quickemu's word splitting would misread. */
     public static final Pattern SAFE_ABSOLUTE_PATH = Pattern.compile("^/[A-Za-z0-9_./+@-]*$");
 
@@ -37,8 +38,6 @@ public final class ConfigParser
     static final String KERNEL_PARAM_RULE =
         "write one word of 1 to 256 printable characters without spaces or quotes, such as \"console=ttyS0\"";
 
-    private static final ObjectMapper MAPPER = new ObjectMapper();
-
     private ConfigParser()
     {
     }
@@ -48,16 +47,16 @@ public final class ConfigParser
      *
      * @param file the JSON file.
      * @return the parsed configuration.
-     * @throws InvalidConfigException with every problem found.
-     * @throws IOException if the file cannot be read.
+     * @throws InvalidConfigException with every problem found, or why the file cannot be read.
      */
-    public static VmControlConfig parse(final Path file) throws IOException, InvalidConfigException
+    public static VmControlConfig parse(final Path file) throws InvalidConfigException
     {
-        return parse(Files.readString(file));
+        return parse(ConfigFile.readText(file));
     }
 
     /**
-     * Parse configuration text.
+     * Parse configuration text. The syntax, unique keys, nesting limit, version and top-level keys
+     * are checked by the reader shared with netjack-bridge ({@link ConfigFile}), with the same words.
      *
      * @param json the JSON text.
      * @return the parsed configuration.
@@ -65,25 +64,10 @@ public final class ConfigParser
      */
     public static VmControlConfig parse(final String json) throws InvalidConfigException
     {
-        final JsonNode root;
-        try
-        {
-            root = MAPPER.readTree(json);
-        }
-        catch (final JsonProcessingException ex)
-        {
-            throw new InvalidConfigException(List.of(new ConfigProblem(
-                "(file)", "is not valid JSON (" + ex.getOriginalMessage() + " at line " +
-                ex.getLocation().getLineNr() + ", column " + ex.getLocation().getColumnNr() + "); fix the syntax")));
-        }
         final List<ConfigProblem> problems = new ArrayList<>();
-        if (root == null || !root.isObject())
-        {
-            throw new InvalidConfigException(List.of(new ConfigProblem(
-                "(file)", "is not a JSON object; the file must hold { \"version\": 1, ... }")));
-        }
-        final JsonFields top = new JsonFields(root, "", problems);
-        final Integer version = top.integer("version", 1, 1, "set \"version\": 1");
+        final ConfigFile.TopLevel topLevel = ConfigFile.topLevel(ConfigFile.parse(json), problems);
+        final JsonFields top = topLevel.fields();
+        final Integer version = topLevel.version();
         DspVmConfig dsp = null;
         final JsonNode dspNode = top.value("dsp");
         if (dspNode != null)
@@ -100,8 +84,6 @@ public final class ConfigParser
                 guests.add(guest);
             }
         }
-        top.value("bridge");
-        top.finish();
         if (!problems.isEmpty())
         {
             throw new InvalidConfigException(problems);

@@ -1,5 +1,8 @@
 package org.oligarchy.vmm.control.model;
 
+import org.oligarchy.vmm.config.ConfigProblem;
+import org.oligarchy.vmm.config.JsonFields;
+import org.oligarchy.vmm.config.ValidationReport;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;

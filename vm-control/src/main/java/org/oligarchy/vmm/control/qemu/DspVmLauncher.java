@@ -8,13 +8,13 @@ import org.oligarchy.vmm.control.host.HostMemory;
 import org.oligarchy.vmm.control.host.ProcFs;
 import org.oligarchy.vmm.control.host.SysfsWriter;
 import org.oligarchy.vmm.control.host.VfioBinder;
-import org.oligarchy.vmm.control.model.ConfigProblem;
+import org.oligarchy.vmm.config.ConfigProblem;
 import org.oligarchy.vmm.control.model.CpuList;
 import org.oligarchy.vmm.control.model.CpuTopology;
 import org.oligarchy.vmm.control.model.DspVmConfig;
 import org.oligarchy.vmm.control.model.Firmware;
-import org.oligarchy.vmm.control.model.InvalidConfigException;
-import org.oligarchy.vmm.control.model.ValidationReport;
+import org.oligarchy.vmm.config.InvalidConfigException;
+import org.oligarchy.vmm.config.ValidationReport;
 import org.oligarchy.vmm.control.model.VmControlConfig;
 import org.oligarchy.vmm.control.model.ConfigValidator;
 

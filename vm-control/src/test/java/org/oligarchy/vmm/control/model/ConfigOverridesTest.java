@@ -1,5 +1,6 @@
 package org.oligarchy.vmm.control.model;
 
+import org.oligarchy.vmm.config.InvalidConfigException;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;

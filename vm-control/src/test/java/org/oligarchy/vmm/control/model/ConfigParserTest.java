@@ -1,5 +1,7 @@
 package org.oligarchy.vmm.control.model;
 
+import org.oligarchy.vmm.config.InvalidConfigException;
+import org.oligarchy.vmm.config.ValidationReport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;

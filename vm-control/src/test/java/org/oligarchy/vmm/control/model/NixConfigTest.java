@@ -1,5 +1,8 @@
 package org.oligarchy.vmm.control.model;
 
+import org.oligarchy.vmm.config.ConfigProblem;
+import org.oligarchy.vmm.config.InvalidConfigException;
+import org.oligarchy.vmm.config.ValidationReport;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.DynamicTest;

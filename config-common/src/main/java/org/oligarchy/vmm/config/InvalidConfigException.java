@@ -1,4 +1,4 @@
-package org.oligarchy.vmm.control.model;
+package org.oligarchy.vmm.config;
 
 import java.util.List;
 import java.util.stream.Collectors;

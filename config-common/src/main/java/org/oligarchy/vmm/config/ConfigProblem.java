@@ -1,4 +1,4 @@
-package org.oligarchy.vmm.control.model;
+package org.oligarchy.vmm.config;
 
 /**
  * One problem found in a configuration: the JSON path of the field and a message that states the

@@ -1,10 +1,11 @@
-package org.oligarchy.vmm.control.model;
+package org.oligarchy.vmm.config;
 
 import java.util.List;
 
 /**
- * The outcome of {@link ConfigValidator}: errors forbid a launch, warnings are printed and the
- * launch goes ahead.
+ * The outcome of checking a configuration against rules and the host (vm-control's
+ * ConfigValidator, the bridge's host checks): errors forbid a launch, warnings are printed and
+ * the launch goes ahead.
  *
  * @param errors   problems that must be fixed.
  * @param warnings problems worth knowing about.

@@ -1,4 +1,4 @@
-package org.oligarchy.vmm.control.model;
+package org.oligarchy.vmm.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
@@ -10,17 +10,19 @@ import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
- * Reads the fields of one JSON object, recording a {@link ConfigProblem} for each bad value and,
- * on {@link #finish()}, for each key that nobody asked for (typos must not fall back to defaults).
+ * Reads the fields of one JSON object of the configuration file, recording a {@link ConfigProblem}
+ * for each bad value and, on {@link #finish()}, for each key that nobody asked for (typos must not
+ * fall back to defaults). The messages follow one style, the one {@code native-config/lib/validate.nix}
+ * prints: {@code <path>: <value seen> <rule>; <fix>}. Both vmctl and the bridge read through it.
  */
-final class JsonFields
+public final class JsonFields
 {
     private final JsonNode node;
     private final String path;
     private final List<ConfigProblem> problems;
     private final Set<String> knownKeys = new LinkedHashSet<>();
 
-    JsonFields(final JsonNode node, final String path, final List<ConfigProblem> problems)
+    public JsonFields(final JsonNode node, final String path, final List<ConfigProblem> problems)
     {
         this.node = node;
         this.path = path;
@@ -30,7 +32,7 @@ final class JsonFields
     /**
      * Open a nested object, or record a problem and return null when the value is not an object.
      */
-    static JsonFields object(final JsonNode node, final String path, final List<ConfigProblem> problems)
+    public static JsonFields object(final JsonNode node, final String path, final List<ConfigProblem> problems)
     {
         if (!node.isObject())
         {
@@ -40,25 +42,25 @@ final class JsonFields
         return new JsonFields(node, path, problems);
     }
 
-    String path(final String key)
+    public String path(final String key)
     {
         return path.isEmpty() ? key : path + "." + key;
     }
 
-    void problem(final String key, final String message)
+    public void problem(final String key, final String message)
     {
         problems.add(new ConfigProblem(path(key), message));
     }
 
     /** The raw value, or null when the key is absent or JSON null. Marks the key as known. */
-    JsonNode value(final String key)
+    public JsonNode value(final String key)
     {
         knownKeys.add(key);
         final JsonNode value = node.get(key);
         return value == null || value.isNull() ? null : value;
     }
 
-    boolean bool(final String key, final boolean defaultValue)
+    public boolean bool(final String key, final boolean defaultValue)
     {
         final JsonNode value = value(key);
         if (value == null)
@@ -77,7 +79,7 @@ final class JsonFields
      * An integer in [min, max]; null when missing (a problem is recorded if {@code requiredHint} is
      * not null) or invalid.
      */
-    Integer integer(final String key, final long min, final long max, final String requiredHint)
+    public Integer integer(final String key, final long min, final long max, final String requiredHint)
     {
         final JsonNode value = value(key);
         if (value == null)
@@ -91,7 +93,7 @@ final class JsonFields
         return checkInteger(path(key), value, min, max);
     }
 
-    Integer checkInteger(final String fieldPath, final JsonNode value, final long min, final long max)
+    public Integer checkInteger(final String fieldPath, final JsonNode value, final long min, final long max)
     {
         if (!value.isIntegralNumber() || !value.canConvertToInt())
         {
@@ -102,15 +104,20 @@ final class JsonFields
         final int v = value.intValue();
         if (v < min || v > max)
         {
-            problems.add(new ConfigProblem(
-                fieldPath, v + " is out of range; use a whole number from " + min + " to " + max));
+            problems.add(new ConfigProblem(fieldPath, outOfRange(v, min, max)));
             return null;
         }
         return v;
     }
 
+    /** The words for a whole number outside [min, max], for checks of values set in code too. */
+    public static String outOfRange(final long value, final long min, final long max)
+    {
+        return value + " is out of range; use a whole number from " + min + " to " + max;
+    }
+
     /** A string, or null when absent, JSON null or not a string (then a problem is recorded). */
-    String string(final String key)
+    public String string(final String key)
     {
         final JsonNode value = value(key);
         if (value == null)
@@ -126,7 +133,7 @@ final class JsonFields
     }
 
     /** A string that must match {@code pattern}; {@code rule} describes the format and an example. */
-    String matching(final String key, final Pattern pattern, final String rule)
+    public String matching(final String key, final Pattern pattern, final String rule)
     {
         final String value = string(key);
         if (value != null && !pattern.matcher(value).matches())
@@ -138,7 +145,7 @@ final class JsonFields
     }
 
     /** One of the allowed JSON names, mapped to the enum constant with the same position. */
-    <E extends Enum<E>> E choice(final String key, final E[] constants, final String[] jsonNames, final E defaultValue)
+    public <E extends Enum<E>> E choice(final String key, final E[] constants, final String[] jsonNames, final E defaultValue)
     {
         final JsonNode value = value(key);
         if (value == null)
@@ -164,8 +171,32 @@ final class JsonFields
         return null;
     }
 
+    /** One of the allowed strings; the default when absent, null (with a problem) when not allowed. */
+    public String choice(final String key, final String[] allowed, final String defaultValue)
+    {
+        final JsonNode value = value(key);
+        if (value == null)
+        {
+            return defaultValue;
+        }
+        for (final String name : allowed)
+        {
+            if (value.isTextual() && name.equals(value.textValue()))
+            {
+                return name;
+            }
+        }
+        final StringBuilder names = new StringBuilder();
+        for (final String name : allowed)
+        {
+            names.append(names.length() == 0 ? "" : ", ").append('"').append(name).append('"');
+        }
+        problem(key, value + " is not allowed; use one of " + names);
+        return null;
+    }
+
     /** The elements of an array, or an empty list (with a problem) when the value is not an array. */
-    List<JsonNode> array(final String key)
+    public List<JsonNode> array(final String key)
     {
         final JsonNode value = value(key);
         final List<JsonNode> elements = new ArrayList<>();
@@ -182,7 +213,7 @@ final class JsonFields
         return elements;
     }
 
-    boolean has(final String key)
+    public boolean has(final String key)
     {
         knownKeys.add(key);
         final JsonNode value = node.get(key);
@@ -190,7 +221,7 @@ final class JsonFields
     }
 
     /** Record a problem for every key of the object that was never read. */
-    void finish()
+    public void finish()
     {
         final Iterator<String> names = node.fieldNames();
         while (names.hasNext())
@@ -213,7 +244,7 @@ final class JsonFields
         }
     }
 
-    static String quote(final String value)
+    public static String quote(final String value)
     {
         return '"' + value + '"';
     }

@@ -32,6 +32,13 @@ import org.oligarchy.vmm.bridge.netjack.SessionParamsFlyweight;
  * on the operator's restart request; a returning slave re-attaches without touching the host
  * side. Every time-driven decision reads the injected {@link NanoClock}, so tests drive it by
  * hand (docs/protocol.md §4 for the handshake).
+ *
+ * <p>An allowed peer can still send anything at any rate, so nothing a datagram triggers is
+ * unbounded: a repeated SLAVE_AVAILABLE (same peer, same bytes as the pending handshake's) is
+ * answered with the pending SETUP, at most once per {@value #ANNOUNCE_ANSWER_NANOS} ns, and
+ * takes no new session ID; a different one starts a new handshake (a new ID) at most once per
+ * {@value #NEW_HANDSHAKE_NANOS} ns; the others are counted ("announces not answered (rate
+ * limit)"). Every log line a datagram can trigger goes through a {@link LogLimiter}.
  */
 final class MasterConductor implements Agent
 {
@@ -40,6 +47,14 @@ final class MasterConductor implements Agent
     static final long SETUP_RETRY_NANOS = 1_000_000_000L;
     /** Re-sends of SLAVE_SETUP before the slave is given up until it announces again. */
     static final int SETUP_RETRIES = 10;
+    /** A repeated SLAVE_AVAILABLE is answered with the pending SETUP at most this often. */
+    static final long ANNOUNCE_ANSWER_NANOS = 250_000_000L;
+    /**
+     * A new handshake (a new session ID) starts at most this often. A slave announces once a
+     * second (JACK2, PipeWire, {@link SlaveEndpoint}), so one that is not answered at once is
+     * answered at its next announce.
+     */
+    static final long NEW_HANDSHAKE_NANOS = 250_000_000L;
     private static final int DATAGRAMS_PER_CYCLE = 64;
 
     /** A slave that announced and was sent SLAVE_SETUP, waiting for its START_MASTER. */
@@ -48,16 +63,20 @@ final class MasterConductor implements Agent
         final DatagramChannel channel;
         final InetSocketAddress peer;
         final UnsafeBuffer setup;
+        /** The SLAVE_AVAILABLE this handshake answers: a repeat of it is not a new handshake. */
+        final UnsafeBuffer announce;
         final String slaveName;
         long deadlineNanos;
+        long lastAnswerNanos;
         int retries;
 
         Pending(final DatagramChannel channel, final InetSocketAddress peer, final UnsafeBuffer setup,
-            final String slaveName)
+            final UnsafeBuffer announce, final String slaveName)
         {
             this.channel = channel;
             this.peer = peer;
             this.setup = setup;
+            this.announce = announce;
             this.slaveName = slaveName;
         }
     }
@@ -80,6 +99,16 @@ final class MasterConductor implements Agent
     private volatile boolean restartRequested;
     private volatile long restartStartedNanos;
     private Pending pending;
+    private boolean handshakeStarted;
+    private long lastHandshakeNanos;
+    private final LogLimiter announceLog;
+    private final LogLimiter refusedLog;
+    private final LogLimiter unansweredLog;
+    private final LogLimiter sessionStartLog;
+    private final LogLimiter asyncSlaveLog;
+    private final LogLimiter sessionEndLog;
+    private final LogLimiter resumedLog;
+    private final LogLimiter[] logLimiters;
 
     MasterConductor(
         final DatagramChannel listenChannel,
@@ -99,6 +128,15 @@ final class MasterConductor implements Agent
         this.counters = counters;
         this.latency = latency;
         this.clock = clock;
+        this.announceLog = new LogLimiter("slave announcements (new handshakes)", false, counters.logLinesSuppressed);
+        this.refusedLog = new LogLimiter("refused slave announcements", true, counters.logLinesSuppressed);
+        this.unansweredLog = new LogLimiter("unanswered SLAVE_SETUPs", true, counters.logLinesSuppressed);
+        this.sessionStartLog = new LogLimiter("session starts", false, counters.logLinesSuppressed);
+        this.asyncSlaveLog = new LogLimiter("asynchronous slave warnings", true, counters.logLinesSuppressed);
+        this.sessionEndLog = new LogLimiter("session ends", false, counters.logLinesSuppressed);
+        this.resumedLog = new LogLimiter("audio resumptions", false, counters.logLinesSuppressed);
+        this.logLimiters = new LogLimiter[] {
+            announceLog, refusedLog, unansweredLog, sessionStartLog, asyncSlaveLog, sessionEndLog, resumedLog};
     }
 
     void acceptOnly(final int encoder, final int mtu)
@@ -146,7 +184,13 @@ final class MasterConductor implements Agent
         {
             work += advanceHandshake();
         }
-        return work + superviseSession();
+        work += superviseSession();
+        final long now = clock.nanoTime();
+        for (final LogLimiter limiter : logLimiters)
+        {
+            work += limiter.poll(now);
+        }
+        return work;
     }
 
     @Override
@@ -181,11 +225,12 @@ final class MasterConductor implements Agent
                 return null;
             }
         }
-        final RejectReason reason = handshake.onAvailable(view, length, setup);
+        final RejectReason reason = handshake.prepareSetup(view, length, setup);
+        final long now = clock.nanoTime();
         if (reason != RejectReason.NONE)
         {
             counters.reject(reason);
-            if (reason == RejectReason.BAD_ENCODER)
+            if (reason == RejectReason.BAD_ENCODER && refusedLog.tryAcquire(now))
             {
                 EventLog.warn("slave at " + peer + " asks for encoder " +
                     NetJack.encoderName(new SessionParamsFlyweight().wrap(view, 0).encoder()) +
@@ -196,12 +241,46 @@ final class MasterConductor implements Agent
         if ((acceptedEncoder >= 0 && setup.encoder() != acceptedEncoder) || setup.mtu() > maxMtu)
         {
             counters.reject(setup.mtu() > maxMtu ? RejectReason.BAD_MTU : RejectReason.BAD_ENCODER);
-            EventLog.warn("slave '" + setup.name() + "' at " + peer + " asks for " +
-                NetJack.encoderName(setup.encoder()) + " with MTU " + setup.mtu() + "; this bridge is configured for " +
-                (acceptedEncoder < 0 ? "any encoder" : NetJack.encoderName(acceptedEncoder)) + " and MTU <= " + maxMtu +
-                " (change bridge.encoder / bridge.mtu or the slave's options)");
+            if (refusedLog.tryAcquire(now))
+            {
+                EventLog.warn("slave '" + setup.name() + "' at " + peer + " asks for " +
+                    NetJack.encoderName(setup.encoder()) + " with MTU " + setup.mtu() + "; this bridge is configured " +
+                    "for " + (acceptedEncoder < 0 ? "any encoder" : NetJack.encoderName(acceptedEncoder)) +
+                    " and MTU <= " + maxMtu + " (change bridge.encoder / bridge.mtu or the slave's options)");
+            }
             return null;
         }
+        final Pending current = pending;
+        if (current != null && current.peer.equals(peer) && sameBytes(current.announce, view, length))
+        {
+            // The slave did not get the SETUP yet (or a peer replays its announce): answer with
+            // the same SETUP and ID, at a bounded rate.
+            if (now - current.lastAnswerNanos >= ANNOUNCE_ANSWER_NANOS)
+            {
+                current.lastAnswerNanos = now;
+                try
+                {
+                    sendSetup(current);
+                }
+                catch (final IOException ex)
+                {
+                    // The pending socket's next read reports it (advanceHandshake).
+                }
+            }
+            else
+            {
+                counters.announcesNotAnswered.increment();
+            }
+            return null;
+        }
+        if (handshakeStarted && now - lastHandshakeNanos < NEW_HANDSHAKE_NANOS)
+        {
+            counters.announcesNotAnswered.increment();
+            return null;
+        }
+        handshakeStarted = true;
+        lastHandshakeNanos = now;
+        final int sessionId = handshake.mintSessionId(setup);
         final DatagramChannel channel = DatagramChannel.open(StandardProtocolFamily.INET);
         try
         {
@@ -212,14 +291,19 @@ final class MasterConductor implements Agent
             channel.configureBlocking(false);
             final UnsafeBuffer copy = new UnsafeBuffer(ByteBuffer.allocateDirect(SessionParamsFlyweight.LENGTH));
             copy.putBytes(0, setupBuffer, 0, SessionParamsFlyweight.LENGTH);
-            final Pending announced = new Pending(channel, peer, copy, setup.name());
+            final UnsafeBuffer announce = new UnsafeBuffer(ByteBuffer.allocateDirect(SessionParamsFlyweight.LENGTH));
+            announce.putBytes(0, view, 0, SessionParamsFlyweight.LENGTH);
+            final Pending announced = new Pending(channel, peer, copy, announce, setup.name());
             sendSetup(announced);
+            announced.lastAnswerNanos = now;
             counters.sessionState.set(BridgeCounters.STATE_HANDSHAKE);
+            // New handshakes are rate-limited above, so building each line is cheap enough; the
+            // limiter keeps the last one for its summary.
             final SessionParamsFlyweight asked = new SessionParamsFlyweight().wrap(view, 0);
-            EventLog.info("slave '" + announced.slaveName + "' announced from " + peer.getAddress().getHostAddress() +
-                ":" + peer.getPort() + " (asked for " + asked.sendAudioChannels() + "/" + asked.returnAudioChannels() +
-                " channels, mtu " + setup.mtu() + ", " + NetJack.encoderName(setup.encoder()) +
-                "); sent SLAVE_SETUP id " + handshake.pendingId());
+            announceLog.log(now, "slave '" + announced.slaveName + "' announced from " +
+                peer.getAddress().getHostAddress() + ":" + peer.getPort() + " (asked for " +
+                asked.sendAudioChannels() + "/" + asked.returnAudioChannels() + " channels, mtu " + setup.mtu() +
+                ", " + NetJack.encoderName(setup.encoder()) + "); sent SLAVE_SETUP id " + sessionId);
             return announced;
         }
         catch (final IOException ex)
@@ -265,18 +349,23 @@ final class MasterConductor implements Agent
         }
         catch (final IOException ex)
         {
-            EventLog.warn("slave at " + target.peer + " did not answer SLAVE_SETUP: " + ex.getMessage() +
+            // ICMP port unreachable (PortUnreachableException, without a message): nothing
+            // listens at the address that announced.
+            final long now = clock.nanoTime();
+            unansweredLog.log(now, "slave '" + target.slaveName + "' at " + target.peer +
+                " did not answer SLAVE_SETUP id " + MasterHandshake.paramsOf(target.setup).id() + ": " + describe(ex) +
                 "; waiting for it to announce again");
             giveUp(target);
             return 1;
         }
-        if (clock.nanoTime() - target.deadlineNanos <= 0)
+        final long now = clock.nanoTime();
+        if (now - target.deadlineNanos <= 0)
         {
             return 0;
         }
         if (++target.retries > SETUP_RETRIES)
         {
-            EventLog.warn("slave '" + target.slaveName + "' at " + target.peer +
+            unansweredLog.log(now, "slave '" + target.slaveName + "' at " + target.peer +
                 " never sent START_MASTER; waiting for it to announce again");
             giveUp(target);
             return 1;
@@ -313,7 +402,10 @@ final class MasterConductor implements Agent
             // The slave announced again while its old session still ran: it restarted, and the
             // old session is lost (whether or not its KILL_MASTER was seen first).
             counters.sessionsLost.increment();
-            EventLog.info("session " + previous.params.id() + " replaced: the slave announced again");
+            if (sessionEndLog.tryAcquire(clock.nanoTime()))
+            {
+                EventLog.info("session " + previous.params.id() + " replaced: the slave announced again");
+            }
             previous.close();
         }
         counters.sessionsStarted.increment();
@@ -333,9 +425,13 @@ final class MasterConductor implements Agent
         {
             listener.accept(params);
         }
-        EventLog.info("session " + params.id() + " running with '" + params.name() + "' at " +
-            address.getHostAddress() + ":" + target.peer.getPort() + " (" + params + ")");
-        if (params.slaveSyncMode() == 0)
+        final long now = clock.nanoTime();
+        if (sessionStartLog.tryAcquire(now))
+        {
+            EventLog.info("session " + params.id() + " running with '" + params.name() + "' at " +
+                address.getHostAddress() + ":" + target.peer.getPort() + " (" + params + ")");
+        }
+        if (params.slaveSyncMode() == 0 && asyncSlaveLog.tryAcquire(now))
         {
             EventLog.warn("slave '" + params.name() + "' runs asynchronously (jackd without -S): one more period " +
                 "of latency, and its own cycle counter drifts after a lost packet, so the bridge plays silence " +
@@ -382,8 +478,11 @@ final class MasterConductor implements Agent
         if (restartStarted != 0 && current.firstBlockNanos != 0 && current.firstBlockNanos - restartStarted >= 0)
         {
             counters.lastInterruptionMicros.set((current.firstBlockNanos - restartStarted) / 1000);
-            EventLog.info("audio resumed " + (current.firstBlockNanos - restartStarted) / 1_000_000 +
-                " ms after the restart request");
+            if (resumedLog.tryAcquire(clock.nanoTime()))
+            {
+                EventLog.info("audio resumed " + (current.firstBlockNanos - restartStarted) / 1_000_000 +
+                    " ms after the restart request");
+            }
             restartStartedNanos = 0;
             return 1;
         }
@@ -398,7 +497,41 @@ final class MasterConductor implements Agent
         }
         current.close();
         counters.sessionState.set(BridgeCounters.STATE_LISTENING);
-        EventLog.info("session " + current.params.id() + " ended: " + why);
+        sessionEndLog.log(clock.nanoTime(), "session " + current.params.id() + " ended: " + why);
+    }
+
+    /** Whether {@code datagram} holds the same 644 bytes as a kept announce. */
+    private static boolean sameBytes(final UnsafeBuffer kept, final UnsafeBuffer datagram, final int length)
+    {
+        if (length != SessionParamsFlyweight.LENGTH)
+        {
+            return false;
+        }
+        int i = 0;
+        for (; i + Long.BYTES <= length; i += Long.BYTES)
+        {
+            if (kept.getLong(i) != datagram.getLong(i))
+            {
+                return false;
+            }
+        }
+        for (; i < length; i++)
+        {
+            if (kept.getByte(i) != datagram.getByte(i))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static String describe(final IOException ex)
+    {
+        if (ex instanceof java.net.PortUnreachableException)
+        {
+            return "ICMP port unreachable (nothing listens at the port it announced from)";
+        }
+        return ex.getMessage() == null ? ex.getClass().getSimpleName() : ex.getMessage();
     }
 
     static void closeQuietly(final Closeable closeable)

@@ -37,8 +37,9 @@ import org.oligarchy.vmm.bridge.netjack.SessionParamsFlyweight;
  * unbounded: a repeated SLAVE_AVAILABLE (same peer, same bytes as the pending handshake's) is
  * answered with the pending SETUP, at most once per {@value #ANNOUNCE_ANSWER_NANOS} ns, and
  * takes no new session ID; a different one starts a new handshake (a new ID) at most once per
- * {@value #NEW_HANDSHAKE_NANOS} ns; the others are counted ("announces not answered (rate
- * limit)"). Every log line a datagram can trigger goes through a {@link LogLimiter}.
+ * {@value #NEW_HANDSHAKE_NANOS} ns, the latest one that came too soon being answered when that
+ * interval is over; the others are counted ("announces not answered (rate limit)"). Every log
+ * line a datagram can trigger goes through a {@link LogLimiter}.
  */
 final class MasterConductor implements Agent
 {
@@ -101,13 +102,16 @@ final class MasterConductor implements Agent
     private Pending pending;
     private boolean handshakeStarted;
     private long lastHandshakeNanos;
+    /** The latest new announce that came too soon after the last new handshake: answered then. */
+    private final UnsafeBuffer deferred = new UnsafeBuffer(ByteBuffer.allocateDirect(2048));
+    private int deferredLength;
+    private InetSocketAddress deferredPeer;
     private final LogLimiter announceLog;
     private final LogLimiter refusedLog;
     private final LogLimiter unansweredLog;
     private final LogLimiter sessionStartLog;
     private final LogLimiter asyncSlaveLog;
     private final LogLimiter sessionEndLog;
-    private final LogLimiter resumedLog;
     private final LogLimiter[] logLimiters;
 
     MasterConductor(
@@ -134,9 +138,8 @@ final class MasterConductor implements Agent
         this.sessionStartLog = new LogLimiter("session starts", false, counters.logLinesSuppressed);
         this.asyncSlaveLog = new LogLimiter("asynchronous slave warnings", true, counters.logLinesSuppressed);
         this.sessionEndLog = new LogLimiter("session ends", false, counters.logLinesSuppressed);
-        this.resumedLog = new LogLimiter("audio resumptions", false, counters.logLinesSuppressed);
         this.logLimiters = new LogLimiter[] {
-            announceLog, refusedLog, unansweredLog, sessionStartLog, asyncSlaveLog, sessionEndLog, resumedLog};
+            announceLog, refusedLog, unansweredLog, sessionStartLog, asyncSlaveLog, sessionEndLog};
     }
 
     void acceptOnly(final int encoder, final int mtu)
@@ -170,15 +173,15 @@ final class MasterConductor implements Agent
                 break;
             }
             work++;
-            final Pending started = onListenDatagram(buffer.position(), (InetSocketAddress)source);
-            if (started != null)
-            {
-                if (pending != null)
-                {
-                    closeQuietly(pending.channel);
-                }
-                pending = started;
-            }
+            adopt(onListenDatagram(buffer.position(), (InetSocketAddress)source));
+        }
+        if (deferredPeer != null && clock.nanoTime() - lastHandshakeNanos >= NEW_HANDSHAKE_NANOS)
+        {
+            final InetSocketAddress peer = deferredPeer;
+            deferredPeer = null;
+            view.putBytes(0, deferred, 0, deferredLength);
+            adopt(onListenDatagram(deferredLength, peer));
+            work++;
         }
         if (pending != null)
         {
@@ -191,6 +194,18 @@ final class MasterConductor implements Agent
             work += limiter.poll(now);
         }
         return work;
+    }
+
+    private void adopt(final Pending started)
+    {
+        if (started != null)
+        {
+            if (pending != null)
+            {
+                closeQuietly(pending.channel);
+            }
+            pending = started;
+        }
     }
 
     @Override
@@ -275,7 +290,16 @@ final class MasterConductor implements Agent
         }
         if (handshakeStarted && now - lastHandshakeNanos < NEW_HANDSHAKE_NANOS)
         {
-            counters.announcesNotAnswered.increment();
+            // Kept, and answered when the interval is over (a slave restarting right after the
+            // last handshake is not kept waiting for its next announce, a second later); only
+            // the latest is kept, the one it replaces is never answered.
+            if (deferredPeer != null)
+            {
+                counters.announcesNotAnswered.increment();
+            }
+            deferred.putBytes(0, view, 0, length);
+            deferredLength = length;
+            deferredPeer = peer;
             return null;
         }
         handshakeStarted = true;
@@ -397,6 +421,12 @@ final class MasterConductor implements Agent
             params, target.channel, target.peer, target.setup, fromPeer, counters, latency, clock);
         final MasterSession previous = slot.get();
         slot.set(next);
+        if (target.peer.equals(deferredPeer))
+        {
+            // An announce the slave sent before our SETUP reached it: the session answers it.
+            deferredPeer = null;
+            counters.announcesNotAnswered.increment();
+        }
         if (previous != null)
         {
             // The slave announced again while its old session still ran: it restarted, and the
@@ -450,7 +480,8 @@ final class MasterConductor implements Agent
             if (current != null)
             {
                 current.sendKillMaster();
-                endSession(current, "restart requested by operator; waiting for the slave to announce again");
+                // Not rate-limited: once per operator request, not per packet.
+                endSession(current, "restart requested by operator; waiting for the slave to announce again", false);
             }
             return 1;
         }
@@ -460,7 +491,7 @@ final class MasterConductor implements Agent
         }
         if (current.killedByPeer)
         {
-            endSession(current, "slave sent KILL_MASTER");
+            endSession(current, "slave sent KILL_MASTER", true);
             counters.sessionsLost.increment();
             return 1;
         }
@@ -468,7 +499,7 @@ final class MasterConductor implements Agent
         if (silentNanos > NetJack.SESSION_TIMEOUT_NANOS)
         {
             endSession(current, "no packet from the slave for " + silentNanos / 1_000_000 +
-                " ms; host ports keep running with silence, waiting for the slave to announce again");
+                " ms; host ports keep running with silence, waiting for the slave to announce again", true);
             counters.sessionsLost.increment();
             return 1;
         }
@@ -478,18 +509,16 @@ final class MasterConductor implements Agent
         if (restartStarted != 0 && current.firstBlockNanos != 0 && current.firstBlockNanos - restartStarted >= 0)
         {
             counters.lastInterruptionMicros.set((current.firstBlockNanos - restartStarted) / 1000);
-            if (resumedLog.tryAcquire(clock.nanoTime()))
-            {
-                EventLog.info("audio resumed " + (current.firstBlockNanos - restartStarted) / 1_000_000 +
-                    " ms after the restart request");
-            }
+            // Once per operator restart (the control socket is the operator's), never per packet.
+            EventLog.info("audio resumed " + (current.firstBlockNanos - restartStarted) / 1_000_000 +
+                " ms after the restart request");
             restartStartedNanos = 0;
             return 1;
         }
         return 0;
     }
 
-    private void endSession(final MasterSession current, final String why)
+    private void endSession(final MasterSession current, final String why, final boolean limited)
     {
         if (slot.get() == current)
         {
@@ -497,7 +526,15 @@ final class MasterConductor implements Agent
         }
         current.close();
         counters.sessionState.set(BridgeCounters.STATE_LISTENING);
-        sessionEndLog.log(clock.nanoTime(), "session " + current.params.id() + " ended: " + why);
+        final String line = "session " + current.params.id() + " ended: " + why;
+        if (limited)
+        {
+            sessionEndLog.log(clock.nanoTime(), line);
+        }
+        else
+        {
+            EventLog.info(line);
+        }
     }
 
     /** Whether {@code datagram} holds the same 644 bytes as a kept announce. */

@@ -104,28 +104,32 @@ final class AnnounceFloodTest
             drainSetups();
             fixture.clock.advance(STEP_NANOS);
         }
-        // The clock now stands at 10 s: the second interval's summary is due.
+        // The clock now stands at 10 s: the last announce (kept since 9.99 s) is answered, and
+        // the second interval's summary is due.
         conductUntilIdle();
+        drainSetups();
 
-        assertEquals(40, setupIds.size(), "SETUPs sent");
+        assertEquals(41, setupIds.size(), "SETUPs sent");
         final List<Integer> expectedIds = new ArrayList<>();
-        for (int id = 1; id <= 40; id++)
+        for (int id = 1; id <= 41; id++)
         {
             expectedIds.add(id);
         }
         assertEquals(expectedIds, setupIds, "one new session id per 250 ms");
-        assertEquals(STEPS * PER_STEP - 40, fixture.counters.announcesNotAnswered.get());
+        assertEquals(STEPS * PER_STEP - 41, fixture.counters.announcesNotAnswered.get());
 
         // t = 0: the first line; 0.25..4.75 s: 19 counted; t = 5 s: their summary and the line
-        // of id 21; 5.25..9.75 s: 19 counted; t = 10 s: their summary.
+        // of id 21; 5.25..9.75 s: 19 counted; t = 10 s: their summary and the line of id 41.
         final List<String> lines = lines();
-        assertEquals(4, lines.size(), String.join("\n", lines));
+        assertEquals(5, lines.size(), String.join("\n", lines));
         assertTrue(lines.get(0).endsWith("sent SLAVE_SETUP id 1"), lines.get(0));
         assertTrue(lines.get(1).contains("19 more slave announcements (new handshakes) in the last 5 s, not logged") &&
             lines.get(1).contains("'mutant-9500'"), lines.get(1));
         assertTrue(lines.get(2).endsWith("sent SLAVE_SETUP id 21"), lines.get(2));
         assertTrue(lines.get(3).contains("19 more slave announcements (new handshakes) in the last 5 s") &&
             lines.get(3).contains("'mutant-19500'"), lines.get(3));
+        assertTrue(lines.get(4).contains("'mutant-19999'") && lines.get(4).endsWith("sent SLAVE_SETUP id 41"),
+            lines.get(4));
         assertEquals(38, fixture.counters.logLinesSuppressed.get());
     }
 

@@ -173,6 +173,39 @@ final class AnnounceFloodTest
         assertEquals(0, fixture.counters.announcesNotAnswered.get());
     }
 
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void shouldRateLimitTheWarningOfAnAnnounceItRefuses() throws Exception
+    {
+        final UnsafeBuffer opus = new UnsafeBuffer(ByteBuffer.allocateDirect(SessionParamsFlyweight.LENGTH));
+        new SlaveHandshake().writeAvailable(opus, new SlaveHandshake.Request(
+            "opus-slave", "flood-host", NetJack.DEFAULT_MTU, -1, -1, 0, 0, NetJack.ENCODER_OPUS,
+            AgentFixture.LATENCY_PERIODS));
+        for (int step = 0; step < STEPS; step++)
+        {
+            for (int i = 0; i < PER_STEP; i++)
+            {
+                send(fixture.slave, opus);
+            }
+            conductUntilIdle();
+            fixture.clock.advance(STEP_NANOS);
+        }
+        conductUntilIdle();
+
+        assertEquals(STEPS * PER_STEP, fixture.counters.rejected(org.oligarchy.vmm.bridge.netjack.RejectReason.BAD_ENCODER));
+        drainSetups();
+        assertEquals(List.of(), setupIds, "no SETUP for a refused announce");
+        // t = 0: the warning; then 9,999 counted; t = 5 s: their summary and the warning again;
+        // 9,999 counted; t = 10 s: their summary.
+        final List<String> lines = lines();
+        assertEquals(4, lines.size(), String.join("\n", lines));
+        assertTrue(lines.get(0).contains("WARN ") && lines.get(0).contains("asks for encoder opus"), lines.get(0));
+        assertTrue(lines.get(1).contains("9999 more refused slave announcements in the last 5 s"), lines.get(1));
+        assertTrue(lines.get(2).contains("asks for encoder opus"), lines.get(2));
+        assertTrue(lines.get(3).contains("9999 more refused slave announcements in the last 5 s"), lines.get(3));
+        assertEquals(2 * 9999, fixture.counters.logLinesSuppressed.get());
+    }
+
     /** Runs the conductor until it has nothing left to do; the clock does not move meanwhile. */
     private void conductUntilIdle() throws Exception
     {

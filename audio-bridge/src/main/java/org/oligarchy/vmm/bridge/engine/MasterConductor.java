@@ -51,9 +51,9 @@ final class MasterConductor implements Agent
     /** A repeated SLAVE_AVAILABLE is answered with the pending SETUP at most this often. */
     static final long ANNOUNCE_ANSWER_NANOS = 250_000_000L;
     /**
-     * A new handshake (a new session ID) starts at most this often. A slave announces once a
-     * second (JACK2, PipeWire, {@link SlaveEndpoint}), so one that is not answered at once is
-     * answered at its next announce.
+     * A new handshake (a new session ID) starts at most this often; the latest announce that
+     * came sooner is answered when the interval ends. A slave announces once a second (JACK2,
+     * PipeWire, {@link SlaveEndpoint}): a quarter of that delays no real slave's handshake.
      */
     static final long NEW_HANDSHAKE_NANOS = 250_000_000L;
     private static final int DATAGRAMS_PER_CYCLE = 64;

@@ -26,13 +26,24 @@ import picocli.CommandLine.Parameters;
 
 /**
  * {@code netjack-bridge}: the command line of the audio bridge. Exit codes: 0 success,
- * 1 runtime failure, 2 usage or configuration error, 3 the demo ran but was not sample-exact.
+ * 1 runtime failure, 2 usage or configuration error, 3 the demo ran but was not sample-exact,
+ * 4 the demo was sample-exact but played silent periods (dropouts); {@code status} has its own
+ * (0 healthy … 3 unknown).
  */
 @Command(
     name = "netjack-bridge",
     mixinStandardHelpOptions = true,
     version = "netjack-bridge 0.1.0 (NetJack2 protocol 8)",
     description = "Low-latency NetJack2 bridge between the host's JACK graph and a DSP VM.",
+    exitCodeListHeading = "%nExit codes:%n",
+    exitCodeList = {
+        "0:success",
+        "1:runtime failure (demo: master and slave never connected)",
+        "2:bad usage or invalid configuration",
+        "3:demo: the round trip was not sample-exact",
+        "4:demo: sample-exact, but periods played silence (dropouts)",
+        "status:has its own codes: 0 healthy, 1 degraded, 2 down, 3 unknown"
+    },
     subcommands = {
         BridgeMain.Demo.class,
         BridgeMain.Run.class,
@@ -52,6 +63,10 @@ public final class BridgeMain implements Callable<Integer>
     public static final int EXIT_USAGE = 2;
     /** Exit code: the demo ran but the round trip was not sample-exact. */
     public static final int EXIT_NOT_EXACT = 3;
+    /** Exit code: the demo was sample-exact but played silent periods (audible dropouts). */
+    public static final int EXIT_DROPOUTS = 4;
+    /** Name of {@code bin/dsp-netjack-restart}, which runs {@code restart} under its own name. */
+    public static final String RESTART_COMMAND = "dsp-netjack-restart";
 
     @Override
     public Integer call()
@@ -78,16 +93,21 @@ public final class BridgeMain implements Callable<Integer>
      */
     public static int execute(final String... args)
     {
-        final CommandLine commandLine = new CommandLine(new BridgeMain());
+        // bin/dsp-netjack-restart runs "netjack-bridge dsp-netjack-restart ARGS": the restart
+        // command under the name the operator typed, in its usage and messages.
+        final boolean restartAlias = args.length > 0 && RESTART_COMMAND.equals(args[0]);
+        final CommandLine commandLine = restartAlias ?
+            new CommandLine(new Restart()).setCommandName(RESTART_COMMAND) : new CommandLine(new BridgeMain());
         commandLine.setExitCodeExceptionMapper(ex -> EXIT_FAILURE);
         commandLine.setParameterExceptionHandler((ex, arguments) ->
         {
             final PrintStream err = System.err;
-            err.println("netjack-bridge: " + ex.getMessage());
-            err.println("Try 'netjack-bridge " + ex.getCommandLine().getCommandName() + " --help'.");
+            final String command = ex.getCommandLine().getCommandSpec().qualifiedName();
+            err.println(command + ": " + ex.getMessage());
+            err.println("Try '" + command + " --help'.");
             return EXIT_USAGE;
         });
-        return commandLine.execute(args);
+        return commandLine.execute(restartAlias ? java.util.Arrays.copyOfRange(args, 1, args.length) : args);
     }
 
     /** {@code demo}: master and slave in one process over loopback with an internal clock. */
@@ -95,10 +115,23 @@ public final class BridgeMain implements Callable<Integer>
         name = "demo",
         mixinStandardHelpOptions = true,
         description = {
+            "Measures the bridge's round trip on this machine, without a VM.",
+            "",
             "Runs the real master bridge and the real slave endpoint in this process over UDP on 127.0.0.1,",
-            "driven by an internal 96 kHz / 128-frame clock that plays a test signal; the slave loops it back.",
-            "Prints a live status line and a summary that says whether the round trip was sample-exact",
-            "((L+1) x 128 frames, as JACK's jack_delay reports it for NetJack2). Needs no JACK server, no VM."
+            "driven by an internal 96 kHz / 128-frame clock (or a JACK server) that plays a test signal; the",
+            "slave loops it back. After " + DemoRunner.WARM_UP_SECONDS + " s of warm-up it measures for --seconds, " +
+                "printing a live status line each second,",
+            "then a summary: whether the round trip was sample-exact ((L+1) x period frames, as JACK's",
+            "jack_delay reports it for NetJack2), how many periods played silence (dropouts per second), which",
+            "clock drove it, and a verdict."
+        },
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {
+            "0:sample-exact, no dropouts",
+            "1:master and slave never connected",
+            "2:bad usage",
+            "3:not sample-exact (samples came back with a wrong latency)",
+            "4:sample-exact, but periods played silence (dropouts: this machine was too busy)"
         })
     static final class Demo implements Callable<Integer>
     {
@@ -229,11 +262,7 @@ public final class BridgeMain implements Callable<Integer>
             {
                 System.out.print(DemoRunner.describe(summary));
             }
-            if (!summary.sessionStarted())
-            {
-                return EXIT_FAILURE;
-            }
-            return summary.sampleExact() ? EXIT_OK : EXIT_NOT_EXACT;
+            return summary.exitCode();
         }
     }
 
@@ -242,9 +271,11 @@ public final class BridgeMain implements Callable<Integer>
         name = "run",
         mixinStandardHelpOptions = true,
         description = {
-            "Runs the host bridge as a service: a JACK client with to_vm/from_vm ports and a NetJack2 master",
-            "for the DSP VM. Reads the 'bridge' section of the JSON config (docs/config-format.md); every",
-            "field is validated first and nothing starts from an invalid file (exit code 2)."
+            "Runs the host bridge as a service.",
+            "",
+            "A JACK client with to_vm/from_vm ports and a NetJack2 master for the DSP VM. Reads the",
+            "'bridge' section of the JSON config (docs/config-format.md); every field is validated first",
+            "and nothing starts from an invalid file (exit code 2)."
         })
     static final class Run implements Callable<Integer>
     {
@@ -293,9 +324,16 @@ public final class BridgeMain implements Callable<Integer>
         name = "status",
         mixinStandardHelpOptions = true,
         description = {
-            "Reports the running bridge's state from its counters file, without disturbing it.",
-            "Exit code: 0 healthy, 1 degraded (no session, or late blocks/xruns in the last minute),",
-            "2 down (not running), 3 unknown (no readable counters file)."
+            "Reports the running bridge's state from its counters file.",
+            "",
+            "It reads the memory-mapped counters without disturbing the bridge."
+        },
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {
+            "0:healthy",
+            "1:degraded (no session, or late blocks/xruns in the last minute)",
+            "2:down (not running)",
+            "3:unknown (no readable counters file)"
         })
     static final class Status implements Callable<Integer>
     {
@@ -372,9 +410,17 @@ public final class BridgeMain implements Callable<Integer>
         name = "restart",
         mixinStandardHelpOptions = true,
         description = {
-            "Re-attaches the NetJack2 session (KILL_MASTER, wait for the slave to announce, new setup) without",
-            "unregistering the host's JACK ports, so every connection survives. Prints how long audio was",
-            "interrupted. Works for members of the group that owns the control socket; no TCP port."
+            "Re-attaches the NetJack2 session; JACK ports and connections stay.",
+            "",
+            "KILL_MASTER, wait for the slave to announce, new setup, without unregistering the host's JACK",
+            "ports, so every connection survives. Prints how long audio was interrupted. Works for members",
+            "of the group that owns the control socket; no TCP port."
+        },
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {
+            "0:the session was re-attached",
+            "1:the bridge refused or could not be reached",
+            "2:bad usage or invalid configuration"
         })
     static final class Restart implements Callable<Integer>
     {
@@ -414,8 +460,10 @@ public final class BridgeMain implements Callable<Integer>
         name = "slave",
         mixinStandardHelpOptions = true,
         description = {
-            "Runs a NetJack2 slave that announces to a master (JACK2's netmanager, PipeWire's manager or",
-            "'netjack-bridge run'). With JACK (default) it is a JACK client on this machine with ports",
+            "Runs a NetJack2 slave that announces to a master.",
+            "",
+            "The master is JACK2's netmanager, PipeWire's manager or 'netjack-bridge run'.",
+            "With JACK (default) it is a JACK client on this machine with ports",
             "from_master_N and to_master_N; with --loopback it needs no JACK and returns what it receives",
             "(to test a host bridge without a VM). A guest that can run 'jackd -d net' should prefer it:",
             "it slaves the guest's clock to the host, which this JACK client does not (no resampling)."
@@ -510,7 +558,11 @@ public final class BridgeMain implements Callable<Integer>
     @Command(
         name = "inspect",
         mixinStandardHelpOptions = true,
-        description = "Decodes every NetJack2 packet in a classic pcap file (Ethernet or Linux cooked, IPv4/UDP).")
+        description = {
+            "Decodes the NetJack2 packets of a pcap capture.",
+            "",
+            "Every NetJack2 packet in a classic pcap file (Ethernet or Linux cooked, IPv4/UDP)."
+        })
     static final class Inspect implements Callable<Integer>
     {
         @Parameters(paramLabel = "FILE.pcap", description = "Capture to decode.")

@@ -33,6 +33,14 @@ import org.oligarchy.vmm.bridge.netjack.SessionParamsFlyweight;
  * on the operator's restart request; a returning slave re-attaches without touching the host
  * side. Every time-driven decision reads the injected {@link NanoClock}, so tests drive it by
  * hand (docs/protocol.md §4 for the handshake).
+ *
+ * <p>An allowed peer can still send anything at any rate, so nothing a datagram triggers is
+ * unbounded: a repeated SLAVE_AVAILABLE (same peer, same bytes as the pending handshake's) is
+ * answered with the pending SETUP, at most once per {@value #ANNOUNCE_ANSWER_NANOS} ns, and
+ * takes no new session ID; a different one starts a new handshake (a new ID) at most once per
+ * {@value #NEW_HANDSHAKE_NANOS} ns, the latest one that came too soon being answered when that
+ * interval is over; the others are counted ("announces not answered (rate limit)"). Every log
+ * line a datagram can trigger goes through a {@link LogLimiter}.
  */
 final class MasterConductor implements Agent
 {
@@ -41,6 +49,14 @@ final class MasterConductor implements Agent
     static final long SETUP_RETRY_NANOS = 1_000_000_000L;
     /** Re-sends of SLAVE_SETUP before the slave is given up until it announces again. */
     static final int SETUP_RETRIES = 10;
+    /** A repeated SLAVE_AVAILABLE is answered with the pending SETUP at most this often. */
+    static final long ANNOUNCE_ANSWER_NANOS = 250_000_000L;
+    /**
+     * A new handshake (a new session ID) starts at most this often; the latest announce that
+     * came sooner is answered when the interval ends. A slave announces once a second (JACK2,
+     * PipeWire, {@link SlaveEndpoint}): a quarter of that delays no real slave's handshake.
+     */
+    static final long NEW_HANDSHAKE_NANOS = 250_000_000L;
     private static final int DATAGRAMS_PER_CYCLE = 64;
 
     /** A slave that announced and was sent SLAVE_SETUP, waiting for its START_MASTER. */
@@ -49,16 +65,20 @@ final class MasterConductor implements Agent
         final DatagramChannel channel;
         final InetSocketAddress peer;
         final UnsafeBuffer setup;
+        /** The SLAVE_AVAILABLE this handshake answers: a repeat of it is not a new handshake. */
+        final UnsafeBuffer announce;
         final String slaveName;
         long deadlineNanos;
+        long lastAnswerNanos;
         int retries;
 
         Pending(final DatagramChannel channel, final InetSocketAddress peer, final UnsafeBuffer setup,
-            final String slaveName)
+            final UnsafeBuffer announce, final String slaveName)
         {
             this.channel = channel;
             this.peer = peer;
             this.setup = setup;
+            this.announce = announce;
             this.slaveName = slaveName;
         }
     }
@@ -81,6 +101,19 @@ final class MasterConductor implements Agent
     private volatile boolean restartRequested;
     private volatile long restartStartedNanos;
     private Pending pending;
+    private boolean handshakeStarted;
+    private long lastHandshakeNanos;
+    /** The latest new announce that came too soon after the last new handshake: answered then. */
+    private final UnsafeBuffer deferred = new UnsafeBuffer(ByteBuffer.allocateDirect(2048));
+    private int deferredLength;
+    private InetSocketAddress deferredPeer;
+    private final LogLimiter announceLog;
+    private final LogLimiter refusedLog;
+    private final LogLimiter unansweredLog;
+    private final LogLimiter sessionStartLog;
+    private final LogLimiter asyncSlaveLog;
+    private final LogLimiter sessionEndLog;
+    private final LogLimiter[] logLimiters;
 
     MasterConductor(
         final DatagramChannel listenChannel,
@@ -100,6 +133,14 @@ final class MasterConductor implements Agent
         this.counters = counters;
         this.latency = latency;
         this.clock = clock;
+        this.announceLog = new LogLimiter("slave announcements (new handshakes)", false, counters.logLinesSuppressed);
+        this.refusedLog = new LogLimiter("refused slave announcements", true, counters.logLinesSuppressed);
+        this.unansweredLog = new LogLimiter("unanswered SLAVE_SETUPs", true, counters.logLinesSuppressed);
+        this.sessionStartLog = new LogLimiter("session starts", false, counters.logLinesSuppressed);
+        this.asyncSlaveLog = new LogLimiter("asynchronous slave warnings", true, counters.logLinesSuppressed);
+        this.sessionEndLog = new LogLimiter("session ends", false, counters.logLinesSuppressed);
+        this.logLimiters = new LogLimiter[] {
+            announceLog, refusedLog, unansweredLog, sessionStartLog, asyncSlaveLog, sessionEndLog};
     }
 
     void acceptOnly(final int encoder, final int mtu)
@@ -133,21 +174,39 @@ final class MasterConductor implements Agent
                 break;
             }
             work++;
-            final Pending started = onListenDatagram(buffer.position(), (InetSocketAddress)source);
-            if (started != null)
-            {
-                if (pending != null)
-                {
-                    closeQuietly(pending.channel);
-                }
-                pending = started;
-            }
+            adopt(onListenDatagram(buffer.position(), (InetSocketAddress)source));
+        }
+        if (deferredPeer != null && clock.nanoTime() - lastHandshakeNanos >= NEW_HANDSHAKE_NANOS)
+        {
+            final InetSocketAddress peer = deferredPeer;
+            deferredPeer = null;
+            view.putBytes(0, deferred, 0, deferredLength);
+            adopt(onListenDatagram(deferredLength, peer));
+            work++;
         }
         if (pending != null)
         {
             work += advanceHandshake();
         }
-        return work + superviseSession();
+        work += superviseSession();
+        final long now = clock.nanoTime();
+        for (final LogLimiter limiter : logLimiters)
+        {
+            work += limiter.poll(now);
+        }
+        return work;
+    }
+
+    private void adopt(final Pending started)
+    {
+        if (started != null)
+        {
+            if (pending != null)
+            {
+                closeQuietly(pending.channel);
+            }
+            pending = started;
+        }
     }
 
     @Override
@@ -182,11 +241,12 @@ final class MasterConductor implements Agent
                 return null;
             }
         }
-        final RejectReason reason = handshake.onAvailable(view, length, setup);
+        final RejectReason reason = handshake.prepareSetup(view, length, setup);
+        final long now = clock.nanoTime();
         if (reason != RejectReason.NONE)
         {
             counters.reject(reason);
-            if (reason == RejectReason.BAD_ENCODER)
+            if (reason == RejectReason.BAD_ENCODER && refusedLog.tryAcquire(now))
             {
                 EventLog.warn("slave at " + peer + " asks for encoder " +
                     NetJack.encoderName(new SessionParamsFlyweight().wrap(view, 0).encoder()) +
@@ -197,12 +257,55 @@ final class MasterConductor implements Agent
         if ((acceptedEncoder >= 0 && setup.encoder() != acceptedEncoder) || setup.mtu() > maxMtu)
         {
             counters.reject(setup.mtu() > maxMtu ? RejectReason.BAD_MTU : RejectReason.BAD_ENCODER);
-            EventLog.warn("slave '" + setup.name() + "' at " + peer + " asks for " +
-                NetJack.encoderName(setup.encoder()) + " with MTU " + setup.mtu() + "; this bridge is configured for " +
-                (acceptedEncoder < 0 ? "any encoder" : NetJack.encoderName(acceptedEncoder)) + " and MTU <= " + maxMtu +
-                " (change bridge.encoder / bridge.mtu or the slave's options)");
+            if (refusedLog.tryAcquire(now))
+            {
+                EventLog.warn("slave '" + setup.name() + "' at " + peer + " asks for " +
+                    NetJack.encoderName(setup.encoder()) + " with MTU " + setup.mtu() + "; this bridge is configured " +
+                    "for " + (acceptedEncoder < 0 ? "any encoder" : NetJack.encoderName(acceptedEncoder)) +
+                    " and MTU <= " + maxMtu + " (change bridge.encoder / bridge.mtu or the slave's options)");
+            }
             return null;
         }
+        final Pending current = pending;
+        if (current != null && current.peer.equals(peer) && sameBytes(current.announce, view, length))
+        {
+            // The slave did not get the SETUP yet (or a peer replays its announce): answer with
+            // the same SETUP and ID, at a bounded rate.
+            if (now - current.lastAnswerNanos >= ANNOUNCE_ANSWER_NANOS)
+            {
+                current.lastAnswerNanos = now;
+                try
+                {
+                    sendSetup(current);
+                }
+                catch (final IOException ex)
+                {
+                    // The pending socket's next read reports it (advanceHandshake).
+                }
+            }
+            else
+            {
+                counters.announcesNotAnswered.increment();
+            }
+            return null;
+        }
+        if (handshakeStarted && now - lastHandshakeNanos < NEW_HANDSHAKE_NANOS)
+        {
+            // Kept, and answered when the interval is over (a slave restarting right after the
+            // last handshake is not kept waiting for its next announce, a second later); only
+            // the latest is kept, the one it replaces is never answered.
+            if (deferredPeer != null)
+            {
+                counters.announcesNotAnswered.increment();
+            }
+            deferred.putBytes(0, view, 0, length);
+            deferredLength = length;
+            deferredPeer = peer;
+            return null;
+        }
+        handshakeStarted = true;
+        lastHandshakeNanos = now;
+        final int sessionId = handshake.mintSessionId(setup);
         final DatagramChannel channel = DatagramChannel.open(StandardProtocolFamily.INET);
         try
         {
@@ -213,14 +316,19 @@ final class MasterConductor implements Agent
             channel.configureBlocking(false);
             final UnsafeBuffer copy = new UnsafeBuffer(ByteBuffer.allocateDirect(SessionParamsFlyweight.LENGTH));
             copy.putBytes(0, setupBuffer, 0, SessionParamsFlyweight.LENGTH);
-            final Pending announced = new Pending(channel, peer, copy, setup.name());
+            final UnsafeBuffer announce = new UnsafeBuffer(ByteBuffer.allocateDirect(SessionParamsFlyweight.LENGTH));
+            announce.putBytes(0, view, 0, SessionParamsFlyweight.LENGTH);
+            final Pending announced = new Pending(channel, peer, copy, announce, setup.name());
             sendSetup(announced);
+            announced.lastAnswerNanos = now;
             counters.sessionState.set(BridgeCounters.STATE_HANDSHAKE);
+            // New handshakes are rate-limited above, so building each line is cheap enough; the
+            // limiter keeps the last one for its summary.
             final SessionParamsFlyweight asked = new SessionParamsFlyweight().wrap(view, 0);
-            EventLog.info("slave '" + announced.slaveName + "' announced from " + peer.getAddress().getHostAddress() +
-                ":" + peer.getPort() + " (asked for " + asked.sendAudioChannels() + "/" + asked.returnAudioChannels() +
-                " channels, mtu " + setup.mtu() + ", " + NetJack.encoderName(setup.encoder()) +
-                "); sent SLAVE_SETUP id " + handshake.pendingId());
+            announceLog.log(now, "slave '" + announced.slaveName + "' announced from " +
+                peer.getAddress().getHostAddress() + ":" + peer.getPort() + " (asked for " +
+                asked.sendAudioChannels() + "/" + asked.returnAudioChannels() + " channels, mtu " + setup.mtu() +
+                ", " + NetJack.encoderName(setup.encoder()) + "); sent SLAVE_SETUP id " + sessionId);
             return announced;
         }
         catch (final IOException ex)
@@ -266,18 +374,23 @@ final class MasterConductor implements Agent
         }
         catch (final IOException ex)
         {
-            EventLog.warn("slave at " + target.peer + " did not answer SLAVE_SETUP: " + ex.getMessage() +
+            // ICMP port unreachable (PortUnreachableException, without a message): nothing
+            // listens at the address that announced.
+            final long now = clock.nanoTime();
+            unansweredLog.log(now, "slave '" + target.slaveName + "' at " + target.peer +
+                " did not answer SLAVE_SETUP id " + MasterHandshake.paramsOf(target.setup).id() + ": " + describe(ex) +
                 "; waiting for it to announce again");
             giveUp(target);
             return 1;
         }
-        if (clock.nanoTime() - target.deadlineNanos <= 0)
+        final long now = clock.nanoTime();
+        if (now - target.deadlineNanos <= 0)
         {
             return 0;
         }
         if (++target.retries > SETUP_RETRIES)
         {
-            EventLog.warn("slave '" + target.slaveName + "' at " + target.peer +
+            unansweredLog.log(now, "slave '" + target.slaveName + "' at " + target.peer +
                 " never sent START_MASTER; waiting for it to announce again");
             giveUp(target);
             return 1;
@@ -309,12 +422,21 @@ final class MasterConductor implements Agent
             params, target.channel, target.peer, target.setup, fromPeer, counters, latency, clock);
         final MasterSession previous = slot.get();
         slot.set(next);
+        if (target.peer.equals(deferredPeer))
+        {
+            // An announce the slave sent before our SETUP reached it: the session answers it.
+            deferredPeer = null;
+            counters.announcesNotAnswered.increment();
+        }
         if (previous != null)
         {
             // The slave announced again while its old session still ran: it restarted, and the
             // old session is lost (whether or not its KILL_MASTER was seen first).
             counters.sessionsLost.increment();
-            EventLog.info("session " + previous.params.id() + " replaced: the slave announced again");
+            if (sessionEndLog.tryAcquire(clock.nanoTime()))
+            {
+                EventLog.info("session " + previous.params.id() + " replaced: the slave announced again");
+            }
             previous.close();
         }
         counters.sessionsStarted.increment();
@@ -334,9 +456,13 @@ final class MasterConductor implements Agent
         {
             listener.accept(params);
         }
-        EventLog.info("session " + params.id() + " running with '" + params.name() + "' at " +
-            address.getHostAddress() + ":" + target.peer.getPort() + " (" + params + ")");
-        if (params.slaveSyncMode() == 0)
+        final long now = clock.nanoTime();
+        if (sessionStartLog.tryAcquire(now))
+        {
+            EventLog.info("session " + params.id() + " running with '" + params.name() + "' at " +
+                address.getHostAddress() + ":" + target.peer.getPort() + " (" + params + ")");
+        }
+        if (params.slaveSyncMode() == 0 && asyncSlaveLog.tryAcquire(now))
         {
             EventLog.warn("slave '" + params.name() + "' runs asynchronously (jackd without -S): one more period " +
                 "of latency, and its own cycle counter drifts after a lost packet, so the bridge plays silence " +
@@ -355,7 +481,8 @@ final class MasterConductor implements Agent
             if (current != null)
             {
                 current.sendKillMaster();
-                endSession(current, "restart requested by operator; waiting for the slave to announce again");
+                // Not rate-limited: once per operator request, not per packet.
+                endSession(current, "restart requested by operator; waiting for the slave to announce again", false);
             }
             return 1;
         }
@@ -365,7 +492,7 @@ final class MasterConductor implements Agent
         }
         if (current.killedByPeer)
         {
-            endSession(current, "slave sent KILL_MASTER");
+            endSession(current, "slave sent KILL_MASTER", true);
             counters.sessionsLost.increment();
             return 1;
         }
@@ -373,7 +500,7 @@ final class MasterConductor implements Agent
         if (silentNanos > NetJack.SESSION_TIMEOUT_NANOS)
         {
             endSession(current, "no packet from the slave for " + silentNanos / 1_000_000 +
-                " ms; host ports keep running with silence, waiting for the slave to announce again");
+                " ms; host ports keep running with silence, waiting for the slave to announce again", true);
             counters.sessionsLost.increment();
             return 1;
         }
@@ -383,6 +510,7 @@ final class MasterConductor implements Agent
         if (restartStarted != 0 && current.firstBlockNanos != 0 && current.firstBlockNanos - restartStarted >= 0)
         {
             counters.lastInterruptionMicros.set((current.firstBlockNanos - restartStarted) / 1000);
+            // Once per operator restart (the control socket is the operator's), never per packet.
             EventLog.info("audio resumed " + (current.firstBlockNanos - restartStarted) / 1_000_000 +
                 " ms after the restart request");
             restartStartedNanos = 0;
@@ -391,7 +519,7 @@ final class MasterConductor implements Agent
         return 0;
     }
 
-    private void endSession(final MasterSession current, final String why)
+    private void endSession(final MasterSession current, final String why, final boolean limited)
     {
         if (slot.get() == current)
         {
@@ -399,7 +527,49 @@ final class MasterConductor implements Agent
         }
         current.close();
         counters.sessionState.set(BridgeCounters.STATE_LISTENING);
-        EventLog.info("session " + current.params.id() + " ended: " + why);
+        final String line = "session " + current.params.id() + " ended: " + why;
+        if (limited)
+        {
+            sessionEndLog.log(clock.nanoTime(), line);
+        }
+        else
+        {
+            EventLog.info(line);
+        }
+    }
+
+    /** Whether {@code datagram} holds the same 644 bytes as a kept announce. */
+    private static boolean sameBytes(final UnsafeBuffer kept, final UnsafeBuffer datagram, final int length)
+    {
+        if (length != SessionParamsFlyweight.LENGTH)
+        {
+            return false;
+        }
+        int i = 0;
+        for (; i + Long.BYTES <= length; i += Long.BYTES)
+        {
+            if (kept.getLong(i) != datagram.getLong(i))
+            {
+                return false;
+            }
+        }
+        for (; i < length; i++)
+        {
+            if (kept.getByte(i) != datagram.getByte(i))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static String describe(final IOException ex)
+    {
+        if (ex instanceof java.net.PortUnreachableException)
+        {
+            return "ICMP port unreachable (nothing listens at the port it announced from)";
+        }
+        return ex.getMessage() == null ? ex.getClass().getSimpleName() : ex.getMessage();
     }
 
     static void closeQuietly(final Closeable closeable)

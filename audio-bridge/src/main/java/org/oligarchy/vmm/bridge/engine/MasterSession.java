@@ -55,6 +55,8 @@ final class MasterSession implements CycleAssembler.Listener, PacketSink
     private final LatencyRecorders latency;
     private final NanoClock clock;
     private AudioBlock openBlock;
+    /** The assembler's non-finite samples already added to the counter. */
+    private long nonFiniteCounted;
 
     MasterSession(
         final SessionParams params,
@@ -114,6 +116,7 @@ final class MasterSession implements CycleAssembler.Listener, PacketSink
     @Override
     public CycleData onCycleStart(final int wireCycle, final int[] syncPorts, final int syncCount)
     {
+        countNonFinite();
         if (syncCount >= 0)
         {
             long w0 = 0, w1 = 0, w2 = 0, w3 = 0;
@@ -159,6 +162,7 @@ final class MasterSession implements CycleAssembler.Listener, PacketSink
     @Override
     public void onCycleEnd(final CycleData data, final int wireCycle, final int missingPackets)
     {
+        countNonFinite();
         final AudioBlock block = openBlock;
         openBlock = null;
         if (block == null)
@@ -177,6 +181,20 @@ final class MasterSession implements CycleAssembler.Listener, PacketSink
         if (firstBlockNanos == 0)
         {
             firstBlockNanos = now;
+        }
+    }
+
+    /**
+     * Adds the NaN and infinite samples the assembler replaced by silence since the last call to
+     * the counter "non-finite samples replaced" (the decoder counts them into a plain field).
+     */
+    private void countNonFinite()
+    {
+        final long replaced = assembler.nonFiniteSamples();
+        if (replaced != nonFiniteCounted)
+        {
+            counters.nonFiniteSamples.getAndAdd(replaced - nonFiniteCounted);
+            nonFiniteCounted = replaced;
         }
     }
 

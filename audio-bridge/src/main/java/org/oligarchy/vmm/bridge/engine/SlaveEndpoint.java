@@ -31,7 +31,9 @@ import org.oligarchy.vmm.bridge.rt.ThreadPlacement;
  * processor on what arrived and returns the result at once, echoing the master's cycle number
  * (what a synchronous JACK2 slave does, docs/protocol.md §5.6). After 2 s without packets,
  * or on KILL_MASTER from the master, it sends KILL_MASTER to the master's port (so a JACK2
- * manager frees the session at once) and announces again.
+ * manager frees the session at once) and announces again. It sends KILL_MASTER too when it is
+ * closed, and when the JVM shuts down in order (SIGTERM, Ctrl-C): a shutdown hook closes it, so
+ * the master ends the session at once instead of after its 2 s time-out.
  *
  * <p>Everything runs on one network thread; after the handshake it allocates nothing per cycle.
  */
@@ -97,6 +99,8 @@ public final class SlaveEndpoint implements AutoCloseable
     private final UnsafeBuffer sessionPacket = new UnsafeBuffer(ByteBuffer.allocateDirect(SessionParamsFlyweight.LENGTH));
     private final Consumer<SelectionKey> ignoreKey = key -> { };
     private volatile boolean running;
+    private volatile Selector selector;
+    private final Thread shutdownHook = new Thread(this::stop, "nj-slave-shutdown");
     private volatile SessionParams session;
     private volatile long sessionsStarted;
     private Thread thread;
@@ -122,6 +126,7 @@ public final class SlaveEndpoint implements AutoCloseable
         thread = new Thread(this::run, "nj-slave");
         thread.setDaemon(true);
         thread.start();
+        Runtime.getRuntime().addShutdownHook(shutdownHook);
     }
 
     /**
@@ -155,10 +160,35 @@ public final class SlaveEndpoint implements AutoCloseable
         return t == null ? -1 : t.getId();
     }
 
+    /**
+     * Stops the network thread: a running session ends with KILL_MASTER to the master, sent before
+     * this returns (unless the thread is stuck for 3 s).
+     */
     @Override
     public void close()
     {
+        if (thread != null && thread != Thread.currentThread())
+        {
+            try
+            {
+                Runtime.getRuntime().removeShutdownHook(shutdownHook);
+            }
+            catch (final IllegalStateException ex)
+            {
+                // The JVM is shutting down: the hook runs (or ran) stop() itself.
+            }
+        }
+        stop();
+    }
+
+    private void stop()
+    {
         running = false;
+        final Selector s = selector;
+        if (s != null)
+        {
+            s.wakeup();
+        }
         final Thread t = thread;
         if (t != null)
         {
@@ -196,6 +226,7 @@ public final class SlaveEndpoint implements AutoCloseable
             try (DatagramChannel channel = DatagramChannel.open(StandardProtocolFamily.INET);
                 Selector selector = Selector.open())
             {
+                this.selector = selector;
                 channel.setOption(StandardSocketOptions.IP_TOS, NetJack.IP_TOS_EF);
                 channel.setOption(StandardSocketOptions.SO_RCVBUF, 1 << 20);
                 channel.bind(new InetSocketAddress(0));
@@ -302,6 +333,8 @@ public final class SlaveEndpoint implements AutoCloseable
             returnPorts[i] = i;
         }
         final PacketSink sink = new ChannelSink(channel, counters);
+        final long[] nonFiniteCounted = new long[1];
+        final CycleAssembler[] assemblerRef = new CycleAssembler[1];
         final CycleAssembler assembler = new CycleAssembler(params, NetJack.STREAM_TO_SLAVE,
             new CycleAssembler.Listener()
             {
@@ -327,6 +360,13 @@ public final class SlaveEndpoint implements AutoCloseable
                     {
                         counters.incompleteBlocks.increment();
                     }
+                    // NaN and infinities from the master were replaced by silence while decoding.
+                    final long replaced = assemblerRef[0].nonFiniteSamples();
+                    if (replaced != nonFiniteCounted[0])
+                    {
+                        counters.nonFiniteSamples.getAndAdd(replaced - nonFiniteCounted[0]);
+                        nonFiniteCounted[0] = replaced;
+                    }
                     out.clear();
                     processor.process(wireCycle, in, out);
                     counters.cycles.increment();
@@ -342,6 +382,7 @@ public final class SlaveEndpoint implements AutoCloseable
                     }
                 }
             });
+        assemblerRef[0] = assembler;
         long lastReceive = System.nanoTime();
         while (running)
         {

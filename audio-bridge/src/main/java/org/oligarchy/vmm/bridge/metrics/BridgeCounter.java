@@ -105,7 +105,12 @@ public enum BridgeCounter
     RECEIVE_ERRORS(74, "receive errors",
         "reads from the session's UDP socket that failed (ICMP port unreachable: the slave is gone)"),
     AGENT_ERRORS(75, "agent errors (exceptions in bridge threads)",
-        "throwables caught by the agent runners of the bridge's threads (each is also logged)");
+        "throwables caught by the agent runners of the bridge's threads (each is also logged)"),
+    LOG_LINES_SUPPRESSED(76, "log lines suppressed (rate limit)",
+        "log lines that datagrams triggered beyond one per kind per 5 s, counted and summarised instead"),
+    ANNOUNCES_NOT_ANSWERED(77, "announces not answered (rate limit)",
+        "SLAVE_AVAILABLE never answered: a repeat within 250 ms of the last answer, or a new one replaced by a " +
+            "newer one while new handshakes wait (one per 250 ms)");
 
     /** Label prefix of the rejected-packet counters, one per {@link RejectReason} but NONE. */
     public static final String REJECTED_PREFIX = "rejected: ";

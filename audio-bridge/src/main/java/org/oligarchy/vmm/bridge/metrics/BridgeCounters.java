@@ -84,6 +84,10 @@ public final class BridgeCounters implements AutoCloseable
     public final AtomicCounter receiveErrors;
     /** Throwables caught by the agent runners of the master's threads (each is also logged). */
     public final AtomicCounter agentErrors;
+    /** Log lines that datagrams triggered beyond the rate limit: counted and summarised, not logged. */
+    public final AtomicCounter logLinesSuppressed;
+    /** SLAVE_AVAILABLE packets not answered because of the announce rate limit. */
+    public final AtomicCounter announcesNotAnswered;
     private final Map<RejectReason, AtomicCounter> rejects = new EnumMap<>(RejectReason.class);
     private final AtomicCounter[] rejectByOrdinal = new AtomicCounter[RejectReason.values().length];
     private final AtomicCounter[] byDescriptor = new AtomicCounter[BridgeCounter.VALUES.size()];
@@ -154,6 +158,8 @@ public final class BridgeCounters implements AutoCloseable
         blocksDiscardedClockShift = get(BridgeCounter.BLOCKS_DISCARDED_CLOCK_SHIFT);
         receiveErrors = get(BridgeCounter.RECEIVE_ERRORS);
         agentErrors = get(BridgeCounter.AGENT_ERRORS);
+        logLinesSuppressed = get(BridgeCounter.LOG_LINES_SUPPRESSED);
+        announcesNotAnswered = get(BridgeCounter.ANNOUNCES_NOT_ANSWERED);
     }
 
     /**

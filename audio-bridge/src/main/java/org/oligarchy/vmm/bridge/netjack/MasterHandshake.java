@@ -71,6 +71,28 @@ public final class MasterHandshake
     public RejectReason onAvailable(
         final MutableDirectBuffer datagram, final int length, final SessionParamsFlyweight setupOut)
     {
+        final RejectReason reason = prepareSetup(datagram, length, setupOut);
+        if (reason == RejectReason.NONE)
+        {
+            mintSessionId(setupOut);
+        }
+        return reason;
+    }
+
+    /**
+     * Validates an untrusted datagram as SLAVE_AVAILABLE and writes the SLAVE_SETUP answer into
+     * {@code setupOut}, without giving it a session ID yet: a master that rate-limits announces
+     * (a repeated or flooded SLAVE_AVAILABLE must not consume IDs) calls
+     * {@link #mintSessionId} only for the answers it sends as a new handshake.
+     *
+     * @param datagram the datagram.
+     * @param length   its length.
+     * @param setupOut flyweight wrapped on a 644-byte buffer for the answer.
+     * @return {@link RejectReason#NONE} when {@code setupOut} holds the answer (ID still to mint).
+     */
+    public RejectReason prepareSetup(
+        final MutableDirectBuffer datagram, final int length, final SessionParamsFlyweight setupOut)
+    {
         in.wrap(datagram, 0);
         RejectReason reason = in.validateFraming(length);
         if (reason != RejectReason.NONE)
@@ -99,14 +121,22 @@ public final class MasterHandshake
             .networkLatency(latencyPeriods);
         // The slave's MTU with this master's channel counts must make a session the slave (and
         // this master, at START_MASTER) accepts, e.g. 117+ float channels do not fit MTU 576.
-        reason = setupOut.validateParameters(false);
-        if (reason != RejectReason.NONE)
-        {
-            return reason;
-        }
+        return setupOut.validateParameters(false);
+    }
+
+    /**
+     * Gives a SETUP prepared by {@link #prepareSetup} the next session ID, which becomes the
+     * pending one (the ID the START_MASTER must carry).
+     *
+     * @param setup the prepared SETUP.
+     * @return the new session ID.
+     */
+    public int mintSessionId(final SessionParamsFlyweight setup)
+    {
+        setup.id(nextId);
         pendingId = nextId;
         nextId++;
-        return RejectReason.NONE;
+        return pendingId;
     }
 
     /**

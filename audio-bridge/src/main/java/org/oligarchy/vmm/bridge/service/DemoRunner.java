@@ -91,6 +91,15 @@ public final class DemoRunner
      * @param rttMaxMicros          maximum.
      * @param allocatedBytesPerPeriod bytes allocated per period on the period, sender, receiver
      *                              and slave threads after warm-up.
+     * @param clock                 what drove the periods: {@code "internal"} (this process's
+     *                              period clock) or {@code "jack"}.
+     * @param clockSource           the same for humans: which JACK server and libjack.
+     * @param pipeWire              whether the JACK server was PipeWire's JACK layer.
+     * @param rejectedByReason      the rejected packets by reason (the counters' labels).
+     * @param dropoutsPerSecond     silent periods per measured second.
+     * @param dropoutPercent        silent periods as a percentage of the periods measured.
+     * @param verdict               {@code sample-exact}, {@code sample-exact-with-dropouts},
+     *                              {@code not-sample-exact} or {@code no-session}; see {@link #exitCode()}.
      */
     public record Summary(
         double seconds,
@@ -116,9 +125,77 @@ public final class DemoRunner
         double rttP99Micros,
         double rttP999Micros,
         double rttMaxMicros,
-        double allocatedBytesPerPeriod)
+        double allocatedBytesPerPeriod,
+        String clock,
+        String clockSource,
+        boolean pipeWire,
+        java.util.Map<String, Long> rejectedByReason,
+        double dropoutsPerSecond,
+        double dropoutPercent,
+        String verdict)
     {
+        /** Verdict: every sample came back with the exact latency and no period played silence. */
+        public static final String EXACT = "sample-exact";
+        /** Verdict: exact latency, but periods played silence (audible dropouts). */
+        public static final String EXACT_WITH_DROPOUTS = "sample-exact-with-dropouts";
+        /** Verdict: samples came back with a wrong latency. */
+        public static final String NOT_EXACT = "not-sample-exact";
+        /** Verdict: master and slave never connected. */
+        public static final String NO_SESSION = "no-session";
+
+        /** A summary of a run on the internal clock (tests), its judgement derived. */
+        public Summary(final double seconds, final int latencyPeriods, final int channels, final int sampleRateHz,
+            final int periodFrames, final boolean sessionStarted, final long cycles,
+            final long expectedRoundTripFrames, final long minRoundTripFrames, final long maxRoundTripFrames,
+            final boolean sampleExact, final long exactPeriods, final long silentPeriods, final long wrongPeriods,
+            final long wrongSamples, final long lateBlocks, final long incompleteBlocks, final long rejectedPackets,
+            final long clockSkippedPeriods, final double rttP50Micros, final double rttP99Micros,
+            final double rttP999Micros, final double rttMaxMicros, final double allocatedBytesPerPeriod)
+        {
+            this(seconds, latencyPeriods, channels, sampleRateHz, periodFrames, sessionStarted, cycles,
+                expectedRoundTripFrames, minRoundTripFrames, maxRoundTripFrames, sampleExact, exactPeriods,
+                silentPeriods, wrongPeriods, wrongSamples, lateBlocks, incompleteBlocks, rejectedPackets,
+                clockSkippedPeriods, rttP50Micros, rttP99Micros, rttP999Micros, rttMaxMicros, allocatedBytesPerPeriod,
+                "internal", INTERNAL_CLOCK, false, java.util.Map.of(),
+                seconds <= 0 ? 0 : silentPeriods / seconds,
+                cycles <= 0 ? 0 : 100.0 * silentPeriods / cycles,
+                verdictOf(sessionStarted, sampleExact, silentPeriods));
+        }
+
+        /**
+         * The demo's exit code for this verdict (documented in {@code demo --help} and the README).
+         *
+         * @return 0 sample-exact, 1 no session, 3 not sample-exact, 4 sample-exact with dropouts.
+         */
+        public int exitCode()
+        {
+            return switch (verdict)
+            {
+                case EXACT -> 0;
+                case EXACT_WITH_DROPOUTS -> 4;
+                case NOT_EXACT -> 3;
+                default -> 1;
+            };
+        }
+
+        static String verdictOf(final boolean sessionStarted, final boolean sampleExact, final long silentPeriods)
+        {
+            if (!sessionStarted)
+            {
+                return NO_SESSION;
+            }
+            if (!sampleExact)
+            {
+                return NOT_EXACT;
+            }
+            return silentPeriods == 0 ? EXACT : EXACT_WITH_DROPOUTS;
+        }
     }
+
+    /** How {@link #describe} names the internal clock. */
+    static final String INTERNAL_CLOCK =
+        "the demo's internal clock (a thread of this process that sleeps to each period's deadline; no JACK " +
+            "server, no PipeWire, no audio hardware)";
 
     /** Seconds run before measuring, so the JIT has compiled the data path. */
     public static final int WARM_UP_SECONDS = 8;
@@ -182,7 +259,7 @@ public final class DemoRunner
                 return measure(bridge, probe, latency, masterCounters, slaveCounters, expected,
                     () -> new long[] {clock.threadId(), bridge.networkThreadIds()[0], bridge.networkThreadIds()[1],
                         slave.threadId()},
-                    clock::skippedPeriods);
+                    clock::skippedPeriods, "internal", INTERNAL_CLOCK, false);
             }
         }
         finally
@@ -228,6 +305,11 @@ public final class DemoRunner
                     host.jack().periodFrames() + " frames");
             }
             final int period = host.jack().periodFrames();
+            final String library = org.oligarchy.vmm.bridge.jack.JackLibrary.version();
+            final boolean pipeWire = org.oligarchy.vmm.bridge.jack.JackLibrary.isPipeWire();
+            final String clockSource = (pipeWire ? "PipeWire's JACK layer" : "the JACK server") +
+                (server == null ? " (default server)" : " '" + server + "'") + " at " + host.jack().sampleRateHz() +
+                " Hz / " + period + " frames, libjack " + library;
             final long expectedFrames = (long)(options.latencyPeriods() + 1) * period;
             final SignalProbe probe = new SignalProbe(options.channels(), period, expectedFrames, false);
             final org.oligarchy.vmm.bridge.jack.JackHost probeClient;
@@ -271,7 +353,7 @@ public final class DemoRunner
                     return measure(host.bridge(), probe, latency, masterCounters, slaveCounters, expectedFrames,
                         () -> new long[] {host.jack().processThreadId(), host.bridge().networkThreadIds()[0],
                             host.bridge().networkThreadIds()[1]},
-                        masterCounters.jackXruns::get);
+                        masterCounters.jackXruns::get, "jack", clockSource, pipeWire);
                 }
             }
             try (probeClient; SlaveEndpoint slave = startSlave(host.bridge(), slaveCounters))
@@ -279,7 +361,7 @@ public final class DemoRunner
                 final Summary summary = measure(host.bridge(), probe, latency, masterCounters, slaveCounters,
                     expectedFrames, () -> new long[] {host.jack().processThreadId(),
                         host.bridge().networkThreadIds()[0], host.bridge().networkThreadIds()[1], slave.threadId()},
-                    masterCounters.jackXruns::get);
+                    masterCounters.jackXruns::get, "jack", clockSource, pipeWire);
                 return summary;
             }
         }
@@ -309,7 +391,10 @@ public final class DemoRunner
         final BridgeCounters slaveCounters,
         final long expected,
         final java.util.function.Supplier<long[]> threadIds,
-        final java.util.function.LongSupplier skippedPeriods)
+        final java.util.function.LongSupplier skippedPeriods,
+        final String clockKind,
+        final String clockSource,
+        final boolean pipeWire)
     {
         final AllocationMeter meter = new AllocationMeter();
         final long deadline = System.nanoTime() +
@@ -320,7 +405,7 @@ public final class DemoRunner
         }
         if (!bridge.hasSession())
         {
-            return emptySummary(expected);
+            return emptySummary(expected, clockKind, clockSource, pipeWire);
         }
         // Warm-up: the JIT compiles the data path during the first seconds (and its
         // deoptimisations allocate a few hundred bytes once); measure after that.
@@ -342,6 +427,7 @@ public final class DemoRunner
         final long lateBase = masterCounters.lateBlocks.get();
         final long incompleteBase = masterCounters.incompleteBlocks.get();
         final long rejectedBase = masterCounters.rejectedTotal() + slaveCounters.rejectedTotal();
+        final long[] rejectedBases = rejectedByReason(masterCounters, slaveCounters);
         final long skippedBase = skippedPeriods.getAsLong();
         probe.requestReset();
         final long startNanos = System.nanoTime();
@@ -379,27 +465,57 @@ public final class DemoRunner
         final double seconds = (System.nanoTime() - startNanos) / 1e9;
         interval = latency.roundTrip.getIntervalHistogram(interval);
         rtt.add(interval);
+        final long[] rejectedNow = rejectedByReason(masterCounters, slaveCounters);
+        final java.util.Map<String, Long> rejected = new java.util.LinkedHashMap<>();
+        final org.oligarchy.vmm.bridge.netjack.RejectReason[] reasons =
+            org.oligarchy.vmm.bridge.netjack.RejectReason.values();
+        for (int i = 0; i < reasons.length; i++)
+        {
+            if (rejectedNow[i] != rejectedBases[i])
+            {
+                rejected.put(reasons[i].name().toLowerCase(Locale.ROOT), rejectedNow[i] - rejectedBases[i]);
+            }
+        }
+        final boolean exact = probe.wrongSamples() == 0 && probe.exactPeriods() > 0;
+        final long silent = probe.silentPeriods();
         return new Summary(
             seconds, options.latencyPeriods(), options.channels(), options.sampleRateHz(), options.periodFrames(),
             true, cycles, expected, probe.minLatencyFrames(), probe.maxLatencyFrames(),
-            probe.wrongSamples() == 0 && probe.exactPeriods() > 0,
-            probe.exactPeriods(), probe.silentPeriods(), probe.wrongPeriods(),
+            exact, probe.exactPeriods(), silent, probe.wrongPeriods(),
             probe.wrongSamples(), masterCounters.lateBlocks.get() - lateBase,
             masterCounters.incompleteBlocks.get() - incompleteBase,
             masterCounters.rejectedTotal() + slaveCounters.rejectedTotal() - rejectedBase,
             skippedPeriods.getAsLong() - skippedBase,
             rtt.getValueAtPercentile(50) / 1000.0, rtt.getValueAtPercentile(99) / 1000.0,
             rtt.getValueAtPercentile(99.9) / 1000.0, rtt.getMaxValue() / 1000.0,
-            cycles == 0 ? 0.0 : (double)alloc / cycles);
+            cycles == 0 ? 0.0 : (double)alloc / cycles,
+            clockKind, clockSource, pipeWire, rejected,
+            seconds <= 0 ? 0 : silent / seconds, cycles <= 0 ? 0 : 100.0 * silent / cycles,
+            Summary.verdictOf(true, exact, silent));
     }
 
-    private Summary emptySummary(final long expected)
+    /** Rejected packets of master and slave together, by reason ordinal. */
+    private static long[] rejectedByReason(final BridgeCounters master, final BridgeCounters slave)
+    {
+        final org.oligarchy.vmm.bridge.netjack.RejectReason[] reasons =
+            org.oligarchy.vmm.bridge.netjack.RejectReason.values();
+        final long[] counts = new long[reasons.length];
+        for (int i = 0; i < reasons.length; i++)
+        {
+            counts[i] = master.rejected(reasons[i]) + slave.rejected(reasons[i]);
+        }
+        return counts;
+    }
+
+    private Summary emptySummary(final long expected, final String clockKind, final String clockSource,
+        final boolean pipeWire)
     {
         EventLog.error(options.peer() == null ? "the demo slave did not connect to the demo master within 5 s" :
             "the slave at " + options.peer().address().getHostAddress() + " did not join within " +
                 options.peer().waitMillis() / 1000 + " s");
         return new Summary(0, options.latencyPeriods(), options.channels(), options.sampleRateHz(),
-            options.periodFrames(), false, 0, expected, -1, -1, false, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+            options.periodFrames(), false, 0, expected, -1, -1, false, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+            clockKind, clockSource, pipeWire, java.util.Map.of(), 0, 0, Summary.NO_SESSION);
     }
 
     /**
@@ -414,12 +530,15 @@ public final class DemoRunner
         final double periodMillis = 1000.0 * s.periodFrames() / s.sampleRateHz();
         text.append(String.format(Locale.ROOT, "%n== netjack-bridge demo: %d ch, %d Hz / %d frames (%.3f ms), " +
             "latency L=%d ==%n", s.channels(), s.sampleRateHz(), s.periodFrames(), periodMillis, s.latencyPeriods()));
+        text.append("clock: ").append(s.clockSource()).append('\n');
         if (!s.sessionStarted())
         {
-            text.append("FAILED: master and slave never connected (see the error above)\n");
+            text.append("RESULT: FAILED: master and slave never connected (see the error above) [exit 1]\n");
             return text.toString();
         }
-        text.append(String.format(Locale.ROOT, "measured %.1f s, %d periods%n", s.seconds(), s.cycles()));
+        final boolean jack = "jack".equals(s.clock());
+        text.append(String.format(Locale.ROOT, "measured %.1f s after %d s of warm-up, %d periods%n",
+            s.seconds(), WARM_UP_SECONDS, s.cycles()));
         text.append(String.format(Locale.ROOT, "round trip: expected (L+1) x %d = %d frames (%.3f ms); seen %d..%d%n",
             s.periodFrames(), s.expectedRoundTripFrames(), 1000.0 * s.expectedRoundTripFrames() / s.sampleRateHz(),
             s.minRoundTripFrames(), s.maxRoundTripFrames()));
@@ -427,34 +546,71 @@ public final class DemoRunner
             "periods: %d sample-exact, %d silent (block late or lost), %d wrong%n",
             s.exactPeriods(), s.silentPeriods(), s.wrongPeriods()));
         text.append(String.format(Locale.ROOT,
+            "dropouts: %d silent period(s) in %.1f s = %.2f per second (%.3f %% of periods)%n",
+            s.silentPeriods(), s.seconds(), s.dropoutsPerSecond(), s.dropoutPercent()));
+        text.append(String.format(Locale.ROOT,
             "network round trip per cycle: p50 %.0f us, p99 %.0f us, p99.9 %.0f us, max %.0f us%n",
             s.rttP50Micros(), s.rttP99Micros(), s.rttP999Micros(), s.rttMaxMicros()));
-        text.append(String.format(Locale.ROOT,
-            "late blocks %d, incomplete blocks %d, rejected packets %d, clock periods skipped %d%n",
-            s.lateBlocks(), s.incompleteBlocks(), s.rejectedPackets(), s.clockSkippedPeriods()));
+        text.append(String.format(Locale.ROOT, "late blocks %d, incomplete blocks %d, %s %d%n",
+            s.lateBlocks(), s.incompleteBlocks(), jack ? "JACK xruns" : "clock periods skipped",
+            s.clockSkippedPeriods()));
+        text.append("rejected packets ").append(s.rejectedPackets());
+        if (!s.rejectedByReason().isEmpty())
+        {
+            text.append(" (");
+            String separator = "";
+            for (final java.util.Map.Entry<String, Long> entry : s.rejectedByReason().entrySet())
+            {
+                text.append(separator).append(entry.getKey()).append(' ').append(entry.getValue());
+                separator = ", ";
+            }
+            text.append(')');
+            if (s.rejectedByReason().containsKey("stale_cycle"))
+            {
+                text.append("; stale_cycle: packets of a block that came after its period had played, the same " +
+                    "lateness as the late blocks");
+            }
+        }
+        text.append('\n');
         text.append(String.format(Locale.ROOT, "allocation on the data path: %.3f bytes/period%s%n",
             s.allocatedBytesPerPeriod(), s.allocatedBytesPerPeriod() == 0 ? "" :
                 " (JIT compilation still settling: the data path itself allocates nothing; a longer --seconds " +
                 "or the JACK test over 10,000 periods shows 0)"));
-        if (s.sampleExact())
+        switch (s.verdict())
         {
-            text.append(String.format(Locale.ROOT, "RESULT: sample-exact. Every sample that came back was exactly " +
-                "%d frames late%s.%n", s.expectedRoundTripFrames(), s.silentPeriods() == 0 ? "" :
-                "; " + s.silentPeriods() + " period(s) played silence because this machine delivered the block " +
-                    "too late (counted, never played in the wrong period)"));
-        }
-        else
-        {
-            text.append("RESULT: NOT sample-exact (" + s.wrongSamples() + " samples with a wrong latency)\n");
-            final long early = s.expectedRoundTripFrames() - s.minRoundTripFrames();
-            final long late = s.maxRoundTripFrames() - s.expectedRoundTripFrames();
-            if (s.minRoundTripFrames() >= 0 && early % s.periodFrames() == 0 && late % s.periodFrames() == 0)
+            case Summary.EXACT -> text.append(String.format(Locale.ROOT, "RESULT: sample-exact, no dropouts. Every " +
+                "sample came back exactly %d frames late and no period played silence [exit 0]%n",
+                s.expectedRoundTripFrames()));
+            case Summary.EXACT_WITH_DROPOUTS -> text.append(String.format(Locale.ROOT,
+                "RESULT: sample-exact but DROPPING: every sample that came back was exactly %d frames late, but " +
+                "%d period(s) played silence, %.2f audible dropouts a second. Their blocks came too late because " +
+                "this machine was too busy for %s (late blocks %d, %s %d); none was played in a wrong period. " +
+                "Run it on a quieter machine, or with a larger --latency [exit 4]%n",
+                s.expectedRoundTripFrames(), s.silentPeriods(), s.dropoutsPerSecond(),
+                jack ? "the JACK server's period" : "the internal clock's period", s.lateBlocks(),
+                jack ? "JACK xruns" : "clock periods skipped", s.clockSkippedPeriods()));
+            default ->
             {
-                text.append(String.format(Locale.ROOT, "        all %d wrong period(s) were off by whole periods " +
-                    "(%d..%d frames), none by a fraction of one: the samples came back intact, in another period. " +
-                    "Seen on a CPU-starved PipeWire host, which skipped a late client's process callback for a " +
-                    "cycle (the probe and bridge clients then count different cycles); never on jackd. If it " +
-                    "persists on a quiet machine, report it with this output%n", s.wrongPeriods(), s.minRoundTripFrames(), s.maxRoundTripFrames()));
+                text.append("RESULT: NOT sample-exact (" + s.wrongSamples() + " samples with a wrong latency) [exit 3]\n");
+                final long early = s.expectedRoundTripFrames() - s.minRoundTripFrames();
+                final long late = s.maxRoundTripFrames() - s.expectedRoundTripFrames();
+                if (s.minRoundTripFrames() >= 0 && early % s.periodFrames() == 0 && late % s.periodFrames() == 0)
+                {
+                    text.append(String.format(Locale.ROOT, "        all %d wrong period(s) were off by whole " +
+                        "periods (%d..%d frames), none by a fraction of one: the samples came back intact, in " +
+                        "another period. ", s.wrongPeriods(), s.minRoundTripFrames(), s.maxRoundTripFrames()));
+                    if (s.pipeWire())
+                    {
+                        text.append("This JACK server is PipeWire's, which skips a late client's process " +
+                            "callback for a cycle when the CPU is starved (the probe and bridge clients then count " +
+                            "different cycles). If it persists on a quiet machine, report it with this output\n");
+                    }
+                    else
+                    {
+                        text.append("No PipeWire ran here (the clock was " + (jack ? "a JACK2 server" :
+                            "the demo's internal clock") + "): this is a bug; report it with this output\n");
+                    }
+                }
             }
         }
         return text.toString();

@@ -104,7 +104,9 @@ class BridgeCounterTest
             Map.entry(72, "graph clock shifts (a callback ran late)"),
             Map.entry(73, "blocks discarded at a graph clock shift"),
             Map.entry(74, "receive errors"),
-            Map.entry(75, "agent errors (exceptions in bridge threads)")    );
+            Map.entry(75, "agent errors (exceptions in bridge threads)"),
+            Map.entry(76, "log lines suppressed (rate limit)"),
+            Map.entry(77, "announces not answered (rate limit)"));
 
     @Test
     void idsAndLabelsAreTheReleasedOnesInFileOrder()

@@ -39,8 +39,15 @@ final class DemoRunnerTest
         // The bridge's cycle counter and the probe are read a moment apart: at most one period.
         assertEquals(summary.cycles(), summary.exactPeriods() + summary.silentPeriods(), 1.0,
             "every period is either exact or counted silent: " + text);
-        assertEquals(0, summary.rejectedPackets(), text);
-        assertTrue(text.contains("RESULT: sample-exact."), text);
+        // With only its own slave as peer, the one reason to reject is lateness: packets of a block
+        // that came after its period had played (stale_cycle), on a machine this busy.
+        assertEquals(summary.rejectedByReason().getOrDefault("stale_cycle", 0L), summary.rejectedPackets(), text);
+        // Sample-exact; whether this busy machine also dropped periods is the verdict's other half.
+        assertTrue(text.contains(summary.silentPeriods() == 0 ? "RESULT: sample-exact, no dropouts." :
+            "RESULT: sample-exact but DROPPING"), text);
+        assertEquals(summary.silentPeriods() == 0 ? 0 : 4, summary.exitCode(), text);
+        assertEquals("internal", summary.clock());
+        assertTrue(text.contains("clock: the demo's internal clock"), text);
     }
 
     @Test
@@ -74,7 +81,11 @@ final class DemoRunnerTest
             System.setOut(original);
         }
         final JsonNode summary = new ObjectMapper().readTree(out.toString());
-        assertEquals(0, code, out.toString());
+        // 0 when no period played silence, 4 ("sample-exact-with-dropouts") when this busy machine dropped some.
+        final boolean dropped = summary.get("silentPeriods").asLong() > 0;
+        assertEquals(dropped ? 4 : 0, code, out.toString());
+        assertEquals(dropped ? "sample-exact-with-dropouts" : "sample-exact", summary.get("verdict").asText());
+        assertEquals("internal", summary.get("clock").asText());
         assertEquals(true, summary.get("sampleExact").asBoolean());
         assertEquals(256, summary.get("minRoundTripFrames").asLong());
         assertEquals(256, summary.get("maxRoundTripFrames").asLong());

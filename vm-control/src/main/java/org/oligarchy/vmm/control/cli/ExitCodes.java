@@ -17,7 +17,7 @@ public final class ExitCodes
      * Distinct so a service manager can stop retrying ({@code RestartPreventExitStatus=4}).
      */
     public static final int PREFLIGHT = 4;
-    /** Bad command-line usage (picocli's default). */
+    /** Bad command-line usage: an unknown option or command, a missing value, no command at all. */
     public static final int USAGE = 64;
 
     private ExitCodes()

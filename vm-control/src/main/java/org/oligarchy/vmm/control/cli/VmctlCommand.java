@@ -28,15 +28,18 @@ import picocli.CommandLine.Command;
         "4:start: a preflight check failed; QEMU was not started (see start --ignore-preflight)",
         "64:bad usage"
     })
-public final class VmctlCommand implements Runnable
+public final class VmctlCommand implements java.util.concurrent.Callable<Integer>
 {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    /** Bare {@code vmctl}: no command given is bad usage, so the usage goes to stderr with 64. */
     @Override
-    public void run()
+    public Integer call()
     {
-        spec.commandLine().usage(spec.commandLine().getOut());
+        spec.commandLine().getErr().println("vmctl: a command is missing");
+        spec.commandLine().usage(spec.commandLine().getErr());
+        return ExitCodes.USAGE;
     }
 
     /**
@@ -51,6 +54,19 @@ public final class VmctlCommand implements Runnable
     {
         final CommandLine commandLine = new CommandLine(new VmctlCommand());
         commandLine.setExitCodeExceptionMapper((ex) -> ExitCodes.FAILED);
+        // Bad usage exits 64 as the help's exit-code list says (picocli's own default is 2,
+        // which is vmctl's "the operation failed").
+        commandLine.setParameterExceptionHandler((ex, args) ->
+        {
+            final CommandLine failed = ex.getCommandLine();
+            final String command = failed.getCommandSpec().qualifiedName();
+            failed.getErr().println(command + ": " + ex.getMessage());
+            if (!CommandLine.UnmatchedArgumentException.printSuggestions(ex, failed.getErr()))
+            {
+                failed.getErr().println("Try '" + command + " --help'.");
+            }
+            return ExitCodes.USAGE;
+        });
         commandLine.setExecutionExceptionHandler((ex, cl, parseResult) ->
         {
             cl.getErr().println("vmctl: " + ex.getMessage());

@@ -1,6 +1,7 @@
 package org.oligarchy.vmm.bridge.engine;
 
 import org.agrona.concurrent.status.AtomicCounter;
+import org.oligarchy.vmm.bridge.log.EventLog;
 
 /**
  * Rate limit of one kind of log line that a datagram can trigger, so that a peer (even an

@@ -26,6 +26,7 @@ import org.oligarchy.vmm.bridge.metrics.BridgeCounters;
 import org.oligarchy.vmm.bridge.netjack.NetJack;
 import org.oligarchy.vmm.bridge.netjack.SessionParamsFlyweight;
 import org.oligarchy.vmm.bridge.netjack.SlaveHandshake;
+import org.oligarchy.vmm.bridge.log.EventLog;
 
 /**
  * An allowed peer floods the master's listening port with SLAVE_AVAILABLE (issue 14: 46,115 log

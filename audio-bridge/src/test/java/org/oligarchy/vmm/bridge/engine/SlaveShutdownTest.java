@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.oligarchy.vmm.bridge.metrics.BridgeCounters;
 import org.oligarchy.vmm.bridge.metrics.LatencyRecorders;
+import org.oligarchy.vmm.bridge.log.EventLog;
 
 /**
  * {@code netjack-bridge slave --loopback}, a real process, stopped by SIGTERM while audio flows

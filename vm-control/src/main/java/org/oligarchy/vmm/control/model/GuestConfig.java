@@ -20,9 +20,10 @@ import java.util.List;
  * @param vnc          offer a VNC display on a Unix socket.
  * @param ssh          the guest is meant to be reached by SSH through a forward to port 22.
  * @param iso          install medium attached as a CD-ROM (quickemu's {@code iso}), or null.
- * @param img          a bootable raw disk image attached beside the guest's disk (quickemu's
- *                     {@code img}, such as an OpenWRT image), or null. A fresh guest (no
- *                     installed disk) needs one of the two; see {@link #installSource()}.
+ * @param img          a ready raw disk image (such as OpenWRT's combined image), or null: the
+ *                     guest's disk is made from it on first start (converted to qcow2, grown to
+ *                     {@code diskSize}). A fresh guest needs {@code iso} or {@code img}; see
+ *                     {@link #installSource()}.
  * @param firmware     how the guest boots, the same under both launchers: UEFI (OVMF, with the
  *                     guest's variable store {@code OVMF_VARS.fd} in its directory) or BIOS
  *                     (SeaBIOS). Default: {@link #defaultFirmware(GuestOs)}.

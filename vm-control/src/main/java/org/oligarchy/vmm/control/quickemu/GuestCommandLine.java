@@ -27,8 +27,9 @@ public final class GuestCommandLine
      * @param paths       the guest's files.
      * @param qemuBinary  QEMU executable.
      * @param ovmf        the OVMF files for a UEFI guest (unused for BIOS).
-     * @param installing  attach the install source ({@code iso} or {@code img}): as quickemu does,
-     *                    only while the disk looks unused ({@link GuestLauncher#diskLooksUnused}).
+     * @param installing  attach the install ISO: as quickemu does, only while the disk looks unused
+     *                    ({@link GuestLauncher#diskLooksUnused}). An {@code img} is never attached: it
+     *                    became the guest's disk when the disk was created.
      * @return the argv, binary first.
      */
     public static List<String> forGuest(final GuestConfig guest, final Accelerator accelerator,
@@ -67,13 +68,6 @@ public final class GuestCommandLine
             argv.add("file=" + guest.iso() + ",if=none,id=cd0,media=cdrom,readonly=on");
             argv.add("-device");
             argv.add("ide-cd,drive=cd0,bootindex=1");
-        }
-        if (installing && guest.img() != null)
-        {
-            argv.add("-drive");
-            argv.add("file=" + guest.img() + ",if=none,id=img0,format=raw");
-            argv.add("-device");
-            argv.add("virtio-blk-pci,drive=img0,bootindex=1");
         }
         if (guest.network().type() == GuestNetworkConfig.Type.BRIDGE)
         {

@@ -3,6 +3,7 @@ package org.oligarchy.vmm.control.quickemu;
 import org.oligarchy.vmm.control.host.ProcFs;
 import org.oligarchy.vmm.control.model.Firmware;
 import org.oligarchy.vmm.control.model.GuestConfig;
+import org.oligarchy.vmm.control.model.SizeNotation;
 import org.oligarchy.vmm.control.qemu.Accelerator;
 import org.oligarchy.vmm.control.qemu.LaunchSettings;
 import org.oligarchy.vmm.control.qemu.QemuLaunchException;
@@ -88,6 +89,7 @@ public final class GuestLauncher
     {
         final Path quickemuLog = paths.directory().resolve("quickemu.log");
         requireInstallSource(guest, paths);
+        createDiskIfMissing(guest, paths);
         final ProcessHandle handle;
         try
         {
@@ -123,6 +125,7 @@ public final class GuestLauncher
             // QMP has answered a command: QEMU has created every socket, quickemu's monitor and serial too.
             RuntimePermissions.apply(paths.directory(), paths.runtime().qmpSocket(),
                 List.of(paths.quickemuPidFile(), quickemuLog, paths.portsFile()));
+            log.println("quickemu: guest " + guest.name() + " running, pid " + handle.pid());
             return new RunningVm(handle, qmp, paths.runtime(), fs);
         }
         catch (final IOException ex)
@@ -210,6 +213,12 @@ public final class GuestLauncher
         return ovmf;
     }
 
+    /**
+     * Create the guest's disk unless it exists: from {@code img} when the guest names one (converted
+     * to qcow2 and grown to {@code diskSize}), else empty. Both launchers do this, so quickemu and
+     * native QEMU boot the same disk; quickemu 4.9 itself attaches {@code img} only for macOS and
+     * Batocera guests, never for {@code guest_os="linux"}.
+     */
     private void createDiskIfMissing(final GuestConfig guest, final GuestPaths paths) throws QemuLaunchException
     {
         try
@@ -219,14 +228,21 @@ public final class GuestLauncher
             {
                 return;
             }
-            final Process process = new ProcessBuilder("qemu-img", "create", "-q", "-f", "qcow2",
-                "-o", "lazy_refcounts=on", paths.disk().toString(), guest.diskSize())
-                .redirectErrorStream(true).start();
-            final String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (process.waitFor() != 0)
+            if (guest.img() != null)
             {
-                throw new QemuLaunchException("qemu-img create " + paths.disk() + " failed: " + output.trim());
+                qemuImg(paths, "convert", "-q", "-f", "raw", "-O", "qcow2", "-o", "lazy_refcounts=on", guest.img(),
+                    paths.disk().toString());
+                final long imgBytes = Files.size(Path.of(guest.img()));
+                if (SizeNotation.toMiB(guest.diskSize()) * 1024 * 1024 > imgBytes)
+                {
+                    qemuImg(paths, "resize", "-q", "-f", "qcow2", paths.disk().toString(), guest.diskSize());
+                }
+                log.println("disk: created " + paths.disk() + " from " + guest.img() + " (" + guest.diskSize() +
+                    ", qcow2)");
+                return;
             }
+            qemuImg(paths, "create", "-q", "-f", "qcow2", "-o", "lazy_refcounts=on", paths.disk().toString(),
+                guest.diskSize());
             log.println("disk: created " + paths.disk() + " (" + guest.diskSize() + ", qcow2)");
         }
         catch (final IOException ex)
@@ -237,6 +253,20 @@ public final class GuestLauncher
         {
             Thread.currentThread().interrupt();
             throw new QemuLaunchException("interrupted while creating " + paths.disk());
+        }
+    }
+
+    private static void qemuImg(final GuestPaths paths, final String... args)
+        throws IOException, InterruptedException, QemuLaunchException
+    {
+        final List<String> argv = new java.util.ArrayList<>(List.of("qemu-img"));
+        argv.addAll(List.of(args));
+        final Process process = new ProcessBuilder(argv).redirectErrorStream(true).start();
+        final String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (process.waitFor() != 0)
+        {
+            Files.deleteIfExists(paths.disk());
+            throw new QemuLaunchException("qemu-img " + args[0] + " " + paths.disk() + " failed: " + output.trim());
         }
     }
 

@@ -70,7 +70,7 @@ class GuestLauncherRealQemuTest
         {
             assertEquals("running", vm.status());
             assertTrue(logBytes.toString(StandardCharsets.UTF_8).contains("disk: created " + paths.disk() +
-                " (64M, qcow2)"));
+                " from " + img + " (64M, qcow2)"));
             final String usernet = vm.qmp().execute("human-monitor-command",
                 JsonNodeFactory.instance.objectNode().put("command-line", "info usernet"), 5_000).asText();
             assertTrue(usernet.matches("(?s).*TCP\\[HOST_FORWARD]\\s+\\d+\\s+127\\.0\\.0\\.1\\s+" + hostPort +

@@ -67,10 +67,10 @@ class GuestRuntimePermissionsRealQemuTest
             assertEquals(new TreeMap<>(Map.of(
                 "qmp.sock", "s rw-------",
                 "qmp-tools.sock", "s rw-rw----",
-                "serial.sock", "s rw-rw----",
+                "perm-it-serial.socket", "s rw-rw----",
                 "spice.sock", "s rw-rw----",
                 "vnc.sock", "s rw-rw----",
-                "qemu.pid", "- rw-r-----",
+                "perm-it.pid", "- rw-r-----",
                 "serial.log", "- rw-r-----",
                 "qemu.log", "- rw-r-----")), runtimeFiles);
 

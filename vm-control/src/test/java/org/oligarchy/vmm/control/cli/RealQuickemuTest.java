@@ -211,6 +211,7 @@ class RealQuickemuTest
             {
                 vmctl.destroy();
                 assertTrue(vmctl.waitFor(60, TimeUnit.SECONDS), "vmctl did not stop on SIGTERM");
+                assertEquals(143, vmctl.exitValue());
                 assertTrue(ProcessHandle.of(pid).map((p) -> p.onExit().thenApply((x) -> true))
                     .map((f) -> f.completeOnTimeout(false, 30, TimeUnit.SECONDS).join()).orElse(true),
                     "QEMU (pid " + pid + ") still runs after vmctl stopped");

@@ -282,6 +282,12 @@ class RealQuickemuTest
         assertTrue(consoleText.startsWith("Connected to the serial console of " + g.name + " (" +
             g.paths.directory().resolve(g.name + "-serial.socket") + "). Escape: Ctrl-]"), consoleText);
         assertTrue(consoleText.endsWith("Input ended; detached from " + g.name + ".\n"), consoleText);
+        final Process log = vmctl(g.config, g.guests, Map.of(), "console", g.name, "--log");
+        final String logText = new String(log.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(ExitCodes.FAILED, log.waitFor(), logText);
+        assertEquals("vmctl: " + g.name + " has no serial log at " + dir.resolve("serial.log") + " (started by " +
+            "quickemu, whose serial port keeps none); attach with vmctl console " + g.name + ", or start it " +
+            "without --quickemu for a log\n", logText);
         final GuestConfig model = ConfigParser.parse(Files.readString(g.config)).guests().get(0);
         assertEquals(QuickemuConf.render(model, g.paths), Files.readString(g.paths.conf()));
     }

@@ -29,6 +29,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * A quickemu guest model started by the native launcher on a real {@code qemu-system-x86_64}.
@@ -106,6 +107,40 @@ class GuestLauncherRealQemuTest
             "(quickget debian downloads one) or \"img\" to a bootable disk image, then start it again to install; " +
             "or put an installed qcow2 disk at " + paths.disk() + ".", ex.getMessage());
         assertFalse(Files.exists(paths.disk()));
+    }
+
+    @Test
+    @Timeout(90)
+    void shouldBootUefiGuestNativelyWithQuickemusOvmfAndVariableStore() throws Exception
+    {
+        final GuestFirmware ovmf = GuestFirmware.find();
+        assumeTrue(ovmf != null, "needs OVMF (the ovmf package)");
+        final Path iso = Files.write(tempDir.resolve("installer.iso"), new byte[1024 * 1024]);
+        final GuestConfig uefi = new GuestConfig("uefi-it", GuestOs.DEBIAN, null, 1, "256M", "64M",
+            GuestNetworkConfig.NAT, null, null, List.of(), false, false, false, iso.toString(), null, null, null, 0);
+        final GuestPaths paths = GuestPaths.under(tempDir, "uefi-it");
+        final ByteArrayOutputStream logBytes = new ByteArrayOutputStream();
+        final GuestLauncher launcher = new GuestLauncher(TestHost.TCG, ProcFs.host(),
+            new PrintStream(logBytes, true, StandardCharsets.UTF_8));
+
+        final RunningVm vm = launcher.launchNative(uefi, paths, List.of(0));
+        try
+        {
+            assertEquals(Firmware.UEFI, uefi.firmware());
+            assertEquals("running", vm.status());
+            final List<String> argv = List.of(Files.readString(Path.of("/proc/" + vm.process().pid() + "/cmdline"))
+                .split("\0"));
+            assertTrue(argv.contains("if=pflash,format=raw,unit=0,readonly=on,file=" + ovmf.code()), argv.toString());
+            assertTrue(argv.contains("if=pflash,format=raw,unit=1,file=" + paths.ovmfVars()), argv.toString());
+            assertTrue(argv.contains("file=" + iso + ",if=none,id=cd0,media=cdrom,readonly=on"), argv.toString());
+            assertEquals(Files.size(ovmf.vars()), Files.size(paths.ovmfVars()));
+            assertTrue(logBytes.toString(StandardCharsets.UTF_8).contains("uefi: created " + paths.ovmfVars() +
+                " from " + ovmf.vars()));
+        }
+        finally
+        {
+            vm.close();
+        }
     }
 
     static boolean awaitLog(final Path log, final String text, final long timeoutMillis) throws Exception

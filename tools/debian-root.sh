@@ -111,7 +111,9 @@ log="$cache/debian-root/$suite-$key.log"
 : >"$log"
 
 echo "$0: building $suite root for: $* (mirror $mirror, first run only)" >&2
-debootstrap --variant=minbase "$suite" "$work" "$mirror" >>"$log" 2>&1 \
+# The base system's .debs are kept, so a root with another package list downloads only its own.
+mkdir -p "$cache/debootstrap-debs"
+debootstrap --variant=minbase --cache-dir="$cache/debootstrap-debs" "$suite" "$work" "$mirror" >>"$log" 2>&1 \
   || fail "debootstrap $suite from $mirror failed"
 
 if [ "$backports" = 1 ]; then

@@ -6,8 +6,10 @@
 #   tools/debian-root.sh [--suite SUITE] [--backports] PACKAGE...
 #
 #   --suite SUITE   Debian suite of the root (default: trixie).
-#   --backports     also enable SUITE-backports; name a package as PACKAGE/SUITE-backports to
-#                   take it from there (apt's own syntax).
+#   --backports     also enable SUITE-backports and install with `apt-get -t SUITE-backports`:
+#                   every package and dependency that backports has comes from there (PipeWire
+#                   1.6 for issue 19). Naming one package as PACKAGE/SUITE-backports without this
+#                   flag's -t fails when its dependencies must come from backports too.
 #
 # The root is `debootstrap --variant=minbase` plus the packages (apt-get, no recommends), built
 # under $VMM_TEST_CACHE (default /var/cache/vmm-test) in a directory named after the suite and a
@@ -29,7 +31,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --suite) [ $# -ge 2 ] || usage; suite=$2; shift 2 ;;
     --backports) backports=1; shift ;;
-    --help|-h) sed -n '2,19p' "$0" >&2; exit 0 ;;
+    --help|-h) sed -n '2,21p' "$0" >&2; exit 0 ;;
     --) shift; break ;;
     -*) echo "$0: unknown option $1" >&2; usage ;;
     *) break ;;
@@ -131,10 +133,14 @@ chmod 755 "$work/usr/sbin/policy-rc.d"
 
 mount -t proc proc "$work/proc" || fail "cannot mount /proc in the root"
 proc_mounted=1
+target=
+if [ "$backports" = 1 ]; then
+  target="$suite-backports"
+fi
 # shellcheck disable=SC2016
-chroot "$work" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTEND=noninteractive \
-  sh -c 'apt-get update -qq && apt-get install -y -qq --no-install-recommends "$@" && apt-get clean' \
-  apt-install "$@" >>"$log" 2>&1 || fail "apt-get install $* in the $suite root failed"
+chroot "$work" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTEND=noninteractive TARGET="$target" \
+  sh -c 'apt-get update -qq && apt-get install -y -qq --no-install-recommends ${TARGET:+-t "$TARGET"} "$@" &&
+    apt-get clean' apt-install "$@" >>"$log" 2>&1 || fail "apt-get install $* in the $suite root failed"
 umount "$work/proc"
 proc_mounted=0
 rm -f "$work/usr/sbin/policy-rc.d"

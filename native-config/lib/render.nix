@@ -104,7 +104,12 @@ rec {
       bridge = if guest.network.type == "bridge" then guest.network.bridge else null;
     };
     portForwards = map (fwd: { inherit (fwd) host guest protocol address; }) guest.portForwards;
-  };
+  }
+  # Install source, firmware, shared folder and SPICE port only when set (vmctl's defaults
+  # otherwise: no source, the OS's firmware, nothing shared, SPICE on a Unix socket).
+  // (let optional = [ "iso" "img" "firmware" "publicDir" "spicePort" ]; in
+    builtins.listToAttrs (map (key: { name = key; value = guest.${key}; })
+      (filter (key: (guest.${key} or null) != null) optional)));
 
   # dsp:    settings of custom.vm.dsp (defaults applied), or null when no DSP VM is declared
   # guests: attribute set name -> settings of custom.vm.quickemu.<name>; disabled ones are left out

@@ -98,6 +98,11 @@ rec {
     spice = false;
     vnc = false;
     ssh = false;
+    iso = null;
+    img = null;
+    firmware = null;
+    publicDir = null;
+    spicePort = null;
     openFirewall = false;
   };
 

@@ -201,6 +201,11 @@ rec {
     ++ matching "${p}.network.bridge" patterns.ifname rules.ifname guest.network.bridge
     ++ matching "${p}.pciDevice" patterns.pciBdf rules.pci guest.pciDevice
     ++ matching "${p}.usbDevice" patterns.usbId rules.usb guest.usbDevice
+    ++ matching "${p}.iso" patterns.safePath rules.path (guest.iso or null)
+    ++ matching "${p}.img" patterns.safePath rules.path (guest.img or null)
+    ++ choice "${p}.firmware" [ "bios" "uefi" ] (guest.firmware or null)
+    ++ matching "${p}.publicDir" patterns.safePath rules.path (guest.publicDir or null)
+    ++ intRange "${p}.spicePort" 1024 65535 (guest.spicePort or null)
     ++ concatLists (map
       (f:
         let q = names.forwardField index guest.name f.index; in
@@ -249,6 +254,10 @@ rec {
             ++ optional (bridged && guest.portForwards != [ ])
               (problem (names.forwards g.index guest.name) "has ${toString (length guest.portForwards)} forwards but a bridged guest has its own address; remove them or use \"nat\" or \"host\"")
             ++ ports.out
+            ++ optional ((guest.iso or null) != null && (guest.img or null) != null)
+              (problem "${p}.img" "is set beside ${p}.iso; a guest boots one install source: keep \"iso\" for an installer ISO or \"img\" for a ready disk image, not both")
+            ++ optional ((guest.spicePort or null) != null && !guest.spice)
+              (problem "${p}.spicePort" "${toString guest.spicePort} is set but ${p}.spice is false; set spice to true for a SPICE display on that port, or remove spicePort")
             ++ optional (guest.ssh && !bridged && !sshReached)
               (problem "${p}.ssh" "is true but no tcp port forward reaches guest port 22; add ${names.sshForward (free 2222)} to ${names.forwards g.index guest.name} or set ssh to false");
         };

@@ -67,6 +67,41 @@ let
           { host; guest; protocol; address; }. Host ports must be unique across all guests.
         '';
       };
+      iso = lib.mkOption {
+        type = t.nullOr (t.strMatching p.safePath);
+        default = d.iso;
+        example = "/var/lib/quickemu/isos/debian-13.1.0-amd64-netinst.iso";
+        description = ''
+          Installer ISO, attached as a CD-ROM while the guest's disk looks unused (as quickemu does).
+          A fresh guest needs iso or img: without either `vmctl start` refuses and says so
+          (quickget downloads installer ISOs). A string, not a path literal (no store copy).
+        '';
+      };
+      img = lib.mkOption {
+        type = t.nullOr (t.strMatching p.safePath);
+        default = d.img;
+        example = "/var/lib/quickemu/isos/openwrt-24.10.2-x86-64-generic-ext4-combined.img";
+        description = "A ready raw disk image (such as OpenWRT's): the guest's disk is made from it on first start.";
+      };
+      firmware = lib.mkOption {
+        type = t.nullOr (t.enum [ "bios" "uefi" ]);
+        default = d.firmware;
+        description = ''
+          How the guest boots, the same through quickemu and the native launcher: uefi (OVMF,
+          variables in the guest directory's OVMF_VARS.fd) or bios. null: uefi, bios for openwrt.
+        '';
+      };
+      publicDir = lib.mkOption {
+        type = t.nullOr (t.strMatching p.safePath);
+        default = d.publicDir;
+        example = "/srv/share/coding-sandbox";
+        description = "Host directory shared into the guest (quickemu's 9p and WebDAV share). null: nothing of the host is shared.";
+      };
+      spicePort = lib.mkOption {
+        type = t.nullOr (t.ints.between 1024 65535);
+        default = d.spicePort;
+        description = "TCP port on 127.0.0.1 for the SPICE display (needs spice). null: SPICE on a Unix socket in the guest directory, no TCP port.";
+      };
       spice = option t.bool d.spice "Enable a SPICE display.";
       vnc = option t.bool d.vnc "Enable a VNC display.";
       ssh = option t.bool d.ssh "The guest is reached by SSH: needs a TCP forward to guest port 22 unless bridged.";

@@ -138,6 +138,11 @@ in
       hostCpus = 4;
       dsp = { isolatedCores = [ 2 3 ]; audioDevice = { enable = true; pci = [ "0000:00:1f.3" "0000:00:1f.3" ]; }; };
     };
+    # Two install sources, and a SPICE port without SPICE (issue 20). The paths are files that
+    # exist on any Linux host: vm-control also checks that they are readable.
+    rules-guest-install-source = mk {
+      guests.coding-sandbox = { iso = "/etc/os-release"; img = "/etc/passwd"; spicePort = 5931; };
+    };
     # The original README's kali example: ssh without a forward to reach it.
     rules-original-kali = mk {
       guests.kali-linux = { cores = 1; memory = 4096; diskSize = "80G"; spice = true; ssh = true; };

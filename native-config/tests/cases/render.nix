@@ -130,4 +130,19 @@ map goldenCase [ "coding-sandbox" "kali-linux" "openwrt-router" "all-presets" "r
       };
     expected = [ "isolcpus=managed_irq,domain,2-3" "nohz_full=2-3" "rcu_nocbs=2-3" "irqaffinity=0-1,4-7" "hugepagesz=2M" "hugepages=2048" ];
   }
+  {
+    name = "a guest's install source, firmware, shared folder and SPICE port are rendered only when set";
+    actual = map (g: vmlib.render.guestSection "g" (vmlib.settings.withGuestDefaults g)) [
+      { os = "debian"; iso = "/var/lib/quickemu/isos/debian.iso"; firmware = "bios"; publicDir = "/srv/share"; spice = true; spicePort = 5931; }
+      { os = "openwrt"; img = "/var/lib/quickemu/isos/openwrt.img"; }
+    ];
+    expected = [
+      { name = "g"; os = "debian"; release = null; cores = 1; memory = "2G"; diskSize = "32G"; pciDevice = null; usbDevice = null;
+        spice = true; vnc = false; ssh = false; network = { type = "nat"; bridge = null; }; portForwards = [ ];
+        iso = "/var/lib/quickemu/isos/debian.iso"; firmware = "bios"; publicDir = "/srv/share"; spicePort = 5931; }
+      { name = "g"; os = "openwrt"; release = null; cores = 1; memory = "2G"; diskSize = "32G"; pciDevice = null; usbDevice = null;
+        spice = false; vnc = false; ssh = false; network = { type = "nat"; bridge = null; }; portForwards = [ ];
+        img = "/var/lib/quickemu/isos/openwrt.img"; }
+    ];
+  }
 ]

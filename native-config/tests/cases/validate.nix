@@ -60,6 +60,10 @@ in
     "guests[0].diskSize: \"64\" is not valid; write a whole number followed by M or G, such as 4G or 512M"
     "guests[0].portForwards[0].host: 70000 is out of range; use a whole number from 1 to 65535"
   ])
+  (invalid "rules-guest-install-source" [
+    "guests[0].img: is set beside guests[0].iso; a guest boots one install source: keep \"iso\" for an installer ISO or \"img\" for a ready disk image, not both"
+    "guests[0].spicePort: 5931 is set but guests[0].spice is false; set spice to true for a SPICE display on that port, or remove spicePort"
+  ])
   (invalid "rules-cpus" [
     "dsp.isolatedCores: [2, 2, 9] names CPU 2 twice; list each CPU once (each vCPU gets a CPU of its own)"
     "dsp.isolatedCores: CPU 9 is not online on this host (online: 0-3); use CPUs from 0-3"

@@ -63,8 +63,12 @@ final class ConsoleCommand implements Callable<Integer>
             final java.nio.file.Path file = target.paths().serialLog();
             if (!java.nio.file.Files.isReadable(file))
             {
-                spec.commandLine().getErr().println("vmctl: no serial log at " + file + "; start " + target.name() +
-                    " first (vmctl start)");
+                // quickemu's serial socket keeps no log: a guest it started has a socket and no log.
+                spec.commandLine().getErr().println(java.nio.file.Files.exists(target.paths().serialSocket()) ?
+                    "vmctl: " + target.name() + " has no serial log at " + file + " (started by quickemu, whose " +
+                    "serial port keeps none); attach with vmctl console " + target.name() + ", or start it without " +
+                    "--quickemu for a log" :
+                    "vmctl: no serial log at " + file + "; start " + target.name() + " first (vmctl start)");
                 return ExitCodes.FAILED;
             }
             try (java.io.InputStream in = java.nio.file.Files.newInputStream(file))

@@ -22,7 +22,8 @@ import java.util.concurrent.Callable;
 @Command(name = "doctor", mixinStandardHelpOptions = true,
     description = {"Check the host's real-time setup for the DSP VM: KVM, isolcpus, nohz_full, rcu_nocbs, " +
         "housekeeping CPUs, SMT, IRQ affinity, hugepages, THP, KSM, IOMMU and VFIO, memlock and rtprio limits, " +
-        "governor, workqueues, tap.",
+        "governor, workqueues, tap; for quickemu guests: KVM as quickemu tests it, QEMU's SPICE module, " +
+        "bridges and /etc/qemu/bridge.conf.",
         "Uses the dsp VM of the configuration when the file exists, else the kernel's isolated CPU set.",
         "Limits are those of this process: run it as the service user.",
         "Exit: 0 all pass, 1 warnings, 2 a failure, 3 invalid configuration."})
@@ -56,7 +57,13 @@ final class DoctorCommand implements Callable<Integer>
                 return ExitCodes.CONFIG;
             }
         }
-        final List<CheckResult> results = new HostDoctor(common.fs()).run(config != null ? config.dsp() : null);
+        final HostDoctor doctor = new HostDoctor(common.fs());
+        final List<CheckResult> results = new java.util.ArrayList<>(doctor.run(config != null ? config.dsp() : null));
+        if (config != null)
+        {
+            // quickemu guests: what `vmctl start NAME --quickemu` needs from the host.
+            results.addAll(doctor.runGuests(config.guests()));
+        }
         if (json)
         {
             final ObjectMapper mapper = new ObjectMapper();

@@ -63,6 +63,8 @@ final class QuickemuConfCommand implements Callable<Integer>
         {
             spec.commandLine().getOut().print(conf);
         }
+        // picocli's writer does not flush by itself: without this the conf never reaches stdout.
+        spec.commandLine().getOut().flush();
         return ExitCodes.OK;
     }
 }

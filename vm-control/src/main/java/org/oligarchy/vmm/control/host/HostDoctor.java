@@ -4,6 +4,8 @@ import org.oligarchy.vmm.control.model.CpuList;
 import org.oligarchy.vmm.control.model.CpuTopology;
 import org.oligarchy.vmm.control.model.DspNetworkConfig;
 import org.oligarchy.vmm.control.model.DspVmConfig;
+import org.oligarchy.vmm.control.model.GuestConfig;
+import org.oligarchy.vmm.control.model.GuestNetworkConfig;
 
 import java.io.IOException;
 import java.math.BigInteger;
@@ -100,6 +102,120 @@ public final class HostDoctor
             results.add(tapDevices(vm.network()));
         }
         return results;
+    }
+
+    /** Where Debian's modular QEMU keeps its modules (SPICE is the module ui-spice-core.so). */
+    static final List<String> QEMU_MODULE_DIRS = List.of("/usr/lib/x86_64-linux-gnu/qemu", "/usr/lib/qemu");
+
+    /**
+     * What quickemu 4.9 needs from the host to start the configured guests with
+     * {@code vmctl start NAME --quickemu}: KVM (or a host that says it is a VM), QEMU's SPICE module
+     * (quickemu starts SPICE even with {@code --display none}), and for each bridged guest the bridge
+     * and an {@code allow} line in {@code /etc/qemu/bridge.conf} for qemu-bridge-helper.
+     *
+     * @param guests the configured guests (no checks when empty).
+     * @return results in checklist order.
+     */
+    public List<CheckResult> runGuests(final List<GuestConfig> guests)
+    {
+        final List<CheckResult> results = new ArrayList<>();
+        if (guests.isEmpty())
+        {
+            return results;
+        }
+        results.add(quickemuAccelerator());
+        results.add(qemuSpice());
+        final java.util.Set<String> bridges = new java.util.TreeSet<>();
+        for (final GuestConfig guest : guests)
+        {
+            if (guest.network().type() == GuestNetworkConfig.Type.BRIDGE && guest.network().bridge() != null)
+            {
+                bridges.add(guest.network().bridge());
+            }
+        }
+        for (final String bridge : bridges)
+        {
+            results.add(guestBridge(bridge));
+        }
+        return results;
+    }
+
+    CheckResult quickemuAccelerator()
+    {
+        final String id = "quickemu-kvm";
+        final String vendor = fs.read("/sys/class/dmi/id/sys_vendor").orElse("").trim();
+        final String cpuinfo = fs.read("/proc/cpuinfo").orElse("");
+        final boolean svm = cpuinfo.matches("(?s).*\\bflags\\s*:[^\\n]*\\bsvm\\b.*");
+        final boolean vmx = cpuinfo.matches("(?s).*\\bflags\\s*:[^\\n]*\\bvmx\\b.*");
+        final boolean devKvm = fs.exists("/dev/kvm");
+        if (vendor.equalsIgnoreCase("qemu") || vendor.equalsIgnoreCase("virtualbox"))
+        {
+            return CheckResult.warn(id, "sys_vendor \"" + vendor + "\": quickemu sees a VM and runs guests under TCG " +
+                "(qemu64 CPU, slow)", "expose KVM to this VM (nested virtualisation) for full speed");
+        }
+        if ((svm || vmx) && devKvm)
+        {
+            return CheckResult.pass(id, "/dev/kvm and the " + (svm ? "svm" : "vmx") + " CPU flag");
+        }
+        if (svm || vmx)
+        {
+            return CheckResult.fail(id, "the " + (svm ? "svm" : "vmx") + " CPU flag but no /dev/kvm: quickemu asks " +
+                "QEMU for KVM and QEMU fails", "load the KVM module: modprobe " + (svm ? "kvm_amd" : "kvm_intel"));
+        }
+        return CheckResult.fail(id, "no svm/vmx CPU flag" + (vendor.isEmpty() ? "" : ", sys_vendor \"" + vendor + "\"") +
+            (devKvm ? "" : ", no /dev/kvm") + ": quickemu 4.9 refuses to start (\"AMD SVM support is required\" or " +
+            "\"Intel VT-x support is required\")", "enable SVM/VT-x in the firmware setup (or nested virtualisation " +
+            "on the hypervisor); without it start guests natively: vmctl start NAME (TCG)");
+    }
+
+    CheckResult qemuSpice()
+    {
+        final String id = "qemu-spice";
+        for (final String dir : QEMU_MODULE_DIRS)
+        {
+            if (fs.exists(dir + "/ui-spice-core.so"))
+            {
+                return CheckResult.pass(id, dir + "/ui-spice-core.so");
+            }
+        }
+        for (final String dir : QEMU_MODULE_DIRS)
+        {
+            if (fs.exists(dir))
+            {
+                return CheckResult.fail(id, "QEMU has modules in " + dir + " but no ui-spice-core.so: quickemu starts " +
+                    "SPICE even with --display none, and QEMU cannot start it without the module",
+                    "apt-get install qemu-system-modules-spice");
+            }
+        }
+        return CheckResult.pass(id, "no QEMU module directory: SPICE built into QEMU (as on NixOS)");
+    }
+
+    CheckResult guestBridge(final String bridge)
+    {
+        final String id = "bridge " + bridge;
+        if (!fs.exists("/sys/class/net/" + bridge + "/bridge"))
+        {
+            return CheckResult.fail(id, bridge + " is not a bridge on this host" +
+                (fs.exists("/sys/class/net/" + bridge) ? "" : " (no such interface)"), "create it, for example " +
+                "networking.bridges." + bridge + ".interfaces = [ ... ] on NixOS or ip link add " + bridge +
+                " type bridge");
+        }
+        final String conf = fs.read("/etc/qemu/bridge.conf").orElse(null);
+        if (conf == null)
+        {
+            return CheckResult.fail(id, "/etc/qemu/bridge.conf is missing: qemu-bridge-helper refuses every bridge",
+                "echo 'allow " + bridge + "' >> /etc/qemu/bridge.conf (the NixOS module writes it)");
+        }
+        for (final String line : conf.split("\n"))
+        {
+            final String t = line.trim();
+            if (t.equals("allow " + bridge) || t.equals("allow all"))
+            {
+                return CheckResult.pass(id, "bridge exists; /etc/qemu/bridge.conf: " + t);
+            }
+        }
+        return CheckResult.fail(id, "/etc/qemu/bridge.conf has no \"allow " + bridge + "\": qemu-bridge-helper " +
+            "refuses the guest's NIC", "echo 'allow " + bridge + "' >> /etc/qemu/bridge.conf (the NixOS module writes it)");
     }
 
     /**

@@ -351,12 +351,18 @@ public final class ConfigParser
         final boolean spice = f.bool("spice", false);
         final boolean vnc = f.bool("vnc", false);
         final boolean ssh = f.bool("ssh", false);
+        final String iso = f.matching("iso", SAFE_ABSOLUTE_PATH, PATH_RULE);
+        final String img = f.matching("img", SAFE_ABSOLUTE_PATH, PATH_RULE);
+        final Firmware firmware = f.choice("firmware", Firmware.values(), new String[]{"bios", "uefi"}, null);
+        final String publicDir = f.matching("publicDir", SAFE_ABSOLUTE_PATH, PATH_RULE);
+        // Optional: without it the SPICE display (when asked for) is a Unix socket, never a TCP port.
+        final Integer spicePort = f.integer("spicePort", 1024, 65535, null);
         f.finish();
         if (problems.size() != before)
         {
             return null;
         }
         return new GuestConfig(name, os, release, cores == null ? 1 : cores, memory, diskSize, network, pci, usb,
-            forwards, spice, vnc, ssh);
+            forwards, spice, vnc, ssh, iso, img, firmware, publicDir, spicePort == null ? 0 : spicePort);
     }
 }

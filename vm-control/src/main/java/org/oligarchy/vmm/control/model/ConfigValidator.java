@@ -345,6 +345,35 @@ public final class ConfigValidator
                     "unless that is intended"));
             }
         }
+        if (guest.iso() != null && guest.img() != null)
+        {
+            errors.add(new ConfigProblem(path + ".img", "is set beside " + path + ".iso; a guest boots one install " +
+                "source: keep \"iso\" for an installer ISO or \"img\" for a ready disk image, not both"));
+        }
+        if (guest.iso() != null)
+        {
+            checkReadableFile(path + ".iso", guest.iso(), "the installer ISO (quickget downloads one)", errors);
+        }
+        if (guest.img() != null)
+        {
+            checkReadableFile(path + ".img", guest.img(), "the bootable disk image", errors);
+        }
+        if (guest.publicDir() != null && !Files.isDirectory(Path.of(guest.publicDir())))
+        {
+            errors.add(new ConfigProblem(path + ".publicDir", JsonFields.quote(guest.publicDir()) + " is not a " +
+                "directory; create it or leave publicDir out (then no host folder is shared with the guest)"));
+        }
+        if (guest.spicePort() != 0 && !guest.spice())
+        {
+            errors.add(new ConfigProblem(path + ".spicePort", guest.spicePort() + " is set but " + path +
+                ".spice is false; set spice to true for a SPICE display on that port, or remove spicePort"));
+        }
+        if (guest.spicePort() != 0 && forwardPaths.containsKey(guest.spicePort()))
+        {
+            errors.add(new ConfigProblem(path + ".spicePort", guest.spicePort() + " is also forwarded by " +
+                forwardPaths.get(guest.spicePort()) + "; pick another port, such as " +
+                freeHostPort(usedHostPorts, guest.spicePort() + 1)));
+        }
         if (guest.ssh() && network.type() != GuestNetworkConfig.Type.BRIDGE &&
             guest.portForwards().stream().noneMatch((p) -> p.guestPort() == 22 &&
                 p.protocol() == PortForward.Protocol.TCP))

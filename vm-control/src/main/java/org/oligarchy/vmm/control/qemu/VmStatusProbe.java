@@ -6,6 +6,7 @@ import org.oligarchy.vmm.control.model.CpuList;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -111,8 +112,10 @@ public final class VmStatusProbe
         {
             sb.append("pci ").append(device.address()).append(": ").append(device.driver()).append('\n');
         }
-        sb.append("console:   ").append(status.serialSocket()).append(" (log ").append(status.serialLog())
-            .append(")\n");
+        sb.append("console:   ").append(status.serialSocket());
+        // A guest that quickemu started has no serial log (quickemu's serial socket keeps none).
+        sb.append(Files.exists(Path.of(status.serialLog())) ? " (log " + status.serialLog() + ")" : " (no log)")
+            .append('\n');
         return sb.toString();
     }
 

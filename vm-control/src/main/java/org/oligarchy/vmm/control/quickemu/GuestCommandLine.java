@@ -1,5 +1,6 @@
 package org.oligarchy.vmm.control.quickemu;
 
+import org.oligarchy.vmm.control.model.Firmware;
 import org.oligarchy.vmm.control.model.GuestConfig;
 import org.oligarchy.vmm.control.model.GuestNetworkConfig;
 import org.oligarchy.vmm.control.qemu.Accelerator;
@@ -25,10 +26,14 @@ public final class GuestCommandLine
      * @param accelerator KVM or TCG.
      * @param paths       the guest's files.
      * @param qemuBinary  QEMU executable.
+     * @param ovmf        the OVMF files for a UEFI guest (unused for BIOS).
+     * @param installing  attach the install ISO: as quickemu does, only while the disk looks unused
+     *                    ({@link GuestLauncher#diskLooksUnused}). An {@code img} is never attached: it
+     *                    became the guest's disk when the disk was created.
      * @return the argv, binary first.
      */
-    public static List<String> forGuest(
-        final GuestConfig guest, final Accelerator accelerator, final GuestPaths paths, final String qemuBinary)
+    public static List<String> forGuest(final GuestConfig guest, final Accelerator accelerator,
+        final GuestPaths paths, final String qemuBinary, final GuestFirmware ovmf, final boolean installing)
     {
         final List<String> argv = new ArrayList<>();
         argv.add(qemuBinary);
@@ -43,11 +48,27 @@ public final class GuestCommandLine
         argv.add(guest.memory());
         argv.add("-rtc");
         argv.add("base=utc,clock=host");
+        if (guest.firmware() == Firmware.UEFI)
+        {
+            // The same OVMF build and the same variable store (VMDIR/OVMF_VARS.fd) as quickemu's
+            // boot="efi": a disk installed under one launcher boots under the other.
+            argv.add("-drive");
+            argv.add("if=pflash,format=raw,unit=0,readonly=on,file=" + ovmf.code());
+            argv.add("-drive");
+            argv.add("if=pflash,format=raw,unit=1,file=" + paths.ovmfVars());
+        }
         argv.add("-drive");
         argv.add("file=" + paths.disk() + ",if=none,id=disk0,format=qcow2,cache=writeback,aio=threads," +
             "discard=unmap");
         argv.add("-device");
         argv.add("virtio-blk-pci,drive=disk0,bootindex=0");
+        if (installing && guest.iso() != null)
+        {
+            argv.add("-drive");
+            argv.add("file=" + guest.iso() + ",if=none,id=cd0,media=cdrom,readonly=on");
+            argv.add("-device");
+            argv.add("ide-cd,drive=cd0,bootindex=1");
+        }
         if (guest.network().type() == GuestNetworkConfig.Type.BRIDGE)
         {
             argv.add("-netdev");
@@ -82,7 +103,8 @@ public final class GuestCommandLine
         if (guest.spice())
         {
             argv.add("-spice");
-            argv.add("unix=on,addr=" + paths.directory().resolve("spice.sock") + ",disable-ticketing=on");
+            argv.add(guest.spicePort() != 0 ? "port=" + guest.spicePort() + ",addr=127.0.0.1,disable-ticketing=on" :
+                "unix=on,addr=" + paths.spiceSocket() + ",disable-ticketing=on");
         }
         if (guest.vnc())
         {

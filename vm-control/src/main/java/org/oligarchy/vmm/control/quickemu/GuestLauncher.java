@@ -1,7 +1,9 @@
 package org.oligarchy.vmm.control.quickemu;
 
 import org.oligarchy.vmm.control.host.ProcFs;
+import org.oligarchy.vmm.control.model.Firmware;
 import org.oligarchy.vmm.control.model.GuestConfig;
+import org.oligarchy.vmm.control.model.SizeNotation;
 import org.oligarchy.vmm.control.qemu.Accelerator;
 import org.oligarchy.vmm.control.qemu.LaunchSettings;
 import org.oligarchy.vmm.control.qemu.QemuLaunchException;
@@ -54,9 +56,12 @@ public final class GuestLauncher
         {
             log.println("WARNING: KVM is not usable: guest " + guest.name() + " runs under TCG emulation.");
         }
+        requireInstallSource(guest, paths);
+        final boolean installing = diskLooksUnused(paths);
         createDiskIfMissing(guest, paths);
+        final GuestFirmware ovmf = firmwareFor(guest, paths);
         final RunningVm vm = QemuLauncher.start(GuestCommandLine.forGuest(guest, accelerator, paths,
-            settings.qemuBinary()), paths.runtime(), cpus, settings.qmpTimeoutMillis(), fs);
+            settings.qemuBinary(), ovmf, installing), paths.runtime(), cpus, settings.qmpTimeoutMillis(), fs);
         try
         {
             vm.resume(settings.resumeTimeoutMillis());
@@ -83,6 +88,8 @@ public final class GuestLauncher
         throws QemuLaunchException, InterruptedException
     {
         final Path quickemuLog = paths.directory().resolve("quickemu.log");
+        requireInstallSource(guest, paths);
+        createDiskIfMissing(guest, paths);
         final ProcessHandle handle;
         try
         {
@@ -90,8 +97,8 @@ public final class GuestLauncher
             RuntimePermissions.createPrivateFile(quickemuLog);
             Files.writeString(paths.conf(), QuickemuConf.render(guest, paths));
             // quickemu passes its umask on to QEMU, so the sockets and files are born owner-only.
-            final Process process = new ProcessBuilder(RuntimePermissions.underUmask(List.of(quickemu,
-                "--vm", paths.conf().toString(), "--display", "none", "--viewer", "none")))
+            final Process process = new ProcessBuilder(RuntimePermissions.underUmask(
+                QuickemuConf.command(quickemu, guest, paths)))
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(quickemuLog.toFile()))
                 .start();
@@ -102,6 +109,8 @@ public final class GuestLauncher
                     QemuLauncher.tail(quickemuLog));
             }
             final long pid = Long.parseLong(Files.readString(paths.quickemuPidFile()).trim());
+            // quickemu lists an ssh forward (22220) that network="none" never made: say what exists.
+            Files.writeString(paths.portsFile(), QuickemuConf.portsFile(guest));
             handle = ProcessHandle.of(pid).orElseThrow(
                 () -> new QemuLaunchException("QEMU (pid " + pid + ") exited right after quickemu started it"));
         }
@@ -115,7 +124,8 @@ public final class GuestLauncher
             qmp = QmpClient.connect(paths.runtime().qmpSocket(), settings.qmpTimeoutMillis());
             // QMP has answered a command: QEMU has created every socket, quickemu's monitor and serial too.
             RuntimePermissions.apply(paths.directory(), paths.runtime().qmpSocket(),
-                List.of(paths.quickemuPidFile(), quickemuLog));
+                List.of(paths.quickemuPidFile(), quickemuLog, paths.portsFile()));
+            log.println("quickemu: guest " + guest.name() + " running, pid " + handle.pid());
             return new RunningVm(handle, qmp, paths.runtime(), fs);
         }
         catch (final IOException ex)
@@ -130,6 +140,85 @@ public final class GuestLauncher
         }
     }
 
+    /**
+     * quickemu takes a disk of {@value #UNUSED_DISK_BYTES} bytes or less for one nothing was installed on,
+     * and then boots the install source; without one it refuses ("You haven't specified a .iso or
+     * .img image to boot from"). Both launchers refuse such a guest up front and say what to do.
+     *
+     * @param guest the guest.
+     * @param paths its files.
+     * @throws QemuLaunchException when the disk is fresh and the guest names no iso or img.
+     */
+    public static void requireInstallSource(final GuestConfig guest, final GuestPaths paths)
+        throws QemuLaunchException
+    {
+        if (guest.installSource() != null || !diskLooksUnused(paths))
+        {
+            return;
+        }
+        throw new QemuLaunchException("guest " + guest.name() + " has nothing to boot: its disk " + paths.disk() +
+            (Files.exists(paths.disk()) ? " looks unused (" + UNUSED_DISK_BYTES + " bytes or less)" :
+                " does not exist yet") +
+            " and the configuration names no install source. Set \"iso\" of guest " + guest.name() +
+            " to an installer ISO (quickget " + guest.os().jsonName() + " downloads one) or \"img\" to a " +
+            "bootable disk image, then start it again to install; or put an installed qcow2 disk at " +
+            paths.disk() + ".");
+    }
+
+    /**
+     * @param paths the guest's files.
+     * @return true when the disk is missing or no larger than {@link #UNUSED_DISK_BYTES}: quickemu
+     * then boots the install source, and otherwise the disk alone.
+     */
+    public static boolean diskLooksUnused(final GuestPaths paths)
+    {
+        try
+        {
+            return !Files.exists(paths.disk()) || Files.size(paths.disk()) <= UNUSED_DISK_BYTES;
+        }
+        catch (final IOException ex)
+        {
+            return true;
+        }
+    }
+
+    /** quickemu 4.9's threshold for a disk nothing was installed on (its DISK_MIN_SIZE, 197632 * 8). */
+    public static final long UNUSED_DISK_BYTES = 197_632L * 8;
+
+    private GuestFirmware firmwareFor(final GuestConfig guest, final GuestPaths paths) throws QemuLaunchException
+    {
+        if (guest.firmware() != Firmware.UEFI)
+        {
+            return null;
+        }
+        final GuestFirmware ovmf = GuestFirmware.find();
+        if (ovmf == null)
+        {
+            throw new QemuLaunchException("guest " + guest.name() + " boots by UEFI but no OVMF firmware is " +
+                "installed (looked for " + GuestFirmware.CANDIDATES.get(0).get(0) + " and others); install the " +
+                "ovmf package, or set \"firmware\": \"bios\" for guest " + guest.name() + " (a disk installed " +
+                "under UEFI may then not boot)");
+        }
+        try
+        {
+            if (ovmf.seedVars(paths))
+            {
+                log.println("uefi: created " + paths.ovmfVars() + " from " + ovmf.vars());
+            }
+        }
+        catch (final IOException ex)
+        {
+            throw new QemuLaunchException("cannot create " + paths.ovmfVars() + ": " + ex.getMessage(), ex);
+        }
+        return ovmf;
+    }
+
+    /**
+     * Create the guest's disk unless it exists: from {@code img} when the guest names one (converted
+     * to qcow2 and grown to {@code diskSize}), else empty. Both launchers do this, so quickemu and
+     * native QEMU boot the same disk; quickemu 4.9 itself attaches {@code img} only for macOS and
+     * Batocera guests, never for {@code guest_os="linux"}.
+     */
     private void createDiskIfMissing(final GuestConfig guest, final GuestPaths paths) throws QemuLaunchException
     {
         try
@@ -139,14 +228,21 @@ public final class GuestLauncher
             {
                 return;
             }
-            final Process process = new ProcessBuilder("qemu-img", "create", "-q", "-f", "qcow2",
-                "-o", "lazy_refcounts=on", paths.disk().toString(), guest.diskSize())
-                .redirectErrorStream(true).start();
-            final String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (process.waitFor() != 0)
+            if (guest.img() != null)
             {
-                throw new QemuLaunchException("qemu-img create " + paths.disk() + " failed: " + output.trim());
+                qemuImg(paths, "convert", "-q", "-f", "raw", "-O", "qcow2", "-o", "lazy_refcounts=on", guest.img(),
+                    paths.disk().toString());
+                final long imgBytes = Files.size(Path.of(guest.img()));
+                if (SizeNotation.toMiB(guest.diskSize()) * 1024 * 1024 > imgBytes)
+                {
+                    qemuImg(paths, "resize", "-q", "-f", "qcow2", paths.disk().toString(), guest.diskSize());
+                }
+                log.println("disk: created " + paths.disk() + " from " + guest.img() + " (" + guest.diskSize() +
+                    ", qcow2)");
+                return;
             }
+            qemuImg(paths, "create", "-q", "-f", "qcow2", "-o", "lazy_refcounts=on", paths.disk().toString(),
+                guest.diskSize());
             log.println("disk: created " + paths.disk() + " (" + guest.diskSize() + ", qcow2)");
         }
         catch (final IOException ex)
@@ -157,6 +253,20 @@ public final class GuestLauncher
         {
             Thread.currentThread().interrupt();
             throw new QemuLaunchException("interrupted while creating " + paths.disk());
+        }
+    }
+
+    private static void qemuImg(final GuestPaths paths, final String... args)
+        throws IOException, InterruptedException, QemuLaunchException
+    {
+        final List<String> argv = new java.util.ArrayList<>(List.of("qemu-img"));
+        argv.addAll(List.of(args));
+        final Process process = new ProcessBuilder(argv).redirectErrorStream(true).start();
+        final String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (process.waitFor() != 0)
+        {
+            Files.deleteIfExists(paths.disk());
+            throw new QemuLaunchException("qemu-img " + args[0] + " " + paths.disk() + " failed: " + output.trim());
         }
     }
 

@@ -31,14 +31,39 @@ public record GuestPaths(Path directory, String name)
         return directory.resolve(name + ".conf");
     }
 
-    /** @return quickemu's own pid file, written by QEMU's {@code -pidfile}. */
+    /** @return quickemu's own pid file, written by QEMU's {@code -pidfile} (both launchers use it). */
     public Path quickemuPidFile()
     {
-        return directory.resolve(name + ".pid");
+        return runtime().pidFile();
     }
 
+    /** @return quickemu's HMP monitor socket (only quickemu creates it). */
+    public Path monitorSocket()
+    {
+        return directory.resolve(name + "-monitor.socket");
+    }
+
+    /** @return the UEFI variable store, where quickemu keeps it ({@code OVMF_VARS.fd} in VMDIR). */
+    public Path ovmfVars()
+    {
+        return directory.resolve("OVMF_VARS.fd");
+    }
+
+    /** @return the SPICE display's Unix socket (both launchers). */
+    public Path spiceSocket()
+    {
+        return directory.resolve("spice.sock");
+    }
+
+    /** @return quickemu's list of forwarded ports ({@code NAME.ports}), which it writes at start. */
+    public Path portsFile()
+    {
+        return directory.resolve(name + ".ports");
+    }
+
+    /** The runtime files, with quickemu's names (the same for the native launcher). */
     public VmRuntimePaths runtime()
     {
-        return new VmRuntimePaths(directory);
+        return VmRuntimePaths.quickemuGuest(directory, name);
     }
 }

@@ -147,6 +147,24 @@ class VmctlCommandTest
 
     @Test
     @Timeout(60)
+    void shouldPrintQuickemuConfOnStdoutOfARealProcess() throws Exception
+    {
+        // Issue 20: picocli's stdout writer buffers; the conf never reached a real stdout.
+        final Path config = Files.writeString(tempDir.resolve("config.json"),
+            "{ \"version\": 1, \"guests\": [ { \"name\": \"kali\", \"os\": \"kali\" } ] }");
+        final Process vmctl = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+            "-cp", System.getProperty("java.class.path"), VmctlCommand.class.getName(), "quickemu-conf", "kali",
+            "--config", config.toString(), "--guests-dir", "/srv/vms").start();
+        final String out = new String(vmctl.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+
+        assertEquals(0, vmctl.waitFor());
+        assertEquals(org.oligarchy.vmm.control.quickemu.QuickemuConf.render(
+            org.oligarchy.vmm.control.model.ConfigParser.parse(Files.readString(config)).guests().get(0),
+            org.oligarchy.vmm.control.quickemu.GuestPaths.under(Path.of("/srv/vms"), "kali")), out);
+    }
+
+    @Test
+    @Timeout(60)
     void shouldReportRunningVmAsJsonFromQmpAndProc() throws Exception
     {
         final ProcFs fs = ProcFs.host();

@@ -5,11 +5,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.oligarchy.vmm.control.host.ProcFs;
+import org.oligarchy.vmm.control.model.Firmware;
 import org.oligarchy.vmm.control.model.GuestConfig;
 import org.oligarchy.vmm.control.model.GuestNetworkConfig;
 import org.oligarchy.vmm.control.model.GuestOs;
 import org.oligarchy.vmm.control.model.PortForward;
 import org.oligarchy.vmm.control.qemu.BootSectorImage;
+import org.oligarchy.vmm.control.qemu.QemuLaunchException;
 import org.oligarchy.vmm.control.qemu.TestHost;
 import org.oligarchy.vmm.control.qemu.RunningVm;
 import org.oligarchy.vmm.control.qemu.StopOutcome;
@@ -25,7 +27,9 @@ import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * A quickemu guest model started by the native launcher on a real {@code qemu-system-x86_64}.
@@ -43,11 +47,12 @@ class GuestLauncherRealQemuTest
         }
     }
 
-    static GuestConfig guest(final int hostPort)
+    /** A fresh guest whose install source is a raw boot-sector image ({@code img}), booted by SeaBIOS. */
+    static GuestConfig guest(final int hostPort, final Path img)
     {
         return new GuestConfig("sandbox-it", GuestOs.DEBIAN, null, 1, "128M", "64M", GuestNetworkConfig.NAT,
             null, null, List.of(new PortForward(hostPort, 22, PortForward.Protocol.TCP, PortForward.LOOPBACK)),
-            false, false, true);
+            false, false, true, null, img.toString(), Firmware.BIOS, null, 0);
     }
 
     @Test
@@ -56,16 +61,17 @@ class GuestLauncherRealQemuTest
     {
         final int hostPort = freeLoopbackPort();
         final GuestPaths paths = GuestPaths.under(tempDir, "sandbox-it");
-        Files.createDirectories(paths.directory());
-        BootSectorImage.writeQcow2(paths.disk());
+        final Path img = BootSectorImage.writeRaw(tempDir.resolve("boot.img"));
         final ByteArrayOutputStream logBytes = new ByteArrayOutputStream();
         final GuestLauncher launcher = new GuestLauncher(TestHost.TCG, ProcFs.host(),
             new PrintStream(logBytes, true, StandardCharsets.UTF_8));
 
-        final RunningVm vm = launcher.launchNative(guest(hostPort), paths, List.of(0));
+        final RunningVm vm = launcher.launchNative(guest(hostPort, img), paths, List.of(0));
         try
         {
             assertEquals("running", vm.status());
+            assertTrue(logBytes.toString(StandardCharsets.UTF_8).contains("disk: created " + paths.disk() +
+                " from " + img + " (64M, qcow2)"));
             final String usernet = vm.qmp().execute("human-monitor-command",
                 JsonNodeFactory.instance.objectNode().put("command-line", "info usernet"), 5_000).asText();
             assertTrue(usernet.matches("(?s).*TCP\\[HOST_FORWARD]\\s+\\d+\\s+127\\.0\\.0\\.1\\s+" + hostPort +
@@ -84,25 +90,52 @@ class GuestLauncherRealQemuTest
     }
 
     @Test
-    @Timeout(90)
-    void shouldCreateMissingDiskAndQuitAfterPowerdownTimeoutWhenGuestHasNoOs() throws Exception
+    @Timeout(30)
+    void shouldRefuseFreshGuestWithoutInstallSourceAndSayWhatToDo() throws Exception
     {
         final GuestPaths paths = GuestPaths.under(tempDir, "sandbox-it");
+        final GuestConfig noSource = new GuestConfig("sandbox-it", GuestOs.DEBIAN, null, 1, "128M", "64M",
+            GuestNetworkConfig.NAT, null, null, List.of(), false, false, false);
+        final GuestLauncher launcher = new GuestLauncher(TestHost.TCG, ProcFs.host(),
+            new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+
+        final QemuLaunchException ex = assertThrows(QemuLaunchException.class,
+            () -> launcher.launchNative(noSource, paths, List.of(0)));
+
+        assertEquals("guest sandbox-it has nothing to boot: its disk " + paths.disk() + " does not exist yet and " +
+            "the configuration names no install source. Set \"iso\" of guest sandbox-it to an installer ISO " +
+            "(quickget debian downloads one) or \"img\" to a bootable disk image, then start it again to install; " +
+            "or put an installed qcow2 disk at " + paths.disk() + ".", ex.getMessage());
+        assertFalse(Files.exists(paths.disk()));
+    }
+
+    @Test
+    @Timeout(90)
+    void shouldBootUefiGuestNativelyWithQuickemusOvmfAndVariableStore() throws Exception
+    {
+        final GuestFirmware ovmf = GuestFirmware.find();
+        assumeTrue(ovmf != null, "needs OVMF (the ovmf package)");
+        final Path iso = Files.write(tempDir.resolve("installer.iso"), new byte[1024 * 1024]);
+        final GuestConfig uefi = new GuestConfig("uefi-it", GuestOs.DEBIAN, null, 1, "256M", "64M",
+            GuestNetworkConfig.NAT, null, null, List.of(), false, false, false, iso.toString(), null, null, null, 0);
+        final GuestPaths paths = GuestPaths.under(tempDir, "uefi-it");
         final ByteArrayOutputStream logBytes = new ByteArrayOutputStream();
         final GuestLauncher launcher = new GuestLauncher(TestHost.TCG, ProcFs.host(),
             new PrintStream(logBytes, true, StandardCharsets.UTF_8));
 
-        final RunningVm vm = launcher.launchNative(guest(freeLoopbackPort()), paths, List.of(0));
+        final RunningVm vm = launcher.launchNative(uefi, paths, List.of(0));
         try
         {
-            assertTrue(Files.exists(paths.disk()));
-            assertTrue(logBytes.toString(StandardCharsets.UTF_8).contains("disk: created " + paths.disk() +
-                " (64M, qcow2)"));
+            assertEquals(Firmware.UEFI, uefi.firmware());
             assertEquals("running", vm.status());
-
-            final StopOutcome outcome = vm.stop(1_500, 10_000);
-
-            assertEquals(StopOutcome.QUIT_AFTER_POWERDOWN_TIMEOUT, outcome);
+            final List<String> argv = List.of(Files.readString(Path.of("/proc/" + vm.process().pid() + "/cmdline"))
+                .split("\0"));
+            assertTrue(argv.contains("if=pflash,format=raw,unit=0,readonly=on,file=" + ovmf.code()), argv.toString());
+            assertTrue(argv.contains("if=pflash,format=raw,unit=1,file=" + paths.ovmfVars()), argv.toString());
+            assertTrue(argv.contains("file=" + iso + ",if=none,id=cd0,media=cdrom,readonly=on"), argv.toString());
+            assertEquals(Files.size(ovmf.vars()), Files.size(paths.ovmfVars()));
+            assertTrue(logBytes.toString(StandardCharsets.UTF_8).contains("uefi: created " + paths.ovmfVars() +
+                " from " + ovmf.vars()));
         }
         finally
         {

@@ -4,6 +4,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.oligarchy.vmm.control.host.ProcFs;
+import org.oligarchy.vmm.control.model.Firmware;
+import org.oligarchy.vmm.control.qemu.BootSectorImage;
 import org.oligarchy.vmm.control.model.GuestConfig;
 import org.oligarchy.vmm.control.model.GuestNetworkConfig;
 import org.oligarchy.vmm.control.model.GuestOs;
@@ -39,10 +41,12 @@ class GuestRuntimePermissionsRealQemuTest
     @TempDir
     Path tempDir;
 
-    static GuestConfig guest(final boolean displays)
+    /** A fresh guest with a raw boot-sector image as its install source, booted by SeaBIOS. */
+    GuestConfig guest(final boolean displays) throws Exception
     {
+        final Path img = BootSectorImage.writeRaw(tempDir.resolve("boot.img"));
         return new GuestConfig("perm-it", GuestOs.DEBIAN, null, 1, "128M", "64M", GuestNetworkConfig.NAT,
-            null, null, List.of(), displays, displays, false);
+            null, null, List.of(), displays, displays, false, null, img.toString(), Firmware.BIOS, null, 0);
     }
 
     @Test
@@ -63,10 +67,10 @@ class GuestRuntimePermissionsRealQemuTest
             assertEquals(new TreeMap<>(Map.of(
                 "qmp.sock", "s rw-------",
                 "qmp-tools.sock", "s rw-rw----",
-                "serial.sock", "s rw-rw----",
+                "perm-it-serial.socket", "s rw-rw----",
                 "spice.sock", "s rw-rw----",
                 "vnc.sock", "s rw-rw----",
-                "qemu.pid", "- rw-r-----",
+                "perm-it.pid", "- rw-r-----",
                 "serial.log", "- rw-r-----",
                 "qemu.log", "- rw-r-----")), runtimeFiles);
 

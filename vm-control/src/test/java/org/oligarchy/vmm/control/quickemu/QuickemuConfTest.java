@@ -24,9 +24,10 @@ class QuickemuConfTest
           { "name": "kali", "os": "kali", "cores": 4, "memory": "8G", "diskSize": "64G",
             "network": { "type": "host" }, "usbDevice": "0bda:8812",
             "portForwards": [ { "host": 2223, "guest": 22 }, { "host": 5353, "guest": 53, "protocol": "udp" } ],
-            "vnc": true, "ssh": true },
+            "vnc": true, "ssh": true, "iso": "/var/lib/vmctl/isos/kali-linux-2025.2-installer-amd64.iso" },
           { "name": "openwrt-router", "os": "openwrt", "memory": "256M", "diskSize": "1G",
-            "network": { "type": "bridge", "bridge": "br-lan" }, "pciDevice": "0000:03:00.0" }
+            "network": { "type": "bridge", "bridge": "br-lan" }, "pciDevice": "0000:03:00.0",
+            "img": "/var/lib/vmctl/isos/openwrt-24.10.2-x86-64-generic-ext4-combined.img" }
         ] }
         """;
 
@@ -61,11 +62,14 @@ class QuickemuConfTest
         final GuestConfig sandbox = ConfigParser.parse(ConfigParserTestAccess.docExample()).guests().get(0);
 
         Golden.assertMatches("coding-sandbox.argv", String.join("\n", GuestCommandLine.forGuest(sandbox,
-            Accelerator.KVM, GuestPaths.under(ROOT, sandbox.name()), "qemu-system-x86_64")) + "\n");
+            Accelerator.KVM, GuestPaths.under(ROOT, sandbox.name()), "qemu-system-x86_64",
+            GuestFirmware.DEBIAN, true)) + "\n");
         Golden.assertMatches("kali.argv", String.join("\n", GuestCommandLine.forGuest(guests.get(0),
-            Accelerator.TCG, GuestPaths.under(ROOT, "kali"), "qemu-system-x86_64")) + "\n");
+            Accelerator.TCG, GuestPaths.under(ROOT, "kali"), "qemu-system-x86_64",
+            GuestFirmware.DEBIAN, true)) + "\n");
         Golden.assertMatches("openwrt-router.argv", String.join("\n", GuestCommandLine.forGuest(guests.get(1),
-            Accelerator.KVM, GuestPaths.under(ROOT, "openwrt-router"), "qemu-system-x86_64")) + "\n");
+            Accelerator.KVM, GuestPaths.under(ROOT, "openwrt-router"), "qemu-system-x86_64",
+            GuestFirmware.DEBIAN, true)) + "\n");
     }
 
     @Test

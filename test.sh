@@ -35,6 +35,24 @@ fi
 # jackd on machines without a D-Bus audio reservation service (CI, containers).
 export JACK_NO_AUDIO_RESERVATION=1
 
+# The Debian 13 roots that the real-quickemu tests (and the PipeWire peer tests) run their
+# programs from (tools/debian-root.sh, cached under /var/cache/vmm-test): built in the background
+# while Maven compiles and runs the other tests, because the first build downloads a few hundred MB
+# (about 6 min here). A test that needs a root calls the same script, which waits on the root's
+# lock and then finds it built. The lists must match the tests' own (each test names its list).
+roots_pid=""
+if [ "$(id -u)" -eq 0 ] && [ "${SKIP_DEBIAN_ROOTS:-0}" != 1 ]; then
+  mkdir -p target
+  {
+    while read -r list; do
+      case "$list" in ''|'#'*) continue ;; esac
+      # shellcheck disable=SC2086 # the list is words by design
+      tools/debian-root.sh $list || echo "test.sh: building the root for '$list' failed; its tests will say why"
+    done < tools/debian-roots.txt
+  } > target/debian-roots.log 2>&1 &
+  roots_pid=$!
+fi
+
 # A test JVM that surefire kills at its fork time-out (a native call that never returned) leaves
 # the JACK servers it started; they registered their PIDs, and are stopped here, by PID.
 stop_leftover_servers() {
@@ -49,7 +67,14 @@ stop_leftover_servers() {
     rm -f "$f"
   done
 }
-trap stop_leftover_servers EXIT
+finish() {
+  stop_leftover_servers
+  if [ -n "$roots_pid" ] && kill -0 "$roots_pid" 2>/dev/null; then
+    echo "test.sh: waiting for the Debian root build to end (target/debian-roots.log)" >&2
+    wait "$roots_pid" || true
+  fi
+}
+trap finish EXIT
 
 # --fail-at-end: every module's tests run and report, not only those before the first failure.
 status=0

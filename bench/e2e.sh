@@ -5,6 +5,7 @@
 #
 #   flock /tmp/vmm-build.lock bench/e2e.sh [--rounds N] [--seconds S] [--latencies "0 1 2"]
 #                                          [--settle S] [--bridge-priority N] [--no-restart] [--out DIR]
+#                                          [--vm]
 #
 # Runs in a private network namespace (unshare -n, only lo up), as root. Per round, in turn:
 # a baseline (no bridge, jack_delay looped on the host server), then for every L: JACK2, ours
@@ -16,6 +17,12 @@
 # bridge; the same for JACK2), about 10 minutes on 2 cores. The bridge runs with the documented
 # production settings minus pinning: blocking wait, sender and receiver at SCHED_FIFO
 # --bridge-priority (default 70, as docs/config-format.md; 0 = no real-time priority).
+# --vm adds the DSP VM case after the rounds (--rounds 0 --no-restart: the VM case alone): the
+# test guest (vm-control/guest/build-test-guest.sh, built once from Debian packages) booted by
+# `vmctl start` on a tap in the same private namespace, its JACK2 `jackd -d net` looping capture
+# to playback, under `netjack-bridge run`; for every L the same window as above, and the bridge's
+# network round trip per cycle through virtio-net and the tap as percentiles. With /dev/kvm at
+# 96 kHz / 128; without it under TCG at 48 kHz / 1024 (TCG cannot hold 1.33 ms deadlines).
 #
 # Writes bench/results/<UTC date>[-HHMM]/: raw/ (every log), machine.txt, report.md, *.png.
 # Needs: jackd2, jack-delay, libjack-jackd2-dev, gcc (installed with apt-get when missing).
@@ -34,6 +41,9 @@ latencies="0 1 2"
 restart=1
 out=""
 inside=0
+vm=0
+guest=""
+vm_accel=
 while [ $# -gt 0 ]; do
   case "$1" in
     --rounds) rounds=$2; shift 2 ;;
@@ -44,7 +54,10 @@ while [ $# -gt 0 ]; do
     --no-restart) restart=0; shift ;;
     --out) out=$2; shift 2 ;;
     --inside-netns) inside=1; shift ;;
-    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
+    --vm) vm=1; shift ;;
+    --guest) guest=$2; shift 2 ;;
+    --vm-accel) vm_accel=$2; shift 2 ;;
+    -h|--help) sed -n '2,29p' "$0"; exit 0 ;;
     *) echo "e2e: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -64,6 +77,12 @@ if [ "$inside" = 0 ]; then
   command -v jack_delay >/dev/null || missing+=(jack-delay)
   [ -f /usr/include/jack/jack.h ] || missing+=(libjack-jackd2-dev)
   command -v gcc >/dev/null || missing+=(gcc)
+  if [ "$vm" = 1 ]; then
+    command -v qemu-system-x86_64 >/dev/null || missing+=(qemu-system-x86)
+    command -v cpio >/dev/null || missing+=(cpio)
+    command -v readelf >/dev/null || missing+=(binutils)
+    command -v xz >/dev/null || missing+=(xz-utils)
+  fi
   if [ ${#missing[@]} -gt 0 ]; then
     say "installing ${missing[*]}"
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >&2 ||
@@ -73,6 +92,12 @@ if [ "$inside" = 0 ]; then
      [ -n "$(find "$bench/src" "$bench/pom.xml" "$root/audio-bridge/src/main" -newer "$jar" -type f -print -quit)" ]; then
     say "building bench and audio-bridge"
     (cd "$root" && mvn -q -B -ntp -pl bench -am -DskipTests package) >&2
+  fi
+  if [ "$vm" = 1 ]; then
+    # Outside the namespace: the guest's packages come from the Debian archive (cached after once).
+    say "building the DSP test guest (cached after the first run)"
+    guest=$("$root/vm-control/guest/build-test-guest.sh" | tail -1)
+    if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then vm_accel=kvm; else vm_accel=tcg; fi
   fi
   mkdir -p "$helpers"
   gcc -O2 -Wall -o "$helpers/xrun_monitor" "$bench/e2e/xrun_monitor.c" -ljack
@@ -99,12 +124,20 @@ if [ "$inside" = 0 ]; then
     echo "settle=$settle"
     echo "latencies=$latencies"
     echo "bridge_priority=$bridge_priority"
+    if [ "$vm" = 1 ]; then
+      echo "vm_accel=$vm_accel"
+      if [ "$vm_accel" = kvm ]; then echo "vm_rate=96000"; echo "vm_period=128"
+      else echo "vm_rate=48000"; echo "vm_period=1024"; fi
+      echo "vm_guest=$guest"
+      echo "qemu=$(qemu-system-x86_64 --version | head -1)"
+    fi
     echo "top_processes_before=$(ps -eo pcpu,comm --sort=-pcpu | sed -n '2,6p' | awk '{printf "%s %s%%; ", $2, $1}')"
   } > "$out/machine.txt"
   say "results in $out"
   args=(--inside-netns --out "$out" --rounds "$rounds" --seconds "$seconds" --settle "$settle" --latencies "$latencies"
     --bridge-priority "$bridge_priority")
   [ "$restart" = 0 ] && args+=(--no-restart)
+  [ "$vm" = 1 ] && args+=(--vm --guest "$guest" --vm-accel "$vm_accel")
   rc=0
   unshare -n -- bash "$0" "${args[@]}" || rc=$?
   echo "loadavg_after=$(cut -d' ' -f1-3 /proc/loadavg)" >> "$out/machine.txt"
@@ -178,8 +211,9 @@ loop_slave() { # SLAVE: capture -> playback on the slave, retried while it attac
   say "could not loop the slave $1"; return 1
 }
 
+rate=96000 period=128 # the loopback cases; the VM case under TCG changes them
 start_master() { # NAME DIR -> master_pid
-  stdbuf -oL -eL jackd -n "$1" -d dummy -r 96000 -p 128 -C 0 -P 0 >> "$2/jackd_master.log" 2>&1 &
+  stdbuf -oL -eL jackd -n "$1" -d dummy -r "$rate" -p "$period" -C 0 -P 0 >> "$2/jackd_master.log" 2>&1 &
   master_pid=$!; started+=("$master_pid")
   wait_for_server "$1"
 }
@@ -213,14 +247,80 @@ JSON
   bridge_pid=$!; started+=("$bridge_pid")
 }
 
+# The DSP VM case: a tap in this namespace, the test guest booted by vmctl, the bridge as master.
+vm_tap_ready=0
+start_vm_chain() { # MASTER DIR L -> vmctl_pid, bridge_pid
+  if [ "$vm_tap_ready" = 0 ]; then
+    ip tuntap add dev dsptap0 mode tap
+    ip addr add 10.77.0.1/24 dev dsptap0
+    ip link set dsptap0 up
+    vm_tap_ready=1
+  fi
+  local last siblings cores
+  last=$(tr ',' '\n' </sys/devices/system/cpu/online | tail -1 | sed 's/.*-//')
+  siblings=$(cat "/sys/devices/system/cpu/cpu$last/topology/thread_siblings_list")
+  cores=$(echo "$siblings" | tr ',' '\n' | while IFS=- read -r a b; do seq "$a" "${b:-$a}"; done | paste -sd, -)
+  cat > "$2/bridge.json" <<JSON
+{
+  "version": 1,
+  "dsp": {
+    "name": "dsp-bench",
+    "isolatedCores": [$cores],
+    "memoryMB": 256,
+    "kernel": "$guest/vmlinuz",
+    "initrd": "$guest/initrd.img",
+    "kernelParams": ["console=ttyS0", "panic=-1", "quiet"],
+    "stateDir": "$2/run",
+    "netjack": { "enable": true, "sourcePort": 19000, "bufferSize": $period, "sampleRate": $rate,
+      "channels": 2, "latency": $3, "vmAddress": "10.77.0.2", "hostAddress": "10.77.0.1" },
+    "network": { "type": "tap", "tap": "dsptap0" }
+  },
+  "bridge": {
+    "clientName": "nj",
+    "toVmPorts": 2,
+    "fromVmPorts": 2,
+    "listenAddress": "10.77.0.1",
+    "port": 19000,
+    "latencyPeriods": $3,
+    "jackServer": "$1",
+    "waitStrategy": "blocking",
+    "priorities": { "sender": $bridge_priority, "receiver": $bridge_priority },
+    "countersFile": "$2/counters.dat",
+    "histogramLog": "$2/histograms.hlog",
+    "controlSocket": "$2/control.sock",
+    "peerAddresses": ["10.77.0.2"]
+  }
+}
+JSON
+  "$root/bin/vmctl" start --config "$2/bridge.json" --accel "$vm_accel" --ignore-preflight kvm,isolcpus \
+    >> "$2/vmctl.log" 2>&1 &
+  vmctl_pid=$!; started+=("$vmctl_pid")
+  "$root/bin/netjack-bridge" run --config "$2/bridge.json" >> "$2/bridge.log" 2>&1 &
+  bridge_pid=$!; started+=("$bridge_pid")
+}
+stop_vm() { # DIR: vmctl stop (the guest powers off), then the vmctl process
+  [ -z "${vmctl_pid:-}" ] && return 0
+  "$root/bin/vmctl" stop --config "$1/bridge.json" --powerdown-timeout-seconds 20 >> "$1/vmctl.log" 2>&1 || true
+  stop "$vmctl_pid"
+  vmctl_pid=""
+}
+
 # set_up KIND L DIR: master, bridge or netmanager, slave, loop; sets out_port / in_port
 set_up() {
   local kind=$1 latency=$2 dir=$3
   case_number=$((case_number + 1))
   master="${tag}m$case_number"; slave="${tag}s$case_number"; udp_port=$((19000 + case_number))
-  master_pid=""; slave_pid=""; bridge_pid=""
+  master_pid=""; slave_pid=""; bridge_pid=""; vmctl_pid=""; case_dir=$dir
   start_master "$master" "$dir" || return 1
   case "$kind" in
+    vm)
+      start_vm_chain "$master" "$dir" "$latency"
+      wait_for_port "$master" nj:from_vm_2 30 "$bridge_pid" || return 1
+      # A TCG guest boots in about 15 s on 2 cores; its init loops capture to playback itself.
+      for _ in $(seq 2400); do grep -q "session .* running" "$dir/bridge.log" && break; sleep 0.05; done
+      grep -q "session .* running" "$dir/bridge.log" || { say "the guest did not join in 120 s (see $dir/run/serial.log)"; return 1; }
+      for _ in $(seq 600); do grep -q "guest: loop: .* connected" "$dir/run/serial.log" 2>/dev/null && break; sleep 0.05; done
+      out_port=nj:to_vm_1; in_port=nj:from_vm_1 ;;
     baseline)
       out_port=jack_delay:in; in_port="" ;;
     jack2)
@@ -236,7 +336,7 @@ set_up() {
       grep -q "session .* running" "$dir/bridge.log" || { say "no session in 20 s"; return 1; }
       out_port=nj:to_vm_1; in_port=nj:from_vm_1 ;;
   esac
-  if [ "$kind" != baseline ]; then
+  if [ "$kind" != baseline ] && [ "$kind" != vm ]; then
     wait_for_server "$slave" || return 1
     loop_slave "$slave" || return 1
   fi
@@ -244,6 +344,7 @@ set_up() {
 
 tear_down() {
   stop ${monitor_pids[@]+"${monitor_pids[@]}"}
+  stop_vm "$case_dir"
   stop "$bridge_pid"
   stop "$slave_pid"
   stop "$master_pid"
@@ -254,6 +355,7 @@ measure() {
   local kind=$1 latency=$2 round=$3
   local dir="$raw/round$round/$kind-L$latency"
   [ "$kind" = baseline ] && dir="$raw/round$round/baseline"
+  [ "$kind" = vm ] && dir="$raw/vm/vm-L$latency"
   mkdir -p "$dir"
   say "round $round: $kind L=$latency"
   if ! set_up "$kind" "$latency" "$dir"; then
@@ -263,7 +365,7 @@ measure() {
   monitor_pids=()
   "$helpers/xrun_monitor" "$master" "$dir/xruns_master.txt" 2>> "$dir/monitor.log" &
   monitor_pids+=($!); started+=($!)
-  if [ "$kind" != baseline ]; then
+  if [ "$kind" != baseline ] && [ "$kind" != vm ]; then
     sleep 0.3 # two clients opening at the same instant sometimes fail
     "$helpers/xrun_monitor" "$slave" "$dir/xruns_slave.txt" 2>> "$dir/monitor.log" &
     monitor_pids+=($!); started+=($!)
@@ -378,5 +480,11 @@ done
 if [ "$restart" = 1 ]; then
   restart_case jack2
   restart_case bridge
+fi
+if [ "$vm" = 1 ]; then
+  if [ "$vm_accel" = tcg ]; then rate=48000 period=1024; fi
+  for latency in $latencies; do
+    measure vm "$latency" 1
+  done
 fi
 say "all cases done"

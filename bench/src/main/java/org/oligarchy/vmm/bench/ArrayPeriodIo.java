@@ -2,7 +2,7 @@ package org.oligarchy.vmm.bench;
 
 import java.util.Arrays;
 
-import org.oligarchy.vmm.bridge.engine.PeriodIo;
+import org.oligarchy.vmm.bridge.period.PeriodIo;
 
 /**
  * Host port buffers held in arrays, standing in for JACK's in the socket-free master cycle:

@@ -6,9 +6,9 @@ import java.util.concurrent.Callable;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import org.oligarchy.vmm.bridge.engine.EventLog;
 import org.oligarchy.vmm.bridge.inspect.PacketInspector;
 import org.oligarchy.vmm.bridge.jack.JackProbe;
+import org.oligarchy.vmm.bridge.log.EventLog;
 import org.oligarchy.vmm.bridge.netjack.NetJack;
 import org.oligarchy.vmm.bridge.service.BridgeConfig;
 import org.oligarchy.vmm.bridge.service.BridgeService;

@@ -5,6 +5,7 @@ import java.util.concurrent.locks.LockSupport;
 import org.agrona.ErrorHandler;
 import org.agrona.concurrent.NanoClock;
 import org.agrona.concurrent.status.AtomicCounter;
+import org.oligarchy.vmm.bridge.log.EventLog;
 
 /**
  * The error handler of one master agent: counts every throwable its {@code AgentRunner} catches

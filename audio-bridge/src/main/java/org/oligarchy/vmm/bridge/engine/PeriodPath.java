@@ -5,6 +5,7 @@ import java.util.concurrent.locks.LockSupport;
 import org.agrona.concurrent.NanoClock;
 import org.oligarchy.vmm.bridge.metrics.BridgeCounters;
 import org.oligarchy.vmm.bridge.metrics.LatencyRecorders;
+import org.oligarchy.vmm.bridge.period.PeriodIo;
 import org.oligarchy.vmm.bridge.rt.ThreadPlacement;
 
 /**

@@ -1,5 +1,7 @@
 package org.oligarchy.vmm.bridge.engine;
 
+import org.oligarchy.vmm.bridge.period.PeriodIo;
+
 /**
  * A test signal whose every sample names the frame it was written at, and the analyser that
  * reads it back, so the round trip can be checked sample by sample, not just estimated.

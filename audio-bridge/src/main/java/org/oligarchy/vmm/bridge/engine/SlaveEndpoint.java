@@ -12,6 +12,7 @@ import java.nio.channels.Selector;
 import java.util.function.Consumer;
 
 import org.agrona.concurrent.UnsafeBuffer;
+import org.oligarchy.vmm.bridge.log.EventLog;
 import org.oligarchy.vmm.bridge.metrics.BridgeCounters;
 import org.oligarchy.vmm.bridge.netjack.CycleAssembler;
 import org.oligarchy.vmm.bridge.netjack.CycleData;

@@ -20,7 +20,7 @@ import org.jaudiolibs.jnajack.JackClient;
 import org.jaudiolibs.jnajack.JackException;
 import org.jaudiolibs.jnajack.JackOptions;
 import org.jaudiolibs.jnajack.JackStatus;
-import org.oligarchy.vmm.bridge.engine.PeriodIo;
+import org.oligarchy.vmm.bridge.period.PeriodIo;
 import org.oligarchy.vmm.bridge.rt.ThreadPlacement;
 
 /**
@@ -174,7 +174,7 @@ public final class JackHost implements AutoCloseable
         final String clientName, final String serverName, final int inputs, final int outputs,
         final String inputPrefix, final String outputPrefix) throws JackHostException
     {
-        if (serverName != null && !ThreadPlacement.setenv("JACK_DEFAULT_SERVER", serverName))
+        if (serverName != null && !JackServerSelection.select(serverName))
         {
             throw new JackHostException("cannot select JACK server '" + serverName + "' (setenv failed)");
         }
@@ -497,6 +497,17 @@ public final class JackHost implements AutoCloseable
     }
 
     /**
+     * Makes one connection of the graph.
+     *
+     * @param connection the ports to connect.
+     * @throws JackHostException if JACK refuses (e.g. a port does not exist).
+     */
+    public void connect(final JackConnection connection) throws JackHostException
+    {
+        connect(connection.source(), connection.destination());
+    }
+
+    /**
      * Connects two ports of the graph.
      *
      * @param source      output port name.
@@ -601,11 +612,11 @@ public final class JackHost implements AutoCloseable
     /**
      * The connections of this client's ports, to restore them on a re-opened client.
      *
-     * @return pairs (source, destination), in port order; empty if JACK cannot say.
+     * @return the connections, in port order; empty if JACK cannot say.
      */
-    public List<String[]> connections()
+    public List<JackConnection> connections()
     {
-        final List<String[]> pairs = new ArrayList<>();
+        final List<JackConnection> pairs = new ArrayList<>();
         try
         {
             final Jack jack = Jack.getInstance();
@@ -616,7 +627,7 @@ public final class JackHost implements AutoCloseable
                     // A link from one of our outputs is recorded once, from the output side.
                     if (!peer.startsWith(clientName + ":"))
                     {
-                        pairs.add(new String[] {peer, port});
+                        pairs.add(new JackConnection(peer, port));
                     }
                 }
             }
@@ -624,7 +635,7 @@ public final class JackHost implements AutoCloseable
             {
                 for (final String peer : jack.getAllConnections(client, port))
                 {
-                    pairs.add(new String[] {port, peer});
+                    pairs.add(new JackConnection(port, peer));
                 }
             }
         }

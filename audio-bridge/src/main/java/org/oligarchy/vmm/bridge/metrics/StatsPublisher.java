@@ -11,7 +11,7 @@ import java.util.function.Supplier;
 
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.HistogramLogWriter;
-import org.oligarchy.vmm.bridge.engine.EventLog;
+import org.oligarchy.vmm.bridge.log.EventLog;
 
 /**
  * The bridge's once-a-second reporter, on its own non-real-time thread: turns the interval
@@ -20,11 +20,24 @@ import org.oligarchy.vmm.bridge.engine.EventLog;
  * xruns, late blocks and silent cycles, refreshes the JACK thread's CPU, and beats the heart
  * that {@code dsp-status} checks. It never touches the real-time threads except by reading
  * counters.
+ * <p>
+ * A value of a window that had no samples says so rather than repeating an older second
+ * (issue 14, "stale numbers shown as live"): the round-trip, callback and jitter percentiles
+ * read {@link #NO_SAMPLES_NANOS} (0; a recorded value is at least 1 ns) for a second in which
+ * nothing was recorded (no slave, no JACK callbacks), and the allocation per period reads
+ * {@link #NO_SAMPLES_ALLOCATION} (−1) for a second without measured periods (warm-up, no
+ * callbacks, a new set of data-path threads). On {@link #close()} all of them are set so. The
+ * reader ({@code StatusReport}) shows these as "no samples"; the last-minute windows it judges by
+ * the heartbeat, which stops with this thread.
  */
 public final class StatsPublisher implements AutoCloseable
 {
     /** Periods to run before allocation counting starts (JIT warm-up). */
     public static final long WARM_UP_PERIODS = 15_000;
+    /** A percentile counter's value for a second without samples (recorded values are ≥ 1 ns). */
+    public static final long NO_SAMPLES_NANOS = 0;
+    /** The allocation-per-period counter's value for a second without measured periods. */
+    public static final long NO_SAMPLES_ALLOCATION = -1;
     private static final long ROTATE_BYTES = 64L << 20;
 
     private final BridgeCounters counters;
@@ -37,7 +50,24 @@ public final class StatsPublisher implements AutoCloseable
     private final long[] xrunWindow = new long[60];
     private final long[] lateWindow = new long[60];
     private final long[] silentWindow = new long[60];
+    private final com.sun.management.ThreadMXBean threads =
+        (com.sun.management.ThreadMXBean)java.lang.management.ManagementFactory.getThreadMXBean();
     private volatile boolean running;
+
+    // State of the publishing thread (or of a test calling publish() without starting it).
+    private Histogram rtt;
+    private Histogram callback;
+    private Histogram jitter;
+    private HistogramLogWriter writer;
+    private PrintStream logStream;
+    private long[] allocationThreads = new long[0];
+    private long allocationBase = -1;
+    private long lastAllocation = -1;
+    private long lastCycles;
+    private long lastXruns;
+    private long lastLate;
+    private long lastSilent;
+    private int slot;
 
     /**
      * Creates the publisher.
@@ -70,26 +100,13 @@ public final class StatsPublisher implements AutoCloseable
     /** Starts the thread. */
     public void start()
     {
+        markNoSamples();
         running = true;
         thread.start();
     }
 
     private void run()
     {
-        final com.sun.management.ThreadMXBean threads =
-            (com.sun.management.ThreadMXBean)java.lang.management.ManagementFactory.getThreadMXBean();
-        Histogram rtt = null;
-        Histogram callback = null;
-        Histogram jitter = null;
-        HistogramLogWriter writer = null;
-        PrintStream logStream = null;
-        long allocationBase = -1;
-        long lastAllocation = 0;
-        long lastCycles = 0;
-        long lastXruns = 0;
-        long lastLate = 0;
-        long lastSilent = 0;
-        int slot = 0;
         long next = System.currentTimeMillis() + 1000;
         while (running)
         {
@@ -106,110 +123,7 @@ public final class StatsPublisher implements AutoCloseable
                 }
             }
             next += 1000;
-            final long now = System.currentTimeMillis();
-            rtt = latency.roundTrip.getIntervalHistogram(rtt);
-            callback = latency.callback.getIntervalHistogram(callback);
-            jitter = latency.jitter.getIntervalHistogram(jitter);
-            if (rtt.getTotalCount() > 0)
-            {
-                counters.rttP50Nanos.set(rtt.getValueAtPercentile(50));
-                counters.rttP99Nanos.set(rtt.getValueAtPercentile(99));
-                counters.rttP999Nanos.set(rtt.getValueAtPercentile(99.9));
-                counters.rttMaxNanos.set(rtt.getMaxValue());
-            }
-            if (callback.getTotalCount() > 0)
-            {
-                counters.callbackP99Nanos.set(callback.getValueAtPercentile(99));
-                counters.callbackMaxNanos.set(callback.getMaxValue());
-            }
-            if (jitter.getTotalCount() > 0)
-            {
-                counters.jitterP99Nanos.set(jitter.getValueAtPercentile(99));
-            }
-            if (histogramLog != null)
-            {
-                try
-                {
-                    if (writer == null || Files.size(histogramLog) > ROTATE_BYTES)
-                    {
-                        if (logStream != null)
-                        {
-                            logStream.close();
-                            Files.move(histogramLog, histogramLog.resolveSibling(histogramLog.getFileName() + ".1"),
-                                StandardCopyOption.REPLACE_EXISTING);
-                        }
-                        Files.createDirectories(histogramLog.toAbsolutePath().getParent());
-                        logStream = new PrintStream(new FileOutputStream(histogramLog.toFile(), true), true, "UTF-8");
-                        writer = new HistogramLogWriter(logStream);
-                        writer.outputLogFormatVersion();
-                        writer.outputStartTime(now);
-                        writer.setBaseTime(now);
-                        writer.outputLegend();
-                    }
-                    writeTagged(writer, rtt, "rtt.ns");
-                    writeTagged(writer, callback, "callback.ns");
-                    writeTagged(writer, jitter, "jitter.ns");
-                }
-                catch (final IOException ex)
-                {
-                    EventLog.warn("cannot write histogram log " + histogramLog + ": " + ex.getMessage() +
-                        "; latency percentiles stay available in the counters file");
-                    writer = null;
-                }
-            }
-            final long cycles = counters.cycles.get();
-            final long[] ids = dataPathThreads.get();
-            long allocated = 0;
-            boolean allRunning = true;
-            for (final long id : ids)
-            {
-                final long bytes = id > 0 ? threads.getThreadAllocatedBytes(id) : -1;
-                if (bytes < 0)
-                {
-                    allRunning = false;
-                }
-                else
-                {
-                    allocated += bytes;
-                }
-            }
-            if (allRunning && cycles >= WARM_UP_PERIODS)
-            {
-                if (allocationBase < 0)
-                {
-                    allocationBase = allocated;
-                }
-                else
-                {
-                    counters.allocatedBytesDataPath.set(allocated - allocationBase);
-                    final long periods = cycles - lastCycles;
-                    if (periods > 0)
-                    {
-                        counters.allocatedBytesPerPeriodMilli.set(1000 * (allocated - lastAllocation) / periods);
-                    }
-                }
-                lastAllocation = allocated;
-            }
-            lastCycles = cycles;
-            final long xruns = counters.jackXruns.get();
-            final long late = counters.lateBlocks.get();
-            final long silent = counters.silentCycles.get();
-            xrunWindow[slot] = xruns - lastXruns;
-            lateWindow[slot] = late - lastLate;
-            silentWindow[slot] = silent - lastSilent;
-            slot = (slot + 1) % 60;
-            lastXruns = xruns;
-            lastLate = late;
-            lastSilent = silent;
-            counters.xrunsLastMinute.set(sum(xrunWindow));
-            counters.lateLastMinute.set(sum(lateWindow));
-            counters.silentLastMinute.set(sum(silentWindow));
-            final long tid = jackTid.getAsLong();
-            if (tid > 0)
-            {
-                counters.jackCpu.set(cpuOf(tid));
-            }
-            counters.heartbeatMillis.set(now);
+            publish(System.currentTimeMillis());
             if (everySecond != null)
             {
                 everySecond.run();
@@ -219,6 +133,146 @@ public final class StatsPublisher implements AutoCloseable
         {
             logStream.close();
         }
+    }
+
+    /**
+     * One second's work: everything but the {@code everySecond} hook. Called by the publishing
+     * thread, or by a test that drives the seconds itself (then without {@link #start()}).
+     *
+     * @param now wall clock of this beat, epoch ms.
+     */
+    void publish(final long now)
+    {
+        rtt = latency.roundTrip.getIntervalHistogram(rtt);
+        callback = latency.callback.getIntervalHistogram(callback);
+        jitter = latency.jitter.getIntervalHistogram(jitter);
+        final boolean anyRtt = rtt.getTotalCount() > 0;
+        counters.rttP50Nanos.set(anyRtt ? rtt.getValueAtPercentile(50) : NO_SAMPLES_NANOS);
+        counters.rttP99Nanos.set(anyRtt ? rtt.getValueAtPercentile(99) : NO_SAMPLES_NANOS);
+        counters.rttP999Nanos.set(anyRtt ? rtt.getValueAtPercentile(99.9) : NO_SAMPLES_NANOS);
+        counters.rttMaxNanos.set(anyRtt ? rtt.getMaxValue() : NO_SAMPLES_NANOS);
+        final boolean anyCallback = callback.getTotalCount() > 0;
+        counters.callbackP99Nanos.set(anyCallback ? callback.getValueAtPercentile(99) : NO_SAMPLES_NANOS);
+        counters.callbackMaxNanos.set(anyCallback ? callback.getMaxValue() : NO_SAMPLES_NANOS);
+        counters.jitterP99Nanos.set(jitter.getTotalCount() > 0 ? jitter.getValueAtPercentile(99) : NO_SAMPLES_NANOS);
+        if (histogramLog != null)
+        {
+            writeHistogramLog(now);
+        }
+        publishAllocation();
+        final long xruns = counters.jackXruns.get();
+        final long late = counters.lateBlocks.get();
+        final long silent = counters.silentCycles.get();
+        xrunWindow[slot] = xruns - lastXruns;
+        lateWindow[slot] = late - lastLate;
+        silentWindow[slot] = silent - lastSilent;
+        slot = (slot + 1) % 60;
+        lastXruns = xruns;
+        lastLate = late;
+        lastSilent = silent;
+        counters.xrunsLastMinute.set(sum(xrunWindow));
+        counters.lateLastMinute.set(sum(lateWindow));
+        counters.silentLastMinute.set(sum(silentWindow));
+        final long tid = jackTid.getAsLong();
+        if (tid > 0)
+        {
+            counters.jackCpu.set(cpuOf(tid));
+        }
+        counters.heartbeatMillis.set(now);
+    }
+
+    private void writeHistogramLog(final long now)
+    {
+        try
+        {
+            if (writer == null || Files.size(histogramLog) > ROTATE_BYTES)
+            {
+                if (logStream != null)
+                {
+                    logStream.close();
+                    Files.move(histogramLog, histogramLog.resolveSibling(histogramLog.getFileName() + ".1"),
+                        StandardCopyOption.REPLACE_EXISTING);
+                }
+                Files.createDirectories(histogramLog.toAbsolutePath().getParent());
+                logStream = new PrintStream(new FileOutputStream(histogramLog.toFile(), true), true, "UTF-8");
+                writer = new HistogramLogWriter(logStream);
+                writer.outputLogFormatVersion();
+                writer.outputStartTime(now);
+                writer.setBaseTime(now);
+                writer.outputLegend();
+            }
+            writeTagged(writer, rtt, "rtt.ns");
+            writeTagged(writer, callback, "callback.ns");
+            writeTagged(writer, jitter, "jitter.ns");
+        }
+        catch (final IOException ex)
+        {
+            EventLog.warn("cannot write histogram log " + histogramLog + ": " + ex.getMessage() +
+                "; latency percentiles stay available in the counters file");
+            writer = null;
+        }
+    }
+
+    /**
+     * Bytes allocated by the data-path threads per period in the last second. A second without
+     * periods, before warm-up, or in which the set of threads changed (the JACK client was
+     * re-opened: the new threads' totals restart from their own zero) has no sample.
+     */
+    private void publishAllocation()
+    {
+        final long cycles = counters.cycles.get();
+        final long[] ids = dataPathThreads.get();
+        long allocated = 0;
+        boolean allRunning = true;
+        for (final long id : ids)
+        {
+            final long bytes = id > 0 ? threads.getThreadAllocatedBytes(id) : -1;
+            if (bytes < 0)
+            {
+                allRunning = false;
+            }
+            else
+            {
+                allocated += bytes;
+            }
+        }
+        final boolean sameThreads = java.util.Arrays.equals(ids, allocationThreads);
+        allocationThreads = ids.clone();
+        final long periods = cycles - lastCycles;
+        lastCycles = cycles;
+        if (!allRunning || cycles < WARM_UP_PERIODS)
+        {
+            counters.allocatedBytesPerPeriodMilli.set(NO_SAMPLES_ALLOCATION);
+            lastAllocation = -1;
+            return;
+        }
+        if (allocationBase < 0)
+        {
+            allocationBase = allocated;
+        }
+        else if (!sameThreads)
+        {
+            // Keep the total since warm-up continuous across the new threads.
+            allocationBase = allocated - counters.allocatedBytesDataPath.get();
+        }
+        counters.allocatedBytesDataPath.set(allocated - allocationBase);
+        final boolean measured = sameThreads && periods > 0 && lastAllocation >= 0;
+        counters.allocatedBytesPerPeriodMilli.set(
+            measured ? 1000 * (allocated - lastAllocation) / periods : NO_SAMPLES_ALLOCATION);
+        lastAllocation = allocated;
+    }
+
+    /** Every windowed value reads "no samples": before the first second, and once stopped. */
+    private void markNoSamples()
+    {
+        counters.rttP50Nanos.set(NO_SAMPLES_NANOS);
+        counters.rttP99Nanos.set(NO_SAMPLES_NANOS);
+        counters.rttP999Nanos.set(NO_SAMPLES_NANOS);
+        counters.rttMaxNanos.set(NO_SAMPLES_NANOS);
+        counters.callbackP99Nanos.set(NO_SAMPLES_NANOS);
+        counters.callbackMaxNanos.set(NO_SAMPLES_NANOS);
+        counters.jitterP99Nanos.set(NO_SAMPLES_NANOS);
+        counters.allocatedBytesPerPeriodMilli.set(NO_SAMPLES_ALLOCATION);
     }
 
     private static void writeTagged(final HistogramLogWriter writer, final Histogram histogram, final String tag)
@@ -269,6 +323,10 @@ public final class StatsPublisher implements AutoCloseable
         catch (final InterruptedException ex)
         {
             Thread.currentThread().interrupt();
+        }
+        if (!thread.isAlive())
+        {
+            markNoSamples();
         }
     }
 }

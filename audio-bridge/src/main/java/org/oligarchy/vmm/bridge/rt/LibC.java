@@ -55,6 +55,4 @@ final class LibC
     static native int mlockall(int flags);
 
     static native int getrlimit(int resource, long rlimitAddress);
-
-    static native int setenv(String name, String value, int overwrite);
 }

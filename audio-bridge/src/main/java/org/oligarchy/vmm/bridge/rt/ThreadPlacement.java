@@ -168,17 +168,4 @@ public final class ThreadPlacement
         final long soft = rlimit.getLong(0);
         return soft == -1 ? "unlimited" : Long.toString(soft);
     }
-
-    /**
-     * Sets an environment variable of this process in libc (so native libraries such as libjack
-     * see it), e.g. {@code JACK_DEFAULT_SERVER}.
-     *
-     * @param name  variable name.
-     * @param value value.
-     * @return true on success.
-     */
-    public static boolean setenv(final String name, final String value)
-    {
-        return LibC.AVAILABLE && LibC.setenv(name, value, 1) == 0;
-    }
 }

@@ -2,12 +2,15 @@ package org.oligarchy.vmm.bridge.service;
 
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
-import org.oligarchy.vmm.bridge.engine.EventLog;
+import org.oligarchy.vmm.bridge.jack.JackConnection;
 import org.oligarchy.vmm.bridge.jack.JackHostException;
+import org.oligarchy.vmm.bridge.log.EventLog;
 import org.oligarchy.vmm.bridge.metrics.BridgeCounters;
 import org.oligarchy.vmm.bridge.metrics.LatencyRecorders;
 import org.oligarchy.vmm.bridge.metrics.StatsPublisher;
@@ -18,25 +21,105 @@ import org.oligarchy.vmm.bridge.rt.ThreadPlacement;
  * {@code netjack-bridge run}: the headless service. Opens the counters file, connects to JACK
  * (waiting and retrying while the server is away), runs the host bridge, serves the control
  * socket, reports to systemd (READY, STATUS, WATCHDOG), and on SIGTERM sends KILL_MASTER,
- * unregisters its ports and closes the client.
+ * unregisters its ports and closes the client. What it does at any moment is one {@link State},
+ * logged at each transition and shown first in the systemd status line.
  */
 public final class BridgeService
 {
+    /**
+     * What the service does. {@link #run()} is the only writer; every change is logged and
+     * checked against {@link #next()}:
+     * <pre>
+     * STARTING ──► CONNECTING ◄──────────────┐
+     *    │          │    │                   │ server gone, or new period/rate
+     *    │          │    └──► SERVING ───────┘
+     *    ▼          ▼            │
+     *  FAILED ◄─────┘            ▼
+     *               STOPPING ◄───┘ (also from CONNECTING)
+     *                  │
+     *                  ▼
+     *               STOPPED
+     * </pre>
+     */
+    public enum State
+    {
+        /** Opening the counters file and the statistics thread. */
+        STARTING("starting"),
+        /**
+         * No JACK client: opening one and the host bridge on it, every 2 s while the JACK server
+         * is away. Connections of the previous client, if any, are restored on the next one.
+         */
+        CONNECTING("connecting to the JACK server"),
+        /**
+         * Ports registered, the NetJack2 master listening or in session, the control socket open;
+         * the client's connections are remembered each second, and restored ones whose other port
+         * has not come back yet are retried for 2 minutes.
+         */
+        SERVING("serving"),
+        /** {@link #stop()} was called: closing the bridge, the statistics and the counters file. */
+        STOPPING("stopping"),
+        /** Everything released; {@code run()} returns 0. Final. */
+        STOPPED("stopped"),
+        /**
+         * The service cannot run as configured (counters file or ports); what was opened is
+         * released and {@code run()} returns 1. Final.
+         */
+        FAILED("failed");
+
+        private final String description;
+
+        State(final String description)
+        {
+            this.description = description;
+        }
+
+        /**
+         * What an operator reads for it, e.g. in {@code systemctl status}.
+         *
+         * @return a few words.
+         */
+        public String description()
+        {
+            return description;
+        }
+
+        /**
+         * The states this one may change to.
+         *
+         * @return the successors (empty for a final state).
+         */
+        public Set<State> next()
+        {
+            return switch (this)
+            {
+                case STARTING -> EnumSet.of(CONNECTING, FAILED);
+                case CONNECTING -> EnumSet.of(SERVING, STOPPING, FAILED);
+                case SERVING -> EnumSet.of(CONNECTING, STOPPING);
+                case STOPPING -> EnumSet.of(STOPPED);
+                case STOPPED, FAILED -> EnumSet.noneOf(State.class);
+            };
+        }
+    }
+
     /** How long connections to ports that have not come back yet are retried. */
     private static final long PENDING_CONNECTION_NANOS = TimeUnit.MINUTES.toNanos(2);
+
+    /** The main loop wakes at least every 2 s; this long without progress means a hung native call. */
+    private static final long STUCK_NANOS = TimeUnit.SECONDS.toNanos(15);
 
     private final BridgeConfig config;
     private final SystemdNotifier systemd = new SystemdNotifier();
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final CountDownLatch finished = new CountDownLatch(1);
+    private volatile State state = State.STARTING;
     private volatile boolean stopping;
     private volatile HostBridge current;
     /** When the main loop last made progress: a libjack call that never returns stops it. */
     private volatile long progressNanos = System.nanoTime();
     private volatile boolean stuckLogged;
-
-    /** The main loop wakes at least every 2 s; this long without progress means a hung native call. */
-    private static final long STUCK_NANOS = TimeUnit.SECONDS.toNanos(15);
+    private long lastWatchdogNanos;
+    /** Whether the JACK server's absence was logged since the last client (main loop only). */
+    private boolean waitingLogged;
 
     /**
      * Creates the service.
@@ -49,9 +132,19 @@ public final class BridgeService
     }
 
     /**
+     * What the service does now.
+     *
+     * @return the state.
+     */
+    public State state()
+    {
+        return state;
+    }
+
+    /**
      * Runs until {@link #stop()} (or SIGTERM through the shutdown hook).
      *
-     * @return exit code.
+     * @return exit code: 0 after a stop, 1 if the service cannot run as configured.
      */
     public int run()
     {
@@ -72,6 +165,8 @@ public final class BridgeService
         {
             EventLog.error("cannot create the counters file " + config.countersFile() + ": " + ex.getMessage() +
                 " (set bridge.countersFile to a writable path, e.g. under /dev/shm)");
+            enter(State.FAILED, "no counters file");
+            finished.countDown();
             return 1;
         }
         final LatencyRecorders latency = new LatencyRecorders();
@@ -81,39 +176,11 @@ public final class BridgeService
             EventLog.warn("systemd watchdog interval is " + watchdogMicros / 1000 + " ms but the bridge pings once a " +
                 "second; set WatchdogSec=2s or more in the unit, or systemd will kill a healthy service");
         }
-        final long[] lastWatchdog = {0};
         final StatsPublisher stats = new StatsPublisher(counters, latency,
             () -> current == null ? new long[] {-1} : current.dataPathThreadIds(),
             () -> current == null ? -1 : current.jack().processThreadTid(),
             config.histogramLog(),
-            () ->
-            {
-                systemd.notify("STATUS=" + statusLine(counters));
-                final long now = System.nanoTime();
-                // This runs once a second: ping when half the interval is less than half a tick
-                // away, so a ping never comes later than half the interval plus jitter (before,
-                // WATCHDOG_USEC=2 s got a ping only every 2 s, right at systemd's deadline).
-                if (watchdogMicros > 0 && now - lastWatchdog[0] >= watchdogMicros * 500 - 500_000_000L)
-                {
-                    if (now - progressNanos > STUCK_NANOS)
-                    {
-                        // A jack_client_open/close that never returns cannot be interrupted: let
-                        // systemd's watchdog restart the process instead of reporting it healthy.
-                        if (!stuckLogged)
-                        {
-                            stuckLogged = true;
-                            EventLog.error("the service's main loop has made no progress for " +
-                                TimeUnit.NANOSECONDS.toSeconds(now - progressNanos) + " s (stuck in a libjack call); " +
-                                "withholding the systemd watchdog ping so that systemd restarts the service");
-                        }
-                    }
-                    else
-                    {
-                        lastWatchdog[0] = now;
-                        systemd.notify("WATCHDOG=1");
-                    }
-                }
-            });
+            () -> everySecond(counters, watchdogMicros));
         stats.start();
         // On SIGTERM the JVM exits once the hooks return: wait (bounded) for run() to finish, so
         // the counters file says "stopped" and the last log line is written.
@@ -130,118 +197,57 @@ public final class BridgeService
             }
         }, "sigterm");
         Runtime.getRuntime().addShutdownHook(hook);
-        boolean readySent = false;
-        boolean waitingLogged = false;
+        int exitCode = 0;
         HostBridge lastHost = null;
-        List<String[]> restore = List.of();
-        List<String[]> pending = List.of();
-        long pendingUntil = 0;
         try
         {
-            while (!stopping)
+            enter(State.CONNECTING, "counters file " + config.countersFile() + " open");
+            boolean readySent = false;
+            List<JackConnection> restore = List.of();
+            while (state == State.CONNECTING)
             {
-                progressNanos = System.nanoTime();
-                final HostBridge host;
-                try
+                if (stopping)
                 {
-                    host = HostBridge.start(settings(), counters, latency);
-                    progressNanos = System.nanoTime();
+                    enter(State.STOPPING, "stop requested");
+                    break;
                 }
-                catch (final JackHostException ex)
+                final HostBridge host = connect(counters, latency);
+                if (host == null)
                 {
-                    if (!waitingLogged)
-                    {
-                        EventLog.warn(ex.getMessage() + "; waiting for the JACK server, retrying every 2 s");
-                        systemd.notify("STATUS=waiting for the JACK server");
-                        waitingLogged = true;
-                    }
-                    counters.sessionState.set(BridgeCounters.STATE_STOPPED);
-                    if (stopped.await(2, TimeUnit.SECONDS))
-                    {
-                        break;
-                    }
                     continue;
                 }
-                catch (final IOException ex)
-                {
-                    EventLog.error(ex.getMessage());
-                    return 1;
-                }
                 lastHost = host;
-                waitingLogged = false;
-                pending = restoreConnections(host, restore);
-                pendingUntil = System.nanoTime() + PENDING_CONNECTION_NANOS;
-                restore = List.of();
-                host.bridge().acceptOnly(
-                    config.encoder().equals("int16") ? NetJack.ENCODER_INT16 : NetJack.ENCODER_FLOAT, config.mtu());
-                current = host;
-                ControlServer control = null;
-                try
-                {
-                    control = new ControlServer(config.controlSocket(), host.bridge(), counters);
-                }
-                catch (final IOException ex)
-                {
-                    EventLog.warn("cannot open the control socket " + config.controlSocket() + ": " + ex.getMessage() +
-                        "; dsp-netjack-restart will not work (set bridge.controlSocket to a writable path)");
-                }
+                enter(State.SERVING, "JACK client " + config.clientName() + " open at " +
+                    host.jack().sampleRateHz() + " Hz / " + host.jack().periodFrames() + " frames");
                 if (!readySent)
                 {
                     systemd.notify("READY=1\nSTATUS=" + statusLine(counters));
                     readySent = true;
                 }
-                // The connections, remembered each second, to restore them on the next client if the
-                // JACK server goes away (a snapshot taken while it was dying is discarded).
-                List<String[]> known = host.jack().connections();
-                long nextTick = System.nanoTime();
-                while (!stopping && !host.jack().isShutDown() && !host.jack().formatChanged())
+                restore = serve(host, counters, restore);
+                if (stopping)
                 {
-                    progressNanos = System.nanoTime();
-                    stopped.await(200, TimeUnit.MILLISECONDS);
-                    if (System.nanoTime() - nextTick >= 0 && !stopping)
-                    {
-                        nextTick = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
-                        if (!pending.isEmpty())
-                        {
-                            pending = retryConnections(host, pending, System.nanoTime() - pendingUntil >= 0);
-                        }
-                        final List<String[]> snapshot = host.jack().connections();
-                        if (!host.jack().isShutDown())
-                        {
-                            known = snapshot;
-                        }
-                    }
+                    enter(State.STOPPING, "stop requested");
                 }
-                if (host.jack().isShutDown() && !stopping)
+                else
                 {
-                    restore = known;
-                }
-                final boolean formatChanged = !stopping && !host.jack().isShutDown() && host.jack().formatChanged();
-                if (formatChanged)
-                {
-                    restore = host.jack().connections();
-                    EventLog.warn("JACK now runs at " + host.jack().currentFormat() + " instead of " +
-                        host.jack().sampleRateHz() + " Hz / " + host.jack().periodFrames() + " frames; a NetJack2 " +
-                        "session has one fixed period, so the bridge re-opens its JACK client at the new format, " +
-                        "restores its " + restore.size() + " connection(s), and the VM's slave re-attaches with " +
-                        "it. To keep the period fixed on PipeWire: pw-metadata -n settings 0 clock.force-quantum " +
-                        host.jack().periodFrames() + " (and clock.force-rate " + host.jack().sampleRateHz() + ")");
-                }
-                if (control != null)
-                {
-                    control.close();
-                }
-                current = null;
-                host.close();
-                if (!stopping && !formatChanged)
-                {
-                    EventLog.warn("the JACK server shut the client down; waiting for it to come back");
+                    enter(State.CONNECTING, restore.size() + " connection(s) kept for the next client");
                 }
             }
+        }
+        catch (final ConfigurationException ex)
+        {
+            EventLog.error(ex.getMessage());
+            exitCode = 1;
+            enter(State.FAILED, "the configuration cannot run");
         }
         catch (final InterruptedException ex)
         {
             Thread.currentThread().interrupt();
+            if (state != State.STOPPING)
+            {
+                enter(State.STOPPING, "interrupted");
+            }
         }
         finally
         {
@@ -264,19 +270,137 @@ public final class BridgeService
                 // Shutting down already.
             }
         }
-        EventLog.info("netjack-bridge stopped");
+        if (state == State.STOPPING)
+        {
+            enter(State.STOPPED, "counters file released");
+            EventLog.info("netjack-bridge stopped");
+        }
         finished.countDown();
-        return 0;
+        return exitCode;
+    }
+
+    /**
+     * CONNECTING: one attempt to open the JACK client and the host bridge on it.
+     *
+     * @return the host, or null if the JACK server is away (after waiting 2 s) or a stop came.
+     */
+    private HostBridge connect(final BridgeCounters counters, final LatencyRecorders latency)
+        throws InterruptedException, ConfigurationException
+    {
+        progressNanos = System.nanoTime();
+        try
+        {
+            final HostBridge host = HostBridge.start(settings(), counters, latency);
+            progressNanos = System.nanoTime();
+            return host;
+        }
+        catch (final JackHostException ex)
+        {
+            counters.sessionState.set(BridgeCounters.STATE_STOPPED);
+            if (!waitingLogged)
+            {
+                EventLog.warn(ex.getMessage() + "; waiting for the JACK server, retrying every 2 s");
+                systemd.notify("STATUS=" + statusLine(counters));
+                waitingLogged = true;
+            }
+            stopped.await(2, TimeUnit.SECONDS);
+            return null;
+        }
+        catch (final IOException ex)
+        {
+            throw new ConfigurationException(ex.getMessage());
+        }
+    }
+
+    /**
+     * SERVING: runs one JACK client until the server shuts it down, changes its format, or a stop
+     * comes; then closes it.
+     *
+     * @param host    the open host bridge.
+     * @param restore connections of the previous client to make on this one.
+     * @return the connections to restore on the next client (empty after a stop).
+     */
+    private List<JackConnection> serve(
+        final HostBridge host, final BridgeCounters counters, final List<JackConnection> restore)
+        throws InterruptedException
+    {
+        waitingLogged = false;
+        List<JackConnection> pending = restoreConnections(host, restore);
+        final long pendingUntil = System.nanoTime() + PENDING_CONNECTION_NANOS;
+        host.bridge().acceptOnly(
+            config.encoder().equals("int16") ? NetJack.ENCODER_INT16 : NetJack.ENCODER_FLOAT, config.mtu());
+        current = host;
+        ControlServer control = null;
+        try
+        {
+            control = new ControlServer(config.controlSocket(), host.bridge(), counters);
+        }
+        catch (final IOException ex)
+        {
+            EventLog.warn("cannot open the control socket " + config.controlSocket() + ": " + ex.getMessage() +
+                "; dsp-netjack-restart will not work (set bridge.controlSocket to a writable path)");
+        }
+        List<JackConnection> next = List.of();
+        try
+        {
+            // The connections, remembered each second, to restore them on the next client if the
+            // JACK server goes away (a snapshot taken while it was dying is discarded).
+            List<JackConnection> known = host.jack().connections();
+            long nextTick = System.nanoTime();
+            while (!stopping && !host.jack().isShutDown() && !host.jack().formatChanged())
+            {
+                progressNanos = System.nanoTime();
+                stopped.await(200, TimeUnit.MILLISECONDS);
+                if (System.nanoTime() - nextTick >= 0 && !stopping)
+                {
+                    nextTick = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+                    if (!pending.isEmpty())
+                    {
+                        pending = retryConnections(host, pending, System.nanoTime() - pendingUntil >= 0);
+                    }
+                    final List<JackConnection> snapshot = host.jack().connections();
+                    if (!host.jack().isShutDown())
+                    {
+                        known = snapshot;
+                    }
+                }
+            }
+            if (host.jack().isShutDown() && !stopping)
+            {
+                next = known;
+                EventLog.warn("the JACK server shut the client down; waiting for it to come back");
+            }
+            else if (!stopping && host.jack().formatChanged())
+            {
+                next = host.jack().connections();
+                EventLog.warn("JACK now runs at " + host.jack().currentFormat() + " instead of " +
+                    host.jack().sampleRateHz() + " Hz / " + host.jack().periodFrames() + " frames; a NetJack2 " +
+                    "session has one fixed period, so the bridge re-opens its JACK client at the new format, " +
+                    "restores its " + next.size() + " connection(s), and the VM's slave re-attaches with " +
+                    "it. To keep the period fixed on PipeWire: pw-metadata -n settings 0 clock.force-quantum " +
+                    host.jack().periodFrames() + " (and clock.force-rate " + host.jack().sampleRateHz() + ")");
+            }
+        }
+        finally
+        {
+            if (control != null)
+            {
+                control.close();
+            }
+            current = null;
+            host.close();
+        }
+        return next;
     }
 
     /**
      * Restores connections on a new client.
      *
-     * @return the pairs whose other port does not exist yet (its client has not come back).
+     * @return the connections whose other port does not exist yet (its client has not come back).
      */
-    private static List<String[]> restoreConnections(final HostBridge host, final List<String[]> pairs)
+    private static List<JackConnection> restoreConnections(final HostBridge host, final List<JackConnection> pairs)
     {
-        final List<String[]> missing = connectAll(host, pairs, false);
+        final List<JackConnection> missing = connectAll(host, pairs, false);
         if (!pairs.isEmpty())
         {
             EventLog.info("restored " + (pairs.size() - missing.size()) + " of " + pairs.size() +
@@ -287,10 +411,10 @@ public final class BridgeService
         return missing;
     }
 
-    private static List<String[]> retryConnections(final HostBridge host, final List<String[]> pending,
+    private static List<JackConnection> retryConnections(final HostBridge host, final List<JackConnection> pending,
         final boolean lastTry)
     {
-        final List<String[]> missing = connectAll(host, pending, true);
+        final List<JackConnection> missing = connectAll(host, pending, true);
         if (lastTry && !missing.isEmpty())
         {
             EventLog.warn("gave up restoring " + describe(missing) + ": those ports did not come back; reconnect " +
@@ -300,37 +424,93 @@ public final class BridgeService
         return missing;
     }
 
-    /** Connects each pair; returns those JACK refused (their other port does not exist yet). */
-    private static List<String[]> connectAll(final HostBridge host, final List<String[]> pairs,
+    /** Makes each connection; returns those JACK refused (their other port does not exist yet). */
+    private static List<JackConnection> connectAll(final HostBridge host, final List<JackConnection> connections,
         final boolean logEach)
     {
-        final List<String[]> missing = new ArrayList<>();
-        for (final String[] pair : pairs)
+        final List<JackConnection> missing = new ArrayList<>();
+        for (final JackConnection connection : connections)
         {
             try
             {
-                host.jack().connect(pair[0], pair[1]);
+                host.jack().connect(connection);
                 if (logEach)
                 {
-                    EventLog.info("restored JACK connection " + pair[0] + " -> " + pair[1]);
+                    EventLog.info("restored JACK connection " + connection);
                 }
             }
             catch (final JackHostException ex)
             {
-                missing.add(pair);
+                missing.add(connection);
             }
         }
         return missing;
     }
 
-    private static String describe(final List<String[]> pairs)
+    private static String describe(final List<JackConnection> connections)
     {
         final StringBuilder text = new StringBuilder();
-        for (final String[] pair : pairs)
+        for (final JackConnection connection : connections)
         {
-            text.append(text.length() == 0 ? "" : ", ").append(pair[0]).append(" -> ").append(pair[1]);
+            text.append(text.length() == 0 ? "" : ", ").append(connection);
         }
         return text.toString();
+    }
+
+    /**
+     * Each second, on the statistics thread: the status line, and the watchdog ping unless the
+     * main loop is stuck.
+     */
+    private void everySecond(final BridgeCounters counters, final long watchdogMicros)
+    {
+        systemd.notify("STATUS=" + statusLine(counters));
+        final long now = System.nanoTime();
+        // This runs once a second: ping when half the interval is less than half a tick away, so
+        // a ping never comes later than half the interval plus jitter (before, WATCHDOG_USEC=2 s
+        // got a ping only every 2 s, right at systemd's deadline).
+        if (watchdogMicros > 0 && now - lastWatchdogNanos >= watchdogMicros * 500 - 500_000_000L)
+        {
+            if (now - progressNanos > STUCK_NANOS)
+            {
+                // A jack_client_open/close that never returns cannot be interrupted: let systemd's
+                // watchdog restart the process instead of reporting it healthy.
+                if (!stuckLogged)
+                {
+                    stuckLogged = true;
+                    EventLog.error("the service's main loop has made no progress for " +
+                        TimeUnit.NANOSECONDS.toSeconds(now - progressNanos) + " s (stuck in a libjack call); " +
+                        "withholding the systemd watchdog ping so that systemd restarts the service");
+                }
+            }
+            else
+            {
+                lastWatchdogNanos = now;
+                systemd.notify("WATCHDOG=1");
+            }
+        }
+    }
+
+    /** Changes the state, if the change is one {@link State#next()} allows; logs it. */
+    private void enter(final State next, final String why)
+    {
+        final State from = state;
+        if (!from.next().contains(next))
+        {
+            throw new IllegalStateException("service state " + from + " cannot become " + next + " (" + why + ")");
+        }
+        state = next;
+        EventLog.info("service " + from + " -> " + next + ": " + why);
+    }
+
+    /** The service cannot run as configured (HostBridge.start's IOException: ports, sockets). */
+    private static final class ConfigurationException extends Exception
+    {
+        private static final long serialVersionUID = 1L;
+
+        ConfigurationException(final String message)
+        {
+            super(message, null, false, false);
+        }
     }
 
     /** Stops the service: KILL_MASTER, ports unregistered, client closed. */
@@ -361,10 +541,9 @@ public final class BridgeService
             config.senderPriority(), config.receiverPriority());
     }
 
-    static String statusLine(final BridgeCounters counters)
+    /** The systemd status line: {@link StatusReport} renders it from the live counters. */
+    String statusLine(final BridgeCounters counters)
     {
-        final String state = StatusReport.stateName(counters.sessionState.get());
-        return String.format(java.util.Locale.ROOT, "%s, rtt p99 %.0f us, %d late / %d xruns in the last minute",
-            state, counters.rttP99Nanos.get() / 1000.0, counters.lateLastMinute.get(), counters.xrunsLastMinute.get());
+        return StatusReport.oneLine(state.description(), StatusReport.snapshot(counters));
     }
 }

@@ -11,8 +11,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 
-import org.oligarchy.vmm.bridge.engine.EventLog;
 import org.oligarchy.vmm.bridge.engine.MasterBridge;
+import org.oligarchy.vmm.bridge.log.EventLog;
 import org.oligarchy.vmm.bridge.metrics.BridgeCounters;
 
 /**

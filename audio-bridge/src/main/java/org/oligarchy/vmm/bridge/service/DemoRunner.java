@@ -8,12 +8,12 @@ import java.util.List;
 import java.util.Locale;
 
 import org.HdrHistogram.Histogram;
-import org.oligarchy.vmm.bridge.engine.EventLog;
 import org.oligarchy.vmm.bridge.engine.MasterBridge;
 import org.oligarchy.vmm.bridge.engine.PeriodClock;
 import org.oligarchy.vmm.bridge.engine.SignalProbe;
 import org.oligarchy.vmm.bridge.engine.SlaveEndpoint;
 import org.oligarchy.vmm.bridge.engine.WaitStrategy;
+import org.oligarchy.vmm.bridge.log.EventLog;
 import org.oligarchy.vmm.bridge.metrics.BridgeCounters;
 import org.oligarchy.vmm.bridge.metrics.LatencyRecorders;
 import org.oligarchy.vmm.bridge.netjack.NetJack;

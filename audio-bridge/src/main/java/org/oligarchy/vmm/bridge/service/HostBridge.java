@@ -4,11 +4,11 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.util.List;
 
-import org.oligarchy.vmm.bridge.engine.EventLog;
 import org.oligarchy.vmm.bridge.engine.MasterBridge;
 import org.oligarchy.vmm.bridge.engine.WaitStrategy;
 import org.oligarchy.vmm.bridge.jack.JackHost;
 import org.oligarchy.vmm.bridge.jack.JackHostException;
+import org.oligarchy.vmm.bridge.log.EventLog;
 import org.oligarchy.vmm.bridge.metrics.BridgeCounters;
 import org.oligarchy.vmm.bridge.metrics.LatencyRecorders;
 import org.oligarchy.vmm.bridge.rt.ThreadPlacement;

@@ -6,15 +6,15 @@ import java.net.InetSocketAddress;
 import org.agrona.concurrent.status.AtomicCounter;
 import org.oligarchy.vmm.bridge.engine.AudioBlock;
 import org.oligarchy.vmm.bridge.engine.BlockRing;
-import org.oligarchy.vmm.bridge.engine.EventLog;
-import org.oligarchy.vmm.bridge.engine.PeriodIo;
 import org.oligarchy.vmm.bridge.engine.SlaveEndpoint;
 import org.oligarchy.vmm.bridge.jack.JackHost;
 import org.oligarchy.vmm.bridge.jack.JackHostException;
+import org.oligarchy.vmm.bridge.log.EventLog;
 import org.oligarchy.vmm.bridge.metrics.BridgeCounters;
 import org.oligarchy.vmm.bridge.netjack.CycleData;
 import org.oligarchy.vmm.bridge.netjack.NetJack;
 import org.oligarchy.vmm.bridge.netjack.SessionParams;
+import org.oligarchy.vmm.bridge.period.PeriodIo;
 
 /**
  * The slave role hosted as a JACK client on the guest, for a guest that cannot run

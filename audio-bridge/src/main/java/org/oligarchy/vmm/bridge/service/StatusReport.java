@@ -5,6 +5,7 @@ import java.nio.MappedByteBuffer;
 import java.nio.file.Path;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
@@ -14,11 +15,21 @@ import org.agrona.concurrent.status.CountersReader;
 import org.oligarchy.vmm.bridge.metrics.BridgeCounter;
 import org.oligarchy.vmm.bridge.metrics.BridgeCounters;
 import org.oligarchy.vmm.bridge.metrics.CountersFileDescriptor;
+import org.oligarchy.vmm.bridge.metrics.StatsPublisher;
 
 /**
- * {@code dsp-status} for the bridge: maps the running bridge's counters file read-only and
- * reports from it, without any request to the bridge (its real-time threads never notice).
- * Health follows the Nagios convention: 0 healthy, 1 degraded, 2 down, 3 unknown.
+ * The one place that renders the bridge's counters for people and scripts: {@code dsp-status} /
+ * {@code netjack-bridge status} (text and JSON) from the counters file, mapped read-only without
+ * any request to the bridge (its real-time threads never notice), and the service's one-line
+ * {@code STATUS=} for systemd from the same snapshot, taken in-process. Health follows the Nagios
+ * convention: 0 healthy, 1 degraded, 2 down, 3 unknown.
+ * <p>
+ * A value measured over a window (the last second's percentiles and allocation, the last
+ * minute's xruns, late blocks and silent cycles, the threads' last CPUs) is only shown while
+ * that window has samples: when the writer says it had none ({@code StatsPublisher}'s
+ * sentinels) or when nobody writes any more (process gone, heartbeat stale), the text says
+ * "no samples" with the reason and the JSON has null under {@code counters} and the reason under
+ * {@code noSamples}, never the last number (issue 14).
  */
 public final class StatusReport
 {
@@ -36,6 +47,21 @@ public final class StatusReport
 
     /** How the text report shows a counter the file lacks. */
     static final String MISSING = "missing";
+    /** How the text report shows a windowed value whose window has no samples. */
+    static final String NO_SAMPLES = "no samples";
+    /** A heartbeat older than this means nobody publishes: the bridge is down (or hung). */
+    static final long HEARTBEAT_STALE_MILLIS = 5000;
+
+    /** The last second's round trip: 0 ({@code StatsPublisher.NO_SAMPLES_NANOS}) when none completed. */
+    private static final List<BridgeCounter> ROUND_TRIP = List.of(BridgeCounter.RTT_P50_NANOS,
+        BridgeCounter.RTT_P99_NANOS, BridgeCounter.RTT_P999_NANOS, BridgeCounter.RTT_MAX_NANOS);
+    /** The last second's JACK callbacks: 0 when none ran. */
+    private static final List<BridgeCounter> CALLBACK = List.of(BridgeCounter.CALLBACK_P99_NANOS,
+        BridgeCounter.CALLBACK_MAX_NANOS, BridgeCounter.JITTER_P99_NANOS);
+    /** Live only while someone publishes: the last minute's windows and the threads' last CPUs. */
+    private static final List<BridgeCounter> PUBLISHED = List.of(BridgeCounter.XRUNS_LAST_MINUTE,
+        BridgeCounter.LATE_LAST_MINUTE, BridgeCounter.SILENT_LAST_MINUTE, BridgeCounter.JACK_CPU,
+        BridgeCounter.SENDER_CPU, BridgeCounter.RECEIVER_CPU);
 
     private StatusReport()
     {
@@ -66,8 +92,10 @@ public final class StatusReport
      * Reads a snapshot of the counters file.
      *
      * @param file the counters file.
-     * @return derived fields ("health", "pid", …) and "counters": the values by label (see
-     *         {@link #counters(CountersReader)}; null for a counter the file lacks).
+     * @return derived fields ("health", "pid", …), "counters": the values by label (see
+     *         {@link #counters(CountersReader)}; null for a counter the file lacks, or for a
+     *         windowed value without samples) and "noSamples": label to the reason its window has
+     *         no samples.
      * @throws IOException if it cannot be read.
      */
     public static Map<String, Object> read(final Path file) throws IOException
@@ -86,50 +114,144 @@ public final class StatusReport
             final long startMillis = buffer.getLong(CountersFileDescriptor.START_TIME_OFFSET);
             final CountersReader reader = new CountersReader(
                 CountersFileDescriptor.metadata(buffer), CountersFileDescriptor.values(buffer));
-            final Map<String, Long> values = counters(reader);
-            final Map<String, Object> status = new LinkedHashMap<>();
             final boolean alive = ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
-            final Long heartbeat = values.get(BridgeCounter.HEARTBEAT_MILLIS.label());
-            final Long heartbeatAgeMillis = heartbeat == null ? null : System.currentTimeMillis() - heartbeat;
-            final Long state = values.get(BridgeCounter.SESSION_STATE.label());
-            final Long late = values.get(BridgeCounter.LATE_LAST_MINUTE.label());
-            final Long xruns = values.get(BridgeCounter.XRUNS_LAST_MINUTE.label());
-            final int health;
-            if (!alive || heartbeatAgeMillis != null && heartbeatAgeMillis > 5000)
-            {
-                health = DOWN;
-            }
-            else if (heartbeatAgeMillis == null || state == null || late == null || xruns == null)
-            {
-                // A writer without a counter the verdict needs: say so rather than read it as 0.
-                health = UNKNOWN;
-            }
-            else if (state != BridgeCounters.STATE_RUNNING || late > 0 || xruns > 0)
-            {
-                health = DEGRADED;
-            }
-            else
-            {
-                health = HEALTHY;
-            }
-            status.put("health", new String[] {"healthy", "degraded", "down", "unknown"}[health]);
-            status.put("healthCode", health);
-            status.put("pid", pid);
-            status.put("processAlive", alive);
-            status.put("startedEpochMillis", startMillis);
-            status.put("heartbeatAgeMillis", heartbeatAgeMillis);
-            status.put("session", state == null ? null : stateName(state));
-            final Long ip = values.get(BridgeCounter.PEER_IPV4.label());
-            final Long port = values.get(BridgeCounter.PEER_PORT.label());
-            status.put("peer", ip == null || ip == 0 ? null : ((ip >> 24) & 255) + "." + ((ip >> 16) & 255) + "." +
-                ((ip >> 8) & 255) + "." + (ip & 255) + ":" + (port == null ? "?" : port));
-            status.put("counters", values);
-            return status;
+            return snapshot(counters(reader), pid, startMillis, alive, System.currentTimeMillis());
         }
         finally
         {
             IoUtil.unmap(mapped);
         }
+    }
+
+    /**
+     * A snapshot of this process's own counters, for the service's one-line status.
+     *
+     * @param counters the live counters.
+     * @return as {@link #read(Path)}.
+     */
+    public static Map<String, Object> snapshot(final BridgeCounters counters)
+    {
+        final ProcessHandle self = ProcessHandle.current();
+        return snapshot(counters(counters.manager()), self.pid(),
+            self.info().startInstant().map(java.time.Instant::toEpochMilli).orElse(0L), true,
+            System.currentTimeMillis());
+    }
+
+    /**
+     * The snapshot of a set of counter values: the verdict, and the windowed values without
+     * samples replaced by null and listed with their reason.
+     *
+     * @param values      the values by label, as {@link #counters(CountersReader)} gives them.
+     * @param pid         the writer's process id.
+     * @param startMillis when it started, epoch ms.
+     * @param alive       whether that process is alive.
+     * @param nowMillis   the reader's wall clock, epoch ms.
+     * @return as {@link #read(Path)}.
+     */
+    static Map<String, Object> snapshot(
+        final Map<String, Long> values, final long pid, final long startMillis, final boolean alive,
+        final long nowMillis)
+    {
+        final Map<String, Object> status = new LinkedHashMap<>();
+        final Long heartbeat = values.get(BridgeCounter.HEARTBEAT_MILLIS.label());
+        final Long heartbeatAgeMillis = heartbeat == null ? null : nowMillis - heartbeat;
+        final Long state = values.get(BridgeCounter.SESSION_STATE.label());
+        final Long late = values.get(BridgeCounter.LATE_LAST_MINUTE.label());
+        final Long xruns = values.get(BridgeCounter.XRUNS_LAST_MINUTE.label());
+        final int health;
+        if (!alive || heartbeatAgeMillis != null && heartbeatAgeMillis > HEARTBEAT_STALE_MILLIS)
+        {
+            health = DOWN;
+        }
+        else if (heartbeatAgeMillis == null || state == null || late == null || xruns == null)
+        {
+            // A writer without a counter the verdict needs: say so rather than read it as 0.
+            health = UNKNOWN;
+        }
+        else if (state != BridgeCounters.STATE_RUNNING || late > 0 || xruns > 0)
+        {
+            health = DEGRADED;
+        }
+        else
+        {
+            health = HEALTHY;
+        }
+        final Map<String, String> noSamples = noSamples(values, alive, heartbeat, heartbeatAgeMillis);
+        for (final String label : noSamples.keySet())
+        {
+            values.put(label, null);
+        }
+        status.put("health", new String[] {"healthy", "degraded", "down", "unknown"}[health]);
+        status.put("healthCode", health);
+        status.put("pid", pid);
+        status.put("processAlive", alive);
+        status.put("startedEpochMillis", startMillis);
+        status.put("heartbeatAgeMillis", heartbeatAgeMillis);
+        status.put("session", state == null ? null : stateName(state));
+        final Long ip = values.get(BridgeCounter.PEER_IPV4.label());
+        final Long port = values.get(BridgeCounter.PEER_PORT.label());
+        status.put("peer", ip == null || ip == 0 ? null : ((ip >> 24) & 255) + "." + ((ip >> 16) & 255) + "." +
+            ((ip >> 8) & 255) + "." + (ip & 255) + ":" + (port == null ? "?" : port));
+        status.put("counters", values);
+        status.put("noSamples", noSamples);
+        return status;
+    }
+
+    /** The windowed values (present in the file) whose window has no samples, with the reason. */
+    private static Map<String, String> noSamples(
+        final Map<String, Long> values, final boolean alive, final Long heartbeat, final Long heartbeatAgeMillis)
+    {
+        final String notPublished;
+        if (!alive)
+        {
+            notPublished = "bridge not running";
+        }
+        else if (heartbeat == null || heartbeat == 0)
+        {
+            notPublished = "bridge starting, nothing published yet";
+        }
+        else if (heartbeatAgeMillis > HEARTBEAT_STALE_MILLIS)
+        {
+            notPublished = "bridge stopped publishing " + heartbeatAgeMillis / 1000 + " s ago";
+        }
+        else
+        {
+            notPublished = null;
+        }
+        final Map<String, String> reasons = new LinkedHashMap<>();
+        for (final BridgeCounter counter : BridgeCounter.VALUES)
+        {
+            final Long value = values.get(counter.label());
+            if (value == null)
+            {
+                continue;
+            }
+            final String reason;
+            if (ROUND_TRIP.contains(counter))
+            {
+                reason = notPublished != null ? notPublished :
+                    value == StatsPublisher.NO_SAMPLES_NANOS ? "no round trip completed in the last second" : null;
+            }
+            else if (CALLBACK.contains(counter))
+            {
+                reason = notPublished != null ? notPublished :
+                    value == StatsPublisher.NO_SAMPLES_NANOS ? "no JACK callback in the last second" : null;
+            }
+            else if (counter == BridgeCounter.ALLOCATED_BYTES_PER_PERIOD_MILLI)
+            {
+                reason = notPublished != null ? notPublished : value < 0 ?
+                    "no measured periods in the last second (JIT warm-up, no JACK callbacks, or new threads)" : null;
+            }
+            else
+            {
+                reason = PUBLISHED.contains(counter) ? notPublished : null;
+            }
+            if (reason != null)
+            {
+                reasons.put(counter.label(), reason);
+            }
+        }
+        return reasons;
     }
 
     /**
@@ -208,34 +330,83 @@ public final class StatusReport
             value(status, BridgeCounter.SAMPLE_RATE_HZ), value(status, BridgeCounter.PERIOD_FRAMES),
             value(status, BridgeCounter.LATENCY_PERIODS),
             latency == null ? MISSING : String.format(Locale.ROOT, "%.0f", latency * periodMicros)));
-        text.append(String.format(Locale.ROOT,
-            "  round trip   p50 %s  p99 %s  p99.9 %s  max %s  (network, per cycle, last second)%n",
-            micros(counter(status, BridgeCounter.RTT_P50_NANOS), periodMicros),
-            micros(counter(status, BridgeCounter.RTT_P99_NANOS), periodMicros),
-            micros(counter(status, BridgeCounter.RTT_P999_NANOS), periodMicros),
-            micros(counter(status, BridgeCounter.RTT_MAX_NANOS), periodMicros)));
-        text.append(String.format(Locale.ROOT, "  last minute  %s xruns, %s late blocks, %s silent cycles%n",
-            value(status, BridgeCounter.XRUNS_LAST_MINUTE), value(status, BridgeCounter.LATE_LAST_MINUTE),
-            value(status, BridgeCounter.SILENT_LAST_MINUTE)));
+        final String rttGap = noSamples(status, BridgeCounter.RTT_P50_NANOS);
+        text.append(rttGap != null ?
+            String.format(Locale.ROOT, "  round trip   %s (%s)%n", NO_SAMPLES, rttGap) :
+            String.format(Locale.ROOT,
+                "  round trip   p50 %s  p99 %s  p99.9 %s  max %s  (network, per cycle, last second)%n",
+                micros(counter(status, BridgeCounter.RTT_P50_NANOS), periodMicros),
+                micros(counter(status, BridgeCounter.RTT_P99_NANOS), periodMicros),
+                micros(counter(status, BridgeCounter.RTT_P999_NANOS), periodMicros),
+                micros(counter(status, BridgeCounter.RTT_MAX_NANOS), periodMicros)));
+        final String minuteGap = noSamples(status, BridgeCounter.XRUNS_LAST_MINUTE);
+        text.append(minuteGap != null ?
+            String.format(Locale.ROOT, "  last minute  %s (%s)%n", NO_SAMPLES, minuteGap) :
+            String.format(Locale.ROOT, "  last minute  %s xruns, %s late blocks, %s silent cycles%n",
+                value(status, BridgeCounter.XRUNS_LAST_MINUTE), value(status, BridgeCounter.LATE_LAST_MINUTE),
+                value(status, BridgeCounter.SILENT_LAST_MINUTE)));
         text.append(String.format(Locale.ROOT,
             "  since start  %s cycles, %s xruns, %s late, %s silent, %s incomplete, %s rejected packets%n",
             value(status, BridgeCounter.CYCLES), value(status, BridgeCounter.JACK_XRUNS),
             value(status, BridgeCounter.LATE_BLOCKS), value(status, BridgeCounter.SILENT_CYCLES),
             value(status, BridgeCounter.INCOMPLETE_BLOCKS), rejected(status)));
         final Long allocated = counter(status, BridgeCounter.ALLOCATED_BYTES_PER_PERIOD_MILLI);
-        text.append(String.format(Locale.ROOT, "  allocation   %s bytes/period (data-path threads, after warm-up)%n",
-            allocated == null ? MISSING : String.format(Locale.ROOT, "%.3f", allocated / 1000.0)));
-        text.append(String.format(Locale.ROOT, "  threads      jack on CPU %s, sender on CPU %s, receiver on CPU %s%n",
-            value(status, BridgeCounter.JACK_CPU), value(status, BridgeCounter.SENDER_CPU),
-            value(status, BridgeCounter.RECEIVER_CPU)));
+        final String allocationGap = noSamples(status, BridgeCounter.ALLOCATED_BYTES_PER_PERIOD_MILLI);
+        text.append(allocationGap != null ?
+            String.format(Locale.ROOT, "  allocation   %s (%s)%n", NO_SAMPLES, allocationGap) :
+            String.format(Locale.ROOT, "  allocation   %s bytes/period (data-path threads, after warm-up)%n",
+                allocated == null ? MISSING : String.format(Locale.ROOT, "%.3f", allocated / 1000.0)));
+        final String cpuGap = noSamples(status, BridgeCounter.JACK_CPU);
+        text.append(cpuGap != null ?
+            String.format(Locale.ROOT, "  threads      %s (%s)%n", NO_SAMPLES, cpuGap) :
+            String.format(Locale.ROOT, "  threads      jack on CPU %s, sender on CPU %s, receiver on CPU %s%n",
+                value(status, BridgeCounter.JACK_CPU), value(status, BridgeCounter.SENDER_CPU),
+                value(status, BridgeCounter.RECEIVER_CPU)));
         return text.toString();
     }
 
-    /** A counter's value as text, {@link #MISSING} if the file lacks it. */
+    /**
+     * The one-line status the service gives systemd ({@code STATUS=}, shown by
+     * {@code systemctl status}): what the service does, the session, and the last second's and
+     * last minute's figures, or why they have no samples.
+     *
+     * @param service what the service does now ({@link BridgeService.State#description()}).
+     * @param status  a snapshot ({@link #snapshot(BridgeCounters)}).
+     * @return one line.
+     */
+    public static String oneLine(final String service, final Map<String, Object> status)
+    {
+        final String rttGap = noSamples(status, BridgeCounter.RTT_P99_NANOS);
+        final Long rttP99 = counter(status, BridgeCounter.RTT_P99_NANOS);
+        final String minuteGap = noSamples(status, BridgeCounter.XRUNS_LAST_MINUTE);
+        return String.format(Locale.ROOT, "%s; session %s, %s, %s", service,
+            status.get("session") == null ? MISSING : status.get("session"),
+            rttGap != null ? "rtt " + NO_SAMPLES + " (" + rttGap + ")" :
+                rttP99 == null ? "rtt p99 " + MISSING : String.format(Locale.ROOT, "rtt p99 %.0f us", rttP99 / 1000.0),
+            minuteGap != null ? "last minute " + NO_SAMPLES + " (" + minuteGap + ")" :
+                value(status, BridgeCounter.LATE_LAST_MINUTE) + " late / " +
+                value(status, BridgeCounter.XRUNS_LAST_MINUTE) + " xruns in the last minute");
+    }
+
+    /**
+     * Why a windowed value has no samples.
+     *
+     * @param status  a snapshot.
+     * @param counter the counter.
+     * @return the reason, or null if it has samples (or is not windowed, or the file lacks it).
+     */
+    @SuppressWarnings("unchecked")
+    public static String noSamples(final Map<String, Object> status, final BridgeCounter counter)
+    {
+        final Object reasons = status.get("noSamples");
+        return reasons == null ? null : ((Map<String, String>)reasons).get(counter.label());
+    }
+
+    /** A counter's value as text: {@link #MISSING} if the file lacks it, {@link #NO_SAMPLES} if its window is empty. */
     private static String value(final Map<String, Object> status, final BridgeCounter counter)
     {
         final Long value = counter(status, counter);
-        return value == null ? MISSING : Long.toString(value);
+        return value != null ? Long.toString(value) : noSamples(status, counter) != null ? NO_SAMPLES : MISSING;
     }
 
     /** Rejected packets of every reason this reader knows; missing only if the file has none of them. */
@@ -257,7 +428,11 @@ public final class StatusReport
 
     private static String micros(final Long nanos, final double periodMicros)
     {
-        if (nanos == null || nanos == 0)
+        if (nanos == null)
+        {
+            return MISSING;
+        }
+        if (nanos == 0)
         {
             return "-";
         }

@@ -11,7 +11,6 @@ import org.jaudiolibs.jnajack.JackPortFlags;
 import org.jaudiolibs.jnajack.JackPortType;
 import org.jaudiolibs.jnajack.JackStatus;
 import org.oligarchy.vmm.bridge.engine.SignalProbe;
-import org.oligarchy.vmm.bridge.rt.ThreadPlacement;
 
 /**
  * A plain jnajack test client in the host graph, like {@code jack_delay}: its outputs play the
@@ -35,7 +34,7 @@ final class ProbeClient implements AutoCloseable
 
     ProbeClient(final String serverName, final int channels, final SignalProbe probe) throws Exception
     {
-        ThreadPlacement.setenv("JACK_DEFAULT_SERVER", serverName);
+        JackServerSelection.select(serverName);
         this.probe = probe;
         client = openWithin(OPEN_TIMEOUT_SECONDS);
         outputs = new JackPort[channels];

@@ -172,9 +172,13 @@ final class NetworkFaultTest
         // A cycle is two audio packets each way (2 × 256 floats > MTU 1500): losing one leaves half
         // the period silent, losing all leaves the whole period silent, and no other cycle suffers.
         assertTrue(outcome.silentPeriods() + outcome.partialPeriods() >= outcome.damagedCycles(), outcome.toString());
-        assertTrue(outcome.silentPeriods() + outcome.partialPeriods() <= outcome.damagedCycles() + outcome.lateBlocks(),
-            outcome.toString());
-        assertEquals(0, outcome.masterRejectedTotal(), outcome.toString());
+        // Beyond the damaged cycles, only a block that came late can be silent or partial: whole
+        // (counted late) or a packet of it (arriving after its cycle was handed to the period, and
+        // rejected as STALE_CYCLE), which a loaded machine does by delaying a thread.
+        final long stale = outcome.masterRejected(RejectReason.STALE_CYCLE);
+        assertTrue(outcome.silentPeriods() + outcome.partialPeriods() <=
+            outcome.damagedCycles() + outcome.lateBlocks() + stale, outcome.toString());
+        assertEquals(0, outcome.masterRejectedTotal() - stale, outcome.toString());
         assertEquals(0, outcome.slaveRejectedTotal(), outcome.toString());
     }
 
@@ -187,13 +191,14 @@ final class NetworkFaultTest
         assertTrue(outcome.toMaster().truncated.get() > 0, outcome.toString());
         assertEquals(outcome.toMaster().truncated.get(), outcome.masterRejected(RejectReason.TRUNCATED),
             outcome.toString());
-        assertEquals(outcome.toMaster().truncated.get(), outcome.masterRejectedTotal(), outcome.toString());
+        final long stale = outcome.masterRejected(RejectReason.STALE_CYCLE);
+        assertEquals(outcome.toMaster().truncated.get(), outcome.masterRejectedTotal() - stale, outcome.toString());
         assertEquals(outcome.toSlave().truncated.get(), outcome.slaveRejected(RejectReason.TRUNCATED),
             outcome.toString());
         assertEquals(outcome.toSlave().truncated.get(), outcome.slaveRejectedTotal(), outcome.toString());
         assertTrue(outcome.silentPeriods() + outcome.partialPeriods() >= outcome.damagedCycles(), outcome.toString());
-        assertTrue(outcome.silentPeriods() + outcome.partialPeriods() <= outcome.damagedCycles() + outcome.lateBlocks(),
-            outcome.toString());
+        assertTrue(outcome.silentPeriods() + outcome.partialPeriods() <=
+            outcome.damagedCycles() + outcome.lateBlocks() + stale, outcome.toString());
     }
 
     @Test

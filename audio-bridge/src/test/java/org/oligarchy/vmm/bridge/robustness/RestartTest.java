@@ -21,7 +21,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.oligarchy.vmm.bridge.engine.EventLog;
+import org.oligarchy.vmm.bridge.log.EventLog;
 
 /**
  * The slave killed and restarted, and the operator's {@code dsp-netjack-restart}

@@ -61,7 +61,14 @@ class StatusReportTest
                 labels.add(counter.label());
             }
             assertEquals(labels, new ArrayList<>(values.keySet()));
-            assertFalse(values.containsValue(null), values.toString());
+            // Nothing published the last second's percentiles yet: those, and only those, have no samples.
+            final Set<String> noSamples = Set.of("rtt p50 ns", "rtt p99 ns", "rtt p99.9 ns", "rtt max ns",
+                "callback p99 ns", "callback max ns", "callback start jitter p99 ns");
+            assertEquals(noSamples, noSamplesOf(status).keySet());
+            for (final Map.Entry<String, Long> value : values.entrySet())
+            {
+                assertEquals(noSamples.contains(value.getKey()), value.getValue() == null, value.toString());
+            }
             assertEquals(1234L, values.get("cycles"));
             assertEquals(5L, StatusReport.counter(status, BridgeCounter.RECEIVE_ERRORS));
             assertEquals(-1L, StatusReport.counter(status, BridgeCounter.JACK_CPU));
@@ -78,6 +85,7 @@ class StatusReportTest
 
             final String text = StatusReport.describe(status);
             assertTrue(text.contains("since start  1234 cycles, 0 xruns,"), text);
+            assertTrue(text.contains("round trip   no samples (no round trip completed in the last second)"), text);
             assertTrue(text.contains("jack on CPU -1,"), text);
             assertFalse(text.contains(StatusReport.MISSING), text);
         }
@@ -165,6 +173,104 @@ class StatusReportTest
         assertFalse(countersOf(status).containsKey("sessions gone"));
     }
 
+    /**
+     * Issue 14: after the bridge stopped, {@code last minute 251 xruns} and
+     * {@code allocation 324.480 bytes/period} were still shown. A file nobody publishes into any
+     * more (its heartbeat 10 s old) has no samples in any window.
+     */
+    @Test
+    void shouldShowNoSamplesNotTheLastNumbersWhenNobodyPublishes() throws IOException
+    {
+        final Path file = dir.resolve("stale.dat");
+        final long now = System.currentTimeMillis();
+        write(file, ProcessHandle.current().pid(), Map.of(
+            BridgeCounter.HEARTBEAT_MILLIS, now - 10_000,
+            BridgeCounter.XRUNS_LAST_MINUTE, 251L,
+            BridgeCounter.LATE_LAST_MINUTE, 7L,
+            BridgeCounter.SILENT_LAST_MINUTE, 9L,
+            BridgeCounter.ALLOCATED_BYTES_PER_PERIOD_MILLI, 324_480L,
+            BridgeCounter.RTT_P50_NANOS, 342_000L));
+
+        final Map<String, Object> status = StatusReport.read(file);
+        assertEquals("down", status.get("health"));
+        for (final BridgeCounter windowed : List.of(BridgeCounter.XRUNS_LAST_MINUTE, BridgeCounter.LATE_LAST_MINUTE,
+            BridgeCounter.SILENT_LAST_MINUTE, BridgeCounter.ALLOCATED_BYTES_PER_PERIOD_MILLI,
+            BridgeCounter.RTT_P50_NANOS, BridgeCounter.RTT_MAX_NANOS, BridgeCounter.JACK_CPU))
+        {
+            assertNull(StatusReport.counter(status, windowed), windowed.label());
+            assertEquals("bridge stopped publishing 10 s ago", StatusReport.noSamples(status, windowed),
+                windowed.label());
+        }
+        // Totals since start are not windows: they stay.
+        assertEquals(valueOf(BridgeCounter.JACK_XRUNS), StatusReport.counter(status, BridgeCounter.JACK_XRUNS));
+        assertEquals(null, StatusReport.noSamples(status, BridgeCounter.JACK_XRUNS));
+
+        final String text = StatusReport.describe(status);
+        assertTrue(text.contains("  round trip   no samples (bridge stopped publishing 10 s ago)\n"), text);
+        assertTrue(text.contains("  last minute  no samples (bridge stopped publishing 10 s ago)\n"), text);
+        assertTrue(text.contains("  allocation   no samples (bridge stopped publishing 10 s ago)\n"), text);
+        assertFalse(text.contains("251 xruns"), text);
+        assertFalse(text.contains("324.480"), text);
+        assertFalse(text.contains("342us"), text);
+
+        final JsonNode json = JSON.readTree(JSON.writeValueAsString(status));
+        assertTrue(json.get("counters").get("jack xruns last minute").isNull(), json.toString());
+        assertTrue(json.get("counters").get("bytes allocated per period x1000").isNull(), json.toString());
+        assertTrue(json.get("counters").get("rtt p50 ns").isNull(), json.toString());
+        assertEquals("bridge stopped publishing 10 s ago",
+            json.get("noSamples").get("jack xruns last minute").asText(), json.toString());
+        assertEquals(valueOf(BridgeCounter.JACK_XRUNS), json.get("counters").get("jack xruns").asLong());
+    }
+
+    @Test
+    void shouldSayTheBridgeIsNotRunningWhenItsProcessIsGone() throws Exception
+    {
+        final Process gone = new ProcessBuilder("true").start();
+        assertTrue(gone.waitFor(10, TimeUnit.SECONDS));
+        final Path file = dir.resolve("gone.dat");
+        write(file, gone.pid(), Map.of(BridgeCounter.XRUNS_LAST_MINUTE, 251L));
+
+        final Map<String, Object> status = StatusReport.read(file);
+        assertEquals(false, status.get("processAlive"));
+        assertNull(StatusReport.counter(status, BridgeCounter.XRUNS_LAST_MINUTE));
+        final String text = StatusReport.describe(status);
+        assertTrue(text.contains("  last minute  no samples (bridge not running)\n"), text);
+    }
+
+    /**
+     * Issue 14: 30 s after the slave died, {@code round trip p50 342us … (last second)}. A live
+     * bridge whose last second had no round trip (the publisher wrote 0) and no measured periods
+     * (−1) says so; the last minute, which had samples, is shown.
+     */
+    @Test
+    void shouldShowNoSamplesForALiveBridgesEmptySecond() throws IOException
+    {
+        final Path file = dir.resolve("no-slave.dat");
+        write(file, ProcessHandle.current().pid(), Map.of(
+            BridgeCounter.SESSION_STATE, (long)BridgeCounters.STATE_LISTENING,
+            BridgeCounter.RTT_P50_NANOS, 0L, BridgeCounter.RTT_P99_NANOS, 0L,
+            BridgeCounter.RTT_P999_NANOS, 0L, BridgeCounter.RTT_MAX_NANOS, 0L,
+            BridgeCounter.ALLOCATED_BYTES_PER_PERIOD_MILLI, -1L,
+            BridgeCounter.XRUNS_LAST_MINUTE, 3L));
+
+        final Map<String, Object> status = StatusReport.read(file);
+        assertEquals("degraded", status.get("health"));
+        assertNull(StatusReport.counter(status, BridgeCounter.RTT_P50_NANOS));
+        assertEquals("no round trip completed in the last second",
+            StatusReport.noSamples(status, BridgeCounter.RTT_P99_NANOS));
+        assertNull(StatusReport.counter(status, BridgeCounter.ALLOCATED_BYTES_PER_PERIOD_MILLI));
+        assertEquals(3L, StatusReport.counter(status, BridgeCounter.XRUNS_LAST_MINUTE));
+        assertEquals(valueOf(BridgeCounter.CALLBACK_P99_NANOS),
+            StatusReport.counter(status, BridgeCounter.CALLBACK_P99_NANOS));
+        final String text = StatusReport.describe(status);
+        assertTrue(text.contains("  round trip   no samples (no round trip completed in the last second)\n"), text);
+        assertTrue(text.contains("  last minute  3 xruns, 0 late blocks, "), text);
+        assertTrue(text.contains("  allocation   no samples (no measured periods in the last second"), text);
+        assertEquals("connecting to the JACK server; session listening (no slave attached), rtt no samples " +
+            "(no round trip completed in the last second), 0 late / 3 xruns in the last minute",
+            StatusReport.oneLine("connecting to the JACK server", status));
+    }
+
     /** A distinct, exact value per counter; the verdict's inputs make a healthy, running bridge. */
     private static long valueOf(final BridgeCounter counter)
     {
@@ -182,6 +288,20 @@ class StatusReportTest
         }
     }
 
+    /** A file of this writer's counters, of process {@code pid}, with some values replaced. */
+    private static void write(final Path file, final long pid, final Map<BridgeCounter, Long> values)
+        throws IOException
+    {
+        write(file, EnumSet.allOf(BridgeCounter.class), true, List.of(), pid, values);
+    }
+
+    private static void write(
+        final Path file, final Set<BridgeCounter> written, final boolean withIds,
+        final List<Map.Entry<Integer, String>> extra) throws IOException
+    {
+        write(file, written, withIds, extra, ProcessHandle.current().pid(), Map.of());
+    }
+
     /**
      * A counters file as another writer would leave it.
      *
@@ -189,16 +309,19 @@ class StatusReportTest
      * @param written descriptors it allocates, in declaration order.
      * @param withIds whether it stores type ids (false: a writer from before the descriptor).
      * @param extra   further counters (type id, label), each of value 777.
+     * @param pid     the writer's process.
+     * @param values  values other than {@link #valueOf(BridgeCounter)}.
      */
     private static void write(
         final Path file, final Set<BridgeCounter> written, final boolean withIds,
-        final List<Map.Entry<Integer, String>> extra) throws IOException
+        final List<Map.Entry<Integer, String>> extra, final long pid, final Map<BridgeCounter, Long> values)
+        throws IOException
     {
         final MappedByteBuffer mapped = CountersFileDescriptor.create(file);
         try
         {
             final UnsafeBuffer buffer = new UnsafeBuffer(mapped);
-            buffer.putLong(CountersFileDescriptor.PID_OFFSET, ProcessHandle.current().pid());
+            buffer.putLong(CountersFileDescriptor.PID_OFFSET, pid);
             buffer.putLong(CountersFileDescriptor.START_TIME_OFFSET, System.currentTimeMillis());
             buffer.putInt(CountersFileDescriptor.METADATA_LENGTH_OFFSET, CountersFileDescriptor.METADATA_LENGTH);
             buffer.putInt(CountersFileDescriptor.VALUES_LENGTH_OFFSET, CountersFileDescriptor.VALUES_LENGTH);
@@ -206,7 +329,8 @@ class StatusReportTest
                 CountersFileDescriptor.metadata(buffer), CountersFileDescriptor.values(buffer));
             for (final BridgeCounter counter : written)
             {
-                manager.newCounter(counter.label(), withIds ? counter.id() : 0).set(valueOf(counter));
+                manager.newCounter(counter.label(), withIds ? counter.id() : 0)
+                    .set(values.getOrDefault(counter, valueOf(counter)));
             }
             for (final Map.Entry<Integer, String> counter : extra)
             {
@@ -218,6 +342,12 @@ class StatusReportTest
         {
             IoUtil.unmap(mapped);
         }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, String> noSamplesOf(final Map<String, Object> status)
+    {
+        return (Map<String, String>)status.get("noSamples");
     }
 
     @SuppressWarnings("unchecked")

@@ -41,6 +41,7 @@ public final class E2eReport
     private final Properties machine;
     private final List<CaseMeasurement> cases = new ArrayList<>();
     private final List<RestartMeasurement> restarts = new ArrayList<>();
+    private final List<CaseMeasurement> vmCases = new ArrayList<>();
     private final TreeSet<Integer> latencies = new TreeSet<>();
     private final StringBuilder md = new StringBuilder();
 
@@ -64,6 +65,17 @@ public final class E2eReport
                             latencies.add(measurement.latencyPeriods());
                         }
                     }
+                }
+            }
+        }
+        final Path vm = raw.resolve("vm");
+        if (Files.isDirectory(vm))
+        {
+            try (Stream<Path> dirs = Files.list(vm))
+            {
+                for (final Path dir : dirs.filter(Files::isDirectory).sorted().toList())
+                {
+                    vmCases.add(CaseMeasurement.read(dir));
                 }
             }
         }
@@ -110,6 +122,7 @@ public final class E2eReport
         ratioTable();
         bridgeCounterTable();
         histogramTables();
+        vmTable();
         restartTable();
         perRoundTable();
         method();
@@ -276,6 +289,66 @@ public final class E2eReport
                 .append(merged.getTotalCount()).append(" |\n");
         }
         md.append('\n');
+    }
+
+    /** The DSP VM case (bench/e2e.sh --vm): the same window through a guest that vmctl booted. */
+    private void vmTable()
+    {
+        if (vmCases.isEmpty())
+        {
+            return;
+        }
+        final long rate = RawFiles.longOf(machine, "vm_rate", -1);
+        final long period = RawFiles.longOf(machine, "vm_period", -1);
+        final String accel = machine.getProperty("vm_accel", "?");
+        md.append("## Through the DSP VM (virtio-net and a tap)\n\n");
+        md.append("The test guest (`vm-control/guest/build-test-guest.sh`: Debian's kernel and JACK2 `jackd -d net`, ")
+            .append("looping capture to playback) booted by `vmctl start` on a tap at 10.77.0.1/24 in the same ")
+            .append("private namespace, under `netjack-bridge run` on a host `jackd -d dummy -r ").append(rate)
+            .append(" -p ").append(period).append("`; QEMU ").append(accel.toUpperCase(Locale.ROOT)).append(" (")
+            .append(machine.getProperty("qemu", "?")).append(").");
+        if ("tcg".equals(accel))
+        {
+            md.append(" **TCG** emulates the guest's CPU on the host's: it cannot hold 1.33 ms deadlines, so this ")
+                .append("case runs at 48 kHz / 1024 and its dropouts are the emulated guest missing deadlines. With ")
+                .append("/dev/kvm the script runs 96 kHz / 128.");
+        }
+        md.append(" One window per L of ").append(machine.getProperty("seconds", "?")).append(" s after ")
+            .append(machine.getProperty("settle", "?")).append(" s settling.\n\n");
+        md.append("| L | Round trip, frames (jack_delay) | expected (L+1)×period | Valid readings | Tone dropouts /min | ")
+            .append("Bridge network round trip, µs: p50 | p90 | p99 | p99.9 | max | cycles | bridge CPU, % |\n");
+        md.append("|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+        for (final CaseMeasurement c : vmCases)
+        {
+            md.append("| ").append(c.latencyPeriods());
+            if (!c.ran())
+            {
+                md.append(" | ").append(c.failure()).append(" | | | | | | | | | | |\n");
+                continue;
+            }
+            md.append(" | ").append(Stats.number(c.medianRoundTripFrames(), 1))
+                .append(" | ").append(period < 0 ? "?" : String.valueOf((c.latencyPeriods() + 1) * period))
+                .append(" | ").append(Stats.number(c.validPercent(), 0)).append(" %")
+                .append(" | ").append(Stats.number(c.dropoutsPerMinute(), 1));
+            final Histogram rtt = c.roundTrip();
+            if (rtt == null || rtt.getTotalCount() == 0)
+            {
+                md.append(" | – | – | – | – | – | 0");
+            }
+            else
+            {
+                for (final double percentile : new double[] {50, 90, 99, 99.9})
+                {
+                    md.append(" | ").append(Stats.number(rtt.getValueAtPercentile(percentile) / 1000.0, 1));
+                }
+                md.append(" | ").append(Stats.number(rtt.getMaxValue() / 1000.0, 1)).append(" | ")
+                    .append(rtt.getTotalCount());
+            }
+            md.append(" | ").append(Stats.number(cpuPercent(c, c.bridgeCpuSeconds()), 1)).append(" |\n");
+        }
+        md.append("\n*Bridge network round trip*: from the bridge's send of cycle N to the complete return of the ")
+            .append("guest's cycle N, recorded by the bridge (HdrHistogram); it crosses the tap, QEMU's virtio-net ")
+            .append("backend, the guest kernel and the guest's JACK cycle twice.\n\n");
     }
 
     private void restartTable()

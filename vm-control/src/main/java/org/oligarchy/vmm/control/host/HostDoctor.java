@@ -675,6 +675,14 @@ public final class HostDoctor
             // QEMU running as root creates a missing tap itself, unaddressed and down: the guest
             // would boot with no way to the host, so a missing interface is refused here.
             final String iface = "/sys/class/net/" + network.tap();
+            if (!fs.exists(iface) && inThisNetworkNamespace(network.tap()))
+            {
+                // sysfs shows the namespace it was mounted in: under `unshare -n` without a fresh
+                // /sys mount it lists the host's interfaces, while /proc/self/net/dev lists ours.
+                return vhost ? CheckResult.pass("tap", "dsp.network.tap = \"" + network.tap() + "\" in this network " +
+                    "namespace (/proc/self/net/dev; /sys belongs to another namespace, so its type is not checked); " +
+                    seen) : CheckResult.warn("tap", seen, "load vhost_net so the NIC's data path stays in the kernel");
+            }
             if (!fs.exists(iface))
             {
                 return CheckResult.fail("tap", "dsp.network.tap = \"" + network.tap() + "\": no such interface (" +
@@ -696,6 +704,13 @@ public final class HostDoctor
         }
         return vhost || network.type() == DspNetworkConfig.Type.BRIDGE ? CheckResult.pass("tap", seen) :
             CheckResult.warn("tap", seen, "load vhost_net so the NIC's data path stays in the kernel");
+    }
+
+    /** @return whether /proc/self/net/dev, which always shows the caller's network namespace, lists it. */
+    private boolean inThisNetworkNamespace(final String iface)
+    {
+        return fs.read("/proc/self/net/dev").map((text) -> text.lines()
+            .anyMatch((l) -> l.contains(":") && l.substring(0, l.indexOf(':')).trim().equals(iface))).orElse(false);
     }
 
     private String limit(final String name)

@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The checks issue 14 added to the doctor and so to the launch preflight: the disk image (real
@@ -178,6 +179,34 @@ class PreflightChecksTest
 
         host.file("/sys/class/net/dsp0/tun_flags", "0x1002");
         assertEquals("PASS tap: /dev/net/tun present, /dev/vhost-net present", line(doctor.tapDevices(vm.network())));
+    }
+
+    /**
+     * Under {@code unshare -n} without a fresh /sys mount, sysfs still shows the host's interfaces:
+     * the tap the caller made in its own namespace is found in /proc/self/net/dev instead.
+     */
+    @Test
+    void shouldFindTheTapInTheCallersNetworkNamespaceWhenSysfsShowsAnother() throws Exception
+    {
+        final DspVmConfig vm = ConfigParser.parse("{ \"version\": 1, \"dsp\": { \"isolatedCores\": [1], " +
+            "\"memoryMB\": 512, \"network\": { \"type\": \"tap\", \"tap\": \"dsp0\" } } }").dsp();
+        final String netDev = """
+            Inter-|   Receive                                                |  Transmit
+             face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls carrier compressed
+                lo:       0       0    0    0    0     0          0         0        0       0    0    0    0     0       0          0
+              dsp0:       0       0    0    0    0     0          0         0        0       0    0    0    0     0       0          0
+            """;
+        final SysfsFixture host = new SysfsFixture(dir.resolve("root"))
+            .file("/dev/net/tun", "")
+            .file("/dev/vhost-net", "")
+            .file("/proc/self/net/dev", netDev);
+
+        assertEquals("PASS tap: dsp.network.tap = \"dsp0\" in this network namespace (/proc/self/net/dev; /sys " +
+            "belongs to another namespace, so its type is not checked); /dev/net/tun present, /dev/vhost-net present",
+            line(new HostDoctor(host.fs()).tapDevices(vm.network())));
+        host.file("/proc/self/net/dev", netDev.replace("dsp0:", "dsp1:"));
+        assertTrue(line(new HostDoctor(host.fs()).tapDevices(vm.network())).startsWith("FAIL tap: dsp.network.tap = " +
+            "\"dsp0\": no such interface"));
     }
 
     @Test

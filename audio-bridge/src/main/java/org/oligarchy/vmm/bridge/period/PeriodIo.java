@@ -1,4 +1,4 @@
-package org.oligarchy.vmm.bridge.engine;
+package org.oligarchy.vmm.bridge.period;
 
 /**
  * The host side of one period, as seen by the bridge: the "to peer" input channels it reads and

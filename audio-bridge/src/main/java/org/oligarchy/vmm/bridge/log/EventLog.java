@@ -1,4 +1,4 @@
-package org.oligarchy.vmm.bridge.engine;
+package org.oligarchy.vmm.bridge.log;
 
 import java.io.PrintStream;
 import java.time.Instant;

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -23,6 +24,8 @@ import org.oligarchy.vmm.bridge.engine.SignalProbe;
 import org.oligarchy.vmm.bridge.engine.WaitStrategy;
 import org.oligarchy.vmm.bridge.metrics.BridgeCounters;
 import org.oligarchy.vmm.bridge.metrics.LatencyRecorders;
+import org.oligarchy.vmm.bridge.netjack.NetJack;
+import org.oligarchy.vmm.bridge.netjack.PacketHeaderFlyweight;
 import org.oligarchy.vmm.bridge.netjack.RejectReason;
 import org.oligarchy.vmm.bridge.robustness.UdpFaultProxy;
 import org.oligarchy.vmm.bridge.service.HostBridge;
@@ -35,18 +38,25 @@ import org.oligarchy.vmm.bridge.service.HostBridge;
  * bridge on 127.0.0.1, through a relay that witnesses every datagram ({@link ChainAudit}).
  *
  * <p>How PipeWire's graph loops the driver's capture to its playback: the module creates two
- * nodes, a source ({@code netjack2.source}: what the master sent) and a sink
- * ({@code netjack2.sink}: what goes back); both are the graph's drivers, clocked by the master's
- * packets. Without a session manager they have no ports until a {@code PortConfig} param is set
- * on each ({@code pw-cli set-param ID PortConfig '{ direction: Output|Input, mode: dsp }'}), and
- * nothing links them; the test then links each source port to the sink port of the same channel
- * with {@code pw-link}. The probe in the host graph plays a signal whose every sample names its
- * frame and checks what returns: exactly (L + 1) × period for every non-silent period.
+ * nodes once the master has answered, {@code netjack2_driver_receive} (Audio/Source: what the
+ * master sent) and {@code netjack2_driver_send} (Audio/Sink: what goes back), clocked by the
+ * master's packets. Without a session manager they have no ports until a {@code PortConfig} param
+ * is set on each ({@code pw-cli set-param ID PortConfig '{ "direction": "Output"|"Input",
+ * "mode": "dsp" }'}: ports {@code capture_AUX0..} and {@code playback_AUX0..}), and nothing links
+ * them; the test links each capture port to the playback port of its channel with
+ * {@code pw-link}.
+ *
+ * <p>What it pins (PipeWire 1.6.9): every reply carries cycle 0 (its cycle counter is never
+ * incremented), so the bridge places a reply by arrival. At the bridge's ports every period is the
+ * block read L periods before (the probe reads (L + 1) x period), silence, or, for a reply that
+ * arrived after the bridge had sent the next cycle, that block k periods late; never anything
+ * else. The late periods are reported, not failed: issue 19 asks the bridge to detect such a peer.
  */
 final class PipeWireNetjack2DriverTest
 {
     private static final int RATE = 96_000;
     private static final int PERIOD = 128;
+    private static final int MAX_LATE_PERIODS = 64;
 
     private static Path root;
     private static String pipewireVersion;
@@ -60,6 +70,7 @@ final class PipeWireNetjack2DriverTest
     private HostBridge bridge;
     private ProbeClient probe;
     private ChainAudit.PortVerdict portVerdict;
+    private WireCycles wire;
 
     @BeforeAll
     @Timeout(value = 30, unit = TimeUnit.MINUTES)
@@ -127,15 +138,144 @@ final class PipeWireNetjack2DriverTest
 
         final SignalProbe result = probe.probe();
         final String report = audit(result, counters, latency);
+        final Placement placed = classify(latency);
         System.out.println("PipeWire " + pipewireVersion + " driver, " + channels + " ch, L=" + latency + ": " +
+            placed + "; " + wire + "\n" + report);
+        // What PipeWire 1.6.9's driver sends: cycle 0 in every reply (issue 19: its cycle counter
+        // is never incremented), so the bridge can only place its replies by arrival.
+        assertTrue(wire.replies() >= 50, "PipeWire's driver replied: " + wire);
+        assertEquals(0, wire.nonZeroCycleReplies(), "PipeWire " + pipewireVersion +
+            " numbers its replies (update the bridge's placement and this test): " + wire);
+        // The bridge's ports, period by period: the block it read L periods before (the round
+        // trip the probe reads as (L + 1) x period), silence, or, for a reply that arrived after
+        // the bridge had sent the next cycle, that block k periods late (placed by arrival; the
+        // bridge cannot tell, the reply says cycle 0). Nothing else: no foreign or noisy block.
+        assertEquals(0, placed.other(), "periods the bridge played that are no block it sent: " + placed + "\n" +
             report);
-        assertEquals(0, portVerdict.ours(), "periods the bridge played wrong: " + report);
-        assertTrue(portVerdict.exact() >= 50, "blocks came back through PipeWire's driver: " + report);
-        assertTrue(result.exactPeriods() >= 50, "the probe heard audio sample-exact: " + report);
-        assertEquals(expected, result.minLatencyFrames(), "round trip of the earliest period: " + report);
-        assertEquals(expected, result.maxLatencyFrames(), "round trip of the latest period: " + report);
+        assertTrue(placed.exact() >= 1_000, "blocks came back through PipeWire's driver exact: " + placed + "\n" +
+            report);
+        assertTrue(result.exactPeriods() >= 1_000, "the probe heard audio sample-exact: " + report);
         assertEquals(0, counters.rejectedTotal() - counters.rejected(RejectReason.STALE_CYCLE),
             "malformed packets from PipeWire's driver: " + report);
+    }
+
+    /** What the bridge's ports played, classified against what they read (see the test). */
+    record Placement(long exact, long silent, long late, long maxLatePeriods, long unverifiable, long other,
+        String examples)
+    {
+        @Override
+        public String toString()
+        {
+            return "bridge ports: " + exact + " exact, " + silent + " silent, " + late + " played late by arrival " +
+                "(up to " + maxLatePeriods + " period(s)), " + unverifiable + " unverifiable, " + other + " other" +
+                examples;
+        }
+    }
+
+    private Placement classify(final int latency)
+    {
+        final java.util.Map<Long, Integer> readAt = new java.util.HashMap<>();
+        final List<PortLedger.Period> periods = ledger.periods();
+        for (final PortLedger.Period p : periods)
+        {
+            readAt.put(p.frame(), p.input());
+        }
+        long exact = 0, silent = 0, late = 0, maxLate = 0, unverifiable = 0, other = 0;
+        final StringBuilder examples = new StringBuilder();
+        for (final PortLedger.Period p : periods)
+        {
+            final Integer read = readAt.get(p.frame() - (long)latency * PERIOD);
+            if (p.output() < 0)
+            {
+                silent++;
+            }
+            else if (read == null || read < 0)
+            {
+                unverifiable++;
+            }
+            else if (p.output() == read)
+            {
+                exact++;
+            }
+            else
+            {
+                // The signal of k periods before the block owed (k up to 64, well inside the
+                // signal's 32768-frame wrap): a reply that arrived k sends late. (By the signal, not
+                // by the ledger: a period the graph skipped has no ledger entry.)
+                final int behind = Math.floorMod(read - p.output(), 32768);
+                final int k = behind % PERIOD == 0 && behind > 0 ? behind / PERIOD : MAX_LATE_PERIODS + 1;
+                if (k <= MAX_LATE_PERIODS)
+                {
+                    late++;
+                    maxLate = Math.max(maxLate, k);
+                }
+                else
+                {
+                    other++;
+                    if (other <= 5)
+                    {
+                        examples.append("\n  period at frame ").append(p.frame()).append(": output names frame ")
+                            .append(p.output()).append(", the period L before read ").append(read);
+                    }
+                }
+            }
+        }
+        return new Placement(exact, silent, late, maxLate, unverifiable, other, examples.toString());
+    }
+
+    /** Counts, from the relay, cycles sent and replies and which replies carried a cycle number. */
+    private static final class WireCycles implements UdpFaultProxy.Observer
+    {
+        private final UdpFaultProxy.Observer next;
+        private final java.util.concurrent.atomic.AtomicLong sent = new java.util.concurrent.atomic.AtomicLong();
+        private final java.util.concurrent.atomic.AtomicLong replies = new java.util.concurrent.atomic.AtomicLong();
+        private final java.util.concurrent.atomic.AtomicLong nonZero = new java.util.concurrent.atomic.AtomicLong();
+
+        WireCycles(final UdpFaultProxy.Observer next)
+        {
+            this.next = next;
+        }
+
+        @Override
+        public void forwarded(final UdpFaultProxy.Direction direction, final byte[] bytes, final long atNanos)
+        {
+            next.forwarded(direction, bytes, atNanos);
+            final org.agrona.concurrent.UnsafeBuffer view = new org.agrona.concurrent.UnsafeBuffer(bytes);
+            if (bytes.length < PacketHeaderFlyweight.LENGTH ||
+                !PacketHeaderFlyweight.hasHeaderTag(view, 0, bytes.length) ||
+                view.getInt(PacketHeaderFlyweight.DATA_TYPE_OFFSET, ByteOrder.BIG_ENDIAN) != NetJack.DATA_TYPE_AUDIO ||
+                view.getInt(PacketHeaderFlyweight.SUB_CYCLE_OFFSET, ByteOrder.BIG_ENDIAN) != 0)
+            {
+                return;
+            }
+            if (direction == UdpFaultProxy.Direction.TO_SLAVE)
+            {
+                sent.incrementAndGet();
+                return;
+            }
+            replies.incrementAndGet();
+            if (view.getInt(PacketHeaderFlyweight.CYCLE_OFFSET, ByteOrder.BIG_ENDIAN) != 0)
+            {
+                nonZero.incrementAndGet();
+            }
+        }
+
+        long replies()
+        {
+            return replies.get();
+        }
+
+        long nonZeroCycleReplies()
+        {
+            return nonZero.get();
+        }
+
+        @Override
+        public String toString()
+        {
+            return "wire: " + sent.get() + " audio cycles sent, " + replies.get() + " replies, " + nonZero.get() +
+                " of them with a cycle number other than 0";
+        }
     }
 
     private BridgeCounters startLoop(final int channels, final int latency, final long expected) throws Exception
@@ -155,7 +295,8 @@ final class PipeWireNetjack2DriverTest
         }
         relay = new UdpFaultProxy(new InetSocketAddress(loopback, bridge.bridge().localPort()), 1);
         audit = new ChainAudit(ChainAudit.Role.MASTER);
-        relay.observer(audit);
+        wire = new WireCycles(audit);
+        relay.observer(wire);
         startPipeWire(relay.slaveFacingAddress().getPort(), latency);
         final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (!bridge.bridge().hasSession() && System.nanoTime() < deadline)

@@ -54,13 +54,13 @@ if [ "$(id -u)" -eq 0 ] && [ "${SKIP_DEBIAN_ROOTS:-0}" != 1 ]; then
 fi
 
 # A test JVM that surefire kills at its fork time-out (a native call that never returned) leaves
-# the JACK servers it started; they registered their PIDs, and are stopped here, by PID.
+# the JACK servers (and PipeWire daemons) it started; they registered their PIDs, and are stopped here, by PID.
 stop_leftover_servers() {
   local f pid
   for f in */target/test-processes/*; do
     [ -e "$f" ] || continue
     pid=${f##*/}
-    if [ -r "/proc/$pid/comm" ] && grep -q '^jackd' "/proc/$pid/comm"; then
+    if [ -r "/proc/$pid/comm" ] && grep -qE '^(jackd|pipewire)' "/proc/$pid/comm"; then
       echo "test.sh: stopping leftover test server $(cat "$f" 2>/dev/null) (PID $pid)" >&2
       kill "$pid" 2>/dev/null || true
     fi

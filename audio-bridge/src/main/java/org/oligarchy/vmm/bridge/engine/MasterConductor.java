@@ -464,10 +464,12 @@ final class MasterConductor implements Agent
         }
         if (params.slaveSyncMode() == 0 && asyncSlaveLog.tryAcquire(now))
         {
-            EventLog.warn("slave '" + params.name() + "' runs asynchronously (jackd without -S): one more period " +
-                "of latency, and its own cycle counter drifts after a lost packet, so the bridge plays silence " +
-                "until it re-anchors (counter 'async slave counter re-anchors'); start the slave's jackd with -S " +
-                "(--sync) for the lowest latency");
+            EventLog.warn("slave '" + params.name() + "' runs asynchronously (jackd without -S): its replies " +
+                "carry its own cycle counter, not ours, so the bridge places them by that counter and their " +
+                "arrival; the round trip stays (L + 1) periods (measured with JACK2 1.9.21 and 1.9.22, as with -S), " +
+                "but after a lost packet the counter drifts and the bridge plays silence until it re-anchors (counter " +
+                "'async slave counter re-anchors'); start the slave's jackd with -S (--sync) so every reply names " +
+                "its cycle");
         }
     }
 

@@ -318,10 +318,23 @@ final class JackServerProcess implements AutoCloseable
 
     private static void registerPid(final Process process, final String name)
     {
+        registerPid(process, "jackd", name);
+    }
+
+    /**
+     * Leaves a test server's PID for test.sh (see {@link #PID_DIRECTORY}); test.sh stops it only
+     * while its command is still {@code jackd} or {@code pipewire}.
+     *
+     * @param process the server.
+     * @param program its program name.
+     * @param name    what the line says it is.
+     */
+    static void registerPid(final Process process, final String program, final String name)
+    {
         try
         {
             Files.createDirectories(PID_DIRECTORY);
-            Files.writeString(PID_DIRECTORY.resolve(Long.toString(process.pid())), "jackd " + name + "\n");
+            Files.writeString(PID_DIRECTORY.resolve(Long.toString(process.pid())), program + " " + name + "\n");
         }
         catch (final IOException ex)
         {
@@ -329,7 +342,7 @@ final class JackServerProcess implements AutoCloseable
         }
     }
 
-    private static void unregisterPid(final Process process)
+    static void unregisterPid(final Process process)
     {
         try
         {

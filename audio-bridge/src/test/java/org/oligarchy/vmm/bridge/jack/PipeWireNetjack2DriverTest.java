@@ -109,6 +109,7 @@ final class PipeWireNetjack2DriverTest
             {
                 pipewire.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
             }
+            JackServerProcess.unregisterPid(pipewire);
         }
         if (relay != null)
         {
@@ -350,6 +351,7 @@ final class PipeWireNetjack2DriverTest
             """.formatted(RATE, PERIOD, masterPort, latency));
         pipewire = PipeWireRoot.command(root, dir, "pipewire", "-c", config.toString()).redirectErrorStream(true)
             .redirectOutput(dir.resolve("pipewire.log").toFile()).start();
+        JackServerProcess.registerPid(pipewire, "pipewire", dir.toString());
     }
 
     /**

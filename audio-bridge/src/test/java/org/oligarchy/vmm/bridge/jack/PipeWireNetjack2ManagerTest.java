@@ -77,6 +77,10 @@ final class PipeWireNetjack2ManagerTest
     {
         stop(slave);
         stop(pipewire);
+        if (pipewire != null)
+        {
+            JackServerProcess.unregisterPid(pipewire);
+        }
         if (relay != null)
         {
             relay.close();
@@ -281,6 +285,7 @@ final class PipeWireNetjack2ManagerTest
             """.formatted(managerPort));
         pipewire = PipeWireRoot.command(root, dir, "pipewire", "-c", config.toString()).redirectErrorStream(true)
             .redirectOutput(dir.resolve("pipewire.log").toFile()).start();
+        JackServerProcess.registerPid(pipewire, "pipewire", dir.toString());
     }
 
     /** The highest id of a node of that name (the manager's newest pair). */

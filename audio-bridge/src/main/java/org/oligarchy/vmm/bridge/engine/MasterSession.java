@@ -79,7 +79,8 @@ final class MasterSession implements CycleAssembler.Listener, PacketSink
         this.encoder = new CycleEncoder(params, NetJack.STREAM_TO_SLAVE);
         this.sink = new ChannelSink(channel, counters);
         this.assembler = new CycleAssembler(params, NetJack.STREAM_TO_MASTER, this);
-        this.placement = new ReplyPlacement(params.slaveSyncMode(), params.latencyPeriods(), counters.asyncReanchors);
+        this.placement = new ReplyPlacement(params.slaveSyncMode(), params.latencyPeriods(), counters.asyncReanchors,
+            counters.repliesPlacedBeforeLatestSend);
         this.lastReceiveNanos = clock.nanoTime();
         // Until the slave's first sync says otherwise, every port is wanted (as JACK2 does).
         for (int port = 0; port < params.sendAudioChannels(); port++)
@@ -137,7 +138,10 @@ final class MasterSession implements CycleAssembler.Listener, PacketSink
             wantedMask.lazySet(2, w2);
             wantedMask.lazySet(3, w3);
         }
-        final long hostCycle = placement.place(wireCycle, latestSentHostCycle, baseCycle);
+        final long latest = latestSentHostCycle;
+        final long sinceLatestSend = latest < 0 ? -1 :
+            clock.nanoTime() - sendNanos[(int)(latest & (SEND_TIME_SLOTS - 1))];
+        final long hostCycle = placement.place(wireCycle, latest, baseCycle, sinceLatestSend);
         if (hostCycle == ReplyPlacement.UNMATCHED)
         {
             counters.unmatchedReplies.increment();

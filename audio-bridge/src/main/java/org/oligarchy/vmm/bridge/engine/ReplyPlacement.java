@@ -11,7 +11,14 @@ import org.agrona.concurrent.status.AtomicCounter;
  *   <li><b>Sync peer that echoes</b> (JACK2 with {@code -S}, this project's slave): the reply's
  *       wire cycle names one of the last {@code L + 16} cycles sent. Once it has echoed, a reply
  *       naming a cycle outside that window came after a stall: {@link #STALE}.</li>
- *   <li><b>Sync peer that never echoes</b> (PipeWire sends 0): the cycle sent last.</li>
+ *   <li><b>Sync peer that never echoes</b> (PipeWire sends 0): the cycle sent last, unless the
+ *       reply began sooner after that send than any reply can: no slave answers a cycle faster
+ *       than the network's floor, so a reply that starts less than half the session's fastest
+ *       in-sequence round trip after the latest send, while the cycle before it has no reply yet,
+ *       is that earlier cycle's reply, late (counted as "replies placed before the latest send").
+ *       Without that rule it would play a period late and push the next reply out as stale.
+ *       The floor is learnt from {@value #FLOOR_SAMPLES} in-sequence replies first, and only
+ *       ever falls, so the rule errs towards the old placement.</li>
  *   <li><b>Async peer</b> (sync mode 0, docs/protocol.md §5.6): its own counter, anchored to the
  *       cycle sent last when its first reply came; a reply is placed only where counter and
  *       arrival agree. After {@value #REANCHOR_AFTER} consecutive replies that agree with each
@@ -31,11 +38,16 @@ final class ReplyPlacement
     static final int MATCH_WINDOW_EXTRA = 16;
     /** Consecutive async replies on one new counter offset before the anchor moves to it. */
     static final int REANCHOR_AFTER = 3;
+    /** In-sequence replies of a never-echoing peer before its round-trip floor is trusted. */
+    static final int FLOOR_SAMPLES = 32;
 
     private final boolean async;
     private final long matchWindow;
     private final AtomicCounter reanchors;
+    private final AtomicCounter placedBeforeLatestSend;
     private boolean peerEchoesCycles;
+    private long floorNanos = Long.MAX_VALUE;
+    private int floorSamples;
     private long lastAssignedHostCycle = -1;
     private boolean anchored;
     private int anchorWireCycle;
@@ -52,9 +64,25 @@ final class ReplyPlacement
      */
     ReplyPlacement(final int slaveSyncMode, final int latencyPeriods, final AtomicCounter reanchors)
     {
+        this(slaveSyncMode, latencyPeriods, reanchors, null);
+    }
+
+    /**
+     * Placement for one session.
+     *
+     * @param slaveSyncMode          the slave's sync mode (0 async, 1 sync).
+     * @param latencyPeriods         the session's L.
+     * @param reanchors              counted each time an async anchor moves.
+     * @param placedBeforeLatestSend counted each time a never-echoing peer's reply goes to the cycle
+     *                               before the latest send (null: not counted).
+     */
+    ReplyPlacement(final int slaveSyncMode, final int latencyPeriods, final AtomicCounter reanchors,
+        final AtomicCounter placedBeforeLatestSend)
+    {
         this.async = slaveSyncMode == 0;
         this.matchWindow = latencyPeriods + MATCH_WINDOW_EXTRA;
         this.reanchors = reanchors;
+        this.placedBeforeLatestSend = placedBeforeLatestSend;
     }
 
     /**
@@ -66,6 +94,22 @@ final class ReplyPlacement
      * @return the host cycle, {@link #UNMATCHED} or {@link #STALE}.
      */
     long place(final int wireCycle, final long latestSentHostCycle, final long baseCycle)
+    {
+        return place(wireCycle, latestSentHostCycle, baseCycle, -1);
+    }
+
+    /**
+     * Places one reply, knowing how long after the latest send it began.
+     *
+     * @param wireCycle             the cycle field of the reply.
+     * @param latestSentHostCycle   the host cycle sent last, −1 before the first.
+     * @param baseCycle             the host cycle that wire cycle 0 stands for.
+     * @param nanosSinceLatestSend  from the latest cycle's send to this reply's first packet, −1 if
+     *                              unknown.
+     * @return the host cycle, {@link #UNMATCHED} or {@link #STALE}.
+     */
+    long place(final int wireCycle, final long latestSentHostCycle, final long baseCycle,
+        final long nanosSinceLatestSend)
     {
         final long latest = latestSentHostCycle;
         if (latest < 0)
@@ -98,7 +142,7 @@ final class ReplyPlacement
             }
             else
             {
-                hostCycle = latest;
+                hostCycle = placeByArrival(latest, nanosSinceLatestSend);
             }
         }
         if (hostCycle <= lastAssignedHostCycle)
@@ -117,6 +161,44 @@ final class ReplyPlacement
     boolean peerEchoesCycles()
     {
         return peerEchoesCycles;
+    }
+
+    /**
+     * The round-trip floor this session has learnt from a never-echoing peer, or
+     * {@link Long#MAX_VALUE} before its first in-sequence reply.
+     *
+     * @return nanoseconds.
+     */
+    long roundTripFloorNanos()
+    {
+        return floorNanos;
+    }
+
+    private long placeByArrival(final long latest, final long sinceSend)
+    {
+        if (sinceSend < 0)
+        {
+            return latest;
+        }
+        if (lastAssignedHostCycle == latest - 1)
+        {
+            // In sequence: the previous cycle has its reply, so this one answers the latest send.
+            if (sinceSend < floorNanos)
+            {
+                floorNanos = sinceSend;
+            }
+            floorSamples++;
+            return latest;
+        }
+        if (lastAssignedHostCycle < latest - 1 && floorSamples >= FLOOR_SAMPLES && sinceSend < floorNanos / 2)
+        {
+            if (placedBeforeLatestSend != null)
+            {
+                placedBeforeLatestSend.increment();
+            }
+            return latest - 1;
+        }
+        return latest;
     }
 
     private long placeAsync(final int wireCycle, final long latest)

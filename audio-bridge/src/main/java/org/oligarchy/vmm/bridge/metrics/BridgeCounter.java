@@ -113,7 +113,10 @@ public enum BridgeCounter
         "log lines that datagrams triggered beyond one per kind per 5 s, counted and summarised instead"),
     ANNOUNCES_NOT_ANSWERED(77, "announces not answered (rate limit)",
         "SLAVE_AVAILABLE never answered: a repeat within 250 ms of the last answer, or a new one replaced by a " +
-            "newer one while new handshakes wait (one per 250 ms)");
+            "newer one while new handshakes wait (one per 250 ms)"),
+    REPLIES_PLACED_BEFORE_LATEST_SEND(78, "replies placed before the latest send",
+        "replies of a slave that numbers every reply 0 (PipeWire) that began sooner after the latest send " +
+            "than half its fastest round trip, so were placed in the cycle before it");
 
     /** Label prefix of the rejected-packet counters, one per {@link RejectReason} but NONE. */
     public static final String REJECTED_PREFIX = "rejected: ";

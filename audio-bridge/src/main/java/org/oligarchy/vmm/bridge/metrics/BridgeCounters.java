@@ -88,6 +88,8 @@ public final class BridgeCounters implements AutoCloseable
     public final AtomicCounter logLinesSuppressed;
     /** SLAVE_AVAILABLE packets not answered because of the announce rate limit. */
     public final AtomicCounter announcesNotAnswered;
+    /** Replies of a never-echoing slave placed in the cycle before the latest send. */
+    public final AtomicCounter repliesPlacedBeforeLatestSend;
     private final Map<RejectReason, AtomicCounter> rejects = new EnumMap<>(RejectReason.class);
     private final AtomicCounter[] rejectByOrdinal = new AtomicCounter[RejectReason.values().length];
     private final AtomicCounter[] byDescriptor = new AtomicCounter[BridgeCounter.VALUES.size()];
@@ -160,6 +162,7 @@ public final class BridgeCounters implements AutoCloseable
         agentErrors = get(BridgeCounter.AGENT_ERRORS);
         logLinesSuppressed = get(BridgeCounter.LOG_LINES_SUPPRESSED);
         announcesNotAnswered = get(BridgeCounter.ANNOUNCES_NOT_ANSWERED);
+        repliesPlacedBeforeLatestSend = get(BridgeCounter.REPLIES_PLACED_BEFORE_LATEST_SEND);
     }
 
     /**

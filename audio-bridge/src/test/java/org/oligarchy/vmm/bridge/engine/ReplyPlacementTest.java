@@ -95,4 +95,72 @@ final class ReplyPlacementTest
         assertEquals(16, placement.place(13, 16, 9), "agrees with the old anchor: placed");
         assertEquals(0, counters.asyncReanchors.get());
     }
+
+    /**
+     * A never-echoing peer (PipeWire's driver sends cycle 0) answering cycles 100..132 in sequence:
+     * the first reply has no predecessor, so the 32 after it teach the floor.
+     */
+    private ReplyPlacement learntFloor(final long floorNanos)
+    {
+        final ReplyPlacement placement = new ReplyPlacement(1, L, counters.asyncReanchors,
+            counters.repliesPlacedBeforeLatestSend);
+        for (long cycle = 100; cycle <= 100 + ReplyPlacement.FLOOR_SAMPLES; cycle++)
+        {
+            assertEquals(cycle, placement.place(0, cycle, 99, floorNanos + (cycle % 3) * 10_000));
+        }
+        assertEquals(floorNanos, placement.roundTripFloorNanos());
+        return placement;
+    }
+
+    @Test
+    void shouldPlaceANeverEchoingPeersReplyThatBeganBeforeAnyReplyCouldInTheCycleBefore()
+    {
+        final ReplyPlacement placement = learntFloor(200_000);
+        final long last = 100 + ReplyPlacement.FLOOR_SAMPLES;
+        // Cycle last+1's reply is late: it begins 50 us after cycle last+2 was sent, sooner than any
+        // reply of this peer ever came back (200 us), so it answers last+1.
+        assertEquals(last + 1, placement.place(0, last + 2, 99, 50_000));
+        assertEquals(1, counters.repliesPlacedBeforeLatestSend.get());
+        // And last+2's own reply keeps its place instead of being dropped as stale.
+        assertEquals(last + 2, placement.place(0, last + 2, 99, 220_000));
+    }
+
+    @Test
+    void shouldKeepTheLatestPlacementWhenTheReplyCouldAnswerTheLatestSend()
+    {
+        final ReplyPlacement placement = learntFloor(200_000);
+        final long last = 100 + ReplyPlacement.FLOOR_SAMPLES;
+        // 150 us after the send is not below half the floor: it may be last+2's reply (last+1 skipped).
+        assertEquals(last + 2, placement.place(0, last + 2, 99, 150_000));
+        assertEquals(ReplyPlacement.STALE, placement.place(0, last + 2, 99, 300_000));
+        assertEquals(0, counters.repliesPlacedBeforeLatestSend.get());
+    }
+
+    @Test
+    void shouldNotTrustTheFloorBeforeEnoughInSequenceReplies()
+    {
+        final ReplyPlacement placement = new ReplyPlacement(1, L, counters.asyncReanchors,
+            counters.repliesPlacedBeforeLatestSend);
+        for (long cycle = 100; cycle < 100 + ReplyPlacement.FLOOR_SAMPLES; cycle++)
+        {
+            assertEquals(cycle, placement.place(0, cycle, 99, 200_000));
+        }
+        final long last = 100 + ReplyPlacement.FLOOR_SAMPLES - 1;
+        assertEquals(last + 2, placement.place(0, last + 2, 99, 10_000));
+        assertEquals(0, counters.repliesPlacedBeforeLatestSend.get());
+    }
+
+    @Test
+    void shouldNeverUseArrivalForAnEchoingPeer()
+    {
+        final ReplyPlacement placement = new ReplyPlacement(1, L, counters.asyncReanchors,
+            counters.repliesPlacedBeforeLatestSend);
+        for (int wire = 1; wire <= ReplyPlacement.FLOOR_SAMPLES + 1; wire++)
+        {
+            assertEquals(99 + wire, placement.place(wire, 99 + wire, 99, 200_000));
+        }
+        // It names its cycle: 140 sent last, reply for 134 arriving 10 us after the send is 134.
+        assertEquals(134, placement.place(35, 140, 99, 10_000));
+        assertEquals(0, counters.repliesPlacedBeforeLatestSend.get());
+    }
 }

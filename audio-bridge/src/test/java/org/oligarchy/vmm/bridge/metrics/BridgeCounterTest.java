@@ -106,7 +106,8 @@ class BridgeCounterTest
             Map.entry(74, "receive errors"),
             Map.entry(75, "agent errors (exceptions in bridge threads)"),
             Map.entry(76, "log lines suppressed (rate limit)"),
-            Map.entry(77, "announces not answered (rate limit)"));
+            Map.entry(77, "announces not answered (rate limit)"),
+            Map.entry(78, "replies placed before the latest send"));
 
     @Test
     void idsAndLabelsAreTheReleasedOnesInFileOrder()

@@ -13,13 +13,15 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A started QEMU process and the QMP session that supervises it: pins vCPUs, resumes the guest
- * and stops it gracefully ({@code system_powerdown} → SHUTDOWN or timeout → {@code quit} →
- * SIGKILL only as a last resort).
+ * and stops it gracefully ({@code system_powerdown}, pressed again every 5 s → SHUTDOWN or
+ * timeout → {@code quit} → SIGKILL only as a last resort).
  */
 public final class RunningVm implements AutoCloseable
 {
     /** Time allowed for a single QMP reply. */
     public static final long COMMAND_TIMEOUT_MILLIS = 10_000;
+    /** How long a power button press may go unanswered before it is pressed again. */
+    static final long POWER_BUTTON_REPEAT_MILLIS = 5_000;
 
     private final ProcessHandle process;
     private final QmpClient qmp;
@@ -160,8 +162,20 @@ public final class RunningVm implements AutoCloseable
         StopOutcome outcome = StopOutcome.QUIT_AFTER_POWERDOWN_TIMEOUT;
         try
         {
-            qmp.execute("system_powerdown", COMMAND_TIMEOUT_MILLIS);
-            final QmpEvent shutdown = qmp.awaitEvent("SHUTDOWN", powerdownTimeoutMillis);
+            // The power button is pressed again every few seconds: a guest that was still booting
+            // (or whose ACPI listener had not opened its input device yet) loses an early press.
+            final long deadline = System.nanoTime() + powerdownTimeoutMillis * 1_000_000L;
+            QmpEvent shutdown = null;
+            while (shutdown == null)
+            {
+                final long leftMillis = (deadline - System.nanoTime()) / 1_000_000L;
+                if (leftMillis <= 0)
+                {
+                    break;
+                }
+                qmp.execute("system_powerdown", COMMAND_TIMEOUT_MILLIS);
+                shutdown = qmp.awaitEvent("SHUTDOWN", Math.min(leftMillis, POWER_BUTTON_REPEAT_MILLIS));
+            }
             if (shutdown != null && shutdown.data().path("guest").asBoolean(false))
             {
                 outcome = StopOutcome.GUEST_POWERED_OFF;

@@ -101,11 +101,14 @@ class DspVmLauncherRealQemuTest
             assertTrue(lines.contains("qemu: dsp-it running"), lines.toString());
 
             // SeaBIOS finds no disk and halts: nothing acts on the ACPI power button, so the stop
-            // sequence must fall through to quit once the powerdown timeout expires.
-            final StopOutcome outcome = session.stop(2_000, QUIT_TIMEOUT_MILLIS);
+            // sequence presses it again every 5 s (QEMU reports each press as POWERDOWN) and falls
+            // through to quit once the powerdown timeout expires.
+            final StopOutcome outcome = session.stop(11_000, QUIT_TIMEOUT_MILLIS);
 
             assertEquals(StopOutcome.QUIT_AFTER_POWERDOWN_TIMEOUT, outcome);
             assertFalse(vm.process().isAlive());
+            assertTrue(vm.qmp().pendingEvents().stream().filter((e) -> e.name().equals("POWERDOWN")).count() >= 2,
+                "pressed again after 5 s (at 0, 5 and 10 s unless the machine stalls): " + vm.qmp().pendingEvents());
         }
         finally
         {

@@ -153,9 +153,9 @@ final class PipeWireNetjack2DriverTest
         // bridge cannot tell, the reply says cycle 0). Nothing else: no foreign or noisy block.
         assertEquals(0, placed.other(), "periods the bridge played that are no block it sent: " + placed + "\n" +
             report);
-        assertTrue(placed.exact() >= 1_000, "blocks came back through PipeWire's driver exact: " + placed + "\n" +
+        assertTrue(placed.exact() >= 50, "blocks came back through PipeWire's driver exact: " + placed + "\n" +
             report);
-        assertTrue(result.exactPeriods() >= 1_000, "the probe heard audio sample-exact: " + report);
+        assertTrue(result.exactPeriods() >= 50, "the probe heard audio sample-exact: " + report);
         assertEquals(0, counters.rejectedTotal() - counters.rejected(RejectReason.STALE_CYCLE),
             "malformed packets from PipeWire's driver: " + report);
     }
@@ -448,7 +448,8 @@ final class PipeWireNetjack2DriverTest
         final ChainAudit.Verdict verdict = audit.explain(result, probe.xrunNanos());
         portVerdict = audit.checkBridgePorts(ledger, latency, PERIOD);
         return report(result, counters) + " graphSkipped=" + counters.graphPeriodsSkipped.get() + " stale=" +
-            counters.rejected(RejectReason.STALE_CYCLE) + "\n" + portVerdict.text() + "\nprobe: " + verdict.text();
+            counters.rejected(RejectReason.STALE_CYCLE) + " placedBeforeLatestSend=" +
+            counters.repliesPlacedBeforeLatestSend.get() + "\n" + portVerdict.text() + "\nprobe: " + verdict.text();
     }
 
     private static String report(final SignalProbe result, final BridgeCounters counters)

@@ -112,6 +112,7 @@ final class MasterConductor implements Agent
     private final LogLimiter unansweredLog;
     private final LogLimiter sessionStartLog;
     private final LogLimiter asyncSlaveLog;
+    private final LogLimiter unnumberedRepliesLog;
     private final LogLimiter sessionEndLog;
     private final LogLimiter[] logLimiters;
 
@@ -138,9 +139,11 @@ final class MasterConductor implements Agent
         this.unansweredLog = new LogLimiter("unanswered SLAVE_SETUPs", true, counters.logLinesSuppressed);
         this.sessionStartLog = new LogLimiter("session starts", false, counters.logLinesSuppressed);
         this.asyncSlaveLog = new LogLimiter("asynchronous slave warnings", true, counters.logLinesSuppressed);
+        this.unnumberedRepliesLog = new LogLimiter("unnumbered-reply warnings", true, counters.logLinesSuppressed);
         this.sessionEndLog = new LogLimiter("session ends", false, counters.logLinesSuppressed);
         this.logLimiters = new LogLimiter[] {
-            announceLog, refusedLog, unansweredLog, sessionStartLog, asyncSlaveLog, sessionEndLog};
+            announceLog, refusedLog, unansweredLog, sessionStartLog, asyncSlaveLog, unnumberedRepliesLog,
+            sessionEndLog};
     }
 
     void acceptOnly(final int encoder, final int mtu)
@@ -466,10 +469,10 @@ final class MasterConductor implements Agent
         {
             EventLog.warn("slave '" + params.name() + "' runs asynchronously (jackd without -S): its replies " +
                 "carry its own cycle counter, not ours, so the bridge places them by that counter and their " +
-                "arrival; the round trip stays (L + 1) periods (measured with JACK2 1.9.21 and 1.9.22, as with -S), " +
-                "but after a lost packet the counter drifts and the bridge plays silence until it re-anchors (counter " +
-                "'async slave counter re-anchors'); start the slave's jackd with -S (--sync) so every reply names " +
-                "its cycle");
+                "arrival; the round trip stays (L + 1) periods (measured with JACK2 1.9.21 and 1.9.22, as with " +
+                "-S), but after a lost packet the counter drifts and the bridge plays silence until it re-anchors " +
+                "(counter 'async slave counter re-anchors'); start the slave's jackd with -S (--sync) so every " +
+                "reply names its cycle");
         }
     }
 
@@ -516,6 +519,16 @@ final class MasterConductor implements Agent
             EventLog.info("audio resumed " + (current.firstBlockNanos - restartStarted) / 1_000_000 +
                 " ms after the restart request");
             restartStartedNanos = 0;
+            return 1;
+        }
+        if (!current.unnumberedRepliesReported && current.repliesCarryNoCycle)
+        {
+            current.unnumberedRepliesReported = true;
+            unnumberedRepliesLog.log(clock.nanoTime(), "slave '" + current.params.name() + "' numbers every " +
+                "reply 0 (PipeWire's netjack2 driver does): the bridge places its replies by when they arrive, so " +
+                "one that comes after the next cycle was sent plays late or is dropped as stale (counters " +
+                "'replies placed before the latest send' and 'rejected: stale_cycle'); a JACK2 slave started " +
+                "with -S names its cycles");
             return 1;
         }
         return 0;

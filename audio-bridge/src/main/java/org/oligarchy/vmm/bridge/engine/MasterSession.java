@@ -42,6 +42,10 @@ final class MasterSession implements CycleAssembler.Listener, PacketSink
     volatile boolean killedByPeer;
     volatile long lastReceiveNanos;
     volatile long latestSentHostCycle = -1;
+    /** Set once by the receiver when the slave's replies proved to carry no cycle number. */
+    volatile boolean repliesCarryNoCycle;
+    /** The conductor's own: whether it said so. */
+    boolean unnumberedRepliesReported;
     volatile long firstBlockNanos;
     /** The host cycle that wire cycle 0 stands for; set by the sender on the first block. */
     long baseCycle = -1;
@@ -142,6 +146,10 @@ final class MasterSession implements CycleAssembler.Listener, PacketSink
         final long sinceLatestSend = latest < 0 ? -1 :
             clock.nanoTime() - sendNanos[(int)(latest & (SEND_TIME_SLOTS - 1))];
         final long hostCycle = placement.place(wireCycle, latest, baseCycle, sinceLatestSend);
+        if (!repliesCarryNoCycle && placement.repliesCarryNoCycle())
+        {
+            repliesCarryNoCycle = true;
+        }
         if (hostCycle == ReplyPlacement.UNMATCHED)
         {
             counters.unmatchedReplies.increment();

@@ -174,6 +174,17 @@ final class ReplyPlacement
         return floorNanos;
     }
 
+    /**
+     * Whether this is a sync peer whose replies have carried no cycle number over the
+     * {@value #FLOOR_SAMPLES} in-sequence replies that teach its floor (PipeWire's driver).
+     *
+     * @return true once that is known.
+     */
+    boolean repliesCarryNoCycle()
+    {
+        return !async && !peerEchoesCycles && floorSamples >= FLOOR_SAMPLES;
+    }
+
     private long placeByArrival(final long latest, final long sinceSend)
     {
         if (sinceSend < 0)

@@ -109,6 +109,7 @@ final class ReplyPlacementTest
             assertEquals(cycle, placement.place(0, cycle, 99, floorNanos + (cycle % 3) * 10_000));
         }
         assertEquals(floorNanos, placement.roundTripFloorNanos());
+        assertTrue(placement.repliesCarryNoCycle(), "32 in-sequence replies, none numbered");
         return placement;
     }
 
@@ -146,6 +147,7 @@ final class ReplyPlacementTest
             assertEquals(cycle, placement.place(0, cycle, 99, 200_000));
         }
         final long last = 100 + ReplyPlacement.FLOOR_SAMPLES - 1;
+        assertFalse(placement.repliesCarryNoCycle(), "31 samples are not yet proof");
         assertEquals(last + 2, placement.place(0, last + 2, 99, 10_000));
         assertEquals(0, counters.repliesPlacedBeforeLatestSend.get());
     }
@@ -159,6 +161,7 @@ final class ReplyPlacementTest
         {
             assertEquals(99 + wire, placement.place(wire, 99 + wire, 99, 200_000));
         }
+        assertFalse(placement.repliesCarryNoCycle());
         // It names its cycle: 140 sent last, reply for 134 arriving 10 us after the send is 134.
         assertEquals(134, placement.place(35, 140, 99, 10_000));
         assertEquals(0, counters.repliesPlacedBeforeLatestSend.get());

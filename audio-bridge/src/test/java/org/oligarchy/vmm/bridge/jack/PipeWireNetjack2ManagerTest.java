@@ -133,12 +133,33 @@ final class PipeWireNetjack2ManagerTest
         assertTrue(wire.cyclesToSlave.get() >= 20, "PipeWire's manager sent audio cycles to the slave: " + wire +
             "\nslave log: " + Files.readString(slaveLog) + "\nnodes: " + nodes() + "\nlog: " + pipewireLog());
 
-        wire.reset();
-        Thread.sleep(3_000);
-        final String report = "PipeWire " + pipewireVersion + " manager (defaults), slave --loopback: " + wire +
-            "; node pairs configured " + pairs + ", manager send nodes now " +
-            nodes().lines().filter(l -> l.trim().equals("node.name = \"netjack2_manager_send\"")).count();
-        System.out.println(report);
+        // The window. Under load the slave can re-announce (its 2 s time-out) while the manager is
+        // slow; PipeWire 1.6.9 then makes a new node pair and stops feeding the old one (see the
+        // class comment). That is the manager's behaviour, reported: the newest pair is configured
+        // and the window measured again, at most three times.
+        String report = "";
+        for (int attempt = 1; attempt <= 3; attempt++)
+        {
+            wire.reset();
+            Thread.sleep(3_000);
+            final long sendNodes =
+                nodes().lines().filter(l -> l.trim().equals("node.name = \"netjack2_manager_send\"")).count();
+            report = "PipeWire " + pipewireVersion + " manager (defaults), slave --loopback: " + wire +
+                "; node pairs configured " + pairs + ", manager send nodes now " + sendNodes + ", window " + attempt;
+            System.out.println(report);
+            if (wire.cyclesToSlave.get() >= 100 || sendNodes <= pairs)
+            {
+                break;
+            }
+            final int send = awaitNewest("netjack2_manager_send", 10_000);
+            final int recv = awaitNewest("netjack2_manager_recv", 10_000);
+            pairs++;
+            awaitPorts(send, "Input", "netjack2_manager_send:send_AUX", 2, "-i", 5_000, "");
+            awaitPorts(recv, "Output", "netjack2_manager_recv:receive_AUX", 2, "-o", 5_000, "");
+            PipeWireRoot.run(root, dir, 10, "pw-link", tone + ":capture_FL", "netjack2_manager_send:send_AUX0");
+            PipeWireRoot.run(root, dir, 10, "pw-link", tone + ":capture_FR", "netjack2_manager_send:send_AUX1");
+            Thread.sleep(1_000);
+        }
         // 48000 / 1024: 46.9 cycles a second.
         assertTrue(wire.cyclesToSlave.get() >= 100, "cycles sent by the manager in 3 s: " + report);
         assertTrue(wire.audibleToSlave.get() >= 100, "the manager sent the tone, not silence: " + report);

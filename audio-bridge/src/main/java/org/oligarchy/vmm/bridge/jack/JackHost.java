@@ -1,6 +1,8 @@
 package org.oligarchy.vmm.bridge.jack;
 
 import java.lang.reflect.Field;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
@@ -20,6 +22,7 @@ import org.jaudiolibs.jnajack.JackClient;
 import org.jaudiolibs.jnajack.JackException;
 import org.jaudiolibs.jnajack.JackOptions;
 import org.jaudiolibs.jnajack.JackStatus;
+import org.oligarchy.vmm.bridge.log.EventLog;
 import org.oligarchy.vmm.bridge.period.PeriodIo;
 import org.oligarchy.vmm.bridge.rt.ThreadPlacement;
 
@@ -68,6 +71,9 @@ public final class JackHost implements AutoCloseable
     private volatile long wrongSizePeriods;
     private volatile long callbackErrors;
     private volatile boolean shutDown;
+    /** The Linux thread id of the libjack thread that ran the shutdown callback, -1 if unknown. */
+    private volatile int shutdownThreadTid = -1;
+    private volatile boolean shutdownCallbackReturned;
     /** Set before deactivation: latency callbacks from then on return at once. */
     private volatile boolean closing;
     /** Latency callbacks inside this object now (0 or 1; JACK runs them on one thread). */
@@ -86,6 +92,8 @@ public final class JackHost implements AutoCloseable
     private volatile Runnable shutdownListener;
     private volatile Runnable xrunListener;
     private boolean closed;
+    private int lingeringShutdownThreads;
+    static final long SHUTDOWN_THREAD_WAIT_MILLIS = 2_000;
 
     private JackHost(
         final JackClient client, final String clientName, final int inputs, final int outputs,
@@ -130,11 +138,20 @@ public final class JackHost implements AutoCloseable
         {
             client.onShutdown(c ->
             {
-                shutDown = true;
-                final Runnable listener = shutdownListener;
-                if (listener != null)
+                // Recorded before the flag: close() waits for this thread (see awaitShutdownThread).
+                shutdownThreadTid = ThreadPlacement.available() ? ThreadPlacement.currentTid() : -1;
+                try
                 {
-                    listener.run();
+                    shutDown = true;
+                    final Runnable listener = shutdownListener;
+                    if (listener != null)
+                    {
+                        listener.run();
+                    }
+                }
+                finally
+                {
+                    shutdownCallbackReturned = true;
                 }
             });
             // Not real-time: JACK2 calls these from its notification thread. A NetJack2 session
@@ -704,7 +721,11 @@ public final class JackHost implements AutoCloseable
         {
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
         }
-        if (!shutDown)
+        if (shutDown)
+        {
+            awaitShutdownThread();
+        }
+        else
         {
             client.deactivate();
             for (final long port : inputPorts)
@@ -717,6 +738,43 @@ public final class JackHost implements AutoCloseable
             }
         }
         client.close();
+    }
+
+    /**
+     * Waits, up to {@value #SHUTDOWN_THREAD_WAIT_MILLIS} ms, until the libjack thread that ran the
+     * shutdown callback has left it and ended. {@code jack_client_close} stops libjack's threads
+     * with {@code pthread_cancel}, and JACK2 makes its threads asynchronously cancelable: a thread
+     * cancelled while still inside the callback, or inside JNA's and the JVM's code on its way
+     * out, can die holding the allocator's state half-written. A full run of the suite once
+     * aborted with "double free or corruption" right after a JACK server restart; JACK2's thread
+     * leaves on its own once the server's socket is closed, so this wait is short.
+     */
+    private void awaitShutdownThread()
+    {
+        final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(SHUTDOWN_THREAD_WAIT_MILLIS);
+        while (System.nanoTime() - deadline < 0)
+        {
+            final int tid = shutdownThreadTid;
+            if (shutdownCallbackReturned && (tid <= 0 || !Files.exists(Path.of("/proc/self/task/" + tid))))
+            {
+                return;
+            }
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
+        }
+        lingeringShutdownThreads++;
+        EventLog.warn("libjack's notification thread (tid " + shutdownThreadTid + ") still runs " +
+            SHUTDOWN_THREAD_WAIT_MILLIS + " ms after the JACK server went away; closing the client anyway");
+    }
+
+    /**
+     * How many times {@link #close()} gave up waiting for the shutdown callback's thread to end
+     * (0 or 1 per client; the tests read it).
+     *
+     * @return the count.
+     */
+    public int lingeringShutdownThreads()
+    {
+        return lingeringShutdownThreads;
     }
 
     /** Port buffers of the current period, re-wrapped only when JACK hands a new address. */

@@ -57,6 +57,13 @@ final class MasterConductor implements Agent
      * PipeWire, {@link SlaveEndpoint}): a quarter of that delays no real slave's handshake.
      */
     static final long NEW_HANDSHAKE_NANOS = 250_000_000L;
+    /**
+     * An announce identical to the running session's own, from its slave, this soon after the
+     * session started was sent before our SETUP reached the slave: it is not answered (it would
+     * start a handshake with a slave that is already playing). A slave that really restarts either
+     * ended the session first (KILL_MASTER, silence) or announces again a second later.
+     */
+    static final long CROSSED_ANNOUNCE_NANOS = 500_000_000L;
     private static final int DATAGRAMS_PER_CYCLE = 64;
 
     /** A slave that announced and was sent SLAVE_SETUP, waiting for its START_MASTER. */
@@ -103,6 +110,9 @@ final class MasterConductor implements Agent
     private Pending pending;
     private boolean handshakeStarted;
     private long lastHandshakeNanos;
+    /** The announce the running session answered, and when it started (crossed announces). */
+    private UnsafeBuffer sessionAnnounce;
+    private long sessionStartedNanos;
     /** The latest new announce that came too soon after the last new handshake: answered then. */
     private final UnsafeBuffer deferred = new UnsafeBuffer(ByteBuffer.allocateDirect(2048));
     private int deferredLength;
@@ -257,6 +267,7 @@ final class MasterConductor implements Agent
             }
             return null;
         }
+        counters.announcesReceived.increment();
         if ((acceptedEncoder >= 0 && setup.encoder() != acceptedEncoder) || setup.mtu() > maxMtu)
         {
             counters.reject(setup.mtu() > maxMtu ? RejectReason.BAD_MTU : RejectReason.BAD_ENCODER);
@@ -290,6 +301,13 @@ final class MasterConductor implements Agent
             {
                 counters.announcesNotAnswered.increment();
             }
+            return null;
+        }
+        final MasterSession running = slot.get();
+        if (running != null && sessionAnnounce != null && now - sessionStartedNanos < CROSSED_ANNOUNCE_NANOS &&
+            running.peer.equals(peer) && sameBytes(sessionAnnounce, view, length))
+        {
+            counters.announcesNotAnswered.increment();
             return null;
         }
         if (handshakeStarted && now - lastHandshakeNanos < NEW_HANDSHAKE_NANOS)
@@ -425,6 +443,8 @@ final class MasterConductor implements Agent
             params, target.channel, target.peer, target.setup, fromPeer, counters, latency, clock);
         final MasterSession previous = slot.get();
         slot.set(next);
+        sessionAnnounce = target.announce;
+        sessionStartedNanos = clock.nanoTime();
         if (target.peer.equals(deferredPeer))
         {
             // An announce the slave sent before our SETUP reached it: the session answers it.

@@ -116,7 +116,10 @@ public enum BridgeCounter
             "newer one while new handshakes wait (one per 250 ms)"),
     REPLIES_PLACED_BEFORE_LATEST_SEND(78, "replies placed before the latest send",
         "replies of a slave that numbers every reply 0 (PipeWire) that began sooner after the latest send " +
-            "than half its fastest round trip, so were placed in the cycle before it");
+            "than half its fastest round trip, so were placed in the cycle before it"),
+    ANNOUNCES_RECEIVED(79, "announces received",
+        "well-formed SLAVE_AVAILABLE datagrams from an allowed address, repeats included (a slave that is " +
+            "looking for its master)");
 
     /** Label prefix of the rejected-packet counters, one per {@link RejectReason} but NONE. */
     public static final String REJECTED_PREFIX = "rejected: ";

@@ -90,6 +90,8 @@ public final class BridgeCounters implements AutoCloseable
     public final AtomicCounter announcesNotAnswered;
     /** Replies of a never-echoing slave placed in the cycle before the latest send. */
     public final AtomicCounter repliesPlacedBeforeLatestSend;
+    /** Well-formed SLAVE_AVAILABLE datagrams from an allowed address, repeats included. */
+    public final AtomicCounter announcesReceived;
     private final Map<RejectReason, AtomicCounter> rejects = new EnumMap<>(RejectReason.class);
     private final AtomicCounter[] rejectByOrdinal = new AtomicCounter[RejectReason.values().length];
     private final AtomicCounter[] byDescriptor = new AtomicCounter[BridgeCounter.VALUES.size()];
@@ -163,6 +165,7 @@ public final class BridgeCounters implements AutoCloseable
         logLinesSuppressed = get(BridgeCounter.LOG_LINES_SUPPRESSED);
         announcesNotAnswered = get(BridgeCounter.ANNOUNCES_NOT_ANSWERED);
         repliesPlacedBeforeLatestSend = get(BridgeCounter.REPLIES_PLACED_BEFORE_LATEST_SEND);
+        announcesReceived = get(BridgeCounter.ANNOUNCES_RECEIVED);
     }
 
     /**

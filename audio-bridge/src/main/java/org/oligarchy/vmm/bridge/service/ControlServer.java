@@ -102,6 +102,7 @@ public final class ControlServer implements AutoCloseable
     {
         final long sessionsBefore = counters.sessionsStarted.get();
         final long interruptionBefore = counters.lastInterruptionMicros.get();
+        final long announcesBefore = counters.announcesReceived.get();
         counters.restarts.increment();
         EventLog.info("operator requested a NetJack2 restart (host ports stay registered and connected)");
         final long start = System.nanoTime();
@@ -126,8 +127,18 @@ public final class ControlServer implements AutoCloseable
                 break;
             }
         }
-        return "TIMEOUT the slave did not announce again within 15 s; the bridge keeps listening " +
-            "(a JACK2 'jackd -d net' slave re-announces only after its own 2 s time-out; is the VM running?)";
+        final long announces = counters.announcesReceived.get() - announcesBefore;
+        final long sessions = counters.sessionsStarted.get() - sessionsBefore;
+        if (announces == 0)
+        {
+            return "TIMEOUT the slave did not announce again within 15 s (0 announces received); the bridge keeps " +
+                "listening (a JACK2 'jackd -d net' slave re-announces only after its own 2 s time-out; is the VM " +
+                "running?)";
+        }
+        return "TIMEOUT the slave announced " + announces + " time(s) within 15 s but " +
+            (sessions == 0 ? "no session started" : sessions + " session(s) started and no audio came back") +
+            " (session state " + counters.sessionState.get() + ", 'announces not answered (rate limit)' " +
+            counters.announcesNotAnswered.get() + "); the bridge keeps listening; see its log";
     }
 
     @Override

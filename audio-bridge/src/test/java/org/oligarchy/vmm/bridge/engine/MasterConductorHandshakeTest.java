@@ -89,6 +89,36 @@ final class MasterConductorHandshakeTest
         assertTrue(fixture.slot.get().sendable);
     }
 
+    /**
+     * A slave announces each second until a SETUP reaches it, so an announce it sent just before
+     * can arrive after the session started. Answering it started a second handshake with a slave
+     * that was already playing; its pending SETUP then outlived the session.
+     */
+    @Test
+    @Timeout(value = 30, unit = TimeUnit.SECONDS)
+    void shouldNotAnswerAnAnnounceThatCrossedTheSetup() throws Exception
+    {
+        fixture.attach();
+        final MasterSession session = fixture.slot.get();
+        final long setupsBefore = fixture.counters.packetsOut.get();
+        fixture.clock.advance(MasterConductor.NEW_HANDSHAKE_NANOS + 50_000_000L);
+        fixture.announce();
+        fixture.conductUntil(() -> fixture.counters.announcesReceived.get() == 2);
+        fixture.conductor.doWork();
+        assertEquals(0, fixture.drainSlave(null), "no second SETUP to a slave that is playing");
+        assertEquals(setupsBefore, fixture.counters.packetsOut.get());
+        assertEquals(1, fixture.counters.announcesNotAnswered.get());
+        assertSame(session, fixture.slot.get());
+        assertEquals(BridgeCounters.STATE_RUNNING, fixture.counters.sessionState.get());
+
+        // The same announce a second later: the slave restarted without a word; it is answered.
+        fixture.clock.advance(1_000_000_000L);
+        fixture.announce();
+        fixture.conductUntil(() -> fixture.counters.announcesReceived.get() == 3);
+        fixture.receiveSetup();
+        assertEquals(BridgeCounters.STATE_HANDSHAKE, fixture.counters.sessionState.get());
+    }
+
     @Test
     @Timeout(value = 30, unit = TimeUnit.SECONDS)
     void shouldLoseTheSessionOnlyAfterTwoSecondsWithoutAPacket() throws Exception

@@ -107,7 +107,8 @@ class BridgeCounterTest
             Map.entry(75, "agent errors (exceptions in bridge threads)"),
             Map.entry(76, "log lines suppressed (rate limit)"),
             Map.entry(77, "announces not answered (rate limit)"),
-            Map.entry(78, "replies placed before the latest send"));
+            Map.entry(78, "replies placed before the latest send"),
+            Map.entry(79, "announces received"));
 
     @Test
     void idsAndLabelsAreTheReleasedOnesInFileOrder()

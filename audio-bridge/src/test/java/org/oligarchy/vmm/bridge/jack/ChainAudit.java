@@ -301,6 +301,27 @@ public final class ChainAudit implements UdpFaultProxy.Observer
     public synchronized PortVerdict checkBridgePorts(final PortLedger ledger, final int latencyPeriods,
         final int periodFrames)
     {
+        return checkBridgePorts(ledger, latencyPeriods, periodFrames, false);
+    }
+
+    /**
+     * As {@link #checkBridgePorts(PortLedger, int, int)}, for a slave that may count its own
+     * cycles (an async JACK2 slave, {@code jackd -d net} without {@code -S}). Its reply numbers
+     * are its own counter, whose offset to ours moves whenever it skips or repeats a cycle, so a
+     * reply is matched to a send not by one fixed offset but as the bridge places it: by arrival,
+     * the reply that came after that cycle's send and before the next one. When the samples such a
+     * reply carried are the ones the bridge played, the slave returned them (earlier samples under
+     * a fresh counter: its graph did not run the loop in time); the datagrams show it.
+     *
+     * @param ledger              the bridge's ports, period by period.
+     * @param latencyPeriods      L.
+     * @param periodFrames        frames per period.
+     * @param slaveCountsOwnCycles true for an async slave.
+     * @return the verdict.
+     */
+    public synchronized PortVerdict checkBridgePorts(final PortLedger ledger, final int latencyPeriods,
+        final int periodFrames, final boolean slaveCountsOwnCycles)
+    {
         final int offset = cycleOffset();
         final List<PortLedger.Period> periods = ledger.periods();
         final Map<Long, PortLedger.Period> byFrame = new HashMap<>();
@@ -368,6 +389,10 @@ public final class ChainAudit implements UdpFaultProxy.Observer
                 {
                     peerReturnedIt = true;
                 }
+                if (slaveCountsOwnCycles && !peerReturnedIt)
+                {
+                    peerReturnedIt = arrivedDuringCycleOf(send, p.output());
+                }
             }
             if (peerReturnedIt)
             {
@@ -384,6 +409,20 @@ public final class ChainAudit implements UdpFaultProxy.Observer
             "periods before, " + peerStale + " the slave's stale reply, " + unverifiable + " unverifiable (no " +
             "record L periods before, or two callbacks at one frame), " + ours + " the bridge's fault" + examples;
         return new PortVerdict(played, exact, peerStale, unverifiable, ours, text);
+    }
+
+    /** Whether a reply carrying {@code named} arrived after {@code send} and before the next send. */
+    private boolean arrivedDuringCycleOf(final Entry send, final int named)
+    {
+        final Entry next = toSlaveByCycle.get(send.cycle() + 1);
+        for (final Entry reply : toMasterByNamed.getOrDefault(named, List.of()))
+        {
+            if (reply.nanos() >= send.nanos() && (next == null || reply.nanos() < next.nanos()))
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static void appendExample(final StringBuilder examples, final PortLedger.Period p, final String what)

@@ -21,10 +21,13 @@ import org.agrona.concurrent.status.AtomicCounter;
  *       ever falls, so the rule errs towards the old placement.</li>
  *   <li><b>Async peer</b> (sync mode 0, docs/protocol.md §5.6): its own counter, anchored to the
  *       cycle sent last when its first reply came; a reply is placed only where counter and
- *       arrival agree. After {@value #REANCHOR_AFTER} consecutive replies that agree with each
- *       other on a new offset the anchor moves (counted). Disagreeing replies are
- *       {@link #UNMATCHED}: silence, never another cycle's audio. The decision counts replies,
- *       not time, so no clock is involved.</li>
+ *       arrival agree. No reply arrives before its cycle was sent, so a reply the anchor maps to a
+ *       cycle not yet sent proves the anchor came from a late reply: the anchor moves down at
+ *       once. A move up (the slave's counter fell behind, or every reply comes late by the same
+ *       amount: the two look alike) waits for {@value #REANCHOR_LATER_AFTER} consecutive replies on
+ *       that offset. Every move is counted; disagreeing replies are {@link #UNMATCHED}: silence,
+ *       never another cycle's audio. The decision counts replies, not time, so no clock is
+ *       involved.</li>
  * </ul>
  * A cycle at or before the last one placed is {@link #STALE} in every mode.
  */
@@ -36,8 +39,14 @@ final class ReplyPlacement
     static final long STALE = -2;
     /** Cycles beyond L that an echoing peer's reply may name (it came late, but in time to place). */
     static final int MATCH_WINDOW_EXTRA = 16;
-    /** Consecutive async replies on one new counter offset before the anchor moves to it. */
-    static final int REANCHOR_AFTER = 3;
+    /**
+     * Consecutive async replies that place one and the same number of cycles after the anchor
+     * before the anchor moves there. A slave whose counter fell behind ours (it lost a cycle) looks
+     * exactly like a slave whose replies all come that much late, and a late reply placed there
+     * would play another cycle's audio; so the move waits for a run no ordinary backlog makes
+     * (a backlog drains several replies in one period, which breaks the run).
+     */
+    static final int REANCHOR_LATER_AFTER = 8;
     /** In-sequence replies of a never-echoing peer before its round-trip floor is trusted. */
     static final int FLOOR_SAMPLES = 32;
 
@@ -227,6 +236,17 @@ final class ReplyPlacement
             disagreements = 0;
             return latest;
         }
+        if (byCounter > latest)
+        {
+            // The anchor names a cycle not sent yet: no reply comes before its cycle was sent, so
+            // the anchor itself was taken from a reply that came late. Move it down at once; this
+            // reply stays silent (it may be late too), the next on-time one plays.
+            anchorWireCycle = wireCycle;
+            anchorHostCycle = latest;
+            disagreements = 0;
+            reanchors.increment();
+            return -1;
+        }
         final long offset = latest - byCounter;
         if (disagreements > 0 && offset == disagreementOffset)
         {
@@ -237,7 +257,7 @@ final class ReplyPlacement
             disagreements = 1;
             disagreementOffset = offset;
         }
-        if (disagreements >= REANCHOR_AFTER)
+        if (disagreements >= REANCHOR_LATER_AFTER)
         {
             anchorWireCycle = wireCycle;
             anchorHostCycle = latest;

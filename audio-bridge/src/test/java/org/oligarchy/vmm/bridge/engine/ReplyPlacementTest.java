@@ -11,7 +11,8 @@ import org.oligarchy.vmm.bridge.metrics.BridgeCounters;
 /**
  * Which host cycle a reply is played in, decided by counts and cycle numbers alone (no clock,
  * no thread): the echo window and STALE_CYCLE of an echoing peer, arrival order for a peer that
- * sends 0, and the async anchor that moves after exactly three agreeing replies.
+ * sends 0, and the async anchor that moves down at once and later only after a run of agreeing
+ * replies.
  */
 final class ReplyPlacementTest
 {
@@ -67,18 +68,45 @@ final class ReplyPlacementTest
     }
 
     @Test
-    void shouldMoveTheAsyncAnchorAfterExactlyThreeRepliesOnOneNewOffset()
+    void shouldMoveTheAsyncAnchorLaterOnlyAfterARunOfRepliesOnOneNewOffset()
     {
         final ReplyPlacement placement = new ReplyPlacement(0, L, counters.asyncReanchors);
         assertEquals(10, placement.place(7, 10, 9), "the first reply anchors counter 7 to cycle 10");
         assertEquals(11, placement.place(8, 11, 9));
-        // The slave's counter fell one behind (a lost packet): its replies no longer agree.
-        assertEquals(ReplyPlacement.UNMATCHED, placement.place(9, 13, 9));
-        assertEquals(ReplyPlacement.UNMATCHED, placement.place(10, 14, 9));
-        assertEquals(0, counters.asyncReanchors.get());
-        assertEquals(ReplyPlacement.UNMATCHED, placement.place(11, 15, 9), "the third re-anchors, still silent");
+        // The slave's counter fell one behind (a lost packet), or its replies all come one cycle
+        // late: the two look alike, and a late reply placed by arrival would play the audio of
+        // the cycle before. Silence until the run is long enough.
+        long host = 13;
+        int wire = 9;
+        for (int i = 1; i < ReplyPlacement.REANCHOR_LATER_AFTER; i++)
+        {
+            assertEquals(ReplyPlacement.UNMATCHED, placement.place(wire++, host++, 9), "reply " + i + " of the run");
+            assertEquals(0, counters.asyncReanchors.get());
+        }
+        assertEquals(ReplyPlacement.UNMATCHED, placement.place(wire++, host++, 9), "the last of the run re-anchors");
         assertEquals(1, counters.asyncReanchors.get());
-        assertEquals(16, placement.place(12, 16, 9), "placed on the new anchor");
+        assertEquals(host, placement.place(wire, host, 9), "placed on the new anchor");
+    }
+
+    /**
+     * Under load the first reply can come after the next cycle was sent: the anchor then maps
+     * every counter one cycle too late. The old rule placed every late reply there (the audio of
+     * the cycle before, a period late) and silenced every on-time one until three agreed. No
+     * reply arrives before its cycle was sent, so the first on-time reply moves the anchor down.
+     */
+    @Test
+    void shouldMoveTheAsyncAnchorDownAtOnceWhenItMapsAReplyToACycleNotSentYet()
+    {
+        final ReplyPlacement placement = new ReplyPlacement(0, L, counters.asyncReanchors);
+        assertEquals(11, placement.place(7, 11, 9), "counter 7 answered cycle 10 but came after 11 was sent");
+        assertEquals(ReplyPlacement.UNMATCHED, placement.place(8, 11, 9),
+            "counter 8 on time for cycle 11: the anchor maps it to 12, not sent yet");
+        assertEquals(1, counters.asyncReanchors.get());
+        assertEquals(12, placement.place(9, 12, 9), "on the corrected anchor");
+        assertEquals(ReplyPlacement.UNMATCHED, placement.place(10, 14, 9),
+            "counter 10 (cycle 13) came after 14 was sent: silence, not cycle 13's audio in cycle 14");
+        assertEquals(15, placement.place(12, 15, 9), "counter 11 lost; counter 12 on time");
+        assertEquals(1, counters.asyncReanchors.get());
     }
 
     @Test

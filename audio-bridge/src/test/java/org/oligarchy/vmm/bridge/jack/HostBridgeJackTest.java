@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -41,6 +42,8 @@ final class HostBridgeJackTest
     private HostBridge bridge;
     private ProbeClient probe;
     private boolean slaveSyncMode = true;
+    /** Non-null: the slave is JACK2 1.9.22 from this root instead of the host's jackd. */
+    private Jack2Root newerSlave;
 
     @AfterEach
     void tearDown()
@@ -57,6 +60,10 @@ final class HostBridgeJackTest
         {
             slave.close();
         }
+        if (newerSlave != null)
+        {
+            newerSlave.deleteDirectory();
+        }
         if (relay != null)
         {
             relay.close();
@@ -68,13 +75,21 @@ final class HostBridgeJackTest
     }
 
     @ParameterizedTest(name = "{0} channel(s), L={1}, {2} slave")
-    @CsvSource({"2, 1, sync", "2, 2, sync", "1, 1, sync", "8, 1, sync", "2, 0, sync", "2, 1, async"})
+    @CsvSource({"2, 1, sync", "2, 2, sync", "1, 1, sync", "8, 1, sync", "2, 0, sync", "2, 1, async",
+        "2, 1, sync 1.9.22", "2, 2, async 1.9.22"})
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
     void shouldReturnTheSignalSampleExactAfterLPlusOnePeriods(
         final int channels, final int latency, final String mode) throws Exception
     {
         final long expected = probeReading(latency);
-        slaveSyncMode = mode.equals("sync");
+        slaveSyncMode = mode.startsWith("sync");
+        if (mode.endsWith(" 1.9.22"))
+        {
+            // JACK2 1.9.22 (Debian 13) as the slave, from a cached root; the host stays 1.9.21.
+            Assumptions.assumeTrue(PipeWireRoot.runningAsRoot(), "the JACK2 1.9.22 root needs root (chroot)");
+            newerSlave = Jack2Root.open();
+            assertEquals("1.9.22", newerSlave.version());
+        }
         final BridgeCounters counters = startLoop(channels, latency, expected);
         awaitSignal(5_000);
         probe.probe().requestReset();
@@ -231,9 +246,10 @@ final class HostBridgeJackTest
         audit = new ChainAudit(ChainAudit.Role.MASTER);
         relay.observer(audit);
         final int slavePort = relay.slaveFacingAddress().getPort();
-        slave = slaveSyncMode ?
-            JackServerProcess.startNetSlave(slavePort, channels, latency, "-S") :
-            JackServerProcess.startNetSlave(slavePort, channels, latency);
+        final String[] extra = slaveSyncMode ? new String[] {"-S"} : new String[0];
+        slave = newerSlave != null ?
+            newerSlave.start("vmm22-slave", JackServerProcess.netSlaveArgs(slavePort, channels, latency, extra)) :
+            JackServerProcess.startNetSlave(slavePort, channels, latency, extra);
         assertTrue(slave.awaitPort("system:capture_" + channels, 10_000),
             "JACK2 slave attached: " + slave.logText());
         loopSlave(channels);

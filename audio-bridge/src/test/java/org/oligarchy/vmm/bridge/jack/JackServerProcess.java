@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -26,12 +27,18 @@ final class JackServerProcess implements AutoCloseable
     private final String name;
     private final Process process;
     private final Path log;
+    /** Prepended to jackd and to every JACK tool of this server (empty: the host's JACK2). */
+    private final List<String> prefix;
+    private final Map<String, String> environment;
 
-    private JackServerProcess(final String name, final Process process, final Path log)
+    private JackServerProcess(final String name, final Process process, final Path log, final List<String> prefix,
+        final Map<String, String> environment)
     {
         this.name = name;
         this.process = process;
         this.log = log;
+        this.prefix = prefix;
+        this.environment = environment;
     }
 
     /**
@@ -82,15 +89,28 @@ final class JackServerProcess implements AutoCloseable
 
     static JackServerProcess start(final String name, final String... driverArgs) throws Exception
     {
-        final List<String> command = new ArrayList<>(List.of("jackd", "-n", name));
+        return start(List.of(), Map.of(), name, driverArgs);
+    }
+
+    /**
+     * Starts {@code PREFIX jackd -n NAME <driver args>}: with a prefix such as
+     * {@code tools/jack-in-root.sh} (and its environment) the server is another JACK2 build's,
+     * and so are the tools this object runs against it.
+     */
+    static JackServerProcess start(final List<String> prefix, final Map<String, String> environment,
+        final String name, final String... driverArgs) throws Exception
+    {
+        final List<String> command = new ArrayList<>(prefix);
+        command.addAll(List.of("jackd", "-n", name));
         command.addAll(List.of(driverArgs));
         final Path log = Files.createTempFile(name, ".log");
         final ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
             .redirectOutput(log.toFile());
         builder.environment().put("JACK_NO_AUDIO_RESERVATION", "1");
+        builder.environment().putAll(environment);
         final Process process = builder.start();
         registerPid(process, name);
-        final JackServerProcess server = new JackServerProcess(name, process, log);
+        final JackServerProcess server = new JackServerProcess(name, process, log, prefix, environment);
         try
         {
             await("jackd " + name + " answering jack_lsp").atMost(Duration.ofSeconds(10)).pollDelay(Duration.ZERO)
@@ -100,7 +120,7 @@ final class JackServerProcess implements AutoCloseable
                     {
                         throw new IllegalStateException("jackd " + name + " exited: " + server.logText());
                     }
-                    return run(5, "jack_lsp", "-s", name).exitCode() == 0;
+                    return server.tool(5, "jack_lsp", "-s", name).exitCode() == 0;
                 });
         }
         catch (final ConditionTimeoutException timedOut)
@@ -145,11 +165,17 @@ final class JackServerProcess implements AutoCloseable
     static JackServerProcess startNetSlave(
         final int masterPort, final int channels, final int latency, final String... extra) throws Exception
     {
+        return startPooled(netSlaveArgs(masterPort, channels, latency, extra));
+    }
+
+    /** The arguments after {@code jackd -n NAME} of {@link #startNetSlave}. */
+    static String[] netSlaveArgs(final int masterPort, final int channels, final int latency, final String... extra)
+    {
         final List<String> args = new ArrayList<>(List.of(extra));
         args.addAll(List.of("-d", "net", "-a", "127.0.0.1", "-p", Integer.toString(masterPort),
             "-C", Integer.toString(channels), "-P", Integer.toString(channels), "-i", "0", "-o", "0",
             "-n", "vmslave", "-l", Integer.toString(latency)));
-        return startPooled(args.toArray(new String[0]));
+        return args.toArray(new String[0]);
     }
 
     String name()
@@ -193,7 +219,7 @@ final class JackServerProcess implements AutoCloseable
         {
             await("port " + port + " on jackd " + name).atMost(Duration.ofMillis(timeoutMs)).pollDelay(Duration.ZERO)
                 .pollInterval(Duration.ofMillis(100)).pollInSameThread()
-                .until(() -> run(5, "jack_lsp", "-s", name).output().lines().anyMatch(port::equals));
+                .until(() -> tool(5, "jack_lsp", "-s", name).output().lines().anyMatch(port::equals));
             return true;
         }
         catch (final ConditionTimeoutException timedOut)
@@ -211,7 +237,7 @@ final class JackServerProcess implements AutoCloseable
      */
     void connect(final String source, final String destination) throws Exception
     {
-        final Result result = run(10, "jack_connect", "-s", name, source, destination);
+        final Result result = tool(10, "jack_connect", "-s", name, source, destination);
         if (result.exitCode() != 0)
         {
             throw new IllegalStateException("jack_connect " + source + " " + destination + ": " + result.output());
@@ -226,7 +252,7 @@ final class JackServerProcess implements AutoCloseable
      */
     String connections() throws Exception
     {
-        return run(10, "jack_lsp", "-s", name, "-c").output();
+        return tool(10, "jack_lsp", "-s", name, "-c").output();
     }
 
     /** Sends SIGKILL, as a crash would. */
@@ -279,6 +305,21 @@ final class JackServerProcess implements AutoCloseable
     }
 
     /**
+     * Runs a JACK tool of this server's JACK2 build (through its prefix) to completion.
+     *
+     * @param timeoutSeconds how long to wait.
+     * @param command        the tool and its arguments.
+     * @return exit code and combined output.
+     * @throws Exception on failure to start.
+     */
+    Result tool(final int timeoutSeconds, final String... command) throws Exception
+    {
+        final List<String> argv = new ArrayList<>(prefix);
+        argv.addAll(List.of(command));
+        return run(timeoutSeconds, environment, argv.toArray(new String[0]));
+    }
+
+    /**
      * Runs a command to completion.
      *
      * @param timeoutSeconds how long to wait.
@@ -288,13 +329,21 @@ final class JackServerProcess implements AutoCloseable
      */
     static Result run(final int timeoutSeconds, final String... command) throws Exception
     {
+        return run(timeoutSeconds, Map.of(), command);
+    }
+
+    private static Result run(final int timeoutSeconds, final Map<String, String> environment,
+        final String... command) throws Exception
+    {
         // Output to a file, not a pipe: reading a pipe to its end would wait forever for a JACK
         // tool stuck in libjack, and the time-out below would never apply.
         final Path out = Files.createTempFile("jack-tool", ".out");
         try
         {
-            final Process process = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(out.toFile()).start();
+            final ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(out.toFile());
+            builder.environment().putAll(environment);
+            final Process process = builder.start();
             if (!process.waitFor(timeoutSeconds, TimeUnit.SECONDS))
             {
                 process.destroyForcibly();

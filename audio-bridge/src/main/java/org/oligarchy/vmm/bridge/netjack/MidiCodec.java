@@ -58,7 +58,8 @@ public final class MidiCodec
      * @param period     frames per cycle.
      * @param blob       destination.
      * @param capacity   usable bytes of {@code blob}.
-     * @return blob length in bytes, or −1 if it does not fit the capacity.
+     * @return blob length in bytes, or −1 if the capacity cannot hold even an empty record per
+     *         port; events beyond a port's share of the capacity are dropped and counted lost.
      */
     public static int encodeBlob(
         final MidiEvents[] ports,
@@ -67,6 +68,15 @@ public final class MidiCodec
         final MutableDirectBuffer blob,
         final int capacity)
     {
+        if (portCount > 0 && capacity / portCount < RECORD_HEADER_LENGTH + EVENT_LENGTH)
+        {
+            return -1;
+        }
+        // Each port's share of the receiver's buffer (JACK2's is ports × period × 4 bytes, with no
+        // bounds check: §7.3). Events past a port's share are dropped and counted lost, the
+        // earliest kept: a full port buffer costs its last events, never the cycle.
+        final int perPortEvents = portCount == 0 ? 0 :
+            (capacity / portCount - RECORD_HEADER_LENGTH) / EVENT_LENGTH - 1;
         int position = 0;
         for (int p = 0; p < portCount; p++)
         {
@@ -79,11 +89,7 @@ public final class MidiCodec
                     shortEvents++;
                 }
             }
-            final int recordLength = RECORD_HEADER_LENGTH + EVENT_LENGTH * (shortEvents + 1);
-            if (position + recordLength > capacity)
-            {
-                return -1;
-            }
+            shortEvents = Math.min(shortEvents, perPortEvents);
             final int dropped = events.count() - shortEvents;
             blob.putInt(position, NetJack.MIDI_MAGIC, BE);
             blob.putInt(position + 4, NetJack.JACK2_MIDI_BUFFER_SIZE, BE);
@@ -92,13 +98,15 @@ public final class MidiCodec
             blob.putInt(position + 16, shortEvents, BE);
             blob.putInt(position + 20, MidiEvents.saturatedAdd(events.lost(), dropped), BE);
             int slot = position + RECORD_HEADER_LENGTH;
-            for (int i = 0; i < events.count(); i++)
+            int written = 0;
+            for (int i = 0; i < events.count() && written < shortEvents; i++)
             {
                 final int size = events.size(i);
                 if (size > 4 || events.time(i) < 0 || events.time(i) >= period)
                 {
                     continue;
                 }
+                written++;
                 blob.putInt(slot, events.time(i), LE);
                 blob.putInt(slot + 4, size, LE);
                 blob.putInt(slot + 8, 0);

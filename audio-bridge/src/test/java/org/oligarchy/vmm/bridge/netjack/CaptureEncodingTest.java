@@ -266,6 +266,36 @@ class CaptureEncodingTest
         assertFalse(Arrays.equals(captured, bytes(length)));
     }
 
+    /**
+     * A period with more events than the receiver's share (JACK2 reassembles into ports × period ×
+     * 4 bytes without a bounds check, docs/protocol.md §7.3): the earliest 39 of a port go out at
+     * 128 frames, the rest are counted in lost_events, and the cycle (its audio too) is still sent.
+     * The encoder used to give up on the whole cycle.
+     */
+    @Test
+    void shouldKeepTheEarliestEventsOfAFullPortAndCountTheRestLost()
+    {
+        final MidiEvents full = new MidiEvents(256, 4096);
+        for (int f = 0; f < 128; f += 2)
+        {
+            full.add(f, new byte[] {(byte)0xB0, (byte)(f / 2), 0x40}, 0, 3);
+        }
+        final MidiEvents quiet = new MidiEvents(8, 64);
+        quiet.add(7, new byte[] {(byte)0x80, 0x3c, 0x00}, 0, 3);
+        final UnsafeBuffer blob = new UnsafeBuffer(new byte[1024]);
+        final int blobLength = MidiCodec.encodeBlob(new MidiEvents[] {full, quiet}, 2, 128, blob, 2 * 128 * 4);
+        assertEquals((24 + 12 * 40) + (24 + 12 * 2), blobLength, "39 events and one for the second port");
+        assertEquals(39, blob.getInt(16, ByteOrder.BIG_ENDIAN), "event_count of the full port");
+        assertEquals(64 - 39, blob.getInt(20, ByteOrder.BIG_ENDIAN), "lost_events of the full port");
+        assertEquals(76, blob.getInt(24 + 12 * 38, ByteOrder.LITTLE_ENDIAN), "the 39th event is the one at frame 76");
+        final MidiEvents[] back = {new MidiEvents(256, 4096), new MidiEvents(8, 64)};
+        assertEquals(RejectReason.NONE, MidiCodec.decodeBlob(blob, blobLength, 2, 128, back));
+        assertEquals(39, back[0].count());
+        assertEquals(64 - 39, back[0].lost());
+        assertEquals(1, back[1].count());
+        assertEquals(7, back[1].time(0));
+    }
+
     private void assertMidi(
         final List<PcapReader.UdpDatagram> datagrams, final int frame, final int[] times, final byte[] data)
     {

@@ -73,6 +73,8 @@ public final class MasterBridge implements AutoCloseable
      * @param ringSize            blocks per ring (power of two).
      * @param zeroLatencyDeadline fraction of the period the L = 0 wait may last.
      * @param masterNetName       host name in SLAVE_SETUP.
+     * @param toPeerMidiPorts     host MIDI inputs sent to the slave.
+     * @param fromPeerMidiPorts   host MIDI outputs returned by the slave.
      */
     public record Config(
         int toPeerChannels,
@@ -90,8 +92,22 @@ public final class MasterBridge implements AutoCloseable
         int receiverPriority,
         int ringSize,
         double zeroLatencyDeadline,
-        String masterNetName)
+        String masterNetName,
+        int toPeerMidiPorts,
+        int fromPeerMidiPorts)
     {
+        /** Settings without MIDI ports. */
+        public Config(
+            final int toPeerChannels, final int fromPeerChannels, final int sampleRateHz, final int periodFrames,
+            final int latencyPeriods, final InetAddress listenAddress, final int port,
+            final List<InetAddress> allowedPeers, final WaitStrategy waitStrategy, final int senderCpu,
+            final int receiverCpu, final int senderPriority, final int receiverPriority, final int ringSize,
+            final double zeroLatencyDeadline, final String masterNetName)
+        {
+            this(toPeerChannels, fromPeerChannels, sampleRateHz, periodFrames, latencyPeriods, listenAddress, port,
+                allowedPeers, waitStrategy, senderCpu, receiverCpu, senderPriority, receiverPriority, ringSize,
+                zeroLatencyDeadline, masterNetName, 0, 0);
+        }
     }
 
     private final Config config;
@@ -143,11 +159,13 @@ public final class MasterBridge implements AutoCloseable
         this.config = config;
         this.counters = counters;
         this.clock = clock;
-        final BlockRing toPeer = new BlockRing(config.ringSize(), config.toPeerChannels(), 0, config.periodFrames());
-        final BlockRing fromPeer = new BlockRing(config.ringSize(), config.fromPeerChannels(), 0, config.periodFrames());
+        final BlockRing toPeer = new BlockRing(config.ringSize(), config.toPeerChannels(), config.toPeerMidiPorts(),
+            config.periodFrames());
+        final BlockRing fromPeer = new BlockRing(config.ringSize(), config.fromPeerChannels(),
+            config.fromPeerMidiPorts(), config.periodFrames());
         final MasterHandshake handshake = new MasterHandshake(
             config.masterNetName(), config.sampleRateHz(), config.periodFrames(), config.toPeerChannels(),
-            config.fromPeerChannels(), 0, 0, config.latencyPeriods());
+            config.fromPeerChannels(), config.toPeerMidiPorts(), config.fromPeerMidiPorts(), config.latencyPeriods());
         this.listenChannel = openListenChannel(config);
         this.sender = new MasterSender(toPeer, slot, counters, clock, config.toPeerChannels(),
             config.fromPeerChannels(), config.senderCpu(), config.senderPriority());

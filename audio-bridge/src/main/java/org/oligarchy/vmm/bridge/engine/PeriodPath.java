@@ -5,6 +5,7 @@ import java.util.concurrent.locks.LockSupport;
 import org.agrona.concurrent.NanoClock;
 import org.oligarchy.vmm.bridge.metrics.BridgeCounters;
 import org.oligarchy.vmm.bridge.metrics.LatencyRecorders;
+import org.oligarchy.vmm.bridge.netjack.MidiEvents;
 import org.oligarchy.vmm.bridge.period.PeriodIo;
 import org.oligarchy.vmm.bridge.rt.ThreadPlacement;
 
@@ -33,6 +34,8 @@ final class PeriodPath
     private final boolean wakeSender;
     private final int toPeerChannels;
     private final int fromPeerChannels;
+    private final int toPeerMidiPorts;
+    private final int fromPeerMidiPorts;
     private final int periodFrames;
     private final int latencyPeriods;
     private final long periodNanos;
@@ -65,6 +68,8 @@ final class PeriodPath
         this.wakeSender = config.waitStrategy() == WaitStrategy.BLOCKING;
         this.toPeerChannels = config.toPeerChannels();
         this.fromPeerChannels = config.fromPeerChannels();
+        this.toPeerMidiPorts = config.toPeerMidiPorts();
+        this.fromPeerMidiPorts = config.fromPeerMidiPorts();
         this.periodFrames = config.periodFrames();
         this.latencyPeriods = config.latencyPeriods();
         this.periodNanos = 1_000_000_000L * config.periodFrames() / config.sampleRateHz();
@@ -100,6 +105,11 @@ final class PeriodPath
             {
                 io.readInput(c, samples, c * period, period);
             }
+            final MidiEvents[] midi = out.data.midi();
+            for (int m = 0; m < toPeerMidiPorts; m++)
+            {
+                io.readMidi(m, midi[m]);
+            }
             out.hostCycle = cycle;
             out.timestampNanos = start;
             toPeer.publish();
@@ -128,6 +138,15 @@ final class PeriodPath
             {
                 io.writeOutput(c, samples, c * period, period);
             }
+            final MidiEvents[] midi = in.data.midi();
+            for (int m = 0; m < fromPeerMidiPorts; m++)
+            {
+                final int refused = io.writeMidi(m, midi[m]);
+                if (refused > 0)
+                {
+                    counters.midiEventsRefused.getAndAdd(refused);
+                }
+            }
             fromPeer.consume();
             counters.blocksPlayed.increment();
         }
@@ -136,6 +155,10 @@ final class PeriodPath
             for (int c = 0; c < fromPeerChannels; c++)
             {
                 io.silenceOutput(c, period);
+            }
+            for (int m = 0; m < fromPeerMidiPorts; m++)
+            {
+                io.silenceMidi(m);
             }
             if (slot.get() != null)
             {

@@ -62,6 +62,11 @@ public final class SlaveEndpoint implements AutoCloseable
         {
             out.present()[c] = in.present()[c];
         }
+        final int midiPorts = Math.min(in.midiChannels(), out.midiChannels());
+        for (int m = 0; m < midiPorts; m++)
+        {
+            in.midi()[m].copyTo(out.midi()[m]);
+        }
     };
 
     /**

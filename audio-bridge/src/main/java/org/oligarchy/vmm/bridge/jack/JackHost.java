@@ -23,6 +23,7 @@ import org.jaudiolibs.jnajack.JackException;
 import org.jaudiolibs.jnajack.JackOptions;
 import org.jaudiolibs.jnajack.JackStatus;
 import org.oligarchy.vmm.bridge.log.EventLog;
+import org.oligarchy.vmm.bridge.netjack.MidiEvents;
 import org.oligarchy.vmm.bridge.period.PeriodIo;
 import org.oligarchy.vmm.bridge.rt.ThreadPlacement;
 
@@ -53,6 +54,11 @@ public final class JackHost implements AutoCloseable
     private final String clientName;
     private final long[] inputPorts;
     private final long[] outputPorts;
+    private final long[] midiInputPorts;
+    private final long[] midiOutputPorts;
+    /** Audio then MIDI ports, for the latency ranges (JACK sums both kinds alike). */
+    private final long[] latencyInputs;
+    private final long[] latencyOutputs;
     private final String[] inputNames;
     private final String[] outputNames;
     private final int sampleRateHz;
@@ -97,7 +103,8 @@ public final class JackHost implements AutoCloseable
 
     private JackHost(
         final JackClient client, final String clientName, final int inputs, final int outputs,
-        final String inputPrefix, final String outputPrefix) throws JackHostException
+        final int midiInputs, final int midiOutputs, final String inputPrefix, final String outputPrefix)
+        throws JackHostException
     {
         this.client = client;
         this.clientName = clientName;
@@ -108,19 +115,37 @@ public final class JackHost implements AutoCloseable
         this.currentSampleRateHz = sampleRateHz;
         this.inputPorts = new long[inputs];
         this.outputPorts = new long[outputs];
-        this.inputNames = new String[inputs];
-        this.outputNames = new String[outputs];
+        this.midiInputPorts = new long[midiInputs];
+        this.midiOutputPorts = new long[midiOutputs];
+        this.inputNames = new String[inputs + midiInputs];
+        this.outputNames = new String[outputs + midiOutputs];
         for (int i = 0; i < inputs; i++)
         {
             inputNames[i] = inputPrefix + (i + 1);
-            inputPorts[i] = register(inputNames[i], JackNative.PORT_IS_INPUT | JackNative.PORT_IS_TERMINAL);
+            inputPorts[i] = register(inputNames[i], JackNative.AUDIO_TYPE,
+                JackNative.PORT_IS_INPUT | JackNative.PORT_IS_TERMINAL);
         }
         for (int i = 0; i < outputs; i++)
         {
             outputNames[i] = outputPrefix + (i + 1);
-            outputPorts[i] = register(outputNames[i], JackNative.PORT_IS_OUTPUT | JackNative.PORT_IS_TERMINAL);
+            outputPorts[i] = register(outputNames[i], JackNative.AUDIO_TYPE,
+                JackNative.PORT_IS_OUTPUT | JackNative.PORT_IS_TERMINAL);
         }
-        this.buffers = new PortBuffers(inputs, outputs, periodFrames);
+        for (int i = 0; i < midiInputs; i++)
+        {
+            inputNames[inputs + i] = inputPrefix + "midi_" + (i + 1);
+            midiInputPorts[i] = register(inputNames[inputs + i], JackNative.MIDI_TYPE,
+                JackNative.PORT_IS_INPUT | JackNative.PORT_IS_TERMINAL);
+        }
+        for (int i = 0; i < midiOutputs; i++)
+        {
+            outputNames[outputs + i] = outputPrefix + "midi_" + (i + 1);
+            midiOutputPorts[i] = register(outputNames[outputs + i], JackNative.MIDI_TYPE,
+                JackNative.PORT_IS_OUTPUT | JackNative.PORT_IS_TERMINAL);
+        }
+        this.latencyInputs = concat(inputPorts, midiInputPorts);
+        this.latencyOutputs = concat(outputPorts, midiOutputPorts);
+        this.buffers = new PortBuffers(inputs, outputs, midiInputs, midiOutputs, periodFrames);
         this.processCallback = this::process;
         this.latencyCallback = this::reportLatency;
         // detach=false keeps the JACK thread attached to the JVM: attaching per period costs
@@ -191,6 +216,29 @@ public final class JackHost implements AutoCloseable
         final String clientName, final String serverName, final int inputs, final int outputs,
         final String inputPrefix, final String outputPrefix) throws JackHostException
     {
+        return open(clientName, serverName, inputs, outputs, 0, 0, inputPrefix, outputPrefix);
+    }
+
+    /**
+     * Opens a JACK client and registers its audio and MIDI ports (not yet active). MIDI ports are
+     * named after the prefixes with "midi_": {@code to_vm_midi_1}, {@code from_vm_midi_1}.
+     *
+     * @param clientName   client name; JACK may append a suffix if taken.
+     * @param serverName   JACK server name, or null for the default server.
+     * @param inputs       number of audio input ports (audio to the VM).
+     * @param outputs      number of audio output ports (audio from the VM).
+     * @param midiInputs   number of MIDI input ports.
+     * @param midiOutputs  number of MIDI output ports.
+     * @param inputPrefix  input port name prefix, e.g. "to_vm_".
+     * @param outputPrefix output port name prefix, e.g. "from_vm_".
+     * @return the host.
+     * @throws JackHostException with an operator-readable reason.
+     */
+    public static JackHost open(
+        final String clientName, final String serverName, final int inputs, final int outputs,
+        final int midiInputs, final int midiOutputs, final String inputPrefix, final String outputPrefix)
+        throws JackHostException
+    {
         if (serverName != null && !JackServerSelection.select(serverName))
         {
             throw new JackHostException("cannot select JACK server '" + serverName + "' (setenv failed)");
@@ -219,7 +267,8 @@ public final class JackHost implements AutoCloseable
         }
         try
         {
-            return new JackHost(client, client.getName(), inputs, outputs, inputPrefix, outputPrefix);
+            return new JackHost(client, client.getName(), inputs, outputs, midiInputs, midiOutputs, inputPrefix,
+                outputPrefix);
         }
         catch (final JackHostException | RuntimeException ex)
         {
@@ -288,6 +337,7 @@ public final class JackHost implements AutoCloseable
                         silencer.setMemory(0, nframes * 4, (byte)0);
                     }
                 }
+                clearMidiOutputs(nframes);
                 return 0;
             }
             for (int i = 0; i < inputPorts.length; i++)
@@ -297,6 +347,14 @@ public final class JackHost implements AutoCloseable
             for (int i = 0; i < outputPorts.length; i++)
             {
                 buffers.wrapOutput(i, JackNative.jack_port_get_buffer(outputPorts[i], nframes));
+            }
+            for (int i = 0; i < midiInputPorts.length; i++)
+            {
+                buffers.midiInputs[i] = JackNative.jack_port_get_buffer(midiInputPorts[i], nframes);
+            }
+            for (int i = 0; i < midiOutputPorts.length; i++)
+            {
+                buffers.midiOutputs[i] = JackNative.jack_port_get_buffer(midiOutputPorts[i], nframes);
             }
             final PeriodHandler current = handler;
             if (current != null)
@@ -317,6 +375,10 @@ public final class JackHost implements AutoCloseable
                 for (int i = 0; i < outputPorts.length; i++)
                 {
                     buffers.silenceOutput(i, nframes);
+                }
+                for (int i = 0; i < midiOutputPorts.length; i++)
+                {
+                    buffers.silenceMidi(i);
                 }
             }
         }
@@ -404,8 +466,8 @@ public final class JackHost implements AutoCloseable
             final int added = total - total / 2;
             final long[] min = {Long.MAX_VALUE};
             final long[] max = {0};
-            collect(inputPorts, JackNative.CAPTURE_LATENCY, min, max);
-            for (final long port : outputPorts)
+            collect(latencyInputs, JackNative.CAPTURE_LATENCY, min, max);
+            for (final long port : latencyOutputs)
             {
                 setRange(port, JackNative.CAPTURE_LATENCY, min[0] + added, max[0] + added);
             }
@@ -415,8 +477,8 @@ public final class JackHost implements AutoCloseable
             final int added = total / 2;
             final long[] min = {Long.MAX_VALUE};
             final long[] max = {0};
-            collect(outputPorts, JackNative.PLAYBACK_LATENCY, min, max);
-            for (final long port : inputPorts)
+            collect(latencyOutputs, JackNative.PLAYBACK_LATENCY, min, max);
+            for (final long port : latencyInputs)
             {
                 setRange(port, JackNative.PLAYBACK_LATENCY, min[0] + added, max[0] + added);
             }
@@ -444,9 +506,28 @@ public final class JackHost implements AutoCloseable
         JackNative.jack_port_set_latency_range(port, mode, Pointer.nativeValue(latencyRange));
     }
 
-    private long register(final String name, final long flags) throws JackHostException
+    private void clearMidiOutputs(final int nframes)
     {
-        final long port = JackNative.jack_port_register(clientAddress, name, JackNative.AUDIO_TYPE, flags, 0);
+        for (final long port : midiOutputPorts)
+        {
+            final long address = JackNative.jack_port_get_buffer(port, nframes);
+            if (address != 0)
+            {
+                JackNative.jack_midi_clear_buffer(address);
+            }
+        }
+    }
+
+    private static long[] concat(final long[] a, final long[] b)
+    {
+        final long[] both = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, both, a.length, b.length);
+        return both;
+    }
+
+    private long register(final String name, final String type, final long flags) throws JackHostException
+    {
+        final long port = JackNative.jack_port_register(clientAddress, name, type, flags, 0);
         if (port == 0)
         {
             throw new JackHostException("cannot register JACK port " + clientName + ":" + name);
@@ -728,11 +809,11 @@ public final class JackHost implements AutoCloseable
         else
         {
             client.deactivate();
-            for (final long port : inputPorts)
+            for (final long port : latencyInputs)
             {
                 JackNative.jack_port_unregister(clientAddress, port);
             }
-            for (final long port : outputPorts)
+            for (final long port : latencyOutputs)
             {
                 JackNative.jack_port_unregister(clientAddress, port);
             }
@@ -785,10 +866,22 @@ public final class JackHost implements AutoCloseable
         private final long[] inputAddresses;
         private final long[] outputAddresses;
         private final int bytes;
+        private final int periodFrames;
+        /** This period's MIDI port buffers (addresses), set by the process callback. */
+        final long[] midiInputs;
+        final long[] midiOutputs;
+        private final Memory midiEvent = new Memory(JackNative.MIDI_EVENT_BYTES);
+        private final UnsafeBuffer midiEventView = new UnsafeBuffer(0, 0);
+        private final UnsafeBuffer midiData = new UnsafeBuffer(0, 0);
         long periodStartFrame = -1;
 
-        PortBuffers(final int inputCount, final int outputCount, final int periodFrames)
+        PortBuffers(final int inputCount, final int outputCount, final int midiInputCount, final int midiOutputCount,
+            final int periodFrames)
         {
+            this.periodFrames = periodFrames;
+            midiInputs = new long[midiInputCount];
+            midiOutputs = new long[midiOutputCount];
+            midiEventView.wrap(Pointer.nativeValue(midiEvent), JackNative.MIDI_EVENT_BYTES);
             inputs = new UnsafeBuffer[inputCount];
             outputs = new UnsafeBuffer[outputCount];
             inputAddresses = new long[inputCount];
@@ -855,6 +948,97 @@ public final class JackHost implements AutoCloseable
         }
 
         @Override
+        public void readMidi(final int port, final MidiEvents into)
+        {
+            readMidiBuffer(midiInputs[port], into);
+        }
+
+        @Override
+        public void inputMidi(final int port, final MidiEvents into)
+        {
+            readMidiBuffer(midiInputs[port], into);
+        }
+
+        @Override
+        public void outputMidi(final int port, final MidiEvents into)
+        {
+            readMidiBuffer(midiOutputs[port], into);
+        }
+
+        private void readMidiBuffer(final long buffer, final MidiEvents into)
+        {
+            into.clear();
+            if (buffer == 0)
+            {
+                return;
+            }
+            final int count = JackNative.jack_midi_get_event_count(buffer);
+            final long eventAddress = midiEventView.addressOffset();
+            for (int i = 0; i < count; i++)
+            {
+                if (JackNative.jack_midi_event_get(eventAddress, buffer, i) != 0)
+                {
+                    into.addLost(1);
+                    continue;
+                }
+                final int time = midiEventView.getInt(JackNative.MIDI_EVENT_TIME_OFFSET);
+                final long size = midiEventView.getLong(JackNative.MIDI_EVENT_SIZE_OFFSET);
+                final long data = midiEventView.getLong(JackNative.MIDI_EVENT_BUFFER_OFFSET);
+                if (size < 1 || size > Integer.MAX_VALUE || data == 0 || time < 0 || time >= periodFrames)
+                {
+                    into.addLost(1);
+                    continue;
+                }
+                midiData.wrap(data, (int)size);
+                into.add(time, midiData, 0, (int)size);
+            }
+            final int lost = JackNative.jack_midi_get_lost_event_count(buffer);
+            if (lost > 0)
+            {
+                into.addLost(lost);
+            }
+        }
+
+        @Override
+        public int writeMidi(final int port, final MidiEvents from)
+        {
+            final long buffer = midiOutputs[port];
+            if (buffer == 0)
+            {
+                return from.count();
+            }
+            JackNative.jack_midi_clear_buffer(buffer);
+            int refused = 0;
+            for (int e = 0; e < from.count(); e++)
+            {
+                final int size = from.size(e);
+                final long room = JackNative.jack_midi_event_reserve(buffer, from.time(e), size);
+                if (room == 0)
+                {
+                    // Out of time order, past the period, or the buffer is full: JACK refuses it.
+                    refused++;
+                    continue;
+                }
+                midiData.wrap(room, size);
+                for (int i = 0; i < size; i++)
+                {
+                    midiData.putByte(i, from.dataByte(e, i));
+                }
+            }
+            return refused;
+        }
+
+        @Override
+        public void silenceMidi(final int port)
+        {
+            final long buffer = midiOutputs[port];
+            if (buffer != 0)
+            {
+                JackNative.jack_midi_clear_buffer(buffer);
+            }
+        }
+
+        @Override
         public float input(final int channel, final int frame)
         {
             return inputs[channel].getFloat(frame << 2);
@@ -887,6 +1071,28 @@ public final class JackHost implements AutoCloseable
          * @return the sample.
          */
         float output(int channel, int frame);
+
+        /**
+         * The events of a MIDI input port this period (to the peer).
+         *
+         * @param port MIDI input (0-based).
+         * @param into cleared, then filled.
+         */
+        default void inputMidi(final int port, final MidiEvents into)
+        {
+            into.clear();
+        }
+
+        /**
+         * The events of a MIDI output port this period (from the peer), as the handler wrote them.
+         *
+         * @param port MIDI output (0-based).
+         * @param into cleared, then filled.
+         */
+        default void outputMidi(final int port, final MidiEvents into)
+        {
+            into.clear();
+        }
     }
 
     /**

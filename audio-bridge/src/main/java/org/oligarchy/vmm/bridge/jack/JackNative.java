@@ -4,7 +4,7 @@ import com.sun.jna.Callback;
 import com.sun.jna.Native;
 
 /**
- * The few libjack functions the real-time path and latency reporting need, direct-mapped with
+ * The few libjack functions the real-time path (audio and MIDI buffers) and latency reporting need, direct-mapped with
  * primitive signatures so that calling them allocates nothing (docs/realtime-jvm.md §1.5):
  * jnajack's own {@code jack_port_get_buffer} returns a new {@code Pointer} (24 B) per call, and it
  * has no binding at all for the latency setters.
@@ -18,6 +18,16 @@ final class JackNative
 
     /** {@code JACK_DEFAULT_AUDIO_TYPE}. */
     static final String AUDIO_TYPE = "32 bit float mono audio";
+    /** {@code JACK_DEFAULT_MIDI_TYPE}. */
+    static final String MIDI_TYPE = "8 bit raw midi";
+    /**
+     * {@code jack_midi_event_t} on LP64: {@code uint32_t time} at 0, {@code size_t size} at 8,
+     * {@code jack_midi_data_t *buffer} at 16.
+     */
+    static final int MIDI_EVENT_BYTES = 24;
+    static final int MIDI_EVENT_TIME_OFFSET = 0;
+    static final int MIDI_EVENT_SIZE_OFFSET = 8;
+    static final int MIDI_EVENT_BUFFER_OFFSET = 16;
     static final long PORT_IS_INPUT = 0x1;
     static final long PORT_IS_OUTPUT = 0x2;
     static final long PORT_IS_TERMINAL = 0x10;
@@ -65,4 +75,19 @@ final class JackNative
 
     /** jack_nframes_t (unsigned 32-bit): the first frame of the current period. */
     static native int jack_last_frame_time(long client);
+
+    /** Events in a MIDI port buffer this period (uint32). */
+    static native int jack_midi_get_event_count(long portBuffer);
+
+    /** Fills the {@code jack_midi_event_t} at {@code eventAddress}; 0 on success. */
+    static native int jack_midi_event_get(long eventAddress, long portBuffer, int index);
+
+    /** Events the port could not hold this period (uint32). */
+    static native int jack_midi_get_lost_event_count(long portBuffer);
+
+    /** Empties an output MIDI buffer; required once per period before writing. */
+    static native void jack_midi_clear_buffer(long portBuffer);
+
+    /** Room for one event of {@code size} bytes at frame {@code time}; 0 if refused. */
+    static native long jack_midi_event_reserve(long portBuffer, int time, long size);
 }

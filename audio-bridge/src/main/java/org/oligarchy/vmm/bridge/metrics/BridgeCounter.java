@@ -119,7 +119,10 @@ public enum BridgeCounter
             "than half its fastest round trip, so were placed in the cycle before it"),
     ANNOUNCES_RECEIVED(79, "announces received",
         "well-formed SLAVE_AVAILABLE datagrams from an allowed address, repeats included (a slave that is " +
-            "looking for its master)");
+            "looking for its master)"),
+    MIDI_EVENTS_REFUSED(80, "midi events refused by the host port",
+        "MIDI events from the peer that JACK refused at a host port (out of time order, past the period, or " +
+            "the port's buffer full)");
 
     /** Label prefix of the rejected-packet counters, one per {@link RejectReason} but NONE. */
     public static final String REJECTED_PREFIX = "rejected: ";

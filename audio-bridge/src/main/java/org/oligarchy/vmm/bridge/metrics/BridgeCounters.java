@@ -92,6 +92,8 @@ public final class BridgeCounters implements AutoCloseable
     public final AtomicCounter repliesPlacedBeforeLatestSend;
     /** Well-formed SLAVE_AVAILABLE datagrams from an allowed address, repeats included. */
     public final AtomicCounter announcesReceived;
+    /** MIDI events from the peer that JACK refused at a host port. */
+    public final AtomicCounter midiEventsRefused;
     private final Map<RejectReason, AtomicCounter> rejects = new EnumMap<>(RejectReason.class);
     private final AtomicCounter[] rejectByOrdinal = new AtomicCounter[RejectReason.values().length];
     private final AtomicCounter[] byDescriptor = new AtomicCounter[BridgeCounter.VALUES.size()];
@@ -166,6 +168,7 @@ public final class BridgeCounters implements AutoCloseable
         announcesNotAnswered = get(BridgeCounter.ANNOUNCES_NOT_ANSWERED);
         repliesPlacedBeforeLatestSend = get(BridgeCounter.REPLIES_PLACED_BEFORE_LATEST_SEND);
         announcesReceived = get(BridgeCounter.ANNOUNCES_RECEIVED);
+        midiEventsRefused = get(BridgeCounter.MIDI_EVENTS_REFUSED);
     }
 
     /**

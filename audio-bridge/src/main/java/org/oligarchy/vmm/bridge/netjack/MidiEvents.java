@@ -65,11 +65,15 @@ public final class MidiEvents
     }
 
     /**
-     * Appends an event from a direct buffer.
+     * Appends an event from a direct buffer (a JACK port's event data, a packet).
      *
-     * @return true if stored.
+     * @param frame  frame offset inside the period.
+     * @param source event bytes.
+     * @param offset start in {@code source}.
+     * @param length number of bytes (≥ 1).
+     * @return true if stored, false if dropped for lack of capacity (then counted as lost).
      */
-    boolean add(final int frame, final org.agrona.DirectBuffer source, final int offset, final int length)
+    public boolean add(final int frame, final org.agrona.DirectBuffer source, final int offset, final int length)
     {
         if (count == time.length || dataLength + length > data.length || length < 1)
         {

@@ -1,8 +1,10 @@
 package org.oligarchy.vmm.bridge.period;
 
+import org.oligarchy.vmm.bridge.netjack.MidiEvents;
+
 /**
  * The host side of one period, as seen by the bridge: the "to peer" input channels it reads and
- * the "from peer" output channels it writes. Implemented over JACK port buffers in production
+ * the "from peer" output channels it writes, audio and MIDI. Implemented over JACK port buffers in production
  * and over arrays by the internal clock of the demo. Calls must not allocate.
  */
 public interface PeriodIo
@@ -45,5 +47,39 @@ public interface PeriodIo
     default long periodStartFrame()
     {
         return -1;
+    }
+
+    /**
+     * Reads this period's events of host MIDI input {@code port} into {@code into} (cleared
+     * first); events beyond its capacity, and those the host reports lost, count as lost.
+     *
+     * @param port MIDI input (0-based).
+     * @param into destination.
+     */
+    default void readMidi(final int port, final MidiEvents into)
+    {
+        into.clear();
+    }
+
+    /**
+     * Writes {@code from}'s events to host MIDI output {@code port} (replacing what it held), in
+     * their order and at their frames.
+     *
+     * @param port MIDI output (0-based).
+     * @param from the events.
+     * @return how many events the host refused (out of time order, beyond the period, or no room).
+     */
+    default int writeMidi(final int port, final MidiEvents from)
+    {
+        return 0;
+    }
+
+    /**
+     * Leaves host MIDI output {@code port} without events this period.
+     *
+     * @param port MIDI output (0-based).
+     */
+    default void silenceMidi(final int port)
+    {
     }
 }

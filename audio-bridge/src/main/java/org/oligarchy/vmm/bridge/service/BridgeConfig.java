@@ -59,6 +59,8 @@ public final class BridgeConfig
     private String clientName = DEFAULT_CLIENT_NAME;
     private int toVmPorts = 2;
     private int fromVmPorts = 2;
+    private int midiToVmPorts;
+    private int midiFromVmPorts;
     private List<InetAddress> peerAddresses = List.of();
     private InetAddress listenAddress = Ipv4.parse("0.0.0.0");
     private int port = DEFAULT_PORT;
@@ -132,6 +134,44 @@ public final class BridgeConfig
     {
         checkNotConcluded();
         fromVmPorts = value;
+        return this;
+    }
+
+    /**
+     * @return JACK MIDI input ports whose events go to the VM ({@code to_vm_midi_N}), 0 … 64.
+     */
+    public int midiToVmPorts()
+    {
+        return midiToVmPorts;
+    }
+
+    /**
+     * @param value JACK MIDI input ports whose events go to the VM, 0 … 64.
+     * @return this context.
+     */
+    public BridgeConfig midiToVmPorts(final int value)
+    {
+        checkNotConcluded();
+        midiToVmPorts = value;
+        return this;
+    }
+
+    /**
+     * @return JACK MIDI output ports the VM's events return on ({@code from_vm_midi_N}), 0 … 64.
+     */
+    public int midiFromVmPorts()
+    {
+        return midiFromVmPorts;
+    }
+
+    /**
+     * @param value JACK MIDI output ports the VM's events return on, 0 … 64.
+     * @return this context.
+     */
+    public BridgeConfig midiFromVmPorts(final int value)
+    {
+        checkNotConcluded();
+        midiFromVmPorts = value;
         return this;
     }
 
@@ -498,15 +538,8 @@ public final class BridgeConfig
         clientName = clientName == null ? "dsp" : clientName;
         final int toVm = orDefault(f.integer("toVmPorts", 1, 64, null), 2);
         final int fromVm = orDefault(f.integer("fromVmPorts", 1, 64, null), 2);
-        for (final String midi : List.of("midiToVmPorts", "midiFromVmPorts"))
-        {
-            final Integer ports = f.integer(midi, 0, 64, null);
-            if (ports != null && ports != 0)
-            {
-                f.problem(midi, ports + " MIDI ports, but MIDI through the host bridge is not implemented yet " +
-                    "(the protocol library has it); set 0");
-            }
-        }
+        final int midiToVm = orDefault(f.integer("midiToVmPorts", 0, 64, null), 0);
+        final int midiFromVm = orDefault(f.integer("midiFromVmPorts", 0, 64, null), 0);
         final List<InetAddress> peers = peerAddresses(f, problems);
         final String listenText = f.matching("listenAddress", Ipv4.PATTERN, IPV4_RULE + "0.0.0.0");
         final InetAddress listen = Ipv4.parse(listenText == null ? "0.0.0.0" : listenText);
@@ -546,6 +579,7 @@ public final class BridgeConfig
         final Path control = path(f, "controlSocket", DEFAULT_CONTROL_SOCKET);
         f.finish();
         final BridgeConfig config = new BridgeConfig().clientName(clientName).toVmPorts(toVm).fromVmPorts(fromVm)
+            .midiToVmPorts(midiToVm).midiFromVmPorts(midiFromVm)
             .peerAddresses(peers).listenAddress(listen).port(port).latencyPeriods(latency)
             .encoder(encoder == null ? "float" : encoder).mtu(mtu).jackServer(jackServer)
             .jackCpu(cpus[0]).senderCpu(cpus[1]).receiverCpu(cpus[2])
@@ -584,6 +618,8 @@ public final class BridgeConfig
         }
         range(problems, "toVmPorts", toVmPorts, 1, 64);
         range(problems, "fromVmPorts", fromVmPorts, 1, 64);
+        range(problems, "midiToVmPorts", midiToVmPorts, 0, 64);
+        range(problems, "midiFromVmPorts", midiFromVmPorts, 0, 64);
         if (peerAddresses.isEmpty())
         {
             problems.add(new ConfigProblem("bridge.peerAddresses", "[] is empty; " + PEER_FIX));
@@ -862,6 +898,8 @@ public final class BridgeConfig
         map.put("clientName", clientName);
         map.put("toVmPorts", toVmPorts);
         map.put("fromVmPorts", fromVmPorts);
+        map.put("midiToVmPorts", midiToVmPorts);
+        map.put("midiFromVmPorts", midiFromVmPorts);
         map.put("peerAddresses", peerAddresses.stream().map(InetAddress::getHostAddress).toList());
         map.put("port", port);
         map.put("latencyPeriods", latencyPeriods);

@@ -37,6 +37,8 @@ public final class HostBridge implements AutoCloseable
      * @param receiverCpu      CPU for the receiver, −1 none.
      * @param senderPriority   SCHED_FIFO priority of the sender, 0 none.
      * @param receiverPriority SCHED_FIFO priority of the receiver, 0 none.
+     * @param midiToVmPorts    JACK MIDI input ports sent to the VM.
+     * @param midiFromVmPorts  JACK MIDI output ports returned by the VM.
      */
     public record Settings(
         String clientName,
@@ -52,8 +54,20 @@ public final class HostBridge implements AutoCloseable
         int senderCpu,
         int receiverCpu,
         int senderPriority,
-        int receiverPriority)
+        int receiverPriority,
+        int midiToVmPorts,
+        int midiFromVmPorts)
     {
+        /** Settings without MIDI ports. */
+        public Settings(
+            final String clientName, final String jackServer, final int toVmPorts, final int fromVmPorts,
+            final List<InetAddress> peerAddresses, final InetAddress listenAddress, final int port,
+            final int latencyPeriods, final WaitStrategy waitStrategy, final int jackCpu, final int senderCpu,
+            final int receiverCpu, final int senderPriority, final int receiverPriority)
+        {
+            this(clientName, jackServer, toVmPorts, fromVmPorts, peerAddresses, listenAddress, port, latencyPeriods,
+                waitStrategy, jackCpu, senderCpu, receiverCpu, senderPriority, receiverPriority, 0, 0);
+        }
     }
 
     private final Settings settings;
@@ -88,8 +102,8 @@ public final class HostBridge implements AutoCloseable
         final LatencyRecorders latency) throws JackHostException, IOException
     {
         final JackHost jack = JackHost.open(
-            settings.clientName(), settings.jackServer(), settings.toVmPorts(), settings.fromVmPorts(), "to_vm_",
-            "from_vm_");
+            settings.clientName(), settings.jackServer(), settings.toVmPorts(), settings.fromVmPorts(),
+            settings.midiToVmPorts(), settings.midiFromVmPorts(), "to_vm_", "from_vm_");
         final MasterBridge bridge;
         try
         {
@@ -97,7 +111,8 @@ public final class HostBridge implements AutoCloseable
                 settings.toVmPorts(), settings.fromVmPorts(), jack.sampleRateHz(), jack.periodFrames(),
                 settings.latencyPeriods(), settings.listenAddress(), settings.port(), settings.peerAddresses(),
                 settings.waitStrategy(), settings.senderCpu(), settings.receiverCpu(), settings.senderPriority(),
-                settings.receiverPriority(), 64, 0.75, hostName()), counters, latency);
+                settings.receiverPriority(), 64, 0.75, hostName(), settings.midiToVmPorts(),
+                settings.midiFromVmPorts()), counters, latency);
         }
         catch (final IOException ex)
         {

@@ -133,13 +133,19 @@ final class ProbeClient implements AutoCloseable
      */
     private static JackClient openWithin(final long seconds) throws Exception
     {
+        return openWithin("probe", seconds);
+    }
+
+    /** As {@link #openWithin(long)}, for a client of another name. */
+    static JackClient openWithin(final String name, final long seconds) throws Exception
+    {
         final java.util.concurrent.CompletableFuture<JackClient> opened = new java.util.concurrent.CompletableFuture<>();
         final Thread opener = new Thread(() ->
         {
             try
             {
                 opened.complete(Jack.getInstance().openClient(
-                    "probe", EnumSet.of(JackOptions.JackNoStartServer), EnumSet.noneOf(JackStatus.class)));
+                    name, EnumSet.of(JackOptions.JackNoStartServer), EnumSet.noneOf(JackStatus.class)));
             }
             catch (final Throwable t)
             {

@@ -108,7 +108,8 @@ class BridgeCounterTest
             Map.entry(76, "log lines suppressed (rate limit)"),
             Map.entry(77, "announces not answered (rate limit)"),
             Map.entry(78, "replies placed before the latest send"),
-            Map.entry(79, "announces received"));
+            Map.entry(79, "announces received"),
+            Map.entry(80, "midi events refused by the host port"));
 
     @Test
     void idsAndLabelsAreTheReleasedOnesInFileOrder()

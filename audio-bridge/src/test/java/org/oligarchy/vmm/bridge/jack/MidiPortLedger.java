@@ -1,0 +1,188 @@
+package org.oligarchy.vmm.bridge.jack;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.oligarchy.vmm.bridge.jack.JackHost.PortSamples;
+import org.oligarchy.vmm.bridge.netjack.MidiCodec;
+import org.oligarchy.vmm.bridge.netjack.MidiEvents;
+
+/**
+ * Test witness of MIDI at the bridge's own JACK ports, the twin of {@link PortLedger}: for every
+ * period the graph ran the bridge's client, the events of MIDI input 0 (before the handler) and
+ * of MIDI output 0 (after it), keyed by the period's first frame. The bridge's guarantee, checked
+ * where it keeps it: what it outputs in the period starting at frame F is exactly what it read at
+ * F − L periods, less what the wire cannot carry (events over 4 bytes, and past the port's share of
+ * the receiver's buffer: docs/protocol.md §7.2 and §7.3), or nothing (the block came late).
+ * Preallocated (the JACK thread must not allocate): a ring of the latest periods.
+ */
+final class MidiPortLedger implements JackHost.PeriodTap
+{
+    private static final int CAPACITY = 1 << 13;
+    private static final int EVENTS = 96;
+
+    private final long[] frames = new long[CAPACITY];
+    private final MidiEvents[] inputs = new MidiEvents[CAPACITY];
+    private final MidiEvents[] outputs = new MidiEvents[CAPACITY];
+    private final MidiEvents before = new MidiEvents(EVENTS, EVENTS * 48);
+    private volatile long count;
+
+    MidiPortLedger()
+    {
+        for (int i = 0; i < CAPACITY; i++)
+        {
+            inputs[i] = new MidiEvents(EVENTS, EVENTS * 48);
+            outputs[i] = new MidiEvents(EVENTS, EVENTS * 48);
+        }
+    }
+
+    @Override
+    public void beforePeriod(final long startFrame, final PortSamples ports)
+    {
+        ports.inputMidi(0, before);
+    }
+
+    @Override
+    public void afterPeriod(final long startFrame, final PortSamples ports)
+    {
+        final long n = count;
+        final int slot = (int)(n & (CAPACITY - 1));
+        frames[slot] = startFrame;
+        before.copyTo(inputs[slot]);
+        ports.outputMidi(0, outputs[slot]);
+        count = n + 1;
+    }
+
+    /** What the check found. */
+    record Verdict(long exact, long silent, long unverifiable, long ours, String text)
+    {
+    }
+
+    /**
+     * Checks the recorded periods that started at or after {@code fromFrame}.
+     *
+     * @param latencyPeriods L.
+     * @param periodFrames   frames per period.
+     * @param fromFrame      the first frame of the window (graph clock), or −1 for all.
+     * @return the verdict; call after the bridge stopped writing or while the ring holds the window.
+     */
+    synchronized Verdict check(final int latencyPeriods, final int periodFrames, final long fromFrame)
+    {
+        final long n = count;
+        final Map<Long, Integer> slotOf = new HashMap<>();
+        final Map<Long, Integer> callbacksAt = new HashMap<>();
+        for (long i = Math.max(0, n - CAPACITY); i < n; i++)
+        {
+            final int slot = (int)(i & (CAPACITY - 1));
+            slotOf.put(frames[slot], slot);
+            callbacksAt.merge(frames[slot], 1, Integer::sum);
+        }
+        final int share = (periodFrames * 4 - MidiCodec.RECORD_HEADER_LENGTH) / MidiCodec.EVENT_LENGTH - 1;
+        long exact = 0;
+        long silent = 0;
+        long unverifiable = 0;
+        long ours = 0;
+        final List<String> examples = new ArrayList<>();
+        for (long i = Math.max(0, n - CAPACITY + 64); i < n; i++)
+        {
+            final int slot = (int)(i & (CAPACITY - 1));
+            final long frame = frames[slot];
+            if (fromFrame >= 0 && ((frame - fromFrame) & 0xFFFF_FFFFL) > 0x7FFF_FFFFL)
+            {
+                continue;
+            }
+            final long source = (frame - (long)latencyPeriods * periodFrames) & 0xFFFF_FFFFL;
+            final Integer sourceSlot = slotOf.get(source);
+            if (sourceSlot == null || callbacksAt.get(frame) > 1 || callbacksAt.getOrDefault(source, 0) > 1)
+            {
+                unverifiable++;
+                continue;
+            }
+            final MidiEvents out = outputs[slot];
+            final MidiEvents in = inputs[sourceSlot];
+            if (out.count() == 0)
+            {
+                if (expectedCount(in, share) > 0)
+                {
+                    silent++;
+                }
+                continue;
+            }
+            if (matches(in, out, share))
+            {
+                exact++;
+            }
+            else
+            {
+                ours++;
+                if (examples.size() < 6)
+                {
+                    examples.add("period at frame " + frame + ": out " + describe(out) + ", in L before " + describe(in));
+                }
+            }
+        }
+        final String text = "bridge MIDI ports: " + exact + " periods with events exactly those read L periods " +
+            "before (less what the wire cannot carry), " + silent + " without them (block late), " + unverifiable +
+            " unverifiable, " + ours + " the bridge's fault" + (examples.isEmpty() ? "" : "\n  " +
+            String.join("\n  ", examples));
+        return new Verdict(exact, silent, unverifiable, ours, text);
+    }
+
+    private static int expectedCount(final MidiEvents in, final int share)
+    {
+        int carried = 0;
+        for (int e = 0; e < in.count(); e++)
+        {
+            if (in.size(e) <= 4)
+            {
+                carried++;
+            }
+        }
+        return Math.min(carried, share);
+    }
+
+    private static boolean matches(final MidiEvents in, final MidiEvents out, final int share)
+    {
+        if (out.count() != expectedCount(in, share))
+        {
+            return false;
+        }
+        int o = 0;
+        for (int e = 0; e < in.count() && o < out.count(); e++)
+        {
+            if (in.size(e) > 4)
+            {
+                continue;
+            }
+            if (in.time(e) != out.time(o) || in.size(e) != out.size(o))
+            {
+                return false;
+            }
+            for (int b = 0; b < in.size(e); b++)
+            {
+                if (in.dataByte(e, b) != out.dataByte(o, b))
+                {
+                    return false;
+                }
+            }
+            o++;
+        }
+        return true;
+    }
+
+    private static String describe(final MidiEvents events)
+    {
+        final StringBuilder text = new StringBuilder("[");
+        for (int e = 0; e < Math.min(events.count(), 4); e++)
+        {
+            text.append(e == 0 ? "" : ", ").append(events.time(e)).append(':');
+            for (int b = 0; b < events.size(e); b++)
+            {
+                text.append(String.format("%02x", events.dataByte(e, b) & 0xFF));
+            }
+        }
+        return text.append(events.count() > 4 ? ", … " + events.count() + " events]" : "]").toString();
+    }
+}

@@ -41,6 +41,8 @@ final class HostBridgeMidiJackTest
     private HostBridge bridge;
     private SlaveEndpoint slave;
     private MidiProbeClient probe;
+    private ProbeClient audioProbe;
+    private JackServerProcess jack2Slave;
 
     @AfterEach
     void tearDown()
@@ -48,6 +50,14 @@ final class HostBridgeMidiJackTest
         if (probe != null)
         {
             probe.close();
+        }
+        if (audioProbe != null)
+        {
+            audioProbe.close();
+        }
+        if (jack2Slave != null)
+        {
+            jack2Slave.close();
         }
         if (slave != null)
         {
@@ -126,5 +136,76 @@ final class HostBridgeMidiJackTest
         assertEquals(0, counters.rejectedTotal() - counters.rejected(RejectReason.STALE_CYCLE),
             "malformed packets from the slave: " + report);
         assertEquals(0, bytes, "bytes allocated on the data path while carrying MIDI: " + report);
+    }
+
+    /**
+     * The same through a real JACK2 slave ({@code jackd -S -d net -i 1 -o 1}) whose MIDI capture
+     * is looped to its MIDI playback, with audio beside it: a starved JACK2 returns an earlier
+     * cycle's capture under a fresh cycle number, audio and MIDI alike, so each period's MIDI at
+     * the bridge's ports is judged against the period its audio came from ({@link
+     * MidiPortLedger#check(int, int, long, PortLedger)}); the audio itself is HostBridgeJackTest's.
+     */
+    @ParameterizedTest(name = "L={0}")
+    @CsvSource({"1"})
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void shouldCarryMidiThroughAJack2SlaveWithItsAudio(final int latency) throws Exception
+    {
+        host = JackServerProcess.startDummy(RATE, PERIOD);
+        final BridgeCounters counters = BridgeCounters.inMemory();
+        final InetAddress loopback = InetAddress.getByName("127.0.0.1");
+        bridge = HostBridge.start(new HostBridge.Settings(
+            "dsp", host.name(), 1, 1, List.of(loopback), loopback, 0, latency, WaitStrategy.BLOCKING,
+            -1, -1, -1, 0, 0, 1, 1), counters, new LatencyRecorders());
+        final PortLedger audioLedger = new PortLedger();
+        final MidiPortLedger midiLedger = new MidiPortLedger();
+        bridge.jack().tap(new JackHost.PeriodTap()
+        {
+            @Override
+            public void beforePeriod(final long startFrame, final JackHost.PortSamples ports)
+            {
+                audioLedger.beforePeriod(startFrame, ports);
+                midiLedger.beforePeriod(startFrame, ports);
+            }
+
+            @Override
+            public void afterPeriod(final long startFrame, final JackHost.PortSamples ports)
+            {
+                audioLedger.afterPeriod(startFrame, ports);
+                midiLedger.afterPeriod(startFrame, ports);
+            }
+        });
+        jack2Slave = JackServerProcess.startPooled("-S", "-d", "net", "-a", "127.0.0.1", "-p",
+            Integer.toString(bridge.bridge().localPort()), "-C", "1", "-P", "1", "-i", "1", "-o", "1", "-n", "vmslave",
+            "-l", Integer.toString(latency));
+        assertTrue(jack2Slave.awaitPort("system:midi_capture_1", 10_000),
+            "JACK2 slave attached with a MIDI port: " + jack2Slave.tool(5, "jack_lsp", "-s", jack2Slave.name()).output() +
+            jack2Slave.logText());
+        jack2Slave.connect("system:capture_1", "system:playback_1");
+        jack2Slave.connect("system:midi_capture_1", "system:midi_playback_1");
+
+        audioProbe = new ProbeClient(host.name(), 1,
+            new org.oligarchy.vmm.bridge.engine.SignalProbe(1, PERIOD, (latency + 1L) * PERIOD, false));
+        host.connect(audioProbe.outputName(0), "dsp:to_vm_1");
+        host.connect("dsp:from_vm_1", audioProbe.inputName(0));
+        probe = new MidiProbeClient(host.name(), latency + 1);
+        host.connect(probe.outputName(), "dsp:to_vm_midi_1");
+        host.connect("dsp:from_vm_midi_1", probe.inputName());
+        Thread.sleep(2_000);
+        probe.startMeasuring();
+        Thread.sleep(4_000);
+        probe.stopMeasuring();
+
+        final MidiPortLedger.Verdict ports = midiLedger.check(latency, PERIOD, -1, audioLedger);
+        final String report = ports.text() + "\nprobe " + probe.report() + "\nbridge: silent cycles " +
+            counters.silentCycles.get() + ", late blocks " + counters.lateBlocks.get() + ", midi refused by the port " +
+            counters.midiEventsRefused.get() + ", rejected " + counters.rejectedTotal() + " (stale " +
+            counters.rejected(RejectReason.STALE_CYCLE) + ")";
+        System.out.println("JACK2 slave, L=" + latency + ": " + report);
+        assertEquals(0, ports.ours(), "periods whose MIDI the bridge played apart from its audio: " + report);
+        assertTrue(ports.exact() >= 200, "periods came back from JACK2 with exactly their events: " + report);
+        assertTrue(probe.exact() >= 200, "the probe heard events exact through JACK2: " + report);
+        assertEquals(0, counters.midiEventsRefused.get(), "events JACK refused at the bridge's port: " + report);
+        assertEquals(0, counters.rejectedTotal() - counters.rejected(RejectReason.STALE_CYCLE),
+            "malformed packets from JACK2: " + report);
     }
 }

@@ -70,6 +70,36 @@ final class MidiPortLedger implements JackHost.PeriodTap
      */
     synchronized Verdict check(final int latencyPeriods, final int periodFrames, final long fromFrame)
     {
+        return check(latencyPeriods, periodFrames, fromFrame, null);
+    }
+
+    /**
+     * As {@link #check(int, int, long)}, with the audio of the same ports as the guide to which
+     * period's MIDI each output period must carry: a block holds one cycle's audio and MIDI, so
+     * when the slave returned an earlier cycle's capture under a fresh cycle number (a starved
+     * JACK2 slave does: docs/protocol.md §5.5) its MIDI is that earlier period's too. The period
+     * whose input audio the output audio names is the source; the audio itself is judged by
+     * {@link ChainAudit#checkBridgePorts}.
+     *
+     * @param audio the audio ledger of the same bridge (channel 0 carries the SignalProbe signal).
+     */
+    synchronized Verdict check(final int latencyPeriods, final int periodFrames, final long fromFrame,
+        final PortLedger audio)
+    {
+        final Map<Long, PortLedger.Period> audioAt = new HashMap<>();
+        final Map<Integer, Long> frameReading = new HashMap<>();
+        if (audio != null)
+        {
+            for (final PortLedger.Period p : audio.periods())
+            {
+                audioAt.put(p.frame(), p);
+                if (p.input() >= 0)
+                {
+                    frameReading.put(p.input(), p.frame());
+                }
+            }
+        }
+        long followedAudio = 0;
         final long n = count;
         final Map<Long, Integer> slotOf = new HashMap<>();
         final Map<Long, Integer> callbacksAt = new HashMap<>();
@@ -93,7 +123,23 @@ final class MidiPortLedger implements JackHost.PeriodTap
             {
                 continue;
             }
-            final long source = (frame - (long)latencyPeriods * periodFrames) & 0xFFFF_FFFFL;
+            long source = (frame - (long)latencyPeriods * periodFrames) & 0xFFFF_FFFFL;
+            if (audio != null)
+            {
+                final PortLedger.Period played = audioAt.get(frame);
+                final PortLedger.Period sent = audioAt.get(source);
+                if (played != null && sent != null && played.output() >= 0 && played.output() != sent.input())
+                {
+                    final Long other = frameReading.get(played.output());
+                    if (other == null)
+                    {
+                        unverifiable++;
+                        continue;
+                    }
+                    source = other;
+                    followedAudio++;
+                }
+            }
             final Integer sourceSlot = slotOf.get(source);
             if (sourceSlot == null || callbacksAt.get(frame) > 1 || callbacksAt.getOrDefault(source, 0) > 1)
             {
@@ -125,7 +171,9 @@ final class MidiPortLedger implements JackHost.PeriodTap
         }
         final String text = "bridge MIDI ports: " + exact + " periods with events exactly those read L periods " +
             "before (less what the wire cannot carry), " + silent + " without them (block late), " + unverifiable +
-            " unverifiable, " + ours + " the bridge's fault" + (examples.isEmpty() ? "" : "\n  " +
+            " unverifiable, " + ours + " the bridge's fault" + (audio == null ? "" : "; " + followedAudio +
+            " periods carried an earlier period's audio (the slave's stale reply), their MIDI judged against that " +
+            "period's") + (examples.isEmpty() ? "" : "\n  " +
             String.join("\n  ", examples));
         return new Verdict(exact, silent, unverifiable, ours, text);
     }

@@ -94,7 +94,8 @@ rec {
       priorities = { inherit (b.priorities) sender receiver; };
       waitStrategy = b.waitStrategy;
       mlockall = b.mlockall;
-    } // settings.bridgePaths;
+    } // (if b.multicastInterface != null then { inherit (b) multicastInterface multicastGroup; } else { })
+    // settings.bridgePaths;
 
   guestSection = name: guest: {
     inherit name;

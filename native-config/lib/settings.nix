@@ -71,6 +71,10 @@ rec {
       encoder = "float";
       mtu = 1500;
       jackServer = null;
+      # null: unicast only. An interface name: the bridge also hears slaves that announce on the
+      # multicast group (JACK2 without -a, PipeWire's driver by default) on that interface.
+      multicastInterface = null;
+      multicastGroup = "225.3.19.154";
       # null: the first housekeeping CPU for the JACK thread, the last for the network threads.
       cpus = { jack = null; sender = null; receiver = null; };
       priorities = { sender = 70; receiver = 70; };

@@ -226,6 +226,14 @@ in
       encoder = option (t.enum validate.encoders) d.bridge.encoder "Sample encoding on the wire.";
       mtu = option (t.ints.between 576 9000) d.bridge.mtu "MTU of the VM link.";
       jackServer = option (t.nullOr t.str) d.bridge.jackServer "JACK server name; null for the default server.";
+      multicastInterface = option (t.nullOr ifname) d.bridge.multicastInterface ''
+        Interface on which the bridge joins the multicast group, to hear a slave that announces
+        there (JACK2's `jackd -d net` without -a, PipeWire's netjack2 driver by default); usually
+        the VM's tap or bridge. Announces are still accepted only from vmAddress, and answered
+        unicast. null: unicast only (the VM's slave names the host's address).
+      '';
+      multicastGroup = option (t.strMatching p.ipv4) d.bridge.multicastGroup
+        "Multicast group slaves announce on (JACK2's and PipeWire's default 225.3.19.154).";
       cpus = lib.genAttrs [ "jack" "sender" "receiver" ] (thread: option (t.nullOr t.ints.unsigned) null
         "CPU for the bridge's ${thread} thread; null: a housekeeping CPU.");
       priorities = lib.genAttrs [ "sender" "receiver" ] (thread: option (t.ints.between 1 98) d.bridge.priorities.${thread}

@@ -58,6 +58,18 @@ map goldenCase [ "coding-sandbox" "kali-linux" "openwrt-router" "all-presets" "r
                                       "release" "spice" "ssh" "usbDevice" "vnc" ]) 3;
   }
   {
+    name = "a bridge with multicastInterface renders it and the group (absent: unicast only)";
+    actual =
+      let
+        render = bridge: (vmlib.render.document {
+          dsp = vmlib.settings.withDspDefaults (fixtures.readmeDsp // { enable = true; hostCpus = 8; inherit bridge; });
+          guests = { };
+        }).bridge;
+        on = render { multicastInterface = "dsp0"; };
+      in { inherit (on) multicastInterface multicastGroup; unicast = (render { }) ? multicastInterface; };
+    expected = { multicastInterface = "dsp0"; multicastGroup = "225.3.19.154"; unicast = false; };
+  }
+  {
     name = "bridge object has exactly the format's keys";
     actual = keys full.bridge;
     expected = [ "clientName" "controlSocket" "countersFile" "cpus" "encoder" "fromVmPorts" "histogramLog"

@@ -114,6 +114,7 @@ public final class MasterBridge implements AutoCloseable
     private final BridgeCounters counters;
     private final NanoClock clock;
     private final DatagramChannel listenChannel;
+    private DatagramChannel multicastChannel;
     private final SessionSlot slot = new SessionSlot();
     private final MasterSender sender;
     private final MasterReceiver receiver;
@@ -213,6 +214,55 @@ public final class MasterBridge implements AutoCloseable
         {
             return -1;
         }
+    }
+
+    /**
+     * Also listens for SLAVE_AVAILABLE sent to a multicast group (call before {@link #start()}):
+     * JACK2's {@code jackd -d net} without {@code -a} and PipeWire's driver announce on
+     * 225.3.19.154 by default. The group is joined on one named interface only, never "whatever
+     * the default route is"; announces still pass the allowed-peers check, and the bridge answers
+     * the slave unicast, as JACK2's manager does. Sessions found this way show in the counter
+     * "peer found by multicast".
+     *
+     * @param interfaceName the interface to join the group on (e.g. the VM's tap or bridge).
+     * @param group         the multicast group (IPv4, 224.0.0.0/4).
+     * @throws IOException with the interface and the fix when the group cannot be joined.
+     */
+    public void joinMulticast(final String interfaceName, final InetAddress group) throws IOException
+    {
+        final java.net.NetworkInterface nif = java.net.NetworkInterface.getByName(interfaceName);
+        if (nif == null)
+        {
+            throw new IOException("bridge.multicastInterface: no interface named '" + interfaceName + "' on this " +
+                "host (`ip link` lists them); name the interface the VM's network is on, or remove the field " +
+                "for unicast only");
+        }
+        if (!nif.isUp() || !nif.supportsMulticast())
+        {
+            throw new IOException("bridge.multicastInterface: '" + interfaceName + "' is " +
+                (!nif.isUp() ? "down" : "not multicast-capable") + "; bring it up (ip link set " + interfaceName +
+                " up) or name another interface");
+        }
+        final DatagramChannel channel = DatagramChannel.open(StandardProtocolFamily.INET);
+        try
+        {
+            channel.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+            // Bound to the group itself: only datagrams sent to the group arrive here, so the
+            // conductor knows how each slave was found.
+            channel.bind(new InetSocketAddress(group, localPort()));
+            channel.setOption(StandardSocketOptions.IP_MULTICAST_IF, nif);
+            channel.join(group, nif);
+            channel.configureBlocking(false);
+        }
+        catch (final IOException ex)
+        {
+            channel.close();
+            throw new IOException("cannot join multicast group " + group.getHostAddress() + ":" + localPort() +
+                " on " + interfaceName + ": " + ex.getMessage() + " (bridge.multicastInterface, bridge.multicastGroup)",
+                ex);
+        }
+        multicastChannel = channel;
+        conductor.listenToMulticast(channel);
     }
 
     /**
@@ -369,6 +419,10 @@ public final class MasterBridge implements AutoCloseable
             AgentThreads.close(senderRunner);
             AgentThreads.close(receiverRunner);
             MasterConductor.closeQuietly(listenChannel);
+            if (multicastChannel != null)
+            {
+                MasterConductor.closeQuietly(multicastChannel);
+            }
             counters.sessionState.set(BridgeCounters.STATE_STOPPED);
         }
     }

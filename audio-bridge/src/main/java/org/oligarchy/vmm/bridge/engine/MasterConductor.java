@@ -78,6 +78,8 @@ final class MasterConductor implements Agent
         long deadlineNanos;
         long lastAnswerNanos;
         int retries;
+        /** Found on the multicast group (shown in the counter "peer found by multicast"). */
+        boolean viaMulticast;
 
         Pending(final DatagramChannel channel, final InetSocketAddress peer, final UnsafeBuffer setup,
             final UnsafeBuffer announce, final String slaveName)
@@ -99,6 +101,20 @@ final class MasterConductor implements Agent
     private final LatencyRecorders latency;
     private final NanoClock clock;
     private final ByteBuffer buffer = ByteBuffer.allocateDirect(2048);
+    /** The socket on the multicast group, or null: unicast only. Set before the agent starts. */
+    private volatile DatagramChannel multicastChannel;
+    /**
+     * The last datagram from the listening sockets: with a group joined, a socket bound to the
+     * wildcard address receives the group's datagrams too, so each announce arrives twice, once
+     * per socket. The second copy is dropped here (uncounted); a multicast copy marks the
+     * handshake as found by multicast, whichever copy came first.
+     */
+    private final UnsafeBuffer recent = new UnsafeBuffer(ByteBuffer.allocateDirect(2048));
+    private int recentLength = -1;
+    private InetSocketAddress recentPeer;
+    private long recentNanos;
+    private boolean recentMulticast;
+    static final long TWIN_DATAGRAM_NANOS = 100_000_000L;
     private final UnsafeBuffer view = new UnsafeBuffer(buffer);
     private final UnsafeBuffer setupBuffer = new UnsafeBuffer(ByteBuffer.allocateDirect(SessionParamsFlyweight.LENGTH));
     private final SessionParamsFlyweight setup = new SessionParamsFlyweight().wrap(setupBuffer, 0);
@@ -117,6 +133,7 @@ final class MasterConductor implements Agent
     private final UnsafeBuffer deferred = new UnsafeBuffer(ByteBuffer.allocateDirect(2048));
     private int deferredLength;
     private InetSocketAddress deferredPeer;
+    private boolean deferredMulticast;
     private final LogLimiter announceLog;
     private final LogLimiter refusedLog;
     private final LogLimiter unansweredLog;
@@ -156,6 +173,11 @@ final class MasterConductor implements Agent
             sessionEndLog};
     }
 
+    void listenToMulticast(final DatagramChannel channel)
+    {
+        this.multicastChannel = channel;
+    }
+
     void acceptOnly(final int encoder, final int mtu)
     {
         this.acceptedEncoder = encoder;
@@ -187,14 +209,26 @@ final class MasterConductor implements Agent
                 break;
             }
             work++;
-            adopt(onListenDatagram(buffer.position(), (InetSocketAddress)source));
+            adopt(onListenDatagram(buffer.position(), (InetSocketAddress)source, false));
+        }
+        final DatagramChannel group = multicastChannel;
+        for (int i = 0; group != null && i < DATAGRAMS_PER_CYCLE; i++)
+        {
+            buffer.clear();
+            final SocketAddress source = group.receive(buffer);
+            if (source == null)
+            {
+                break;
+            }
+            work++;
+            adopt(onListenDatagram(buffer.position(), (InetSocketAddress)source, true));
         }
         if (deferredPeer != null && clock.nanoTime() - lastHandshakeNanos >= NEW_HANDSHAKE_NANOS)
         {
             final InetSocketAddress peer = deferredPeer;
             deferredPeer = null;
             view.putBytes(0, deferred, 0, deferredLength);
-            adopt(onListenDatagram(deferredLength, peer));
+            adopt(onListenDatagram(deferredLength, peer, deferredMulticast));
             work++;
         }
         if (pending != null)
@@ -238,8 +272,13 @@ final class MasterConductor implements Agent
         return ROLE_NAME;
     }
 
-    private Pending onListenDatagram(final int length, final InetSocketAddress peer) throws IOException
+    private Pending onListenDatagram(final int length, final InetSocketAddress peer, final boolean viaMulticast)
+        throws IOException
     {
+        if (multicastChannel != null && isTwinOfRecent(length, peer, viaMulticast))
+        {
+            return null;
+        }
         if (!allowedPeers.isEmpty() && !allowedPeers.contains(peer.getAddress()))
         {
             counters.reject(RejectReason.FOREIGN_SOURCE);
@@ -322,6 +361,7 @@ final class MasterConductor implements Agent
             deferred.putBytes(0, view, 0, length);
             deferredLength = length;
             deferredPeer = peer;
+            deferredMulticast = viaMulticast;
             return null;
         }
         handshakeStarted = true;
@@ -340,13 +380,15 @@ final class MasterConductor implements Agent
             final UnsafeBuffer announce = new UnsafeBuffer(ByteBuffer.allocateDirect(SessionParamsFlyweight.LENGTH));
             announce.putBytes(0, view, 0, SessionParamsFlyweight.LENGTH);
             final Pending announced = new Pending(channel, peer, copy, announce, setup.name());
+            announced.viaMulticast = viaMulticast;
             sendSetup(announced);
             announced.lastAnswerNanos = now;
             counters.sessionState.set(BridgeCounters.STATE_HANDSHAKE);
             // New handshakes are rate-limited above, so building each line is cheap enough; the
             // limiter keeps the last one for its summary.
             final SessionParamsFlyweight asked = new SessionParamsFlyweight().wrap(view, 0);
-            announceLog.log(now, "slave '" + announced.slaveName + "' announced from " +
+            announceLog.log(now, "slave '" + announced.slaveName + "' announced " + (viaMulticast ? "on the " +
+                "multicast group " : "") + "from " +
                 peer.getAddress().getHostAddress() + ":" + peer.getPort() + " (asked for " +
                 asked.sendAudioChannels() + "/" + asked.returnAudioChannels() + " channels, mtu " + setup.mtu() +
                 ", " + NetJack.encoderName(setup.encoder()) + "); sent SLAVE_SETUP id " + sessionId);
@@ -472,6 +514,7 @@ final class MasterConductor implements Agent
             counters.peerAddress.set(((b[0] & 0xFFL) << 24) | ((b[1] & 0xFFL) << 16) | ((b[2] & 0xFFL) << 8) |
                 (b[3] & 0xFFL));
         }
+        counters.peerFoundByMulticast.set(target.viaMulticast ? 1 : 0);
         counters.sessionState.set(BridgeCounters.STATE_RUNNING);
         next.sendable = true;
         final Consumer<SessionParams> listener = sessionStartListener;
@@ -571,6 +614,44 @@ final class MasterConductor implements Agent
         {
             EventLog.info(line);
         }
+    }
+
+    /**
+     * Whether this datagram is the other socket's copy of the one just read (and marks the
+     * pending handshake as found by multicast when either copy came on the group); otherwise
+     * remembers it.
+     */
+    private boolean isTwinOfRecent(final int length, final InetSocketAddress peer, final boolean viaMulticast)
+    {
+        final long now = clock.nanoTime();
+        if (recentLength == length && viaMulticast != recentMulticast && peer.equals(recentPeer) &&
+            now - recentNanos < TWIN_DATAGRAM_NANOS)
+        {
+            boolean same = true;
+            for (int i = 0; i < length && same; i++)
+            {
+                same = recent.getByte(i) == view.getByte(i);
+            }
+            if (same)
+            {
+                recentLength = -1;
+                final Pending current = pending;
+                if (viaMulticast && current != null && current.peer.equals(peer))
+                {
+                    current.viaMulticast = true;
+                }
+                return true;
+            }
+        }
+        if (length <= recent.capacity())
+        {
+            recent.putBytes(0, view, 0, length);
+            recentLength = length;
+            recentPeer = peer;
+            recentNanos = now;
+            recentMulticast = viaMulticast;
+        }
+        return false;
     }
 
     /** Whether {@code datagram} holds the same 644 bytes as a kept announce. */

@@ -122,7 +122,10 @@ public enum BridgeCounter
             "looking for its master)"),
     MIDI_EVENTS_REFUSED(80, "midi events refused by the host port",
         "MIDI events from the peer that JACK refused at a host port (out of time order, past the period, or " +
-            "the port's buffer full)");
+            "the port's buffer full)"),
+    PEER_FOUND_BY_MULTICAST(81, "peer found by multicast",
+        "1 when the current or last session's slave announced on the multicast group, 0 when it announced " +
+            "unicast (a gauge)");
 
     /** Label prefix of the rejected-packet counters, one per {@link RejectReason} but NONE. */
     public static final String REJECTED_PREFIX = "rejected: ";

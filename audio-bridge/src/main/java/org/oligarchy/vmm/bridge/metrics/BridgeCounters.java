@@ -94,6 +94,8 @@ public final class BridgeCounters implements AutoCloseable
     public final AtomicCounter announcesReceived;
     /** MIDI events from the peer that JACK refused at a host port. */
     public final AtomicCounter midiEventsRefused;
+    /** 1 when the session's slave announced on the multicast group (a gauge). */
+    public final AtomicCounter peerFoundByMulticast;
     private final Map<RejectReason, AtomicCounter> rejects = new EnumMap<>(RejectReason.class);
     private final AtomicCounter[] rejectByOrdinal = new AtomicCounter[RejectReason.values().length];
     private final AtomicCounter[] byDescriptor = new AtomicCounter[BridgeCounter.VALUES.size()];
@@ -169,6 +171,7 @@ public final class BridgeCounters implements AutoCloseable
         repliesPlacedBeforeLatestSend = get(BridgeCounter.REPLIES_PLACED_BEFORE_LATEST_SEND);
         announcesReceived = get(BridgeCounter.ANNOUNCES_RECEIVED);
         midiEventsRefused = get(BridgeCounter.MIDI_EVENTS_REFUSED);
+        peerFoundByMulticast = get(BridgeCounter.PEER_FOUND_BY_MULTICAST);
     }
 
     /**

@@ -48,6 +48,11 @@ public final class BridgeConfig
 
     private static final Pattern CLIENT_NAME = Pattern.compile("^[^:]{1,63}$");
     private static final Pattern JACK_SERVER = Pattern.compile("^[^/\\s]{1,63}$");
+    private static final Pattern INTERFACE = Pattern.compile("^[A-Za-z0-9_.-]{1,15}$");
+    private static final String INTERFACE_RULE = "name a network interface as `ip link` shows it (1 to 15 letters, " +
+        "digits, '_', '.' or '-'), such as the VM's tap; null for unicast only";
+    private static final String GROUP_RULE = "write an IPv4 multicast address (224.0.0.0 to 239.255.255.255), such " +
+        "as JACK2's and PipeWire's default " + org.oligarchy.vmm.bridge.netjack.NetJack.DEFAULT_MULTICAST_GROUP;
     private static final String IPV4_RULE = "write an IPv4 address such as ";
     private static final String CLIENT_NAME_RULE =
         "use 1 to 63 characters without ':' (it becomes the JACK client name, such as dsp:to_vm_1)";
@@ -68,6 +73,8 @@ public final class BridgeConfig
     private String encoder = "float";
     private int mtu = 1500;
     private String jackServer = null;
+    private String multicastInterface = null;
+    private InetAddress multicastGroup = Ipv4.parse(org.oligarchy.vmm.bridge.netjack.NetJack.DEFAULT_MULTICAST_GROUP);
     private int jackCpu = -1;
     private int senderCpu = -1;
     private int receiverCpu = -1;
@@ -286,6 +293,45 @@ public final class BridgeConfig
     {
         checkNotConcluded();
         mtu = value;
+        return this;
+    }
+
+    /**
+     * @return the interface on which the bridge joins the multicast group to hear slaves that
+     *         announce there (JACK2 without {@code -a}, PipeWire's default), or null: unicast only.
+     */
+    public String multicastInterface()
+    {
+        return multicastInterface;
+    }
+
+    /**
+     * @param value the interface to join the multicast group on, or null for unicast only.
+     * @return this context.
+     */
+    public BridgeConfig multicastInterface(final String value)
+    {
+        checkNotConcluded();
+        multicastInterface = value;
+        return this;
+    }
+
+    /**
+     * @return the multicast group slaves announce on (default 225.3.19.154).
+     */
+    public InetAddress multicastGroup()
+    {
+        return multicastGroup;
+    }
+
+    /**
+     * @param value the multicast group slaves announce on.
+     * @return this context.
+     */
+    public BridgeConfig multicastGroup(final InetAddress value)
+    {
+        checkNotConcluded();
+        multicastGroup = value;
         return this;
     }
 
@@ -548,6 +594,8 @@ public final class BridgeConfig
         final String encoder = f.choice("encoder", new String[]{"float", "int16"}, "float");
         final int mtu = orDefault(f.integer("mtu", 576, 9000, null), 1500);
         final String jackServer = f.matching("jackServer", JACK_SERVER, JACK_SERVER_RULE);
+        final String multicastInterface = f.matching("multicastInterface", INTERFACE, INTERFACE_RULE);
+        final String groupText = f.matching("multicastGroup", Ipv4.PATTERN, GROUP_RULE);
         final int[] cpus = {-1, -1, -1};
         final JsonFields cpuFields = optionalObject(f, "cpus", problems);
         if (cpuFields != null)
@@ -582,6 +630,9 @@ public final class BridgeConfig
             .midiToVmPorts(midiToVm).midiFromVmPorts(midiFromVm)
             .peerAddresses(peers).listenAddress(listen).port(port).latencyPeriods(latency)
             .encoder(encoder == null ? "float" : encoder).mtu(mtu).jackServer(jackServer)
+            .multicastInterface(multicastInterface)
+            .multicastGroup(groupText == null ? Ipv4.parse(org.oligarchy.vmm.bridge.netjack.NetJack.DEFAULT_MULTICAST_GROUP) :
+                Ipv4.parse(groupText))
             .jackCpu(cpus[0]).senderCpu(cpus[1]).receiverCpu(cpus[2])
             .senderPriority(senderPriority).receiverPriority(receiverPriority).waitStrategy(wait).mlockall(mlockall)
             .countersFile(counters).histogramLog(histogram).controlSocket(control);
@@ -645,6 +696,17 @@ public final class BridgeConfig
                 "\"int16\""));
         }
         range(problems, "mtu", mtu, 576, 9000);
+        if (multicastInterface != null && !INTERFACE.matcher(multicastInterface).matches())
+        {
+            problems.add(new ConfigProblem("bridge.multicastInterface",
+                quote(multicastInterface) + " is not valid; " + INTERFACE_RULE));
+        }
+        if (multicastGroup == null || !multicastGroup.isMulticastAddress() ||
+            !(multicastGroup instanceof java.net.Inet4Address))
+        {
+            problems.add(new ConfigProblem("bridge.multicastGroup", quote(multicastGroup == null ? null :
+                multicastGroup.getHostAddress()) + " is not a multicast address; " + GROUP_RULE));
+        }
         if (jackServer != null && !JACK_SERVER.matcher(jackServer).matches())
         {
             problems.add(new ConfigProblem("bridge.jackServer",
@@ -904,6 +966,10 @@ public final class BridgeConfig
         map.put("port", port);
         map.put("latencyPeriods", latencyPeriods);
         map.put("waitStrategy", waitStrategy.configName());
+        if (multicastInterface != null)
+        {
+            map.put("multicast", multicastGroup.getHostAddress() + " on " + multicastInterface);
+        }
         return map;
     }
 }

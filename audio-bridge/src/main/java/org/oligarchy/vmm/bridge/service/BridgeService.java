@@ -538,7 +538,8 @@ public final class BridgeService
             config.clientName(), config.jackServer(), config.toVmPorts(), config.fromVmPorts(),
             config.peerAddresses(), config.listenAddress(), config.port(), config.latencyPeriods(),
             config.waitStrategy(), config.jackCpu(), config.senderCpu(), config.receiverCpu(),
-            config.senderPriority(), config.receiverPriority(), config.midiToVmPorts(), config.midiFromVmPorts());
+            config.senderPriority(), config.receiverPriority(), config.midiToVmPorts(), config.midiFromVmPorts(),
+            config.multicastInterface(), config.multicastGroup());
     }
 
     /** The systemd status line: {@link StatusReport} renders it from the live counters. */

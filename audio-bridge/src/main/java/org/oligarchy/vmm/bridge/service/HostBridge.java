@@ -39,6 +39,8 @@ public final class HostBridge implements AutoCloseable
      * @param receiverPriority SCHED_FIFO priority of the receiver, 0 none.
      * @param midiToVmPorts    JACK MIDI input ports sent to the VM.
      * @param midiFromVmPorts  JACK MIDI output ports returned by the VM.
+     * @param multicastInterface interface to join the multicast group on, or null: unicast only.
+     * @param multicastGroup   the group slaves announce on.
      */
     public record Settings(
         String clientName,
@@ -56,7 +58,9 @@ public final class HostBridge implements AutoCloseable
         int senderPriority,
         int receiverPriority,
         int midiToVmPorts,
-        int midiFromVmPorts)
+        int midiFromVmPorts,
+        String multicastInterface,
+        InetAddress multicastGroup)
     {
         /** Settings without MIDI ports. */
         public Settings(
@@ -66,7 +70,7 @@ public final class HostBridge implements AutoCloseable
             final int receiverCpu, final int senderPriority, final int receiverPriority)
         {
             this(clientName, jackServer, toVmPorts, fromVmPorts, peerAddresses, listenAddress, port, latencyPeriods,
-                waitStrategy, jackCpu, senderCpu, receiverCpu, senderPriority, receiverPriority, 0, 0);
+                waitStrategy, jackCpu, senderCpu, receiverCpu, senderPriority, receiverPriority, 0, 0, null, null);
         }
     }
 
@@ -118,6 +122,19 @@ public final class HostBridge implements AutoCloseable
         {
             jack.close();
             throw ex;
+        }
+        if (settings.multicastInterface() != null)
+        {
+            try
+            {
+                bridge.joinMulticast(settings.multicastInterface(), settings.multicastGroup());
+            }
+            catch (final IOException ex)
+            {
+                bridge.close();
+                jack.close();
+                throw ex;
+            }
         }
         final HostBridge host = new HostBridge(settings, jack, bridge, counters);
         jack.onXrun(counters.jackXruns::increment);

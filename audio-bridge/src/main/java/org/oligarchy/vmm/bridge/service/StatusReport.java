@@ -192,6 +192,9 @@ public final class StatusReport
         final Long port = values.get(BridgeCounter.PEER_PORT.label());
         status.put("peer", ip == null || ip == 0 ? null : ((ip >> 24) & 255) + "." + ((ip >> 16) & 255) + "." +
             ((ip >> 8) & 255) + "." + (ip & 255) + ":" + (port == null ? "?" : port));
+        final Long multicast = values.get(BridgeCounter.PEER_FOUND_BY_MULTICAST.label());
+        status.put("peerFoundBy", status.get("peer") == null || multicast == null ? null :
+            multicast == 1 ? "multicast" : "unicast");
         status.put("counters", values);
         status.put("noSamples", noSamples);
         return status;
@@ -323,7 +326,8 @@ public final class StatusReport
             (Long)status.get("pid"), (Boolean)status.get("processAlive") ? "" : ", not running"));
         text.append(String.format(Locale.ROOT, "  session      %s%s, id %s, %s started, %s lost, %s operator restarts%n",
             status.get("session") == null ? MISSING : status.get("session"),
-            status.get("peer") == null ? "" : " with " + status.get("peer"),
+            status.get("peer") == null ? "" : " with " + status.get("peer") +
+                ("multicast".equals(status.get("peerFoundBy")) ? " (found by multicast)" : ""),
             value(status, BridgeCounter.SESSION_ID), value(status, BridgeCounter.SESSIONS_STARTED),
             value(status, BridgeCounter.SESSIONS_LOST), value(status, BridgeCounter.OPERATOR_RESTARTS)));
         text.append(String.format(Locale.ROOT, "  audio        %s Hz / %s frames, latency L=%s (%s us)%n",

@@ -84,7 +84,7 @@ final class HostBridgeMidiJackTest
         final InetAddress loopback = InetAddress.getByName("127.0.0.1");
         bridge = HostBridge.start(new HostBridge.Settings(
             "dsp", host.name(), 1, 1, List.of(loopback), loopback, 0, latency, WaitStrategy.BLOCKING,
-            -1, -1, -1, 0, 0, 1, 1), counters, new LatencyRecorders());
+            -1, -1, -1, 0, 0, 1, 1, null, null), counters, new LatencyRecorders());
         final BridgeCounters slaveCounters = BridgeCounters.inMemory();
         slave = new SlaveEndpoint(new SlaveEndpoint.Config(
             new InetSocketAddress(loopback, bridge.bridge().localPort()), "javaslave", -1, -1, NetJack.DEFAULT_MTU,
@@ -155,7 +155,7 @@ final class HostBridgeMidiJackTest
         final InetAddress loopback = InetAddress.getByName("127.0.0.1");
         bridge = HostBridge.start(new HostBridge.Settings(
             "dsp", host.name(), 1, 1, List.of(loopback), loopback, 0, latency, WaitStrategy.BLOCKING,
-            -1, -1, -1, 0, 0, 1, 1), counters, new LatencyRecorders());
+            -1, -1, -1, 0, 0, 1, 1, null, null), counters, new LatencyRecorders());
         final PortLedger audioLedger = new PortLedger();
         final MidiPortLedger midiLedger = new MidiPortLedger();
         bridge.jack().tap(new JackHost.PeriodTap()

@@ -109,7 +109,8 @@ class BridgeCounterTest
             Map.entry(77, "announces not answered (rate limit)"),
             Map.entry(78, "replies placed before the latest send"),
             Map.entry(79, "announces received"),
-            Map.entry(80, "midi events refused by the host port"));
+            Map.entry(80, "midi events refused by the host port"),
+            Map.entry(81, "peer found by multicast"));
 
     @Test
     void idsAndLabelsAreTheReleasedOnesInFileOrder()

@@ -58,6 +58,8 @@ final class BridgeConfigTest
         "`\"fromVmPorts\": 65, " + VALID + "`|bridge.fromVmPorts: 65 is out of range; use a whole number from 1 to 64",
         "`\"midiToVmPorts\": 65, " + VALID + "`|bridge.midiToVmPorts: 65 is out of range; use a whole number from 0 to 64",
         "`\"midiFromVmPorts\": -1, " + VALID + "`|bridge.midiFromVmPorts: -1 is out of range; use a whole number from 0 to 64",
+        "`\"multicastInterface\": \"tap 0\", " + VALID + "`|bridge.multicastInterface: \"tap 0\" is not valid; name a network interface as `ip link` shows it (1 to 15 letters, digits, '_', '.' or '-'), such as the VM's tap; null for unicast only",
+        "`\"multicastGroup\": \"10.0.0.1\", " + VALID + "`|bridge.multicastGroup: \"10.0.0.1\" is not a multicast address; write an IPv4 multicast address (224.0.0.0 to 239.255.255.255), such as JACK2's and PipeWire's default 225.3.19.154",
         "`\"latencyPeriods\": 11, " + VALID + "`|bridge.latencyPeriods: 11 is out of range; use a whole number from 0 to 10",
         "`\"latencyPeriods\": -1, " + VALID + "`|bridge.latencyPeriods: -1 is out of range; use a whole number from 0 to 10",
         "`\"port\": 70000, " + VALID + "`|bridge.port: 70000 is out of range; use a whole number from 1 to 65535",
@@ -88,7 +90,7 @@ final class BridgeConfigTest
         "`\"controlSocket\": \"/proc/netjack.sock\", " + VALID + "`|bridge.controlSocket: \"/proc/netjack.sock\" is in the kernel's /proc, /sys or /dev, where the bridge must not create files; write a path such as /run/netjack-bridge/control.sock",
         "`\"controlSocket\": \"/run/../sys/x.sock\", " + VALID + "`|bridge.controlSocket: \"/run/../sys/x.sock\" is in the kernel's /proc, /sys or /dev, where the bridge must not create files; write a path such as /run/netjack-bridge/control.sock",
         "`\"controlSocket\": \"/dev/shm/x.sock\", " + VALID + "`|bridge.controlSocket: \"/dev/shm/x.sock\" is in the kernel's /proc, /sys or /dev, where the bridge must not create files; write a path such as /run/netjack-bridge/control.sock",
-        "`\"latencyPeriod\": 1, " + VALID + "`|bridge.latencyPeriod: unknown key; remove it or use one of clientName, toVmPorts, fromVmPorts, midiToVmPorts, midiFromVmPorts, peerAddresses, listenAddress, port, latencyPeriods, encoder, mtu, jackServer, cpus, priorities, waitStrategy, mlockall, countersFile, histogramLog, controlSocket"
+        "`\"latencyPeriod\": 1, " + VALID + "`|bridge.latencyPeriod: unknown key; remove it or use one of clientName, toVmPorts, fromVmPorts, midiToVmPorts, midiFromVmPorts, peerAddresses, listenAddress, port, latencyPeriods, encoder, mtu, jackServer, multicastInterface, multicastGroup, cpus, priorities, waitStrategy, mlockall, countersFile, histogramLog, controlSocket"
     })
     void shouldRejectAnInvalidFieldWithAMessageNamingFieldValueAndFix(final String fields, final String message)
     {

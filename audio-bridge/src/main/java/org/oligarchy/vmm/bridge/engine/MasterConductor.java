@@ -199,29 +199,11 @@ final class MasterConductor implements Agent
     @Override
     public int doWork() throws IOException
     {
-        int work = 0;
-        for (int i = 0; i < DATAGRAMS_PER_CYCLE; i++)
-        {
-            buffer.clear();
-            final SocketAddress source = listenChannel.receive(buffer);
-            if (source == null)
-            {
-                break;
-            }
-            work++;
-            adopt(onListenDatagram(buffer.position(), (InetSocketAddress)source, false));
-        }
+        int work = drainListening(listenChannel, false);
         final DatagramChannel group = multicastChannel;
-        for (int i = 0; group != null && i < DATAGRAMS_PER_CYCLE; i++)
+        if (group != null)
         {
-            buffer.clear();
-            final SocketAddress source = group.receive(buffer);
-            if (source == null)
-            {
-                break;
-            }
-            work++;
-            adopt(onListenDatagram(buffer.position(), (InetSocketAddress)source, true));
+            work += drainListening(group, true);
         }
         if (deferredPeer != null && clock.nanoTime() - lastHandshakeNanos >= NEW_HANDSHAKE_NANOS)
         {
@@ -240,6 +222,24 @@ final class MasterConductor implements Agent
         for (final LogLimiter limiter : logLimiters)
         {
             work += limiter.poll(now);
+        }
+        return work;
+    }
+
+    /** Reads up to {@value #DATAGRAMS_PER_CYCLE} announces (or KILL_MASTERs) from a listening socket. */
+    private int drainListening(final DatagramChannel channel, final boolean viaMulticast) throws IOException
+    {
+        int work = 0;
+        for (int i = 0; i < DATAGRAMS_PER_CYCLE; i++)
+        {
+            buffer.clear();
+            final SocketAddress source = channel.receive(buffer);
+            if (source == null)
+            {
+                break;
+            }
+            work++;
+            adopt(onListenDatagram(buffer.position(), (InetSocketAddress)source, viaMulticast));
         }
         return work;
     }

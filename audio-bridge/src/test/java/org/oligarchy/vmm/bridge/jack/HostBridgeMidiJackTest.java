@@ -79,12 +79,8 @@ final class HostBridgeMidiJackTest
     void shouldReturnEveryMidiEventAtItsFrameLPlusOnePeriodsLaterWithoutAllocating(final int latency)
         throws Exception
     {
-        host = JackServerProcess.startDummy(RATE, PERIOD);
-        final BridgeCounters counters = BridgeCounters.inMemory();
+        final BridgeCounters counters = startBridge(latency);
         final InetAddress loopback = InetAddress.getByName("127.0.0.1");
-        bridge = HostBridge.start(new HostBridge.Settings(
-            "dsp", host.name(), 1, 1, List.of(loopback), loopback, 0, latency, WaitStrategy.BLOCKING,
-            -1, -1, -1, 0, 0, 1, 1, null, null), counters, new LatencyRecorders());
         final BridgeCounters slaveCounters = BridgeCounters.inMemory();
         slave = new SlaveEndpoint(new SlaveEndpoint.Config(
             new InetSocketAddress(loopback, bridge.bridge().localPort()), "javaslave", -1, -1, NetJack.DEFAULT_MTU,
@@ -150,12 +146,7 @@ final class HostBridgeMidiJackTest
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
     void shouldCarryMidiThroughAJack2SlaveWithItsAudio(final int latency) throws Exception
     {
-        host = JackServerProcess.startDummy(RATE, PERIOD);
-        final BridgeCounters counters = BridgeCounters.inMemory();
-        final InetAddress loopback = InetAddress.getByName("127.0.0.1");
-        bridge = HostBridge.start(new HostBridge.Settings(
-            "dsp", host.name(), 1, 1, List.of(loopback), loopback, 0, latency, WaitStrategy.BLOCKING,
-            -1, -1, -1, 0, 0, 1, 1, null, null), counters, new LatencyRecorders());
+        final BridgeCounters counters = startBridge(latency);
         final PortLedger audioLedger = new PortLedger();
         final MidiPortLedger midiLedger = new MidiPortLedger();
         bridge.jack().tap(new JackHost.PeriodTap()
@@ -207,5 +198,17 @@ final class HostBridgeMidiJackTest
         assertEquals(0, counters.midiEventsRefused.get(), "events JACK refused at the bridge's port: " + report);
         assertEquals(0, counters.rejectedTotal() - counters.rejected(RejectReason.STALE_CYCLE),
             "malformed packets from JACK2: " + report);
+    }
+
+    /** A host server at 96 kHz / 128 and the bridge on it: one audio and one MIDI port each way, on 127.0.0.1. */
+    private BridgeCounters startBridge(final int latency) throws Exception
+    {
+        host = JackServerProcess.startDummy(RATE, PERIOD);
+        final BridgeCounters counters = BridgeCounters.inMemory();
+        final InetAddress loopback = InetAddress.getByName("127.0.0.1");
+        bridge = HostBridge.start(new HostBridge.Settings(
+            "dsp", host.name(), 1, 1, List.of(loopback), loopback, 0, latency, WaitStrategy.BLOCKING,
+            -1, -1, -1, 0, 0, 1, 1, null, null), counters, new LatencyRecorders());
+        return counters;
     }
 }

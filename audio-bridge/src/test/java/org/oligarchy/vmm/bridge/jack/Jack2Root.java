@@ -41,19 +41,9 @@ final class Jack2Root
      */
     static Jack2Root open() throws Exception
     {
-        final List<String> argv = new ArrayList<>(List.of(
-            PipeWireRoot.REPO.resolve("tools/debian-root.sh").toString()));
-        argv.addAll(PACKAGES);
-        final Process build = new ProcessBuilder(argv).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-        final String out = new String(build.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-        if (!build.waitFor(30, TimeUnit.MINUTES))
-        {
-            build.destroyForcibly();
-            throw new IllegalStateException("tools/debian-root.sh did not finish within 30 minutes");
-        }
-        assertEquals(0, build.exitValue(), "tools/debian-root.sh " + PACKAGES + " failed");
+        final Path root = PipeWireRoot.buildRoot(PACKAGES);
         final Path dir = Files.createTempDirectory(Path.of("/tmp"), "jack2root");
-        return new Jack2Root(Path.of(out), dir);
+        return new Jack2Root(root, dir);
     }
 
     List<String> prefix()

@@ -39,9 +39,23 @@ final class PipeWireRoot
      */
     static Path build() throws Exception
     {
-        final List<String> argv = new ArrayList<>(List.of(REPO.resolve("tools/debian-root.sh").toString(),
-            "--backports"));
-        argv.addAll(PACKAGES);
+        final List<String> arguments = new ArrayList<>(List.of("--backports"));
+        arguments.addAll(PACKAGES);
+        return buildRoot(arguments);
+    }
+
+    /**
+     * Runs {@code tools/debian-root.sh ARGUMENTS}: builds the root on the first call (minutes;
+     * test.sh starts the roots of tools/debian-roots.txt in the background), reuses it afterwards.
+     *
+     * @param arguments the script's arguments (flags, then packages).
+     * @return the root's path.
+     * @throws Exception if the script fails (its message is on the test's stderr).
+     */
+    static Path buildRoot(final List<String> arguments) throws Exception
+    {
+        final List<String> argv = new ArrayList<>(List.of(REPO.resolve("tools/debian-root.sh").toString()));
+        argv.addAll(arguments);
         final Process build = new ProcessBuilder(argv).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         final String out = new String(build.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
         if (!build.waitFor(30, TimeUnit.MINUTES))
@@ -49,7 +63,7 @@ final class PipeWireRoot
             build.destroyForcibly();
             throw new IllegalStateException("tools/debian-root.sh did not finish within 30 minutes");
         }
-        assertEquals(0, build.exitValue(), "tools/debian-root.sh --backports " + PACKAGES + " failed");
+        assertEquals(0, build.exitValue(), "tools/debian-root.sh " + String.join(" ", arguments) + " failed");
         return Path.of(out);
     }
 

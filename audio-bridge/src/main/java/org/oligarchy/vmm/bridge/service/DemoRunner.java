@@ -143,23 +143,425 @@ public final class DemoRunner
         /** Verdict: master and slave never connected. */
         public static final String NO_SESSION = "no-session";
 
-        /** A summary of a run on the internal clock (tests), its judgement derived. */
-        public Summary(final double seconds, final int latencyPeriods, final int channels, final int sampleRateHz,
-            final int periodFrames, final boolean sessionStarted, final long cycles,
-            final long expectedRoundTripFrames, final long minRoundTripFrames, final long maxRoundTripFrames,
-            final boolean sampleExact, final long exactPeriods, final long silentPeriods, final long wrongPeriods,
-            final long wrongSamples, final long lateBlocks, final long incompleteBlocks, final long rejectedPackets,
-            final long clockSkippedPeriods, final double rttP50Micros, final double rttP99Micros,
-            final double rttP999Micros, final double rttMaxMicros, final double allocatedBytesPerPeriod)
+        /**
+         * A builder with every field named; what is not set is 0, false or empty, the clock is the
+         * internal one, and the dropout rate, percentage and verdict are derived unless set.
+         *
+         * @return a new builder.
+         */
+        public static Builder builder()
         {
-            this(seconds, latencyPeriods, channels, sampleRateHz, periodFrames, sessionStarted, cycles,
-                expectedRoundTripFrames, minRoundTripFrames, maxRoundTripFrames, sampleExact, exactPeriods,
-                silentPeriods, wrongPeriods, wrongSamples, lateBlocks, incompleteBlocks, rejectedPackets,
-                clockSkippedPeriods, rttP50Micros, rttP99Micros, rttP999Micros, rttMaxMicros, allocatedBytesPerPeriod,
-                "internal", INTERNAL_CLOCK, false, java.util.Map.of(),
-                seconds <= 0 ? 0 : silentPeriods / seconds,
-                cycles <= 0 ? 0 : 100.0 * silentPeriods / cycles,
-                verdictOf(sessionStarted, sampleExact, silentPeriods));
+            return new Builder();
+        }
+
+        /**
+         * A builder holding this summary's values, to change some of them.
+         *
+         * @return a new builder.
+         */
+        public Builder toBuilder()
+        {
+            final Builder b = new Builder();
+            b.seconds = seconds;
+            b.latencyPeriods = latencyPeriods;
+            b.channels = channels;
+            b.sampleRateHz = sampleRateHz;
+            b.periodFrames = periodFrames;
+            b.sessionStarted = sessionStarted;
+            b.cycles = cycles;
+            b.expectedRoundTripFrames = expectedRoundTripFrames;
+            b.minRoundTripFrames = minRoundTripFrames;
+            b.maxRoundTripFrames = maxRoundTripFrames;
+            b.sampleExact = sampleExact;
+            b.exactPeriods = exactPeriods;
+            b.silentPeriods = silentPeriods;
+            b.wrongPeriods = wrongPeriods;
+            b.wrongSamples = wrongSamples;
+            b.lateBlocks = lateBlocks;
+            b.incompleteBlocks = incompleteBlocks;
+            b.rejectedPackets = rejectedPackets;
+            b.clockSkippedPeriods = clockSkippedPeriods;
+            b.rttP50Micros = rttP50Micros;
+            b.rttP99Micros = rttP99Micros;
+            b.rttP999Micros = rttP999Micros;
+            b.rttMaxMicros = rttMaxMicros;
+            b.allocatedBytesPerPeriod = allocatedBytesPerPeriod;
+            b.clock = clock;
+            b.clockSource = clockSource;
+            b.pipeWire = pipeWire;
+            b.rejectedByReason = rejectedByReason;
+            b.dropoutsPerSecond = dropoutsPerSecond;
+            b.dropoutPercent = dropoutPercent;
+            b.verdict = verdict;
+            return b;
+        }
+
+        /** Named construction of a {@link Summary} (31 fields are too many to pass by position). */
+        public static final class Builder
+        {
+            private double seconds;
+            private int latencyPeriods;
+            private int channels;
+            private int sampleRateHz;
+            private int periodFrames;
+            private boolean sessionStarted;
+            private long cycles;
+            private long expectedRoundTripFrames;
+            private long minRoundTripFrames = -1;
+            private long maxRoundTripFrames = -1;
+            private boolean sampleExact;
+            private long exactPeriods;
+            private long silentPeriods;
+            private long wrongPeriods;
+            private long wrongSamples;
+            private long lateBlocks;
+            private long incompleteBlocks;
+            private long rejectedPackets;
+            private long clockSkippedPeriods;
+            private double rttP50Micros;
+            private double rttP99Micros;
+            private double rttP999Micros;
+            private double rttMaxMicros;
+            private double allocatedBytesPerPeriod;
+            private String clock = "internal";
+            private String clockSource = INTERNAL_CLOCK;
+            private boolean pipeWire;
+            private java.util.Map<String, Long> rejectedByReason = java.util.Map.of();
+            private double dropoutsPerSecond = Double.NaN;
+            private double dropoutPercent = Double.NaN;
+            private String verdict = null;
+
+            private Builder()
+            {
+            }
+
+            /**
+             * @param value see {@link Summary#seconds()}.
+             * @return this builder.
+             */
+            public Builder seconds(final double value)
+            {
+                seconds = value;
+                return this;
+            }
+
+            /**
+             * @param value see {@link Summary#latencyPeriods()}.
+             * @return this builder.
+             */
+            public Builder latencyPeriods(final int value)
+            {
+                latencyPeriods = value;
+                return this;
+            }
+
+            /**
+             * @param value see {@link Summary#channels()}.
+             * @return this builder.
+             */
+            public Builder channels(final int value)
+            {
+                channels = value;
+                return this;
+            }
+
+            /**
+             * @param value see {@link Summary#sampleRateHz()}.
+             * @return this builder.
+             */
+            public Builder sampleRateHz(final int value)
+            {
+                sampleRateHz = value;
+                return this;
+            }
+
+            /**
+             * @param value see {@link Summary#periodFrames()}.
+             * @return this builder.
+             */
+            public Builder periodFrames(final int value)
+            {
+                periodFrames = value;
+                return this;
+            }
+
+            /**
+             * @param value see {@link Summary#sessionStarted()}.
+             * @return this builder.
+             */
+            public Builder sessionStarted(final boolean value)
+            {
+                sessionStarted = value;
+                return this;
+            }
+
+            /**
+             * @param value see {@link Summary#cycles()}.
+             * @return this builder.
+             */
+            public Builder cycles(final long value)
+            {
+                cycles = value;
+                return this;
+            }
+
+            /**
+             * @param value see {@link Summary#expectedRoundTripFrames()}.
+             * @return this builder.
+             */
+            public Builder expectedRoundTripFrames(final long value)
+            {
+                expectedRoundTripFrames = value;
+                return this;
+            }
+
+            /**
+             * @param value see {@link Summary#minRoundTripFrames()}.
+             * @return this builder.
+             */
+            public Builder minRoundTripFrames(final long value)
+            {
+                minRoundTripFrames = value;
+                return this;
+            }
+
+            /**
+             * @param value see {@link Summary#maxRoundTripFrames()}.
+             * @return this builder.
+             */
+            public Builder maxRoundTripFrames(final long value)
+            {
+                maxRoundTripFrames = value;
+                return this;
+            }
+
+            /**
+             * @param value see {@link Summary#sampleExact()}.
+             * @return this builder.
+             */
+            public Builder sampleExact(final boolean value)
+            {
+                sampleExact = value;
+                return this;
+            }
+
+            /**
+             * @param value see {@link Summary#exactPeriods()}.
+             * @return this builder.
+             */
+            public Builder exactPeriods(final long value)
+            {
+                exactPeriods = value;
+                return this;
+            }
+
+            /**
+             * @param value see {@link Summary#silentPeriods()}.
+             * @return this builder.
+             */
+            public Builder silentPeriods(final long value)
+            {
+                silentPeriods = value;
+                return this;
+            }
+
+            /**
+             * @param value see {@link Summary#wrongPeriods()}.
+             * @return this builder.
+             */
+            public Builder wrongPeriods(final long value)
+            {
+                wrongPeriods = value;
+                return this;
+            }
+
+            /**
+             * @param value see {@link Summary#wrongSamples()}.
+             * @return this builder.
+             */
+            public Builder wrongSamples(final long value)
+            {
+                wrongSamples = value;
+                return this;
+            }
+
+            /**
+             * @param value see {@link Summary#lateBlocks()}.
+             * @return this builder.
+             */
+            public Builder lateBlocks(final long value)
+            {
+                lateBlocks = value;
+                return this;
+            }
+
+            /**
+             * @param value see {@link Summary#incompleteBlocks()}.
+             * @return this builder.
+             */
+            public Builder incompleteBlocks(final long value)
+            {
+                incompleteBlocks = value;
+                return this;
+            }
+
+            /**
+             * @param value see {@link Summary#rejectedPackets()}.
+             * @return this builder.
+             */
+            public Builder rejectedPackets(final long value)
+            {
+                rejectedPackets = value;
+                return this;
+            }
+
+            /**
+             * @param value see {@link Summary#clockSkippedPeriods()}.
+             * @return this builder.
+             */
+            public Builder clockSkippedPeriods(final long value)
+            {
+                clockSkippedPeriods = value;
+                return this;
+            }
+
+            /**
+             * @param value see {@link Summary#rttP50Micros()}.
+             * @return this builder.
+             */
+            public Builder rttP50Micros(final double value)
+            {
+                rttP50Micros = value;
+                return this;
+            }
+
+            /**
+             * @param value see {@link Summary#rttP99Micros()}.
+             * @return this builder.
+             */
+            public Builder rttP99Micros(final double value)
+            {
+                rttP99Micros = value;
+                return this;
+            }
+
+            /**
+             * @param value see {@link Summary#rttP999Micros()}.
+             * @return this builder.
+             */
+            public Builder rttP999Micros(final double value)
+            {
+                rttP999Micros = value;
+                return this;
+            }
+
+            /**
+             * @param value see {@link Summary#rttMaxMicros()}.
+             * @return this builder.
+             */
+            public Builder rttMaxMicros(final double value)
+            {
+                rttMaxMicros = value;
+                return this;
+            }
+
+            /**
+             * @param value see {@link Summary#allocatedBytesPerPeriod()}.
+             * @return this builder.
+             */
+            public Builder allocatedBytesPerPeriod(final double value)
+            {
+                allocatedBytesPerPeriod = value;
+                return this;
+            }
+
+            /**
+             * @param value see {@link Summary#clock()}.
+             * @return this builder.
+             */
+            public Builder clock(final String value)
+            {
+                clock = value;
+                return this;
+            }
+
+            /**
+             * @param value see {@link Summary#clockSource()}.
+             * @return this builder.
+             */
+            public Builder clockSource(final String value)
+            {
+                clockSource = value;
+                return this;
+            }
+
+            /**
+             * @param value see {@link Summary#pipeWire()}.
+             * @return this builder.
+             */
+            public Builder pipeWire(final boolean value)
+            {
+                pipeWire = value;
+                return this;
+            }
+
+            /**
+             * @param value see {@link Summary#rejectedByReason()}.
+             * @return this builder.
+             */
+            public Builder rejectedByReason(final java.util.Map<String, Long> value)
+            {
+                rejectedByReason = value;
+                return this;
+            }
+
+            /**
+             * @param value see {@link Summary#dropoutsPerSecond()}.
+             * @return this builder.
+             */
+            public Builder dropoutsPerSecond(final double value)
+            {
+                dropoutsPerSecond = value;
+                return this;
+            }
+
+            /**
+             * @param value see {@link Summary#dropoutPercent()}.
+             * @return this builder.
+             */
+            public Builder dropoutPercent(final double value)
+            {
+                dropoutPercent = value;
+                return this;
+            }
+
+            /**
+             * @param value see {@link Summary#verdict()}.
+             * @return this builder.
+             */
+            public Builder verdict(final String value)
+            {
+                verdict = value;
+                return this;
+            }
+
+            /**
+             * The summary; the dropout rate and percentage follow from silent periods, seconds and
+             * cycles, and the verdict from the session, exactness and dropouts, unless set.
+             *
+             * @return the summary.
+             */
+            public Summary build()
+            {
+                return new Summary(seconds, latencyPeriods, channels, sampleRateHz, periodFrames, sessionStarted,
+                    cycles, expectedRoundTripFrames, minRoundTripFrames, maxRoundTripFrames, sampleExact,
+                    exactPeriods, silentPeriods, wrongPeriods, wrongSamples, lateBlocks, incompleteBlocks,
+                    rejectedPackets, clockSkippedPeriods, rttP50Micros, rttP99Micros, rttP999Micros, rttMaxMicros,
+                    allocatedBytesPerPeriod, clock, clockSource, pipeWire, rejectedByReason,
+                    Double.isNaN(dropoutsPerSecond) ? (seconds <= 0 ? 0 : silentPeriods / seconds) : dropoutsPerSecond,
+                    Double.isNaN(dropoutPercent) ? (cycles <= 0 ? 0 : 100.0 * silentPeriods / cycles) : dropoutPercent,
+                    verdict == null ? verdictOf(sessionStarted, sampleExact, silentPeriods) : verdict);
+            }
         }
 
         /**
@@ -478,20 +880,21 @@ public final class DemoRunner
         }
         final boolean exact = probe.wrongSamples() == 0 && probe.exactPeriods() > 0;
         final long silent = probe.silentPeriods();
-        return new Summary(
-            seconds, options.latencyPeriods(), options.channels(), options.sampleRateHz(), options.periodFrames(),
-            true, cycles, expected, probe.minLatencyFrames(), probe.maxLatencyFrames(),
-            exact, probe.exactPeriods(), silent, probe.wrongPeriods(),
-            probe.wrongSamples(), masterCounters.lateBlocks.get() - lateBase,
-            masterCounters.incompleteBlocks.get() - incompleteBase,
-            masterCounters.rejectedTotal() + slaveCounters.rejectedTotal() - rejectedBase,
-            skippedPeriods.getAsLong() - skippedBase,
-            rtt.getValueAtPercentile(50) / 1000.0, rtt.getValueAtPercentile(99) / 1000.0,
-            rtt.getValueAtPercentile(99.9) / 1000.0, rtt.getMaxValue() / 1000.0,
-            cycles == 0 ? 0.0 : (double)alloc / cycles,
-            clockKind, clockSource, pipeWire, rejected,
-            seconds <= 0 ? 0 : silent / seconds, cycles <= 0 ? 0 : 100.0 * silent / cycles,
-            Summary.verdictOf(true, exact, silent));
+        return Summary.builder().seconds(seconds).latencyPeriods(options.latencyPeriods())
+            .channels(options.channels()).sampleRateHz(options.sampleRateHz()).periodFrames(options.periodFrames())
+            .sessionStarted(true).cycles(cycles).expectedRoundTripFrames(expected)
+            .minRoundTripFrames(probe.minLatencyFrames()).maxRoundTripFrames(probe.maxLatencyFrames())
+            .sampleExact(exact).exactPeriods(probe.exactPeriods()).silentPeriods(silent)
+            .wrongPeriods(probe.wrongPeriods()).wrongSamples(probe.wrongSamples())
+            .lateBlocks(masterCounters.lateBlocks.get() - lateBase)
+            .incompleteBlocks(masterCounters.incompleteBlocks.get() - incompleteBase)
+            .rejectedPackets(masterCounters.rejectedTotal() + slaveCounters.rejectedTotal() - rejectedBase)
+            .clockSkippedPeriods(skippedPeriods.getAsLong() - skippedBase)
+            .rttP50Micros(rtt.getValueAtPercentile(50) / 1000.0).rttP99Micros(rtt.getValueAtPercentile(99) / 1000.0)
+            .rttP999Micros(rtt.getValueAtPercentile(99.9) / 1000.0).rttMaxMicros(rtt.getMaxValue() / 1000.0)
+            .allocatedBytesPerPeriod(cycles == 0 ? 0.0 : (double)alloc / cycles)
+            .clock(clockKind).clockSource(clockSource).pipeWire(pipeWire).rejectedByReason(rejected)
+            .build();
     }
 
     /** Rejected packets of master and slave together, by reason ordinal. */
@@ -513,9 +916,10 @@ public final class DemoRunner
         EventLog.error(options.peer() == null ? "the demo slave did not connect to the demo master within 5 s" :
             "the slave at " + options.peer().address().getHostAddress() + " did not join within " +
                 options.peer().waitMillis() / 1000 + " s");
-        return new Summary(0, options.latencyPeriods(), options.channels(), options.sampleRateHz(),
-            options.periodFrames(), false, 0, expected, -1, -1, false, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-            clockKind, clockSource, pipeWire, java.util.Map.of(), 0, 0, Summary.NO_SESSION);
+        return Summary.builder().latencyPeriods(options.latencyPeriods()).channels(options.channels())
+            .sampleRateHz(options.sampleRateHz()).periodFrames(options.periodFrames()).sessionStarted(false)
+            .expectedRoundTripFrames(expected).clock(clockKind).clockSource(clockSource).pipeWire(pipeWire)
+            .build();
     }
 
     /**

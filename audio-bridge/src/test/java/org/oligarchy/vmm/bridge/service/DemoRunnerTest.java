@@ -53,14 +53,17 @@ final class DemoRunnerTest
     @Test
     void shouldSayWhenEveryWrongPeriodWasOffByWholePeriodsOnly()
     {
-        final DemoRunner.Summary wholePeriods = new DemoRunner.Summary(5.0, 1, 2, 96_000, 128, true, 3771, 256, 128,
-            512, false, 3748, 25, 2, 512, 13, 0, 0, 0, 48, 110, 1407, 4131, 0.03);
+        final DemoRunner.Summary.Builder run = DemoRunner.Summary.builder().seconds(5.0).latencyPeriods(1)
+            .channels(2).sampleRateHz(96_000).periodFrames(128).sessionStarted(true).cycles(3771)
+            .expectedRoundTripFrames(256).sampleExact(false).exactPeriods(3748).silentPeriods(25).wrongPeriods(2)
+            .wrongSamples(512).lateBlocks(13).rttP50Micros(48).rttP99Micros(110).rttP999Micros(1407)
+            .rttMaxMicros(4131).allocatedBytesPerPeriod(0.03);
+        final DemoRunner.Summary wholePeriods = run.minRoundTripFrames(128).maxRoundTripFrames(512).build();
         final String text = DemoRunner.describe(wholePeriods);
         assertTrue(text.contains("RESULT: NOT sample-exact (512 samples with a wrong latency)"), text);
         assertTrue(text.contains("all 2 wrong period(s) were off by whole periods (128..512 frames)"), text);
 
-        final DemoRunner.Summary fraction = new DemoRunner.Summary(5.0, 1, 2, 96_000, 128, true, 3771, 256, 256,
-            300, false, 3748, 25, 2, 512, 13, 0, 0, 0, 48, 110, 1407, 4131, 0.03);
+        final DemoRunner.Summary fraction = run.minRoundTripFrames(256).maxRoundTripFrames(300).build();
         assertTrue(!DemoRunner.describe(fraction).contains("whole periods"), DemoRunner.describe(fraction));
     }
 

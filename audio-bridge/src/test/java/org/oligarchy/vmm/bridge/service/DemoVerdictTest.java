@@ -19,14 +19,13 @@ final class DemoVerdictTest
         final long minFrames, final long maxFrames, final String clock, final String source, final boolean pipeWire)
     {
         final long cycles = 2250;
-        final DemoRunner.Summary base = new DemoRunner.Summary(3.0, 1, 2, 96_000, 128, true, cycles, 256, minFrames,
-            maxFrames, exact, cycles - silent - wrongPeriods, silent, wrongPeriods, exact ? 0 : 512, 36, 0, 199, 0,
-            48, 110, 1407, 4131, 0.0);
-        return new DemoRunner.Summary(base.seconds(), base.latencyPeriods(), base.channels(), base.sampleRateHz(),
-            base.periodFrames(), true, cycles, 256, minFrames, maxFrames, exact, base.exactPeriods(), silent,
-            wrongPeriods, base.wrongSamples(), 36, 0, 199, 0, 48, 110, 1407, 4131, 0.0, clock, source, pipeWire,
-            Map.of("stale_cycle", 199L), silent / 3.0, 100.0 * silent / cycles,
-            base.verdict());
+        return DemoRunner.Summary.builder().seconds(3.0).latencyPeriods(1).channels(2).sampleRateHz(96_000)
+            .periodFrames(128).sessionStarted(true).cycles(cycles).expectedRoundTripFrames(256)
+            .minRoundTripFrames(minFrames).maxRoundTripFrames(maxFrames).sampleExact(exact)
+            .exactPeriods(cycles - silent - wrongPeriods).silentPeriods(silent).wrongPeriods(wrongPeriods)
+            .wrongSamples(exact ? 0 : 512).lateBlocks(36).rejectedPackets(199).rttP50Micros(48).rttP99Micros(110)
+            .rttP999Micros(1407).rttMaxMicros(4131).clock(clock).clockSource(source).pipeWire(pipeWire)
+            .rejectedByReason(Map.of("stale_cycle", 199L)).build();
     }
 
     @Test

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
@@ -18,9 +17,12 @@ final class ReadmeDemoOutputTest
     @Test
     void shouldShowTheSummaryTheDemoPrintsForTheNumbersItShows() throws Exception
     {
-        final DemoRunner.Summary shown = new DemoRunner.Summary(10.07, 1, 2, 96_000, 128, true, 7538, 256, 256, 256,
-            true, 7366, 174, 0, 0, 175, 0, 0, 0, 48, 773, 3359, 5951, 0.014, "internal", DemoRunner.INTERNAL_CLOCK,
-            false, Map.of(), 17.31, 2.308, DemoRunner.Summary.EXACT_WITH_DROPOUTS);
+        final DemoRunner.Summary shown = DemoRunner.Summary.builder().seconds(10.07).latencyPeriods(1).channels(2)
+            .sampleRateHz(96_000).periodFrames(128).sessionStarted(true).cycles(7538).expectedRoundTripFrames(256)
+            .minRoundTripFrames(256).maxRoundTripFrames(256).sampleExact(true).exactPeriods(7366).silentPeriods(174)
+            .lateBlocks(175).rttP50Micros(48).rttP99Micros(773).rttP999Micros(3359).rttMaxMicros(5951)
+            .allocatedBytesPerPeriod(0.014).dropoutsPerSecond(17.31).dropoutPercent(2.308)
+            .verdict(DemoRunner.Summary.EXACT_WITH_DROPOUTS).build();
         final String expected = DemoRunner.describe(shown).strip();
         final String readme = Files.readString(Path.of("..", "README.md"));
         assertTrue(readme.contains("```\n" + expected + "\n```"),

@@ -48,6 +48,7 @@ public final class ClockTracker
     private final double maxCorrection;
     private final int lockHoldPeriods;
     private final double minimumStartFill;
+    private final long producerClockSettleBlocks;
 
     private int state = FILLING;
     private double integral;
@@ -59,6 +60,8 @@ public final class ClockTracker
     private int windowCount;
     private double lastWindowMean;
     private final DriftRegression regression = new DriftRegression();
+    private final ProducerClock producerClock;
+    private long lastArrivalNanos;
     /** The fill held: the configured target until lock, then where the latency stood at lock. */
     private double target;
     private double consumedDeviation;
@@ -94,6 +97,23 @@ public final class ClockTracker
         // What one read needs at the clamped ratio, so a start never underruns on the raw fill.
         this.minimumStartFill = config.groupDelayFrames + n * (1 + maxCorrection) + 1;
         this.target = config.targetFillFrames;
+        // Five time constants of the producer-clock DLL: its start-up error is then below 1 %.
+        this.producerClockSettleBlocks = (long)Math.ceil(5 / (2 * Math.PI * config.producerClockBandwidthHz * DAMPING) *
+            config.sampleRateHz / config.producerPeriodFrames);
+        this.producerClock = new ProducerClock(config.producerClockBandwidthHz, config.sampleRateHz, config.stallNanos);
+    }
+
+    /**
+     * Records one block the producer delivered, at its arrival time; call it for every block
+     * written to the resampler, before the {@link #update} of the period that sees it.
+     *
+     * @param arrivalNanos when the block arrived (same clock as the period starts).
+     * @param frames       frames in the block.
+     */
+    public void onBlock(final long arrivalNanos, final int frames)
+    {
+        producerClock.onBlock(arrivalNanos, frames);
+        lastArrivalNanos = arrivalNanos;
     }
 
     /**
@@ -102,19 +122,17 @@ public final class ClockTracker
      * @param periodStartNanos start of this consumer period (JACK: the cycle's start time).
      * @param fillFrames       the resampler's {@link VariableRatioResampler#bufferedFrames()} now,
      *                         after writing every block received so far and before reading.
-     * @param lastWriteNanos   arrival time of the newest block included in {@code fillFrames};
-     *                         may be later than {@code periodStartNanos}.
      * @return {@link #PLAY} (first discard {@link #framesToDiscard()} input frames) or {@link #WAIT}.
      */
-    public int update(final long periodStartNanos, final double fillFrames, final long lastWriteNanos)
+    public int update(final long periodStartNanos, final double fillFrames)
     {
         if (updates++ == 0)
         {
             firstUpdateNanos = periodStartNanos;
         }
         framesToDiscard = 0;
-        final long sinceWrite = periodStartNanos - lastWriteNanos;
-        final boolean stale = sinceWrite > config.stallNanos;
+        final boolean stale = !producerClock.started() || producerClock.doubtful() ||
+            periodStartNanos - lastArrivalNanos > config.stallNanos;
         if (stale)
         {
             // No block for longer than a stall: the saw-tooth correction would hide the drain.
@@ -123,7 +141,7 @@ public final class ClockTracker
             correctedFill = fillFrames;
             return state == FILLING ? WAIT : play();
         }
-        correctedFill = fillFrames + sinceWrite * framesPerNano;
+        correctedFill = fillFrames + (periodStartNanos - producerClock.blockEndNanos()) * framesPerNano;
         error = correctedFill - target;
 
         if (state == FILLING)
@@ -148,8 +166,9 @@ public final class ClockTracker
         }
 
         final boolean locked = state == LOCKED;
-        if (!locked)
+        if (!locked && producerClock.blocksSinceRestart() >= producerClockSettleBlocks)
         {
+            // (Only once the producer clock has left its start-up transient, which would bend the line.)
             // The producer's stream position as this consumer sees it: what the reads consumed
             // (relative to a ratio of 1) plus the corrected fill. It is linear in the period index
             // with slope N × drift whatever the loop does, so a least-squares line through it
@@ -338,6 +357,12 @@ public final class ClockTracker
         return lockLosses;
     }
 
+    /** @return restarts of the producer-clock DLL (an arrival far from its prediction: a stall or a burst). */
+    public long producerClockRestarts()
+    {
+        return producerClock.restarts();
+    }
+
     /** @return periods whose newest block was older than the stall limit (ratio held). */
     public long staleMeasurements()
     {
@@ -386,14 +411,20 @@ public final class ClockTracker
     {
         /** Default acquisition bandwidth (zita-njbridge starts at 0.5 Hz; 1 Hz locks within 2 s). */
         public static final double DEFAULT_ACQUIRE_BANDWIDTH_HZ = 1.0;
-        /** Default bandwidth once locked (zita-njbridge's 0.05 Hz). */
-        public static final double DEFAULT_TRACK_BANDWIDTH_HZ = 0.05;
+        /**
+         * Default bandwidth once locked. zita-njbridge uses 0.05 Hz; with the producer clock's DLL
+         * the measurement is quiet enough for 0.1 Hz, which halves the latency excursion that a
+         * drift estimate a few ppm off at lock causes (docs/resampling.md §3).
+         */
+        public static final double DEFAULT_TRACK_BANDWIDTH_HZ = 0.1;
         /** Default lock tolerance: the mean error of the last window within ±0.5 frame ... */
         public static final double DEFAULT_LOCK_TOLERANCE_FRAMES = 0.5;
         /** ... windows of this length (and at least two of them since the start). */
         public static final double DEFAULT_LOCK_HOLD_SECONDS = 0.25;
         /** Default: lock once the drift estimate's standard error is within this (then the narrow loop moves the latency by well under a frame). */
         public static final double DEFAULT_LOCK_DRIFT_PPM = 2.0;
+        /** Default bandwidth of the DLL that smooths the producer's block arrival times. */
+        public static final double DEFAULT_PRODUCER_CLOCK_BANDWIDTH_HZ = 1.0;
         /** Default error beyond which a lock is lost (back to the acquisition bandwidth). */
         public static final double DEFAULT_UNLOCK_FRAMES = 4;
         /** Default ratio clamp: crystals are within ±100 ppm; 2000 ppm leaves room for cheap ones. */
@@ -413,6 +444,7 @@ public final class ClockTracker
         double lockHoldSeconds = DEFAULT_LOCK_HOLD_SECONDS;
         double unlockFrames = DEFAULT_UNLOCK_FRAMES;
         double lockDriftPpm = DEFAULT_LOCK_DRIFT_PPM;
+        double producerClockBandwidthHz = DEFAULT_PRODUCER_CLOCK_BANDWIDTH_HZ;
         double resyncFrames = -1;
         double maxRatioPpm = DEFAULT_MAX_RATIO_PPM;
         long stallNanos = -1;
@@ -498,6 +530,13 @@ public final class ClockTracker
             return this;
         }
 
+        /** @param hz bandwidth of the DLL on the producer's block arrival times. @return this. */
+        public Config producerClockBandwidthHz(final double hz)
+        {
+            this.producerClockBandwidthHz = hz;
+            return this;
+        }
+
         /** @param frames |error| that loses the lock. @return this. */
         public Config unlockFrames(final double frames)
         {
@@ -571,6 +610,8 @@ public final class ClockTracker
                 "(0, acquireBandwidthHz]", trackBandwidthHz);
             require(lockToleranceFrames > 0, "lockToleranceFrames", "> 0", lockToleranceFrames);
             require(lockHoldSeconds >= 0 && lockHoldSeconds <= 60, "lockHoldSeconds", "0..60", lockHoldSeconds);
+            require(producerClockBandwidthHz > 0 && producerClockBandwidthHz <= 50, "producerClockBandwidthHz", "(0, 50]",
+                producerClockBandwidthHz);
             require(lockDriftPpm > 0 && lockDriftPpm <= 1000, "lockDriftPpm", "(0, 1000]", lockDriftPpm);
             require(unlockFrames > lockToleranceFrames, "unlockFrames", "> lockToleranceFrames", unlockFrames);
             if (resyncFrames < 0)

@@ -19,7 +19,6 @@ public final class DriftCompensator
 
     private final VariableRatioResampler resampler;
     private final ClockTracker tracker;
-    private long lastWriteNanos;
     private long droppedFrames;
 
     /**
@@ -53,7 +52,7 @@ public final class DriftCompensator
     {
         final int accepted = resampler.write(block, offset, frames);
         droppedFrames += frames - accepted;
-        lastWriteNanos = arrivalNanos;
+        tracker.onBlock(arrivalNanos, accepted);
         return accepted;
     }
 
@@ -68,7 +67,7 @@ public final class DriftCompensator
      */
     public int pull(final float[][] out, final int offset, final int frames, final long periodStartNanos)
     {
-        final int action = tracker.update(periodStartNanos, resampler.bufferedFrames(), lastWriteNanos);
+        final int action = tracker.update(periodStartNanos, resampler.bufferedFrames());
         if (action == ClockTracker.WAIT)
         {
             for (int c = 0; c < out.length; c++)

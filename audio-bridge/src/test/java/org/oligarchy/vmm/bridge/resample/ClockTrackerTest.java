@@ -45,7 +45,7 @@ class ClockTrackerTest
         assertTrue(result.maxLatencyAfterLock - result.latencyAtLock <= 1.0 &&
             result.latencyAtLock - result.minLatencyAfterLock <= 1.0,
             "latency within ±1 frame of its value at lock: " + result);
-        assertEquals(expectedPpm, result.driftPpm, 0.5, "tracked drift: " + result);
+        assertEquals(expectedPpm, result.driftPpm, 1.0, "tracked drift: " + result);
     }
 
     @Test
@@ -145,11 +145,14 @@ class ClockTrackerTest
         final ClockTracker tracker = new ClockTracker(config());
         final double target = tracker.config().targetFillFrames();
         assertEquals(24 + 128 + 128 + 64, target);
-        assertEquals(ClockTracker.WAIT, tracker.update(0, 24, 0));
+        assertEquals(ClockTracker.WAIT, tracker.update(0, 24), "no block yet");
+        tracker.onBlock(0, 128);
+        assertEquals(ClockTracker.WAIT, tracker.update(0, 24 + 128));
         assertEquals(ClockTracker.FILLING, tracker.state());
-        assertEquals(ClockTracker.PLAY, tracker.update(1_000_000, target + 40.5, 1_000_000));
+        tracker.onBlock(1_333_333, 128);
+        assertEquals(ClockTracker.PLAY, tracker.update(1_333_333, target + 40.5));
         assertEquals(40, tracker.framesToDiscard(), "whole frames above the target are dropped once");
-        assertEquals(0.5, tracker.errorFrames(), 1e-12);
+        assertEquals(0.5, tracker.errorFrames(), 1e-3);
         assertEquals(ClockTracker.ACQUIRING, tracker.state());
         assertEquals(0, tracker.resyncs(), "the first start is not a re-sync");
     }
@@ -159,13 +162,32 @@ class ClockTrackerTest
     {
         final ClockTracker tracker = new ClockTracker(config());
         final double target = tracker.config().targetFillFrames();
-        tracker.update(0, target, 0);
+        tracker.onBlock(0, 128);
+        tracker.update(0, target);
         // Half a millisecond after the last block: 48 frames are produced but not yet delivered.
-        tracker.update(10_000_000, target - 48, 9_500_000);
-        assertEquals(0.0, tracker.errorFrames(), 1e-9);
+        tracker.onBlock(1_333_333, 128);
+        tracker.update(1_833_333, target - 48);
+        assertEquals(0.0, tracker.errorFrames(), 1e-3);
         // A block that arrived after the period started counts backwards.
-        tracker.update(11_000_000, target + 96, 12_000_000);
-        assertEquals(0.0, tracker.errorFrames(), 1e-9);
+        tracker.onBlock(2_666_667, 128);
+        tracker.update(2_166_667, target + 48);
+        assertEquals(0.0, tracker.errorFrames(), 1e-3);
+    }
+
+    /**
+     * The producer's thread is held up for 0.6 ms and then delivers its blocks together (a VM
+     * scheduling hiccup): the buffer's margin absorbs it, the producer clock treats the late
+     * arrival as an outlier, nothing re-syncs and the latency stays put.
+     */
+    @Test
+    void shouldRideThroughAProducerHiccupWithoutResync()
+    {
+        final DriftSimulation simulation = drifting(96010, 19);
+        simulation.hiccupStartNanos = 10_000_000_000L;
+        simulation.hiccupLengthNanos = 600_000L;
+        final DriftSimulation.Result result = simulation.run(new DriftSimulation.ModelSide(config(), 128), 30);
+        System.out.println("+104 ppm, 0.6 ms producer hiccup at 10 s: " + result);
+        assertLockedAndSteady(result, 1e6 * 10 / 96000);
     }
 
     @Test

@@ -97,16 +97,15 @@ final class DriftSimulation
         public void offer(final int frames, final long arrivalNanos)
         {
             final double room = capacity - (written - position);
-            written += Math.min(frames, Math.max(0, Math.floor(room)));
-            lastWrite = arrivalNanos;
+            final double accepted = Math.min(frames, Math.max(0, Math.floor(room)));
+            written += accepted;
+            tracker.onBlock(arrivalNanos, (int)accepted);
         }
-
-        private long lastWrite;
 
         @Override
         public int pull(final long periodStartNanos)
         {
-            final int action = tracker.update(periodStartNanos, written - position, lastWrite);
+            final int action = tracker.update(periodStartNanos, written - position);
             if (action == ClockTracker.WAIT)
             {
                 return DriftCompensator.FILLING;
@@ -190,6 +189,9 @@ final class DriftSimulation
     /** Producer stall: blocks due in [stallStart, stallStart + stallLength) are lost. */
     long stallStartNanos = -1;
     long stallLengthNanos;
+    /** Producer hiccup: blocks due in [hiccupStart, hiccupStart + hiccupLength) arrive together at its end. */
+    long hiccupStartNanos = -1;
+    long hiccupLengthNanos;
     /** Consumer stall (an xrun): periods starting in [xrunStart, xrunStart + xrunLength) do not run. */
     long xrunStartNanos = -1;
     long xrunLengthNanos;
@@ -284,6 +286,11 @@ final class DriftSimulation
 
     private long arrival(final long block, final Random random)
     {
-        return blockEnd(block) + (long)(random.nextDouble() * producerJitterNanos);
+        final long arrival = blockEnd(block) + (long)(random.nextDouble() * producerJitterNanos);
+        if (hiccupStartNanos >= 0 && arrival >= hiccupStartNanos && arrival < hiccupStartNanos + hiccupLengthNanos)
+        {
+            return hiccupStartNanos + hiccupLengthNanos;
+        }
+        return arrival;
     }
 }

@@ -10,17 +10,21 @@ package org.oligarchy.vmm.bridge.resample;
  *
  * <p>The fill is measured when the producer's blocks arrive in steps of a whole block, so the raw
  * fill is a saw-tooth whose phase follows the beat of the two clocks. The tracker removes it by
- * adding the input the producer has produced but not yet delivered, from the time of its last
- * block to the start of this consumer period ({@link #update}'s {@code corrected fill}). That is
- * the continuous distance between the two streams, which is the latency this stage adds.
+ * adding the input the producer has produced but not yet delivered, from the end of its newest
+ * block to the start of this consumer period. The block's end time is not its raw arrival time
+ * but the estimate of a DLL on the arrivals ({@link #onBlock}), so the correction carries neither
+ * the arrival jitter nor the bias of which blocks a callback happened to see. The corrected fill
+ * is the continuous distance between the two streams: the latency this stage adds.
  *
  * <p>States: {@link #FILLING} (waiting for the fill to reach the target, at start and after a
  * re-sync; the consumer outputs silence), {@link #ACQUIRING} (wide bandwidth), {@link #LOCKED}
- * (narrow bandwidth, after the error stayed within the lock tolerance for the hold time). A
- * fill more than {@code resyncFrames} from the target (a stall, an xrun of either side, a
- * ratio at its clamp) or an underrun of the resampler is a re-sync: counted, the buffer is
- * re-aligned to the target, the frequency estimate (the integrator) is kept so that re-locking is
- * quick.
+ * (narrow bandwidth). The lock needs the mean error of a 0.25 s window within the tolerance and a
+ * least-squares drift estimate (a line through the producer's position as this consumer sees it)
+ * with a small standard error; at lock the integrator takes that estimate and the fill to hold
+ * becomes where the latency stood. A fill more than {@code resyncFrames} from the target (a
+ * stall, an xrun of either side, a ratio at its clamp) or an underrun of the resampler is a
+ * re-sync: counted, the buffer is re-aligned to the target, the frequency estimate (the
+ * integrator) is kept so that re-locking is quick.
  */
 public final class ClockTracker
 {

@@ -19,9 +19,9 @@ package org.oligarchy.vmm.bridge.resample;
  * <p>States: {@link #FILLING} (waiting for the fill to reach the target, at start and after a
  * re-sync; the consumer outputs silence), {@link #ACQUIRING} (wide bandwidth), {@link #LOCKED}
  * (narrow bandwidth). The lock needs the mean error of a 0.25 s window within the tolerance and a
- * least-squares drift estimate (a line through the producer's position as this consumer sees it)
- * with a small standard error; at lock the integrator takes that estimate and the fill to hold
- * becomes where the latency stood. A fill more than {@code resyncFrames} from the target (a
+ * least-squares drift estimate (the producer's raw arrival times and the consumer's period starts,
+ * each against its frames) with a small standard error; at lock the integrator takes that
+ * estimate and the fill to hold becomes where the latency stood. A fill more than {@code resyncFrames} from the target (a
  * stall, an xrun of either side, a ratio at its clamp) or an underrun of the resampler is a
  * re-sync: counted, the buffer is re-aligned to the target, the frequency estimate (the
  * integrator) is kept so that re-locking is quick.
@@ -64,6 +64,11 @@ public final class ClockTracker
     private int windowCount;
     private double lastWindowMean;
     private final DriftRegression regression = new DriftRegression();
+    private final DriftRegression producerArrivals = new DriftRegression();
+    private final DriftRegression consumerPeriods = new DriftRegression();
+    private long producerFramesSinceStart;
+    private long consumerStartNanos = -1;
+    private final double nominalPeriodNanos;
     private final ProducerClock producerClock;
     private long lastArrivalNanos;
     /** The fill held: the configured target until lock, then where the latency stood at lock. */
@@ -101,6 +106,7 @@ public final class ClockTracker
         // What one read needs at the clamped ratio, so a start never underruns on the raw fill.
         this.minimumStartFill = config.groupDelayFrames + n * (1 + maxCorrection) + 1;
         this.target = config.targetFillFrames;
+        this.nominalPeriodNanos = 1e9 * config.consumerPeriodFrames / config.sampleRateHz;
         // Five time constants of the producer-clock DLL: its start-up error is then below 1 %.
         this.producerClockSettleBlocks = (long)Math.ceil(5 / (2 * Math.PI * config.producerClockBandwidthHz * DAMPING) *
             config.sampleRateHz / config.producerPeriodFrames);
@@ -118,6 +124,13 @@ public final class ClockTracker
     {
         producerClock.onBlock(arrivalNanos, frames);
         lastArrivalNanos = arrivalNanos;
+        if (state != FILLING && frames > 0)
+        {
+            // Raw arrivals against frames delivered: white jitter, every block used, so the
+            // slope's standard error is honest (the DLL-smoothed fill is correlated and is not).
+            producerFramesSinceStart += frames;
+            producerArrivals.add(producerFramesSinceStart, arrivalNanos);
+        }
     }
 
     /**
@@ -174,11 +187,21 @@ public final class ClockTracker
         {
             // (Only once the producer clock has left its start-up transient, which would bend the line.)
             // The producer's stream position as this consumer sees it: what the reads consumed
-            // (relative to a ratio of 1) plus the corrected fill. It is linear in the period index
-            // with slope N × drift whatever the loop does, so a least-squares line through it
-            // estimates the drift with a standard error that falls as n^-1.5, far below the
-            // wide loop's integrator noise (docs/resampling.md §3).
+            // (relative to a ratio of 1) plus the corrected fill. A line through it gives the
+            // smoothed latency at lock (docs/resampling.md §3); its slope is not used, because
+            // the DLL's noise is correlated and its standard error would flatter it.
             regression.add(periodsSinceStart, consumedDeviation + error);
+        }
+        if (!locked)
+        {
+            // The period index from the time, not from the calls: a period the consumer's graph
+            // did not run this client in still advanced its clock.
+            if (consumerStartNanos < 0)
+            {
+                consumerStartNanos = periodStartNanos;
+            }
+            final double periods = Math.rint((periodStartNanos - consumerStartNanos) / nominalPeriodNanos);
+            consumerPeriods.add(periods * config.consumerPeriodFrames, periodStartNanos);
         }
         final double kp = locked ? trackKp : acquireKp;
         final double ki = locked ? trackKi : acquireKi;
@@ -197,12 +220,13 @@ public final class ClockTracker
             if (!locked)
             {
                 final double n = config.consumerPeriodFrames;
+                final double driftError = driftStandardError();
                 if (Math.abs(mean) <= config.lockToleranceFrames &&
                     regression.count() >= 2L * lockHoldPeriods &&
-                    regression.slopeStandardError() / n <= config.lockDriftPpm * 1e-6)
+                    driftError <= config.lockDriftPpm * 1e-6)
                 {
-                    // Bumpless into the narrow loop: the integrator takes the regression's drift,
-                    // which is what the narrow loop would otherwise spend many seconds finding.
+                    // Bumpless into the narrow loop: the integrator takes the fitted drift, which the
+                    // narrow loop would otherwise spend many seconds finding.
                     // The latency is held where it is now (the regression's smoothed value, within
                     // the lock tolerance of the target) rather than pulled the last fraction of a
                     // frame to the target: a lock promises a latency that no longer moves.
@@ -210,7 +234,7 @@ public final class ClockTracker
                     target += fittedError;
                     error -= fittedError;
                     state = LOCKED;
-                    integral = clamp(regression.slope() / n);
+                    integral = clamp(consumerPeriods.slope() / producerArrivals.slope() - 1);
                     correction = clamp(trackKp * error + integral);
                     lockedAtNanos = periodStartNanos;
                     if (firstLockNanos < 0)
@@ -227,6 +251,24 @@ public final class ClockTracker
             }
         }
         return play();
+    }
+
+    /**
+     * Standard error of the drift estimate: the ratio of the consumer's period-start slope to
+     * the producer's arrival slope (nanoseconds per frame each), by propagation of both slopes'
+     * relative errors.
+     */
+    private double driftStandardError()
+    {
+        final double producerSlope = producerArrivals.slope();
+        final double consumerSlope = consumerPeriods.slope();
+        if (producerArrivals.count() < 3 || consumerPeriods.count() < 3 || producerSlope <= 0 || consumerSlope <= 0)
+        {
+            return Double.POSITIVE_INFINITY;
+        }
+        final double producerRelative = producerArrivals.slopeStandardError() / producerSlope;
+        final double consumerRelative = consumerPeriods.slopeStandardError() / consumerSlope;
+        return Math.sqrt(producerRelative * producerRelative + consumerRelative * consumerRelative);
     }
 
     private int play()
@@ -275,6 +317,10 @@ public final class ClockTracker
         windowSum = 0;
         windowCount = 0;
         regression.clear();
+        producerArrivals.clear();
+        consumerPeriods.clear();
+        producerFramesSinceStart = 0;
+        consumerStartNanos = -1;
         consumedDeviation = 0;
         periodsSinceStart = 0;
     }
@@ -426,7 +472,7 @@ public final class ClockTracker
         /** ... windows of this length (and at least two of them since the start). */
         public static final double DEFAULT_LOCK_HOLD_SECONDS = 0.25;
         /** Default: lock once the drift estimate's standard error is within this (then the narrow loop moves the latency by well under a frame). */
-        public static final double DEFAULT_LOCK_DRIFT_PPM = 2.0;
+        public static final double DEFAULT_LOCK_DRIFT_PPM = 3.0;
         /** Default bandwidth of the DLL that smooths the producer's block arrival times. */
         public static final double DEFAULT_PRODUCER_CLOCK_BANDWIDTH_HZ = 1.0;
         /** Default error beyond which a lock is lost (back to the acquisition bandwidth). */

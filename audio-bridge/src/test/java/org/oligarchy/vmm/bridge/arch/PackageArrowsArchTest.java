@@ -44,12 +44,14 @@ class PackageArrowsArchTest
         Map.entry("period", Set.of("netjack")),
         Map.entry("rt", Set.of()),
         Map.entry("netjack", Set.of()),
+        Map.entry("resample", Set.of()),
         Map.entry("metrics", Set.of("netjack", "log")),
         Map.entry("inspect", Set.of("netjack", "log")),
         Map.entry("jack", Set.of("period", "netjack", "rt", "log")),
-        Map.entry("engine", Set.of("period", "netjack", "metrics", "rt", "log")),
-        Map.entry("service", Set.of("engine", "jack", "period", "netjack", "metrics", "rt", "log", "inspect")),
-        Map.entry("cli", Set.of("service", "engine", "jack", "period", "netjack", "metrics", "rt", "log", "inspect")));
+        Map.entry("engine", Set.of("period", "netjack", "metrics", "rt", "log", "resample")),
+        Map.entry("service", Set.of("engine", "jack", "period", "netjack", "metrics", "rt", "log", "inspect", "resample")),
+        Map.entry("cli", Set.of("service", "engine", "jack", "period", "netjack", "metrics", "rt", "log", "inspect",
+            "resample")));
 
     @Test
     void shouldPointEveryArrowDownOrSideways() throws IOException, URISyntaxException
@@ -69,7 +71,7 @@ class PackageArrowsArchTest
         {
             assertTrue(!ALLOWED.get("engine").contains(upper), "engine -> " + upper);
         }
-        for (final String leaf : List.of("metrics", "netjack", "rt", "log", "period"))
+        for (final String leaf : List.of("metrics", "netjack", "rt", "log", "period", "resample"))
         {
             for (final String upper : List.of("engine", "jack", "service", "cli"))
             {

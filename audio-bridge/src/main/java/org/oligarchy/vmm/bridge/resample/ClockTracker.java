@@ -1,0 +1,692 @@
+package org.oligarchy.vmm.bridge.resample;
+
+/**
+ * The loop that keeps the resampler's input buffer at a fixed fill while two clocks drift: a
+ * second-order (proportional + integral) delay-locked loop on the buffer fill, run once per
+ * consumer period, whose output is the resampling ratio. Time is injected (nanoseconds on one
+ * monotonic clock, e.g. {@code System.nanoTime()} or JACK's {@code jack_get_time() × 1000}); the
+ * tracker never reads a clock, sleeps or allocates. Not thread-safe: the consumer's callback
+ * calls it. The design and its constants: docs/resampling.md §3.
+ *
+ * <p>The fill is measured when the producer's blocks arrive in steps of a whole block, so the raw
+ * fill is a saw-tooth whose phase follows the beat of the two clocks. The tracker removes it by
+ * adding the input the producer has produced but not yet delivered, from the end of its newest
+ * block to the start of this consumer period. The block's end time is not its raw arrival time
+ * but the estimate of a DLL on the arrivals ({@link #onBlock}), so the correction carries neither
+ * the arrival jitter nor the bias of which blocks a callback happened to see. The corrected fill
+ * is the continuous distance between the two streams: the latency this stage adds.
+ *
+ * <p>States: {@link #FILLING} (waiting for the fill to reach the target, at start and after a
+ * re-sync; the consumer outputs silence), {@link #ACQUIRING} (wide bandwidth), {@link #LOCKED}
+ * (narrow bandwidth). The lock needs the mean error of a 0.25 s window within the tolerance and a
+ * least-squares drift estimate (the producer's raw arrival times and the consumer's period starts,
+ * each against its frames) with a small standard error; at lock the integrator takes that
+ * estimate and the fill to hold becomes where the latency stood. A fill more than {@code resyncFrames} from the target (a
+ * stall, an xrun of either side, a ratio at its clamp) or an underrun of the resampler is a
+ * re-sync: counted, the buffer is re-aligned to the target, the frequency estimate (the
+ * integrator) is kept so that re-locking is quick.
+ */
+public final class ClockTracker
+{
+    /** Waiting for the buffer to reach its target; the consumer outputs silence. */
+    public static final int FILLING = 0;
+    /** Tracking with the acquisition bandwidth. */
+    public static final int ACQUIRING = 1;
+    /** Tracking with the narrow bandwidth; the latency is steady. */
+    public static final int LOCKED = 2;
+
+    /** {@link #update} action: read one period from the resampler at {@link #ratio()}. */
+    public static final int PLAY = 0;
+    /** {@link #update} action: output silence, read nothing (filling after start or re-sync). */
+    public static final int WAIT = 1;
+
+    /** Damping of both loop bandwidths (critically damped would be 1; 0.707 is the usual DLL choice). */
+    public static final double DAMPING = Math.sqrt(0.5);
+
+    private final Config config;
+    private final double framesPerNano;
+    private final double acquireKp;
+    private final double acquireKi;
+    private final double trackKp;
+    private final double trackKi;
+    private final double maxCorrection;
+    private final int lockHoldPeriods;
+    private final double minimumStartFill;
+    private final long producerClockSettleBlocks;
+
+    private int state = FILLING;
+    private double integral;
+    private double correction;
+    private double error;
+    private double correctedFill;
+    private int framesToDiscard;
+    private double windowSum;
+    private int windowCount;
+    private double lastWindowMean;
+    private final DriftRegression regression = new DriftRegression();
+    private final DriftRegression producerArrivals = new DriftRegression();
+    private final DriftRegression consumerPeriods = new DriftRegression();
+    private long producerFramesSinceStart;
+    private long consumerStartNanos = -1;
+    private final double nominalPeriodNanos;
+    private final ProducerClock producerClock;
+    private long lastArrivalNanos;
+    /** The fill held: the configured target until lock, then where the latency stood at lock. */
+    private double target;
+    private double consumedDeviation;
+    private long periodsSinceStart;
+    private long resyncs;
+    private long lockLosses;
+    private long staleMeasurements;
+    private long updates;
+    private long firstUpdateNanos;
+    private long lockedAtNanos = -1;
+    private long firstLockNanos = -1;
+
+    /**
+     * Creates a tracker.
+     *
+     * @param config validated constants ({@link Config#validate()} is called here).
+     */
+    public ClockTracker(final Config config)
+    {
+        config.validate();
+        this.config = config;
+        this.framesPerNano = config.sampleRateHz / 1e9;
+        final double periodSeconds = (double)config.consumerPeriodFrames / config.sampleRateHz;
+        final double wAcquire = 2 * Math.PI * config.acquireBandwidthHz * periodSeconds;
+        final double wTrack = 2 * Math.PI * config.trackBandwidthHz * periodSeconds;
+        final int n = config.consumerPeriodFrames;
+        this.acquireKp = 2 * DAMPING * wAcquire / n;
+        this.acquireKi = wAcquire * wAcquire / n;
+        this.trackKp = 2 * DAMPING * wTrack / n;
+        this.trackKi = wTrack * wTrack / n;
+        this.maxCorrection = config.maxRatioPpm * 1e-6;
+        this.lockHoldPeriods = Math.max(1, (int)Math.ceil(config.lockHoldSeconds * config.sampleRateHz / n));
+        // What one read needs at the clamped ratio, so a start never underruns on the raw fill.
+        this.minimumStartFill = config.groupDelayFrames + n * (1 + maxCorrection) + 1;
+        this.target = config.targetFillFrames;
+        this.nominalPeriodNanos = 1e9 * config.consumerPeriodFrames / config.sampleRateHz;
+        // Five time constants of the producer-clock DLL: its start-up error is then below 1 %.
+        this.producerClockSettleBlocks = (long)Math.ceil(5 / (2 * Math.PI * config.producerClockBandwidthHz * DAMPING) *
+            config.sampleRateHz / config.producerPeriodFrames);
+        this.producerClock = new ProducerClock(config.producerClockBandwidthHz, config.sampleRateHz, config.stallNanos);
+    }
+
+    /**
+     * Records one block the producer delivered, at its arrival time; call it for every block
+     * written to the resampler, before the {@link #update} of the period that sees it.
+     *
+     * @param arrivalNanos when the block arrived (same clock as the period starts).
+     * @param frames       frames in the block.
+     */
+    public void onBlock(final long arrivalNanos, final int frames)
+    {
+        producerClock.onBlock(arrivalNanos, frames);
+        lastArrivalNanos = arrivalNanos;
+        if (state != FILLING && frames > 0)
+        {
+            // Raw arrivals against frames delivered: white jitter, every block used, so the
+            // slope's standard error is honest (the DLL-smoothed fill is correlated and is not).
+            producerFramesSinceStart += frames;
+            producerArrivals.add(producerFramesSinceStart, arrivalNanos);
+        }
+    }
+
+    /**
+     * One consumer period: measures, runs the loop and says what to do.
+     *
+     * @param periodStartNanos start of this consumer period (JACK: the cycle's start time).
+     * @param fillFrames       the resampler's {@link VariableRatioResampler#bufferedFrames()} now,
+     *                         after writing every block received so far and before reading.
+     * @return {@link #PLAY} (first discard {@link #framesToDiscard()} input frames) or {@link #WAIT}.
+     */
+    public int update(final long periodStartNanos, final double fillFrames)
+    {
+        if (updates++ == 0)
+        {
+            firstUpdateNanos = periodStartNanos;
+        }
+        framesToDiscard = 0;
+        final boolean stale = !producerClock.started() || producerClock.doubtful() ||
+            periodStartNanos - lastArrivalNanos > config.stallNanos;
+        if (stale)
+        {
+            // No block for longer than a stall: the saw-tooth correction would hide the drain.
+            // Hold the ratio; an underrun or the fill error will decide on a re-sync.
+            staleMeasurements++;
+            correctedFill = fillFrames;
+            return state == FILLING ? WAIT : play();
+        }
+        correctedFill = fillFrames + (periodStartNanos - producerClock.blockEndNanos()) * framesPerNano;
+        error = correctedFill - target;
+
+        if (state == FILLING)
+        {
+            if (error < 0 || fillFrames < minimumStartFill)
+            {
+                return WAIT;
+            }
+            start(periodStartNanos);
+            return play();
+        }
+        if (error > config.resyncFrames)
+        {
+            resyncs++;
+            start(periodStartNanos);
+            return play();
+        }
+        if (error < -config.resyncFrames)
+        {
+            resync();
+            return WAIT;
+        }
+
+        final boolean locked = state == LOCKED;
+        if (!locked && producerClock.blocksSinceRestart() >= producerClockSettleBlocks)
+        {
+            // (Only once the producer clock has left its start-up transient, which would bend the line.)
+            // The producer's stream position as this consumer sees it: what the reads consumed
+            // (relative to a ratio of 1) plus the corrected fill. A line through it gives the
+            // smoothed latency at lock (docs/resampling.md §3); its slope is not used, because
+            // the DLL's noise is correlated and its standard error would flatter it.
+            regression.add(periodsSinceStart, consumedDeviation + error);
+        }
+        if (!locked)
+        {
+            // The period index from the time, not from the calls: a period the consumer's graph
+            // did not run this client in still advanced its clock.
+            if (consumerStartNanos < 0)
+            {
+                consumerStartNanos = periodStartNanos;
+            }
+            final double periods = Math.rint((periodStartNanos - consumerStartNanos) / nominalPeriodNanos);
+            consumerPeriods.add(periods * config.consumerPeriodFrames, periodStartNanos);
+        }
+        final double kp = locked ? trackKp : acquireKp;
+        final double ki = locked ? trackKi : acquireKi;
+        integral = clamp(integral + ki * error);
+        correction = clamp(kp * error + integral);
+
+        // Lock decisions use the mean error over windows of the hold time: a single period's error
+        // carries the wake-up jitter of both sides (several frames), its mean over 0.25 s does not.
+        windowSum += error;
+        if (++windowCount >= lockHoldPeriods)
+        {
+            final double mean = windowSum / windowCount;
+            windowSum = 0;
+            windowCount = 0;
+            lastWindowMean = mean;
+            if (!locked)
+            {
+                final double n = config.consumerPeriodFrames;
+                final double driftError = driftStandardError();
+                if (Math.abs(mean) <= config.lockToleranceFrames &&
+                    regression.count() >= 2L * lockHoldPeriods &&
+                    driftError <= config.lockDriftPpm * 1e-6)
+                {
+                    // Bumpless into the narrow loop: the integrator takes the fitted drift, which the
+                    // narrow loop would otherwise spend many seconds finding.
+                    // The latency is held where it is now (the regression's smoothed value, within
+                    // the lock tolerance of the target) rather than pulled the last fraction of a
+                    // frame to the target: a lock promises a latency that no longer moves.
+                    final double fittedError = regression.fitted(periodsSinceStart) - consumedDeviation;
+                    target += fittedError;
+                    error -= fittedError;
+                    state = LOCKED;
+                    integral = clamp(consumerPeriods.slope() / producerArrivals.slope() - 1);
+                    correction = clamp(trackKp * error + integral);
+                    lockedAtNanos = periodStartNanos;
+                    if (firstLockNanos < 0)
+                    {
+                        firstLockNanos = periodStartNanos;
+                    }
+                }
+            }
+            else if (Math.abs(mean) > config.unlockFrames)
+            {
+                state = ACQUIRING;
+                lockLosses++;
+                restartAcquisition();
+            }
+        }
+        return play();
+    }
+
+    /**
+     * Standard error of the drift estimate: the ratio of the consumer's period-start slope to
+     * the producer's arrival slope (nanoseconds per frame each), by propagation of both slopes'
+     * relative errors.
+     */
+    private double driftStandardError()
+    {
+        final double producerSlope = producerArrivals.slope();
+        final double consumerSlope = consumerPeriods.slope();
+        if (producerArrivals.count() < 3 || consumerPeriods.count() < 3 || producerSlope <= 0 || consumerSlope <= 0)
+        {
+            return Double.POSITIVE_INFINITY;
+        }
+        final double producerRelative = producerArrivals.slopeStandardError() / producerSlope;
+        final double consumerRelative = consumerPeriods.slopeStandardError() / consumerSlope;
+        return Math.sqrt(producerRelative * producerRelative + consumerRelative * consumerRelative);
+    }
+
+    private int play()
+    {
+        consumedDeviation += config.consumerPeriodFrames * correction;
+        periodsSinceStart++;
+        return PLAY;
+    }
+
+    /**
+     * Tells the tracker that the resampler could not produce a period: a re-sync (counted once;
+     * an underrun while already filling is not counted again).
+     */
+    public void onUnderrun()
+    {
+        if (state != FILLING)
+        {
+            resync();
+        }
+    }
+
+    private void resync()
+    {
+        resyncs++;
+        state = FILLING;
+        restartAcquisition();
+        correction = integral;
+    }
+
+    /** Aligns the buffer to the target (whole frames; the loop takes the fraction) and acquires. */
+    private void start(final long periodStartNanos)
+    {
+        restartAcquisition();
+        error = correctedFill - target;
+        framesToDiscard = (int)Math.floor(error);
+        error -= framesToDiscard;
+        correctedFill -= framesToDiscard;
+        state = ACQUIRING;
+        correction = integral;
+        lockedAtNanos = -1;
+    }
+
+    private void restartAcquisition()
+    {
+        target = config.targetFillFrames;
+        windowSum = 0;
+        windowCount = 0;
+        regression.clear();
+        producerArrivals.clear();
+        consumerPeriods.clear();
+        producerFramesSinceStart = 0;
+        consumerStartNanos = -1;
+        consumedDeviation = 0;
+        periodsSinceStart = 0;
+    }
+
+    private double clamp(final double value)
+    {
+        return Math.max(-maxCorrection, Math.min(maxCorrection, value));
+    }
+
+    /**
+     * The ratio for the resampler: output rate / input rate. A fill above the target means the
+     * producer runs fast, so more input is consumed per output frame (ratio below 1).
+     *
+     * @return the ratio for the next read.
+     */
+    public double ratio()
+    {
+        return 1.0 / (1.0 + correction);
+    }
+
+    /** @return the tracked clock offset in ppm: producer rate over consumer rate, minus 1 (the integrator). */
+    public double driftPpm()
+    {
+        return integral * 1e6;
+    }
+
+    /** @return the correction applied now in ppm (integrator plus the proportional term). */
+    public double correctionPpm()
+    {
+        return correction * 1e6;
+    }
+
+    /** @return input frames the caller must discard before this period's read (a re-sync or start). */
+    public int framesToDiscard()
+    {
+        return framesToDiscard;
+    }
+
+    /** @return {@link #FILLING}, {@link #ACQUIRING} or {@link #LOCKED}. */
+    public int state()
+    {
+        return state;
+    }
+
+    /** @return true when locked. */
+    public boolean locked()
+    {
+        return state == LOCKED;
+    }
+
+    /** @return the fill held now: the configured target, or where the latency stood at lock (within the lock tolerance of it). */
+    public double targetFillFrames()
+    {
+        return target;
+    }
+
+    /** @return the last corrected fill minus the fill held, in input frames (after any discard). */
+    public double errorFrames()
+    {
+        return error;
+    }
+
+    /** @return the mean error of the last complete hold window, in input frames. */
+    public double windowMeanErrorFrames()
+    {
+        return lastWindowMean;
+    }
+
+    /** @return the last corrected fill in input frames: the latency of this stage (after any discard). */
+    public double correctedFillFrames()
+    {
+        return correctedFill;
+    }
+
+    /** @return re-syncs since creation (fill out of range, underrun). */
+    public long resyncs()
+    {
+        return resyncs;
+    }
+
+    /** @return times the lock was lost without a re-sync (error beyond {@code unlockFrames}). */
+    public long lockLosses()
+    {
+        return lockLosses;
+    }
+
+    /** @return restarts of the producer-clock DLL (an arrival far from its prediction: a stall or a burst). */
+    public long producerClockRestarts()
+    {
+        return producerClock.restarts();
+    }
+
+    /** @return periods whose newest block was older than the stall limit (ratio held). */
+    public long staleMeasurements()
+    {
+        return staleMeasurements;
+    }
+
+    /** @return nanoseconds from the first update to the first lock, or −1 if never locked. */
+    public long timeToFirstLockNanos()
+    {
+        return firstLockNanos < 0 ? -1 : firstLockNanos - firstUpdateNanos;
+    }
+
+    /** @return the period start at which the current lock began, or −1 when not locked. */
+    public long lockedAtNanos()
+    {
+        return state == LOCKED ? lockedAtNanos : -1;
+    }
+
+    /** @return the constants. */
+    public Config config()
+    {
+        return config;
+    }
+
+    /** @param state a state code. @return its name for status output. */
+    public static String stateName(final int state)
+    {
+        switch (state)
+        {
+            case FILLING:
+                return "filling";
+            case ACQUIRING:
+                return "acquiring";
+            case LOCKED:
+                return "locked";
+            default:
+                return "unknown(" + state + ")";
+        }
+    }
+
+    /**
+     * The tracker's constants with their defaults (docs/resampling.md §3). Setters return this;
+     * {@link #validate()} names the field and the fix of the first bad value.
+     */
+    public static final class Config
+    {
+        /** Default acquisition bandwidth (zita-njbridge starts at 0.5 Hz; 1 Hz locks within 2 s). */
+        public static final double DEFAULT_ACQUIRE_BANDWIDTH_HZ = 1.0;
+        /**
+         * Default bandwidth once locked. zita-njbridge uses 0.05 Hz; with the producer clock's DLL
+         * the measurement is quiet enough for 0.1 Hz, which halves the latency excursion that a
+         * drift estimate a few ppm off at lock causes (docs/resampling.md §3).
+         */
+        public static final double DEFAULT_TRACK_BANDWIDTH_HZ = 0.1;
+        /** Default lock tolerance: the mean error of the last window within ±0.5 frame ... */
+        public static final double DEFAULT_LOCK_TOLERANCE_FRAMES = 0.5;
+        /** ... windows of this length (and at least two of them since the start). */
+        public static final double DEFAULT_LOCK_HOLD_SECONDS = 0.25;
+        /** Default: lock once the drift estimate's standard error is within this (then the narrow loop moves the latency by well under a frame). */
+        public static final double DEFAULT_LOCK_DRIFT_PPM = 3.0;
+        /** Default bandwidth of the DLL that smooths the producer's block arrival times. */
+        public static final double DEFAULT_PRODUCER_CLOCK_BANDWIDTH_HZ = 1.0;
+        /** Default error beyond which a lock is lost (back to the acquisition bandwidth). */
+        public static final double DEFAULT_UNLOCK_FRAMES = 4;
+        /** Default ratio clamp: crystals are within ±100 ppm; 2000 ppm leaves room for cheap ones. */
+        public static final double DEFAULT_MAX_RATIO_PPM = 2000;
+        /** Default margin above the minimum target, for the producer's and consumer's wake-up jitter. */
+        public static final int DEFAULT_MARGIN_FRAMES = 64;
+
+        int sampleRateHz = 96000;
+        int consumerPeriodFrames = 128;
+        int producerPeriodFrames = 128;
+        int groupDelayFrames = VariableRatioResampler.DEFAULT_HALF_TAPS;
+        int marginFrames = DEFAULT_MARGIN_FRAMES;
+        double targetFillFrames = -1;
+        double acquireBandwidthHz = DEFAULT_ACQUIRE_BANDWIDTH_HZ;
+        double trackBandwidthHz = DEFAULT_TRACK_BANDWIDTH_HZ;
+        double lockToleranceFrames = DEFAULT_LOCK_TOLERANCE_FRAMES;
+        double lockHoldSeconds = DEFAULT_LOCK_HOLD_SECONDS;
+        double unlockFrames = DEFAULT_UNLOCK_FRAMES;
+        double lockDriftPpm = DEFAULT_LOCK_DRIFT_PPM;
+        double producerClockBandwidthHz = DEFAULT_PRODUCER_CLOCK_BANDWIDTH_HZ;
+        double resyncFrames = -1;
+        double maxRatioPpm = DEFAULT_MAX_RATIO_PPM;
+        long stallNanos = -1;
+
+        /** @param hz nominal sample rate of both sides. @return this. */
+        public Config sampleRateHz(final int hz)
+        {
+            this.sampleRateHz = hz;
+            return this;
+        }
+
+        /** @param frames the consumer's period (frames per read). @return this. */
+        public Config consumerPeriodFrames(final int frames)
+        {
+            this.consumerPeriodFrames = frames;
+            return this;
+        }
+
+        /** @param frames the producer's block (frames per write). @return this. */
+        public Config producerPeriodFrames(final int frames)
+        {
+            this.producerPeriodFrames = frames;
+            return this;
+        }
+
+        /** @param frames the resampler's {@link VariableRatioResampler#groupDelayFrames()}. @return this. */
+        public Config groupDelayFrames(final int frames)
+        {
+            this.groupDelayFrames = frames;
+            return this;
+        }
+
+        /** @param frames jitter margin added to the minimum target. @return this. */
+        public Config marginFrames(final int frames)
+        {
+            this.marginFrames = frames;
+            return this;
+        }
+
+        /**
+         * @param frames the corrected fill to hold (the stage's latency in input frames); by
+         *               default group delay + consumer period + producer period + margin.
+         * @return this.
+         */
+        public Config targetFillFrames(final double frames)
+        {
+            this.targetFillFrames = frames;
+            return this;
+        }
+
+        /** @param hz loop bandwidth until lock. @return this. */
+        public Config acquireBandwidthHz(final double hz)
+        {
+            this.acquireBandwidthHz = hz;
+            return this;
+        }
+
+        /** @param hz loop bandwidth once locked. @return this. */
+        public Config trackBandwidthHz(final double hz)
+        {
+            this.trackBandwidthHz = hz;
+            return this;
+        }
+
+        /** @param frames |error| that counts as in tolerance for locking. @return this. */
+        public Config lockToleranceFrames(final double frames)
+        {
+            this.lockToleranceFrames = frames;
+            return this;
+        }
+
+        /** @param seconds time the error must stay in tolerance to lock. @return this. */
+        public Config lockHoldSeconds(final double seconds)
+        {
+            this.lockHoldSeconds = seconds;
+            return this;
+        }
+
+        /** @param ppm standard error of the drift estimate below which the loop may lock. @return this. */
+        public Config lockDriftPpm(final double ppm)
+        {
+            this.lockDriftPpm = ppm;
+            return this;
+        }
+
+        /** @param hz bandwidth of the DLL on the producer's block arrival times. @return this. */
+        public Config producerClockBandwidthHz(final double hz)
+        {
+            this.producerClockBandwidthHz = hz;
+            return this;
+        }
+
+        /** @param frames |error| that loses the lock. @return this. */
+        public Config unlockFrames(final double frames)
+        {
+            this.unlockFrames = frames;
+            return this;
+        }
+
+        /** @param frames |error| that forces a re-sync; by default the consumer plus producer period. @return this. */
+        public Config resyncFrames(final double frames)
+        {
+            this.resyncFrames = frames;
+            return this;
+        }
+
+        /** @param ppm clamp of the ratio correction. @return this. */
+        public Config maxRatioPpm(final double ppm)
+        {
+            this.maxRatioPpm = ppm;
+            return this;
+        }
+
+        /** @param nanos age of the newest block beyond which a period's measurement is stale (ratio held); by default one producer block plus the margin. @return this. */
+        public Config stallNanos(final long nanos)
+        {
+            this.stallNanos = nanos;
+            return this;
+        }
+
+        /** @return the target fill in input frames (after {@link #validate()}). */
+        public double targetFillFrames()
+        {
+            return targetFillFrames;
+        }
+
+        /** @return the re-sync threshold in frames (after {@link #validate()}). */
+        public double resyncFrames()
+        {
+            return resyncFrames;
+        }
+
+        /** @return the stall limit in nanoseconds (after {@link #validate()}). */
+        public long stallNanos()
+        {
+            return stallNanos;
+        }
+
+        /**
+         * Fills the derived defaults and checks every field.
+         *
+         * @return this.
+         * @throws IllegalArgumentException naming the field and the fix.
+         */
+        public Config validate()
+        {
+            require(sampleRateHz >= 8000 && sampleRateHz <= 768000, "sampleRateHz", "8000..768000", sampleRateHz);
+            require(consumerPeriodFrames >= 16 && consumerPeriodFrames <= 8192, "consumerPeriodFrames", "16..8192",
+                consumerPeriodFrames);
+            require(producerPeriodFrames >= 1 && producerPeriodFrames <= 8192, "producerPeriodFrames", "1..8192",
+                producerPeriodFrames);
+            require(groupDelayFrames >= 0 && groupDelayFrames <= 512, "groupDelayFrames", "0..512", groupDelayFrames);
+            require(marginFrames >= 0 && marginFrames <= 65536, "marginFrames", "0..65536", marginFrames);
+            final double minimumTarget = groupDelayFrames + consumerPeriodFrames + producerPeriodFrames;
+            if (targetFillFrames < 0)
+            {
+                targetFillFrames = minimumTarget + marginFrames;
+            }
+            require(targetFillFrames >= minimumTarget, "targetFillFrames",
+                ">= group delay + consumer period + producer period (" + minimumTarget + ")", targetFillFrames);
+            require(acquireBandwidthHz > 0 && acquireBandwidthHz <= 10, "acquireBandwidthHz", "(0, 10]", acquireBandwidthHz);
+            require(trackBandwidthHz > 0 && trackBandwidthHz <= acquireBandwidthHz, "trackBandwidthHz",
+                "(0, acquireBandwidthHz]", trackBandwidthHz);
+            require(lockToleranceFrames > 0, "lockToleranceFrames", "> 0", lockToleranceFrames);
+            require(lockHoldSeconds >= 0 && lockHoldSeconds <= 60, "lockHoldSeconds", "0..60", lockHoldSeconds);
+            require(producerClockBandwidthHz > 0 && producerClockBandwidthHz <= 50, "producerClockBandwidthHz", "(0, 50]",
+                producerClockBandwidthHz);
+            require(lockDriftPpm > 0 && lockDriftPpm <= 1000, "lockDriftPpm", "(0, 1000]", lockDriftPpm);
+            require(unlockFrames > lockToleranceFrames, "unlockFrames", "> lockToleranceFrames", unlockFrames);
+            if (resyncFrames < 0)
+            {
+                resyncFrames = consumerPeriodFrames + producerPeriodFrames;
+            }
+            require(resyncFrames > unlockFrames, "resyncFrames", "> unlockFrames", resyncFrames);
+            require(maxRatioPpm > 0 && maxRatioPpm <= 50000, "maxRatioPpm", "(0, 50000]", maxRatioPpm);
+            if (stallNanos < 0)
+            {
+                // One producer block plus the jitter margin: beyond that, extrapolating the producer
+                // would count frames that may never come.
+                stallNanos = Math.round(1e9 * (producerPeriodFrames + marginFrames) / sampleRateHz);
+            }
+            require(stallNanos > 1e9 * producerPeriodFrames / sampleRateHz, "stallNanos", "> one producer period",
+                stallNanos);
+            return this;
+        }
+
+        private static void require(final boolean ok, final String field, final String range, final double value)
+        {
+            if (!ok)
+            {
+                throw new IllegalArgumentException("clock tracker: " + field + " must be " + range + ", got " + value);
+            }
+        }
+    }
+}

@@ -1,0 +1,207 @@
+package org.oligarchy.vmm.bridge.resample;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The clock-tracking loop in deterministic simulations (simulated nanoseconds, seeded jitter,
+ * no sleeps): issue 17's drift cases, 96,010 Hz against 96,000 Hz (about +104 ppm) and
+ * ±200 ppm, must lock within 2 s, then hold the latency the listener hears within ±1 frame of
+ * its value at lock, without a re-sync, for 10 simulated minutes. A producer stall and a
+ * consumer xrun each cost exactly one counted re-sync.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class ClockTrackerTest
+{
+    private static final double TEN_MINUTES = 600;
+
+    private static ClockTracker.Config config()
+    {
+        return new ClockTracker.Config();
+    }
+
+    private static DriftSimulation drifting(final double producerHz, final long seed)
+    {
+        final DriftSimulation simulation = new DriftSimulation();
+        simulation.producerRateHz = producerHz;
+        simulation.seed = seed;
+        return simulation;
+    }
+
+    private static void assertLockedAndSteady(final DriftSimulation.Result result, final double expectedPpm)
+    {
+        assertTrue(result.lockNanos >= 0 && result.lockNanos <= 2_000_000_000L, "locks within 2 s: " + result);
+        assertEquals(0, result.resyncs, "no re-sync: " + result);
+        assertEquals(0, result.lockLosses, "never lost the lock: " + result);
+        assertEquals(0, result.underruns, result.toString());
+        assertTrue(result.lockedAtEnd, result.toString());
+        assertTrue(result.maxLatencyAfterLock - result.latencyAtLock <= 1.0 &&
+            result.latencyAtLock - result.minLatencyAfterLock <= 1.0,
+            "latency within ±1 frame of its value at lock: " + result);
+        assertEquals(expectedPpm, result.driftPpm, 1.0, "tracked drift: " + result);
+    }
+
+    @Test
+    void shouldLockTo96010HzAgainst96000AndHoldTheLatencyForTenMinutes()
+    {
+        final DriftSimulation.Result result =
+            drifting(96010, 11).run(new DriftSimulation.ModelSide(config(), 128), TEN_MINUTES);
+        System.out.println("+104 ppm, 10 min: " + result);
+        assertLockedAndSteady(result, 1e6 * 10 / 96000);
+    }
+
+    @Test
+    void shouldLockAtPlus200PpmAndHoldTheLatencyForTenMinutes()
+    {
+        final DriftSimulation.Result result =
+            drifting(96000 * 1.0002, 12).run(new DriftSimulation.ModelSide(config(), 128), TEN_MINUTES);
+        System.out.println("+200 ppm, 10 min: " + result);
+        assertLockedAndSteady(result, 200);
+    }
+
+    @Test
+    void shouldLockAtMinus200PpmAndHoldTheLatencyForTenMinutes()
+    {
+        final DriftSimulation.Result result =
+            drifting(96000 * 0.9998, 13).run(new DriftSimulation.ModelSide(config(), 128), TEN_MINUTES);
+        System.out.println("-200 ppm, 10 min: " + result);
+        assertLockedAndSteady(result, -200);
+    }
+
+    /** The same loop through the real resampler (not the bookkeeping model), for 60 s. */
+    @Test
+    void shouldLockThroughTheRealResampler()
+    {
+        final DriftSimulation simulation = drifting(96010, 14);
+        final DriftSimulation.Result result =
+            simulation.run(new DriftSimulation.RealSide(config(), 128, 128), 60);
+        System.out.println("+104 ppm, real resampler, 60 s: " + result);
+        assertLockedAndSteady(result, 1e6 * 10 / 96000);
+    }
+
+    /** Different block sizes on the two sides: 256-frame producer blocks, 128-frame consumer periods. */
+    @Test
+    void shouldLockWithDifferentPeriodsOnTheTwoSides()
+    {
+        final DriftSimulation simulation = drifting(96000 * 0.9998, 15);
+        simulation.producerBlock = 256;
+        final DriftSimulation.Result result =
+            simulation.run(new DriftSimulation.ModelSide(config().producerPeriodFrames(256), 128), 120);
+        System.out.println("-200 ppm, 256/128, 120 s: " + result);
+        assertLockedAndSteady(result, -200);
+    }
+
+    @Test
+    void shouldResyncExactlyOnceWhenTheProducerStalls()
+    {
+        final DriftSimulation simulation = drifting(96010, 16);
+        simulation.stallStartNanos = 30_000_000_000L;
+        simulation.stallLengthNanos = 100_000_000L;
+        final DriftSimulation.Result result = simulation.run(new DriftSimulation.ModelSide(config(), 128), 60);
+        System.out.println("+104 ppm, 100 ms producer stall at 30 s: " + result);
+        assertEquals(1, result.resyncs, "exactly one re-sync: " + result);
+        assertEquals(1, result.underruns, "the stall drained the buffer once: " + result);
+        assertTrue(result.lockedAtEnd, "locked again: " + result);
+        assertEquals(result.latencyAtLock, result.latencyAtEnd, 1.0, "the re-sync restored the latency: " + result);
+    }
+
+    @Test
+    void shouldResyncExactlyOnceWhenTheConsumerMissesPeriods()
+    {
+        final DriftSimulation simulation = drifting(96000 * 0.9998, 17);
+        simulation.xrunStartNanos = 20_000_000_000L;
+        simulation.xrunLengthNanos = 30_000_000L;
+        final DriftSimulation.Result result = simulation.run(new DriftSimulation.ModelSide(config(), 128), 60);
+        System.out.println("-200 ppm, 30 ms consumer xrun at 20 s: " + result);
+        assertEquals(1, result.resyncs, "exactly one re-sync: " + result);
+        assertEquals(0, result.underruns, result.toString());
+        assertTrue(result.lockedAtEnd, "locked again: " + result);
+        assertEquals(result.latencyAtLock, result.latencyAtEnd, 1.0, "the re-sync restored the latency: " + result);
+    }
+
+    /** Beyond the clamp the loop cannot follow: the correction never exceeds it, and re-syncs are counted. */
+    @Test
+    void shouldClampTheRatioAndCountResyncsWhenTheDriftIsOutOfRange()
+    {
+        final DriftSimulation simulation = drifting(96000 * 1.005, 18);
+        final DriftSimulation.Result result =
+            simulation.run(new DriftSimulation.ModelSide(config().maxRatioPpm(2000), 128), 30);
+        System.out.println("+5000 ppm against a 2000 ppm clamp, 30 s: " + result);
+        assertTrue(result.maxAbsCorrectionPpm <= 2000 + 1e-9, result.toString());
+        assertTrue(result.resyncs >= 5, "the fill runs away again and again: " + result);
+        assertFalse(result.lockedAtEnd, result.toString());
+    }
+
+    @Test
+    void shouldWaitUntilTheTargetFillThenStartAtIt()
+    {
+        final ClockTracker tracker = new ClockTracker(config());
+        final double target = tracker.config().targetFillFrames();
+        assertEquals(24 + 128 + 128 + 64, target);
+        assertEquals(ClockTracker.WAIT, tracker.update(0, 24), "no block yet");
+        tracker.onBlock(0, 128);
+        assertEquals(ClockTracker.WAIT, tracker.update(0, 24 + 128));
+        assertEquals(ClockTracker.FILLING, tracker.state());
+        tracker.onBlock(1_333_333, 128);
+        assertEquals(ClockTracker.PLAY, tracker.update(1_333_333, target + 40.5));
+        assertEquals(40, tracker.framesToDiscard(), "whole frames above the target are dropped once");
+        assertEquals(0.5, tracker.errorFrames(), 1e-3);
+        assertEquals(ClockTracker.ACQUIRING, tracker.state());
+        assertEquals(0, tracker.resyncs(), "the first start is not a re-sync");
+    }
+
+    @Test
+    void shouldCorrectTheFillByTheTimeSinceTheLastBlock()
+    {
+        final ClockTracker tracker = new ClockTracker(config());
+        final double target = tracker.config().targetFillFrames();
+        tracker.onBlock(0, 128);
+        tracker.update(0, target);
+        // Half a millisecond after the last block: 48 frames are produced but not yet delivered.
+        tracker.onBlock(1_333_333, 128);
+        tracker.update(1_833_333, target - 48);
+        assertEquals(0.0, tracker.errorFrames(), 1e-3);
+        // A block that arrived after the period started counts backwards.
+        tracker.onBlock(2_666_667, 128);
+        tracker.update(2_166_667, target + 48);
+        assertEquals(0.0, tracker.errorFrames(), 1e-3);
+    }
+
+    /**
+     * The producer's thread is held up for 0.6 ms and then delivers its blocks together (a VM
+     * scheduling hiccup): the buffer's margin absorbs it, the producer clock treats the late
+     * arrival as an outlier, nothing re-syncs and the latency stays put.
+     */
+    @Test
+    void shouldRideThroughAProducerHiccupWithoutResync()
+    {
+        final DriftSimulation simulation = drifting(96010, 19);
+        simulation.hiccupStartNanos = 10_000_000_000L;
+        simulation.hiccupLengthNanos = 600_000L;
+        final DriftSimulation.Result result = simulation.run(new DriftSimulation.ModelSide(config(), 128), 30);
+        System.out.println("+104 ppm, 0.6 ms producer hiccup at 10 s: " + result);
+        assertLockedAndSteady(result, 1e6 * 10 / 96000);
+    }
+
+    @Test
+    void shouldRejectBadConstantsNamingTheFieldAndTheFix()
+    {
+        final IllegalArgumentException low = assertThrows(IllegalArgumentException.class,
+            () -> new ClockTracker(config().targetFillFrames(100)));
+        assertEquals("clock tracker: targetFillFrames must be >= group delay + consumer period + producer period " +
+            "(280.0), got 100.0", low.getMessage());
+        assertTrue(assertThrows(IllegalArgumentException.class,
+            () -> new ClockTracker(config().trackBandwidthHz(2))).getMessage().contains("trackBandwidthHz"));
+        assertTrue(assertThrows(IllegalArgumentException.class,
+            () -> new ClockTracker(config().maxRatioPpm(0))).getMessage().contains("maxRatioPpm"));
+        assertTrue(assertThrows(IllegalArgumentException.class,
+            () -> new ClockTracker(config().stallNanos(1000))).getMessage().contains("stallNanos"));
+    }
+}

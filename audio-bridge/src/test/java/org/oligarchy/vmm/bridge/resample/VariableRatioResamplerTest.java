@@ -1,0 +1,259 @@
+package org.oligarchy.vmm.bridge.resample;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.management.ManagementFactory;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The resampler's contract: a pure delay of exactly {@code groupDelayFrames()} at ratio 1, an
+ * exact input demand for a period, underrun without consuming, discard, the FloatBuffer path,
+ * and zero bytes allocated per period in steady state.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class VariableRatioResamplerTest
+{
+    private static final int PERIOD = 128;
+
+    @Test
+    void shouldBeAPureDelayOfGroupDelayFramesAtRatioOne()
+    {
+        final int channels = 3;
+        final VariableRatioResampler resampler = new VariableRatioResampler(channels, PERIOD, 4 * PERIOD);
+        assertEquals(24, resampler.groupDelayFrames());
+        assertEquals(24.0, resampler.bufferedFrames());
+        final int periods = 50;
+        final float[][] in = new float[channels][periods * PERIOD];
+        final Random random = new Random(17);
+        for (final float[] channel : in)
+        {
+            for (int i = 0; i < channel.length; i++)
+            {
+                channel[i] = random.nextFloat() * 2 - 1;
+            }
+        }
+        final float[][] out = new float[channels][periods * PERIOD];
+        for (int p = 0; p < periods; p++)
+        {
+            assertEquals(PERIOD, resampler.write(in, p * PERIOD, PERIOD));
+            assertEquals(VariableRatioResampler.OK, resampler.read(out, p * PERIOD, PERIOD));
+            assertEquals(24.0, resampler.bufferedFrames(), "the stage holds exactly the group delay");
+        }
+        final int delay = resampler.groupDelayFrames();
+        for (int c = 0; c < channels; c++)
+        {
+            for (int i = 0; i < delay; i++)
+            {
+                assertEquals(0f, out[c][i], "primed history is silence");
+            }
+            for (int i = delay; i < periods * PERIOD; i++)
+            {
+                assertEquals(in[c][i - delay], out[c][i], "channel " + c + " frame " + i);
+            }
+        }
+    }
+
+    @Test
+    void shouldConsumeExactlyTheInputItAsksForAndUnderrunWithoutConsuming()
+    {
+        final VariableRatioResampler resampler = new VariableRatioResampler(2, PERIOD, 8 * PERIOD);
+        final float[][] in = new float[2][4 * PERIOD];
+        final float[][] out = new float[2][PERIOD];
+        long consumedOutput = 0;
+        for (final double ratio : new double[] {1.0, 0.9998, 1.0002, 0.95, 1.05})
+        {
+            resampler.setRatio(ratio);
+            for (int p = 0; p < 200; p++)
+            {
+                final int need = resampler.inputFramesNeeded(PERIOD);
+                if (need > 0)
+                {
+                    resampler.write(in, 0, need - 1);
+                    final double before = resampler.bufferedFrames();
+                    out[0][5] = 1f;
+                    assertEquals(VariableRatioResampler.UNDERRUN, resampler.read(out, 0, PERIOD));
+                    assertEquals(before, resampler.bufferedFrames(), "an underrun consumes nothing");
+                    assertEquals(0f, out[0][5], "an underrun writes silence");
+                    assertEquals(1, resampler.inputFramesNeeded(PERIOD));
+                    resampler.write(in, 0, 1);
+                }
+                assertEquals(0, resampler.inputFramesNeeded(PERIOD));
+                assertEquals(VariableRatioResampler.OK, resampler.read(out, 0, PERIOD));
+                consumedOutput += PERIOD;
+            }
+        }
+        assertEquals(1000L * PERIOD, consumedOutput);
+    }
+
+    @Test
+    void shouldConsumeInputAtTheRatio()
+    {
+        final VariableRatioResampler resampler = new VariableRatioResampler(1, PERIOD, 8 * PERIOD);
+        final float[][] in = new float[1][4 * PERIOD];
+        final float[][] out = new float[1][PERIOD];
+        resampler.setRatio(1 / 1.0002);
+        resampler.write(in, 0, 2 * PERIOD);
+        resampler.read(out, 0, PERIOD);
+        final double afterRamp = resampler.bufferedFrames();
+        final int periods = 1000;
+        long written = 0;
+        for (int p = 0; p < periods; p++)
+        {
+            final int need = resampler.inputFramesNeeded(PERIOD);
+            resampler.write(in, 0, need);
+            written += need;
+            resampler.read(out, 0, PERIOD);
+        }
+        final double consumed = written + afterRamp - resampler.bufferedFrames();
+        assertEquals(periods * PERIOD * 1.0002, consumed, 1e-6, "input frames consumed per output frame = 1/ratio");
+    }
+
+    @Test
+    void shouldDiscardBufferedInputButNotTheLookAhead()
+    {
+        final VariableRatioResampler resampler = new VariableRatioResampler(1, PERIOD, 4 * PERIOD);
+        final float[][] in = new float[1][PERIOD];
+        resampler.write(in, 0, 100);
+        assertEquals(124.0, resampler.bufferedFrames());
+        assertEquals(30, resampler.discard(30));
+        assertEquals(94.0, resampler.bufferedFrames());
+        assertEquals(70, resampler.discard(1000), "the filter's look-ahead stays");
+        assertEquals(24.0, resampler.bufferedFrames());
+    }
+
+    @Test
+    void shouldReportOverflowByAcceptingFewerFrames()
+    {
+        final VariableRatioResampler resampler = new VariableRatioResampler(1, PERIOD, 2 * PERIOD);
+        final float[][] in = new float[1][1024];
+        final int writable = resampler.writableFrames();
+        assertEquals(writable, resampler.write(in, 0, 1024));
+        assertEquals(0, resampler.write(in, 0, 1));
+        final float[][] out = new float[1][PERIOD];
+        assertEquals(VariableRatioResampler.OK, resampler.read(out, 0, PERIOD));
+        assertEquals(PERIOD, resampler.write(in, 0, PERIOD), "a read frees room; the FIFO is compacted in place");
+    }
+
+    @Test
+    void shouldGiveTheSameOutputThroughFloatBuffers()
+    {
+        final VariableRatioResampler arrays = new VariableRatioResampler(2, PERIOD, 4 * PERIOD);
+        final VariableRatioResampler buffers = new VariableRatioResampler(2, PERIOD, 4 * PERIOD);
+        final float[][] in = new float[2][PERIOD];
+        final FloatBuffer[] inBuffers = {direct(PERIOD), direct(PERIOD)};
+        final FloatBuffer[] outBuffers = {direct(PERIOD), direct(PERIOD)};
+        final float[][] out = new float[2][PERIOD];
+        final Random random = new Random(5);
+        for (int p = 0; p < 40; p++)
+        {
+            arrays.setRatio(1.0003);
+            buffers.setRatio(1.0003);
+            for (int c = 0; c < 2; c++)
+            {
+                for (int i = 0; i < PERIOD; i++)
+                {
+                    in[c][i] = random.nextFloat() - 0.5f;
+                    inBuffers[c].put(i, in[c][i]);
+                }
+            }
+            arrays.write(in, 0, PERIOD);
+            buffers.write(inBuffers, 0, PERIOD);
+            assertEquals(arrays.read(out, 0, PERIOD), buffers.read(outBuffers, 0, PERIOD));
+            for (int c = 0; c < 2; c++)
+            {
+                final float[] viaBuffer = new float[PERIOD];
+                outBuffers[c].get(0, viaBuffer);
+                assertArrayEquals(out[c], viaBuffer);
+                assertEquals(0, outBuffers[c].position(), "absolute access leaves the position alone");
+            }
+        }
+    }
+
+    @Test
+    void shouldRejectBadSizesNamingTheField()
+    {
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> new VariableRatioResampler(0, 128, 512))
+            .getMessage().startsWith("channels"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> new VariableRatioResampler(2, 128, 200))
+            .getMessage().startsWith("maxBufferedFrames"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> new PolyphaseSincTable(2, 512, 12))
+            .getMessage().startsWith("halfTaps"));
+        final VariableRatioResampler resampler = new VariableRatioResampler(1, 128, 512);
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> resampler.read(new float[1][256], 0, 129))
+            .getMessage().startsWith("frames"));
+        resampler.setRatio(Double.NaN);
+        assertEquals(1.0, resampler.ratio(), "a NaN ratio is ignored");
+        resampler.setRatio(3);
+        assertEquals(VariableRatioResampler.MAX_RATIO_SPAN, resampler.ratio(), 1e-12, "clamped");
+    }
+
+    /**
+     * Thousands of periods of write, ratio change and read, for 2 and 8 channels, through arrays
+     * and through direct FloatBuffers, and the clock tracker with them: 0 bytes on this thread.
+     */
+    @Test
+    void shouldAllocateNothingPerPeriodInSteadyState()
+    {
+        final com.sun.management.ThreadMXBean threads =
+            (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
+        assertTrue(threads.isThreadAllocatedMemorySupported() && threads.isThreadAllocatedMemoryEnabled(),
+            "this JVM measures per-thread allocation");
+        for (final int channels : new int[] {2, 8})
+        {
+            final VariableRatioResampler resampler = new VariableRatioResampler(channels, PERIOD, 8 * PERIOD);
+            final ClockTracker tracker = new ClockTracker(new ClockTracker.Config());
+            final DriftCompensator compensator =
+                new DriftCompensator(new VariableRatioResampler(channels, PERIOD, 8 * PERIOD), tracker);
+            // A period at a ratio above 1 can need one frame more than the period.
+            final float[][] in = new float[channels][2 * PERIOD];
+            final float[][] out = new float[channels][PERIOD];
+            final FloatBuffer[] inBuffers = new FloatBuffer[channels];
+            final FloatBuffer[] outBuffers = new FloatBuffer[channels];
+            for (int c = 0; c < channels; c++)
+            {
+                inBuffers[c] = direct(2 * PERIOD);
+                outBuffers[c] = direct(PERIOD);
+                for (int i = 0; i < PERIOD; i++)
+                {
+                    in[c][i] = (float)Math.sin(i * 0.1 + c);
+                }
+            }
+            final int warmUp = 20_000;
+            final int measured = 10_000;
+            long before = 0;
+            for (int p = 0; p < warmUp + measured; p++)
+            {
+                if (p == warmUp)
+                {
+                    before = threads.getThreadAllocatedBytes(Thread.currentThread().getId());
+                }
+                resampler.setRatio(1.0 + 1e-4 * Math.sin(p * 0.01));
+                resampler.write(in, 0, resampler.inputFramesNeeded(PERIOD));
+                resampler.read(out, 0, PERIOD);
+                resampler.write(inBuffers, 0, resampler.inputFramesNeeded(PERIOD));
+                resampler.read(outBuffers, 0, PERIOD);
+                final long nanos = p * 1_333_333L;
+                compensator.offer(in, 0, PERIOD, nanos);
+                compensator.pull(out, 0, PERIOD, nanos + 100_000);
+            }
+            final long allocated = threads.getThreadAllocatedBytes(Thread.currentThread().getId()) - before;
+            assertEquals(0L, allocated, channels + " channels: bytes allocated over " + measured + " periods");
+            assertTrue(tracker.state() != ClockTracker.FILLING, "the compensator ran its loop");
+        }
+    }
+
+    private static FloatBuffer direct(final int floats)
+    {
+        return ByteBuffer.allocateDirect(4 * floats).order(ByteOrder.nativeOrder()).asFloatBuffer();
+    }
+}

@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import org.oligarchy.vmm.bridge.engine.UdpSockets;
 import org.oligarchy.vmm.bridge.engine.WaitStrategy;
 import org.oligarchy.vmm.config.ConfigFile;
 import org.oligarchy.vmm.config.ConfigProblem;
@@ -53,6 +54,8 @@ public final class BridgeConfig
         "use 1 to 63 characters without ':' (it becomes the JACK client name, such as dsp:to_vm_1)";
     private static final String JACK_SERVER_RULE = "use the name jackd was started with (-n), 1 to 63 characters " +
         "without '/' or spaces; null for the default server";
+    private static final String SESSION_PORT_IS_PORT = "%d is also bridge.port; use another port, or null for an " +
+        "ephemeral port per session (a session socket on the announce port would take the slave's re-announces)";
     private static final String PEER_FIX =
         "list the VM's IPv4 address, such as [\"10.77.0.2\"]; packets from anyone else are dropped";
 
@@ -65,6 +68,8 @@ public final class BridgeConfig
     private int latencyPeriods = 1;
     private String encoder = "float";
     private int mtu = 1500;
+    private int dscp = UdpSockets.DEFAULT_DSCP;
+    private int sessionPort = 0;
     private String jackServer = null;
     private int jackCpu = -1;
     private int senderCpu = -1;
@@ -190,6 +195,53 @@ public final class BridgeConfig
         checkNotConcluded();
         port = value;
         return this;
+    }
+
+    /**
+     * @return DSCP class of every datagram, 0 (not marked) … 63; default 34 (AF41, as PipeWire).
+     */
+    public int dscp()
+    {
+        return dscp;
+    }
+
+    /**
+     * @param value DSCP class of every datagram, 0 (not marked) … 63.
+     * @return this context.
+     */
+    public BridgeConfig dscp(final int value)
+    {
+        checkNotConcluded();
+        dscp = value;
+        return this;
+    }
+
+    /**
+     * @return local UDP port of session sockets, 1 … 65535 and not {@link #port()}; 0 (the
+     *         file's null, the default) for an ephemeral port per session, as JACK2's master.
+     */
+    public int sessionPort()
+    {
+        return sessionPort;
+    }
+
+    /**
+     * @param value local UDP port of session sockets, or 0 for an ephemeral one.
+     * @return this context.
+     */
+    public BridgeConfig sessionPort(final int value)
+    {
+        checkNotConcluded();
+        sessionPort = value;
+        return this;
+    }
+
+    /**
+     * @return how the bridge opens its UDP sockets ({@link #dscp()}, {@link #sessionPort()}).
+     */
+    public UdpSockets udpSockets()
+    {
+        return new UdpSockets(dscp, sessionPort);
     }
 
     /**
@@ -514,6 +566,8 @@ public final class BridgeConfig
         final int latency = orDefault(f.integer("latencyPeriods", 0, 10, null), 1);
         final String encoder = f.choice("encoder", new String[]{"float", "int16"}, "float");
         final int mtu = orDefault(f.integer("mtu", 576, 9000, null), 1500);
+        final int dscp = orDefault(f.integer("dscp", 0, 63, null), UdpSockets.DEFAULT_DSCP);
+        final int sessionPort = orDefault(f.integer("sessionPort", 1, 65535, null), 0);
         final String jackServer = f.matching("jackServer", JACK_SERVER, JACK_SERVER_RULE);
         final int[] cpus = {-1, -1, -1};
         final JsonFields cpuFields = optionalObject(f, "cpus", problems);
@@ -547,7 +601,8 @@ public final class BridgeConfig
         f.finish();
         final BridgeConfig config = new BridgeConfig().clientName(clientName).toVmPorts(toVm).fromVmPorts(fromVm)
             .peerAddresses(peers).listenAddress(listen).port(port).latencyPeriods(latency)
-            .encoder(encoder == null ? "float" : encoder).mtu(mtu).jackServer(jackServer)
+            .encoder(encoder == null ? "float" : encoder).mtu(mtu).dscp(dscp).sessionPort(sessionPort)
+            .jackServer(jackServer)
             .jackCpu(cpus[0]).senderCpu(cpus[1]).receiverCpu(cpus[2])
             .senderPriority(senderPriority).receiverPriority(receiverPriority).waitStrategy(wait).mlockall(mlockall)
             .countersFile(counters).histogramLog(histogram).controlSocket(control);
@@ -609,6 +664,15 @@ public final class BridgeConfig
                 "\"int16\""));
         }
         range(problems, "mtu", mtu, 576, 9000);
+        range(problems, "dscp", dscp, 0, 63);
+        if (sessionPort != 0)
+        {
+            range(problems, "sessionPort", sessionPort, 1, 65535);
+            if (sessionPort == port)
+            {
+                problems.add(new ConfigProblem("bridge.sessionPort", SESSION_PORT_IS_PORT.formatted(sessionPort)));
+            }
+        }
         if (jackServer != null && !JACK_SERVER.matcher(jackServer).matches())
         {
             problems.add(new ConfigProblem("bridge.jackServer",
@@ -864,6 +928,8 @@ public final class BridgeConfig
         map.put("fromVmPorts", fromVmPorts);
         map.put("peerAddresses", peerAddresses.stream().map(InetAddress::getHostAddress).toList());
         map.put("port", port);
+        map.put("sessionPort", sessionPort == 0 ? "ephemeral" : sessionPort);
+        map.put("dscp", dscp == 0 ? "0 (not marked)" : dscp + " (IP TOS 0x" + Integer.toHexString(dscp << 2) + ")");
         map.put("latencyPeriods", latencyPeriods);
         map.put("waitStrategy", waitStrategy.configName());
         return map;

@@ -538,7 +538,7 @@ public final class BridgeService
             config.clientName(), config.jackServer(), config.toVmPorts(), config.fromVmPorts(),
             config.peerAddresses(), config.listenAddress(), config.port(), config.latencyPeriods(),
             config.waitStrategy(), config.jackCpu(), config.senderCpu(), config.receiverCpu(),
-            config.senderPriority(), config.receiverPriority());
+            config.senderPriority(), config.receiverPriority(), config.udpSockets());
     }
 
     /** The systemd status line: {@link StatusReport} renders it from the live counters. */

@@ -65,9 +65,10 @@ final class StartCommand implements Callable<Integer>
 
     @Option(names = "--ignore-preflight", split = ",", paramLabel = "CHECK",
         description = {"Start although these preflight checks FAIL (comma-separated). DSP VM: kvm, isolcpus, " +
-            "usb; a guest with --quickemu: quickemu-kvm, qemu-spice. For tests and for hosts that knowingly run " +
-            "without KVM or CPU isolation (or a quickemu that brings its own QEMU); the failures are still " +
-            "printed. Any other failed check (disk, tap, memory, memlock, iommu, vfio, bridge) always stops the " +
+            "usb; a guest with --quickemu: quickemu-kvm, qemu-spice, bridge. For tests and for hosts that " +
+            "knowingly run without KVM or CPU isolation (or a quickemu wrapper with its own QEMU or network " +
+            "namespace); the failures are still printed. Any other failed check (disk, tap, memory, memlock, " +
+            "iommu, vfio) always stops the " +
             "launch. Without this option any failed check stops the launch before QEMU or quickemu starts (exit 4)."})
     List<String> ignorePreflight = new ArrayList<>();
 

@@ -19,15 +19,17 @@ import java.util.Set;
  * fail on it or run a VM without its disk, its network or its device.
  *
  * <p>A quickemu guest ({@code vmctl start NAME --quickemu}) gets the same treatment with the
- * doctor's quickemu checks ({@link HostDoctor#runGuests}): {@code quickemu-kvm} and
- * {@code qemu-spice} may be ignored (they judge the host's QEMU and CPU, and a quickemu wrapper
- * may bring its own: the test suite's runs quickemu in a root whose sys_vendor says QEMU, NixOS's
- * its own QEMU); a guest's bridge cannot, qemu-bridge-helper would refuse the NIC.
+ * doctor's quickemu checks ({@link HostDoctor#runGuests}): {@code quickemu-kvm},
+ * {@code qemu-spice} and {@code bridge} may be ignored, because they judge this host's CPU, QEMU
+ * and network namespace and a quickemu wrapper may bring its own: the test suite's runs quickemu
+ * in a root whose sys_vendor says QEMU, in a network namespace with the guest's bridge; NixOS's
+ * quickemu has its own QEMU. Without the override any of them stops the launch.
  */
 public final class Preflight
 {
     /** Checks that {@code --ignore-preflight} may name, in checklist order. */
-    public static final List<String> IGNORABLE = List.of("kvm", "isolcpus", "usb", "quickemu-kvm", "qemu-spice");
+    public static final List<String> IGNORABLE =
+        List.of("kvm", "isolcpus", "usb", "quickemu-kvm", "qemu-spice", "bridge");
 
     private final HostDoctor doctor;
     private final Set<String> ignored;
@@ -64,7 +66,7 @@ public final class Preflight
     }
 
     private static final Set<String> KNOWN_HARD =
-        Set.of("disk", "tap", "memory", "memlock", "iommu", "vfio", "housekeeping", "smt", "firmware", "bridge");
+        Set.of("disk", "tap", "memory", "memlock", "iommu", "vfio", "housekeeping", "smt", "firmware");
 
     /**
      * Run the checklist for a VM.

@@ -37,7 +37,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * {@code vmctl start NAME --quickemu} runs the doctor's quickemu checks as a preflight, as the DSP
  * VM's start does (issue 14): a FAIL stops the launch before quickemu runs or anything is written
  * (exit 4), {@code --ignore-preflight quickemu-kvm} lets that one through, and a guest's missing
- * bridge is never let through. The host is a fixture tree without KVM (the doctor's view); the
+ * bridge stops it too unless named as well. The host is a fixture tree without KVM (the doctor's view); the
  * quickemu is a real executable that records that it ran and exits 3.
  */
 class QuickemuPreflightTest
@@ -121,7 +121,7 @@ class QuickemuPreflightTest
 
     @Test
     @Timeout(60)
-    void shouldNeverLetAMissingBridgeThrough() throws Exception
+    void shouldRefuseAMissingBridgeUnlessItIsNamedToo() throws Exception
     {
         Files.createDirectories(tempDir.resolve("bin"));
         final Path quickemu = recordingQuickemu();
@@ -135,12 +135,21 @@ class QuickemuPreflightTest
 
         assertEquals(List.of("bridge br9"), ex.failed().stream().map(CheckResult::id).toList());
         assertEquals(CheckStatus.FAIL, ex.failed().get(0).status());
-        assertTrue(ex.getMessage().endsWith("\nFix it and start again"), ex.getMessage());
+        assertTrue(ex.getMessage().endsWith("\nFix it and start again; on a host that knowingly runs without it, " +
+            "start with --ignore-preflight bridge"), ex.getMessage());
         assertFalse(Files.exists(tempDir.resolve("quickemu-ran")), "quickemu did not run");
-        assertEquals("--ignore-preflight bridge: this check cannot be ignored (the VM cannot run without it); fix " +
-            "what it reports; only kvm, isolcpus, usb, quickemu-kvm, qemu-spice can be ignored",
-            assertThrows(IllegalArgumentException.class, () -> LaunchSettings.DEFAULT.ignoringPreflight("bridge"))
+        assertTrue(ex.getMessage().contains("bridge br9: br9 is not a bridge on this host (no such interface)"),
+            ex.getMessage());
+        assertEquals("--ignore-preflight tap: this check cannot be ignored (the VM cannot run without it); fix " +
+            "what it reports; only kvm, isolcpus, usb, quickemu-kvm, qemu-spice, bridge can be ignored",
+            assertThrows(IllegalArgumentException.class, () -> LaunchSettings.DEFAULT.ignoringPreflight("tap"))
                 .getMessage());
+
+        final GuestLauncher overriding = new GuestLauncher(
+            LaunchSettings.DEFAULT.ignoringPreflight("quickemu-kvm", "bridge"), hostWithoutKvm().fs(), log);
+        assertThrows(QemuLaunchException.class, () -> overriding.launchWithQuickemu(
+            guest(new GuestNetworkConfig(GuestNetworkConfig.Type.BRIDGE, "br9")), paths, quickemu.toString()));
+        assertTrue(Files.exists(tempDir.resolve("quickemu-ran")), "with both named, quickemu ran");
     }
 
     /** Through the real command line on this host, which has no KVM: exit 4, quickemu never ran. */

@@ -85,6 +85,8 @@ rec {
       latencyPeriods = nj.latency;
       encoder = b.encoder;
       mtu = b.mtu;
+      dscp = b.dscp;
+      sessionPort = b.sessionPort;
       jackServer = b.jackServer;
       cpus = {
         jack = bridgeCpu dsp "jack";

@@ -70,6 +70,10 @@ rec {
       listenAddress = "0.0.0.0";
       encoder = "float";
       mtu = 1500;
+      # DSCP class of every datagram (AF41, as PipeWire's netjack2 modules; JACK2 marks EF, 46).
+      dscp = 34;
+      # null: each session's data socket gets an ephemeral port, as JACK2's master.
+      sessionPort = null;
       jackServer = null;
       # null: unicast only. An interface name: the bridge also hears slaves that announce on the
       # multicast group (JACK2 without -a, PipeWire's driver by default) on that interface.

@@ -272,6 +272,10 @@ rec {
     ++ intRange "${p}.latencyPeriods" 0 10 bridge.latencyPeriods
     ++ choice "${p}.encoder" encoders bridge.encoder
     ++ intRange "${p}.mtu" 576 9000 bridge.mtu
+    ++ intRange "${p}.dscp" 0 63 (bridge.dscp or null)
+    ++ intRange "${p}.sessionPort" 1 65535 (bridge.sessionPort or null)
+    ++ optional ((bridge.sessionPort or null) != null && bridge.sessionPort == bridge.port)
+      (problem "${p}.sessionPort" "${toString bridge.sessionPort} is also bridge.port; use another port, or null for an ephemeral port per session (a session socket on the announce port would take the slave's re-announces)")
     ++ choice "${p}.waitStrategy" waitStrategies bridge.waitStrategy
     ++ intRange "${p}.toVmPorts" 1 64 bridge.toVmPorts
     ++ intRange "${p}.fromVmPorts" 1 64 bridge.fromVmPorts

@@ -225,6 +225,17 @@ in
         "Address the bridge listens on; packets from anyone but vmAddress are dropped and counted.";
       encoder = option (t.enum validate.encoders) d.bridge.encoder "Sample encoding on the wire.";
       mtu = option (t.ints.between 576 9000) d.bridge.mtu "MTU of the VM link.";
+      dscp = option (t.ints.between 0 63) d.bridge.dscp ''
+        DSCP class of every NetJack2 datagram of the bridge (IP TOS = dscp * 4): 34 (AF41, the
+        AES67 media class, as PipeWire's netjack2 modules), 46 (EF, as JACK2), 0 unmarked.
+      '';
+      sessionPort = option (t.nullOr (t.ints.between 1 65535)) d.bridge.sessionPort ''
+        Local UDP port of the bridge's session socket, which sends and receives the audio (the
+        announce port is dsp.archibaldOS.netjack.sourcePort). null: an ephemeral port per
+        session, as JACK2's master; a stateful firewall passes it, as the bridge sends first.
+        Set it for a firewall that needs a fixed port; this module then opens it on the VM's
+        link as it opens the announce port. Must differ from the announce port.
+      '';
       jackServer = option (t.nullOr t.str) d.bridge.jackServer "JACK server name; null for the default server.";
       multicastInterface = option (t.nullOr ifname) d.bridge.multicastInterface ''
         Interface on which the bridge joins the multicast group, to hear a slave that announces
@@ -340,7 +351,7 @@ in
         ipv4.addresses = [ { address = nj.hostAddress; prefixLength = nj.prefixLength; } ];
       };
       networking.firewall.interfaces.${cfg.network.tap}.allowedUDPPorts =
-        lib.optional nj.enable nj.sourcePort;
+        lib.optionals nj.enable ([ nj.sourcePort ] ++ lib.optional (cfg.bridge.sessionPort != null) cfg.bridge.sessionPort);
     })
 
     # On a host bridge the VM's NetJack2 packets reach the host on that bridge: open the port
@@ -348,7 +359,7 @@ in
     # address on it (hostAddress) are the user's; this module does not create them.
     (lib.mkIf (!useTap && cfg.network.bridge != null) {
       networking.firewall.interfaces.${cfg.network.bridge}.allowedUDPPorts =
-        lib.optional nj.enable nj.sourcePort;
+        lib.optionals nj.enable ([ nj.sourcePort ] ++ lib.optional (cfg.bridge.sessionPort != null) cfg.bridge.sessionPort);
     })
 
     (lib.mkIf nj.enable {

@@ -72,9 +72,9 @@ map goldenCase [ "coding-sandbox" "kali-linux" "openwrt-router" "all-presets" "r
   {
     name = "bridge object has exactly the format's keys";
     actual = keys full.bridge;
-    expected = [ "clientName" "controlSocket" "countersFile" "cpus" "encoder" "fromVmPorts" "histogramLog"
+    expected = [ "clientName" "controlSocket" "countersFile" "cpus" "dscp" "encoder" "fromVmPorts" "histogramLog"
                  "jackServer" "latencyPeriods" "listenAddress" "midiFromVmPorts" "midiToVmPorts" "mlockall"
-                 "mtu" "peerAddresses" "port" "priorities" "toVmPorts" "waitStrategy" ];
+                 "mtu" "peerAddresses" "port" "priorities" "sessionPort" "toVmPorts" "waitStrategy" ];
   }
   {
     name = "the three presets imported together keep three guests, sorted by name";

@@ -492,6 +492,10 @@ public final class BridgeMain implements Callable<Integer>
         @Option(names = "--loopback", description = "No JACK: return every cycle as received.")
         boolean loopback;
 
+        @Option(names = "--dscp", defaultValue = "34",
+            description = "DSCP class of the slave's datagrams, 0 (not marked)..63; default 34 (AF41, as PipeWire).")
+        int dscp;
+
         @Override
         public Integer call() throws Exception
         {
@@ -518,6 +522,10 @@ public final class BridgeMain implements Callable<Integer>
             {
                 return usage("--latency must be 0..10, got " + latency);
             }
+            if (dscp < 0 || dscp > 63)
+            {
+                return usage("--dscp must be 0..63 (0: not marked; 34 AF41, 46 EF), got " + dscp);
+            }
             final java.net.InetSocketAddress target = new java.net.InetSocketAddress(address, port);
             final org.oligarchy.vmm.bridge.metrics.BridgeCounters counters =
                 org.oligarchy.vmm.bridge.metrics.BridgeCounters.inMemory();
@@ -525,7 +533,7 @@ public final class BridgeMain implements Callable<Integer>
             {
                 try (org.oligarchy.vmm.bridge.engine.SlaveEndpoint slave = new org.oligarchy.vmm.bridge.engine.SlaveEndpoint(
                     new org.oligarchy.vmm.bridge.engine.SlaveEndpoint.Config(target, name, channels, channels,
-                        NetJack.DEFAULT_MTU, NetJack.ENCODER_FLOAT, latency, -1, 0),
+                        NetJack.DEFAULT_MTU, NetJack.ENCODER_FLOAT, latency, -1, 0, dscp),
                     org.oligarchy.vmm.bridge.engine.SlaveEndpoint.LOOPBACK, counters))
                 {
                     slave.start();
@@ -536,7 +544,7 @@ public final class BridgeMain implements Callable<Integer>
             }
             try (org.oligarchy.vmm.bridge.service.SlaveJackBridge slave =
                 org.oligarchy.vmm.bridge.service.SlaveJackBridge.start(
-                    client, jackServer, target, name, channels, latency, counters))
+                    client, jackServer, target, name, channels, latency, dscp, counters))
             {
                 slave.awaitShutdown();
             }

@@ -3,8 +3,6 @@ package org.oligarchy.vmm.bridge.engine;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.StandardProtocolFamily;
-import java.net.StandardSocketOptions;
 import java.nio.channels.DatagramChannel;
 import java.util.List;
 import java.util.function.Consumer;
@@ -19,7 +17,6 @@ import org.oligarchy.vmm.bridge.log.EventLog;
 import org.oligarchy.vmm.bridge.metrics.BridgeCounters;
 import org.oligarchy.vmm.bridge.metrics.LatencyRecorders;
 import org.oligarchy.vmm.bridge.netjack.MasterHandshake;
-import org.oligarchy.vmm.bridge.netjack.NetJack;
 import org.oligarchy.vmm.bridge.netjack.SessionParams;
 import org.oligarchy.vmm.bridge.period.PeriodIo;
 
@@ -157,6 +154,22 @@ public final class MasterBridge implements AutoCloseable
         final Config config, final BridgeCounters counters, final LatencyRecorders latency, final NanoClock clock)
         throws IOException
     {
+        this(config, counters, latency, clock, UdpSockets.DEFAULTS);
+    }
+
+    /**
+     * Creates the bridge and binds its listening socket, with the sockets' DSCP and session port.
+     *
+     * @param config   settings.
+     * @param counters live counters.
+     * @param latency  latency recorders.
+     * @param clock    the clock of every time-driven decision (tests drive one by hand).
+     * @param sockets  DSCP marking and session port of every socket.
+     * @throws IOException if the UDP port cannot be bound.
+     */
+    public MasterBridge(final Config config, final BridgeCounters counters, final LatencyRecorders latency,
+        final NanoClock clock, final UdpSockets sockets) throws IOException
+    {
         this.config = config;
         this.counters = counters;
         this.clock = clock;
@@ -167,12 +180,12 @@ public final class MasterBridge implements AutoCloseable
         final MasterHandshake handshake = new MasterHandshake(
             config.masterNetName(), config.sampleRateHz(), config.periodFrames(), config.toPeerChannels(),
             config.fromPeerChannels(), config.toPeerMidiPorts(), config.fromPeerMidiPorts(), config.latencyPeriods());
-        this.listenChannel = openListenChannel(config);
+        this.listenChannel = openListenChannel(config, sockets);
         this.sender = new MasterSender(toPeer, slot, counters, clock, config.toPeerChannels(),
             config.fromPeerChannels(), config.senderCpu(), config.senderPriority());
         this.receiver = new MasterReceiver(slot, counters, clock, config.receiverCpu(), config.receiverPriority());
         this.conductor = new MasterConductor(
-            listenChannel, config.allowedPeers(), handshake, slot, fromPeer, counters, latency, clock);
+            listenChannel, config.allowedPeers(), handshake, slot, fromPeer, counters, latency, clock, sockets);
         this.periodPath = new PeriodPath(config, toPeer, fromPeer, slot, sender, counters, latency, clock);
         counters.latencyPeriods.set(config.latencyPeriods());
         counters.periodFrames.set(config.periodFrames());
@@ -180,20 +193,17 @@ public final class MasterBridge implements AutoCloseable
         counters.sessionState.set(BridgeCounters.STATE_STOPPED);
     }
 
-    private static DatagramChannel openListenChannel(final Config config) throws IOException
+    private static DatagramChannel openListenChannel(final Config config, final UdpSockets sockets)
+        throws IOException
     {
-        final DatagramChannel channel = DatagramChannel.open(StandardProtocolFamily.INET);
         try
         {
-            channel.setOption(StandardSocketOptions.SO_REUSEADDR, true);
-            channel.setOption(StandardSocketOptions.IP_TOS, NetJack.IP_TOS_EF);
-            channel.bind(new InetSocketAddress(config.listenAddress(), config.port()));
+            final DatagramChannel channel = sockets.openListen(config.listenAddress(), config.port());
             channel.configureBlocking(false);
             return channel;
         }
         catch (final IOException ex)
         {
-            channel.close();
             throw new IOException("cannot listen on UDP " + config.listenAddress().getHostAddress() + ":" +
                 config.port() + ": " + ex.getMessage() + " (another NetJack2 master on this port? set 'port')", ex);
         }
@@ -243,14 +253,14 @@ public final class MasterBridge implements AutoCloseable
                 (!nif.isUp() ? "down" : "not multicast-capable") + "; bring it up (ip link set " + interfaceName +
                 " up) or name another interface");
         }
-        final DatagramChannel channel = DatagramChannel.open(StandardProtocolFamily.INET);
+        final DatagramChannel channel = DatagramChannel.open(java.net.StandardProtocolFamily.INET);
         try
         {
-            channel.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+            channel.setOption(java.net.StandardSocketOptions.SO_REUSEADDR, true);
             // Bound to the group itself: only datagrams sent to the group arrive here, so the
             // conductor knows how each slave was found.
             channel.bind(new InetSocketAddress(group, localPort()));
-            channel.setOption(StandardSocketOptions.IP_MULTICAST_IF, nif);
+            channel.setOption(java.net.StandardSocketOptions.IP_MULTICAST_IF, nif);
             channel.join(group, nif);
             channel.configureBlocking(false);
         }

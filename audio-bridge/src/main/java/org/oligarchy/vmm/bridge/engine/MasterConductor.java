@@ -6,8 +6,6 @@ import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
-import java.net.StandardProtocolFamily;
-import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
 import java.util.List;
@@ -100,6 +98,7 @@ final class MasterConductor implements Agent
     private final BridgeCounters counters;
     private final LatencyRecorders latency;
     private final NanoClock clock;
+    private final UdpSockets sockets;
     private final ByteBuffer buffer = ByteBuffer.allocateDirect(2048);
     /** The socket on the multicast group, or null: unicast only. Set before the agent starts. */
     private volatile DatagramChannel multicastChannel;
@@ -151,8 +150,10 @@ final class MasterConductor implements Agent
         final BlockRing fromPeer,
         final BridgeCounters counters,
         final LatencyRecorders latency,
-        final NanoClock clock)
+        final NanoClock clock,
+        final UdpSockets sockets)
     {
+        this.sockets = sockets;
         this.listenChannel = listenChannel;
         this.allowedPeers = allowedPeers;
         this.handshake = handshake;
@@ -367,13 +368,10 @@ final class MasterConductor implements Agent
         handshakeStarted = true;
         lastHandshakeNanos = now;
         final int sessionId = handshake.mintSessionId(setup);
-        final DatagramChannel channel = DatagramChannel.open(StandardProtocolFamily.INET);
+        final DatagramChannel channel =
+            sockets.openSession(((InetSocketAddress)listenChannel.getLocalAddress()).getAddress(), peer);
         try
         {
-            channel.setOption(StandardSocketOptions.IP_TOS, NetJack.IP_TOS_EF);
-            channel.setOption(StandardSocketOptions.SO_RCVBUF, 1 << 20);
-            channel.setOption(StandardSocketOptions.SO_SNDBUF, 1 << 20);
-            channel.connect(peer);
             channel.configureBlocking(false);
             final UnsafeBuffer copy = new UnsafeBuffer(ByteBuffer.allocateDirect(SessionParamsFlyweight.LENGTH));
             copy.putBytes(0, setupBuffer, 0, SessionParamsFlyweight.LENGTH);

@@ -11,6 +11,8 @@ import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.util.function.Consumer;
 
+import org.agrona.concurrent.NanoClock;
+import org.agrona.concurrent.SystemNanoClock;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.oligarchy.vmm.bridge.log.EventLog;
 import org.oligarchy.vmm.bridge.metrics.BridgeCounters;
@@ -34,6 +36,11 @@ import org.oligarchy.vmm.bridge.rt.ThreadPlacement;
  * manager frees the session at once) and announces again. It sends KILL_MASTER too when it is
  * closed, and when the JVM shuts down in order (SIGTERM, Ctrl-C): a shutdown hook closes it, so
  * the master ends the session at once instead of after its 2 s time-out.
+ *
+ * <p>A master can be hostile (a SETUP and a KILL_MASTER, again and again): every log line a
+ * master's datagram can trigger goes through a {@link LogLimiter} (the first at once, then one
+ * summary with the count per interval, counter "log lines suppressed (rate limit)"), on the
+ * injected clock. Its datagrams carry the configured DSCP class ({@link UdpSockets}).
  *
  * <p>Everything runs on one network thread; after the handshake it allocates nothing per cycle.
  */
@@ -81,6 +88,7 @@ public final class SlaveEndpoint implements AutoCloseable
      * @param latencyPeriods      network latency requested.
      * @param cpu                 CPU to pin the network thread to, −1 for none.
      * @param priority            SCHED_FIFO priority, 0 for none.
+     * @param dscp                DSCP class of the slave's datagrams, 0 … 63 (0: not marked).
      */
     public record Config(
         InetSocketAddress master,
@@ -91,13 +99,49 @@ public final class SlaveEndpoint implements AutoCloseable
         int encoder,
         int latencyPeriods,
         int cpu,
-        int priority)
+        int priority,
+        int dscp)
     {
+        /**
+         * Checks the DSCP range.
+         */
+        public Config
+        {
+            new UdpSockets(dscp, 0);
+        }
+
+        /**
+         * Settings with the default DSCP ({@link UdpSockets#DEFAULT_DSCP}).
+         *
+         * @param master              the master's manager address.
+         * @param name                slave name.
+         * @param sendAudioChannels   master→slave channels requested (−1: master decides).
+         * @param returnAudioChannels slave→master channels requested (−1: master decides).
+         * @param mtu                 MTU.
+         * @param encoder             sample encoder.
+         * @param latencyPeriods      network latency requested.
+         * @param cpu                 CPU to pin the network thread to, −1 for none.
+         * @param priority            SCHED_FIFO priority, 0 for none.
+         */
+        public Config(final InetSocketAddress master, final String name, final int sendAudioChannels,
+            final int returnAudioChannels, final int mtu, final int encoder, final int latencyPeriods, final int cpu,
+            final int priority)
+        {
+            this(master, name, sendAudioChannels, returnAudioChannels, mtu, encoder, latencyPeriods, cpu, priority,
+                UdpSockets.DEFAULT_DSCP);
+        }
     }
 
     private final Config config;
     private final Processor processor;
     private final BridgeCounters counters;
+    private final NanoClock clock;
+    private final UdpSockets sockets;
+    /** Every log line a master's datagram can trigger is rate-limited: a master may be hostile. */
+    private final LogLimiter joinLog;
+    private final LogLimiter endLog;
+    private final LogLimiter errorLog;
+    private final LogLimiter[] logLimiters;
     private final SlaveHandshake handshake = new SlaveHandshake();
     private final ByteBuffer receiveBuffer = ByteBuffer.allocateDirect(65536);
     private final UnsafeBuffer receiveView = new UnsafeBuffer(receiveBuffer);
@@ -119,9 +163,30 @@ public final class SlaveEndpoint implements AutoCloseable
      */
     public SlaveEndpoint(final Config config, final Processor processor, final BridgeCounters counters)
     {
+        this(config, processor, counters, new SystemNanoClock());
+    }
+
+    /**
+     * Creates a slave whose time-driven decisions (announce interval, session time-out, log rate
+     * limits) read the given clock; tests drive one by hand.
+     *
+     * @param config    settings.
+     * @param processor the per-cycle processor.
+     * @param counters  counters to update.
+     * @param clock     the clock.
+     */
+    public SlaveEndpoint(
+        final Config config, final Processor processor, final BridgeCounters counters, final NanoClock clock)
+    {
         this.config = config;
         this.processor = processor;
         this.counters = counters;
+        this.clock = clock;
+        this.sockets = new UdpSockets(config.dscp(), 0);
+        this.joinLog = new LogLimiter("sessions joined", false, counters.logLinesSuppressed);
+        this.endLog = new LogLimiter("session ends", false, counters.logLinesSuppressed);
+        this.errorLog = new LogLimiter("slave socket errors", true, counters.logLinesSuppressed);
+        this.logLimiters = new LogLimiter[] {joinLog, endLog, errorLog};
     }
 
     /** Starts the network thread. */
@@ -232,7 +297,7 @@ public final class SlaveEndpoint implements AutoCloseable
                 Selector selector = Selector.open())
             {
                 this.selector = selector;
-                channel.setOption(StandardSocketOptions.IP_TOS, NetJack.IP_TOS_EF);
+                sockets.mark(channel);
                 channel.setOption(StandardSocketOptions.SO_RCVBUF, 1 << 20);
                 channel.bind(new InetSocketAddress(0));
                 channel.configureBlocking(false);
@@ -246,7 +311,7 @@ public final class SlaveEndpoint implements AutoCloseable
             }
             catch (final IOException | RuntimeException ex)
             {
-                EventLog.warn("netjack slave: " + ex + "; announcing again");
+                errorLog.log(clock.nanoTime(), "netjack slave: " + ex + "; announcing again");
                 sleepMillis(200);
             }
         }
@@ -261,7 +326,8 @@ public final class SlaveEndpoint implements AutoCloseable
         long nextAnnounce = 0;
         while (running)
         {
-            final long now = System.nanoTime();
+            final long now = clock.nanoTime();
+            pollLogLimiters(now);
             if (now - nextAnnounce >= 0)
             {
                 final ByteBuffer bytes = available.byteBuffer();
@@ -312,7 +378,8 @@ public final class SlaveEndpoint implements AutoCloseable
             counters.sessionsStarted.increment();
             counters.sessionId.set(params.id());
             counters.sessionState.set(BridgeCounters.STATE_RUNNING);
-            EventLog.info("slave '" + config.name() + "' joined master at " + source + " (" + params + ")");
+            joinLog.log(clock.nanoTime(),
+                "slave '" + config.name() + "' joined master at " + source + " (" + params + ")");
             return (InetSocketAddress)source;
         }
         return null;
@@ -388,7 +455,7 @@ public final class SlaveEndpoint implements AutoCloseable
                 }
             });
         assemblerRef[0] = assembler;
-        long lastReceive = System.nanoTime();
+        long lastReceive = clock.nanoTime();
         while (running)
         {
             selector.select(ignoreKey, 100);
@@ -418,7 +485,7 @@ public final class SlaveEndpoint implements AutoCloseable
                     if (packet.validateFraming(length) == RejectReason.NONE && packet.id() == params.id() &&
                         packet.packetId() == NetJack.KILL_MASTER)
                     {
-                        EventLog.info("master ended session " + params.id() + "; announcing again");
+                        endLog.log(clock.nanoTime(), "master ended session " + params.id() + "; announcing again");
                         endSession(channel, master, false);
                         return;
                     }
@@ -430,14 +497,15 @@ public final class SlaveEndpoint implements AutoCloseable
                     counters.reject(reason);
                 }
             }
-            final long now = System.nanoTime();
+            final long now = clock.nanoTime();
+            pollLogLimiters(now);
             if (received)
             {
                 lastReceive = now;
             }
             else if (now - lastReceive > NetJack.SESSION_TIMEOUT_NANOS)
             {
-                EventLog.info("no packet from the master for 2 s; announcing again");
+                endLog.log(now, "no packet from the master for 2 s; announcing again");
                 endSession(channel, master, true);
                 return;
             }
@@ -464,6 +532,14 @@ public final class SlaveEndpoint implements AutoCloseable
             {
                 // The master is gone; nothing more to tell it.
             }
+        }
+    }
+
+    private void pollLogLimiters(final long now)
+    {
+        for (final LogLimiter limiter : logLimiters)
+        {
+            limiter.poll(now);
         }
     }
 

@@ -75,9 +75,6 @@ public final class NetJack
     /** Interval of SLAVE_AVAILABLE announcements (SLAVE_INIT_TIMEOUT). */
     public static final long ANNOUNCE_INTERVAL_NANOS = 1_000_000_000L;
 
-    /** JACK2 IP_TOS for every NetJack2 socket: DSCP 46 (EF). */
-    public static final int IP_TOS_EF = 0xB8;
-
     private NetJack()
     {
     }

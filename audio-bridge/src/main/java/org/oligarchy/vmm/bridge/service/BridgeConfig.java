@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import org.oligarchy.vmm.bridge.engine.UdpSockets;
 import org.oligarchy.vmm.bridge.engine.WaitStrategy;
 import org.oligarchy.vmm.config.ConfigFile;
 import org.oligarchy.vmm.config.ConfigProblem;
@@ -58,6 +59,8 @@ public final class BridgeConfig
         "use 1 to 63 characters without ':' (it becomes the JACK client name, such as dsp:to_vm_1)";
     private static final String JACK_SERVER_RULE = "use the name jackd was started with (-n), 1 to 63 characters " +
         "without '/' or spaces; null for the default server";
+    private static final String SESSION_PORT_IS_PORT = "%d is also bridge.port; use another port, or null for an " +
+        "ephemeral port per session (a session socket on the announce port would take the slave's re-announces)";
     private static final String PEER_FIX =
         "list the VM's IPv4 address, such as [\"10.77.0.2\"]; packets from anyone else are dropped";
 
@@ -72,6 +75,8 @@ public final class BridgeConfig
     private int latencyPeriods = 1;
     private String encoder = "float";
     private int mtu = 1500;
+    private int dscp = UdpSockets.DEFAULT_DSCP;
+    private int sessionPort = 0;
     private String jackServer = null;
     private String multicastInterface = null;
     private InetAddress multicastGroup = Ipv4.parse(org.oligarchy.vmm.bridge.netjack.NetJack.DEFAULT_MULTICAST_GROUP);
@@ -237,6 +242,53 @@ public final class BridgeConfig
         checkNotConcluded();
         port = value;
         return this;
+    }
+
+    /**
+     * @return DSCP class of every datagram, 0 (not marked) … 63; default 34 (AF41, as PipeWire).
+     */
+    public int dscp()
+    {
+        return dscp;
+    }
+
+    /**
+     * @param value DSCP class of every datagram, 0 (not marked) … 63.
+     * @return this context.
+     */
+    public BridgeConfig dscp(final int value)
+    {
+        checkNotConcluded();
+        dscp = value;
+        return this;
+    }
+
+    /**
+     * @return local UDP port of session sockets, 1 … 65535 and not {@link #port()}; 0 (the
+     *         file's null, the default) for an ephemeral port per session, as JACK2's master.
+     */
+    public int sessionPort()
+    {
+        return sessionPort;
+    }
+
+    /**
+     * @param value local UDP port of session sockets, or 0 for an ephemeral one.
+     * @return this context.
+     */
+    public BridgeConfig sessionPort(final int value)
+    {
+        checkNotConcluded();
+        sessionPort = value;
+        return this;
+    }
+
+    /**
+     * @return how the bridge opens its UDP sockets ({@link #dscp()}, {@link #sessionPort()}).
+     */
+    public UdpSockets udpSockets()
+    {
+        return new UdpSockets(dscp, sessionPort);
     }
 
     /**
@@ -593,6 +645,8 @@ public final class BridgeConfig
         final int latency = orDefault(f.integer("latencyPeriods", 0, 10, null), 1);
         final String encoder = f.choice("encoder", new String[]{"float", "int16"}, "float");
         final int mtu = orDefault(f.integer("mtu", 576, 9000, null), 1500);
+        final int dscp = orDefault(f.integer("dscp", 0, 63, null), UdpSockets.DEFAULT_DSCP);
+        final int sessionPort = orDefault(f.integer("sessionPort", 1, 65535, null), 0);
         final String jackServer = f.matching("jackServer", JACK_SERVER, JACK_SERVER_RULE);
         final String multicastInterface = f.matching("multicastInterface", INTERFACE, INTERFACE_RULE);
         final String groupText = f.matching("multicastGroup", Ipv4.PATTERN, GROUP_RULE);
@@ -629,7 +683,8 @@ public final class BridgeConfig
         final BridgeConfig config = new BridgeConfig().clientName(clientName).toVmPorts(toVm).fromVmPorts(fromVm)
             .midiToVmPorts(midiToVm).midiFromVmPorts(midiFromVm)
             .peerAddresses(peers).listenAddress(listen).port(port).latencyPeriods(latency)
-            .encoder(encoder == null ? "float" : encoder).mtu(mtu).jackServer(jackServer)
+            .encoder(encoder == null ? "float" : encoder).mtu(mtu).dscp(dscp).sessionPort(sessionPort)
+            .jackServer(jackServer)
             .multicastInterface(multicastInterface)
             .multicastGroup(groupText == null ? Ipv4.parse(org.oligarchy.vmm.bridge.netjack.NetJack.DEFAULT_MULTICAST_GROUP) :
                 Ipv4.parse(groupText))
@@ -706,6 +761,15 @@ public final class BridgeConfig
         {
             problems.add(new ConfigProblem("bridge.multicastGroup", quote(multicastGroup == null ? null :
                 multicastGroup.getHostAddress()) + " is not a multicast address; " + GROUP_RULE));
+        }
+        range(problems, "dscp", dscp, 0, 63);
+        if (sessionPort != 0)
+        {
+            range(problems, "sessionPort", sessionPort, 1, 65535);
+            if (sessionPort == port)
+            {
+                problems.add(new ConfigProblem("bridge.sessionPort", SESSION_PORT_IS_PORT.formatted(sessionPort)));
+            }
         }
         if (jackServer != null && !JACK_SERVER.matcher(jackServer).matches())
         {
@@ -964,6 +1028,8 @@ public final class BridgeConfig
         map.put("midiFromVmPorts", midiFromVmPorts);
         map.put("peerAddresses", peerAddresses.stream().map(InetAddress::getHostAddress).toList());
         map.put("port", port);
+        map.put("sessionPort", sessionPort == 0 ? "ephemeral" : sessionPort);
+        map.put("dscp", dscp == 0 ? "0 (not marked)" : dscp + " (IP TOS 0x" + Integer.toHexString(dscp << 2) + ")");
         map.put("latencyPeriods", latencyPeriods);
         map.put("waitStrategy", waitStrategy.configName());
         if (multicastInterface != null)

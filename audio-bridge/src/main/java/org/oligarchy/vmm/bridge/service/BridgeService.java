@@ -539,7 +539,7 @@ public final class BridgeService
             config.peerAddresses(), config.listenAddress(), config.port(), config.latencyPeriods(),
             config.waitStrategy(), config.jackCpu(), config.senderCpu(), config.receiverCpu(),
             config.senderPriority(), config.receiverPriority(), config.midiToVmPorts(), config.midiFromVmPorts(),
-            config.multicastInterface(), config.multicastGroup());
+            config.multicastInterface(), config.multicastGroup(), config.udpSockets());
     }
 
     /** The systemd status line: {@link StatusReport} renders it from the live counters. */

@@ -4,7 +4,9 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.util.List;
 
+import org.agrona.concurrent.SystemNanoClock;
 import org.oligarchy.vmm.bridge.engine.MasterBridge;
+import org.oligarchy.vmm.bridge.engine.UdpSockets;
 import org.oligarchy.vmm.bridge.engine.WaitStrategy;
 import org.oligarchy.vmm.bridge.jack.JackHost;
 import org.oligarchy.vmm.bridge.jack.JackHostException;
@@ -41,6 +43,7 @@ public final class HostBridge implements AutoCloseable
      * @param midiFromVmPorts  JACK MIDI output ports returned by the VM.
      * @param multicastInterface interface to join the multicast group on, or null: unicast only.
      * @param multicastGroup   the group slaves announce on.
+     * @param sockets          DSCP marking and session port of the UDP sockets.
      */
     public record Settings(
         String clientName,
@@ -60,17 +63,36 @@ public final class HostBridge implements AutoCloseable
         int midiToVmPorts,
         int midiFromVmPorts,
         String multicastInterface,
-        InetAddress multicastGroup)
+        InetAddress multicastGroup,
+        UdpSockets sockets)
     {
-        /** Settings without MIDI ports. */
-        public Settings(
-            final String clientName, final String jackServer, final int toVmPorts, final int fromVmPorts,
+        /**
+         * Audio-only settings, unicast, with the default sockets ({@link UdpSockets#DEFAULTS});
+         * {@link #builder()} names every field.
+         *
+         * @param clientName       JACK client name.
+         * @param jackServer       JACK server name, or null for the default.
+         * @param toVmPorts        JACK input ports sent to the VM.
+         * @param fromVmPorts      JACK output ports returned by the VM.
+         * @param peerAddresses    VM addresses accepted (empty = any).
+         * @param listenAddress    UDP address to listen on.
+         * @param port             UDP port (0 = ephemeral).
+         * @param latencyPeriods   network latency L.
+         * @param waitStrategy     sender wait strategy.
+         * @param jackCpu          CPU for the JACK thread, −1 to leave it.
+         * @param senderCpu        CPU for the sender, −1 none.
+         * @param receiverCpu      CPU for the receiver, −1 none.
+         * @param senderPriority   SCHED_FIFO priority of the sender, 0 none.
+         * @param receiverPriority SCHED_FIFO priority of the receiver, 0 none.
+         */
+        public Settings(final String clientName, final String jackServer, final int toVmPorts, final int fromVmPorts,
             final List<InetAddress> peerAddresses, final InetAddress listenAddress, final int port,
             final int latencyPeriods, final WaitStrategy waitStrategy, final int jackCpu, final int senderCpu,
             final int receiverCpu, final int senderPriority, final int receiverPriority)
         {
             this(clientName, jackServer, toVmPorts, fromVmPorts, peerAddresses, listenAddress, port, latencyPeriods,
-                waitStrategy, jackCpu, senderCpu, receiverCpu, senderPriority, receiverPriority, 0, 0, null, null);
+                waitStrategy, jackCpu, senderCpu, receiverCpu, senderPriority, receiverPriority, 0, 0, null, null,
+                UdpSockets.DEFAULTS);
         }
     }
 
@@ -116,7 +138,7 @@ public final class HostBridge implements AutoCloseable
                 settings.latencyPeriods(), settings.listenAddress(), settings.port(), settings.peerAddresses(),
                 settings.waitStrategy(), settings.senderCpu(), settings.receiverCpu(), settings.senderPriority(),
                 settings.receiverPriority(), 64, 0.75, hostName(), settings.midiToVmPorts(),
-                settings.midiFromVmPorts()), counters, latency);
+                settings.midiFromVmPorts()), counters, latency, new SystemNanoClock(), settings.sockets());
         }
         catch (final IOException ex)
         {

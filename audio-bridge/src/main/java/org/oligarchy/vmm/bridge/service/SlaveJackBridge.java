@@ -53,21 +53,23 @@ public final class SlaveJackBridge implements AutoCloseable
      * @param slaveName      name announced to the master.
      * @param channels       audio channels each way.
      * @param latencyPeriods latency to ask the master for.
+     * @param dscp           DSCP class of the slave's datagrams, 0 … 63.
      * @param counters       counters.
      * @return the running slave.
      * @throws JackHostException if JACK refuses.
      */
     public static SlaveJackBridge start(
         final String clientName, final String jackServer, final InetSocketAddress master, final String slaveName,
-        final int channels, final int latencyPeriods, final BridgeCounters counters) throws JackHostException
+        final int channels, final int latencyPeriods, final int dscp, final BridgeCounters counters)
+        throws JackHostException
     {
         final JackHost jack = JackHost.open(clientName, jackServer, channels, channels, "to_master_", "from_master_");
-        return new SlaveJackBridge(jack, master, slaveName, channels, latencyPeriods, counters);
+        return new SlaveJackBridge(jack, master, slaveName, channels, latencyPeriods, dscp, counters);
     }
 
     private SlaveJackBridge(
         final JackHost jack, final InetSocketAddress master, final String slaveName, final int channels,
-        final int latencyPeriods, final BridgeCounters counters) throws JackHostException
+        final int latencyPeriods, final int dscp, final BridgeCounters counters) throws JackHostException
     {
         this.jack = jack;
         this.channels = channels;
@@ -78,7 +80,8 @@ public final class SlaveJackBridge implements AutoCloseable
         this.fromMaster = new BlockRing(16, channels, 0, periodFrames);
         this.toMaster = new BlockRing(16, channels, 0, periodFrames);
         this.endpoint = new SlaveEndpoint(new SlaveEndpoint.Config(
-            master, slaveName, channels, channels, NetJack.DEFAULT_MTU, NetJack.ENCODER_FLOAT, latencyPeriods, -1, 0),
+            master, slaveName, channels, channels, NetJack.DEFAULT_MTU, NetJack.ENCODER_FLOAT, latencyPeriods, -1, 0,
+            dscp),
             this::onMasterCycle, counters);
         jack.activate(this::onJackPeriod, 0);
         endpoint.start();

@@ -72,7 +72,8 @@ final class AgentFixture implements AutoCloseable
         listen.configureBlocking(false);
         final MasterHandshake handshake = new MasterHandshake(
             "agent-test-host", RATE_HZ, PERIOD_FRAMES, CHANNELS, CHANNELS, 0, 0, LATENCY_PERIODS);
-        conductor = new MasterConductor(listen, List.of(loopback), handshake, slot, fromPeer, counters, latency, clock);
+        conductor = new MasterConductor(listen, List.of(loopback), handshake, slot, fromPeer, counters, latency, clock,
+            UdpSockets.DEFAULTS);
         sender = new MasterSender(toPeer, slot, counters, clock, CHANNELS, CHANNELS, -1, 0);
         receiver = new MasterReceiver(slot, counters, clock, -1, 0);
         slave = DatagramChannel.open(StandardProtocolFamily.INET);

@@ -208,7 +208,8 @@ final class HostBridgeMidiJackTest
         final InetAddress loopback = InetAddress.getByName("127.0.0.1");
         bridge = HostBridge.start(new HostBridge.Settings(
             "dsp", host.name(), 1, 1, List.of(loopback), loopback, 0, latency, WaitStrategy.BLOCKING,
-            -1, -1, -1, 0, 0, 1, 1, null, null), counters, new LatencyRecorders());
+            -1, -1, -1, 0, 0, 1, 1, null, null, org.oligarchy.vmm.bridge.engine.UdpSockets.DEFAULTS), counters,
+            new LatencyRecorders());
         return counters;
     }
 }

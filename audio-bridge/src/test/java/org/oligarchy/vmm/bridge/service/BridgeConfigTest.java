@@ -17,6 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.oligarchy.vmm.bridge.cli.BridgeMain;
+import org.oligarchy.vmm.bridge.engine.UdpSockets;
 import org.oligarchy.vmm.bridge.engine.WaitStrategy;
 import org.oligarchy.vmm.config.ConfigProblem;
 import org.oligarchy.vmm.config.CpuList;
@@ -90,7 +91,7 @@ final class BridgeConfigTest
         "`\"controlSocket\": \"/proc/netjack.sock\", " + VALID + "`|bridge.controlSocket: \"/proc/netjack.sock\" is in the kernel's /proc, /sys or /dev, where the bridge must not create files; write a path such as /run/netjack-bridge/control.sock",
         "`\"controlSocket\": \"/run/../sys/x.sock\", " + VALID + "`|bridge.controlSocket: \"/run/../sys/x.sock\" is in the kernel's /proc, /sys or /dev, where the bridge must not create files; write a path such as /run/netjack-bridge/control.sock",
         "`\"controlSocket\": \"/dev/shm/x.sock\", " + VALID + "`|bridge.controlSocket: \"/dev/shm/x.sock\" is in the kernel's /proc, /sys or /dev, where the bridge must not create files; write a path such as /run/netjack-bridge/control.sock",
-        "`\"latencyPeriod\": 1, " + VALID + "`|bridge.latencyPeriod: unknown key; remove it or use one of clientName, toVmPorts, fromVmPorts, midiToVmPorts, midiFromVmPorts, peerAddresses, listenAddress, port, latencyPeriods, encoder, mtu, jackServer, multicastInterface, multicastGroup, cpus, priorities, waitStrategy, mlockall, countersFile, histogramLog, controlSocket"
+        "`\"latencyPeriod\": 1, " + VALID + "`|bridge.latencyPeriod: unknown key; remove it or use one of clientName, toVmPorts, fromVmPorts, midiToVmPorts, midiFromVmPorts, peerAddresses, listenAddress, port, latencyPeriods, encoder, mtu, dscp, sessionPort, jackServer, multicastInterface, multicastGroup, cpus, priorities, waitStrategy, mlockall, countersFile, histogramLog, controlSocket"
     })
     void shouldRejectAnInvalidFieldWithAMessageNamingFieldValueAndFix(final String fields, final String message)
     {
@@ -321,5 +322,48 @@ final class BridgeConfigTest
         assertEquals("netjack-bridge: invalid config " + file + ":\n  bridge.latencyPeriods: 99 is out of range; use " +
             "a whole number from 0 to 10\n", err.toString());
         assertEquals(false, Files.exists(counters), "nothing was started: no counters file");
+    }
+    @Test
+    @Timeout(60)
+    void shouldValidateDscpAndSessionPortAndShowThemInCheck(@TempDir final Path dir) throws Exception
+    {
+        final BridgeConfig defaults = BridgeConfig.parse("{\"version\": 1, \"bridge\": {" + VALID + "}}");
+        assertEquals(34, defaults.dscp(), "AF41, as PipeWire marks");
+        assertEquals(0, defaults.sessionPort(), "ephemeral, as JACK2's master");
+        assertEquals(new UdpSockets(34, 0), defaults.udpSockets());
+        final BridgeConfig set = BridgeConfig.parse("{\"version\": 1, \"bridge\": {" + VALID +
+            ", \"dscp\": 0, \"sessionPort\": 19001}}");
+        assertEquals(new UdpSockets(0, 19001), set.udpSockets());
+        assertEquals(0, BridgeConfig.parse("{\"version\": 1, \"bridge\": {" + VALID + ", \"sessionPort\": null}}")
+            .sessionPort(), "null is the default: an ephemeral port");
+
+        InvalidConfigException ex = assertThrows(InvalidConfigException.class, () -> BridgeConfig.parse(
+            "{\"version\": 1, \"bridge\": {" + VALID + ", \"dscp\": 64, \"sessionPort\": 0}}"));
+        assertEquals(List.of("bridge.dscp: 64 is out of range; use a whole number from 0 to 63",
+            "bridge.sessionPort: 0 is out of range; use a whole number from 1 to 65535"), messages(ex));
+        ex = assertThrows(InvalidConfigException.class, () -> BridgeConfig.parse(
+            "{\"version\": 1, \"bridge\": {" + VALID + ", \"dscp\": -1, \"port\": 19005, \"sessionPort\": 19005}}"));
+        assertEquals(List.of("bridge.dscp: -1 is out of range; use a whole number from 0 to 63",
+            "bridge.sessionPort: 19005 is also bridge.port; use another port, or null for an ephemeral port per " +
+                "session (a session socket on the announce port would take the slave's re-announces)"), messages(ex));
+
+        final Path file = dir.resolve("config.json");
+        Files.writeString(file, "{\"version\": 1, \"bridge\": {" + VALID + ", \"sessionPort\": 19001, " +
+            "\"countersFile\": \"" + dir.resolve("c.dat") + "\", \"controlSocket\": \"" + dir.resolve("c.sock") + "\"}}");
+        final PrintStream originalOut = System.out;
+        final ByteArrayOutputStream out = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(out, true));
+        final int code;
+        try
+        {
+            code = BridgeMain.execute("run", "--check", "--config", file.toString());
+        }
+        finally
+        {
+            System.setOut(originalOut);
+        }
+        assertEquals(0, code);
+        assertEquals(true, out.toString().startsWith("config OK: {") &&
+            out.toString().contains(", port=19000, sessionPort=19001, dscp=34 (IP TOS 0x88), "), out.toString());
     }
 }

@@ -34,6 +34,7 @@ final class BridgeNixMessagesTest
     private static final String BASE = "{\"clientName\": \"dsp\", \"toVmPorts\": 2, \"fromVmPorts\": 2, " +
         "\"midiToVmPorts\": 0, \"midiFromVmPorts\": 0, \"peerAddresses\": [\"10.77.0.2\"], \"listenAddress\": " +
         "\"0.0.0.0\", \"port\": 19000, \"latencyPeriods\": 1, \"encoder\": \"float\", \"mtu\": 1500, " +
+        "\"dscp\": 34, \"sessionPort\": null, " +
         "\"jackServer\": null, \"cpus\": {\"jack\": null, \"sender\": null, \"receiver\": null}, \"priorities\": " +
         "{\"sender\": 70, \"receiver\": 70}, \"waitStrategy\": \"blocking\", \"mlockall\": true, \"countersFile\": " +
         "\"/dev/shm/netjack-bridge/counters.dat\", \"histogramLog\": null, \"controlSocket\": " +
@@ -46,6 +47,9 @@ final class BridgeNixMessagesTest
         "{\"peerAddresses\": []}",
         "{\"peerAddresses\": [\"vm.local\", \"10.0.0.300\", \"10.77.0.2\"], \"listenAddress\": \"::\"}",
         "{\"cpus\": {\"jack\": -1, \"sender\": 3, \"receiver\": null}}",
+        "{\"dscp\": 64, \"sessionPort\": 0}",
+        "{\"dscp\": -1, \"sessionPort\": 19000}",
+        "{\"dscp\": \"ef\", \"sessionPort\": 65536}",
     };
 
     @TempDir

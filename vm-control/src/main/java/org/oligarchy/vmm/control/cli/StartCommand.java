@@ -37,7 +37,8 @@ import java.util.concurrent.Callable;
     description = {"Start a VM (default: the dsp VM) and supervise it in the foreground.",
         "The DSP VM: preflight (any failed check stops the launch before QEMU starts, exit 4; see " +
         "--ignore-preflight), VFIO bind, hugepages, QEMU paused on housekeeping CPUs, vCPUs pinned 1:1 at " +
-        "SCHED_FIFO 1, cont, RESUME. Guests: native QEMU from the same model (or quickemu with --quickemu).",
+        "SCHED_FIFO 1, cont, RESUME. Guests: native QEMU from the same model (or quickemu with --quickemu, " +
+        "after the doctor's quickemu checks, with the same refusal and --ignore-preflight).",
         "SIGTERM stops the VM: system_powerdown, SHUTDOWN or timeout, quit, kill last."})
 final class StartCommand implements Callable<Integer>
 {
@@ -63,10 +64,12 @@ final class StartCommand implements Callable<Integer>
     boolean useQuickemu;
 
     @Option(names = "--ignore-preflight", split = ",", paramLabel = "CHECK",
-        description = {"DSP VM: start although these preflight checks FAIL (comma-separated: kvm, isolcpus, " +
-            "usb). For tests and for hosts that knowingly run without KVM or CPU isolation; the failures are " +
-            "still printed. Any other failed check (disk, tap, memory, memlock, iommu, vfio) always stops the " +
-            "launch. Without this option any failed check stops the launch before QEMU starts (exit 4)."})
+        description = {"Start although these preflight checks FAIL (comma-separated). DSP VM: kvm, isolcpus, " +
+            "usb; a guest with --quickemu: quickemu-kvm, qemu-spice, bridge. For tests and for hosts that " +
+            "knowingly run without KVM or CPU isolation (or a quickemu wrapper with its own QEMU or network " +
+            "namespace); the failures are still printed. Any other failed check (disk, tap, memory, memlock, " +
+            "iommu, vfio) always stops the " +
+            "launch. Without this option any failed check stops the launch before QEMU or quickemu starts (exit 4)."})
     List<String> ignorePreflight = new ArrayList<>();
 
     @Spec
@@ -140,7 +143,16 @@ final class StartCommand implements Callable<Integer>
                 spec.commandLine().getErr().println("vmctl: --quickemu given but quickemu is not on PATH");
                 return ExitCodes.FAILED;
             }
-            vm = launcher.launchWithQuickemu(target.guest(), paths, quickemu);
+            try
+            {
+                vm = launcher.launchWithQuickemu(target.guest(), paths, quickemu);
+            }
+            catch (final PreflightRefusedException ex)
+            {
+                log.flush();
+                spec.commandLine().getErr().println("vmctl: " + ex.getMessage());
+                return ExitCodes.PREFLIGHT;
+            }
         }
         else
         {

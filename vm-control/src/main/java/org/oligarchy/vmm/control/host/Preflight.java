@@ -1,6 +1,7 @@
 package org.oligarchy.vmm.control.host;
 
 import org.oligarchy.vmm.control.model.DspVmConfig;
+import org.oligarchy.vmm.control.model.GuestConfig;
 
 import java.io.PrintStream;
 import java.util.ArrayList;
@@ -16,11 +17,19 @@ import java.util.Set;
  * run ({@link #IGNORABLE}: no KVM, CPUs not isolated, a USB device not plugged in) may be
  * ignored; a missing disk, tap, memory, memlock limit or VFIO group cannot, because QEMU would
  * fail on it or run a VM without its disk, its network or its device.
+ *
+ * <p>A quickemu guest ({@code vmctl start NAME --quickemu}) gets the same treatment with the
+ * doctor's quickemu checks ({@link HostDoctor#runGuests}): {@code quickemu-kvm},
+ * {@code qemu-spice} and {@code bridge} may be ignored, because they judge this host's CPU, QEMU
+ * and network namespace and a quickemu wrapper may bring its own: the test suite's runs quickemu
+ * in a root whose sys_vendor says QEMU, in a network namespace with the guest's bridge; NixOS's
+ * quickemu has its own QEMU. Without the override any of them stops the launch.
  */
 public final class Preflight
 {
     /** Checks that {@code --ignore-preflight} may name, in checklist order. */
-    public static final List<String> IGNORABLE = List.of("kvm", "isolcpus", "usb");
+    public static final List<String> IGNORABLE =
+        List.of("kvm", "isolcpus", "usb", "quickemu-kvm", "qemu-spice", "bridge");
 
     private final HostDoctor doctor;
     private final Set<String> ignored;
@@ -68,7 +77,26 @@ public final class Preflight
      */
     public List<CheckResult> run(final DspVmConfig vm) throws PreflightRefusedException
     {
-        final List<CheckResult> results = doctor.run(vm);
+        return enforce(vm.name(), doctor.run(vm), "QEMU was not started",
+            "real-time audio is not assured on this host");
+    }
+
+    /**
+     * Run the quickemu checklist for a guest started with {@code --quickemu}.
+     *
+     * @param guest the guest.
+     * @return every result.
+     * @throws PreflightRefusedException if a check failed that was not ignored.
+     */
+    public List<CheckResult> runQuickemu(final GuestConfig guest) throws PreflightRefusedException
+    {
+        return enforce(guest.name(), doctor.runGuests(List.of(guest)), "quickemu was not started",
+            "quickemu itself may still refuse, or run the guest without KVM");
+    }
+
+    private List<CheckResult> enforce(final String vmName, final List<CheckResult> results, final String notStarted,
+        final String overriddenRisk) throws PreflightRefusedException
+    {
         final List<CheckResult> refusing = new ArrayList<>();
         final List<CheckResult> overridden = new ArrayList<>();
         for (final CheckResult result : results)
@@ -87,12 +115,12 @@ public final class Preflight
         }
         if (!refusing.isEmpty())
         {
-            throw new PreflightRefusedException(refusal(vm.name(), refusing), refusing);
+            throw new PreflightRefusedException(refusal(vmName, refusing, notStarted), refusing);
         }
         if (!overridden.isEmpty())
         {
-            log.println("preflight: starting " + vm.name() + " although " + ids(overridden) + " failed, as " +
-                "--ignore-preflight asks; real-time audio is not assured on this host");
+            log.println("preflight: starting " + vmName + " although " + ids(overridden) + " failed, as " +
+                "--ignore-preflight asks; " + overriddenRisk);
         }
         return results;
     }
@@ -106,9 +134,14 @@ public final class Preflight
 
     static String refusal(final String vmName, final List<CheckResult> failed)
     {
+        return refusal(vmName, failed, "QEMU was not started");
+    }
+
+    static String refusal(final String vmName, final List<CheckResult> failed, final String notStarted)
+    {
         final StringBuilder text = new StringBuilder("preflight refused to start ").append(vmName).append(": ")
             .append(failed.size()).append(failed.size() == 1 ? " check" : " checks").append(" failed (")
-            .append(ids(failed)).append("); QEMU was not started and nothing on the host was changed");
+            .append(ids(failed)).append("); ").append(notStarted).append(" and nothing on the host was changed");
         for (final CheckResult result : failed)
         {
             text.append("\n  ").append(result.id()).append(": ").append(result.seen()).append(" (fix: ")

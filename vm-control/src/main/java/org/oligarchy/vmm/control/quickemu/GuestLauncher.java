@@ -1,5 +1,8 @@
 package org.oligarchy.vmm.control.quickemu;
 
+import org.oligarchy.vmm.control.host.HostDoctor;
+import org.oligarchy.vmm.control.host.Preflight;
+import org.oligarchy.vmm.control.host.PreflightRefusedException;
 import org.oligarchy.vmm.control.host.ProcFs;
 import org.oligarchy.vmm.control.model.Firmware;
 import org.oligarchy.vmm.control.model.GuestConfig;
@@ -83,10 +86,14 @@ public final class GuestLauncher
      * @param paths    the guest's files.
      * @param quickemu quickemu executable.
      * @return the running guest.
+     * @throws PreflightRefusedException if a quickemu check of the doctor failed and was not ignored
+     *                                   (nothing written, quickemu not run).
      */
     public RunningVm launchWithQuickemu(final GuestConfig guest, final GuestPaths paths, final String quickemu)
-        throws QemuLaunchException, InterruptedException
+        throws QemuLaunchException, InterruptedException, PreflightRefusedException
     {
+        // As for the DSP VM: what quickemu would fail on stops the launch before anything is written.
+        new Preflight(new HostDoctor(fs), settings.ignoredPreflight(), log).runQuickemu(guest);
         final Path quickemuLog = paths.directory().resolve("quickemu.log");
         requireInstallSource(guest, paths);
         createDiskIfMissing(guest, paths);

@@ -188,6 +188,6 @@ class StartPreflightTest
 
         assertEquals(ExitCodes.USAGE, start.exitCode());
         assertEquals("vmctl: --ignore-preflight tap: this check cannot be ignored (the VM cannot run without it); " +
-            "fix what it reports; only kvm, isolcpus, usb can be ignored\n", start.err());
+            "fix what it reports; only kvm, isolcpus, usb, quickemu-kvm, qemu-spice, bridge can be ignored\n", start.err());
     }
 }

@@ -104,10 +104,11 @@ class DspVmLauncherPreflightTest
     void shouldRefuseToIgnoreChecksTheVmCannotRunWithout()
     {
         assertEquals("--ignore-preflight disk: this check cannot be ignored (the VM cannot run without it); fix " +
-            "what it reports; only kvm, isolcpus, usb can be ignored",
+            "what it reports; only kvm, isolcpus, usb, quickemu-kvm, qemu-spice, bridge can be ignored",
             assertThrows(IllegalArgumentException.class, () -> LaunchSettings.DEFAULT.ignoringPreflight("disk"))
                 .getMessage());
-        assertEquals("--ignore-preflight kvn: no such check; only kvm, isolcpus, usb can be ignored",
+        assertEquals("--ignore-preflight kvn: no such check; only kvm, isolcpus, usb, quickemu-kvm, qemu-spice, " +
+            "bridge can be ignored",
             assertThrows(IllegalArgumentException.class, () -> LaunchSettings.DEFAULT.ignoringPreflight("kvn"))
                 .getMessage());
     }

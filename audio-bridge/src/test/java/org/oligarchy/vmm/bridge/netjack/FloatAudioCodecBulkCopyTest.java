@@ -65,7 +65,8 @@ class FloatAudioCodecBulkCopyTest
                         mtu, period, samples, ports, portCount, k), where);
                     final byte[] body = new byte[length - PacketHeaderFlyweight.LENGTH];
                     out.getBytes(3 + PacketHeaderFlyweight.LENGTH, body);
-                    assertArrayEquals(expected, body, where + " packet " + k + " into " + out.getClass().getSimpleName());
+                    assertArrayEquals(expected, body,
+                        where + " packet " + k + " into " + out.getClass().getSimpleName());
                 }
                 final UnsafeBuffer oneByOne = new UnsafeBuffer(new byte[4 * subPeriod]);
                 FloatAudioCodec.putSamplesOneByOne(oneByOne, 0, samples, ports[0] * period + k * subPeriod, subPeriod);
@@ -205,9 +206,10 @@ class FloatAudioCodecBulkCopyTest
             }
         }
         // Not one frame fits: 0, as JACK2 cannot send it either.
-        assertEquals(0, FloatAudioCodec.subPeriod(NetJack.MIN_MTU, 128, NetJack.packetAvailableBytes(NetJack.MIN_MTU)));
-        assertEquals(0, FloatAudioCodec.numPackets(NetJack.MIN_MTU, 128, NetJack.packetAvailableBytes(NetJack.MIN_MTU)));
-        assertEquals(1, FloatAudioCodec.subPeriod(NetJack.MIN_MTU, 128, NetJack.packetAvailableBytes(NetJack.MIN_MTU) / 4));
+        final int available = NetJack.packetAvailableBytes(NetJack.MIN_MTU);
+        assertEquals(0, FloatAudioCodec.subPeriod(NetJack.MIN_MTU, 128, available));
+        assertEquals(0, FloatAudioCodec.numPackets(NetJack.MIN_MTU, 128, available));
+        assertEquals(1, FloatAudioCodec.subPeriod(NetJack.MIN_MTU, 128, available / 4));
     }
 
     @Test

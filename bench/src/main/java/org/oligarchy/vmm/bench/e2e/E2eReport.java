@@ -632,7 +632,9 @@ public final class E2eReport
         {
             text.append(String.format(Locale.ROOT,
                 "  L=%d: round trip %s vs %s frames; host xruns/min (mean) %s vs %s; dropouts/min (mean) %s vs %s; " +
-                    "extra host CPU %s%% vs %s%%; peak RSS %s vs %s MiB%n",
+                    "extra host CPU %s%% vs %s%%; peak RSS %s vs %s MiB; " +
+                    "own PSS %s MiB vs JACK2's increment %s MiB; " +
+                    "extra switches/period %s vs %s, system calls/period %s vs %s%n",
                 latency,
                 Stats.number(Stats.median(values(BRIDGE, latency, CaseMeasurement::medianRoundTripFrames)), 1),
                 Stats.number(Stats.median(values(JACK2, latency, CaseMeasurement::medianRoundTripFrames)), 1),
@@ -643,7 +645,13 @@ public final class E2eReport
                 Stats.number(Stats.median(values(BRIDGE, latency, this::extraHostCpuPercent)), 1),
                 Stats.number(Stats.median(values(JACK2, latency, this::extraHostCpuPercent)), 1),
                 Stats.number(Stats.median(values(BRIDGE, latency, E2eReport::peakRssMiB)), 1),
-                Stats.number(Stats.median(values(JACK2, latency, E2eReport::peakRssMiB)), 1)));
+                Stats.number(Stats.median(values(JACK2, latency, E2eReport::peakRssMiB)), 1),
+                Stats.number(Stats.median(values(BRIDGE, latency, this::ownPssCostMiB)), 1),
+                Stats.number(Stats.median(values(JACK2, latency, this::ownPssCostMiB)), 1),
+                Stats.number(Stats.median(values(BRIDGE, latency, this::extraSwitchesPerPeriod)), 1),
+                Stats.number(Stats.median(values(JACK2, latency, this::extraSwitchesPerPeriod)), 1),
+                Stats.number(Stats.median(values(BRIDGE, latency, this::extraSyscallsPerPeriod)), 1),
+                Stats.number(Stats.median(values(JACK2, latency, this::extraSyscallsPerPeriod)), 1)));
         }
         for (final RestartMeasurement r : restarts)
         {

@@ -5,13 +5,19 @@
 #
 #   flock /tmp/vmm-build.lock bench/e2e.sh [--rounds N] [--seconds S] [--latencies "0 1 2"]
 #                                          [--settle S] [--bridge-priority N] [--no-restart] [--out DIR]
-#                                          [--vm]
+#                                          [--vm] [--bridge-heap SIZE] [--bridge-java-opts "FLAGS"]
+#                                          [--no-syscalls]
 #
 # Runs in a private network namespace (unshare -n, only lo up), as root. Per round, in turn:
 # a baseline (no bridge, jack_delay looped on the host server), then for every L: JACK2, ours
 # (the order of the two alternates per round). Each case gets a fresh master jackd and slave
 # jackd; after --settle seconds a measured window of --seconds: jack_delay round trip, host and
-# slave xruns (xrun_monitor), CPU ticks and peak RSS of every process, the bridge's counters.
+# slave xruns (xrun_monitor), CPU ticks and peak RSS of every process, the bridge's counters; at
+# the window's end RSS, PSS (smaps_rollup) and the PSS of JACK's shared memory (/dev/shm/jack*
+# mappings in smaps) of the host jackd and the bridge; over the window their context switches
+# (summed over /proc/PID/task/*/status) and, where `perf stat -e raw_syscalls:sys_enter` works,
+# their system calls (--no-syscalls leaves perf out). --bridge-heap and --bridge-java-opts set
+# NETJACK_BRIDGE_HEAP / NETJACK_BRIDGE_JAVA_OPTS of bin/netjack-bridge (JVM flag experiments).
 # Then one slave-restart case per kind (kill -9 of the slave, restart 3 s later; audio_probe
 # times when the tone flows again). Defaults: 3 rounds x 15 s, 5 s settling (JIT warm-up of the
 # bridge; the same for JACK2), about 10 minutes on 2 cores. The bridge runs with the documented
@@ -39,6 +45,7 @@ settle=5
 bridge_priority=70
 latencies="0 1 2"
 restart=1
+syscalls=1
 out=""
 inside=0
 vm=0
@@ -52,12 +59,15 @@ while [ $# -gt 0 ]; do
     --latencies) latencies=$2; shift 2 ;;
     --bridge-priority) bridge_priority=$2; shift 2 ;;
     --no-restart) restart=0; shift ;;
+    --no-syscalls) syscalls=0; shift ;;
+    --bridge-heap) export NETJACK_BRIDGE_HEAP=$2; shift 2 ;;
+    --bridge-java-opts) export NETJACK_BRIDGE_JAVA_OPTS=$2; shift 2 ;;
     --out) out=$2; shift 2 ;;
     --inside-netns) inside=1; shift ;;
     --vm) vm=1; shift ;;
     --guest) guest=$2; shift 2 ;;
     --vm-accel) vm_accel=$2; shift 2 ;;
-    -h|--help) sed -n '2,29p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,37p' "$0"; exit 0 ;;
     *) echo "e2e: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -124,6 +134,13 @@ if [ "$inside" = 0 ]; then
     echo "settle=$settle"
     echo "latencies=$latencies"
     echo "bridge_priority=$bridge_priority"
+    echo "bridge_heap=${NETJACK_BRIDGE_HEAP:-}"
+    echo "bridge_java_opts=${NETJACK_BRIDGE_JAVA_OPTS:-}"
+    if [ "$syscalls" = 1 ] && perf stat -e raw_syscalls:sys_enter -x, -o /dev/null -- true 2>/dev/null; then
+      echo "syscall_counter=$(perf --version) stat -e raw_syscalls:sys_enter -p PID"
+    else
+      syscalls=0
+    fi
     if [ "$vm" = 1 ]; then
       echo "vm_accel=$vm_accel"
       if [ "$vm_accel" = kvm ]; then echo "vm_rate=96000"; echo "vm_period=128"
@@ -137,6 +154,7 @@ if [ "$inside" = 0 ]; then
   args=(--inside-netns --out "$out" --rounds "$rounds" --seconds "$seconds" --settle "$settle" --latencies "$latencies"
     --bridge-priority "$bridge_priority")
   [ "$restart" = 0 ] && args+=(--no-restart)
+  [ "$syscalls" = 0 ] && args+=(--no-syscalls)
   [ "$vm" = 1 ] && args+=(--vm --guest "$guest" --vm-accel "$vm_accel")
   rc=0
   unshare -n -- bash "$0" "${args[@]}" || rc=$?
@@ -189,6 +207,50 @@ cpu_delta() { # PID TICKS_AT_START: ticks used since, or empty when the process 
 }
 peak_rss_kib() { [ -n "${1:-}" ] && awk '/^VmHWM:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo ""; }
 lines_of() { [ -f "$1" ] && wc -l < "$1" || echo 0; }
+# memory PID PREFIX: PREFIX_rss_kib and PREFIX_pss_kib (smaps_rollup), PREFIX_jack_pss_kib: the PSS
+# of the mappings of JACK's shared memory (/dev/shm/jack*: the engine's segments, the client
+# tables, the registry, the semaphores), which every client of the server maps.
+memory() {
+  [ -n "${1:-}" ] && [ -r "/proc/$1/smaps_rollup" ] || return 0
+  echo "$2_rss_kib=$(awk '/^Rss:/ {print $2}' "/proc/$1/smaps_rollup")"
+  echo "$2_pss_kib=$(awk '/^Pss:/ {print $2}' "/proc/$1/smaps_rollup")"
+  echo "$2_jack_pss_kib=$(awk '/^[0-9a-f]+-[0-9a-f]+ / {jack = ($6 ~ /^\/dev\/shm\/jack/)}
+    /^Pss:/ && jack {sum += $2} END {print sum + 0}' "/proc/$1/smaps")"
+}
+# switches PID: "VOLUNTARY INVOLUNTARY" context switches summed over the process's threads (a thread
+# that ends between two samples takes its count with it), or empty.
+switches() {
+  [ -n "${1:-}" ] && [ -d "/proc/$1/task" ] || { echo ""; return 0; }
+  cat /proc/"$1"/task/*/status 2>/dev/null |
+    awk '/^voluntary_ctxt_switches:/ {v += $2} /^nonvoluntary_ctxt_switches:/ {n += $2} END {print v + 0, n + 0}'
+}
+switch_delta() { # PREFIX "V N" at start, PID: PREFIX_voluntary_switches / PREFIX_involuntary_switches
+  local now
+  now=$(switches "${3:-}")
+  [ -n "$now" ] && [ -n "$2" ] || return 0
+  set -- "$1" $2 $now
+  echo "$1_voluntary_switches=$(($4 - $2))"
+  echo "$1_involuntary_switches=$(($5 - $3))"
+}
+# count_syscalls PID FILE: perf counts the process's system calls (all its threads) for --seconds,
+# the length of the jack_delay window it is started beside. (perf with a workload, not stopped by
+# a signal: a background job of a non-interactive shell ignores SIGINT, and SIGTERM loses the count.)
+count_syscalls() {
+  [ "$syscalls" = 1 ] && [ -n "${1:-}" ] || return 0
+  perf stat -e raw_syscalls:sys_enter -x, -o "$2" -p "$1" -- sleep "$seconds" >/dev/null 2>&1 &
+  syscall_pids+=($!); started+=($!)
+}
+stop_syscall_counters() { # they end on their own with the window; stop any that does not within 3 s
+  for pid in ${syscall_pids[@]+"${syscall_pids[@]}"}; do
+    for _ in $(seq 30); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  done
+  stop ${syscall_pids[@]+"${syscall_pids[@]}"}
+  syscall_pids=()
+}
+syscalls_of() { # FILE: the count perf wrote, or empty
+  [ -f "$1" ] && awk -F, '/raw_syscalls:sys_enter/ {print $1; exit}' "$1" | grep -E '^[0-9]+$' || true
+}
+syscall_pids=()
 
 wait_for_server() { # NAME: until jack_lsp answers, 10 s
   for _ in $(seq 100); do jack_lsp -s "$1" >/dev/null 2>&1 && return 0; sleep 0.1; done
@@ -370,26 +432,40 @@ measure() {
   monitor_pids+=($!); started+=($!)
   sleep "$settle"
   [ -f "$dir/counters.dat" ] && cp "$dir/counters.dat" "$dir/counters_start.dat"
-  local t0 c0m c0s c0b l0m l0b
+  local t0 c0m c0s c0b l0m l0b s0m s0b
+  count_syscalls "$master_pid" "$dir/syscalls_master.csv"
+  count_syscalls "$bridge_pid" "$dir/syscalls_bridge.csv"
+  s0m=$(switches "$master_pid"); s0b=$(switches "$bridge_pid")
   t0=$(now_ms); c0m=$(cpu_ticks "$master_pid"); c0s=$(cpu_ticks "$slave_pid"); c0b=$(cpu_ticks "$bridge_pid")
   l0m=$(lines_of "$dir/jackd_master.log"); l0b=$(lines_of "$dir/bridge.log")
   local delay_args=(-O "$out_port")
   [ -n "$in_port" ] && delay_args+=(-I "$in_port")
   JACK_DEFAULT_SERVER="$master" timeout "$seconds" stdbuf -oL jack_delay "${delay_args[@]}" \
     > "$dir/jack_delay.log" 2>&1 || true
-  local t1
+  local t1 c1m c1s c1b
   t1=$(now_ms)
+  c1m=$(cpu_delta "$master_pid" "$c0m"); c1s=$(cpu_delta "$slave_pid" "$c0s"); c1b=$(cpu_delta "$bridge_pid" "$c0b")
   [ -f "$dir/counters.dat" ] && cp "$dir/counters.dat" "$dir/counters_end.dat"
   {
+    switch_delta master "$s0m" "$master_pid"
+    [ -n "$bridge_pid" ] && switch_delta bridge "$s0b" "$bridge_pid"
+    stop_syscall_counters
+    echo "master_syscalls=$(syscalls_of "$dir/syscalls_master.csv")"
+    [ -n "$bridge_pid" ] && echo "bridge_syscalls=$(syscalls_of "$dir/syscalls_bridge.csv")"
+    memory "$master_pid" master
+    [ -n "$bridge_pid" ] && memory "$bridge_pid" bridge
+    echo "rate=$rate"
+    echo "period_frames=$period"
+    echo "syscall_seconds=$seconds"
     echo "kind=$kind"
     echo "latency_periods=$latency"
     echo "round=$round"
     echo "window_start_ms=$t0"
     echo "window_end_ms=$t1"
     echo "clk_tck=$(getconf CLK_TCK)"
-    echo "master_cpu_ticks=$(cpu_delta "$master_pid" "$c0m")"
-    [ -n "$slave_pid" ] && echo "slave_cpu_ticks=$(cpu_delta "$slave_pid" "$c0s")"
-    [ -n "$bridge_pid" ] && echo "bridge_cpu_ticks=$(cpu_delta "$bridge_pid" "$c0b")"
+    echo "master_cpu_ticks=$c1m"
+    [ -n "$slave_pid" ] && echo "slave_cpu_ticks=$c1s"
+    [ -n "$bridge_pid" ] && echo "bridge_cpu_ticks=$c1b"
     echo "master_peak_rss_kib=$(peak_rss_kib "$master_pid")"
     [ -n "$slave_pid" ] && echo "slave_peak_rss_kib=$(peak_rss_kib "$slave_pid")"
     [ -n "$bridge_pid" ] && echo "bridge_peak_rss_kib=$(peak_rss_kib "$bridge_pid")"

@@ -50,6 +50,10 @@ import org.oligarchy.vmm.bridge.service.StatusReport;
  * @param bridgeCounters     differences of the bridge's counters over the window, by label.
  * @param roundTrip          the bridge's network round trip (ns) in the window, or null.
  * @param callback           the bridge's JACK callback duration (ns) in the window, or null.
+ * @param periodsPerSecond   JACK periods per second of the host server (rate / period).
+ * @param syscallSeconds     how long perf counted system calls (the window's nominal length).
+ * @param master             the host jackd's memory, switches and system calls.
+ * @param bridge             the bridge process's ({@link ProcessCost#NONE} without a bridge).
  */
 record CaseMeasurement(
     String kind,
@@ -76,7 +80,11 @@ record CaseMeasurement(
     int masterLogLines,
     Map<String, Long> bridgeCounters,
     Histogram roundTrip,
-    Histogram callback)
+    Histogram callback,
+    double periodsPerSecond,
+    double syscallSeconds,
+    ProcessCost master,
+    ProcessCost bridge)
 {
     static final long TRIM_START_MILLIS = 500;
     static final long TRIM_END_MILLIS = 300;
@@ -184,13 +192,16 @@ record CaseMeasurement(
             p.containsKey("bridge_cpu_ticks") ? RawFiles.longOf(p, "bridge_cpu_ticks", -1) / ticksPerSecond : -1,
             RawFiles.longOf(p, "master_peak_rss_kib", -1), RawFiles.longOf(p, "bridge_peak_rss_kib", -1),
             RawFiles.longOf(p, "reference_client_peak_rss_kib", -1), p.getProperty("bridge_rss_now", ""),
-            notFinished, Math.max(0, to - from), counterDelta, roundTrip, callback);
+            notFinished, Math.max(0, to - from), counterDelta, roundTrip, callback,
+            (double)RawFiles.longOf(p, "rate", 96_000) / RawFiles.longOf(p, "period_frames", 128),
+            RawFiles.longOf(p, "syscall_seconds", -1),
+            ProcessCost.read(p, "master"), ProcessCost.read(p, "bridge"));
     }
 
     private static CaseMeasurement failed(final String kind, final int latency, final int round, final String why)
     {
         return new CaseMeasurement(kind, latency, round, why, 0, 0, List.of(), 0, -1, -1, -1, -1, -1, -1, -1, -1, -1,
-            -1, -1, "", 0, 0, Map.of(), null, null);
+            -1, -1, "", 0, 0, Map.of(), null, null, 0, -1, ProcessCost.NONE, ProcessCost.NONE);
     }
 
     /** @return true when jack_delay produced readings and the case ran. */
@@ -210,6 +221,18 @@ record CaseMeasurement(
     double medianRoundTripFrames()
     {
         return Stats.median(roundTripFrames);
+    }
+
+    /** @return JACK periods in the measured window. */
+    double periods()
+    {
+        return windowSeconds * periodsPerSecond;
+    }
+
+    /** @return JACK periods over which perf counted system calls (0 when it did not). */
+    double syscallPeriods()
+    {
+        return syscallSeconds <= 0 ? 0 : syscallSeconds * periodsPerSecond;
     }
 
     /** @return host xruns per minute in the trimmed window. */

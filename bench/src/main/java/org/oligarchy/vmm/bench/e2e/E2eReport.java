@@ -120,6 +120,8 @@ public final class E2eReport
         targets();
         mainTable();
         ratioTable();
+        memoryTable();
+        perPeriodTable();
         bridgeCounterTable();
         histogramTables();
         vmTable();
@@ -127,6 +129,7 @@ public final class E2eReport
         perRoundTable();
         method();
         Files.writeString(resultDir.resolve("report.md"), md.toString());
+        Files.writeString(resultDir.resolve("summary.json"), summaryJson());
     }
 
     // ------------------------------------------------------------------------------------------
@@ -230,6 +233,94 @@ public final class E2eReport
                 .append(" | ").append(ratio(latency, E2eReport::peakRssMiB)).append(" |\n");
         }
         md.append('\n');
+    }
+
+    private void memoryTable()
+    {
+        md.append("## Memory at the window's end (median [min–max] over rounds, MiB)\n\n");
+        md.append("| Setup | L | Process | RSS | PSS | JACK's share of the PSS | Own = PSS − JACK's share | ")
+            .append("Own − the baseline host jackd's own (same round) |\n|---|---|---|---|---|---|---|---|\n");
+        memoryRow(BASELINE, 0, "baseline", "host jackd", CaseMeasurement::master);
+        for (final int latency : latencies)
+        {
+            memoryRow(JACK2, latency, "JACK2 netmanager", "host jackd (netmanager inside)", CaseMeasurement::master);
+            memoryRow(BRIDGE, latency, "**netjack-bridge**", "bridge process", CaseMeasurement::bridge);
+            memoryRow(BRIDGE, latency, "netjack-bridge", "host jackd", CaseMeasurement::master);
+        }
+        md.append("\n*PSS*: `Pss` of `/proc/PID/smaps_rollup`; a page shared by n processes counts 1/n in each. ")
+            .append("*JACK's share*: the PSS of the process's mappings of `/dev/shm/jack*` (the server's shared ")
+            .append("segments, client tables, registry and semaphores, mapped by the server and by every client: ")
+            .append("jack_delay, audio_probe, xrun_monitor and, for ours, the bridge). *Own*: what is left, the ")
+            .append("process's private heap, code and libraries. JACK2's cost is the netmanager's increment of ")
+            .append("the host jackd's own memory over the same round's baseline; ours is the bridge process's own ")
+            .append("memory (the issue's target: ≤ 48 MiB). Sampled once, after the window.\n\n");
+    }
+
+    private void memoryRow(final String kind, final int latency, final String setup, final String process,
+        final java.util.function.Function<CaseMeasurement, ProcessCost> which)
+    {
+        if (casesOf(kind, latency).isEmpty())
+        {
+            return;
+        }
+        md.append("| ").append(setup).append(" | ").append(kind.equals(BASELINE) ? "–" : latency).append(" | ")
+            .append(process)
+            .append(" | ").append(Stats.medianRange(values(kind, latency, c -> which.apply(c).rssMiB()), 1))
+            .append(" | ").append(Stats.medianRange(values(kind, latency, c -> which.apply(c).pssMiB()), 1))
+            .append(" | ").append(Stats.medianRange(values(kind, latency, c -> which.apply(c).jackShareMiB()), 1))
+            .append(" | ").append(Stats.medianRange(values(kind, latency, c -> which.apply(c).ownPssMiB()), 1))
+            .append(" | ").append(kind.equals(BASELINE) ? "0" : Stats.medianRange(values(kind, latency,
+                c -> which.apply(c).ownPssMiB() - baselineMaster(c.round(), ProcessCost::ownPssMiB)), 1))
+            .append(" |\n");
+    }
+
+    private void perPeriodTable()
+    {
+        md.append("## Context switches and system calls per period (median [min–max] over rounds)\n\n");
+        md.append("| Setup | L | Host jackd: switches (of which involuntary) | Host jackd: system calls | ")
+            .append("Bridge: switches (of which involuntary) | Bridge: system calls | Extra host switches | ")
+            .append("Extra host system calls |\n|---|---|---|---|---|---|---|---|\n");
+        perPeriodRow(BASELINE, 0, "baseline");
+        for (final int latency : latencies)
+        {
+            perPeriodRow(JACK2, latency, "JACK2 netmanager");
+            perPeriodRow(BRIDGE, latency, "**netjack-bridge**");
+        }
+        md.append("\n*Switches*: voluntary + involuntary context switches of all the process's threads ")
+            .append("(`/proc/PID/task/*/status`, sampled at the window's start and end) per JACK period. *System ")
+            .append("calls*: `perf stat -e raw_syscalls:sys_enter -p PID -- sleep <window>` beside the window, ")
+            .append("per period (\"–\" ")
+            .append("where perf did not work). *Extra host*: host jackd plus, for ours, the bridge, minus the host ")
+            .append("jackd of the same round's baseline, the same way as the extra CPU.\n\n");
+    }
+
+    private void perPeriodRow(final String kind, final int latency, final String setup)
+    {
+        if (casesOf(kind, latency).isEmpty())
+        {
+            return;
+        }
+        final boolean bridge = kind.equals(BRIDGE);
+        md.append("| ").append(setup).append(" | ").append(kind.equals(BASELINE) ? "–" : latency)
+            .append(" | ").append(switchCell(kind, latency, CaseMeasurement::master))
+            .append(" | ").append(Stats.medianRange(values(kind, latency,
+                c -> c.master().syscallsPerPeriod(c.syscallPeriods())), 1))
+            .append(" | ").append(bridge ? switchCell(kind, latency, CaseMeasurement::bridge) : "–")
+            .append(" | ").append(bridge ? Stats.medianRange(values(kind, latency,
+                c -> c.bridge().syscallsPerPeriod(c.syscallPeriods())), 1) : "–")
+            .append(" | ").append(kind.equals(BASELINE) ? "0" :
+                Stats.medianRange(values(kind, latency, this::extraSwitchesPerPeriod), 2))
+            .append(" | ").append(kind.equals(BASELINE) ? "0" :
+                Stats.medianRange(values(kind, latency, this::extraSyscallsPerPeriod), 1))
+            .append(" |\n");
+    }
+
+    private String switchCell(final String kind, final int latency,
+        final java.util.function.Function<CaseMeasurement, ProcessCost> which)
+    {
+        return Stats.medianRange(values(kind, latency, c -> which.apply(c).switchesPerPeriod(c.periods())), 2) +
+            " (" + Stats.medianRange(values(kind, latency,
+                c -> which.apply(c).involuntarySwitchesPerPeriod(c.periods())), 2) + ")";
     }
 
     private void bridgeCounterTable()
@@ -447,6 +538,12 @@ public final class E2eReport
             .append(" MiB with JACK2's netmanager inside and ")
             .append(Stats.medianRange(values(BASELINE, 0, c -> c.masterPeakRssKib() / 1024.0), 1))
             .append(" MiB without it: the netmanager costs practically no memory.)\n");
+        final double ownPss = Stats.max(values(BRIDGE, -1, c -> c.bridge().ownPssMiB()));
+        md.append("- Issue 16: own memory of the bridge (PSS − JACK's shared-memory share) ≤ 48 MiB: **")
+            .append(Double.isNaN(ownPss) ? "not measured" : ownPss <= 48 ? "met" : "not met")
+            .append("** (largest ").append(Stats.number(ownPss, 1)).append(" MiB; JACK2's netmanager adds ")
+            .append(Stats.medianRange(values(JACK2, -1, this::ownPssCostMiB), 1))
+            .append(" MiB to the host jackd's own PSS; see \"Memory\" below)\n");
         for (final RestartMeasurement r : restarts)
         {
             if (r.kind().equals(BRIDGE) && r.failure() == null)
@@ -535,7 +632,9 @@ public final class E2eReport
         {
             text.append(String.format(Locale.ROOT,
                 "  L=%d: round trip %s vs %s frames; host xruns/min (mean) %s vs %s; dropouts/min (mean) %s vs %s; " +
-                    "extra host CPU %s%% vs %s%%; peak RSS %s vs %s MiB%n",
+                    "extra host CPU %s%% vs %s%%; peak RSS %s vs %s MiB; " +
+                    "own PSS %s MiB vs JACK2's increment %s MiB; " +
+                    "extra switches/period %s vs %s, system calls/period %s vs %s%n",
                 latency,
                 Stats.number(Stats.median(values(BRIDGE, latency, CaseMeasurement::medianRoundTripFrames)), 1),
                 Stats.number(Stats.median(values(JACK2, latency, CaseMeasurement::medianRoundTripFrames)), 1),
@@ -546,7 +645,13 @@ public final class E2eReport
                 Stats.number(Stats.median(values(BRIDGE, latency, this::extraHostCpuPercent)), 1),
                 Stats.number(Stats.median(values(JACK2, latency, this::extraHostCpuPercent)), 1),
                 Stats.number(Stats.median(values(BRIDGE, latency, E2eReport::peakRssMiB)), 1),
-                Stats.number(Stats.median(values(JACK2, latency, E2eReport::peakRssMiB)), 1)));
+                Stats.number(Stats.median(values(JACK2, latency, E2eReport::peakRssMiB)), 1),
+                Stats.number(Stats.median(values(BRIDGE, latency, this::ownPssCostMiB)), 1),
+                Stats.number(Stats.median(values(JACK2, latency, this::ownPssCostMiB)), 1),
+                Stats.number(Stats.median(values(BRIDGE, latency, this::extraSwitchesPerPeriod)), 1),
+                Stats.number(Stats.median(values(JACK2, latency, this::extraSwitchesPerPeriod)), 1),
+                Stats.number(Stats.median(values(BRIDGE, latency, this::extraSyscallsPerPeriod)), 1),
+                Stats.number(Stats.median(values(JACK2, latency, this::extraSyscallsPerPeriod)), 1)));
         }
         for (final RestartMeasurement r : restarts)
         {
@@ -602,6 +707,47 @@ public final class E2eReport
         final double host = cpuPercent(c, c.masterCpuSeconds()) +
             (c.bridgeCpuSeconds() >= 0 ? cpuPercent(c, c.bridgeCpuSeconds()) : 0);
         return c.kind().equals(BASELINE) ? 0 : host - baseline;
+    }
+
+    /**
+     * A figure of the host jackd in the baseline case of a round.
+     *
+     * @param round  the round.
+     * @param metric the figure.
+     * @return its value, NaN when the baseline did not run or did not record it.
+     */
+    private double baselineMaster(final int round, final ToDoubleFunction<ProcessCost> metric)
+    {
+        return Stats.median(values(BASELINE, 0, b -> b.round() == round ? metric.applyAsDouble(b.master()) :
+            Double.NaN));
+    }
+
+    private double baselinePerPeriod(final int round, final boolean syscalls)
+    {
+        return Stats.median(values(BASELINE, 0, b -> b.round() != round ? Double.NaN : syscalls ?
+            b.master().syscallsPerPeriod(b.syscallPeriods()) : b.master().switchesPerPeriod(b.periods())));
+    }
+
+    private double extraSwitchesPerPeriod(final CaseMeasurement c)
+    {
+        final double bridge = c.kind().equals(BRIDGE) ? c.bridge().switchesPerPeriod(c.periods()) : 0;
+        return c.master().switchesPerPeriod(c.periods()) + bridge - baselinePerPeriod(c.round(), false);
+    }
+
+    private double extraSyscallsPerPeriod(final CaseMeasurement c)
+    {
+        final double bridge = c.kind().equals(BRIDGE) ? c.bridge().syscallsPerPeriod(c.syscallPeriods()) : 0;
+        return c.master().syscallsPerPeriod(c.syscallPeriods()) + bridge - baselinePerPeriod(c.round(), true);
+    }
+
+    /**
+     * The memory that a master setup adds: for JACK2 the increment of the host jackd's own PSS
+     * over the same round's baseline, for ours the bridge process's own PSS.
+     */
+    private double ownPssCostMiB(final CaseMeasurement c)
+    {
+        return c.kind().equals(BRIDGE) ? c.bridge().ownPssMiB() :
+            c.master().ownPssMiB() - baselineMaster(c.round(), ProcessCost::ownPssMiB);
     }
 
     private static double peakRssMiB(final CaseMeasurement c)
@@ -660,6 +806,137 @@ public final class E2eReport
             }
         }
         return merged;
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // summary.json
+
+    /**
+     * The run's figures as JSON: per case (setup, L) the medians over rounds, and per L the
+     * ratios ours / JACK2. NaN (not measured) is written as null.
+     *
+     * @return the document.
+     */
+    String summaryJson()
+    {
+        final StringBuilder json = new StringBuilder("{\n  \"run\": {");
+        boolean first = true;
+        for (final String key : new TreeSet<>(machine.stringPropertyNames()))
+        {
+            json.append(first ? "\n" : ",\n").append("    ").append(quote(key)).append(": ")
+                .append(quote(machine.getProperty(key)));
+            first = false;
+        }
+        json.append("\n  },\n  \"cases\": [");
+        first = true;
+        for (final String kind : new String[] {BASELINE, JACK2, BRIDGE})
+        {
+            for (final int latency : kind.equals(BASELINE) ? List.of(0) : List.copyOf(latencies))
+            {
+                if (casesOf(kind, latency).isEmpty())
+                {
+                    continue;
+                }
+                final ProcessCostView view = kind.equals(BRIDGE) ? CaseMeasurement::bridge : CaseMeasurement::master;
+                json.append(first ? "\n" : ",\n").append("    {\"setup\": ").append(quote(kind))
+                    .append(", \"L\": ").append(kind.equals(BASELINE) ? "null" : String.valueOf(latency))
+                    .append(", \"rounds\": ").append(casesOf(kind, latency).size());
+                field(json, "roundTripFrames", median(kind, latency, CaseMeasurement::medianRoundTripFrames));
+                field(json, "validPct", median(kind, latency, CaseMeasurement::validPercent));
+                field(json, "hostXrunsPerMin",
+                    Stats.mean(values(kind, latency, CaseMeasurement::masterXrunsPerMinute)));
+                field(json, "dropoutsPerMin", Stats.mean(values(kind, latency, CaseMeasurement::dropoutsPerMinute)));
+                field(json, "extraHostCpuPct", median(kind, latency, this::extraHostCpuPercent));
+                field(json, "peakRssMiB", median(kind, latency, E2eReport::peakRssMiB));
+                field(json, "rssMiB", median(kind, latency, c -> view.of(c).rssMiB()));
+                field(json, "pssMiB", median(kind, latency, c -> view.of(c).pssMiB()));
+                field(json, "jackShareMiB", median(kind, latency, c -> view.of(c).jackShareMiB()));
+                field(json, "ownPssMiB", median(kind, latency, c -> view.of(c).ownPssMiB()));
+                if (!kind.equals(BASELINE))
+                {
+                    field(json, "ownPssCostMiB", median(kind, latency, this::ownPssCostMiB));
+                    field(json, "extraSwitchesPerPeriod", median(kind, latency, this::extraSwitchesPerPeriod));
+                    field(json, "extraSyscallsPerPeriod", median(kind, latency, this::extraSyscallsPerPeriod));
+                }
+                json.append('}');
+                first = false;
+            }
+        }
+        json.append("\n  ],\n  \"perL\": {");
+        first = true;
+        for (final int latency : latencies)
+        {
+            json.append(first ? "\n" : ",\n").append("    ").append(quote(String.valueOf(latency))).append(": {");
+            json.append("\"cpuRatio\": ").append(jsonNumber(ratioOf(latency, this::extraHostCpuPercent)));
+            field(json, "ownPssMiB", median(BRIDGE, latency, c -> c.bridge().ownPssMiB()));
+            field(json, "jack2OwnPssIncrementMiB", median(JACK2, latency, this::ownPssCostMiB));
+            field(json, "bridgePssMiB", median(BRIDGE, latency, c -> c.bridge().pssMiB()));
+            field(json, "bridgeJackShareMiB", median(BRIDGE, latency, c -> c.bridge().jackShareMiB()));
+            field(json, "bridgeRssMiB", median(BRIDGE, latency, c -> c.bridge().rssMiB()));
+            field(json, "xrunRatio", ratioOf(latency, CaseMeasurement::masterXrunsPerMinute));
+            field(json, "dropoutRatio", ratioOf(latency, CaseMeasurement::dropoutsPerMinute));
+            field(json, "switchesPerPeriodRatio", ratioOf(latency, this::extraSwitchesPerPeriod));
+            field(json, "syscallsPerPeriodRatio", ratioOf(latency, this::extraSyscallsPerPeriod));
+            json.append('}');
+            first = false;
+        }
+        return json.append("\n  }\n}\n").toString();
+    }
+
+    /** Which process of a case a column is about. */
+    private interface ProcessCostView
+    {
+        ProcessCost of(CaseMeasurement c);
+    }
+
+    private double median(final String kind, final int latency, final ToDoubleFunction<CaseMeasurement> metric)
+    {
+        return Stats.median(values(kind, latency, metric));
+    }
+
+    private double ratioOf(final int latency, final ToDoubleFunction<CaseMeasurement> metric)
+    {
+        final double ours = median(BRIDGE, latency, metric);
+        final double theirs = median(JACK2, latency, metric);
+        return theirs == 0 ? Double.NaN : ours / theirs;
+    }
+
+    private static void field(final StringBuilder json, final String name, final double value)
+    {
+        json.append(", ").append(quote(name)).append(": ").append(jsonNumber(value));
+    }
+
+    private static String jsonNumber(final double value)
+    {
+        return Double.isFinite(value) ? new java.math.BigDecimal(value).round(new java.math.MathContext(4))
+            .stripTrailingZeros().toPlainString() : "null";
+    }
+
+    private static String quote(final String text)
+    {
+        final StringBuilder quoted = new StringBuilder("\"");
+        for (final char ch : text.toCharArray())
+        {
+            switch (ch)
+            {
+                case '"' -> quoted.append("\\\"");
+                case '\\' -> quoted.append("\\\\");
+                case '\n' -> quoted.append("\\n");
+                case '\t' -> quoted.append("\\t");
+                default ->
+                {
+                    if (ch < 0x20)
+                    {
+                        quoted.append(String.format(Locale.ROOT, "\\u%04x", (int)ch));
+                    }
+                    else
+                    {
+                        quoted.append(ch);
+                    }
+                }
+            }
+        }
+        return quoted.append('"').toString();
     }
 
     // ------------------------------------------------------------------------------------------

@@ -98,6 +98,14 @@ public final class JackHost implements AutoCloseable
     private volatile Runnable shutdownListener;
     private volatile Runnable xrunListener;
     private boolean closed;
+    /**
+     * Set by {@link #close()} on JACK2: the process callback returns non-zero once, so that the
+     * JACK thread ends itself instead of being cancelled (see {@link #endProcessThread()}).
+     */
+    private volatile boolean processThreadLeaving;
+    private volatile boolean processThreadEndedItself;
+    /** Notification callbacks (xrun, buffer size, sample rate) running in this object now. */
+    private final AtomicInteger notificationsRunning = new AtomicInteger();
     private int lingeringShutdownThreads;
     static final long SHUTDOWN_THREAD_WAIT_MILLIS = 2_000;
 
@@ -181,14 +189,32 @@ public final class JackHost implements AutoCloseable
             });
             // Not real-time: JACK2 calls these from its notification thread. A NetJack2 session
             // is set up for one period and rate, so the service re-opens the client on a change.
-            client.setBuffersizeCallback((c, frames) -> currentPeriodFrames = frames);
-            client.setSampleRateCallback((c, rate) -> currentSampleRateHz = rate);
+            client.setBuffersizeCallback((c, frames) ->
+            {
+                notificationsRunning.incrementAndGet();
+                currentPeriodFrames = frames;
+                notificationsRunning.decrementAndGet();
+            });
+            client.setSampleRateCallback((c, rate) ->
+            {
+                notificationsRunning.incrementAndGet();
+                currentSampleRateHz = rate;
+                notificationsRunning.decrementAndGet();
+            });
             client.setXrunCallback(c ->
             {
-                final Runnable listener = xrunListener;
-                if (listener != null)
+                notificationsRunning.incrementAndGet();
+                try
                 {
-                    listener.run();
+                    final Runnable listener = xrunListener;
+                    if (listener != null && !closing)
+                    {
+                        listener.run();
+                    }
+                }
+                finally
+                {
+                    notificationsRunning.decrementAndGet();
                 }
             });
         }
@@ -320,6 +346,23 @@ public final class JackHost implements AutoCloseable
             {
                 processThreadId = Thread.currentThread().getId();
                 processThreadTid = ThreadPlacement.currentTid();
+            }
+            if (processThreadLeaving)
+            {
+                // close() asks the thread to leave on its own (see endProcessThread): silence this
+                // last period and return non-zero, on which JACK2 deactivates the client from this
+                // thread and ends it with pthread_exit, outside any Java frame.
+                for (int i = 0; i < outputPorts.length; i++)
+                {
+                    final long address = JackNative.jack_port_get_buffer(outputPorts[i], nframes);
+                    if (address != 0)
+                    {
+                        silencer.wrap(address, nframes * 4);
+                        silencer.setMemory(0, nframes * 4, (byte)0);
+                    }
+                }
+                clearMidiOutputs(nframes);
+                return 1;
             }
             periods++;
             buffers.periodStartFrame = JackNative.jack_last_frame_time(clientAddress) & 0xFFFF_FFFFL;
@@ -808,7 +851,16 @@ public final class JackHost implements AutoCloseable
         }
         else
         {
+            endProcessThread();
             client.deactivate();
+            // Deactivated, the client gets no notification; let one already running end before
+            // jack_client_close cancels the thread it runs on.
+            final long notified = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+            while ((notificationsRunning.get() > 0 || latencyCallbacksRunning.get() > 0) &&
+                System.nanoTime() - notified < 0)
+            {
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+            }
             for (final long port : latencyInputs)
             {
                 JackNative.jack_port_unregister(clientAddress, port);
@@ -845,6 +897,45 @@ public final class JackHost implements AutoCloseable
         lingeringShutdownThreads++;
         EventLog.warn("libjack's notification thread (tid " + shutdownThreadTid + ") still runs " +
             SHUTDOWN_THREAD_WAIT_MILLIS + " ms after the JACK server went away; closing the client anyway");
+    }
+
+    /**
+     * Lets JACK2's process thread end itself before the client is deactivated. jack_deactivate
+     * stops that thread with an asynchronous pthread_cancel, which can land while the thread is
+     * between periods inside JNA's and the JVM's own code (attached with detach=false): a thread
+     * killed there can leave the allocator half-written. Returning non-zero from the process
+     * callback makes JACK2 deactivate the client from that thread and end it with pthread_exit,
+     * after the callback returned. Bounded: a graph that no longer runs the client (a stalled
+     * server) leaves it to jack_deactivate as before. PipeWire's libjack does not end its thread
+     * on a non-zero return, so there the old order stays. JACK2 never joins a thread that ended
+     * this way, so each closed client leaves its thread's stack mapped (JACK2's 256 KiB; a
+     * client is closed only when the JACK server goes away or changes format).
+     */
+    private void endProcessThread()
+    {
+        final int tid = processThreadTid;
+        if (latencyWorker != null || tid <= 0 || !ThreadPlacement.available())
+        {
+            return;
+        }
+        processThreadLeaving = true;
+        final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(SHUTDOWN_THREAD_WAIT_MILLIS);
+        while (Files.exists(Path.of("/proc/self/task/" + tid)) && System.nanoTime() - deadline < 0)
+        {
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+        }
+        processThreadEndedItself = !Files.exists(Path.of("/proc/self/task/" + tid));
+    }
+
+    /**
+     * Whether {@link #close()} saw JACK's process thread end itself before deactivating (JACK2
+     * with a running graph), rather than leaving it to jack_deactivate's cancel.
+     *
+     * @return true after such a close.
+     */
+    public boolean processThreadEndedItself()
+    {
+        return processThreadEndedItself;
     }
 
     /**

@@ -67,7 +67,11 @@ public final class ThreadPlacement
         final Memory mask = new Memory(CPU_SET_BYTES);
         mask.clear();
         mask.setByte(cpu / 8, (byte)(1 << (cpu % 8)));
-        if (LibC.sched_setaffinity(tid, CPU_SET_BYTES, com.sun.jna.Pointer.nativeValue(mask)) != 0)
+        final int result = LibC.sched_setaffinity(tid, CPU_SET_BYTES, com.sun.jna.Pointer.nativeValue(mask));
+        // Only the address went to libc: without the fence the JIT may let the Memory be collected,
+        // and its cleaner free the mask, while the kernel still reads it.
+        java.lang.ref.Reference.reachabilityFence(mask);
+        if (result != 0)
         {
             final int errno = Native.getLastError();
             return "cannot pin thread " + tid + " to CPU " + cpu + ": errno " + errno +
@@ -91,7 +95,9 @@ public final class ThreadPlacement
         }
         final Memory param = new Memory(8);
         param.setInt(0, priority);
-        if (LibC.sched_setscheduler(tid, LibC.SCHED_FIFO, com.sun.jna.Pointer.nativeValue(param)) != 0)
+        final int result = LibC.sched_setscheduler(tid, LibC.SCHED_FIFO, com.sun.jna.Pointer.nativeValue(param));
+        java.lang.ref.Reference.reachabilityFence(param);
+        if (result != 0)
         {
             final int errno = Native.getLastError();
             return "cannot set SCHED_FIFO priority " + priority + " on thread " + tid + ": errno " + errno +
@@ -161,7 +167,9 @@ public final class ThreadPlacement
             return "unknown";
         }
         final Memory rlimit = new Memory(16);
-        if (LibC.getrlimit(resource, com.sun.jna.Pointer.nativeValue(rlimit)) != 0)
+        final int result = LibC.getrlimit(resource, com.sun.jna.Pointer.nativeValue(rlimit));
+        java.lang.ref.Reference.reachabilityFence(rlimit);
+        if (result != 0)
         {
             return "unknown";
         }

@@ -273,6 +273,13 @@ public final class SlaveEndpoint implements AutoCloseable
         }
     }
 
+    /** Sessions in a row whose master sent no packet after the handshake (read by the slave thread only). */
+    private int silentSessions;
+    /** When the slave sent START_MASTER for the current session (the slave thread's clock). */
+    private long sessionStartNanos;
+    /** The wait for a session's first packet doubles at most this often: 2 s · 2^4 = 32 s. */
+    static final int MAX_SILENT_DOUBLINGS = 4;
+
     private void run()
     {
         if (config.cpu() >= 0)
@@ -372,6 +379,8 @@ public final class SlaveEndpoint implements AutoCloseable
             handshake.toStartMaster(start);
             final ByteBuffer bytes = start.byteBuffer();
             bytes.clear().limit(SessionParamsFlyweight.LENGTH);
+            // The session's silence is timed from here: the master may send from this moment.
+            sessionStartNanos = clock.nanoTime();
             channel.write(bytes);
             session = params;
             sessionsStarted++;
@@ -455,7 +464,12 @@ public final class SlaveEndpoint implements AutoCloseable
                 }
             });
         assemblerRef[0] = assembler;
-        long lastReceive = clock.nanoTime();
+        long lastReceive = sessionStartNanos;
+        boolean anyData = false;
+        // A master that sends nothing after START_MASTER: PipeWire's netjack2-manager waits until
+        // its new node pair has ports, and every re-announce costs it another pair it never frees.
+        // Wait longer for the first packet each time that happens in a row (2, 4, 8, 16, 32 s).
+        final long firstPacketTimeout = NetJack.SESSION_TIMEOUT_NANOS << Math.min(silentSessions, MAX_SILENT_DOUBLINGS);
         while (running)
         {
             selector.select(ignoreKey, 100);
@@ -477,6 +491,8 @@ public final class SlaveEndpoint implements AutoCloseable
                     break;
                 }
                 received = true;
+                anyData = true;
+                silentSessions = 0;
                 counters.packetsIn.increment();
                 counters.bytesIn.getAndAdd(length);
                 if (SessionParamsFlyweight.hasParamsTag(receiveView, 0, length))
@@ -503,9 +519,21 @@ public final class SlaveEndpoint implements AutoCloseable
             {
                 lastReceive = now;
             }
-            else if (now - lastReceive > NetJack.SESSION_TIMEOUT_NANOS)
+            else if (anyData && now - lastReceive > NetJack.SESSION_TIMEOUT_NANOS)
             {
                 endLog.log(now, "no packet from the master for 2 s; announcing again");
+                endSession(channel, master, true);
+                return;
+            }
+            else if (!anyData && now - lastReceive > firstPacketTimeout)
+            {
+                silentSessions++;
+                endLog.log(now, "the master sent nothing in the " + firstPacketTimeout / 1_000_000_000L + " s after " +
+                    "the handshake (PipeWire's netjack2-manager sends only once its node pair has ports: " +
+                    "pw-cli set-param <node id> PortConfig '{ \"direction\": \"Output\", \"mode\": \"dsp\" }', " +
+                    "and each new announce costs it another pair); announcing again, and waiting " +
+                    (NetJack.SESSION_TIMEOUT_NANOS << Math.min(silentSessions, MAX_SILENT_DOUBLINGS)) / 1_000_000_000L +
+                    " s for the next session's first packet");
                 endSession(channel, master, true);
                 return;
             }

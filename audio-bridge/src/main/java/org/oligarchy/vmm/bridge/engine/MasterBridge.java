@@ -93,17 +93,234 @@ public final class MasterBridge implements AutoCloseable
         int toPeerMidiPorts,
         int fromPeerMidiPorts)
     {
-        /** Settings without MIDI ports. */
-        public Config(
-            final int toPeerChannels, final int fromPeerChannels, final int sampleRateHz, final int periodFrames,
-            final int latencyPeriods, final InetAddress listenAddress, final int port,
-            final List<InetAddress> allowedPeers, final WaitStrategy waitStrategy, final int senderCpu,
-            final int receiverCpu, final int senderPriority, final int receiverPriority, final int ringSize,
-            final double zeroLatencyDeadline, final String masterNetName)
+        /**
+         * A builder: 2 + 2 channels at 96 kHz / 128, L = 1, an ephemeral port, any peer, blocking waits, no
+         * pinning or real-time priority, a 64-block ring, the L = 0 wait up to 0.75 of a period, no MIDI; set
+         * at least the listening address.
+         *
+         * @return a new builder.
+         */
+        public static Builder builder()
         {
-            this(toPeerChannels, fromPeerChannels, sampleRateHz, periodFrames, latencyPeriods, listenAddress, port,
-                allowedPeers, waitStrategy, senderCpu, receiverCpu, senderPriority, receiverPriority, ringSize,
-                zeroLatencyDeadline, masterNetName, 0, 0);
+            return new Builder();
+        }
+
+        /** Named construction of a {@link Config}: every field by name, the defaults above. */
+        public static final class Builder
+        {
+            private int toPeerChannels = 2;
+            private int fromPeerChannels = 2;
+            private int sampleRateHz = 96_000;
+            private int periodFrames = 128;
+            private int latencyPeriods = 1;
+            private InetAddress listenAddress;
+            private int port = 0;
+            private List<InetAddress> allowedPeers = List.of();
+            private WaitStrategy waitStrategy = WaitStrategy.BLOCKING;
+            private int senderCpu = -1;
+            private int receiverCpu = -1;
+            private int senderPriority;
+            private int receiverPriority;
+            private int ringSize = 64;
+            private double zeroLatencyDeadline = 0.75;
+            private String masterNetName = "netjack-bridge";
+            private int toPeerMidiPorts;
+            private int fromPeerMidiPorts;
+
+            private Builder()
+            {
+            }
+
+            /**
+             * @param value see {@link Config#toPeerChannels()}.
+             * @return this builder.
+             */
+            public Builder toPeerChannels(final int value)
+            {
+                toPeerChannels = value;
+                return this;
+            }
+
+            /**
+             * @param value see {@link Config#fromPeerChannels()}.
+             * @return this builder.
+             */
+            public Builder fromPeerChannels(final int value)
+            {
+                fromPeerChannels = value;
+                return this;
+            }
+
+            /**
+             * @param value see {@link Config#sampleRateHz()}.
+             * @return this builder.
+             */
+            public Builder sampleRateHz(final int value)
+            {
+                sampleRateHz = value;
+                return this;
+            }
+
+            /**
+             * @param value see {@link Config#periodFrames()}.
+             * @return this builder.
+             */
+            public Builder periodFrames(final int value)
+            {
+                periodFrames = value;
+                return this;
+            }
+
+            /**
+             * @param value see {@link Config#latencyPeriods()}.
+             * @return this builder.
+             */
+            public Builder latencyPeriods(final int value)
+            {
+                latencyPeriods = value;
+                return this;
+            }
+
+            /**
+             * @param value see {@link Config#listenAddress()}.
+             * @return this builder.
+             */
+            public Builder listenAddress(final InetAddress value)
+            {
+                listenAddress = value;
+                return this;
+            }
+
+            /**
+             * @param value see {@link Config#port()}.
+             * @return this builder.
+             */
+            public Builder port(final int value)
+            {
+                port = value;
+                return this;
+            }
+
+            /**
+             * @param value see {@link Config#allowedPeers()}.
+             * @return this builder.
+             */
+            public Builder allowedPeers(final List<InetAddress> value)
+            {
+                allowedPeers = value;
+                return this;
+            }
+
+            /**
+             * @param value see {@link Config#waitStrategy()}.
+             * @return this builder.
+             */
+            public Builder waitStrategy(final WaitStrategy value)
+            {
+                waitStrategy = value;
+                return this;
+            }
+
+            /**
+             * @param value see {@link Config#senderCpu()}.
+             * @return this builder.
+             */
+            public Builder senderCpu(final int value)
+            {
+                senderCpu = value;
+                return this;
+            }
+
+            /**
+             * @param value see {@link Config#receiverCpu()}.
+             * @return this builder.
+             */
+            public Builder receiverCpu(final int value)
+            {
+                receiverCpu = value;
+                return this;
+            }
+
+            /**
+             * @param value see {@link Config#senderPriority()}.
+             * @return this builder.
+             */
+            public Builder senderPriority(final int value)
+            {
+                senderPriority = value;
+                return this;
+            }
+
+            /**
+             * @param value see {@link Config#receiverPriority()}.
+             * @return this builder.
+             */
+            public Builder receiverPriority(final int value)
+            {
+                receiverPriority = value;
+                return this;
+            }
+
+            /**
+             * @param value see {@link Config#ringSize()}.
+             * @return this builder.
+             */
+            public Builder ringSize(final int value)
+            {
+                ringSize = value;
+                return this;
+            }
+
+            /**
+             * @param value see {@link Config#zeroLatencyDeadline()}.
+             * @return this builder.
+             */
+            public Builder zeroLatencyDeadline(final double value)
+            {
+                zeroLatencyDeadline = value;
+                return this;
+            }
+
+            /**
+             * @param value see {@link Config#masterNetName()}.
+             * @return this builder.
+             */
+            public Builder masterNetName(final String value)
+            {
+                masterNetName = value;
+                return this;
+            }
+
+            /**
+             * @param value see {@link Config#toPeerMidiPorts()}.
+             * @return this builder.
+             */
+            public Builder toPeerMidiPorts(final int value)
+            {
+                toPeerMidiPorts = value;
+                return this;
+            }
+
+            /**
+             * @param value see {@link Config#fromPeerMidiPorts()}.
+             * @return this builder.
+             */
+            public Builder fromPeerMidiPorts(final int value)
+            {
+                fromPeerMidiPorts = value;
+                return this;
+            }
+
+            /**
+             * @return the config.
+             */
+            public Config build()
+            {
+                return new Config(toPeerChannels, fromPeerChannels, sampleRateHz, periodFrames, latencyPeriods,
+                    listenAddress, port, allowedPeers, waitStrategy, senderCpu, receiverCpu, senderPriority,
+                    receiverPriority, ringSize, zeroLatencyDeadline, masterNetName, toPeerMidiPorts,
+                    fromPeerMidiPorts);
+            }
         }
     }
 

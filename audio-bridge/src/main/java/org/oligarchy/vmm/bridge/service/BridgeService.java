@@ -534,12 +534,15 @@ public final class BridgeService
 
     private HostBridge.Settings settings()
     {
-        return new HostBridge.Settings(
-            config.clientName(), config.jackServer(), config.toVmPorts(), config.fromVmPorts(),
-            config.peerAddresses(), config.listenAddress(), config.port(), config.latencyPeriods(),
-            config.waitStrategy(), config.jackCpu(), config.senderCpu(), config.receiverCpu(),
-            config.senderPriority(), config.receiverPriority(), config.midiToVmPorts(), config.midiFromVmPorts(),
-            config.multicastInterface(), config.multicastGroup(), config.udpSockets());
+        return HostBridge.Settings.builder().clientName(config.clientName()).jackServer(config.jackServer())
+            .toVmPorts(config.toVmPorts()).fromVmPorts(config.fromVmPorts())
+            .midiToVmPorts(config.midiToVmPorts()).midiFromVmPorts(config.midiFromVmPorts())
+            .peerAddresses(config.peerAddresses()).listenAddress(config.listenAddress()).port(config.port())
+            .latencyPeriods(config.latencyPeriods()).waitStrategy(config.waitStrategy())
+            .jackCpu(config.jackCpu()).senderCpu(config.senderCpu()).receiverCpu(config.receiverCpu())
+            .senderPriority(config.senderPriority()).receiverPriority(config.receiverPriority())
+            .multicastInterface(config.multicastInterface()).multicastGroup(config.multicastGroup())
+            .sockets(config.udpSockets()).build();
     }
 
     /** The systemd status line: {@link StatusReport} renders it from the live counters. */

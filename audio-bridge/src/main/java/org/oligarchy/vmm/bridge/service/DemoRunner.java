@@ -12,7 +12,6 @@ import org.oligarchy.vmm.bridge.engine.MasterBridge;
 import org.oligarchy.vmm.bridge.engine.PeriodClock;
 import org.oligarchy.vmm.bridge.engine.SignalProbe;
 import org.oligarchy.vmm.bridge.engine.SlaveEndpoint;
-import org.oligarchy.vmm.bridge.engine.WaitStrategy;
 import org.oligarchy.vmm.bridge.log.EventLog;
 import org.oligarchy.vmm.bridge.metrics.BridgeCounters;
 import org.oligarchy.vmm.bridge.metrics.LatencyRecorders;
@@ -642,9 +641,10 @@ public final class DemoRunner
         final BridgeCounters slaveCounters = BridgeCounters.inMemory();
         final LatencyRecorders latency = new LatencyRecorders();
         final InetAddress loopback = InetAddress.getByName("127.0.0.1");
-        final MasterBridge.Config config = new MasterBridge.Config(
-            options.channels(), options.channels(), options.sampleRateHz(), period, options.latencyPeriods(),
-            loopback, 0, List.of(loopback), WaitStrategy.BLOCKING, -1, -1, 0, 0, 64, 0.75, "demo-host");
+        final MasterBridge.Config config = MasterBridge.Config.builder().toPeerChannels(options.channels())
+            .fromPeerChannels(options.channels()).sampleRateHz(options.sampleRateHz()).periodFrames(period)
+            .latencyPeriods(options.latencyPeriods()).listenAddress(loopback).allowedPeers(List.of(loopback))
+            .masterNetName("demo-host").build();
         final SignalProbe probe = new SignalProbe(options.channels(), period, expected, true);
         try (MasterBridge bridge = new MasterBridge(config, masterCounters, latency))
         {
@@ -688,10 +688,11 @@ public final class DemoRunner
         try
         {
             final Peer peer = options.peer();
-            host = HostBridge.start(new HostBridge.Settings(
-                "netjack-demo", server, options.channels(), options.channels(),
-                List.of(peer == null ? loopback : peer.address()), peer == null ? loopback : peer.listen(),
-                peer == null ? 0 : peer.port(), options.latencyPeriods(), WaitStrategy.BLOCKING, -1, -1, -1, 0, 0),
+            host = HostBridge.start(HostBridge.Settings.builder().clientName("netjack-demo").jackServer(server)
+                .toVmPorts(options.channels()).fromVmPorts(options.channels())
+                .peerAddresses(List.of(peer == null ? loopback : peer.address()))
+                .listenAddress(peer == null ? loopback : peer.listen()).port(peer == null ? 0 : peer.port())
+                .latencyPeriods(options.latencyPeriods()).build(),
                 masterCounters, latency);
         }
         catch (final org.oligarchy.vmm.bridge.jack.JackHostException ex)

@@ -67,32 +67,243 @@ public final class HostBridge implements AutoCloseable
         UdpSockets sockets)
     {
         /**
-         * Audio-only settings, unicast, with the default sockets ({@link UdpSockets#DEFAULTS});
-         * {@link #builder()} names every field.
+         * A builder: client "dsp" on the default server, 2 + 2 audio ports, no MIDI, any peer, an ephemeral
+         * port, L = 1, blocking waits, no pinning or real-time priority, unicast only, the default sockets;
+         * set at least the listening address.
          *
-         * @param clientName       JACK client name.
-         * @param jackServer       JACK server name, or null for the default.
-         * @param toVmPorts        JACK input ports sent to the VM.
-         * @param fromVmPorts      JACK output ports returned by the VM.
-         * @param peerAddresses    VM addresses accepted (empty = any).
-         * @param listenAddress    UDP address to listen on.
-         * @param port             UDP port (0 = ephemeral).
-         * @param latencyPeriods   network latency L.
-         * @param waitStrategy     sender wait strategy.
-         * @param jackCpu          CPU for the JACK thread, −1 to leave it.
-         * @param senderCpu        CPU for the sender, −1 none.
-         * @param receiverCpu      CPU for the receiver, −1 none.
-         * @param senderPriority   SCHED_FIFO priority of the sender, 0 none.
-         * @param receiverPriority SCHED_FIFO priority of the receiver, 0 none.
+         * @return a new builder.
          */
-        public Settings(final String clientName, final String jackServer, final int toVmPorts, final int fromVmPorts,
-            final List<InetAddress> peerAddresses, final InetAddress listenAddress, final int port,
-            final int latencyPeriods, final WaitStrategy waitStrategy, final int jackCpu, final int senderCpu,
-            final int receiverCpu, final int senderPriority, final int receiverPriority)
+        public static Builder builder()
         {
-            this(clientName, jackServer, toVmPorts, fromVmPorts, peerAddresses, listenAddress, port, latencyPeriods,
-                waitStrategy, jackCpu, senderCpu, receiverCpu, senderPriority, receiverPriority, 0, 0, null, null,
-                UdpSockets.DEFAULTS);
+            return new Builder();
+        }
+
+        /** Named construction of a {@link Settings}: every field by name, the defaults above. */
+        public static final class Builder
+        {
+            private String clientName = "dsp";
+            private String jackServer;
+            private int toVmPorts = 2;
+            private int fromVmPorts = 2;
+            private List<InetAddress> peerAddresses = List.of();
+            private InetAddress listenAddress;
+            private int port = 0;
+            private int latencyPeriods = 1;
+            private WaitStrategy waitStrategy = WaitStrategy.BLOCKING;
+            private int jackCpu = -1;
+            private int senderCpu = -1;
+            private int receiverCpu = -1;
+            private int senderPriority;
+            private int receiverPriority;
+            private int midiToVmPorts;
+            private int midiFromVmPorts;
+            private String multicastInterface;
+            private InetAddress multicastGroup;
+            private UdpSockets sockets = UdpSockets.DEFAULTS;
+
+            private Builder()
+            {
+            }
+
+            /**
+             * @param value see {@link Settings#clientName()}.
+             * @return this builder.
+             */
+            public Builder clientName(final String value)
+            {
+                clientName = value;
+                return this;
+            }
+
+            /**
+             * @param value see {@link Settings#jackServer()}.
+             * @return this builder.
+             */
+            public Builder jackServer(final String value)
+            {
+                jackServer = value;
+                return this;
+            }
+
+            /**
+             * @param value see {@link Settings#toVmPorts()}.
+             * @return this builder.
+             */
+            public Builder toVmPorts(final int value)
+            {
+                toVmPorts = value;
+                return this;
+            }
+
+            /**
+             * @param value see {@link Settings#fromVmPorts()}.
+             * @return this builder.
+             */
+            public Builder fromVmPorts(final int value)
+            {
+                fromVmPorts = value;
+                return this;
+            }
+
+            /**
+             * @param value see {@link Settings#peerAddresses()}.
+             * @return this builder.
+             */
+            public Builder peerAddresses(final List<InetAddress> value)
+            {
+                peerAddresses = value;
+                return this;
+            }
+
+            /**
+             * @param value see {@link Settings#listenAddress()}.
+             * @return this builder.
+             */
+            public Builder listenAddress(final InetAddress value)
+            {
+                listenAddress = value;
+                return this;
+            }
+
+            /**
+             * @param value see {@link Settings#port()}.
+             * @return this builder.
+             */
+            public Builder port(final int value)
+            {
+                port = value;
+                return this;
+            }
+
+            /**
+             * @param value see {@link Settings#latencyPeriods()}.
+             * @return this builder.
+             */
+            public Builder latencyPeriods(final int value)
+            {
+                latencyPeriods = value;
+                return this;
+            }
+
+            /**
+             * @param value see {@link Settings#waitStrategy()}.
+             * @return this builder.
+             */
+            public Builder waitStrategy(final WaitStrategy value)
+            {
+                waitStrategy = value;
+                return this;
+            }
+
+            /**
+             * @param value see {@link Settings#jackCpu()}.
+             * @return this builder.
+             */
+            public Builder jackCpu(final int value)
+            {
+                jackCpu = value;
+                return this;
+            }
+
+            /**
+             * @param value see {@link Settings#senderCpu()}.
+             * @return this builder.
+             */
+            public Builder senderCpu(final int value)
+            {
+                senderCpu = value;
+                return this;
+            }
+
+            /**
+             * @param value see {@link Settings#receiverCpu()}.
+             * @return this builder.
+             */
+            public Builder receiverCpu(final int value)
+            {
+                receiverCpu = value;
+                return this;
+            }
+
+            /**
+             * @param value see {@link Settings#senderPriority()}.
+             * @return this builder.
+             */
+            public Builder senderPriority(final int value)
+            {
+                senderPriority = value;
+                return this;
+            }
+
+            /**
+             * @param value see {@link Settings#receiverPriority()}.
+             * @return this builder.
+             */
+            public Builder receiverPriority(final int value)
+            {
+                receiverPriority = value;
+                return this;
+            }
+
+            /**
+             * @param value see {@link Settings#midiToVmPorts()}.
+             * @return this builder.
+             */
+            public Builder midiToVmPorts(final int value)
+            {
+                midiToVmPorts = value;
+                return this;
+            }
+
+            /**
+             * @param value see {@link Settings#midiFromVmPorts()}.
+             * @return this builder.
+             */
+            public Builder midiFromVmPorts(final int value)
+            {
+                midiFromVmPorts = value;
+                return this;
+            }
+
+            /**
+             * @param value see {@link Settings#multicastInterface()}.
+             * @return this builder.
+             */
+            public Builder multicastInterface(final String value)
+            {
+                multicastInterface = value;
+                return this;
+            }
+
+            /**
+             * @param value see {@link Settings#multicastGroup()}.
+             * @return this builder.
+             */
+            public Builder multicastGroup(final InetAddress value)
+            {
+                multicastGroup = value;
+                return this;
+            }
+
+            /**
+             * @param value see {@link Settings#sockets()}.
+             * @return this builder.
+             */
+            public Builder sockets(final UdpSockets value)
+            {
+                sockets = value;
+                return this;
+            }
+
+            /**
+             * @return the settings.
+             */
+            public Settings build()
+            {
+                return new Settings(clientName, jackServer, toVmPorts, fromVmPorts, peerAddresses, listenAddress,
+                    port, latencyPeriods, waitStrategy, jackCpu, senderCpu, receiverCpu, senderPriority,
+                    receiverPriority, midiToVmPorts, midiFromVmPorts, multicastInterface, multicastGroup, sockets);
+            }
         }
     }
 
@@ -133,12 +344,15 @@ public final class HostBridge implements AutoCloseable
         final MasterBridge bridge;
         try
         {
-            bridge = new MasterBridge(new MasterBridge.Config(
-                settings.toVmPorts(), settings.fromVmPorts(), jack.sampleRateHz(), jack.periodFrames(),
-                settings.latencyPeriods(), settings.listenAddress(), settings.port(), settings.peerAddresses(),
-                settings.waitStrategy(), settings.senderCpu(), settings.receiverCpu(), settings.senderPriority(),
-                settings.receiverPriority(), 64, 0.75, hostName(), settings.midiToVmPorts(),
-                settings.midiFromVmPorts()), counters, latency, new SystemNanoClock(), settings.sockets());
+            bridge = new MasterBridge(MasterBridge.Config.builder().toPeerChannels(settings.toVmPorts())
+                .fromPeerChannels(settings.fromVmPorts()).sampleRateHz(jack.sampleRateHz())
+                .periodFrames(jack.periodFrames()).latencyPeriods(settings.latencyPeriods())
+                .listenAddress(settings.listenAddress()).port(settings.port()).allowedPeers(settings.peerAddresses())
+                .waitStrategy(settings.waitStrategy()).senderCpu(settings.senderCpu())
+                .receiverCpu(settings.receiverCpu()).senderPriority(settings.senderPriority())
+                .receiverPriority(settings.receiverPriority()).masterNetName(hostName())
+                .toPeerMidiPorts(settings.midiToVmPorts()).fromPeerMidiPorts(settings.midiFromVmPorts()).build(),
+                counters, latency, new SystemNanoClock(), settings.sockets());
         }
         catch (final IOException ex)
         {

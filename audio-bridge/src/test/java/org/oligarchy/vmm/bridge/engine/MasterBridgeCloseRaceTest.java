@@ -57,9 +57,9 @@ final class MasterBridgeCloseRaceTest
             final Path countersFile = dir.resolve("counters-" + i + ".dat");
             final BridgeCounters counters = BridgeCounters.mapped(countersFile);
             final BridgeCounters slaveCounters = BridgeCounters.inMemory();
-            final MasterBridge bridge = new MasterBridge(new MasterBridge.Config(
-                2, 2, RATE_HZ, PERIOD_FRAMES, 2, loopback, 0, List.of(loopback), WaitStrategy.BLOCKING, -1, -1, 0, 0,
-                64, 0.75, "close-race-host"), counters, new LatencyRecorders());
+            final MasterBridge bridge = new MasterBridge(MasterBridge.Config.builder().sampleRateHz(RATE_HZ)
+                .periodFrames(PERIOD_FRAMES).latencyPeriods(2).listenAddress(loopback).allowedPeers(List.of(loopback))
+                .masterNetName("close-race-host").build(), counters, new LatencyRecorders());
             bridge.start();
             final SignalProbe probe = new SignalProbe(2, PERIOD_FRAMES, 3L * PERIOD_FRAMES);
             final PeriodClock periods = new PeriodClock(RATE_HZ, PERIOD_FRAMES, () -> bridge.processPeriod(probe));

@@ -35,8 +35,8 @@ final class SlaveShutdownTest
         EventLog.quiet(false);
         EventLog.redirect(new PrintStream(log, true, StandardCharsets.UTF_8));
         final InetAddress loopback = InetAddress.getByName("127.0.0.1");
-        final MasterBridge.Config config = new MasterBridge.Config(2, 2, 48_000, 256, 1, loopback, 0,
-            List.of(loopback), WaitStrategy.BLOCKING, -1, -1, 0, 0, 64, 0.75, "shutdown-test-host");
+        final MasterBridge.Config config = MasterBridge.Config.builder().sampleRateHz(48_000).periodFrames(256)
+            .listenAddress(loopback).allowedPeers(List.of(loopback)).masterNetName("shutdown-test-host").build();
         final SignalProbe probe = new SignalProbe(2, 256, 512);
         Process slave = null;
         try (BridgeCounters counters = BridgeCounters.inMemory();

@@ -99,8 +99,9 @@ final class UdpSocketsWireTest
         final SignalProbe probe = new SignalProbe(2, PERIOD_FRAMES, expected, true);
         try
         {
-            final MasterBridge.Config config = new MasterBridge.Config(2, 2, RATE_HZ, PERIOD_FRAMES, 1, loopback,
-                capture.listenPort, List.of(loopback), WaitStrategy.BLOCKING, -1, -1, 0, 0, 64, 0.75, "wire-host");
+            final MasterBridge.Config config = MasterBridge.Config.builder().sampleRateHz(RATE_HZ)
+                .periodFrames(PERIOD_FRAMES).listenAddress(loopback).port(capture.listenPort)
+                .allowedPeers(List.of(loopback)).masterNetName("wire-host").build();
             try (MasterBridge bridge = new MasterBridge(config, masterCounters, new LatencyRecorders(),
                 new SystemNanoClock(), new UdpSockets(masterDscp, capture.sessionPort)))
             {

@@ -13,7 +13,6 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.Timeout;
 import org.oligarchy.vmm.bridge.engine.SlaveEndpoint;
-import org.oligarchy.vmm.bridge.engine.WaitStrategy;
 import org.oligarchy.vmm.bridge.metrics.BridgeCounters;
 import org.oligarchy.vmm.bridge.metrics.LatencyRecorders;
 import org.oligarchy.vmm.bridge.netjack.NetJack;
@@ -206,9 +205,9 @@ final class HostBridgeMidiJackTest
         host = JackServerProcess.startDummy(RATE, PERIOD);
         final BridgeCounters counters = BridgeCounters.inMemory();
         final InetAddress loopback = InetAddress.getByName("127.0.0.1");
-        bridge = HostBridge.start(new HostBridge.Settings(
-            "dsp", host.name(), 1, 1, List.of(loopback), loopback, 0, latency, WaitStrategy.BLOCKING,
-            -1, -1, -1, 0, 0, 1, 1, null, null, org.oligarchy.vmm.bridge.engine.UdpSockets.DEFAULTS), counters,
+        bridge = HostBridge.start(HostBridge.Settings.builder().jackServer(host.name())
+            .toVmPorts(1).fromVmPorts(1).midiToVmPorts(1).midiFromVmPorts(1).peerAddresses(List.of(loopback))
+            .listenAddress(loopback).latencyPeriods(latency).build(), counters,
             new LatencyRecorders());
         return counters;
     }

@@ -12,7 +12,6 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.oligarchy.vmm.bridge.engine.SignalProbe;
-import org.oligarchy.vmm.bridge.engine.WaitStrategy;
 import org.oligarchy.vmm.bridge.metrics.BridgeCounters;
 import org.oligarchy.vmm.bridge.metrics.LatencyRecorders;
 import org.oligarchy.vmm.bridge.robustness.UdpFaultProxy;
@@ -58,9 +57,8 @@ final class JackSoakTest
             final Process thru = thruBuilder.start();
             final BridgeCounters counters = BridgeCounters.inMemory();
             final InetAddress loopback = InetAddress.getByName("127.0.0.1");
-            try (HostBridge bridge = HostBridge.start(new HostBridge.Settings(
-                "dsp", host.name(), 2, 2, List.of(loopback), loopback, 0, 1, WaitStrategy.BLOCKING,
-                -1, -1, -1, 0, 0), counters, new LatencyRecorders());
+            try (HostBridge bridge = HostBridge.start(HostBridge.Settings.builder().jackServer(host.name())
+                .peerAddresses(List.of(loopback)).listenAddress(loopback).build(), counters, new LatencyRecorders());
                  ProbeClient probe = new ProbeClient(host.name(), 2, new SignalProbe(2, PERIOD, expected, false));
                  UdpFaultProxy relay = new UdpFaultProxy(
                      new InetSocketAddress(loopback, bridge.bridge().localPort()), 1);

@@ -21,7 +21,6 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.oligarchy.vmm.bridge.engine.SignalProbe;
-import org.oligarchy.vmm.bridge.engine.WaitStrategy;
 import org.oligarchy.vmm.bridge.metrics.BridgeCounters;
 import org.oligarchy.vmm.bridge.metrics.LatencyRecorders;
 import org.oligarchy.vmm.bridge.netjack.NetJack;
@@ -290,9 +289,9 @@ final class PipeWireNetjack2DriverTest
         host = JackServerProcess.startDummy(RATE, PERIOD);
         final BridgeCounters counters = BridgeCounters.inMemory();
         final InetAddress loopback = InetAddress.getByName("127.0.0.1");
-        bridge = HostBridge.start(new HostBridge.Settings(
-            "dsp", host.name(), channels, channels, List.of(loopback), loopback, 0, latency, WaitStrategy.BLOCKING,
-            -1, -1, -1, 0, 0), counters, new LatencyRecorders());
+        bridge = HostBridge.start(HostBridge.Settings.builder().jackServer(host.name())
+            .toVmPorts(channels).fromVmPorts(channels).peerAddresses(List.of(loopback)).listenAddress(loopback)
+            .latencyPeriods(latency).build(), counters, new LatencyRecorders());
         bridge.jack().tap(ledger);
         probe = new ProbeClient(host.name(), channels, new SignalProbe(channels, PERIOD, expected, false));
         for (int c = 0; c < channels; c++)

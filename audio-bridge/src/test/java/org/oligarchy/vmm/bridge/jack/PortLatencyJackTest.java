@@ -16,7 +16,6 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-import org.oligarchy.vmm.bridge.engine.WaitStrategy;
 import org.oligarchy.vmm.bridge.metrics.BridgeCounters;
 import org.oligarchy.vmm.bridge.metrics.LatencyRecorders;
 import org.oligarchy.vmm.bridge.service.HostBridge;
@@ -98,8 +97,9 @@ final class PortLatencyJackTest
             final BridgeCounters counters = BridgeCounters.inMemory();
             final InetAddress loopback = InetAddress.getByName("127.0.0.1");
             final Reading bridge;
-            try (HostBridge host1 = HostBridge.start(new HostBridge.Settings("dsp", host.name(), 1, 1,
-                List.of(loopback), loopback, 0, LATENCY, WaitStrategy.BLOCKING, -1, -1, -1, 0, 0), counters,
+            try (HostBridge host1 = HostBridge.start(HostBridge.Settings.builder().jackServer(host.name())
+                .toVmPorts(1).fromVmPorts(1).peerAddresses(List.of(loopback)).listenAddress(loopback)
+                .latencyPeriods(LATENCY).build(), counters,
                 new LatencyRecorders());
                 JackServerProcess slave = JackServerProcess.startNetSlave(host1.bridge().localPort(), 1, LATENCY, "-S"))
             {

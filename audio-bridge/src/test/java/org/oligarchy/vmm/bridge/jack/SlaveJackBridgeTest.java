@@ -12,7 +12,6 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.oligarchy.vmm.bridge.engine.SignalProbe;
-import org.oligarchy.vmm.bridge.engine.WaitStrategy;
 import org.oligarchy.vmm.bridge.metrics.BridgeCounters;
 import org.oligarchy.vmm.bridge.metrics.LatencyRecorders;
 import org.oligarchy.vmm.bridge.service.HostBridge;
@@ -36,9 +35,9 @@ final class SlaveJackBridgeTest
             JackServerProcess guest = JackServerProcess.startDummy(96_000, 128))
         {
             final InetAddress loopback = InetAddress.getByName("127.0.0.1");
-            try (HostBridge bridge = HostBridge.start(new HostBridge.Settings(
-                "dsp", host.name(), 1, 1, List.of(loopback), loopback, 0, latency, WaitStrategy.BLOCKING, -1, -1, -1,
-                0, 0), BridgeCounters.inMemory(), new LatencyRecorders());
+            try (HostBridge bridge = HostBridge.start(HostBridge.Settings.builder().jackServer(host.name())
+                .toVmPorts(1).fromVmPorts(1).peerAddresses(List.of(loopback)).listenAddress(loopback)
+                .latencyPeriods(latency).build(), BridgeCounters.inMemory(), new LatencyRecorders());
                 ProbeClient probe = new ProbeClient(host.name(), 1, new SignalProbe(1, 128, lockedReading, false)))
             {
                 host.connect("probe:out_1", "dsp:to_vm_1");

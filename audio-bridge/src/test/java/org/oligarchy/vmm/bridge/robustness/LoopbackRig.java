@@ -13,7 +13,6 @@ import org.oligarchy.vmm.bridge.engine.MasterBridge;
 import org.oligarchy.vmm.bridge.engine.PeriodClock;
 import org.oligarchy.vmm.bridge.engine.SignalProbe;
 import org.oligarchy.vmm.bridge.engine.SlaveEndpoint;
-import org.oligarchy.vmm.bridge.engine.WaitStrategy;
 import org.oligarchy.vmm.bridge.metrics.BridgeCounters;
 import org.oligarchy.vmm.bridge.metrics.LatencyRecorders;
 import org.oligarchy.vmm.bridge.netjack.NetJack;
@@ -81,9 +80,10 @@ final class LoopbackRig implements AutoCloseable
     LoopbackRig(final boolean viaProxy, final long seed) throws IOException
     {
         loopback = InetAddress.getByName("127.0.0.1");
-        final MasterBridge.Config config = new MasterBridge.Config(
-            CHANNELS, CHANNELS, RATE_HZ, PERIOD_FRAMES, LATENCY_PERIODS, loopback, 0, List.of(loopback),
-            WaitStrategy.BLOCKING, -1, -1, 0, 0, 64, 0.75, "robustness-host");
+        final MasterBridge.Config config = MasterBridge.Config.builder().toPeerChannels(CHANNELS)
+            .fromPeerChannels(CHANNELS).sampleRateHz(RATE_HZ).periodFrames(PERIOD_FRAMES)
+            .latencyPeriods(LATENCY_PERIODS).listenAddress(loopback).allowedPeers(List.of(loopback))
+            .masterNetName("robustness-host").build();
         bridge = new MasterBridge(config, masterCounters, new LatencyRecorders());
         bridge.start();
         proxy = viaProxy ? new UdpFaultProxy(masterListenAddress(), seed) : null;

@@ -282,6 +282,48 @@ public final class ChainAudit implements UdpFaultProxy.Observer
         return new Verdict(causes, toSlaveByCycle.size(), toMaster.size(), offset, notTheirCycle, text.toString());
     }
 
+    /**
+     * From the wire alone, for a real slave under this project's master: the replies that repeat
+     * samples an earlier reply already carried (within {@link #WINDOW_NANOS}, inside the
+     * signal's wrap) — a starved slave returning its previous capture under a fresh cycle number,
+     * sync or async alike. Each can make one period play a block a period late without any fault
+     * of ours.
+     *
+     * @return the count.
+     */
+    public synchronized long peerStaleReplies()
+    {
+        return peerStaleReplies(Long.MIN_VALUE, Long.MAX_VALUE);
+    }
+
+    /**
+     * As {@link #peerStaleReplies()}, for replies that arrived in a window.
+     *
+     * @param fromNanos window start, {@link System#nanoTime()}.
+     * @param toNanos   window end.
+     * @return the count.
+     */
+    public synchronized long peerStaleReplies(final long fromNanos, final long toNanos)
+    {
+        long stale = 0;
+        for (final Entry reply : toMaster)
+        {
+            if (reply.named() < 0 || reply.nanos() - fromNanos < 0 || reply.nanos() - toNanos > 0)
+            {
+                continue;
+            }
+            for (final Entry earlier : toMasterByNamed.getOrDefault(reply.named(), List.of()))
+            {
+                if (earlier.nanos() < reply.nanos() && reply.nanos() - earlier.nanos() <= WINDOW_NANOS)
+                {
+                    stale++;
+                    break;
+                }
+            }
+        }
+        return stale;
+    }
+
     /** What the bridge did at its own ports, period by period (see {@link PortLedger}). */
     public record PortVerdict(long played, long exact, long peerStale, long unverifiable, long ours, String text)
     {

@@ -349,19 +349,10 @@ public final class JackHost implements AutoCloseable
             }
             if (processThreadLeaving)
             {
-                // close() asks the thread to leave on its own (see endProcessThread): silence this
+                // close() asks the thread to leave on its own (see endProcessThread()): silence this
                 // last period and return non-zero, on which JACK2 deactivates the client from this
                 // thread and ends it with pthread_exit, outside any Java frame.
-                for (int i = 0; i < outputPorts.length; i++)
-                {
-                    final long address = JackNative.jack_port_get_buffer(outputPorts[i], nframes);
-                    if (address != 0)
-                    {
-                        silencer.wrap(address, nframes * 4);
-                        silencer.setMemory(0, nframes * 4, (byte)0);
-                    }
-                }
-                clearMidiOutputs(nframes);
+                silenceAllOutputs(nframes);
                 return 1;
             }
             periods++;
@@ -371,16 +362,7 @@ public final class JackHost implements AutoCloseable
                 // Buffer size changed under us: the session was set up for another period.
                 wrongSizePeriods++;
                 currentPeriodFrames = nframes;
-                for (int i = 0; i < outputPorts.length; i++)
-                {
-                    final long address = JackNative.jack_port_get_buffer(outputPorts[i], nframes);
-                    if (address != 0)
-                    {
-                        silencer.wrap(address, nframes * 4);
-                        silencer.setMemory(0, nframes * 4, (byte)0);
-                    }
-                }
-                clearMidiOutputs(nframes);
+                silenceAllOutputs(nframes);
                 return 0;
             }
             for (int i = 0; i < inputPorts.length; i++)
@@ -547,6 +529,21 @@ public final class JackHost implements AutoCloseable
         latencyRange.setInt(0, (int)min);
         latencyRange.setInt(4, (int)max);
         JackNative.jack_port_set_latency_range(port, mode, Pointer.nativeValue(latencyRange));
+    }
+
+    /** Silence on every output, audio and MIDI, straight from JACK's buffers (no PortBuffers). */
+    private void silenceAllOutputs(final int nframes)
+    {
+        for (int i = 0; i < outputPorts.length; i++)
+        {
+            final long address = JackNative.jack_port_get_buffer(outputPorts[i], nframes);
+            if (address != 0)
+            {
+                silencer.wrap(address, nframes * 4);
+                silencer.setMemory(0, nframes * 4, (byte)0);
+            }
+        }
+        clearMidiOutputs(nframes);
     }
 
     private void clearMidiOutputs(final int nframes)

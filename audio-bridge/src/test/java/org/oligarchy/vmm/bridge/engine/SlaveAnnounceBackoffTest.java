@@ -5,17 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.SocketAddress;
-import java.net.StandardProtocolFamily;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
-import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
-import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 
 import org.agrona.concurrent.CachedNanoClock;
@@ -24,7 +17,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.oligarchy.vmm.bridge.log.EventLog;
 import org.oligarchy.vmm.bridge.metrics.BridgeCounters;
 import org.oligarchy.vmm.bridge.netjack.MasterHandshake;
 import org.oligarchy.vmm.bridge.netjack.NetJack;
@@ -41,17 +33,16 @@ import org.oligarchy.vmm.bridge.netjack.SessionParamsFlyweight;
  */
 final class SlaveAnnounceBackoffTest
 {
-    private static final long START_NANOS = 1_000_000_000_000L;
     private static final long SECOND = 1_000_000_000L;
 
-    private final ByteArrayOutputStream log = new ByteArrayOutputStream();
-    private final CachedNanoClock clock = new CachedNanoClock();
-    private final BridgeCounters counters = BridgeCounters.inMemory();
-    private final ByteBuffer buffer = ByteBuffer.allocateDirect(65536);
-    private final UnsafeBuffer view = new UnsafeBuffer(buffer);
     private final UnsafeBuffer setupBuffer = new UnsafeBuffer(ByteBuffer.allocateDirect(SessionParamsFlyweight.LENGTH));
     private final SessionParamsFlyweight setup = new SessionParamsFlyweight().wrap(setupBuffer, 0);
     private final MasterHandshake handshake = new MasterHandshake("silent-master", 48_000, 1024, 2, 2, 0, 0, 1);
+    private HandDrivenSlaveRig rig;
+    private CachedNanoClock clock;
+    private BridgeCounters counters;
+    private ByteBuffer buffer;
+    private UnsafeBuffer view;
     private DatagramChannel master;
     private Selector selector;
     private SlaveEndpoint slave;
@@ -59,25 +50,20 @@ final class SlaveAnnounceBackoffTest
     @BeforeEach
     void setUp() throws Exception
     {
-        clock.update(START_NANOS);
-        EventLog.quiet(false);
-        EventLog.redirect(new PrintStream(log, true, StandardCharsets.UTF_8));
-        master = DatagramChannel.open(StandardProtocolFamily.INET);
-        master.bind(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0));
-        master.configureBlocking(false);
-        selector = Selector.open();
-        master.register(selector, SelectionKey.OP_READ);
-        slave = new SlaveEndpoint(new SlaveEndpoint.Config((InetSocketAddress)master.getLocalAddress(), "patient", 2,
-            2, NetJack.DEFAULT_MTU, NetJack.ENCODER_FLOAT, 1, -1, 0), SlaveEndpoint.LOOPBACK, counters, clock);
+        rig = new HandDrivenSlaveRig("patient");
+        clock = rig.clock;
+        counters = rig.counters;
+        buffer = rig.buffer;
+        view = rig.view;
+        master = rig.master;
+        selector = rig.selector;
+        slave = rig.slave;
     }
 
     @AfterEach
     void tearDown() throws Exception
     {
-        slave.close();
-        selector.close();
-        master.close();
-        EventLog.redirect(System.err);
+        rig.close();
     }
 
     @Test
@@ -103,7 +89,7 @@ final class SlaveAnnounceBackoffTest
             Thread.sleep(10);
         }
         assertEquals(4, counters.sessionsStarted.get(), "four sessions started, three of them ended silent");
-        final String text = log.toString(StandardCharsets.UTF_8);
+        final String text = String.join("\n", rig.lines());
         assertTrue(text.contains("the master sent nothing in the 2 s after the handshake (PipeWire's " +
             "netjack2-manager sends only once its node pair has ports"), text);
         assertTrue(text.contains("waiting 4 s for the next session's first packet"), text);

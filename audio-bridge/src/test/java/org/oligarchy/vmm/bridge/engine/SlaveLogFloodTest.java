@@ -5,17 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.SocketAddress;
-import java.net.StandardProtocolFamily;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
-import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -26,7 +19,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.oligarchy.vmm.bridge.log.EventLog;
 import org.oligarchy.vmm.bridge.metrics.BridgeCounters;
 import org.oligarchy.vmm.bridge.netjack.MasterHandshake;
 import org.oligarchy.vmm.bridge.netjack.NetJack;
@@ -45,13 +37,11 @@ import org.oligarchy.vmm.bridge.netjack.SessionParamsFlyweight;
 final class SlaveLogFloodTest
 {
     private static final int ROUNDS = 200;
-    private static final long START_NANOS = 1_000_000_000_000L;
-
-    private final ByteArrayOutputStream log = new ByteArrayOutputStream();
-    private final CachedNanoClock clock = new CachedNanoClock();
-    private final BridgeCounters counters = BridgeCounters.inMemory();
-    private final ByteBuffer buffer = ByteBuffer.allocateDirect(65536);
-    private final UnsafeBuffer view = new UnsafeBuffer(buffer);
+    private HandDrivenSlaveRig rig;
+    private CachedNanoClock clock;
+    private BridgeCounters counters;
+    private ByteBuffer buffer;
+    private UnsafeBuffer view;
     private DatagramChannel master;
     private Selector selector;
     private SlaveEndpoint slave;
@@ -59,25 +49,20 @@ final class SlaveLogFloodTest
     @BeforeEach
     void setUp() throws Exception
     {
-        clock.update(START_NANOS);
-        EventLog.quiet(false);
-        EventLog.redirect(new PrintStream(log, true, StandardCharsets.UTF_8));
-        master = DatagramChannel.open(StandardProtocolFamily.INET);
-        master.bind(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0));
-        master.configureBlocking(false);
-        selector = Selector.open();
-        master.register(selector, SelectionKey.OP_READ);
-        slave = new SlaveEndpoint(new SlaveEndpoint.Config((InetSocketAddress)master.getLocalAddress(), "victim", 2, 2,
-            NetJack.DEFAULT_MTU, NetJack.ENCODER_FLOAT, 1, -1, 0), SlaveEndpoint.LOOPBACK, counters, clock);
+        rig = new HandDrivenSlaveRig("victim");
+        clock = rig.clock;
+        counters = rig.counters;
+        buffer = rig.buffer;
+        view = rig.view;
+        master = rig.master;
+        selector = rig.selector;
+        slave = rig.slave;
     }
 
     @AfterEach
     void tearDown() throws Exception
     {
-        slave.close();
-        selector.close();
-        master.close();
-        EventLog.redirect(System.err);
+        rig.close();
     }
 
     @Test
@@ -149,6 +134,6 @@ final class SlaveLogFloodTest
 
     private List<String> lines()
     {
-        return log.toString(StandardCharsets.UTF_8).lines().toList();
+        return rig.lines();
     }
 }

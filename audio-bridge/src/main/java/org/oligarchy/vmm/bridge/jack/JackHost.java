@@ -97,6 +97,9 @@ public final class JackHost implements AutoCloseable
     private final UnsafeBuffer silencer = new UnsafeBuffer(0, 0);
     private volatile Runnable shutdownListener;
     private volatile Runnable xrunListener;
+    /** Kept referenced: libjack holds only its native address. */
+    private final JackNative.PortConnectCallback portConnectCallback;
+    private final java.util.concurrent.atomic.AtomicLong connectionChanges = new java.util.concurrent.atomic.AtomicLong();
     private boolean closed;
     /**
      * Set by {@link #close()} on JACK2: the process callback returns non-zero once, so that the
@@ -166,6 +169,18 @@ public final class JackHost implements AutoCloseable
         if (JackNative.jack_set_latency_callback(clientAddress, latencyCallback, 0) != 0)
         {
             throw new JackHostException("jack_set_latency_callback failed");
+        }
+        // Not real-time (the notification thread). Lets the service snapshot the connections
+        // only when they change, instead of allocating a list of them every second (issue 16).
+        this.portConnectCallback = (a, b, connect, arg) ->
+        {
+            notificationsRunning.incrementAndGet();
+            connectionChanges.incrementAndGet();
+            notificationsRunning.decrementAndGet();
+        };
+        if (JackNative.jack_set_port_connect_callback(clientAddress, portConnectCallback, 0) != 0)
+        {
+            throw new JackHostException("jack_set_port_connect_callback failed");
         }
         try
         {
@@ -745,6 +760,18 @@ public final class JackHost implements AutoCloseable
     public String currentFormat()
     {
         return currentSampleRateHz + " Hz / " + currentPeriodFrames + " frames";
+    }
+
+    /**
+     * How many times a connection was made or broken anywhere in the graph since the client
+     * opened (JACK's port connect callback): {@link #connections()} changes only when this does.
+     * Reading it allocates nothing.
+     *
+     * @return the count of connect and disconnect notifications.
+     */
+    public long connectionChanges()
+    {
+        return connectionChanges.get();
     }
 
     /**

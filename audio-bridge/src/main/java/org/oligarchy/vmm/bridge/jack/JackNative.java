@@ -50,6 +50,14 @@ final class JackNative
         void invoke(int mode, long arg);
     }
 
+    /** Port connect callback: {@code void (*)(jack_port_id_t, jack_port_id_t, int connect, void*)}. */
+    interface PortConnectCallback extends Callback
+    {
+        void invoke(int portA, int portB, int connect, long arg);
+    }
+
+    static native int jack_set_port_connect_callback(long client, PortConnectCallback callback, long arg);
+
     static native long jack_port_register(long client, String name, String type, long flags, long bufferSize);
 
     static native int jack_port_unregister(long client, long port);

@@ -1,16 +1,15 @@
 package org.oligarchy.vmm.bridge.metrics;
 
-import java.io.FileOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 import org.HdrHistogram.Histogram;
-import org.HdrHistogram.HistogramLogWriter;
 import org.oligarchy.vmm.bridge.log.EventLog;
 
 /**
@@ -58,8 +57,9 @@ public final class StatsPublisher implements AutoCloseable
     private Histogram rtt;
     private Histogram callback;
     private Histogram jitter;
-    private HistogramLogWriter writer;
-    private PrintStream logStream;
+    private HistogramLogAppender log;
+    private boolean logFailed;
+    private final ThreadCpu jackCpu = new ThreadCpu();
     private long[] allocationThreads = new long[0];
     private long allocationBase = -1;
     private long lastAllocation = -1;
@@ -129,9 +129,23 @@ public final class StatsPublisher implements AutoCloseable
                 everySecond.run();
             }
         }
-        if (logStream != null)
+        closeLog();
+        jackCpu.close();
+    }
+
+    private void closeLog()
+    {
+        if (log != null)
         {
-            logStream.close();
+            try
+            {
+                log.close();
+            }
+            catch (final IOException ex)
+            {
+                // Closing: nothing left to report it to.
+            }
+            log = null;
         }
     }
 
@@ -176,7 +190,7 @@ public final class StatsPublisher implements AutoCloseable
         final long tid = jackTid.getAsLong();
         if (tid > 0)
         {
-            counters.jackCpu.set(cpuOf(tid));
+            counters.jackCpu.set(jackCpu.cpuOf(tid));
         }
         counters.heartbeatMillis.set(now);
     }
@@ -185,31 +199,25 @@ public final class StatsPublisher implements AutoCloseable
     {
         try
         {
-            if (writer == null || Files.size(histogramLog) > ROTATE_BYTES)
+            if (log == null)
             {
-                if (logStream != null)
-                {
-                    logStream.close();
-                    Files.move(histogramLog, histogramLog.resolveSibling(histogramLog.getFileName() + ".1"),
-                        StandardCopyOption.REPLACE_EXISTING);
-                }
-                Files.createDirectories(histogramLog.toAbsolutePath().getParent());
-                logStream = new PrintStream(new FileOutputStream(histogramLog.toFile(), true), true, "UTF-8");
-                writer = new HistogramLogWriter(logStream);
-                writer.outputLogFormatVersion();
-                writer.outputStartTime(now);
-                writer.setBaseTime(now);
-                writer.outputLegend();
+                log = new HistogramLogAppender(histogramLog, ROTATE_BYTES, Math.max(rtt.getNeededByteBufferCapacity(),
+                    Math.max(callback.getNeededByteBufferCapacity(), jitter.getNeededByteBufferCapacity())));
             }
-            writeTagged(writer, rtt, "rtt.ns");
-            writeTagged(writer, callback, "callback.ns");
-            writeTagged(writer, jitter, "jitter.ns");
+            log.append(rtt, "rtt.ns", now);
+            log.append(callback, "callback.ns", now);
+            log.append(jitter, "jitter.ns", now);
+            logFailed = false;
         }
-        catch (final IOException ex)
+        catch (final IOException | RuntimeException ex)
         {
-            EventLog.warn("cannot write histogram log " + histogramLog + ": " + ex.getMessage() +
-                "; latency percentiles stay available in the counters file");
-            writer = null;
+            if (!logFailed)
+            {
+                logFailed = true;
+                EventLog.warn("cannot write histogram log " + histogramLog + ": " + ex.getMessage() +
+                    "; latency percentiles stay available in the counters file; retrying every second");
+            }
+            closeLog();
         }
     }
 
@@ -237,7 +245,10 @@ public final class StatsPublisher implements AutoCloseable
             }
         }
         final boolean sameThreads = java.util.Arrays.equals(ids, allocationThreads);
-        allocationThreads = ids.clone();
+        if (!sameThreads)
+        {
+            allocationThreads = ids.clone();
+        }
         final long periods = cycles - lastCycles;
         lastCycles = cycles;
         if (!allRunning || cycles < WARM_UP_PERIODS)
@@ -275,12 +286,6 @@ public final class StatsPublisher implements AutoCloseable
         counters.allocatedBytesPerPeriodMilli.set(NO_SAMPLES_ALLOCATION);
     }
 
-    private static void writeTagged(final HistogramLogWriter writer, final Histogram histogram, final String tag)
-    {
-        histogram.setTag(tag);
-        writer.outputIntervalHistogram(histogram);
-    }
-
     private static long sum(final long[] window)
     {
         long total = 0;
@@ -289,6 +294,96 @@ public final class StatsPublisher implements AutoCloseable
             total += value;
         }
         return total;
+    }
+
+    /**
+     * The CPU a thread last ran on, read each second without allocating: the thread's
+     * {@code /proc/self/task/<tid>/stat} stays open and is read again from offset 0 (procfs
+     * regenerates it on every read) into a preallocated buffer, and field 39 is parsed in place.
+     */
+    static final class ThreadCpu
+    {
+        private final ByteBuffer stat = ByteBuffer.allocateDirect(1024);
+        private FileChannel file;
+        private long fileTid = -1;
+
+        int cpuOf(final long tid)
+        {
+            try
+            {
+                if (tid != fileTid)
+                {
+                    close();
+                    file = FileChannel.open(Path.of("/proc/self/task/" + tid + "/stat"), StandardOpenOption.READ);
+                    fileTid = tid;
+                }
+                stat.clear();
+                int read = 0;
+                while (stat.hasRemaining())
+                {
+                    final int n = file.read(stat, read);
+                    if (n <= 0)
+                    {
+                        break;
+                    }
+                    read += n;
+                }
+                return parseCpu(stat, read);
+            }
+            catch (final IOException | RuntimeException ex)
+            {
+                close();
+                return -1;
+            }
+        }
+
+        /** Field 39 of a {@code stat} line: the 37th after the ") " that ends the command name. */
+        static int parseCpu(final ByteBuffer text, final int length)
+        {
+            int i = length - 1;
+            while (i >= 0 && text.get(i) != ')')
+            {
+                i--;
+            }
+            if (i < 0)
+            {
+                return -1;
+            }
+            i += 2;
+            for (int field = 0; field < 36; field++)
+            {
+                while (i < length && text.get(i) != ' ')
+                {
+                    i++;
+                }
+                i++;
+            }
+            int cpu = 0;
+            boolean digits = false;
+            for (; i < length && text.get(i) >= '0' && text.get(i) <= '9'; i++)
+            {
+                cpu = cpu * 10 + text.get(i) - '0';
+                digits = true;
+            }
+            return digits ? cpu : -1;
+        }
+
+        void close()
+        {
+            if (file != null)
+            {
+                try
+                {
+                    file.close();
+                }
+                catch (final IOException ex)
+                {
+                    // A thread that has gone.
+                }
+                file = null;
+                fileTid = -1;
+            }
+        }
     }
 
     /**

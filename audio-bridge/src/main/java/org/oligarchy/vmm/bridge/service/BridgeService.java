@@ -7,7 +7,9 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 
+import org.agrona.concurrent.UnsafeBuffer;
 import org.oligarchy.vmm.bridge.jack.JackConnection;
 import org.oligarchy.vmm.bridge.jack.JackHostException;
 import org.oligarchy.vmm.bridge.log.EventLog;
@@ -113,6 +115,8 @@ public final class BridgeService
     private final CountDownLatch finished = new CountDownLatch(1);
     private volatile State state = State.STARTING;
     private volatile boolean stopping;
+    /** The thread in {@link #run()}, woken from its pauses by {@link #stop()}. */
+    private volatile Thread mainThread;
     private volatile HostBridge current;
     /** When the main loop last made progress: a libjack call that never returns stops it. */
     private volatile long progressNanos = System.nanoTime();
@@ -275,6 +279,7 @@ public final class BridgeService
             enter(State.STOPPED, "counters file released");
             EventLog.info("netjack-bridge stopped");
         }
+        systemd.close();
         finished.countDown();
         return exitCode;
     }
@@ -303,7 +308,7 @@ public final class BridgeService
                 systemd.notify("STATUS=" + statusLine(counters));
                 waitingLogged = true;
             }
-            stopped.await(2, TimeUnit.SECONDS);
+            pause(TimeUnit.SECONDS.toNanos(2));
             return null;
         }
         catch (final IOException ex)
@@ -346,11 +351,15 @@ public final class BridgeService
             // The connections, remembered each second, to restore them on the next client if the
             // JACK server goes away (a snapshot taken while it was dying is discarded).
             List<JackConnection> known = host.jack().connections();
+            long knownChanges = host.jack().connectionChanges();
             long nextTick = System.nanoTime();
+            // Allocates nothing while nothing changes (ServiceAllocationJackTest): a timed wait on
+            // a latch queues a node per wait, and a snapshot of the connections is a list of
+            // strings, so the loop parks and snapshots only after JACK reported a change.
             while (!stopping && !host.jack().isShutDown() && !host.jack().formatChanged())
             {
                 progressNanos = System.nanoTime();
-                stopped.await(200, TimeUnit.MILLISECONDS);
+                pause(TimeUnit.MILLISECONDS.toNanos(200));
                 if (System.nanoTime() - nextTick >= 0 && !stopping)
                 {
                     nextTick = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
@@ -358,10 +367,15 @@ public final class BridgeService
                     {
                         pending = retryConnections(host, pending, System.nanoTime() - pendingUntil >= 0);
                     }
-                    final List<JackConnection> snapshot = host.jack().connections();
-                    if (!host.jack().isShutDown())
+                    final long changes = host.jack().connectionChanges();
+                    if (changes != knownChanges)
                     {
-                        known = snapshot;
+                        final List<JackConnection> snapshot = host.jack().connections();
+                        if (!host.jack().isShutDown())
+                        {
+                            known = snapshot;
+                            knownChanges = changes;
+                        }
                     }
                 }
             }
@@ -463,7 +477,10 @@ public final class BridgeService
      */
     private void everySecond(final BridgeCounters counters, final long watchdogMicros)
     {
-        systemd.notify("STATUS=" + statusLine(counters));
+        if (systemd.enabled())
+        {
+            systemd.send(composeStatus(systemd.message(), state, counters));
+        }
         final long now = System.nanoTime();
         // This runs once a second: ping when half the interval is less than half a tick away, so
         // a ping never comes later than half the interval plus jitter (before, WATCHDOG_USEC=2 s
@@ -485,9 +502,43 @@ public final class BridgeService
             else
             {
                 lastWatchdogNanos = now;
-                systemd.notify("WATCHDOG=1");
+                systemd.send(systemd.message().putStringWithoutLengthAscii(0, "WATCHDOG=1"));
             }
         }
+    }
+
+    /**
+     * The systemd status line, {@code STATUS=<state>; session <state>, rtt p99 <N> us, <late> late
+     * / <xruns> xruns in the last minute}, written as ASCII into {@code into} from index 0 without
+     * allocating (it is sent every second for as long as the service runs).
+     *
+     * @param into     the buffer (at least 256 bytes).
+     * @param state    the service's state.
+     * @param counters the counters.
+     * @return the length written.
+     */
+    static int composeStatus(final UnsafeBuffer into, final State state, final BridgeCounters counters)
+    {
+        int i = into.putStringWithoutLengthAscii(0, "STATUS=");
+        i += into.putStringWithoutLengthAscii(i, state.description());
+        i += into.putStringWithoutLengthAscii(i, "; session ");
+        i += into.putStringWithoutLengthAscii(i, StatusReport.stateName(counters.sessionState.get()));
+        final long rttP99 = counters.rttP99Nanos.get();
+        if (rttP99 > 0)
+        {
+            i += into.putStringWithoutLengthAscii(i, ", rtt p99 ");
+            i += into.putLongAscii(i, (rttP99 + 500) / 1000);
+            i += into.putStringWithoutLengthAscii(i, " us, ");
+        }
+        else
+        {
+            i += into.putStringWithoutLengthAscii(i, ", rtt p99 no samples, ");
+        }
+        i += into.putLongAscii(i, counters.lateLastMinute.get());
+        i += into.putStringWithoutLengthAscii(i, " late / ");
+        i += into.putLongAscii(i, counters.xrunsLastMinute.get());
+        i += into.putStringWithoutLengthAscii(i, " xruns in the last minute");
+        return i;
     }
 
     /** Changes the state, if the change is one {@link State#next()} allows; logs it. */
@@ -513,6 +564,27 @@ public final class BridgeService
         }
     }
 
+    /**
+     * Waits up to {@code nanos} or until {@link #stop()}, allocating nothing.
+     *
+     * @throws InterruptedException if the thread is interrupted.
+     */
+    private void pause(final long nanos) throws InterruptedException
+    {
+        mainThread = Thread.currentThread();
+        final long deadline = System.nanoTime() + nanos;
+        long left = nanos;
+        while (!stopping && left > 0)
+        {
+            LockSupport.parkNanos(this, left);
+            if (Thread.interrupted())
+            {
+                throw new InterruptedException("the service's main loop was interrupted");
+            }
+            left = deadline - System.nanoTime();
+        }
+    }
+
     /** Stops the service: KILL_MASTER, ports unregistered, client closed. */
     public void stop()
     {
@@ -523,6 +595,11 @@ public final class BridgeService
         stopping = true;
         systemd.notify("STOPPING=1");
         stopped.countDown();
+        final Thread main = mainThread;
+        if (main != null)
+        {
+            LockSupport.unpark(main);
+        }
         final HostBridge host = current;
         if (host != null)
         {

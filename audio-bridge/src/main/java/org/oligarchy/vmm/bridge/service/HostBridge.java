@@ -463,13 +463,27 @@ public final class HostBridge implements AutoCloseable
     /**
      * Java ids of the data-path threads: JACK process thread, sender, receiver.
      *
-     * @return ids (−1 where not yet running).
+     * @return ids (−1 where not yet running); once all three run, the same array every time (the
+     *         stats thread reads it each second, and must not allocate): do not modify it.
      */
     public long[] dataPathThreadIds()
     {
+        final long[] known = runningDataPathThreads;
+        if (known != null)
+        {
+            return known;
+        }
         final long[] network = bridge.networkThreadIds();
-        return new long[] {jack.processThreadId(), network[0], network[1]};
+        final long[] ids = {jack.processThreadId(), network[0], network[1]};
+        if (ids[0] > 0 && ids[1] > 0 && ids[2] > 0)
+        {
+            runningDataPathThreads = ids;
+        }
+        return ids;
     }
+
+    /** The data-path threads once all of them run (they run until {@link #close()}). */
+    private volatile long[] runningDataPathThreads;
 
     /**
      * Closes in order: the bridge (KILL_MASTER, its agent threads stopped and joined), then the

@@ -126,6 +126,72 @@ final class SystemdNotifyTest
         }
     }
 
+    /**
+     * The status line and the watchdog ping are sent every second for as long as the service
+     * runs: both go out without allocating (the service's whole steady state allocates nothing,
+     * issue 16), and what arrives is the line systemd shows.
+     */
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void shouldSendTheStatusLineAndWatchdogPingWithoutAllocating(@TempDir final Path dir) throws Exception
+    {
+        final Path notifySocket = dir.resolve("notify.sock");
+        final int fd = bindDatagramSocket(notifySocket);
+        final List<Message> messages = new ArrayList<>();
+        final AtomicBoolean done = new AtomicBoolean();
+        final Thread receiver = new Thread(() -> receive(fd, messages, done), "notify-receiver");
+        receiver.setDaemon(true);
+        receiver.start();
+        final SystemdNotifier notifier = new SystemdNotifier(notifySocket.toString());
+        final org.oligarchy.vmm.bridge.metrics.BridgeCounters counters =
+            org.oligarchy.vmm.bridge.metrics.BridgeCounters.inMemory();
+        try
+        {
+            counters.sessionState.set(org.oligarchy.vmm.bridge.metrics.BridgeCounters.STATE_RUNNING);
+            counters.rttP99Nanos.set(312_499);
+            counters.lateLastMinute.set(3);
+            counters.xrunsLastMinute.set(12);
+            assertTrue(notifier.send(BridgeService.composeStatus(notifier.message(), BridgeService.State.SERVING,
+                counters)));
+            final com.sun.management.ThreadMXBean mx =
+                (com.sun.management.ThreadMXBean)java.lang.management.ManagementFactory.getThreadMXBean();
+            final long self = Thread.currentThread().getId();
+            final StringBuilder windows = new StringBuilder();
+            int clean = 0;
+            for (int w = 0; w < 300 && clean < 5; w++)
+            {
+                final long before = mx.getThreadAllocatedBytes(self);
+                for (int i = 0; i < 200; i++)
+                {
+                    counters.rttP99Nanos.set(100_000 + i);
+                    notifier.send(BridgeService.composeStatus(notifier.message(), BridgeService.State.SERVING,
+                        counters));
+                    notifier.send(notifier.message().putStringWithoutLengthAscii(0, "WATCHDOG=1"));
+                }
+                final long allocated = mx.getThreadAllocatedBytes(self) - before;
+                windows.append(allocated).append(' ');
+                clean = allocated == 0 ? clean + 1 : 0;
+            }
+            assertEquals(5, clean, "five windows of 200 status lines and pings in a row without allocation: " +
+                windows);
+        }
+        finally
+        {
+            Thread.sleep(300);
+            done.set(true);
+            receiver.join(2_000);
+            notifier.close();
+            counters.close();
+            LibC.close(fd);
+        }
+        synchronized (messages)
+        {
+            assertEquals("STATUS=serving; session running, rtt p99 312 us, 3 late / 12 xruns in " +
+                "the last minute", messages.get(0).text());
+            assertTrue(messages.stream().anyMatch(m -> m.text().equals("WATCHDOG=1")), "pings arrived");
+        }
+    }
+
     private static int indexOf(final List<Message> messages, final String token)
     {
         for (int i = 0; i < messages.size(); i++)

@@ -1,0 +1,137 @@
+package org.oligarchy.vmm.bridge.jack;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.management.ManagementFactory;
+import java.net.DatagramSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.oligarchy.vmm.bridge.metrics.BridgeCounter;
+import org.oligarchy.vmm.bridge.service.BridgeConfig;
+import org.oligarchy.vmm.bridge.service.BridgeService;
+import org.oligarchy.vmm.bridge.service.StatusReport;
+
+/**
+ * The whole service, not only its data path, allocates nothing once a session runs: the
+ * {@code run} command's main loop, the stats thread (with the histogram log on), the conductor,
+ * the control server and the JACK threads, under a real {@code jackd -d dummy} with a real JACK2
+ * slave. A heap that does not fill is a heap that is never collected, so a small heap (issue 16:
+ * the process's own memory) costs no pause: this test is what makes the launcher's small heap
+ * safe.
+ *
+ * <p>Measured with {@code ThreadMXBean.getThreadAllocatedBytes} on every thread the service
+ * started (the threads alive before it are the test's), in one-second windows after warm-up. A
+ * JIT deoptimisation allocates once, so a thread may allocate in one window of the run; a thread
+ * that allocates every second (a log line, a status string, a wait that queues a node) shows in
+ * every window.
+ */
+final class ServiceAllocationJackTest
+{
+    private static final int RATE = 96_000;
+    private static final int PERIOD = 128;
+    private static final long WARM_UP_MILLIS = 10_000;
+    private static final int WINDOWS = Integer.getInteger("service.allocationWindows", 12);
+
+    @Test
+    @Timeout(value = 3, unit = TimeUnit.MINUTES)
+    void shouldAllocateNothingOnAnyThreadOfTheServiceOnceTheSessionRuns(@TempDir final Path dir) throws Exception
+    {
+        try (JackServerProcess host = JackServerProcess.startDummy(RATE, PERIOD))
+        {
+            final int port;
+            try (DatagramSocket free = new DatagramSocket(0))
+            {
+                port = free.getLocalPort();
+            }
+            final Path counters = dir.resolve("counters.dat");
+            final Path config = dir.resolve("config.json");
+            Files.writeString(config, "{\"version\": 1, \"bridge\": {\"clientName\": \"alloc\", \"jackServer\": \"" +
+                host.name() + "\", \"toVmPorts\": 2, \"fromVmPorts\": 2, \"peerAddresses\": [\"127.0.0.1\"], " +
+                "\"listenAddress\": \"127.0.0.1\", \"port\": " + port + ", \"latencyPeriods\": 1, " +
+                "\"countersFile\": \"" + counters + "\", \"controlSocket\": \"" + dir.resolve("control.sock") +
+                "\", \"histogramLog\": \"" + dir.resolve("latency.hlog") + "\"}}");
+            final com.sun.management.ThreadMXBean mx =
+                (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
+            final Set<Long> before = new HashSet<>();
+            for (final long id : mx.getAllThreadIds())
+            {
+                before.add(id);
+            }
+            final BridgeService service = new BridgeService(BridgeConfig.load(config));
+            final AtomicInteger exit = new AtomicInteger(-1);
+            final Thread runner = new Thread(() -> exit.set(service.run()), "service-main");
+            runner.start();
+            try (JackServerProcess slave = JackServerProcess.startNetSlave(port, 2, 1, "-S"))
+            {
+                assertTrue(slave.awaitPort("system:capture_2", 15_000), "JACK2 slave attached: " + slave.logText());
+                slave.connect("system:capture_1", "system:playback_1");
+                slave.connect("system:capture_2", "system:playback_2");
+                Thread.sleep(WARM_UP_MILLIS);
+                final Map<String, Object> started = StatusReport.read(counters);
+                assertEquals("running", started.get("session"), "session running: " + started);
+
+                final Map<Long, String> names = new LinkedHashMap<>();
+                for (final Thread thread : Thread.getAllStackTraces().keySet())
+                {
+                    if (!before.contains(thread.getId()))
+                    {
+                        names.put(thread.getId(), thread.getName());
+                    }
+                }
+                final long[] ids = names.keySet().stream().mapToLong(Long::longValue).toArray();
+                final long[] totals = new long[ids.length];
+                final int[] windows = new int[ids.length];
+                final long cyclesBefore = StatusReport.counter(started, BridgeCounter.CYCLES);
+                long[] previous = mx.getThreadAllocatedBytes(ids);
+                for (int w = 0; w < WINDOWS; w++)
+                {
+                    Thread.sleep(1_000);
+                    final long[] now = mx.getThreadAllocatedBytes(ids);
+                    for (int i = 0; i < ids.length; i++)
+                    {
+                        if (now[i] >= 0 && previous[i] >= 0 && now[i] != previous[i])
+                        {
+                            totals[i] += now[i] - previous[i];
+                            windows[i]++;
+                        }
+                    }
+                    previous = now;
+                }
+                final Map<String, Object> ended = StatusReport.read(counters);
+                final long cycles = StatusReport.counter(ended, BridgeCounter.CYCLES) - cyclesBefore;
+                final StringBuilder report = new StringBuilder(
+                    String.format("%d s, %d periods; bytes allocated (windows with allocation) per thread:",
+                        WINDOWS, cycles));
+                for (int i = 0; i < ids.length; i++)
+                {
+                    report.append(String.format("%n  %-28s %,10d B (%d)", names.get(ids[i]), totals[i], windows[i]));
+                }
+                System.out.println("service allocation: " + report);
+                assertEquals(3L, StatusReport.counter(ended, BridgeCounter.SESSION_STATE), "still running: " + report);
+                assertTrue(cycles >= WINDOWS * (long)RATE / PERIOD / 2, "the graph kept running: " + report);
+                for (int i = 0; i < ids.length; i++)
+                {
+                    assertTrue(windows[i] <= 1, "thread '" + names.get(ids[i]) + "' allocated in " + windows[i] +
+                        " of " + WINDOWS + " one-second windows: " + report);
+                }
+            }
+            finally
+            {
+                service.stop();
+                runner.join(20_000);
+            }
+            assertEquals(0, exit.get(), "the service stopped cleanly");
+        }
+    }
+}

@@ -32,9 +32,10 @@ let
   jvmFlags = "--add-exports java.base/jdk.internal.misc=ALL-UNNAMED";
   # The bridge's, as in the repository's bin/netjack-bridge: a fixed, pre-touched heap and no
   # periodic cleanup safepoints keep the JVM out of the real-time threads' way
-  # (docs/realtime-jvm.md §6).
+  # (docs/realtime-jvm.md §6). The heap is 16 MiB unless NETJACK_BRIDGE_HEAP says otherwise when
+  # the wrapper runs: the "\$" reaches makeWrapper's --add-flags, which expands it at run time.
   bridgeJvmFlags = lib.concatStringsSep " " [
-    "-Xms96m" "-Xmx96m" "-XX:+AlwaysPreTouch" "-XX:+UseSerialGC"
+    "-Xms\\\${NETJACK_BRIDGE_HEAP:-16m}" "-Xmx\\\${NETJACK_BRIDGE_HEAP:-16m}" "-XX:+AlwaysPreTouch" "-XX:+UseSerialGC"
     "-XX:+UnlockDiagnosticVMOptions" "-XX:GuaranteedSafepointInterval=0" "-XX:+PerfDisableSharedMem"
     "-XX:ReservedCodeCacheSize=64m" "-XX:CompressedClassSpaceSize=64m" "-Xss512k"
   ];

@@ -144,6 +144,16 @@ public final class PcapReader
         {
             throw new PcapFormatException(0, 0, "file is " + size + " bytes; files over 2 GiB are not supported");
         }
+        // The capture is read whole; the bridge's launcher gives the JVM a small heap (16 MiB,
+        // sized for the service), so say how to raise it rather than fail with OutOfMemoryError.
+        final Runtime runtime = Runtime.getRuntime();
+        final long free = runtime.maxMemory() - (runtime.totalMemory() - runtime.freeMemory());
+        if (2 * size + (4L << 20) > free)
+        {
+            throw new IOException(file + " is " + (size >> 20) + " MiB, more than this JVM's heap of " +
+                (runtime.maxMemory() >> 20) + " MiB can read whole: run it again with NETJACK_BRIDGE_HEAP=" +
+                ((2 * size >> 20) + 64) + "m (bin/netjack-bridge and the NixOS package read it)");
+        }
         return of(Files.readAllBytes(file));
     }
 

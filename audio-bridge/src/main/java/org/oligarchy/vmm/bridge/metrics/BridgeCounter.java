@@ -125,7 +125,12 @@ public enum BridgeCounter
             "the port's buffer full)"),
     PEER_FOUND_BY_MULTICAST(81, "peer found by multicast",
         "1 when the current or last session's slave announced on the multicast group, 0 when it announced " +
-            "unicast (a gauge)");
+            "unicast (a gauge)"),
+    GC_COLLECTIONS(110, "gc collections",
+        "garbage collections since the bridge started; each stops every Java thread, the JACK thread " +
+            "included, for its pause. Once start-up is over it stays still: the service allocates nothing " +
+            "while a session runs"),
+    GC_PAUSE_MILLIS(111, "gc pause ms", "total time of those collections, in milliseconds");
 
     /** Label prefix of the rejected-packet counters, one per {@link RejectReason} but NONE. */
     public static final String REJECTED_PREFIX = "rejected: ";

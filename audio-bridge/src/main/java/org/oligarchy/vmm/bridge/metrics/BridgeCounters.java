@@ -96,6 +96,10 @@ public final class BridgeCounters implements AutoCloseable
     public final AtomicCounter midiEventsRefused;
     /** 1 when the session's slave announced on the multicast group (a gauge). */
     public final AtomicCounter peerFoundByMulticast;
+    /** {@link BridgeCounter#GC_COLLECTIONS}. */
+    public final AtomicCounter gcCollections;
+    /** {@link BridgeCounter#GC_PAUSE_MILLIS}. */
+    public final AtomicCounter gcPauseMillis;
     private final Map<RejectReason, AtomicCounter> rejects = new EnumMap<>(RejectReason.class);
     private final AtomicCounter[] rejectByOrdinal = new AtomicCounter[RejectReason.values().length];
     private final AtomicCounter[] byDescriptor = new AtomicCounter[BridgeCounter.VALUES.size()];
@@ -172,6 +176,8 @@ public final class BridgeCounters implements AutoCloseable
         announcesReceived = get(BridgeCounter.ANNOUNCES_RECEIVED);
         midiEventsRefused = get(BridgeCounter.MIDI_EVENTS_REFUSED);
         peerFoundByMulticast = get(BridgeCounter.PEER_FOUND_BY_MULTICAST);
+        gcCollections = get(BridgeCounter.GC_COLLECTIONS);
+        gcPauseMillis = get(BridgeCounter.GC_PAUSE_MILLIS);
     }
 
     /**

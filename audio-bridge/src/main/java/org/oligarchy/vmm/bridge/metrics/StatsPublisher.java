@@ -49,6 +49,9 @@ public final class StatsPublisher implements AutoCloseable
     private final long[] xrunWindow = new long[60];
     private final long[] lateWindow = new long[60];
     private final long[] silentWindow = new long[60];
+    /** The collectors, listed once: each second's read of their counts allocates nothing. */
+    private final java.util.List<java.lang.management.GarbageCollectorMXBean> collectors =
+        java.lang.management.ManagementFactory.getGarbageCollectorMXBeans();
     private final com.sun.management.ThreadMXBean threads =
         (com.sun.management.ThreadMXBean)java.lang.management.ManagementFactory.getThreadMXBean();
     private volatile boolean running;
@@ -174,6 +177,7 @@ public final class StatsPublisher implements AutoCloseable
             writeHistogramLog(now);
         }
         publishAllocation();
+        publishCollections();
         final long xruns = counters.jackXruns.get();
         final long late = counters.lateBlocks.get();
         final long silent = counters.silentCycles.get();
@@ -271,6 +275,20 @@ public final class StatsPublisher implements AutoCloseable
         counters.allocatedBytesPerPeriodMilli.set(
             measured ? 1000 * (allocated - lastAllocation) / periods : NO_SAMPLES_ALLOCATION);
         lastAllocation = allocated;
+    }
+
+    private void publishCollections()
+    {
+        long count = 0;
+        long millis = 0;
+        for (int i = 0; i < collectors.size(); i++)
+        {
+            final java.lang.management.GarbageCollectorMXBean collector = collectors.get(i);
+            count += Math.max(0, collector.getCollectionCount());
+            millis += Math.max(0, collector.getCollectionTime());
+        }
+        counters.gcCollections.set(count);
+        counters.gcPauseMillis.set(millis);
     }
 
     /** Every windowed value reads "no samples": before the first second, and once stopped. */

@@ -360,6 +360,8 @@ public final class StatusReport
             String.format(Locale.ROOT, "  allocation   %s (%s)%n", NO_SAMPLES, allocationGap) :
             String.format(Locale.ROOT, "  allocation   %s bytes/period (data-path threads, after warm-up)%n",
                 allocated == null ? MISSING : String.format(Locale.ROOT, "%.3f", allocated / 1000.0)));
+        text.append(String.format(Locale.ROOT, "  jvm          %s garbage collections since start (%s ms of pauses)%n",
+            value(status, BridgeCounter.GC_COLLECTIONS), value(status, BridgeCounter.GC_PAUSE_MILLIS)));
         final String cpuGap = noSamples(status, BridgeCounter.JACK_CPU);
         text.append(cpuGap != null ?
             String.format(Locale.ROOT, "  threads      %s (%s)%n", NO_SAMPLES, cpuGap) :

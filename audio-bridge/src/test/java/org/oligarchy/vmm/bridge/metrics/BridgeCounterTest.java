@@ -110,7 +110,9 @@ class BridgeCounterTest
             Map.entry(78, "replies placed before the latest send"),
             Map.entry(79, "announces received"),
             Map.entry(80, "midi events refused by the host port"),
-            Map.entry(81, "peer found by multicast"));
+            Map.entry(81, "peer found by multicast"),
+            Map.entry(110, "gc collections"),
+            Map.entry(111, "gc pause ms"));
 
     @Test
     void idsAndLabelsAreTheReleasedOnesInFileOrder()

@@ -51,6 +51,9 @@ import org.oligarchy.vmm.bridge.period.PeriodIo;
  */
 public final class MasterBridge implements AutoCloseable
 {
+    /** Sessions one bridge can run at once (one set of rings, ports and counters each). */
+    public static final int SESSION_SLOTS = 1;
+
     /**
      * Validated settings of a master bridge.
      *
@@ -501,6 +504,23 @@ public final class MasterBridge implements AutoCloseable
     public void acceptOnly(final int encoder, final int mtu)
     {
         conductor.acceptOnly(encoder, mtu);
+    }
+
+    /**
+     * How many sessions may run at once (call before {@link #start()}): a slave that is not the
+     * slave of a running session (another address, or another name) is refused while they are
+     * all in use; the slave of a running session that announces again replaces it (docs/protocol.md
+     * §4.4). This bridge has one session slot: values above {@value #SESSION_SLOTS} are refused.
+     *
+     * @param sessions 1 … {@value #SESSION_SLOTS}.
+     */
+    public void maxSessions(final int sessions)
+    {
+        if (sessions < 1 || sessions > SESSION_SLOTS)
+        {
+            throw new IllegalArgumentException("maxSessions " + sessions + " is not 1 to " + SESSION_SLOTS);
+        }
+        conductor.maxSessions(sessions);
     }
 
     /**

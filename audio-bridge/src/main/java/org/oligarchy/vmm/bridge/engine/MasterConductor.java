@@ -39,6 +39,14 @@ import org.oligarchy.vmm.bridge.netjack.SessionParamsFlyweight;
  * {@value #NEW_HANDSHAKE_NANOS} ns, the latest one that came too soon being answered when that
  * interval is over; the others are counted ("announces not answered (rate limit)"). Every log
  * line a datagram can trigger goes through a {@link LogLimiter}.
+ *
+ * <p>Who may take a running session: a slave is identified by its address and its name (the
+ * announce's {@code name}, jackd's {@code -n}). The same slave announcing again (its VM
+ * rebooted: same address and name, maybe another port) replaces its own session, as a restart.
+ * Another slave (another address, or another name) while every session is in use ({@link
+ * #maxSessions}, 1 by default) is refused: not answered, counted ("announces refused (sessions in
+ * use)"), and said once per refused slave (up to {@value #REFUSED_SLAVES_KEPT} slaves kept,
+ * forgotten when a session ends), the line itself through a {@link LogLimiter}.
  */
 final class MasterConductor implements Agent
 {
@@ -63,6 +71,8 @@ final class MasterConductor implements Agent
      */
     static final long CROSSED_ANNOUNCE_NANOS = 500_000_000L;
     private static final int DATAGRAMS_PER_CYCLE = 64;
+    /** Refused slaves remembered so that each is logged once; more are logged through the limiter. */
+    static final int REFUSED_SLAVES_KEPT = 16;
 
     /** A slave that announced and was sent SLAVE_SETUP, waiting for its START_MASTER. */
     private static final class Pending
@@ -140,7 +150,15 @@ final class MasterConductor implements Agent
     private final LogLimiter asyncSlaveLog;
     private final LogLimiter unnumberedRepliesLog;
     private final LogLimiter sessionEndLog;
+    private final LogLimiter sessionsInUseLog;
     private final LogLimiter[] logLimiters;
+    /** Sessions that may run at once (bridge.maxSessions); set before the agent starts. */
+    private volatile int maxSessions = 1;
+    /** The refused slaves already logged (address and name field), until a session ends. */
+    private final InetAddress[] refusedAddresses = new InetAddress[REFUSED_SLAVES_KEPT];
+    private final UnsafeBuffer refusedNames = new UnsafeBuffer(
+        ByteBuffer.allocateDirect(REFUSED_SLAVES_KEPT * SessionParamsFlyweight.NAME_LENGTH));
+    private int refusedCount;
 
     MasterConductor(
         final DatagramChannel listenChannel,
@@ -169,9 +187,11 @@ final class MasterConductor implements Agent
         this.asyncSlaveLog = new LogLimiter("asynchronous slave warnings", true, counters.logLinesSuppressed);
         this.unnumberedRepliesLog = new LogLimiter("unnumbered-reply warnings", true, counters.logLinesSuppressed);
         this.sessionEndLog = new LogLimiter("session ends", false, counters.logLinesSuppressed);
+        this.sessionsInUseLog = new LogLimiter("slaves refused (every session in use)", true,
+            counters.logLinesSuppressed);
         this.logLimiters = new LogLimiter[] {
             announceLog, refusedLog, unansweredLog, sessionStartLog, asyncSlaveLog, unnumberedRepliesLog,
-            sessionEndLog};
+            sessionEndLog, sessionsInUseLog};
     }
 
     void listenToMulticast(final DatagramChannel channel)
@@ -183,6 +203,20 @@ final class MasterConductor implements Agent
     {
         this.acceptedEncoder = encoder;
         this.maxMtu = mtu;
+    }
+
+    /**
+     * How many sessions may run at once (call before the agent starts).
+     *
+     * @param sessions 1 or more.
+     */
+    void maxSessions(final int sessions)
+    {
+        if (sessions < 1)
+        {
+            throw new IllegalArgumentException("maxSessions " + sessions + " < 1");
+        }
+        this.maxSessions = sessions;
     }
 
     void onSessionStart(final Consumer<SessionParams> listener)
@@ -350,6 +384,11 @@ final class MasterConductor implements Agent
             counters.announcesNotAnswered.increment();
             return null;
         }
+        if (running != null && !isSlaveOf(running, peer, view) && sessionsInUse() >= maxSessions)
+        {
+            refuse(running, peer, now);
+            return null;
+        }
         if (handshakeStarted && now - lastHandshakeNanos < NEW_HANDSHAKE_NANOS)
         {
             // Kept, and answered when the interval is over (a slave restarting right after the
@@ -481,6 +520,7 @@ final class MasterConductor implements Agent
         target.channel.configureBlocking(true);
         final MasterSession next = new MasterSession(
             params, target.channel, target.peer, target.setup, fromPeer, counters, latency, clock);
+        next.announce = target.announce;
         final MasterSession previous = slot.get();
         slot.set(next);
         sessionAnnounce = target.announce;
@@ -595,8 +635,84 @@ final class MasterConductor implements Agent
         return 0;
     }
 
+    /** The sessions running now (one slot today). */
+    private int sessionsInUse()
+    {
+        return slot.get() == null ? 0 : 1;
+    }
+
+    /**
+     * Whether an announce (in {@link #view}) comes from the slave of a running session: the
+     * same address and the same name; the port may differ (a restarted slave binds a new one).
+     */
+    private static boolean isSlaveOf(final MasterSession session, final InetSocketAddress peer,
+        final UnsafeBuffer announce)
+    {
+        return session.announce != null && session.peer.getAddress().equals(peer.getAddress()) &&
+            sameName(session.announce, 0, announce);
+    }
+
+    /** Whether two name fields (NUL-terminated, at most 64 bytes) hold the same name. */
+    private static boolean sameName(final UnsafeBuffer kept, final int keptOffset, final UnsafeBuffer datagram)
+    {
+        for (int i = 0; i < SessionParamsFlyweight.NAME_LENGTH; i++)
+        {
+            final byte a = kept.getByte(keptOffset + SessionParamsFlyweight.NAME_OFFSET + i);
+            final byte b = datagram.getByte(SessionParamsFlyweight.NAME_OFFSET + i);
+            if (a != b)
+            {
+                return false;
+            }
+            if (a == 0)
+            {
+                return true;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Refuses another slave's announce while every session is in use: counted, not answered, and
+     * logged once per refused slave (until a session ends), through the limiter.
+     */
+    private void refuse(final MasterSession running, final InetSocketAddress peer, final long now)
+    {
+        counters.announcesRefusedSessionsInUse.increment();
+        for (int i = 0; i < refusedCount; i++)
+        {
+            if (refusedAddresses[i].equals(peer.getAddress()) &&
+                sameName(refusedNames, i * SessionParamsFlyweight.NAME_LENGTH - SessionParamsFlyweight.NAME_OFFSET,
+                view))
+            {
+                return;
+            }
+        }
+        if (refusedCount < REFUSED_SLAVES_KEPT)
+        {
+            refusedAddresses[refusedCount] = peer.getAddress();
+            refusedNames.putBytes(refusedCount * SessionParamsFlyweight.NAME_LENGTH, view,
+                SessionParamsFlyweight.NAME_OFFSET, SessionParamsFlyweight.NAME_LENGTH);
+            refusedCount++;
+        }
+        if (sessionsInUseLog.tryAcquire(now))
+        {
+            final String name = setup.name();
+            final boolean sameName = name.equals(running.params.name());
+            EventLog.warn("slave '" + name + "' at " + peer.getAddress().getHostAddress() + ":" + peer.getPort() +
+                " announced, but every session is in use (bridge.maxSessions " + maxSessions + "; session " +
+                running.params.id() + " plays with '" + running.params.name() + "' at " +
+                running.peer.getAddress().getHostAddress() + ":" + running.peer.getPort() + "): not answered " +
+                "(counter 'announces refused (sessions in use)'); " + (sameName ? "two slaves share the name '" +
+                name + "' from different addresses (a VM started twice?): stop the other one, or give each its " +
+                "own name (jackd -d net -n NAME)" : "stop the other slave, or raise bridge.maxSessions to serve both") +
+                "; said once per slave");
+        }
+    }
+
     private void endSession(final MasterSession current, final String why, final boolean limited)
     {
+        refusedCount = 0;
+        java.util.Arrays.fill(refusedAddresses, null);
         if (slot.get() == current)
         {
             slot.set(null);

@@ -125,7 +125,10 @@ public enum BridgeCounter
             "the port's buffer full)"),
     PEER_FOUND_BY_MULTICAST(81, "peer found by multicast",
         "1 when the current or last session's slave announced on the multicast group, 0 when it announced " +
-            "unicast (a gauge)");
+            "unicast (a gauge)"),
+    ANNOUNCES_REFUSED_SESSIONS_IN_USE(100, "announces refused (sessions in use)",
+        "SLAVE_AVAILABLE from another slave (another address or another name) while every session " +
+            "(bridge.maxSessions) was in use: not answered; the running sessions keep playing");
 
     /** Label prefix of the rejected-packet counters, one per {@link RejectReason} but NONE. */
     public static final String REJECTED_PREFIX = "rejected: ";

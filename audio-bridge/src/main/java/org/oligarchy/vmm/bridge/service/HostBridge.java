@@ -44,6 +44,7 @@ public final class HostBridge implements AutoCloseable
      * @param multicastInterface interface to join the multicast group on, or null: unicast only.
      * @param multicastGroup   the group slaves announce on.
      * @param sockets          DSCP marking and session port of the UDP sockets.
+     * @param maxSessions      sessions that may run at once; another slave beyond them is refused.
      */
     public record Settings(
         String clientName,
@@ -64,12 +65,13 @@ public final class HostBridge implements AutoCloseable
         int midiFromVmPorts,
         String multicastInterface,
         InetAddress multicastGroup,
-        UdpSockets sockets)
+        UdpSockets sockets,
+        int maxSessions)
     {
         /**
          * A builder: client "dsp" on the default server, 2 + 2 audio ports, no MIDI, any peer, an ephemeral
-         * port, L = 1, blocking waits, no pinning or real-time priority, unicast only, the default sockets;
-         * set at least the listening address.
+         * port, L = 1, blocking waits, no pinning or real-time priority, unicast only, the default sockets,
+         * one session; set at least the listening address.
          *
          * @return a new builder.
          */
@@ -100,6 +102,7 @@ public final class HostBridge implements AutoCloseable
             private String multicastInterface;
             private InetAddress multicastGroup;
             private UdpSockets sockets = UdpSockets.DEFAULTS;
+            private int maxSessions = 1;
 
             private Builder()
             {
@@ -296,13 +299,24 @@ public final class HostBridge implements AutoCloseable
             }
 
             /**
+             * @param value see {@link Settings#maxSessions()}.
+             * @return this builder.
+             */
+            public Builder maxSessions(final int value)
+            {
+                maxSessions = value;
+                return this;
+            }
+
+            /**
              * @return the settings.
              */
             public Settings build()
             {
                 return new Settings(clientName, jackServer, toVmPorts, fromVmPorts, peerAddresses, listenAddress,
                     port, latencyPeriods, waitStrategy, jackCpu, senderCpu, receiverCpu, senderPriority,
-                    receiverPriority, midiToVmPorts, midiFromVmPorts, multicastInterface, multicastGroup, sockets);
+                    receiverPriority, midiToVmPorts, midiFromVmPorts, multicastInterface, multicastGroup, sockets,
+                    maxSessions);
             }
         }
     }
@@ -338,6 +352,11 @@ public final class HostBridge implements AutoCloseable
     public static HostBridge start(final Settings settings, final BridgeCounters counters,
         final LatencyRecorders latency) throws JackHostException, IOException
     {
+        if (settings.maxSessions() < 1 || settings.maxSessions() > MasterBridge.SESSION_SLOTS)
+        {
+            throw new IllegalArgumentException("bridge.maxSessions " + settings.maxSessions() + " is not 1 to " +
+                MasterBridge.SESSION_SLOTS);
+        }
         final JackHost jack = JackHost.open(
             settings.clientName(), settings.jackServer(), settings.toVmPorts(), settings.fromVmPorts(),
             settings.midiToVmPorts(), settings.midiFromVmPorts(), "to_vm_", "from_vm_");
@@ -359,6 +378,7 @@ public final class HostBridge implements AutoCloseable
             jack.close();
             throw ex;
         }
+        bridge.maxSessions(settings.maxSessions());
         if (settings.multicastInterface() != null)
         {
             try

@@ -110,7 +110,8 @@ class BridgeCounterTest
             Map.entry(78, "replies placed before the latest send"),
             Map.entry(79, "announces received"),
             Map.entry(80, "midi events refused by the host port"),
-            Map.entry(81, "peer found by multicast"));
+            Map.entry(81, "peer found by multicast"),
+            Map.entry(100, "announces refused (sessions in use)"));
 
     @Test
     void idsAndLabelsAreTheReleasedOnesInFileOrder()

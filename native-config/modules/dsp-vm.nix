@@ -237,6 +237,12 @@ in
         link as it opens the announce port. Must differ from the announce port.
       '';
       jackServer = option (t.nullOr t.str) d.bridge.jackServer "JACK server name; null for the default server.";
+      maxSessions = option (t.nullOr (t.ints.between 1 validate.maxSessions)) d.bridge.maxSessions ''
+        Sessions the bridge runs at once: one slave per bridge in this version. Another slave (another
+        address, or another name) that announces while the session plays is refused, never answered,
+        and counted ("announces refused (sessions in use)"); the session's own slave announcing again
+        (its VM rebooted) replaces its session. null: not rendered (the bridge's default, 1).
+      '';
       multicastInterface = option (t.nullOr ifname) d.bridge.multicastInterface ''
         Interface on which the bridge joins the multicast group, to hear a slave that announces
         there (JACK2's `jackd -d net` without -a, PipeWire's netjack2 driver by default); usually

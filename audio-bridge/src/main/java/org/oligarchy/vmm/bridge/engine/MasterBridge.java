@@ -510,7 +510,7 @@ public final class MasterBridge implements AutoCloseable
      * How many sessions may run at once (call before {@link #start()}): a slave that is not the
      * slave of a running session (another address, or another name) is refused while they are
      * all in use; the slave of a running session that announces again replaces it (docs/protocol.md
-     * §4.4). This bridge has one session slot: values above {@value #SESSION_SLOTS} are refused.
+     * §4.6). This bridge has one session slot: values above {@value #SESSION_SLOTS} are refused.
      *
      * @param sessions 1 … {@value #SESSION_SLOTS}.
      */

@@ -330,6 +330,13 @@ public final class StatusReport
                 ("multicast".equals(status.get("peerFoundBy")) ? " (found by multicast)" : ""),
             value(status, BridgeCounter.SESSION_ID), value(status, BridgeCounter.SESSIONS_STARTED),
             value(status, BridgeCounter.SESSIONS_LOST), value(status, BridgeCounter.OPERATOR_RESTARTS)));
+        final Long refused = counter(status, BridgeCounter.ANNOUNCES_REFUSED_SESSIONS_IN_USE);
+        if (refused != null && refused > 0)
+        {
+            // Only when it happened: another slave wants this bridge (issue 19).
+            text.append(String.format(Locale.ROOT, "  refused      %d announces of another slave while the session " +
+                "ran (every session in use; the log names the slave)%n", refused));
+        }
         text.append(String.format(Locale.ROOT, "  audio        %s Hz / %s frames, latency L=%s (%s us)%n",
             value(status, BridgeCounter.SAMPLE_RATE_HZ), value(status, BridgeCounter.PERIOD_FRAMES),
             value(status, BridgeCounter.LATENCY_PERIODS),

@@ -91,6 +91,25 @@ class StatusReportTest
         }
     }
 
+    /** Issue 19: the text says another slave was refused only when one was, with the count. */
+    @Test
+    void shouldSayHowOftenAnotherSlaveWasRefusedOnlyWhenItWas() throws IOException
+    {
+        final Path file = dir.resolve("refused.dat");
+        try (BridgeCounters counters = BridgeCounters.mapped(file))
+        {
+            counters.sessionState.set(BridgeCounters.STATE_RUNNING);
+            counters.heartbeatMillis.set(System.currentTimeMillis());
+            assertFalse(StatusReport.describe(StatusReport.read(file)).contains("refused"));
+            counters.announcesRefusedSessionsInUse.set(7);
+            final Map<String, Object> status = StatusReport.read(file);
+            assertTrue(StatusReport.describe(status).contains("\n  refused      7 announces of another slave while " +
+                "the session ran (every session in use; the log names the slave)\n"), StatusReport.describe(status));
+            assertEquals(7, JSON.readTree(JSON.writeValueAsString(status)).get("counters")
+                .get("announces refused (sessions in use)").asLong());
+        }
+    }
+
     @Test
     void aCounterTheWriterDoesNotHaveIsAbsentNotZero() throws IOException
     {

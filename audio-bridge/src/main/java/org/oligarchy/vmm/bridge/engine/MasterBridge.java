@@ -51,8 +51,45 @@ import org.oligarchy.vmm.bridge.period.PeriodIo;
  */
 public final class MasterBridge implements AutoCloseable
 {
-    /** Sessions one bridge can run at once (one set of rings, ports and counters each). */
-    public static final int SESSION_SLOTS = 1;
+    /**
+     * Sessions one bridge can run at once (one set of rings, threads and counters each; PipeWire's
+     * manager serves up to 64 followers, JACK2's netmanager one master per slave).
+     */
+    public static final int SESSION_SLOTS = 8;
+
+    /** A session slot beyond the first: its own rings, sender, receiver, period path and counters. */
+    private static final class Lane
+    {
+        final SessionSlot slot = new SessionSlot();
+        final BridgeCounters counters;
+        final MasterSender sender;
+        final MasterReceiver receiver;
+        final PeriodPath periodPath;
+        AgentRunner senderRunner;
+        AgentRunner receiverRunner;
+
+        Lane(final Config config, final BridgeCounters counters, final LatencyRecorders latency, final NanoClock clock,
+            final MasterConductor conductor, final int index)
+        {
+            this.counters = counters;
+            final BlockRing toPeer = new BlockRing(config.ringSize(), config.toPeerChannels(),
+                config.toPeerMidiPorts(), config.periodFrames());
+            final BlockRing fromPeer = new BlockRing(config.ringSize(), config.fromPeerChannels(),
+                config.fromPeerMidiPorts(), config.periodFrames());
+            sender = new MasterSender(toPeer, slot, counters, clock, config.toPeerChannels(),
+                config.fromPeerChannels(), config.senderCpu(), config.senderPriority());
+            receiver = new MasterReceiver(slot, counters, clock, config.receiverCpu(), config.receiverPriority());
+            periodPath = new PeriodPath(config, toPeer, fromPeer, slot, sender, counters, latency, clock);
+            conductor.addLane(index, slot, fromPeer, counters, latency);
+            counters.latencyPeriods.set(config.latencyPeriods());
+            counters.periodFrames.set(config.periodFrames());
+            counters.sampleRateHz.set(config.sampleRateHz());
+            counters.sessionState.set(BridgeCounters.STATE_STOPPED);
+        }
+    }
+
+    /** Lanes 1 …; lane 0 is this class's own fields. */
+    private Lane[] lanes = new Lane[0];
 
     /**
      * Validated settings of a master bridge.
@@ -510,17 +547,99 @@ public final class MasterBridge implements AutoCloseable
      * How many sessions may run at once (call before {@link #start()}): a slave that is not the
      * slave of a running session (another address, or another name) is refused while they are
      * all in use; the slave of a running session that announces again replaces it (docs/protocol.md
-     * §4.6). This bridge has one session slot: values above {@value #SESSION_SLOTS} are refused.
+     * §4.6). One session needs nothing more; each further one gets its own rings, sender and
+     * receiver threads, period path ({@link #processPeriod(int, PeriodIo)}) and counters.
      *
-     * @param sessions 1 … {@value #SESSION_SLOTS}.
+     * @param sessions           1 … {@value #SESSION_SLOTS}.
+     * @param countersOfSession  the counters of session slot 1 … sessions − 1 (0 is this bridge's).
+     * @param latencyOfSession   the latency recorders of session slot 1 ….
+     */
+    public void maxSessions(final int sessions, final java.util.function.IntFunction<BridgeCounters> countersOfSession,
+        final java.util.function.IntFunction<LatencyRecorders> latencyOfSession)
+    {
+        synchronized (lifecycle)
+        {
+            if (sessions < 1 || sessions > SESSION_SLOTS || started || lanes.length > 0)
+            {
+                throw new IllegalArgumentException("maxSessions " + sessions + " is not 1 to " + SESSION_SLOTS +
+                    ", or the bridge has started or has its sessions already");
+            }
+            final Lane[] added = new Lane[sessions - 1];
+            for (int lane = 1; lane < sessions; lane++)
+            {
+                added[lane - 1] = new Lane(config, countersOfSession.apply(lane), latencyOfSession.apply(lane), clock,
+                    conductor, lane);
+            }
+            lanes = added;
+            conductor.maxSessions(sessions);
+        }
+    }
+
+    /**
+     * One session only (the default): another slave is refused while it runs.
+     *
+     * @param sessions 1.
      */
     public void maxSessions(final int sessions)
     {
-        if (sessions < 1 || sessions > SESSION_SLOTS)
+        if (sessions != 1)
         {
-            throw new IllegalArgumentException("maxSessions " + sessions + " is not 1 to " + SESSION_SLOTS);
+            throw new IllegalArgumentException("maxSessions " + sessions + " needs the counters of each session");
         }
-        conductor.maxSessions(sessions);
+        conductor.maxSessions(1);
+    }
+
+    /**
+     * Runs on the conductor thread each time a session starts in any slot (e.g. to open the JACK
+     * ports of a slot above 0, named after its slave).
+     *
+     * @param listener (slot, session parameters).
+     */
+    public void onSessionStart(final java.util.function.ObjIntConsumer<SessionParams> listener)
+    {
+        conductor.onLaneSessionStart((lane, params) -> listener.accept(params, lane));
+    }
+
+    /**
+     * Runs one host period of session slot {@code session} (0 is {@link #processPeriod(PeriodIo)}).
+     * Called by that slot's period thread only; the same guarantees.
+     *
+     * @param session the slot, 0 … maxSessions − 1.
+     * @param io      the host's port buffers of this period.
+     */
+    public void processPeriod(final int session, final PeriodIo io)
+    {
+        if (session == 0)
+        {
+            periodPath.processPeriod(io);
+        }
+        else
+        {
+            lanes[session - 1].periodPath.processPeriod(io);
+        }
+    }
+
+    /**
+     * Parameters of the session running in a slot.
+     *
+     * @param session the slot.
+     * @return the parameters, or null.
+     */
+    public SessionParams sessionParams(final int session)
+    {
+        final MasterSession current = (session == 0 ? slot : lanes[session - 1].slot).get();
+        return current == null ? null : current.params;
+    }
+
+    /**
+     * The counters of a session slot (0: this bridge's own).
+     *
+     * @param session the slot.
+     * @return its counters.
+     */
+    public BridgeCounters counters(final int session)
+    {
+        return session == 0 ? counters : lanes[session - 1].counters;
     }
 
     /**
@@ -550,6 +669,14 @@ public final class MasterBridge implements AutoCloseable
             conductorRunner = newRunner(new SleepingIdleStrategy(2 * AgentThreads.PARK_NANOS), conductor);
             senderThread = AgentThreads.start(senderRunner);
             receiverThread = AgentThreads.start(receiverRunner);
+            for (final Lane lane : lanes)
+            {
+                lane.counters.sessionState.set(BridgeCounters.STATE_LISTENING);
+                lane.senderRunner = newRunner(AgentThreads.idleStrategy(config.waitStrategy()), lane.sender);
+                lane.receiverRunner = newRunner(new SleepingIdleStrategy(AgentThreads.PARK_NANOS), lane.receiver);
+                AgentThreads.start(lane.senderRunner);
+                AgentThreads.start(lane.receiverRunner);
+            }
             AgentThreads.start(conductorRunner);
         }
         EventLog.info("netjack master listening on udp " + config.listenAddress().getHostAddress() + ":" +
@@ -663,8 +790,24 @@ public final class MasterBridge implements AutoCloseable
                 current.sendKillMaster();
                 current.close();
             }
+            for (final Lane lane : lanes)
+            {
+                final MasterSession running = lane.slot.get();
+                lane.slot.set(null);
+                if (running != null)
+                {
+                    running.sendKillMaster();
+                    running.close();
+                }
+            }
             AgentThreads.close(senderRunner);
             AgentThreads.close(receiverRunner);
+            for (final Lane lane : lanes)
+            {
+                AgentThreads.close(lane.senderRunner);
+                AgentThreads.close(lane.receiverRunner);
+                lane.counters.sessionState.set(BridgeCounters.STATE_STOPPED);
+            }
             MasterConductor.closeQuietly(listenChannel);
             if (multicastChannel != null)
             {

@@ -47,10 +47,11 @@ public final class BridgeConfig
     /** Default UDP port, NetJack2's. */
     public static final int DEFAULT_PORT = 19000;
     /**
-     * Largest {@code maxSessions}: the sessions one bridge can run at once (one set of JACK ports,
-     * rings and counters each, {@link org.oligarchy.vmm.bridge.engine.MasterBridge#SESSION_SLOTS}).
+     * Largest {@code maxSessions} of the service: 1 until the service gives each further session
+     * its counters file and status line ({@link HostBridge} and the engine run up to
+     * {@link org.oligarchy.vmm.bridge.engine.MasterBridge#SESSION_SLOTS}).
      */
-    public static final int MAX_SESSIONS = org.oligarchy.vmm.bridge.engine.MasterBridge.SESSION_SLOTS;
+    public static final int MAX_SESSIONS = 1;
     private static final String MAX_SESSIONS_RULE = "use 1 to " + MAX_SESSIONS + " (a bridge in this version " +
         "serves one slave: another slave that announces while it plays is refused; to serve two slaves, run one " +
         "bridge per slave, each with its own port, clientName, countersFile and controlSocket)";

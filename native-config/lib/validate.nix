@@ -69,8 +69,8 @@ rec {
 
   maxCpu = 8191;
   # The sessions one bridge runs at once (BridgeConfig.MAX_SESSIONS; one set of ports each).
-  maxSessions = 1;
-  maxSessionsRule = "use 1 to ${toString maxSessions} (a bridge in this version serves one slave: another slave that announces while it plays is refused; to serve two slaves, run one bridge per slave, each with its own port, clientName, countersFile and controlSocket)";
+  maxSessions = 8;
+  maxSessionsRule = "use 1 to ${toString maxSessions} (the slaves served at once; 1, the default, refuses another slave while one plays)";
   maxInt = 2147483647;
   sampleRates = [ 44100 48000 88200 96000 176400 192000 ];
   bufferSizes = [ 16 32 64 128 256 512 1024 2048 4096 ];

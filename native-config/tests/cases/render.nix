@@ -77,17 +77,17 @@ map goldenCase [ "coding-sandbox" "kali-linux" "openwrt-router" "all-presets" "r
           dsp = vmlib.settings.withDspDefaults (fixtures.readmeDsp // { enable = true; hostCpus = 8; inherit bridge; });
           guests = { };
         }).bridge;
-      in { set = (render { maxSessions = 1; }).maxSessions; unset = (render { }) ? maxSessions; };
-    expected = { set = 1; unset = false; };
+      in { set = (render { maxSessions = 2; }).maxSessions; unset = (render { }) ? maxSessions; };
+    expected = { set = 2; unset = false; };
   }
   {
-    name = "bridge.maxSessions outside 1 … 1 is refused with the bridge's own words";
+    name = "bridge.maxSessions outside 1 … 8 is refused with the bridge's own words";
     actual = map (v: vmlib.validate.bridgeErrors (vmlib.render.document {
         dsp = vmlib.settings.withDspDefaults (fixtures.readmeDsp // { enable = true; hostCpus = 8;
           bridge = { maxSessions = v; }; });
         guests = { };
-      }).bridge) [ 0 2 ];
-    expected = map (v: [ "bridge.maxSessions: ${toString v} is out of range; use 1 to 1 (a bridge in this version serves one slave: another slave that announces while it plays is refused; to serve two slaves, run one bridge per slave, each with its own port, clientName, countersFile and controlSocket)" ]) [ 0 2 ];
+      }).bridge) [ 0 9 ];
+    expected = map (v: [ "bridge.maxSessions: ${toString v} is out of range; use 1 to 8 (the slaves served at once; 1, the default, refuses another slave while one plays)" ]) [ 0 9 ];
   }
   {
     name = "bridge object has exactly the format's keys";

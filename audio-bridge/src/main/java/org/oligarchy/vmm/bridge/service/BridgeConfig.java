@@ -47,14 +47,13 @@ public final class BridgeConfig
     /** Default UDP port, NetJack2's. */
     public static final int DEFAULT_PORT = 19000;
     /**
-     * Largest {@code maxSessions} of the service: 1 until the service gives each further session
-     * its counters file and status line ({@link HostBridge} and the engine run up to
-     * {@link org.oligarchy.vmm.bridge.engine.MasterBridge#SESSION_SLOTS}).
+     * Largest {@code maxSessions}: the sessions one bridge runs at once, each with its own rings,
+     * threads, JACK client and counters file ({@link
+     * org.oligarchy.vmm.bridge.engine.MasterBridge#SESSION_SLOTS}).
      */
-    public static final int MAX_SESSIONS = 1;
-    private static final String MAX_SESSIONS_RULE = "use 1 to " + MAX_SESSIONS + " (a bridge in this version " +
-        "serves one slave: another slave that announces while it plays is refused; to serve two slaves, run one " +
-        "bridge per slave, each with its own port, clientName, countersFile and controlSocket)";
+    public static final int MAX_SESSIONS = org.oligarchy.vmm.bridge.engine.MasterBridge.SESSION_SLOTS;
+    private static final String MAX_SESSIONS_RULE = "use 1 to " + MAX_SESSIONS + " (the slaves served at once; " +
+        "1, the default, refuses another slave while one plays)";
 
     private static final Pattern CLIENT_NAME = Pattern.compile("^[^:]{1,63}$");
     private static final Pattern JACK_SERVER = Pattern.compile("^[^/\\s]{1,63}$");
@@ -576,6 +575,27 @@ public final class BridgeConfig
     public Path countersFile()
     {
         return countersFile;
+    }
+
+    /**
+     * The counters file of session slot {@code slot}: {@link #countersFile()} for the first (0),
+     * else beside it with ".sessionN" before the extension ({@code counters.session2.dat}).
+     *
+     * @param countersFile the bridge's counters file.
+     * @param slot         the session slot, 0 … {@link #MAX_SESSIONS} − 1.
+     * @return the file.
+     */
+    public static Path sessionCountersFile(final Path countersFile, final int slot)
+    {
+        if (slot == 0)
+        {
+            return countersFile;
+        }
+        final String name = countersFile.getFileName().toString();
+        final int dot = name.lastIndexOf('.');
+        final String session = ".session" + (slot + 1);
+        return countersFile.resolveSibling(dot <= 0 ? name + session : name.substring(0, dot) + session +
+            name.substring(dot));
     }
 
     /**

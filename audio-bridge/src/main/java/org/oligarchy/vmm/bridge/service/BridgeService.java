@@ -1,6 +1,7 @@
 package org.oligarchy.vmm.bridge.service;
 
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
@@ -114,6 +115,9 @@ public final class BridgeService
     private volatile State state = State.STARTING;
     private volatile boolean stopping;
     private volatile HostBridge current;
+    /** The counters and latency recorders of session slots 1 … (index 0 unused), set in run(). */
+    private BridgeCounters[] sessionCounters = new BridgeCounters[1];
+    private LatencyRecorders[] sessionLatency = new LatencyRecorders[1];
     /** When the main loop last made progress: a libjack call that never returns stops it. */
     private volatile long progressNanos = System.nanoTime();
     private volatile boolean stuckLogged;
@@ -170,6 +174,39 @@ public final class BridgeService
             return 1;
         }
         final LatencyRecorders latency = new LatencyRecorders();
+        // Each session slot above the first: its own counters file beside the first, its own
+        // latency recorders and statistics (they outlive a JACK reconnect, as the first's do).
+        final BridgeCounters[] sessionCounters = new BridgeCounters[config.maxSessions()];
+        final LatencyRecorders[] sessionLatency = new LatencyRecorders[config.maxSessions()];
+        final StatsPublisher[] sessionStats = new StatsPublisher[config.maxSessions()];
+        for (int slot = 1; slot < config.maxSessions(); slot++)
+        {
+            final Path file = BridgeConfig.sessionCountersFile(config.countersFile(), slot);
+            try
+            {
+                sessionCounters[slot] = BridgeCounters.mapped(file);
+            }
+            catch (final IOException ex)
+            {
+                EventLog.error("cannot create the counters file " + file + " of session " + (slot + 1) + ": " +
+                    ex.getMessage() + " (set bridge.countersFile to a writable path, e.g. under /dev/shm)");
+                for (int opened = 1; opened < slot; opened++)
+                {
+                    sessionStats[opened].close();
+                    sessionCounters[opened].close();
+                }
+                counters.close();
+                enter(State.FAILED, "no counters file");
+                finished.countDown();
+                return 1;
+            }
+            sessionLatency[slot] = new LatencyRecorders();
+            sessionStats[slot] = new StatsPublisher(sessionCounters[slot], sessionLatency[slot], () -> new long[] {-1},
+                () -> -1, null, () -> { });
+            sessionStats[slot].start();
+        }
+        this.sessionCounters = sessionCounters;
+        this.sessionLatency = sessionLatency;
         final long watchdogMicros = systemd.watchdogMicros();
         if (watchdogMicros > 0 && watchdogMicros < 2_000_000)
         {
@@ -259,6 +296,12 @@ public final class BridgeService
                 lastHost.close();
             }
             stats.close();
+            for (int slot = 1; slot < sessionCounters.length; slot++)
+            {
+                sessionStats[slot].close();
+                sessionCounters[slot].sessionState.set(BridgeCounters.STATE_STOPPED);
+                sessionCounters[slot].close();
+            }
             counters.sessionState.set(BridgeCounters.STATE_STOPPED);
             counters.close();
             try
@@ -290,7 +333,8 @@ public final class BridgeService
         progressNanos = System.nanoTime();
         try
         {
-            final HostBridge host = HostBridge.start(settings(), counters, latency);
+            final HostBridge host = HostBridge.start(settings(), counters, latency, (slot) -> sessionCounters[slot],
+                (slot) -> sessionLatency[slot]);
             progressNanos = System.nanoTime();
             return host;
         }

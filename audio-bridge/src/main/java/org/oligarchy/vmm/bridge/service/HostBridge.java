@@ -368,7 +368,7 @@ public final class HostBridge implements AutoCloseable
     public static HostBridge start(final Settings settings, final BridgeCounters counters,
         final LatencyRecorders latency) throws JackHostException, IOException
     {
-        return start(settings, counters, latency, null);
+        return start(settings, counters, latency, null, null);
     }
 
     /**
@@ -381,12 +381,14 @@ public final class HostBridge implements AutoCloseable
      * @param counters          live counters (the first session's, and the bridge's own).
      * @param latency           latency recorders of the first session.
      * @param sessionCounters   the counters of session slot 1 … (null: in memory, owned here).
+     * @param sessionLatency    the latency recorders of session slot 1 … (null: new ones).
      * @return the running bridge.
      * @throws JackHostException if JACK refuses.
      * @throws IOException       if the UDP port cannot be bound.
      */
     public static HostBridge start(final Settings settings, final BridgeCounters counters,
-        final LatencyRecorders latency, final java.util.function.IntFunction<BridgeCounters> sessionCounters)
+        final LatencyRecorders latency, final java.util.function.IntFunction<BridgeCounters> sessionCounters,
+        final java.util.function.IntFunction<LatencyRecorders> sessionLatency)
         throws JackHostException, IOException
     {
         if (settings.maxSessions() < 1 || settings.maxSessions() > MasterBridge.SESSION_SLOTS)
@@ -426,7 +428,7 @@ public final class HostBridge implements AutoCloseable
                 }
                 host.ownedCounters[slot] = BridgeCounters.inMemory();
                 return host.ownedCounters[slot];
-            }, (slot) -> new LatencyRecorders());
+            }, (slot) -> sessionLatency == null ? new LatencyRecorders() : sessionLatency.apply(slot));
             bridge.onSessionStart((params, slot) -> host.onSessionStart(slot, params));
         }
         else

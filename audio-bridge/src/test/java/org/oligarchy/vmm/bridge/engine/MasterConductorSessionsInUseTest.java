@@ -182,6 +182,67 @@ final class MasterConductorSessionsInUseTest
         }
     }
 
+    /**
+     * maxSessions 2: a second slave gets the second slot (its own slot, play ring and counters),
+     * a third is refused with both sessions named, the first leaving leaves the second running,
+     * and the first coming back gets its own slot again.
+     */
+    @Test
+    @Timeout(value = 30, unit = TimeUnit.SECONDS)
+    void shouldServeASecondSlaveInItsOwnSlotAndRefuseAThird() throws Exception
+    {
+        final SessionSlot secondSlot = new SessionSlot();
+        final BlockRing secondRing = new BlockRing(64, AgentFixture.CHANNELS, 0, AgentFixture.PERIOD_FRAMES);
+        try (BridgeCounters secondCounters = BridgeCounters.inMemory())
+        {
+            fixture.conductor.addLane(1, secondSlot, secondRing, secondCounters,
+                new org.oligarchy.vmm.bridge.metrics.LatencyRecorders());
+            fixture.conductor.maxSessions(2);
+            fixture.attach();
+            final MasterSession first = fixture.slot.get();
+            try (OtherSlave second = new OtherSlave(secondVm, "second-slave");
+                OtherSlave third = new OtherSlave(fixture.loopback, "third-slave"))
+            {
+                fixture.clock.advance(MasterConductor.NEW_HANDSHAKE_NANOS);
+                second.announce();
+                fixture.conductUntil(() -> secondCounters.sessionState.get() == BridgeCounters.STATE_HANDSHAKE);
+                second.startMaster(second.receiveSetup());
+                fixture.conductUntil(() -> secondCounters.sessionsStarted.get() == 1);
+                final MasterSession other = secondSlot.get();
+                assertEquals(secondVm, other.peer.getAddress());
+                assertEquals(2, other.params.id());
+                assertSame(first, fixture.slot.get(), "the first session untouched");
+                assertEquals(1, fixture.counters.sessionsStarted.get());
+                assertEquals(BridgeCounters.STATE_RUNNING, fixture.counters.sessionState.get());
+                assertEquals(BridgeCounters.STATE_RUNNING, secondCounters.sessionState.get());
+
+                fixture.clock.advance(MasterConductor.NEW_HANDSHAKE_NANOS);
+                third.announce();
+                fixture.conductUntil(() -> fixture.counters.announcesRefusedSessionsInUse.get() == 1);
+                assertEquals(0, third.drain());
+                final List<String> refusals = lines("every session is in use");
+                assertEquals(1, refusals.size(), refusals.toString());
+                assertTrue(refusals.get(0).contains("(bridge.maxSessions 2; session 1 plays with 'agent-test-slave' at " +
+                    "127.0.0.1:" + fixture.slave.socket().getLocalPort() + ", session 2 plays with 'second-slave' at " +
+                    "127.0.0.2:" + second.port() + ")"), refusals.get(0));
+
+                fixture.sendKillMaster();
+                fixture.conductUntil(() -> fixture.slot.get() == null);
+                assertSame(other, secondSlot.get(), "the second session keeps running");
+                assertEquals(0, secondCounters.sessionsLost.get());
+                assertEquals(1, fixture.counters.sessionsLost.get());
+
+                fixture.clock.advance(MasterConductor.NEW_HANDSHAKE_NANOS);
+                fixture.attach();
+                assertNotSame(first, fixture.slot.get());
+                assertEquals(fixture.slave.socket().getLocalPort(), fixture.slot.get().peer.getPort(),
+                    "the first slave is back in its own slot");
+                assertSame(other, secondSlot.get());
+                other.close();
+            }
+        }
+    }
+
     /** One reply from the first slave, read by the receiver: the session is not silent. */
     private void keepAlive(final InetSocketAddress master) throws IOException
     {

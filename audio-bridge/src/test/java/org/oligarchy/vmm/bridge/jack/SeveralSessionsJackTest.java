@@ -91,7 +91,7 @@ final class SeveralSessionsJackTest
         bridge = HostBridge.start(HostBridge.Settings.builder().jackServer(host.name())
             .toVmPorts(CHANNELS).fromVmPorts(CHANNELS).peerAddresses(List.of(loopback)).listenAddress(loopback)
             .latencyPeriods(LATENCY).maxSessions(2).build(), counters, new LatencyRecorders(),
-            (slot) -> secondCounters);
+            (slot) -> secondCounters, null);
         bridge.jack().tap(ledgers[0]);
         probes[0] = probe("dsp", expected);
 

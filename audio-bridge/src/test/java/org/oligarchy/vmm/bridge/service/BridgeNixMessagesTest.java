@@ -51,7 +51,7 @@ final class BridgeNixMessagesTest
         "{\"dscp\": -1, \"sessionPort\": 19000}",
         "{\"dscp\": \"ef\", \"sessionPort\": 65536}",
         "{\"maxSessions\": 0}",
-        "{\"maxSessions\": 2}",
+        "{\"maxSessions\": 9}",
         "{\"maxSessions\": \"one\"}",
     };
 

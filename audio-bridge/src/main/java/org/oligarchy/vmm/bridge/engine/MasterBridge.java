@@ -67,6 +67,8 @@ public final class MasterBridge implements AutoCloseable
         final PeriodPath periodPath;
         AgentRunner senderRunner;
         AgentRunner receiverRunner;
+        volatile Thread senderThread;
+        volatile Thread receiverThread;
 
         Lane(final Config config, final BridgeCounters counters, final LatencyRecorders latency, final NanoClock clock,
             final MasterConductor conductor, final int index)
@@ -674,8 +676,8 @@ public final class MasterBridge implements AutoCloseable
                 lane.counters.sessionState.set(BridgeCounters.STATE_LISTENING);
                 lane.senderRunner = newRunner(AgentThreads.idleStrategy(config.waitStrategy()), lane.sender);
                 lane.receiverRunner = newRunner(new SleepingIdleStrategy(AgentThreads.PARK_NANOS), lane.receiver);
-                AgentThreads.start(lane.senderRunner);
-                AgentThreads.start(lane.receiverRunner);
+                lane.senderThread = AgentThreads.start(lane.senderRunner);
+                lane.receiverThread = AgentThreads.start(lane.receiverRunner);
             }
             AgentThreads.start(conductorRunner);
         }
@@ -731,6 +733,26 @@ public final class MasterBridge implements AutoCloseable
         final Thread sending = senderThread;
         final Thread receiving = receiverThread;
         return new long[] {sending == null ? -1 : sending.getId(), receiving == null ? -1 : receiving.getId()};
+    }
+
+    /**
+     * Java thread ids of a session slot's period thread (once it ran), sender and receiver.
+     *
+     * @param session the slot (0: as {@link #periodThreadId()} and {@link #networkThreadIds()}).
+     * @return {period, sender, receiver}, −1 where not running.
+     */
+    public long[] dataPathThreadIds(final int session)
+    {
+        if (session == 0)
+        {
+            final long[] network = networkThreadIds();
+            return new long[] {periodPath.periodThreadId(), network[0], network[1]};
+        }
+        final Lane lane = lanes[session - 1];
+        final Thread sending = lane.senderThread;
+        final Thread receiving = lane.receiverThread;
+        return new long[] {lane.periodPath.periodThreadId(), sending == null ? -1 : sending.getId(),
+            receiving == null ? -1 : receiving.getId()};
     }
 
     /**

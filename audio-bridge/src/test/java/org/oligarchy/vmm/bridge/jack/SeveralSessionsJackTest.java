@@ -145,6 +145,63 @@ final class SeveralSessionsJackTest
         assertEquals(1, counters.sessionsStarted.get());
     }
 
+    /**
+     * 0 B per period on every data-path thread of both sessions (each session's JACK process
+     * thread, sender and receiver), over 10,000 periods of the host graph after warm-up.
+     */
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void shouldAllocateZeroBytesPerPeriodOnBothSessionsDataPaths() throws Exception
+    {
+        final long expected = (long)(LATENCY + 1) * PERIOD;
+        host = JackServerProcess.startDummy(RATE, PERIOD);
+        final BridgeCounters counters = BridgeCounters.inMemory();
+        final BridgeCounters secondCounters = BridgeCounters.inMemory();
+        final InetAddress loopback = InetAddress.getByName("127.0.0.1");
+        bridge = HostBridge.start(HostBridge.Settings.builder().jackServer(host.name())
+            .toVmPorts(CHANNELS).fromVmPorts(CHANNELS).peerAddresses(List.of(loopback)).listenAddress(loopback)
+            .latencyPeriods(LATENCY).maxSessions(2).build(), counters, new LatencyRecorders(),
+            (slot) -> secondCounters, null);
+        probes[0] = probe("dsp", expected);
+        startSlave(0, "vmslave", loopback);
+        awaitSignal(0);
+        startSlave(1, "second", loopback);
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (bridge.jack(1) == null && System.nanoTime() < deadline)
+        {
+            Thread.sleep(50);
+        }
+        assertNotNull(bridge.jack(1), "the second session has its own client");
+        probes[1] = probe("dsp-second", expected);
+        awaitSignal(1);
+        // JIT warm-up: compilation and its deoptimisations allocate a little, once.
+        Thread.sleep(6_000);
+        final org.oligarchy.vmm.bridge.service.AllocationMeter meter =
+            new org.oligarchy.vmm.bridge.service.AllocationMeter();
+        final long[] threads = new long[6];
+        for (int s = 0; s < 2; s++)
+        {
+            final long[] ids = bridge.bridge().dataPathThreadIds(s);
+            assertTrue(ids[0] > 0 && ids[1] > 0 && ids[2] > 0, "session " + (s + 1) + " threads running");
+            System.arraycopy(ids, 0, threads, 3 * s, 3);
+        }
+        final long periodsBefore = bridge.jack().periods();
+        final long bytesBefore = meter.allocatedBytes(threads);
+        final long[] sentBefore = {counters.blocksSent.get(), secondCounters.blocksSent.get()};
+        while (bridge.jack().periods() - periodsBefore < 10_000)
+        {
+            Thread.sleep(200);
+        }
+        final long bytes = meter.allocatedBytes(threads) - bytesBefore;
+        final long periods = bridge.jack().periods() - periodsBefore;
+        final long[] sent = {counters.blocksSent.get() - sentBefore[0], secondCounters.blocksSent.get() - sentBefore[1]};
+        System.out.printf("allocation, two sessions: %d bytes over %d periods (%d and %d blocks sent) on both " +
+            "sessions' JACK, sender and receiver threads%n", bytes, periods, sent[0], sent[1]);
+        assertTrue(sent[0] > periods / 2 && sent[1] > periods / 2, "both sessions were sending: " + sent[0] + ", " +
+            sent[1] + " of " + periods);
+        assertEquals(0, bytes, "bytes allocated on both data paths over " + periods + " periods");
+    }
+
     private ProbeClient probe(final String client, final long expected) throws Exception
     {
         final ProbeClient probe = new ProbeClient(host.name(), CHANNELS, new SignalProbe(CHANNELS, PERIOD, expected,

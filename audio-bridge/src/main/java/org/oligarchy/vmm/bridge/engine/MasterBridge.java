@@ -22,7 +22,9 @@ import org.oligarchy.vmm.bridge.period.PeriodIo;
 
 /**
  * The host bridge: a NetJack2 master for one slave (the DSP VM), driven once per host period by
- * {@link #processPeriod(PeriodIo)}.
+ * {@link #processPeriod(PeriodIo)}; with {@link #maxSessions(int, java.util.function.IntFunction,
+ * java.util.function.IntFunction)} above 1, for several, each in its own session slot with its own
+ * rings, sender, receiver, period path ({@link #processPeriod(int, PeriodIo)}) and counters.
  *
  * <p>This class is the façade that wires one role per class (docs/architecture.md §2):
  * <ul>

@@ -578,6 +578,7 @@ public final class HostBridge implements AutoCloseable
         {
             final JackHost client = JackHost.open(name, settings.jackServer(), settings.toVmPorts(),
                 settings.fromVmPorts(), settings.midiToVmPorts(), settings.midiFromVmPorts(), "to_vm_", "from_vm_");
+            client.onXrun(bridge.counters(slot).jackXruns::increment);
             try
             {
                 client.activate((io) -> bridge.processPeriod(slot, io), latencyFrames);

@@ -3,6 +3,7 @@ package org.oligarchy.vmm.bridge.jack;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.InetAddress;
@@ -143,6 +144,23 @@ final class SeveralSessionsJackTest
         verify(0, counters, expected, "after the second slave left");
         assertEquals(lostBefore, counters.sessionsLost.get(), "the first session was not disturbed");
         assertEquals(1, counters.sessionsStarted.get());
+
+        // The second slave comes back (its VM rebooted): its own slot, the same client, the same
+        // connections; the probe hears it again without being reconnected.
+        final JackHost secondClient = bridge.jack(1);
+        final String connectionsBefore = host.connections();
+        startSlave(1, "second", loopback);
+        final long backDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (secondCounters.sessionsStarted.get() < 2 && System.nanoTime() < backDeadline)
+        {
+            Thread.sleep(50);
+        }
+        assertEquals(2, secondCounters.sessionsStarted.get(), "the second slave re-attached in its own slot");
+        assertEquals(1, counters.sessionsStarted.get());
+        assertSame(secondClient, bridge.jack(1), "its JACK client kept");
+        assertEquals(connectionsBefore, host.connections(), "host connections unchanged");
+        probes[1].probe().requestReset();
+        awaitSignal(1);
     }
 
     /**
@@ -216,6 +234,14 @@ final class SeveralSessionsJackTest
 
     private void startSlave(final int index, final String name, final InetAddress loopback) throws Exception
     {
+        if (slaves[index] != null)
+        {
+            slaves[index].close();
+        }
+        if (relays[index] != null)
+        {
+            relays[index].close();
+        }
         relays[index] = new UdpFaultProxy(new InetSocketAddress(loopback, bridge.bridge().localPort()), 1 + index);
         audits[index] = new ChainAudit(ChainAudit.Role.MASTER);
         relays[index].observer(audits[index]);

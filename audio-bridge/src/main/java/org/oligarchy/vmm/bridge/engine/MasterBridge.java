@@ -594,6 +594,30 @@ public final class MasterBridge implements AutoCloseable
     }
 
     /**
+     * The slave each session slot served last, to give every slave its slot back on the next
+     * bridge (the service builds a new one when the JACK server comes back). Read after
+     * {@link #close()}.
+     *
+     * @return per slot, the slave or null.
+     */
+    public SlaveIdentity[] slotSlaves()
+    {
+        return conductor.laneSlaves();
+    }
+
+    /**
+     * Gives each slave its slot of an earlier bridge back (call before {@link #start()}, after
+     * {@link #maxSessions}): a slave that returns takes its own slot (its JACK client, named after
+     * it, and its counters file), whatever the order the slaves announce in.
+     *
+     * @param slaves per slot, the slave it served, or null.
+     */
+    public void rememberSlotSlaves(final SlaveIdentity[] slaves)
+    {
+        conductor.rememberLaneSlaves(slaves);
+    }
+
+    /**
      * Runs on the conductor thread each time a session starts in any slot (e.g. to open the JACK
      * ports of a slot above 0, named after its slave).
      *

@@ -258,6 +258,49 @@ final class MasterConductor implements Agent
         latencies[lane] = latency;
     }
 
+    /**
+     * The slave each lane served last (call after the agent stopped): its address and name, or
+     * null for a lane that never served one.
+     */
+    SlaveIdentity[] laneSlaves()
+    {
+        final SlaveIdentity[] slaves = new SlaveIdentity[maxSessions];
+        for (int lane = 0; lane < maxSessions; lane++)
+        {
+            if (laneAddresses[lane] != null)
+            {
+                final int start = lane * SessionParamsFlyweight.NAME_LENGTH;
+                int end = 0;
+                while (end < SessionParamsFlyweight.NAME_LENGTH - 1 && laneNames.getByte(start + end) != 0)
+                {
+                    end++;
+                }
+                final byte[] name = new byte[end];
+                laneNames.getBytes(start, name);
+                slaves[lane] = new SlaveIdentity(laneAddresses[lane],
+                    new String(name, java.nio.charset.StandardCharsets.UTF_8));
+            }
+        }
+        return slaves;
+    }
+
+    /** Seeds the lanes' memory (call before the agent starts): each slave gets its lane back. */
+    void rememberLaneSlaves(final SlaveIdentity[] slaves)
+    {
+        for (int lane = 0; lane < Math.min(slaves.length, laneAddresses.length); lane++)
+        {
+            if (slaves[lane] != null)
+            {
+                laneAddresses[lane] = slaves[lane].address();
+                laneNames.setMemory(lane * SessionParamsFlyweight.NAME_LENGTH, SessionParamsFlyweight.NAME_LENGTH,
+                    (byte)0);
+                final byte[] name = slaves[lane].name().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                laneNames.putBytes(lane * SessionParamsFlyweight.NAME_LENGTH, name, 0,
+                    Math.min(name.length, SessionParamsFlyweight.NAME_LENGTH - 1));
+            }
+        }
+    }
+
     void onLaneSessionStart(final SessionStartListener listener)
     {
         this.laneListener = listener;

@@ -118,6 +118,8 @@ public final class BridgeService
     /** The counters and latency recorders of session slots 1 … (index 0 unused), set in run(). */
     private BridgeCounters[] sessionCounters = new BridgeCounters[1];
     private LatencyRecorders[] sessionLatency = new LatencyRecorders[1];
+    /** The slave each session slot served on the last host bridge: it gets its slot back. */
+    private org.oligarchy.vmm.bridge.engine.SlaveIdentity[] slotSlaves;
     /** When the main loop last made progress: a libjack call that never returns stops it. */
     private volatile long progressNanos = System.nanoTime();
     private volatile boolean stuckLogged;
@@ -334,7 +336,7 @@ public final class BridgeService
         try
         {
             final HostBridge host = HostBridge.start(settings(), counters, latency, (slot) -> sessionCounters[slot],
-                (slot) -> sessionLatency[slot]);
+                (slot) -> sessionLatency[slot], slotSlaves);
             progressNanos = System.nanoTime();
             return host;
         }
@@ -388,8 +390,9 @@ public final class BridgeService
         try
         {
             // The connections, remembered each second, to restore them on the next client if the
-            // JACK server goes away (a snapshot taken while it was dying is discarded).
-            List<JackConnection> known = host.jack().connections();
+            // JACK server goes away (a snapshot taken while it was dying is discarded); those of a
+            // further session's client are retried until its slave re-attaches and it reappears.
+            List<JackConnection> known = host.connections();
             long nextTick = System.nanoTime();
             while (!stopping && !host.jack().isShutDown() && !host.jack().formatChanged())
             {
@@ -402,7 +405,7 @@ public final class BridgeService
                     {
                         pending = retryConnections(host, pending, System.nanoTime() - pendingUntil >= 0);
                     }
-                    final List<JackConnection> snapshot = host.jack().connections();
+                    final List<JackConnection> snapshot = host.connections();
                     if (!host.jack().isShutDown())
                     {
                         known = snapshot;
@@ -416,7 +419,7 @@ public final class BridgeService
             }
             else if (!stopping && host.jack().formatChanged())
             {
-                next = host.jack().connections();
+                next = host.connections();
                 EventLog.warn("JACK now runs at " + host.jack().currentFormat() + " instead of " +
                     host.jack().sampleRateHz() + " Hz / " + host.jack().periodFrames() + " frames; a NetJack2 " +
                     "session has one fixed period, so the bridge re-opens its JACK client at the new format, " +
@@ -433,6 +436,7 @@ public final class BridgeService
             }
             current = null;
             host.close();
+            slotSlaves = host.bridge().slotSlaves();
         }
         return next;
     }

@@ -391,6 +391,30 @@ public final class HostBridge implements AutoCloseable
         final java.util.function.IntFunction<LatencyRecorders> sessionLatency)
         throws JackHostException, IOException
     {
+        return start(settings, counters, latency, sessionCounters, sessionLatency, null);
+    }
+
+    /**
+     * As {@link #start(Settings, BridgeCounters, LatencyRecorders, java.util.function.IntFunction,
+     * java.util.function.IntFunction)}, giving each slave the session slot it had on an earlier
+     * bridge ({@link MasterBridge#slotSlaves()}), whatever the order the slaves announce in.
+     *
+     * @param settings          settings.
+     * @param counters          live counters.
+     * @param latency           latency recorders of the first session.
+     * @param sessionCounters   the counters of session slot 1 … (null: in memory, owned here).
+     * @param sessionLatency    the latency recorders of session slot 1 … (null: new ones).
+     * @param slotSlaves        per slot, the slave it served before, or null for none.
+     * @return the running bridge.
+     * @throws JackHostException if JACK refuses.
+     * @throws IOException       if the UDP port cannot be bound.
+     */
+    public static HostBridge start(final Settings settings, final BridgeCounters counters,
+        final LatencyRecorders latency, final java.util.function.IntFunction<BridgeCounters> sessionCounters,
+        final java.util.function.IntFunction<LatencyRecorders> sessionLatency,
+        final org.oligarchy.vmm.bridge.engine.SlaveIdentity[] slotSlaves)
+        throws JackHostException, IOException
+    {
         if (settings.maxSessions() < 1 || settings.maxSessions() > MasterBridge.SESSION_SLOTS)
         {
             throw new IllegalArgumentException("bridge.maxSessions " + settings.maxSessions() + " is not 1 to " +
@@ -434,6 +458,10 @@ public final class HostBridge implements AutoCloseable
         else
         {
             bridge.maxSessions(1);
+        }
+        if (slotSlaves != null)
+        {
+            bridge.rememberSlotSlaves(slotSlaves);
         }
         if (settings.multicastInterface() != null)
         {
@@ -537,6 +565,29 @@ public final class HostBridge implements AutoCloseable
         {
             return session == 0 ? jack : sessionJacks[session];
         }
+    }
+
+    /**
+     * The connections of every client of this bridge (the first session's and each further
+     * session's), each link once, for the service to restore them on the next JACK server.
+     *
+     * @return the connections.
+     */
+    public List<org.oligarchy.vmm.bridge.jack.JackConnection> connections()
+    {
+        final java.util.LinkedHashSet<org.oligarchy.vmm.bridge.jack.JackConnection> all =
+            new java.util.LinkedHashSet<>(jack.connections());
+        synchronized (sessionLock)
+        {
+            for (int slot = 1; slot < sessionJacks.length; slot++)
+            {
+                if (sessionJacks[slot] != null)
+                {
+                    all.addAll(sessionJacks[slot].connections());
+                }
+            }
+        }
+        return List.copyOf(all);
     }
 
     /**

@@ -243,6 +243,36 @@ final class MasterConductorSessionsInUseTest
         }
     }
 
+    /**
+     * A new bridge remembers which slot each slave had (the service passes it on after a JACK
+     * server restart): a slave remembered in slot 2 takes slot 2 even when it announces first.
+     */
+    @Test
+    @Timeout(value = 30, unit = TimeUnit.SECONDS)
+    void shouldGiveARememberedSlaveItsOwnSlotWhateverTheOrder() throws Exception
+    {
+        final SessionSlot secondSlot = new SessionSlot();
+        final BlockRing secondRing = new BlockRing(64, AgentFixture.CHANNELS, 0, AgentFixture.PERIOD_FRAMES);
+        try (BridgeCounters secondCounters = BridgeCounters.inMemory())
+        {
+            fixture.conductor.addLane(1, secondSlot, secondRing, secondCounters,
+                new org.oligarchy.vmm.bridge.metrics.LatencyRecorders());
+            fixture.conductor.maxSessions(2);
+            fixture.conductor.rememberLaneSlaves(new SlaveIdentity[] {
+                new SlaveIdentity(secondVm, "vmslave"), new SlaveIdentity(fixture.loopback, "agent-test-slave")});
+            fixture.announce();
+            fixture.conductUntil(() -> secondCounters.sessionState.get() == BridgeCounters.STATE_HANDSHAKE);
+            fixture.sendStartMaster(fixture.receiveSetup());
+            fixture.conductUntil(() -> secondCounters.sessionsStarted.get() == 1);
+            assertNull(fixture.slot.get(), "slot 1 is kept for the slave it served");
+            assertEquals(fixture.slave.socket().getLocalPort(), secondSlot.get().peer.getPort());
+            final SlaveIdentity[] slaves = fixture.conductor.laneSlaves();
+            assertEquals(new SlaveIdentity(fixture.loopback, "agent-test-slave"), slaves[1]);
+            assertEquals(new SlaveIdentity(secondVm, "vmslave"), slaves[0]);
+            secondSlot.get().close();
+        }
+    }
+
     /** One reply from the first slave, read by the receiver: the session is not silent. */
     private void keepAlive(final InetSocketAddress master) throws IOException
     {

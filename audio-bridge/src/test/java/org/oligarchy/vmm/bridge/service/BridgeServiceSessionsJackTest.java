@@ -83,6 +83,64 @@ final class BridgeServiceSessionsJackTest
         }
     }
 
+    /**
+     * The JACK server stops and starts again: the service re-opens its client, the slaves
+     * re-attach, each to the slot it had (its client named after it), and every connection of
+     * both clients is restored, including links between the two.
+     */
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void shouldRestoreBothClientsAndTheirConnectionsAfterTheJackServerRestarts(@TempDir final Path dir)
+        throws Exception
+    {
+        final String[] hostArgs = {"-d", "dummy", "-r", "96000", "-p", "128", "-C", "2", "-P", "2"};
+        JackTestSupport.Server host = JackTestSupport.startPooled(hostArgs);
+        final String serverName = host.name();
+        final ServiceFixture fixture = ServiceFixture.write(dir, "dsp", serverName, false);
+        Files.writeString(fixture.config(), Files.readString(fixture.config())
+            .replace("\"latencyPeriods\": 1,", "\"latencyPeriods\": 1, \"maxSessions\": 2,"));
+        final BridgeService service = new BridgeService(BridgeConfig.load(fixture.config()));
+        final int[] exit = {-1};
+        final Thread runner = new Thread(() -> exit[0] = service.run(), "service-under-test");
+        runner.start();
+        try (JackTestSupport.Server first = attached(slave(fixture.port(), "vmslave"));
+            JackTestSupport.Server second = attached(slave(fixture.port(), "second")))
+        {
+            assertTrue(host.awaitPort("dsp-second:from_vm_2", 5_000), "the second slave's own client");
+            host.connect("system:capture_1", "dsp:to_vm_1");
+            host.connect("dsp:from_vm_1", "dsp-second:to_vm_2");
+            host.connect("dsp-second:from_vm_1", "system:playback_1");
+            final String connections = host.connections();
+            // Let the service remember the connections (it snapshots them each second).
+            Thread.sleep(1_500);
+            host.close();
+            final long down = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while ("running".equals(StatusReport.read(fixture.counters()).get("session")) && System.nanoTime() < down)
+            {
+                Thread.sleep(100);
+            }
+            host = JackTestSupport.startNamed(serverName, hostArgs);
+            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (!host.connections().equals(connections) && System.nanoTime() < deadline)
+            {
+                Thread.sleep(100);
+            }
+            assertEquals(connections, host.connections(), "both clients and their connections are back");
+            final JsonNode sessions = new ObjectMapper().readTree(new ObjectMapper().writeValueAsString(
+                StatusReport.read(fixture.counters()))).get("sessions");
+            assertEquals(2, sessions.size(), sessions.toString());
+            assertEquals(2, sessions.get(0).get("sessions started").asLong(), sessions.toString());
+            assertEquals(2, sessions.get(1).get("sessions started").asLong(), sessions.toString());
+        }
+        finally
+        {
+            service.stop();
+            runner.join(10_000);
+            host.close();
+        }
+        assertEquals(0, exit[0], "clean stop");
+    }
+
     private static JackTestSupport.Server attached(final JackTestSupport.Server slave) throws Exception
     {
         try

@@ -97,6 +97,7 @@ rec {
       waitStrategy = b.waitStrategy;
       mlockall = b.mlockall;
     } // (if b.multicastInterface != null then { inherit (b) multicastInterface multicastGroup; } else { })
+    // (if b.maxSessions != null then { inherit (b) maxSessions; } else { })
     // settings.bridgePaths;
 
   guestSection = name: guest: {

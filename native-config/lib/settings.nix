@@ -75,6 +75,9 @@ rec {
       # null: each session's data socket gets an ephemeral port, as JACK2's master.
       sessionPort = null;
       jackServer = null;
+      # null: not rendered, the bridge's default of 1 (one slave per bridge; another slave that
+      # announces while it plays is refused and counted).
+      maxSessions = null;
       # null: unicast only. An interface name: the bridge also hears slaves that announce on the
       # multicast group (JACK2 without -a, PipeWire's driver by default) on that interface.
       multicastInterface = null;

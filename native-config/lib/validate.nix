@@ -68,6 +68,9 @@ rec {
   };
 
   maxCpu = 8191;
+  # The sessions one bridge runs at once (BridgeConfig.MAX_SESSIONS; one set of ports each).
+  maxSessions = 8;
+  maxSessionsRule = "use 1 to ${toString maxSessions} (the slaves served at once; 1, the default, refuses another slave while one plays)";
   maxInt = 2147483647;
   sampleRates = [ 44100 48000 88200 96000 176400 192000 ];
   bufferSizes = [ 16 32 64 128 256 512 1024 2048 4096 ];
@@ -276,6 +279,11 @@ rec {
     ++ intRange "${p}.sessionPort" 1 65535 (bridge.sessionPort or null)
     ++ optional ((bridge.sessionPort or null) != null && bridge.sessionPort == bridge.port)
       (problem "${p}.sessionPort" "${toString bridge.sessionPort} is also bridge.port; use another port, or null for an ephemeral port per session (a session socket on the announce port would take the slave's re-announces)")
+    ++ (let v = bridge.maxSessions or null; in
+      if v == null then [ ]
+      else if !isInt v then [ (problem "${p}.maxSessions" "${toJSON v} is not a whole number; ${maxSessionsRule}") ]
+      else if v < 1 || v > maxSessions then [ (problem "${p}.maxSessions" "${toString v} is out of range; ${maxSessionsRule}") ]
+      else [ ])
     ++ choice "${p}.waitStrategy" waitStrategies bridge.waitStrategy
     ++ intRange "${p}.toVmPorts" 1 64 bridge.toVmPorts
     ++ intRange "${p}.fromVmPorts" 1 64 bridge.fromVmPorts

@@ -237,6 +237,14 @@ in
         link as it opens the announce port. Must differ from the announce port.
       '';
       jackServer = option (t.nullOr t.str) d.bridge.jackServer "JACK server name; null for the default server.";
+      maxSessions = option (t.nullOr (t.ints.between 1 validate.maxSessions)) d.bridge.maxSessions ''
+        Slaves the bridge serves at once (1 … 8). A slave is its address and its name; the
+        session's own slave announcing again (its VM rebooted) replaces its session. With 1 (the
+        bridge's default) another slave is refused while the session plays: never answered, and
+        counted ("announces refused (sessions in use)"). Above 1, each further slave gets its own
+        JACK client named after it (clientName-<slave name>) and its own counters file beside
+        countersFile (counters.session2.dat …). null: not rendered (the bridge's default, 1).
+      '';
       multicastInterface = option (t.nullOr ifname) d.bridge.multicastInterface ''
         Interface on which the bridge joins the multicast group, to hear a slave that announces
         there (JACK2's `jackd -d net` without -a, PipeWire's netjack2 driver by default); usually

@@ -70,6 +70,26 @@ map goldenCase [ "coding-sandbox" "kali-linux" "openwrt-router" "all-presets" "r
     expected = { multicastInterface = "dsp0"; multicastGroup = "225.3.19.154"; unicast = false; };
   }
   {
+    name = "a bridge with maxSessions renders it (absent: not rendered, the bridge's default of 1)";
+    actual =
+      let
+        render = bridge: (vmlib.render.document {
+          dsp = vmlib.settings.withDspDefaults (fixtures.readmeDsp // { enable = true; hostCpus = 8; inherit bridge; });
+          guests = { };
+        }).bridge;
+      in { set = (render { maxSessions = 2; }).maxSessions; unset = (render { }) ? maxSessions; };
+    expected = { set = 2; unset = false; };
+  }
+  {
+    name = "bridge.maxSessions outside 1 … 8 is refused with the bridge's own words";
+    actual = map (v: vmlib.validate.bridgeErrors (vmlib.render.document {
+        dsp = vmlib.settings.withDspDefaults (fixtures.readmeDsp // { enable = true; hostCpus = 8;
+          bridge = { maxSessions = v; }; });
+        guests = { };
+      }).bridge) [ 0 9 ];
+    expected = map (v: [ "bridge.maxSessions: ${toString v} is out of range; use 1 to 8 (the slaves served at once; 1, the default, refuses another slave while one plays)" ]) [ 0 9 ];
+  }
+  {
     name = "bridge object has exactly the format's keys";
     actual = keys full.bridge;
     expected = [ "clientName" "controlSocket" "countersFile" "cpus" "dscp" "encoder" "fromVmPorts" "histogramLog"

@@ -22,7 +22,9 @@ import org.oligarchy.vmm.bridge.period.PeriodIo;
 
 /**
  * The host bridge: a NetJack2 master for one slave (the DSP VM), driven once per host period by
- * {@link #processPeriod(PeriodIo)}.
+ * {@link #processPeriod(PeriodIo)}; with {@link #maxSessions(int, java.util.function.IntFunction,
+ * java.util.function.IntFunction)} above 1, for several, each in its own session slot with its own
+ * rings, sender, receiver, period path ({@link #processPeriod(int, PeriodIo)}) and counters.
  *
  * <p>This class is the façade that wires one role per class (docs/architecture.md §2):
  * <ul>
@@ -51,6 +53,48 @@ import org.oligarchy.vmm.bridge.period.PeriodIo;
  */
 public final class MasterBridge implements AutoCloseable
 {
+    /**
+     * Sessions one bridge can run at once (one set of rings, threads and counters each; PipeWire's
+     * manager serves up to 64 followers, JACK2's netmanager one master per slave).
+     */
+    public static final int SESSION_SLOTS = 8;
+
+    /** A session slot beyond the first: its own rings, sender, receiver, period path and counters. */
+    private static final class Lane
+    {
+        final SessionSlot slot = new SessionSlot();
+        final BridgeCounters counters;
+        final MasterSender sender;
+        final MasterReceiver receiver;
+        final PeriodPath periodPath;
+        AgentRunner senderRunner;
+        AgentRunner receiverRunner;
+        volatile Thread senderThread;
+        volatile Thread receiverThread;
+
+        Lane(final Config config, final BridgeCounters counters, final LatencyRecorders latency, final NanoClock clock,
+            final MasterConductor conductor, final int index)
+        {
+            this.counters = counters;
+            final BlockRing toPeer = new BlockRing(config.ringSize(), config.toPeerChannels(),
+                config.toPeerMidiPorts(), config.periodFrames());
+            final BlockRing fromPeer = new BlockRing(config.ringSize(), config.fromPeerChannels(),
+                config.fromPeerMidiPorts(), config.periodFrames());
+            sender = new MasterSender(toPeer, slot, counters, clock, config.toPeerChannels(),
+                config.fromPeerChannels(), config.senderCpu(), config.senderPriority());
+            receiver = new MasterReceiver(slot, counters, clock, config.receiverCpu(), config.receiverPriority());
+            periodPath = new PeriodPath(config, toPeer, fromPeer, slot, sender, counters, latency, clock);
+            conductor.addLane(index, slot, fromPeer, counters, latency);
+            counters.latencyPeriods.set(config.latencyPeriods());
+            counters.periodFrames.set(config.periodFrames());
+            counters.sampleRateHz.set(config.sampleRateHz());
+            counters.sessionState.set(BridgeCounters.STATE_STOPPED);
+        }
+    }
+
+    /** Lanes 1 …; lane 0 is this class's own fields. */
+    private Lane[] lanes = new Lane[0];
+
     /**
      * Validated settings of a master bridge.
      *
@@ -504,6 +548,129 @@ public final class MasterBridge implements AutoCloseable
     }
 
     /**
+     * How many sessions may run at once (call before {@link #start()}): a slave that is not the
+     * slave of a running session (another address, or another name) is refused while they are
+     * all in use; the slave of a running session that announces again replaces it (docs/protocol.md
+     * §4.6). One session needs nothing more; each further one gets its own rings, sender and
+     * receiver threads, period path ({@link #processPeriod(int, PeriodIo)}) and counters.
+     *
+     * @param sessions           1 … {@value #SESSION_SLOTS}.
+     * @param countersOfSession  the counters of session slot 1 … sessions − 1 (0 is this bridge's).
+     * @param latencyOfSession   the latency recorders of session slot 1 ….
+     */
+    public void maxSessions(final int sessions, final java.util.function.IntFunction<BridgeCounters> countersOfSession,
+        final java.util.function.IntFunction<LatencyRecorders> latencyOfSession)
+    {
+        synchronized (lifecycle)
+        {
+            if (sessions < 1 || sessions > SESSION_SLOTS || started || lanes.length > 0)
+            {
+                throw new IllegalArgumentException("maxSessions " + sessions + " is not 1 to " + SESSION_SLOTS +
+                    ", or the bridge has started or has its sessions already");
+            }
+            final Lane[] added = new Lane[sessions - 1];
+            for (int lane = 1; lane < sessions; lane++)
+            {
+                added[lane - 1] = new Lane(config, countersOfSession.apply(lane), latencyOfSession.apply(lane), clock,
+                    conductor, lane);
+            }
+            lanes = added;
+            conductor.maxSessions(sessions);
+        }
+    }
+
+    /**
+     * One session only (the default): another slave is refused while it runs.
+     *
+     * @param sessions 1.
+     */
+    public void maxSessions(final int sessions)
+    {
+        if (sessions != 1)
+        {
+            throw new IllegalArgumentException("maxSessions " + sessions + " needs the counters of each session");
+        }
+        conductor.maxSessions(1);
+    }
+
+    /**
+     * The slave each session slot served last, to give every slave its slot back on the next
+     * bridge (the service builds a new one when the JACK server comes back). Read after
+     * {@link #close()}.
+     *
+     * @return per slot, the slave or null.
+     */
+    public SlaveIdentity[] slotSlaves()
+    {
+        return conductor.laneSlaves();
+    }
+
+    /**
+     * Gives each slave its slot of an earlier bridge back (call before {@link #start()}, after
+     * {@link #maxSessions}): a slave that returns takes its own slot (its JACK client, named after
+     * it, and its counters file), whatever the order the slaves announce in.
+     *
+     * @param slaves per slot, the slave it served, or null.
+     */
+    public void rememberSlotSlaves(final SlaveIdentity[] slaves)
+    {
+        conductor.rememberLaneSlaves(slaves);
+    }
+
+    /**
+     * Runs on the conductor thread each time a session starts in any slot (e.g. to open the JACK
+     * ports of a slot above 0, named after its slave).
+     *
+     * @param listener (slot, session parameters).
+     */
+    public void onSessionStart(final java.util.function.ObjIntConsumer<SessionParams> listener)
+    {
+        conductor.onLaneSessionStart((lane, params) -> listener.accept(params, lane));
+    }
+
+    /**
+     * Runs one host period of session slot {@code session} (0 is {@link #processPeriod(PeriodIo)}).
+     * Called by that slot's period thread only; the same guarantees.
+     *
+     * @param session the slot, 0 … maxSessions − 1.
+     * @param io      the host's port buffers of this period.
+     */
+    public void processPeriod(final int session, final PeriodIo io)
+    {
+        if (session == 0)
+        {
+            periodPath.processPeriod(io);
+        }
+        else
+        {
+            lanes[session - 1].periodPath.processPeriod(io);
+        }
+    }
+
+    /**
+     * Parameters of the session running in a slot.
+     *
+     * @param session the slot.
+     * @return the parameters, or null.
+     */
+    public SessionParams sessionParams(final int session)
+    {
+        final MasterSession current = (session == 0 ? slot : lanes[session - 1].slot).get();
+        return current == null ? null : current.params;
+    }
+
+    /**
+     * The counters of a session slot (0: this bridge's own).
+     *
+     * @param session the slot.
+     * @return its counters.
+     */
+    public BridgeCounters counters(final int session)
+    {
+        return session == 0 ? counters : lanes[session - 1].counters;
+    }
+
+    /**
      * Runs on the conductor thread each time a session starts (e.g. to update the latency
      * reported to JACK from the slave's sync mode).
      *
@@ -530,6 +697,14 @@ public final class MasterBridge implements AutoCloseable
             conductorRunner = newRunner(new SleepingIdleStrategy(2 * AgentThreads.PARK_NANOS), conductor);
             senderThread = AgentThreads.start(senderRunner);
             receiverThread = AgentThreads.start(receiverRunner);
+            for (final Lane lane : lanes)
+            {
+                lane.counters.sessionState.set(BridgeCounters.STATE_LISTENING);
+                lane.senderRunner = newRunner(AgentThreads.idleStrategy(config.waitStrategy()), lane.sender);
+                lane.receiverRunner = newRunner(new SleepingIdleStrategy(AgentThreads.PARK_NANOS), lane.receiver);
+                lane.senderThread = AgentThreads.start(lane.senderRunner);
+                lane.receiverThread = AgentThreads.start(lane.receiverRunner);
+            }
             AgentThreads.start(conductorRunner);
         }
         EventLog.info("netjack master listening on udp " + config.listenAddress().getHostAddress() + ":" +
@@ -584,6 +759,26 @@ public final class MasterBridge implements AutoCloseable
         final Thread sending = senderThread;
         final Thread receiving = receiverThread;
         return new long[] {sending == null ? -1 : sending.getId(), receiving == null ? -1 : receiving.getId()};
+    }
+
+    /**
+     * Java thread ids of a session slot's period thread (once it ran), sender and receiver.
+     *
+     * @param session the slot (0: as {@link #periodThreadId()} and {@link #networkThreadIds()}).
+     * @return {period, sender, receiver}, −1 where not running.
+     */
+    public long[] dataPathThreadIds(final int session)
+    {
+        if (session == 0)
+        {
+            final long[] network = networkThreadIds();
+            return new long[] {periodPath.periodThreadId(), network[0], network[1]};
+        }
+        final Lane lane = lanes[session - 1];
+        final Thread sending = lane.senderThread;
+        final Thread receiving = lane.receiverThread;
+        return new long[] {lane.periodPath.periodThreadId(), sending == null ? -1 : sending.getId(),
+            receiving == null ? -1 : receiving.getId()};
     }
 
     /**
@@ -643,8 +838,24 @@ public final class MasterBridge implements AutoCloseable
                 current.sendKillMaster();
                 current.close();
             }
+            for (final Lane lane : lanes)
+            {
+                final MasterSession running = lane.slot.get();
+                lane.slot.set(null);
+                if (running != null)
+                {
+                    running.sendKillMaster();
+                    running.close();
+                }
+            }
             AgentThreads.close(senderRunner);
             AgentThreads.close(receiverRunner);
+            for (final Lane lane : lanes)
+            {
+                AgentThreads.close(lane.senderRunner);
+                AgentThreads.close(lane.receiverRunner);
+                lane.counters.sessionState.set(BridgeCounters.STATE_STOPPED);
+            }
             MasterConductor.closeQuietly(listenChannel);
             if (multicastChannel != null)
             {

@@ -39,6 +39,14 @@ import org.oligarchy.vmm.bridge.netjack.SessionParamsFlyweight;
  * {@value #NEW_HANDSHAKE_NANOS} ns, the latest one that came too soon being answered when that
  * interval is over; the others are counted ("announces not answered (rate limit)"). Every log
  * line a datagram can trigger goes through a {@link LogLimiter}.
+ *
+ * <p>Who may take a running session: a slave is identified by its address and its name (the
+ * announce's {@code name}, jackd's {@code -n}). The same slave announcing again (its VM
+ * rebooted: same address and name, maybe another port) replaces its own session, as a restart.
+ * Another slave (another address, or another name) while every session is in use ({@link
+ * #maxSessions}, 1 by default) is refused: not answered, counted ("announces refused (sessions in
+ * use)"), and said once per refused slave (up to {@value #REFUSED_SLAVES_KEPT} slaves kept,
+ * forgotten when a session ends), the line itself through a {@link LogLimiter}.
  */
 final class MasterConductor implements Agent
 {
@@ -63,6 +71,8 @@ final class MasterConductor implements Agent
      */
     static final long CROSSED_ANNOUNCE_NANOS = 500_000_000L;
     private static final int DATAGRAMS_PER_CYCLE = 64;
+    /** Refused slaves remembered so that each is logged once; more are logged through the limiter. */
+    static final int REFUSED_SLAVES_KEPT = 16;
 
     /** A slave that announced and was sent SLAVE_SETUP, waiting for its START_MASTER. */
     private static final class Pending
@@ -78,6 +88,8 @@ final class MasterConductor implements Agent
         int retries;
         /** Found on the multicast group (shown in the counter "peer found by multicast"). */
         boolean viaMulticast;
+        /** The session slot the handshake will fill. */
+        int lane;
 
         Pending(final DatagramChannel channel, final InetSocketAddress peer, final UnsafeBuffer setup,
             final UnsafeBuffer announce, final String slaveName)
@@ -93,10 +105,20 @@ final class MasterConductor implements Agent
     private final DatagramChannel listenChannel;
     private final List<InetAddress> allowedPeers;
     private final MasterHandshake handshake;
-    private final SessionSlot slot;
-    private final BlockRing fromPeer;
+    /**
+     * One entry per session slot ("lane"): lane 0 is the bridge's first session (its counters are
+     * also the bridge's own: announces, rejects on the listening socket); lanes 1 … are set by
+     * {@link #addLane} before the agent starts.
+     */
+    private final SessionSlot[] slots;
+    private final BlockRing[] fromPeers;
+    private final BridgeCounters[] laneCounters;
+    private final LatencyRecorders[] latencies;
+    /** Per lane, the slave it served last (address and name field): it gets the same lane back. */
+    private final InetAddress[] laneAddresses;
+    private final UnsafeBuffer laneNames;
+    private volatile SessionStartListener laneListener;
     private final BridgeCounters counters;
-    private final LatencyRecorders latency;
     private final NanoClock clock;
     private final UdpSockets sockets;
     private final ByteBuffer buffer = ByteBuffer.allocateDirect(2048);
@@ -125,9 +147,6 @@ final class MasterConductor implements Agent
     private Pending pending;
     private boolean handshakeStarted;
     private long lastHandshakeNanos;
-    /** The announce the running session answered, and when it started (crossed announces). */
-    private UnsafeBuffer sessionAnnounce;
-    private long sessionStartedNanos;
     /** The latest new announce that came too soon after the last new handshake: answered then. */
     private final UnsafeBuffer deferred = new UnsafeBuffer(ByteBuffer.allocateDirect(2048));
     private int deferredLength;
@@ -140,7 +159,15 @@ final class MasterConductor implements Agent
     private final LogLimiter asyncSlaveLog;
     private final LogLimiter unnumberedRepliesLog;
     private final LogLimiter sessionEndLog;
+    private final LogLimiter sessionsInUseLog;
     private final LogLimiter[] logLimiters;
+    /** Sessions that may run at once (bridge.maxSessions); set before the agent starts. */
+    private volatile int maxSessions = 1;
+    /** The refused slaves already logged (address and name field), until a session ends. */
+    private final InetAddress[] refusedAddresses = new InetAddress[REFUSED_SLAVES_KEPT];
+    private final UnsafeBuffer refusedNames = new UnsafeBuffer(
+        ByteBuffer.allocateDirect(REFUSED_SLAVES_KEPT * SessionParamsFlyweight.NAME_LENGTH));
+    private int refusedCount;
 
     MasterConductor(
         final DatagramChannel listenChannel,
@@ -157,10 +184,18 @@ final class MasterConductor implements Agent
         this.listenChannel = listenChannel;
         this.allowedPeers = allowedPeers;
         this.handshake = handshake;
-        this.slot = slot;
-        this.fromPeer = fromPeer;
+        this.slots = new SessionSlot[MasterBridge.SESSION_SLOTS];
+        this.fromPeers = new BlockRing[MasterBridge.SESSION_SLOTS];
+        this.laneCounters = new BridgeCounters[MasterBridge.SESSION_SLOTS];
+        this.latencies = new LatencyRecorders[MasterBridge.SESSION_SLOTS];
+        this.laneAddresses = new InetAddress[MasterBridge.SESSION_SLOTS];
+        this.laneNames = new UnsafeBuffer(ByteBuffer.allocateDirect(
+            MasterBridge.SESSION_SLOTS * SessionParamsFlyweight.NAME_LENGTH));
+        this.slots[0] = slot;
+        this.fromPeers[0] = fromPeer;
+        this.laneCounters[0] = counters;
+        this.latencies[0] = latency;
         this.counters = counters;
-        this.latency = latency;
         this.clock = clock;
         this.announceLog = new LogLimiter("slave announcements (new handshakes)", false, counters.logLinesSuppressed);
         this.refusedLog = new LogLimiter("refused slave announcements", true, counters.logLinesSuppressed);
@@ -169,9 +204,11 @@ final class MasterConductor implements Agent
         this.asyncSlaveLog = new LogLimiter("asynchronous slave warnings", true, counters.logLinesSuppressed);
         this.unnumberedRepliesLog = new LogLimiter("unnumbered-reply warnings", true, counters.logLinesSuppressed);
         this.sessionEndLog = new LogLimiter("session ends", false, counters.logLinesSuppressed);
+        this.sessionsInUseLog = new LogLimiter("slaves refused (every session in use)", true,
+            counters.logLinesSuppressed);
         this.logLimiters = new LogLimiter[] {
             announceLog, refusedLog, unansweredLog, sessionStartLog, asyncSlaveLog, unnumberedRepliesLog,
-            sessionEndLog};
+            sessionEndLog, sessionsInUseLog};
     }
 
     void listenToMulticast(final DatagramChannel channel)
@@ -183,6 +220,90 @@ final class MasterConductor implements Agent
     {
         this.acceptedEncoder = encoder;
         this.maxMtu = mtu;
+    }
+
+    /** Called on the conductor thread when a session starts in a lane. */
+    interface SessionStartListener
+    {
+        /**
+         * @param lane   the session slot (0: the bridge's first session).
+         * @param params the session.
+         */
+        void onSessionStart(int lane, SessionParams params);
+    }
+
+    /**
+     * How many sessions may run at once (call before the agent starts, after {@link #addLane}
+     * for every lane above 0).
+     *
+     * @param sessions 1 … the lanes set.
+     */
+    void maxSessions(final int sessions)
+    {
+        if (sessions < 1 || sessions > slots.length || slots[sessions - 1] == null)
+        {
+            throw new IllegalArgumentException("maxSessions " + sessions + ": lanes 0 to " + (sessions - 1) +
+                " must be set first");
+        }
+        this.maxSessions = sessions;
+    }
+
+    /** Sets lane {@code lane} (1 …): its session slot, play ring, counters and latency recorders. */
+    void addLane(final int lane, final SessionSlot slot, final BlockRing fromPeer, final BridgeCounters counters,
+        final LatencyRecorders latency)
+    {
+        slots[lane] = slot;
+        fromPeers[lane] = fromPeer;
+        laneCounters[lane] = counters;
+        latencies[lane] = latency;
+    }
+
+    /**
+     * The slave each lane served last (call after the agent stopped): its address and name, or
+     * null for a lane that never served one.
+     */
+    SlaveIdentity[] laneSlaves()
+    {
+        final SlaveIdentity[] slaves = new SlaveIdentity[maxSessions];
+        for (int lane = 0; lane < maxSessions; lane++)
+        {
+            if (laneAddresses[lane] != null)
+            {
+                final int start = lane * SessionParamsFlyweight.NAME_LENGTH;
+                int end = 0;
+                while (end < SessionParamsFlyweight.NAME_LENGTH - 1 && laneNames.getByte(start + end) != 0)
+                {
+                    end++;
+                }
+                final byte[] name = new byte[end];
+                laneNames.getBytes(start, name);
+                slaves[lane] = new SlaveIdentity(laneAddresses[lane],
+                    new String(name, java.nio.charset.StandardCharsets.UTF_8));
+            }
+        }
+        return slaves;
+    }
+
+    /** Seeds the lanes' memory (call before the agent starts): each slave gets its lane back. */
+    void rememberLaneSlaves(final SlaveIdentity[] slaves)
+    {
+        for (int lane = 0; lane < Math.min(slaves.length, laneAddresses.length); lane++)
+        {
+            if (slaves[lane] != null)
+            {
+                laneAddresses[lane] = slaves[lane].address();
+                laneNames.setMemory(lane * SessionParamsFlyweight.NAME_LENGTH, SessionParamsFlyweight.NAME_LENGTH,
+                    (byte)0);
+                final byte[] name = slaves[lane].name().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                laneNames.putBytes(lane * SessionParamsFlyweight.NAME_LENGTH, name, 0,
+                    Math.min(name.length, SessionParamsFlyweight.NAME_LENGTH - 1));
+            }
+        }
+    }
+
+    void onLaneSessionStart(final SessionStartListener listener)
+    {
+        this.laneListener = listener;
     }
 
     void onSessionStart(final Consumer<SessionParams> listener)
@@ -287,11 +408,14 @@ final class MasterConductor implements Agent
         }
         if (length == SessionParamsFlyweight.LENGTH && SessionParamsFlyweight.hasParamsTag(view, 0, length))
         {
-            final MasterSession current = slot.get();
-            if (current != null && handshake.isKillMaster(view, length, current.params.id()))
+            for (int lane = 0; lane < maxSessions; lane++)
             {
-                current.killedByPeer = true;
-                return null;
+                final MasterSession current = slots[lane].get();
+                if (current != null && handshake.isKillMaster(view, length, current.params.id()))
+                {
+                    current.killedByPeer = true;
+                    return null;
+                }
             }
         }
         final RejectReason reason = handshake.prepareSetup(view, length, setup);
@@ -343,12 +467,22 @@ final class MasterConductor implements Agent
             }
             return null;
         }
-        final MasterSession running = slot.get();
-        if (running != null && sessionAnnounce != null && now - sessionStartedNanos < CROSSED_ANNOUNCE_NANOS &&
-            running.peer.equals(peer) && sameBytes(sessionAnnounce, view, length))
+        int lane = laneOfSlave(peer);
+        final MasterSession running = lane < 0 ? null : slots[lane].get();
+        if (running != null && now - running.startedNanos < CROSSED_ANNOUNCE_NANOS &&
+            running.peer.equals(peer) && sameBytes(running.announce, view, length))
         {
             counters.announcesNotAnswered.increment();
             return null;
+        }
+        if (lane < 0)
+        {
+            lane = freeLane(peer);
+            if (lane < 0)
+            {
+                refuse(peer, now);
+                return null;
+            }
         }
         if (handshakeStarted && now - lastHandshakeNanos < NEW_HANDSHAKE_NANOS)
         {
@@ -379,9 +513,10 @@ final class MasterConductor implements Agent
             announce.putBytes(0, view, 0, SessionParamsFlyweight.LENGTH);
             final Pending announced = new Pending(channel, peer, copy, announce, setup.name());
             announced.viaMulticast = viaMulticast;
+            announced.lane = lane;
             sendSetup(announced);
             announced.lastAnswerNanos = now;
-            counters.sessionState.set(BridgeCounters.STATE_HANDSHAKE);
+            laneCounters[lane].sessionState.set(BridgeCounters.STATE_HANDSHAKE);
             // New handshakes are rate-limited above, so building each line is cheap enough; the
             // limiter keeps the last one for its summary.
             final SessionParamsFlyweight asked = new SessionParamsFlyweight().wrap(view, 0);
@@ -472,24 +607,30 @@ final class MasterConductor implements Agent
     {
         pending = null;
         closeQuietly(target.channel);
-        counters.sessionState.set(slot.get() == null ? BridgeCounters.STATE_LISTENING : BridgeCounters.STATE_RUNNING);
+        laneCounters[target.lane].sessionState.set(slots[target.lane].get() == null ?
+            BridgeCounters.STATE_LISTENING : BridgeCounters.STATE_RUNNING);
     }
 
     private void activate(final Pending target) throws IOException
     {
         final SessionParams params = MasterHandshake.paramsOf(target.setup);
         target.channel.configureBlocking(true);
+        final int lane = target.lane;
+        final BridgeCounters counters = laneCounters[lane];
         final MasterSession next = new MasterSession(
-            params, target.channel, target.peer, target.setup, fromPeer, counters, latency, clock);
-        final MasterSession previous = slot.get();
-        slot.set(next);
-        sessionAnnounce = target.announce;
-        sessionStartedNanos = clock.nanoTime();
+            params, target.channel, target.peer, target.setup, fromPeers[lane], counters, latencies[lane], clock);
+        next.announce = target.announce;
+        next.startedNanos = clock.nanoTime();
+        final MasterSession previous = slots[lane].get();
+        slots[lane].set(next);
+        laneAddresses[lane] = target.peer.getAddress();
+        laneNames.putBytes(lane * SessionParamsFlyweight.NAME_LENGTH, target.announce,
+            SessionParamsFlyweight.NAME_OFFSET, SessionParamsFlyweight.NAME_LENGTH);
         if (target.peer.equals(deferredPeer))
         {
             // An announce the slave sent before our SETUP reached it: the session answers it.
             deferredPeer = null;
-            counters.announcesNotAnswered.increment();
+            this.counters.announcesNotAnswered.increment();
         }
         if (previous != null)
         {
@@ -516,15 +657,21 @@ final class MasterConductor implements Agent
         counters.sessionState.set(BridgeCounters.STATE_RUNNING);
         next.sendable = true;
         final Consumer<SessionParams> listener = sessionStartListener;
-        if (listener != null)
+        if (listener != null && lane == 0)
         {
             listener.accept(params);
+        }
+        final SessionStartListener lanes = laneListener;
+        if (lanes != null)
+        {
+            lanes.onSessionStart(lane, params);
         }
         final long now = clock.nanoTime();
         if (sessionStartLog.tryAcquire(now))
         {
             EventLog.info("session " + params.id() + " running with '" + params.name() + "' at " +
-                address.getHostAddress() + ":" + target.peer.getPort() + " (" + params + ")");
+                address.getHostAddress() + ":" + target.peer.getPort() + (maxSessions > 1 ? " in slot " +
+                (lane + 1) + " of " + maxSessions : "") + " (" + params + ")");
         }
         if (params.slaveSyncMode() == 0 && asyncSlaveLog.tryAcquire(now))
         {
@@ -537,49 +684,66 @@ final class MasterConductor implements Agent
         }
     }
 
-    /** Ends the session on request, KILL_MASTER or silence; reports a restart's interruption. */
+    /** Ends sessions on request, KILL_MASTER or silence; reports a restart's interruption. */
     private int superviseSession()
     {
-        final MasterSession current = slot.get();
         if (restartRequested)
         {
             restartRequested = false;
-            if (current != null)
+            for (int lane = 0; lane < maxSessions; lane++)
             {
-                current.sendKillMaster();
-                // Not rate-limited: once per operator request, not per packet.
-                endSession(current, "restart requested by operator; waiting for the slave to announce again", false);
+                final MasterSession current = slots[lane].get();
+                if (current != null)
+                {
+                    current.sendKillMaster();
+                    // Not rate-limited: once per operator request, not per packet.
+                    endSession(lane, current, "restart requested by operator; waiting for the slave to announce " +
+                        "again", false);
+                }
             }
             return 1;
         }
-        if (current == null)
+        int work = 0;
+        for (int lane = 0; lane < maxSessions; lane++)
         {
-            return 0;
+            work += superviseLane(lane);
         }
-        if (current.killedByPeer)
-        {
-            endSession(current, "slave sent KILL_MASTER", true);
-            counters.sessionsLost.increment();
-            return 1;
-        }
-        final long silentNanos = clock.nanoTime() - current.lastReceiveNanos;
-        if (silentNanos > NetJack.SESSION_TIMEOUT_NANOS)
-        {
-            endSession(current, "no packet from the slave for " + silentNanos / 1_000_000 +
-                " ms; host ports keep running with silence, waiting for the slave to announce again", true);
-            counters.sessionsLost.increment();
-            return 1;
-        }
+        final MasterSession current = slots[0].get();
         final long restartStarted = restartStartedNanos;
         // Only a session whose first block came after the request ends the interruption: read
         // between requestRestart's two writes, the old session (first block long before) must not.
-        if (restartStarted != 0 && current.firstBlockNanos != 0 && current.firstBlockNanos - restartStarted >= 0)
+        if (current != null && restartStarted != 0 && current.firstBlockNanos != 0 &&
+            current.firstBlockNanos - restartStarted >= 0)
         {
             counters.lastInterruptionMicros.set((current.firstBlockNanos - restartStarted) / 1000);
             // Once per operator restart (the control socket is the operator's), never per packet.
             EventLog.info("audio resumed " + (current.firstBlockNanos - restartStarted) / 1_000_000 +
                 " ms after the restart request");
             restartStartedNanos = 0;
+            work++;
+        }
+        return work;
+    }
+
+    private int superviseLane(final int lane)
+    {
+        final MasterSession current = slots[lane].get();
+        if (current == null)
+        {
+            return 0;
+        }
+        if (current.killedByPeer)
+        {
+            endSession(lane, current, "slave sent KILL_MASTER", true);
+            laneCounters[lane].sessionsLost.increment();
+            return 1;
+        }
+        final long silentNanos = clock.nanoTime() - current.lastReceiveNanos;
+        if (silentNanos > NetJack.SESSION_TIMEOUT_NANOS)
+        {
+            endSession(lane, current, "no packet from the slave for " + silentNanos / 1_000_000 +
+                " ms; host ports keep running with silence, waiting for the slave to announce again", true);
+            laneCounters[lane].sessionsLost.increment();
             return 1;
         }
         if (!current.unnumberedRepliesReported && current.repliesCarryNoCycle)
@@ -595,14 +759,152 @@ final class MasterConductor implements Agent
         return 0;
     }
 
-    private void endSession(final MasterSession current, final String why, final boolean limited)
+    /** The sessions running now. */
+    private int sessionsInUse()
     {
-        if (slot.get() == current)
+        int inUse = 0;
+        for (int lane = 0; lane < maxSessions; lane++)
         {
-            slot.set(null);
+            inUse += slots[lane].get() == null ? 0 : 1;
+        }
+        return inUse;
+    }
+
+    /** The lane whose running session is this announce's slave (address and name), or −1. */
+    private int laneOfSlave(final InetSocketAddress peer)
+    {
+        for (int lane = 0; lane < maxSessions; lane++)
+        {
+            final MasterSession session = slots[lane].get();
+            if (session != null && isSlaveOf(session, peer, view))
+            {
+                return lane;
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * A lane for a new slave while fewer than {@link #maxSessions} run: the free lane that served
+     * this slave last (so a returning slave finds its own ports and connections), else the first
+     * free lane that never served a slave, else the first free lane; −1 when every one is in use.
+     */
+    private int freeLane(final InetSocketAddress peer)
+    {
+        if (sessionsInUse() >= maxSessions)
+        {
+            return -1;
+        }
+        int unused = -1;
+        int free = -1;
+        for (int lane = 0; lane < maxSessions; lane++)
+        {
+            if (slots[lane].get() != null)
+            {
+                continue;
+            }
+            if (laneAddresses[lane] == null)
+            {
+                unused = unused < 0 ? lane : unused;
+            }
+            else if (laneAddresses[lane].equals(peer.getAddress()) &&
+                sameName(laneNames, lane * SessionParamsFlyweight.NAME_LENGTH - SessionParamsFlyweight.NAME_OFFSET, view))
+            {
+                return lane;
+            }
+            free = free < 0 ? lane : free;
+        }
+        return unused >= 0 ? unused : free;
+    }
+
+    /**
+     * Whether an announce (in {@link #view}) comes from the slave of a running session: the
+     * same address and the same name; the port may differ (a restarted slave binds a new one).
+     */
+    private static boolean isSlaveOf(final MasterSession session, final InetSocketAddress peer,
+        final UnsafeBuffer announce)
+    {
+        return session.announce != null && session.peer.getAddress().equals(peer.getAddress()) &&
+            sameName(session.announce, 0, announce);
+    }
+
+    /** Whether two name fields (NUL-terminated, at most 64 bytes) hold the same name. */
+    private static boolean sameName(final UnsafeBuffer kept, final int keptOffset, final UnsafeBuffer datagram)
+    {
+        for (int i = 0; i < SessionParamsFlyweight.NAME_LENGTH; i++)
+        {
+            final byte a = kept.getByte(keptOffset + SessionParamsFlyweight.NAME_OFFSET + i);
+            final byte b = datagram.getByte(SessionParamsFlyweight.NAME_OFFSET + i);
+            if (a != b)
+            {
+                return false;
+            }
+            if (a == 0)
+            {
+                return true;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Refuses another slave's announce while every session is in use: counted, not answered, and
+     * logged once per refused slave (until a session ends), through the limiter.
+     */
+    private void refuse(final InetSocketAddress peer, final long now)
+    {
+        counters.announcesRefusedSessionsInUse.increment();
+        for (int i = 0; i < refusedCount; i++)
+        {
+            if (refusedAddresses[i].equals(peer.getAddress()) &&
+                sameName(refusedNames, i * SessionParamsFlyweight.NAME_LENGTH - SessionParamsFlyweight.NAME_OFFSET,
+                view))
+            {
+                return;
+            }
+        }
+        if (refusedCount < REFUSED_SLAVES_KEPT)
+        {
+            refusedAddresses[refusedCount] = peer.getAddress();
+            refusedNames.putBytes(refusedCount * SessionParamsFlyweight.NAME_LENGTH, view,
+                SessionParamsFlyweight.NAME_OFFSET, SessionParamsFlyweight.NAME_LENGTH);
+            refusedCount++;
+        }
+        if (sessionsInUseLog.tryAcquire(now))
+        {
+            final String name = setup.name();
+            boolean sameName = false;
+            final StringBuilder sessions = new StringBuilder();
+            for (int lane = 0; lane < maxSessions; lane++)
+            {
+                final MasterSession running = slots[lane].get();
+                if (running != null)
+                {
+                    sameName |= name.equals(running.params.name());
+                    sessions.append(sessions.length() == 0 ? "" : ", ").append("session ").append(running.params.id())
+                        .append(" plays with '").append(running.params.name()).append("' at ")
+                        .append(running.peer.getAddress().getHostAddress()).append(':').append(running.peer.getPort());
+                }
+            }
+            EventLog.warn("slave '" + name + "' at " + peer.getAddress().getHostAddress() + ":" + peer.getPort() +
+                " announced, but every session is in use (bridge.maxSessions " + maxSessions + "; " + sessions +
+                "): not answered (counter 'announces refused (sessions in use)'); " + (sameName ? "two slaves " +
+                "share the name '" + name + "' from different addresses (a VM started twice?): stop the other one, " +
+                "or give each its own name (jackd -d net -n NAME)" : "stop the other slave, or raise " +
+                "bridge.maxSessions to serve both") + "; said once per slave");
+        }
+    }
+
+    private void endSession(final int lane, final MasterSession current, final String why, final boolean limited)
+    {
+        refusedCount = 0;
+        java.util.Arrays.fill(refusedAddresses, null);
+        if (slots[lane].get() == current)
+        {
+            slots[lane].set(null);
         }
         current.close();
-        counters.sessionState.set(BridgeCounters.STATE_LISTENING);
+        laneCounters[lane].sessionState.set(BridgeCounters.STATE_LISTENING);
         final String line = "session " + current.params.id() + " ended: " + why;
         if (limited)
         {

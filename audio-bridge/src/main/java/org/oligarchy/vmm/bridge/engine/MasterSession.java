@@ -47,6 +47,13 @@ final class MasterSession implements CycleAssembler.Listener, PacketSink
     /** The conductor's own: whether it said so. */
     boolean unnumberedRepliesReported;
     volatile long firstBlockNanos;
+    /**
+     * The SLAVE_AVAILABLE that started this session (the conductor's own, set once before the
+     * session is published): its name field, with {@link #peer}'s address, is the slave's identity.
+     */
+    UnsafeBuffer announce;
+    /** When the conductor published it (an announce that crossed its SETUP is not answered). */
+    long startedNanos;
     /** The host cycle that wire cycle 0 stands for; set by the sender on the first block. */
     long baseCycle = -1;
 

@@ -126,6 +126,9 @@ public enum BridgeCounter
     PEER_FOUND_BY_MULTICAST(81, "peer found by multicast",
         "1 when the current or last session's slave announced on the multicast group, 0 when it announced " +
             "unicast (a gauge)"),
+    ANNOUNCES_REFUSED_SESSIONS_IN_USE(100, "announces refused (sessions in use)",
+        "SLAVE_AVAILABLE from another slave (another address or another name) while every session " +
+            "(bridge.maxSessions) was in use: not answered; the running sessions keep playing"),
     GC_COLLECTIONS(110, "gc collections",
         "garbage collections since the bridge started; each stops every Java thread, the JACK thread " +
             "included, for its pause. Once start-up is over it stays still: the service allocates nothing " +

@@ -96,6 +96,8 @@ public final class BridgeCounters implements AutoCloseable
     public final AtomicCounter midiEventsRefused;
     /** 1 when the session's slave announced on the multicast group (a gauge). */
     public final AtomicCounter peerFoundByMulticast;
+    /** SLAVE_AVAILABLE from another slave while every session was in use: refused, not answered. */
+    public final AtomicCounter announcesRefusedSessionsInUse;
     /** {@link BridgeCounter#GC_COLLECTIONS}. */
     public final AtomicCounter gcCollections;
     /** {@link BridgeCounter#GC_PAUSE_MILLIS}. */
@@ -176,6 +178,7 @@ public final class BridgeCounters implements AutoCloseable
         announcesReceived = get(BridgeCounter.ANNOUNCES_RECEIVED);
         midiEventsRefused = get(BridgeCounter.MIDI_EVENTS_REFUSED);
         peerFoundByMulticast = get(BridgeCounter.PEER_FOUND_BY_MULTICAST);
+        announcesRefusedSessionsInUse = get(BridgeCounter.ANNOUNCES_REFUSED_SESSIONS_IN_USE);
         gcCollections = get(BridgeCounter.GC_COLLECTIONS);
         gcPauseMillis = get(BridgeCounter.GC_PAUSE_MILLIS);
     }

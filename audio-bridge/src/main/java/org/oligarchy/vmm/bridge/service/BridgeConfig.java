@@ -46,6 +46,14 @@ public final class BridgeConfig
     public static final String DEFAULT_CLIENT_NAME = "dsp";
     /** Default UDP port, NetJack2's. */
     public static final int DEFAULT_PORT = 19000;
+    /**
+     * Largest {@code maxSessions}: the sessions one bridge runs at once, each with its own rings,
+     * threads, JACK client and counters file ({@link
+     * org.oligarchy.vmm.bridge.engine.MasterBridge#SESSION_SLOTS}).
+     */
+    public static final int MAX_SESSIONS = org.oligarchy.vmm.bridge.engine.MasterBridge.SESSION_SLOTS;
+    private static final String MAX_SESSIONS_RULE = "use 1 to " + MAX_SESSIONS + " (the slaves served at once; " +
+        "1, the default, refuses another slave while one plays)";
 
     private static final Pattern CLIENT_NAME = Pattern.compile("^[^:]{1,63}$");
     private static final Pattern JACK_SERVER = Pattern.compile("^[^/\\s]{1,63}$");
@@ -77,6 +85,7 @@ public final class BridgeConfig
     private int mtu = 1500;
     private int dscp = UdpSockets.DEFAULT_DSCP;
     private int sessionPort = 0;
+    private int maxSessions = 1;
     private String jackServer = null;
     private String multicastInterface = null;
     private InetAddress multicastGroup = Ipv4.parse(org.oligarchy.vmm.bridge.netjack.NetJack.DEFAULT_MULTICAST_GROUP);
@@ -280,6 +289,27 @@ public final class BridgeConfig
     {
         checkNotConcluded();
         sessionPort = value;
+        return this;
+    }
+
+    /**
+     * @return sessions that may run at once, 1 … {@link #MAX_SESSIONS}: another slave (another
+     *         address, or another name) that announces while they are all in use is refused; the
+     *         slave of a running session that announces again (it restarted) replaces its own.
+     */
+    public int maxSessions()
+    {
+        return maxSessions;
+    }
+
+    /**
+     * @param value sessions that may run at once, 1 … {@link #MAX_SESSIONS}.
+     * @return this context.
+     */
+    public BridgeConfig maxSessions(final int value)
+    {
+        checkNotConcluded();
+        maxSessions = value;
         return this;
     }
 
@@ -548,6 +578,27 @@ public final class BridgeConfig
     }
 
     /**
+     * The counters file of session slot {@code slot}: {@link #countersFile()} for the first (0),
+     * else beside it with ".sessionN" before the extension ({@code counters.session2.dat}).
+     *
+     * @param countersFile the bridge's counters file.
+     * @param slot         the session slot, 0 … {@link #MAX_SESSIONS} − 1.
+     * @return the file.
+     */
+    public static Path sessionCountersFile(final Path countersFile, final int slot)
+    {
+        if (slot == 0)
+        {
+            return countersFile;
+        }
+        final String name = countersFile.getFileName().toString();
+        final int dot = name.lastIndexOf('.');
+        final String session = ".session" + (slot + 1);
+        return countersFile.resolveSibling(dot <= 0 ? name + session : name.substring(0, dot) + session +
+            name.substring(dot));
+    }
+
+    /**
      * @param value live counters file; its directory must exist.
      * @return this context.
      */
@@ -647,6 +698,17 @@ public final class BridgeConfig
         final int mtu = orDefault(f.integer("mtu", 576, 9000, null), 1500);
         final int dscp = orDefault(f.integer("dscp", 0, 63, null), UdpSockets.DEFAULT_DSCP);
         final int sessionPort = orDefault(f.integer("sessionPort", 1, 65535, null), 0);
+        // The range and its fix are check()'s (MAX_SESSIONS_RULE), for values set in code too.
+        final JsonNode maxSessionsNode = f.value("maxSessions");
+        int maxSessions = 1;
+        if (maxSessionsNode != null && (!maxSessionsNode.isIntegralNumber() || !maxSessionsNode.canConvertToInt()))
+        {
+            f.problem("maxSessions", maxSessionsNode + " is not a whole number; " + MAX_SESSIONS_RULE);
+        }
+        else if (maxSessionsNode != null)
+        {
+            maxSessions = maxSessionsNode.intValue();
+        }
         final String jackServer = f.matching("jackServer", JACK_SERVER, JACK_SERVER_RULE);
         final String multicastInterface = f.matching("multicastInterface", INTERFACE, INTERFACE_RULE);
         final String groupText = f.matching("multicastGroup", Ipv4.PATTERN, GROUP_RULE);
@@ -684,6 +746,7 @@ public final class BridgeConfig
             .midiToVmPorts(midiToVm).midiFromVmPorts(midiFromVm)
             .peerAddresses(peers).listenAddress(listen).port(port).latencyPeriods(latency)
             .encoder(encoder == null ? "float" : encoder).mtu(mtu).dscp(dscp).sessionPort(sessionPort)
+            .maxSessions(maxSessions)
             .jackServer(jackServer)
             .multicastInterface(multicastInterface)
             .multicastGroup(groupText == null ? Ipv4.parse(org.oligarchy.vmm.bridge.netjack.NetJack.DEFAULT_MULTICAST_GROUP) :
@@ -770,6 +833,11 @@ public final class BridgeConfig
             {
                 problems.add(new ConfigProblem("bridge.sessionPort", SESSION_PORT_IS_PORT.formatted(sessionPort)));
             }
+        }
+        if (maxSessions < 1 || maxSessions > MAX_SESSIONS)
+        {
+            problems.add(new ConfigProblem("bridge.maxSessions", maxSessions + " is out of range; " +
+                MAX_SESSIONS_RULE));
         }
         if (jackServer != null && !JACK_SERVER.matcher(jackServer).matches())
         {
@@ -1030,6 +1098,7 @@ public final class BridgeConfig
         map.put("port", port);
         map.put("sessionPort", sessionPort == 0 ? "ephemeral" : sessionPort);
         map.put("dscp", dscp == 0 ? "0 (not marked)" : dscp + " (IP TOS 0x" + Integer.toHexString(dscp << 2) + ")");
+        map.put("maxSessions", maxSessions);
         map.put("latencyPeriods", latencyPeriods);
         map.put("waitStrategy", waitStrategy.configName());
         if (multicastInterface != null)

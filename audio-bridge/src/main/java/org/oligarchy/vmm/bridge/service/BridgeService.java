@@ -1,6 +1,7 @@
 package org.oligarchy.vmm.bridge.service;
 
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
@@ -115,9 +116,16 @@ public final class BridgeService
     private final CountDownLatch finished = new CountDownLatch(1);
     private volatile State state = State.STARTING;
     private volatile boolean stopping;
+    /** What the stats threads read while no JACK client runs (a constant: they must not allocate). */
+    private static final long[] NO_THREADS = {-1};
     /** The thread in {@link #run()}, woken from its pauses by {@link #stop()}. */
     private volatile Thread mainThread;
     private volatile HostBridge current;
+    /** The counters and latency recorders of session slots 1 … (index 0 unused), set in run(). */
+    private BridgeCounters[] sessionCounters = new BridgeCounters[1];
+    private LatencyRecorders[] sessionLatency = new LatencyRecorders[1];
+    /** The slave each session slot served on the last host bridge: it gets its slot back. */
+    private org.oligarchy.vmm.bridge.engine.SlaveIdentity[] slotSlaves;
     /** When the main loop last made progress: a libjack call that never returns stops it. */
     private volatile long progressNanos = System.nanoTime();
     private volatile boolean stuckLogged;
@@ -174,6 +182,39 @@ public final class BridgeService
             return 1;
         }
         final LatencyRecorders latency = new LatencyRecorders();
+        // Each session slot above the first: its own counters file beside the first, its own
+        // latency recorders and statistics (they outlive a JACK reconnect, as the first's do).
+        final BridgeCounters[] sessionCounters = new BridgeCounters[config.maxSessions()];
+        final LatencyRecorders[] sessionLatency = new LatencyRecorders[config.maxSessions()];
+        final StatsPublisher[] sessionStats = new StatsPublisher[config.maxSessions()];
+        for (int slot = 1; slot < config.maxSessions(); slot++)
+        {
+            final Path file = BridgeConfig.sessionCountersFile(config.countersFile(), slot);
+            try
+            {
+                sessionCounters[slot] = BridgeCounters.mapped(file);
+            }
+            catch (final IOException ex)
+            {
+                EventLog.error("cannot create the counters file " + file + " of session " + (slot + 1) + ": " +
+                    ex.getMessage() + " (set bridge.countersFile to a writable path, e.g. under /dev/shm)");
+                for (int opened = 1; opened < slot; opened++)
+                {
+                    sessionStats[opened].close();
+                    sessionCounters[opened].close();
+                }
+                counters.close();
+                enter(State.FAILED, "no counters file");
+                finished.countDown();
+                return 1;
+            }
+            sessionLatency[slot] = new LatencyRecorders();
+            sessionStats[slot] = new StatsPublisher(sessionCounters[slot], sessionLatency[slot], () -> NO_THREADS,
+                () -> -1, null, () -> { });
+            sessionStats[slot].start();
+        }
+        this.sessionCounters = sessionCounters;
+        this.sessionLatency = sessionLatency;
         final long watchdogMicros = systemd.watchdogMicros();
         if (watchdogMicros > 0 && watchdogMicros < 2_000_000)
         {
@@ -181,7 +222,7 @@ public final class BridgeService
                 "second; set WatchdogSec=2s or more in the unit, or systemd will kill a healthy service");
         }
         final StatsPublisher stats = new StatsPublisher(counters, latency,
-            () -> current == null ? new long[] {-1} : current.dataPathThreadIds(),
+            () -> current == null ? NO_THREADS : current.dataPathThreadIds(),
             () -> current == null ? -1 : current.jack().processThreadTid(),
             config.histogramLog(),
             () -> everySecond(counters, watchdogMicros));
@@ -263,6 +304,12 @@ public final class BridgeService
                 lastHost.close();
             }
             stats.close();
+            for (int slot = 1; slot < sessionCounters.length; slot++)
+            {
+                sessionStats[slot].close();
+                sessionCounters[slot].sessionState.set(BridgeCounters.STATE_STOPPED);
+                sessionCounters[slot].close();
+            }
             counters.sessionState.set(BridgeCounters.STATE_STOPPED);
             counters.close();
             try
@@ -295,7 +342,8 @@ public final class BridgeService
         progressNanos = System.nanoTime();
         try
         {
-            final HostBridge host = HostBridge.start(settings(), counters, latency);
+            final HostBridge host = HostBridge.start(settings(), counters, latency, (slot) -> sessionCounters[slot],
+                (slot) -> sessionLatency[slot], slotSlaves);
             progressNanos = System.nanoTime();
             return host;
         }
@@ -349,8 +397,11 @@ public final class BridgeService
         try
         {
             // The connections, remembered each second, to restore them on the next client if the
-            // JACK server goes away (a snapshot taken while it was dying is discarded).
-            List<JackConnection> known = host.jack().connections();
+            // JACK server goes away (a snapshot taken while it was dying is discarded); those of a
+            // further session's client are retried until its slave re-attaches and it reappears.
+            // JACK tells the first client of every connection made or broken in the graph, so its
+            // count of them says when a new snapshot is due.
+            List<JackConnection> known = host.connections();
             long knownChanges = host.jack().connectionChanges();
             long nextTick = System.nanoTime();
             // Allocates nothing while nothing changes (ServiceAllocationJackTest): a timed wait on
@@ -370,7 +421,7 @@ public final class BridgeService
                     final long changes = host.jack().connectionChanges();
                     if (changes != knownChanges)
                     {
-                        final List<JackConnection> snapshot = host.jack().connections();
+                        final List<JackConnection> snapshot = host.connections();
                         if (!host.jack().isShutDown())
                         {
                             known = snapshot;
@@ -386,7 +437,7 @@ public final class BridgeService
             }
             else if (!stopping && host.jack().formatChanged())
             {
-                next = host.jack().connections();
+                next = host.connections();
                 EventLog.warn("JACK now runs at " + host.jack().currentFormat() + " instead of " +
                     host.jack().sampleRateHz() + " Hz / " + host.jack().periodFrames() + " frames; a NetJack2 " +
                     "session has one fixed period, so the bridge re-opens its JACK client at the new format, " +
@@ -403,6 +454,7 @@ public final class BridgeService
             }
             current = null;
             host.close();
+            slotSlaves = host.bridge().slotSlaves();
         }
         return next;
     }
@@ -619,7 +671,7 @@ public final class BridgeService
             .jackCpu(config.jackCpu()).senderCpu(config.senderCpu()).receiverCpu(config.receiverCpu())
             .senderPriority(config.senderPriority()).receiverPriority(config.receiverPriority())
             .multicastInterface(config.multicastInterface()).multicastGroup(config.multicastGroup())
-            .sockets(config.udpSockets()).build();
+            .sockets(config.udpSockets()).maxSessions(config.maxSessions()).build();
     }
 
     /** The systemd status line: {@link StatusReport} renders it from the live counters. */

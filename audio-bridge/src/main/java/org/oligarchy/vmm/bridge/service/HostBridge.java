@@ -13,6 +13,7 @@ import org.oligarchy.vmm.bridge.jack.JackHostException;
 import org.oligarchy.vmm.bridge.log.EventLog;
 import org.oligarchy.vmm.bridge.metrics.BridgeCounters;
 import org.oligarchy.vmm.bridge.metrics.LatencyRecorders;
+import org.oligarchy.vmm.bridge.netjack.SessionParams;
 import org.oligarchy.vmm.bridge.rt.ThreadPlacement;
 
 /**
@@ -44,6 +45,7 @@ public final class HostBridge implements AutoCloseable
      * @param multicastInterface interface to join the multicast group on, or null: unicast only.
      * @param multicastGroup   the group slaves announce on.
      * @param sockets          DSCP marking and session port of the UDP sockets.
+     * @param maxSessions      sessions that may run at once; another slave beyond them is refused.
      */
     public record Settings(
         String clientName,
@@ -64,12 +66,13 @@ public final class HostBridge implements AutoCloseable
         int midiFromVmPorts,
         String multicastInterface,
         InetAddress multicastGroup,
-        UdpSockets sockets)
+        UdpSockets sockets,
+        int maxSessions)
     {
         /**
          * A builder: client "dsp" on the default server, 2 + 2 audio ports, no MIDI, any peer, an ephemeral
-         * port, L = 1, blocking waits, no pinning or real-time priority, unicast only, the default sockets;
-         * set at least the listening address.
+         * port, L = 1, blocking waits, no pinning or real-time priority, unicast only, the default sockets,
+         * one session; set at least the listening address.
          *
          * @return a new builder.
          */
@@ -100,6 +103,7 @@ public final class HostBridge implements AutoCloseable
             private String multicastInterface;
             private InetAddress multicastGroup;
             private UdpSockets sockets = UdpSockets.DEFAULTS;
+            private int maxSessions = 1;
 
             private Builder()
             {
@@ -296,13 +300,24 @@ public final class HostBridge implements AutoCloseable
             }
 
             /**
+             * @param value see {@link Settings#maxSessions()}.
+             * @return this builder.
+             */
+            public Builder maxSessions(final int value)
+            {
+                maxSessions = value;
+                return this;
+            }
+
+            /**
              * @return the settings.
              */
             public Settings build()
             {
                 return new Settings(clientName, jackServer, toVmPorts, fromVmPorts, peerAddresses, listenAddress,
                     port, latencyPeriods, waitStrategy, jackCpu, senderCpu, receiverCpu, senderPriority,
-                    receiverPriority, midiToVmPorts, midiFromVmPorts, multicastInterface, multicastGroup, sockets);
+                    receiverPriority, midiToVmPorts, midiFromVmPorts, multicastInterface, multicastGroup, sockets,
+                    maxSessions);
             }
         }
     }
@@ -313,6 +328,18 @@ public final class HostBridge implements AutoCloseable
     private final BridgeCounters counters;
     private final Thread placement;
     private boolean closed;
+    /**
+     * The JACK client of each session slot above 0, opened when its first session starts and named
+     * after its slave ({@code <clientName>-<slave name>}); index 0 unused (slot 0 is {@link #jack}).
+     */
+    private final JackHost[] sessionJacks;
+    private final String[] sessionSlaves;
+    private final BridgeCounters[] ownedCounters;
+    /**
+     * Guards the session clients: not this object's monitor, which {@link #close()} holds while it
+     * joins the conductor (that may be opening a client right then).
+     */
+    private final Object sessionLock = new Object();
 
     private HostBridge(final Settings settings, final JackHost jack, final MasterBridge bridge,
         final BridgeCounters counters)
@@ -323,6 +350,9 @@ public final class HostBridge implements AutoCloseable
         this.counters = counters;
         this.placement = new Thread(this::placeJackThread, "jack-placement");
         this.placement.setDaemon(true);
+        this.sessionJacks = new JackHost[settings.maxSessions()];
+        this.sessionSlaves = new String[settings.maxSessions()];
+        this.ownedCounters = new BridgeCounters[settings.maxSessions()];
     }
 
     /**
@@ -338,6 +368,58 @@ public final class HostBridge implements AutoCloseable
     public static HostBridge start(final Settings settings, final BridgeCounters counters,
         final LatencyRecorders latency) throws JackHostException, IOException
     {
+        return start(settings, counters, latency, null, null);
+    }
+
+    /**
+     * Opens the JACK client, starts the NetJack2 master and activates the client; with
+     * {@link Settings#maxSessions()} above 1, each further session slot gets its own counters
+     * and, when its first session starts, its own JACK client named after the slave
+     * ({@code <clientName>-<slave name>}, ports {@code to_vm_N} / {@code from_vm_N}).
+     *
+     * @param settings          settings.
+     * @param counters          live counters (the first session's, and the bridge's own).
+     * @param latency           latency recorders of the first session.
+     * @param sessionCounters   the counters of session slot 1 … (null: in memory, owned here).
+     * @param sessionLatency    the latency recorders of session slot 1 … (null: new ones).
+     * @return the running bridge.
+     * @throws JackHostException if JACK refuses.
+     * @throws IOException       if the UDP port cannot be bound.
+     */
+    public static HostBridge start(final Settings settings, final BridgeCounters counters,
+        final LatencyRecorders latency, final java.util.function.IntFunction<BridgeCounters> sessionCounters,
+        final java.util.function.IntFunction<LatencyRecorders> sessionLatency)
+        throws JackHostException, IOException
+    {
+        return start(settings, counters, latency, sessionCounters, sessionLatency, null);
+    }
+
+    /**
+     * As {@link #start(Settings, BridgeCounters, LatencyRecorders, java.util.function.IntFunction,
+     * java.util.function.IntFunction)}, giving each slave the session slot it had on an earlier
+     * bridge ({@link MasterBridge#slotSlaves()}), whatever the order the slaves announce in.
+     *
+     * @param settings          settings.
+     * @param counters          live counters.
+     * @param latency           latency recorders of the first session.
+     * @param sessionCounters   the counters of session slot 1 … (null: in memory, owned here).
+     * @param sessionLatency    the latency recorders of session slot 1 … (null: new ones).
+     * @param slotSlaves        per slot, the slave it served before, or null for none.
+     * @return the running bridge.
+     * @throws JackHostException if JACK refuses.
+     * @throws IOException       if the UDP port cannot be bound.
+     */
+    public static HostBridge start(final Settings settings, final BridgeCounters counters,
+        final LatencyRecorders latency, final java.util.function.IntFunction<BridgeCounters> sessionCounters,
+        final java.util.function.IntFunction<LatencyRecorders> sessionLatency,
+        final org.oligarchy.vmm.bridge.engine.SlaveIdentity[] slotSlaves)
+        throws JackHostException, IOException
+    {
+        if (settings.maxSessions() < 1 || settings.maxSessions() > MasterBridge.SESSION_SLOTS)
+        {
+            throw new IllegalArgumentException("bridge.maxSessions " + settings.maxSessions() + " is not 1 to " +
+                MasterBridge.SESSION_SLOTS);
+        }
         final JackHost jack = JackHost.open(
             settings.clientName(), settings.jackServer(), settings.toVmPorts(), settings.fromVmPorts(),
             settings.midiToVmPorts(), settings.midiFromVmPorts(), "to_vm_", "from_vm_");
@@ -359,6 +441,28 @@ public final class HostBridge implements AutoCloseable
             jack.close();
             throw ex;
         }
+        final HostBridge host = new HostBridge(settings, jack, bridge, counters);
+        if (settings.maxSessions() > 1)
+        {
+            bridge.maxSessions(settings.maxSessions(), (slot) ->
+            {
+                if (sessionCounters != null)
+                {
+                    return sessionCounters.apply(slot);
+                }
+                host.ownedCounters[slot] = BridgeCounters.inMemory();
+                return host.ownedCounters[slot];
+            }, (slot) -> sessionLatency == null ? new LatencyRecorders() : sessionLatency.apply(slot));
+            bridge.onSessionStart((params, slot) -> host.onSessionStart(slot, params));
+        }
+        else
+        {
+            bridge.maxSessions(1);
+        }
+        if (slotSlaves != null)
+        {
+            bridge.rememberSlotSlaves(slotSlaves);
+        }
         if (settings.multicastInterface() != null)
         {
             try
@@ -372,7 +476,6 @@ public final class HostBridge implements AutoCloseable
                 throw ex;
             }
         }
-        final HostBridge host = new HostBridge(settings, jack, bridge, counters);
         jack.onXrun(counters.jackXruns::increment);
         bridge.start();
         try
@@ -450,6 +553,116 @@ public final class HostBridge implements AutoCloseable
         return jack;
     }
 
+    /**
+     * The JACK client of a session slot.
+     *
+     * @param session the slot (0: {@link #jack()}).
+     * @return its client, or null before its first session.
+     */
+    public JackHost jack(final int session)
+    {
+        synchronized (sessionLock)
+        {
+            return session == 0 ? jack : sessionJacks[session];
+        }
+    }
+
+    /**
+     * The connections of every client of this bridge (the first session's and each further
+     * session's), each link once, for the service to restore them on the next JACK server.
+     *
+     * @return the connections.
+     */
+    public List<org.oligarchy.vmm.bridge.jack.JackConnection> connections()
+    {
+        final java.util.LinkedHashSet<org.oligarchy.vmm.bridge.jack.JackConnection> all =
+            new java.util.LinkedHashSet<>(jack.connections());
+        synchronized (sessionLock)
+        {
+            for (int slot = 1; slot < sessionJacks.length; slot++)
+            {
+                if (sessionJacks[slot] != null)
+                {
+                    all.addAll(sessionJacks[slot].connections());
+                }
+            }
+        }
+        return List.copyOf(all);
+    }
+
+    /**
+     * A session started in slot {@code slot} (the conductor's thread): slot 0 plays on the
+     * bridge's own client; a slot above 0 gets a client named after its slave, opened on its
+     * first session and kept while the same slave comes back (its connections survive), replaced
+     * when another slave takes the slot.
+     */
+    private void onSessionStart(final int slot, final SessionParams params)
+    {
+        if (slot == 0)
+        {
+            return;
+        }
+        synchronized (sessionLock)
+        {
+            openSessionClient(slot, params);
+        }
+    }
+
+    private void openSessionClient(final int slot, final SessionParams params)
+    {
+        final int latencyFrames = reportedLatencyFrames(settings.latencyPeriods(), params.slaveSyncMode(),
+            jack.periodFrames());
+        if (sessionJacks[slot] != null && params.name().equals(sessionSlaves[slot]))
+        {
+            sessionJacks[slot].setLatency(latencyFrames);
+            return;
+        }
+        if (sessionJacks[slot] != null)
+        {
+            EventLog.info("session slot " + (slot + 1) + " now serves '" + params.name() + "' instead of '" +
+                sessionSlaves[slot] + "': closing JACK client '" + sessionJacks[slot].clientName() + "'");
+            sessionJacks[slot].close();
+            sessionJacks[slot] = null;
+        }
+        final String name = sessionClientName(settings.clientName(), params.name());
+        try
+        {
+            final JackHost client = JackHost.open(name, settings.jackServer(), settings.toVmPorts(),
+                settings.fromVmPorts(), settings.midiToVmPorts(), settings.midiFromVmPorts(), "to_vm_", "from_vm_");
+            client.onXrun(bridge.counters(slot).jackXruns::increment);
+            try
+            {
+                client.activate((io) -> bridge.processPeriod(slot, io), latencyFrames);
+            }
+            catch (final JackHostException ex)
+            {
+                client.close();
+                throw ex;
+            }
+            sessionJacks[slot] = client;
+            sessionSlaves[slot] = params.name();
+            EventLog.info("JACK client '" + client.clientName() + "' active for slave '" + params.name() +
+                "' (session slot " + (slot + 1) + "); ports " + client.inputPortNames() + " -> VM -> " +
+                client.outputPortNames());
+        }
+        catch (final JackHostException ex)
+        {
+            EventLog.error("cannot open JACK client '" + name + "' for slave '" + params.name() + "': " +
+                ex.getMessage() + "; its session runs without host ports");
+        }
+    }
+
+    /**
+     * The JACK client name of a session slot above 0: {@code <clientName>-<slave name>}, the
+     * slave's name reduced to letters, digits, '_', '.' and '-' (it comes off the network), at
+     * most 63 characters (JACK's limit).
+     */
+    static String sessionClientName(final String clientName, final String slaveName)
+    {
+        final String name = clientName + "-" + slaveName.replaceAll("[^A-Za-z0-9_.-]", "_");
+        return name.length() <= 63 ? name : name.substring(0, 63);
+    }
+
     public MasterBridge bridge()
     {
         return bridge;
@@ -500,8 +713,28 @@ public final class HostBridge implements AutoCloseable
         }
         closed = true;
         bridge.close();
+        // The conductor has stopped: no session client opens any more.
+        synchronized (sessionLock)
+        {
+            closeSessionClients();
+        }
         jack.close();
         placement.interrupt();
+    }
+
+    private void closeSessionClients()
+    {
+        for (int slot = 1; slot < sessionJacks.length; slot++)
+        {
+            if (sessionJacks[slot] != null)
+            {
+                sessionJacks[slot].close();
+            }
+            if (ownedCounters[slot] != null)
+            {
+                ownedCounters[slot].close();
+            }
+        }
     }
 
     private static String hostName()

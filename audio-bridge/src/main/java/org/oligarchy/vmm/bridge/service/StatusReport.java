@@ -100,6 +100,63 @@ public final class StatusReport
      */
     public static Map<String, Object> read(final Path file) throws IOException
     {
+        final Map<String, Object> status = readFile(file);
+        status.put("sessions", sessions(file, status));
+        return status;
+    }
+
+    /**
+     * One line per session slot (issue 19): the first from the bridge's own file, each further
+     * one from its file beside it ({@code counters.session2.dat} …) when the same bridge process
+     * writes it (a file left by an earlier run is skipped).
+     */
+    @SuppressWarnings("unchecked")
+    private static List<Map<String, Object>> sessions(final Path file, final Map<String, Object> first)
+    {
+        final List<Map<String, Object>> sessions = new java.util.ArrayList<>();
+        sessions.add(session(1, file, first));
+        for (int slot = 1; slot < BridgeConfig.MAX_SESSIONS; slot++)
+        {
+            final Path other = BridgeConfig.sessionCountersFile(file, slot);
+            if (!java.nio.file.Files.exists(other))
+            {
+                continue;
+            }
+            try
+            {
+                final Map<String, Object> status = readFile(other);
+                if (status.get("pid").equals(first.get("pid")))
+                {
+                    sessions.add(session(slot + 1, other, status));
+                }
+            }
+            catch (final IOException ex)
+            {
+                // Being created or removed right now: not a session of this bridge yet.
+            }
+        }
+        return sessions;
+    }
+
+    private static Map<String, Object> session(final int slot, final Path file, final Map<String, Object> status)
+    {
+        final Map<String, Object> session = new LinkedHashMap<>();
+        session.put("slot", slot);
+        session.put("countersFile", file.toString());
+        session.put("session", status.get("session"));
+        session.put("peer", status.get("peer"));
+        session.put("peerFoundBy", status.get("peerFoundBy"));
+        for (final BridgeCounter counter : List.of(BridgeCounter.SESSION_ID, BridgeCounter.SESSIONS_STARTED,
+            BridgeCounter.SESSIONS_LOST, BridgeCounter.BLOCKS_PLAYED, BridgeCounter.SILENT_CYCLES,
+            BridgeCounter.LATE_BLOCKS, BridgeCounter.LATE_LAST_MINUTE))
+        {
+            session.put(counter.label(), counter(status, counter));
+        }
+        return session;
+    }
+
+    private static Map<String, Object> readFile(final Path file) throws IOException
+    {
         final MappedByteBuffer mapped = CountersFileDescriptor.openReadOnly(file);
         try
         {
@@ -330,6 +387,31 @@ public final class StatusReport
                 ("multicast".equals(status.get("peerFoundBy")) ? " (found by multicast)" : ""),
             value(status, BridgeCounter.SESSION_ID), value(status, BridgeCounter.SESSIONS_STARTED),
             value(status, BridgeCounter.SESSIONS_LOST), value(status, BridgeCounter.OPERATOR_RESTARTS)));
+        final Object sessions = status.get("sessions");
+        if (sessions instanceof List && ((List<?>)sessions).size() > 1)
+        {
+            // Several sessions (bridge.maxSessions > 1): one line each; the lines below are the first's.
+            for (final Object entry : (List<?>)sessions)
+            {
+                final Map<String, Object> session = (Map<String, Object>)entry;
+                text.append(String.format(Locale.ROOT, "  session %-4s %s%s, id %s, %s started, %s lost, %s played, " +
+                    "%s silent, %s late%n", session.get("slot"), session.get("session") == null ? MISSING :
+                    session.get("session"), session.get("peer") == null ? "" : " with " + session.get("peer"),
+                    orMissing(session.get(BridgeCounter.SESSION_ID.label())),
+                    orMissing(session.get(BridgeCounter.SESSIONS_STARTED.label())),
+                    orMissing(session.get(BridgeCounter.SESSIONS_LOST.label())),
+                    orMissing(session.get(BridgeCounter.BLOCKS_PLAYED.label())),
+                    orMissing(session.get(BridgeCounter.SILENT_CYCLES.label())),
+                    orMissing(session.get(BridgeCounter.LATE_BLOCKS.label()))));
+            }
+        }
+        final Long refused = counter(status, BridgeCounter.ANNOUNCES_REFUSED_SESSIONS_IN_USE);
+        if (refused != null && refused > 0)
+        {
+            // Only when it happened: another slave wants this bridge (issue 19).
+            text.append(String.format(Locale.ROOT, "  refused      %d announces of another slave while the session " +
+                "ran (every session in use; the log names the slave)%n", refused));
+        }
         text.append(String.format(Locale.ROOT, "  audio        %s Hz / %s frames, latency L=%s (%s us)%n",
             value(status, BridgeCounter.SAMPLE_RATE_HZ), value(status, BridgeCounter.PERIOD_FRAMES),
             value(status, BridgeCounter.LATENCY_PERIODS),
@@ -413,6 +495,11 @@ public final class StatusReport
     {
         final Long value = counter(status, counter);
         return value != null ? Long.toString(value) : noSamples(status, counter) != null ? NO_SAMPLES : MISSING;
+    }
+
+    private static String orMissing(final Object value)
+    {
+        return value == null ? MISSING : value.toString();
     }
 
     /** Rejected packets of every reason this reader knows; missing only if the file has none of them. */

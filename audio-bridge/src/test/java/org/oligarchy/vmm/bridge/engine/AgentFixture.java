@@ -65,6 +65,15 @@ final class AgentFixture implements AutoCloseable
 
     AgentFixture() throws IOException
     {
+        this(new InetAddress[0]);
+    }
+
+    /**
+     * The fixture, with more allowed peers than 127.0.0.1 (other loopback addresses, such as
+     * 127.0.0.2, stand for a second VM).
+     */
+    AgentFixture(final InetAddress... alsoAllowed) throws IOException
+    {
         clock.update(START_NANOS);
         loopback = InetAddress.getByName("127.0.0.1");
         listen = DatagramChannel.open(StandardProtocolFamily.INET);
@@ -72,7 +81,9 @@ final class AgentFixture implements AutoCloseable
         listen.configureBlocking(false);
         final MasterHandshake handshake = new MasterHandshake(
             "agent-test-host", RATE_HZ, PERIOD_FRAMES, CHANNELS, CHANNELS, 0, 0, LATENCY_PERIODS);
-        conductor = new MasterConductor(listen, List.of(loopback), handshake, slot, fromPeer, counters, latency, clock,
+        final List<InetAddress> allowed = new java.util.ArrayList<>(List.of(loopback));
+        allowed.addAll(List.of(alsoAllowed));
+        conductor = new MasterConductor(listen, List.copyOf(allowed), handshake, slot, fromPeer, counters, latency, clock,
             UdpSockets.DEFAULTS);
         sender = new MasterSender(toPeer, slot, counters, clock, CHANNELS, CHANNELS, -1, 0);
         receiver = new MasterReceiver(slot, counters, clock, -1, 0);

@@ -176,12 +176,13 @@ final class ProbeClient implements AutoCloseable
 
     String outputName(final int channel)
     {
-        return "probe:out_" + (channel + 1);
+        // The name JACK gave (a second probe on one server is "probe-01").
+        return client.getName() + ":out_" + (channel + 1);
     }
 
     String inputName(final int channel)
     {
-        return "probe:in_" + (channel + 1);
+        return client.getName() + ":in_" + (channel + 1);
     }
 
     SignalProbe probe()

@@ -111,6 +111,7 @@ class BridgeCounterTest
             Map.entry(79, "announces received"),
             Map.entry(80, "midi events refused by the host port"),
             Map.entry(81, "peer found by multicast"),
+            Map.entry(100, "announces refused (sessions in use)"),
             Map.entry(110, "gc collections"),
             Map.entry(111, "gc pause ms"));
 

@@ -61,6 +61,9 @@ final class BridgeConfigTest
         "`\"midiFromVmPorts\": -1, " + VALID + "`|bridge.midiFromVmPorts: -1 is out of range; use a whole number from 0 to 64",
         "`\"multicastInterface\": \"tap 0\", " + VALID + "`|bridge.multicastInterface: \"tap 0\" is not valid; name a network interface as `ip link` shows it (1 to 15 letters, digits, '_', '.' or '-'), such as the VM's tap; null for unicast only",
         "`\"multicastGroup\": \"10.0.0.1\", " + VALID + "`|bridge.multicastGroup: \"10.0.0.1\" is not a multicast address; write an IPv4 multicast address (224.0.0.0 to 239.255.255.255), such as JACK2's and PipeWire's default 225.3.19.154",
+        "`\"maxSessions\": 0, " + VALID + "`|bridge.maxSessions: 0 is out of range; use 1 to 8 (the slaves served at once; 1, the default, refuses another slave while one plays)",
+        "`\"maxSessions\": 9, " + VALID + "`|bridge.maxSessions: 9 is out of range; use 1 to 8 (the slaves served at once; 1, the default, refuses another slave while one plays)",
+        "`\"maxSessions\": \"one\", " + VALID + "`|bridge.maxSessions: \"one\" is not a whole number; use 1 to 8 (the slaves served at once; 1, the default, refuses another slave while one plays)",
         "`\"latencyPeriods\": 11, " + VALID + "`|bridge.latencyPeriods: 11 is out of range; use a whole number from 0 to 10",
         "`\"latencyPeriods\": -1, " + VALID + "`|bridge.latencyPeriods: -1 is out of range; use a whole number from 0 to 10",
         "`\"port\": 70000, " + VALID + "`|bridge.port: 70000 is out of range; use a whole number from 1 to 65535",
@@ -91,7 +94,7 @@ final class BridgeConfigTest
         "`\"controlSocket\": \"/proc/netjack.sock\", " + VALID + "`|bridge.controlSocket: \"/proc/netjack.sock\" is in the kernel's /proc, /sys or /dev, where the bridge must not create files; write a path such as /run/netjack-bridge/control.sock",
         "`\"controlSocket\": \"/run/../sys/x.sock\", " + VALID + "`|bridge.controlSocket: \"/run/../sys/x.sock\" is in the kernel's /proc, /sys or /dev, where the bridge must not create files; write a path such as /run/netjack-bridge/control.sock",
         "`\"controlSocket\": \"/dev/shm/x.sock\", " + VALID + "`|bridge.controlSocket: \"/dev/shm/x.sock\" is in the kernel's /proc, /sys or /dev, where the bridge must not create files; write a path such as /run/netjack-bridge/control.sock",
-        "`\"latencyPeriod\": 1, " + VALID + "`|bridge.latencyPeriod: unknown key; remove it or use one of clientName, toVmPorts, fromVmPorts, midiToVmPorts, midiFromVmPorts, peerAddresses, listenAddress, port, latencyPeriods, encoder, mtu, dscp, sessionPort, jackServer, multicastInterface, multicastGroup, cpus, priorities, waitStrategy, mlockall, countersFile, histogramLog, controlSocket"
+        "`\"latencyPeriod\": 1, " + VALID + "`|bridge.latencyPeriod: unknown key; remove it or use one of clientName, toVmPorts, fromVmPorts, midiToVmPorts, midiFromVmPorts, peerAddresses, listenAddress, port, latencyPeriods, encoder, mtu, dscp, sessionPort, maxSessions, jackServer, multicastInterface, multicastGroup, cpus, priorities, waitStrategy, mlockall, countersFile, histogramLog, controlSocket"
     })
     void shouldRejectAnInvalidFieldWithAMessageNamingFieldValueAndFix(final String fields, final String message)
     {
@@ -365,5 +368,41 @@ final class BridgeConfigTest
         assertEquals(0, code);
         assertEquals(true, out.toString().startsWith("config OK: {") &&
             out.toString().contains(", port=19000, sessionPort=19001, dscp=34 (IP TOS 0x88), "), out.toString());
+    }
+
+    /**
+     * bridge.maxSessions: 1 by default (one slave per bridge, as JACK2's netmanager serves one
+     * master per slave), shown in --check; checked in code too, with the same words.
+     */
+    @Test
+    @Timeout(60)
+    void shouldDefaultToOneSessionAndShowItInCheck(@TempDir final Path dir) throws Exception
+    {
+        assertEquals(1, BridgeConfig.parse("{\"version\": 1, \"bridge\": {" + VALID + "}}").maxSessions());
+        assertEquals(1, BridgeConfig.parse("{\"version\": 1, \"bridge\": {" + VALID + ", \"maxSessions\": null}}")
+            .maxSessions(), "null is the default");
+        assertEquals(BridgeConfig.MAX_SESSIONS, BridgeConfig.parse("{\"version\": 1, \"bridge\": {" + VALID +
+            ", \"maxSessions\": " + BridgeConfig.MAX_SESSIONS + "}}").maxSessions());
+        assertEquals(List.of("bridge.maxSessions"), new BridgeConfig().peerAddresses(List.of(InetAddress.getByName(
+            "10.77.0.2"))).maxSessions(BridgeConfig.MAX_SESSIONS + 1).check().stream().map((p) -> p.path()).toList());
+
+        final Path file = dir.resolve("config.json");
+        Files.writeString(file, "{\"version\": 1, \"bridge\": {" + VALID + ", \"maxSessions\": 1, " +
+            "\"countersFile\": \"" + dir.resolve("c.dat") + "\", \"controlSocket\": \"" + dir.resolve("c.sock") + "\"}}");
+        final PrintStream originalOut = System.out;
+        final ByteArrayOutputStream out = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(out, true));
+        final int code;
+        try
+        {
+            code = BridgeMain.execute("run", "--check", "--config", file.toString());
+        }
+        finally
+        {
+            System.setOut(originalOut);
+        }
+        assertEquals(0, code);
+        assertEquals(true, out.toString().contains(", dscp=34 (IP TOS 0x88), maxSessions=1, latencyPeriods=1, "),
+            out.toString());
     }
 }

@@ -50,6 +50,9 @@ final class BridgeNixMessagesTest
         "{\"dscp\": 64, \"sessionPort\": 0}",
         "{\"dscp\": -1, \"sessionPort\": 19000}",
         "{\"dscp\": \"ef\", \"sessionPort\": 65536}",
+        "{\"maxSessions\": 0}",
+        "{\"maxSessions\": 9}",
+        "{\"maxSessions\": \"one\"}",
     };
 
     @TempDir

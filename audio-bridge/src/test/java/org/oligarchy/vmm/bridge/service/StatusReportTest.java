@@ -91,6 +91,80 @@ class StatusReportTest
         }
     }
 
+    /**
+     * Issue 19, several sessions: each session slot's counters file beside the first
+     * (counters.session2.dat) gives one entry of "sessions" and one text line; a file an earlier
+     * run left (another pid) is not one of this bridge's sessions.
+     */
+    @Test
+    void shouldListEverySessionOfThisBridgeFromItsOwnCountersFile() throws IOException
+    {
+        final Path file = dir.resolve("counters.dat");
+        assertEquals(dir.resolve("counters.session2.dat"), BridgeConfig.sessionCountersFile(file, 1));
+        try (BridgeCounters first = BridgeCounters.mapped(file);
+            BridgeCounters second = BridgeCounters.mapped(BridgeConfig.sessionCountersFile(file, 1)))
+        {
+            write(BridgeConfig.sessionCountersFile(file, 2), 999_999_999L, Map.of());
+            first.sessionState.set(BridgeCounters.STATE_RUNNING);
+            first.heartbeatMillis.set(System.currentTimeMillis());
+            first.peerAddress.set((10L << 24) | 2);
+            first.peerPort.set(19000);
+            first.sessionId.set(1);
+            first.sessionsStarted.set(1);
+            first.blocksPlayed.set(500);
+            second.sessionState.set(BridgeCounters.STATE_RUNNING);
+            second.peerAddress.set((10L << 24) | 3);
+            second.peerPort.set(19002);
+            second.sessionId.set(2);
+            second.sessionsStarted.set(1);
+            second.blocksPlayed.set(300);
+            second.silentCycles.set(4);
+            final Map<String, Object> status = StatusReport.read(file);
+            final JsonNode sessions = JSON.readTree(JSON.writeValueAsString(status)).get("sessions");
+            assertEquals(2, sessions.size(), sessions.toString());
+            assertEquals(1, sessions.get(0).get("slot").asInt());
+            assertEquals("10.0.0.2:19000", sessions.get(0).get("peer").asText());
+            assertEquals(500, sessions.get(0).get("blocks played").asLong());
+            assertEquals(2, sessions.get(1).get("slot").asInt());
+            assertEquals("running", sessions.get(1).get("session").asText());
+            assertEquals("10.0.0.3:19002", sessions.get(1).get("peer").asText());
+            assertEquals(2, sessions.get(1).get("session id").asLong());
+            assertEquals(4, sessions.get(1).get("silent cycles (block missing at play time)").asLong());
+            final String text = StatusReport.describe(status);
+            assertTrue(text.contains("\n  session 1    running with 10.0.0.2:19000, id 1, 1 started, 0 lost, 500 played, " +
+                "0 silent, 0 late\n  session 2    running with 10.0.0.3:19002, id 2, 1 started, 0 lost, 300 played, " +
+                "4 silent, 0 late\n"), text);
+        }
+        // One session: the array has the first only, and the text has no session lines.
+        final Path single = dir.resolve("single.dat");
+        try (BridgeCounters only = BridgeCounters.mapped(single))
+        {
+            only.heartbeatMillis.set(System.currentTimeMillis());
+            final Map<String, Object> status = StatusReport.read(single);
+            assertEquals(1, ((List<?>)status.get("sessions")).size());
+            assertFalse(StatusReport.describe(status).contains("  session 1 "), StatusReport.describe(status));
+        }
+    }
+
+    /** Issue 19: the text says another slave was refused only when one was, with the count. */
+    @Test
+    void shouldSayHowOftenAnotherSlaveWasRefusedOnlyWhenItWas() throws IOException
+    {
+        final Path file = dir.resolve("refused.dat");
+        try (BridgeCounters counters = BridgeCounters.mapped(file))
+        {
+            counters.sessionState.set(BridgeCounters.STATE_RUNNING);
+            counters.heartbeatMillis.set(System.currentTimeMillis());
+            assertFalse(StatusReport.describe(StatusReport.read(file)).contains("refused"));
+            counters.announcesRefusedSessionsInUse.set(7);
+            final Map<String, Object> status = StatusReport.read(file);
+            assertTrue(StatusReport.describe(status).contains("\n  refused      7 announces of another slave while " +
+                "the session ran (every session in use; the log names the slave)\n"), StatusReport.describe(status));
+            assertEquals(7, JSON.readTree(JSON.writeValueAsString(status)).get("counters")
+                .get("announces refused (sessions in use)").asLong());
+        }
+    }
+
     @Test
     void aCounterTheWriterDoesNotHaveIsAbsentNotZero() throws IOException
     {

@@ -148,22 +148,7 @@ final class HostBridgeMidiJackTest
         final BridgeCounters counters = startBridge(latency);
         final PortLedger audioLedger = new PortLedger();
         final MidiPortLedger midiLedger = new MidiPortLedger();
-        bridge.jack().tap(new JackHost.PeriodTap()
-        {
-            @Override
-            public void beforePeriod(final long startFrame, final JackHost.PortSamples ports)
-            {
-                audioLedger.beforePeriod(startFrame, ports);
-                midiLedger.beforePeriod(startFrame, ports);
-            }
-
-            @Override
-            public void afterPeriod(final long startFrame, final JackHost.PortSamples ports)
-            {
-                audioLedger.afterPeriod(startFrame, ports);
-                midiLedger.afterPeriod(startFrame, ports);
-            }
-        });
+        bridge.jack().tap(PortLedger.both(audioLedger, midiLedger));
         jack2Slave = JackServerProcess.startPooled("-S", "-d", "net", "-a", "127.0.0.1", "-p",
             Integer.toString(bridge.bridge().localPort()), "-C", "1", "-P", "1", "-i", "1", "-o", "1", "-n", "vmslave",
             "-l", Integer.toString(latency));

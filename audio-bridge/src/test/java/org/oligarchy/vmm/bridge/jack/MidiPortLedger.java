@@ -55,9 +55,40 @@ final class MidiPortLedger implements JackHost.PeriodTap
         count = n + 1;
     }
 
-    /** What the check found. */
-    record Verdict(long exact, long silent, long unverifiable, long ours, String text)
+    /**
+     * What the check found.
+     *
+     * @param wrong the periods counted in {@code ours}: their first frame and every event they
+     *              output ({@link #key}), for a test that can tell from the datagrams whether the
+     *              peer sent them so.
+     */
+    record Verdict(long exact, long silent, long unverifiable, long ours, String text, List<Wrong> wrong)
     {
+    }
+
+    /** A period whose MIDI matched neither the period L before nor its audio's source. */
+    record Wrong(long frame, String events)
+    {
+    }
+
+    /**
+     * All events of a list as text, {@code time:hexbytes} joined by spaces: equal keys, equal events.
+     *
+     * @param events the events.
+     * @return the key.
+     */
+    static String key(final MidiEvents events)
+    {
+        final StringBuilder text = new StringBuilder();
+        for (int e = 0; e < events.count(); e++)
+        {
+            text.append(e == 0 ? "" : " ").append(events.time(e)).append(':');
+            for (int b = 0; b < events.size(e); b++)
+            {
+                text.append(String.format("%02x", events.dataByte(e, b) & 0xFF));
+            }
+        }
+        return text.toString();
     }
 
     /**
@@ -115,6 +146,7 @@ final class MidiPortLedger implements JackHost.PeriodTap
         long unverifiable = 0;
         long ours = 0;
         final List<String> examples = new ArrayList<>();
+        final List<Wrong> wrong = new ArrayList<>();
         for (long i = Math.max(0, n - CAPACITY + 64); i < n; i++)
         {
             final int slot = (int)(i & (CAPACITY - 1));
@@ -163,6 +195,7 @@ final class MidiPortLedger implements JackHost.PeriodTap
             else
             {
                 ours++;
+                wrong.add(new Wrong(frame, key(out)));
                 if (examples.size() < 6)
                 {
                     examples.add("period at frame " + frame + ": out " + describe(out) + ", in L before " + describe(in));
@@ -175,7 +208,7 @@ final class MidiPortLedger implements JackHost.PeriodTap
             " periods carried an earlier period's audio (the slave's stale reply), their MIDI judged against that " +
             "period's") + (examples.isEmpty() ? "" : "\n  " +
             String.join("\n  ", examples));
-        return new Verdict(exact, silent, unverifiable, ours, text);
+        return new Verdict(exact, silent, unverifiable, ours, text, wrong);
     }
 
     private static int expectedCount(final MidiEvents in, final int share)

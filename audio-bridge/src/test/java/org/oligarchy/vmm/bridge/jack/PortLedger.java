@@ -40,6 +40,33 @@ public final class PortLedger implements JackHost.PeriodTap
         count = n + 1;
     }
 
+    /**
+     * One tap that runs two, in order (a bridge takes one tap: the audio and the MIDI ledger).
+     *
+     * @param first  runs first.
+     * @param second runs second.
+     * @return the pair.
+     */
+    static JackHost.PeriodTap both(final JackHost.PeriodTap first, final JackHost.PeriodTap second)
+    {
+        return new JackHost.PeriodTap()
+        {
+            @Override
+            public void beforePeriod(final long startFrame, final PortSamples ports)
+            {
+                first.beforePeriod(startFrame, ports);
+                second.beforePeriod(startFrame, ports);
+            }
+
+            @Override
+            public void afterPeriod(final long startFrame, final PortSamples ports)
+            {
+                first.afterPeriod(startFrame, ports);
+                second.afterPeriod(startFrame, ports);
+            }
+        };
+    }
+
     /** One recorded period. */
     record Period(long frame, int input, int output, long nanos)
     {

@@ -85,14 +85,9 @@ final class SeveralSessionsJackTest
     void shouldPlayTwoSlavesSampleExactThroughTheirOwnPortsRefuseAThirdAndSurviveOneLeaving() throws Exception
     {
         final long expected = (long)(LATENCY + 1) * PERIOD;
-        host = JackServerProcess.startDummy(RATE, PERIOD);
         final BridgeCounters counters = BridgeCounters.inMemory();
         final BridgeCounters secondCounters = BridgeCounters.inMemory();
-        final InetAddress loopback = InetAddress.getByName("127.0.0.1");
-        bridge = HostBridge.start(HostBridge.Settings.builder().jackServer(host.name())
-            .toVmPorts(CHANNELS).fromVmPorts(CHANNELS).peerAddresses(List.of(loopback)).listenAddress(loopback)
-            .latencyPeriods(LATENCY).maxSessions(2).build(), counters, new LatencyRecorders(),
-            (slot) -> secondCounters, null);
+        final InetAddress loopback = startTwoSessionBridge(counters, secondCounters);
         bridge.jack().tap(ledgers[0]);
         probes[0] = probe("dsp", expected);
 
@@ -172,14 +167,9 @@ final class SeveralSessionsJackTest
     void shouldAllocateZeroBytesPerPeriodOnBothSessionsDataPaths() throws Exception
     {
         final long expected = (long)(LATENCY + 1) * PERIOD;
-        host = JackServerProcess.startDummy(RATE, PERIOD);
         final BridgeCounters counters = BridgeCounters.inMemory();
         final BridgeCounters secondCounters = BridgeCounters.inMemory();
-        final InetAddress loopback = InetAddress.getByName("127.0.0.1");
-        bridge = HostBridge.start(HostBridge.Settings.builder().jackServer(host.name())
-            .toVmPorts(CHANNELS).fromVmPorts(CHANNELS).peerAddresses(List.of(loopback)).listenAddress(loopback)
-            .latencyPeriods(LATENCY).maxSessions(2).build(), counters, new LatencyRecorders(),
-            (slot) -> secondCounters, null);
+        final InetAddress loopback = startTwoSessionBridge(counters, secondCounters);
         probes[0] = probe("dsp", expected);
         startSlave(0, "vmslave", loopback);
         awaitSignal(0);
@@ -282,5 +272,18 @@ final class SeveralSessionsJackTest
         assertTrue(ports.exact() >= 50, "blocks came back through this session's ports: " + report);
         assertTrue(result.exactPeriods() >= 50, "the probe heard its own slave sample-exact: " + report);
         assertEquals(0, counters.rejectedTotal() - counters.rejected(RejectReason.STALE_CYCLE), report);
+    }
+
+    /** A host server and the bridge on it with two session slots; returns the loopback address. */
+    private InetAddress startTwoSessionBridge(final BridgeCounters counters, final BridgeCounters secondCounters)
+        throws Exception
+    {
+        host = JackServerProcess.startDummy(RATE, PERIOD);
+        final InetAddress loopback = InetAddress.getByName("127.0.0.1");
+        bridge = HostBridge.start(HostBridge.Settings.builder().jackServer(host.name())
+            .toVmPorts(CHANNELS).fromVmPorts(CHANNELS).peerAddresses(List.of(loopback)).listenAddress(loopback)
+            .latencyPeriods(LATENCY).maxSessions(2).build(), counters, new LatencyRecorders(),
+            (slot) -> secondCounters, null);
+        return loopback;
     }
 }

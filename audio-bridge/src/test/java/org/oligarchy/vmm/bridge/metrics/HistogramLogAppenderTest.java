@@ -47,7 +47,8 @@ final class HistogramLogAppenderTest
         final long base = 1_764_800_000_123L;
         final Path file = dir.resolve("latency.hlog");
         final ByteArrayOutputStream expected = new ByteArrayOutputStream();
-        final HistogramLogWriter reference = new HistogramLogWriter(new PrintStream(expected, true, StandardCharsets.UTF_8));
+        final HistogramLogWriter reference =
+            new HistogramLogWriter(new PrintStream(expected, true, StandardCharsets.UTF_8));
         reference.setBaseTime(base);
         final Histogram template = new Histogram(1, HIGHEST, 3);
         final List<Histogram> logged = new java.util.ArrayList<>();

@@ -63,7 +63,8 @@ final class BridgeServiceJackTest
                 Thread.sleep(2_500);
 
                 final ByteArrayOutputStream out = new ByteArrayOutputStream();
-                final int statusCode = runCli(out, "status", "--counters", counters.toString(), "--json");
+                final int statusCode =
+                    ServiceFixture.runCli(out, "status", "--counters", counters.toString(), "--json");
                 final JsonNode status = new ObjectMapper().readTree(out.toString());
                 assertEquals("running", status.get("session").asText(), out.toString());
                 assertEquals("127.0.0.1:" + slavePort(status), status.get("peer").asText());
@@ -80,7 +81,7 @@ final class BridgeServiceJackTest
                 assertEquals("rw-rw----", PosixFilePermissions.toString(Files.getPosixFilePermissions(socket)));
 
                 final ByteArrayOutputStream restartOut = new ByteArrayOutputStream();
-                final int restartCode = runCli(restartOut, "restart", "--socket", socket.toString());
+                final int restartCode = ServiceFixture.runCli(restartOut, "restart", "--socket", socket.toString());
                 assertEquals(0, restartCode, restartOut.toString());
                 assertTrue(restartOut.toString().startsWith("OK session re-attached; audio interrupted for "),
                     restartOut.toString());
@@ -186,19 +187,5 @@ final class BridgeServiceJackTest
     private static long slavePort(final JsonNode status)
     {
         return status.get("counters").get("peer port").asLong();
-    }
-
-    private static int runCli(final ByteArrayOutputStream out, final String... args)
-    {
-        final PrintStream original = System.out;
-        System.setOut(new PrintStream(out, true));
-        try
-        {
-            return BridgeMain.execute(args);
-        }
-        finally
-        {
-            System.setOut(original);
-        }
     }
 }

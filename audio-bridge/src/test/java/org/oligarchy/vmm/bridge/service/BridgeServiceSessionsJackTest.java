@@ -51,7 +51,7 @@ final class BridgeServiceSessionsJackTest
                 final Path secondFile = dir.resolve("counters.session2.dat");
                 assertTrue(Files.exists(secondFile), "the second session's counters file beside the first");
                 final ByteArrayOutputStream out = new ByteArrayOutputStream();
-                runCli(out, "status", "--counters", fixture.counters().toString(), "--json");
+                ServiceFixture.runCli(out, "status", "--counters", fixture.counters().toString(), "--json");
                 final JsonNode status = new ObjectMapper().readTree(out.toString());
                 assertEquals("running", status.get("session").asText(), out.toString());
                 final JsonNode sessions = status.get("sessions");
@@ -70,7 +70,7 @@ final class BridgeServiceSessionsJackTest
                     "the first session is the one the top level has always described");
 
                 final ByteArrayOutputStream text = new ByteArrayOutputStream();
-                runCli(text, "status", "--counters", fixture.counters().toString());
+                ServiceFixture.runCli(text, "status", "--counters", fixture.counters().toString());
                 assertTrue(text.toString().contains("\n  session 1    running with 127.0.0.1:") &&
                     text.toString().contains("\n  session 2    running with 127.0.0.1:"), text.toString());
             }
@@ -161,19 +161,5 @@ final class BridgeServiceSessionsJackTest
     {
         return JackTestSupport.startPooled("-S", "-d", "net", "-a", "127.0.0.1", "-p", Integer.toString(port),
             "-C", "2", "-P", "2", "-i", "0", "-o", "0", "-n", name, "-l", "1");
-    }
-
-    private static int runCli(final ByteArrayOutputStream out, final String... args)
-    {
-        final PrintStream original = System.out;
-        System.setOut(new PrintStream(out, true));
-        try
-        {
-            return BridgeMain.execute(args);
-        }
-        finally
-        {
-            System.setOut(original);
-        }
     }
 }

@@ -70,4 +70,25 @@ record ServiceFixture(Path dir, Path config, Path counters, Path socket, int por
         command.addAll(List.of(args));
         return command;
     }
+
+    /**
+     * Runs the bridge's CLI in this JVM with its standard output captured.
+     *
+     * @param out  receives what the command prints.
+     * @param args the command line.
+     * @return the exit code.
+     */
+    static int runCli(final java.io.ByteArrayOutputStream out, final String... args)
+    {
+        final java.io.PrintStream original = System.out;
+        System.setOut(new java.io.PrintStream(out, true));
+        try
+        {
+            return org.oligarchy.vmm.bridge.cli.BridgeMain.execute(args);
+        }
+        finally
+        {
+            System.setOut(original);
+        }
+    }
 }

@@ -61,13 +61,8 @@ final class SystemdNotifyTest
     void shouldSendReadyStatusWatchdogAndStoppingLikeSystemdExpects(@TempDir final Path dir) throws Exception
     {
         final Path notifySocket = dir.resolve("notify.sock");
-        final int fd = bindDatagramSocket(notifySocket);
-        final List<Message> messages = new ArrayList<>();
-        final AtomicBoolean done = new AtomicBoolean();
-        final Thread receiver = new Thread(() -> receive(fd, messages, done), "notify-receiver");
-        receiver.setDaemon(true);
-        receiver.start();
-        try (JackTestSupport.Server host = JackTestSupport.startDummy(96_000, 128))
+        try (NotifySocket systemd = new NotifySocket(notifySocket);
+             JackTestSupport.Server host = JackTestSupport.startDummy(96_000, 128))
         {
             final ServiceFixture fixture = ServiceFixture.write(dir, "dsp", host.name(), false);
             final int port = fixture.port();
@@ -93,11 +88,7 @@ final class SystemdNotifyTest
             }
             Thread.sleep(300);
             final String logText = Files.readString(log);
-            final List<Message> seen;
-            synchronized (messages)
-            {
-                seen = List.copyOf(messages);
-            }
+            final List<Message> seen = systemd.messages();
             final String all = seen.stream().map(m -> String.format("%+.3f s %s",
                 (m.nanos() - startNanos) / 1e9, m.text().replace('\n', '|'))).toList() + "\nlog:\n" + logText;
 
@@ -118,12 +109,6 @@ final class SystemdNotifyTest
             assertTrue(stopping > ready, "STOPPING=1 after READY=1 on SIGTERM: " + all);
             assertTrue(logText.contains("netjack-bridge stopped"), all);
         }
-        finally
-        {
-            done.set(true);
-            receiver.join(2_000);
-            LibC.close(fd);
-        }
     }
 
     /**
@@ -136,12 +121,7 @@ final class SystemdNotifyTest
     void shouldSendTheStatusLineAndWatchdogPingWithoutAllocating(@TempDir final Path dir) throws Exception
     {
         final Path notifySocket = dir.resolve("notify.sock");
-        final int fd = bindDatagramSocket(notifySocket);
-        final List<Message> messages = new ArrayList<>();
-        final AtomicBoolean done = new AtomicBoolean();
-        final Thread receiver = new Thread(() -> receive(fd, messages, done), "notify-receiver");
-        receiver.setDaemon(true);
-        receiver.start();
+        final NotifySocket systemd = new NotifySocket(notifySocket);
         final SystemdNotifier notifier = new SystemdNotifier(notifySocket.toString());
         final org.oligarchy.vmm.bridge.metrics.BridgeCounters counters =
             org.oligarchy.vmm.bridge.metrics.BridgeCounters.inMemory();
@@ -178,17 +158,48 @@ final class SystemdNotifyTest
         finally
         {
             Thread.sleep(300);
-            done.set(true);
-            receiver.join(2_000);
+            systemd.close();
             notifier.close();
             counters.close();
-            LibC.close(fd);
         }
-        synchronized (messages)
+        final List<Message> messages = systemd.messages();
+        assertEquals("STATUS=serving; session running, rtt p99 312 us, 3 late / 12 xruns in " +
+            "the last minute", messages.get(0).text());
+        assertTrue(messages.stream().anyMatch(m -> m.text().equals("WATCHDOG=1")), "pings arrived");
+    }
+
+    /** A bound {@code AF_UNIX} datagram socket, as systemd's, and a thread collecting what arrives. */
+    private static final class NotifySocket implements AutoCloseable
+    {
+        private final int fd;
+        private final List<Message> messages = new ArrayList<>();
+        private final AtomicBoolean done = new AtomicBoolean();
+        private final Thread receiver;
+
+        NotifySocket(final Path path)
         {
-            assertEquals("STATUS=serving; session running, rtt p99 312 us, 3 late / 12 xruns in " +
-                "the last minute", messages.get(0).text());
-            assertTrue(messages.stream().anyMatch(m -> m.text().equals("WATCHDOG=1")), "pings arrived");
+            fd = bindDatagramSocket(path);
+            receiver = new Thread(() -> receive(fd, messages, done), "notify-receiver");
+            receiver.setDaemon(true);
+            receiver.start();
+        }
+
+        List<Message> messages()
+        {
+            synchronized (messages)
+            {
+                return List.copyOf(messages);
+            }
+        }
+
+        @Override
+        public void close() throws InterruptedException
+        {
+            if (!done.getAndSet(true))
+            {
+                receiver.join(2_000);
+                LibC.close(fd);
+            }
         }
     }
 

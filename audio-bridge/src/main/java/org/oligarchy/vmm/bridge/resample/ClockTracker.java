@@ -40,6 +40,15 @@ public final class ClockTracker
     /** {@link #update} action: output silence, read nothing (filling after start or re-sync). */
     public static final int WAIT = 1;
 
+    /** {@link #lastResyncReason()}: no re-sync yet. */
+    public static final int RESYNC_NONE = 0;
+    /** Re-sync because the fill rose beyond the re-sync threshold (a consumer xrun, a burst of producer blocks). */
+    public static final int RESYNC_FILL_HIGH = 1;
+    /** Re-sync because the fill fell beyond the re-sync threshold (a producer stall). */
+    public static final int RESYNC_FILL_LOW = 2;
+    /** Re-sync because the resampler ran dry (an underrun). */
+    public static final int RESYNC_UNDERRUN = 3;
+
     /** Damping of both loop bandwidths (critically damped would be 1; 0.707 is the usual DLL choice). */
     public static final double DAMPING = Math.sqrt(0.5);
 
@@ -76,6 +85,7 @@ public final class ClockTracker
     private double consumedDeviation;
     private long periodsSinceStart;
     private long resyncs;
+    private int lastResyncReason = RESYNC_NONE;
     private long lockLosses;
     private long staleMeasurements;
     private long updates;
@@ -173,11 +183,13 @@ public final class ClockTracker
         if (error > config.resyncFrames)
         {
             resyncs++;
+            lastResyncReason = RESYNC_FILL_HIGH;
             start(periodStartNanos);
             return play();
         }
         if (error < -config.resyncFrames)
         {
+            lastResyncReason = RESYNC_FILL_LOW;
             resync();
             return WAIT;
         }
@@ -286,6 +298,7 @@ public final class ClockTracker
     {
         if (state != FILLING)
         {
+            lastResyncReason = RESYNC_UNDERRUN;
             resync();
         }
     }
@@ -429,6 +442,31 @@ public final class ClockTracker
     public long lockedAtNanos()
     {
         return state == LOCKED ? lockedAtNanos : -1;
+    }
+
+    /** @return why the last re-sync happened: {@link #RESYNC_NONE}, {@link #RESYNC_FILL_HIGH}, {@link #RESYNC_FILL_LOW} or {@link #RESYNC_UNDERRUN}. */
+    public int lastResyncReason()
+    {
+        return lastResyncReason;
+    }
+
+    /**
+     * Names a re-sync reason for logs.
+     *
+     * @param reason a {@link #lastResyncReason()} value.
+     * @return words saying what happened.
+     */
+    public static String resyncReasonName(final int reason)
+    {
+        return switch (reason)
+        {
+            case RESYNC_FILL_HIGH -> "buffer fill above the target by more than the re-sync threshold " +
+                "(the consumer missed periods, or the producer's blocks came in a burst)";
+            case RESYNC_FILL_LOW -> "buffer fill below the target by more than the re-sync threshold " +
+                "(the producer stalled)";
+            case RESYNC_UNDERRUN -> "the resampler ran dry (underrun)";
+            default -> "none";
+        };
     }
 
     /** @return the constants. */

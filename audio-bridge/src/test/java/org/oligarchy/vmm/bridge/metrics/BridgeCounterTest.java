@@ -110,7 +110,16 @@ class BridgeCounterTest
             Map.entry(78, "replies placed before the latest send"),
             Map.entry(79, "announces received"),
             Map.entry(80, "midi events refused by the host port"),
-            Map.entry(81, "peer found by multicast"));
+            Map.entry(81, "peer found by multicast"),
+            Map.entry(90, "resampler state"),
+            Map.entry(91, "resampler locked"),
+            Map.entry(92, "resampler ratio ppm x1000"),
+            Map.entry(93, "resampler fill from master frames x1000"),
+            Map.entry(94, "resampler fill to master frames x1000"),
+            Map.entry(95, "resampler target fill frames x1000"),
+            Map.entry(96, "resampler re-syncs"),
+            Map.entry(97, "resampler lock losses"),
+            Map.entry(98, "resampler time to first lock ms"));
 
     @Test
     void idsAndLabelsAreTheReleasedOnesInFileOrder()

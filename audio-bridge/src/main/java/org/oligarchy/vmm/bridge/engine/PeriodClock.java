@@ -14,6 +14,8 @@ public final class PeriodClock implements AutoCloseable
     /** The period in nanoseconds with its fraction (a clock off by some ppm). */
     private final double exactPeriodNanos;
     private volatile long deadlineNanos;
+    private final boolean skips;
+    private volatile long latePeriods;
     private final Runnable task;
     private final Thread thread;
     private volatile boolean running;
@@ -44,6 +46,25 @@ public final class PeriodClock implements AutoCloseable
      */
     public PeriodClock(final int sampleRateHz, final int periodFrames, final double ppm, final Runnable task)
     {
+        this(sampleRateHz, periodFrames, ppm, true, task);
+    }
+
+    /**
+     * Creates a clock off its nominal rate that may be told never to skip: a crystal keeps counting
+     * while its thread is not run, so a late thread runs every missed period back to back (each
+     * stamped with its own {@link #deadlineNanos()}) and the stream loses no frame; the periods run
+     * more than four periods late are counted in {@link #latePeriods()} instead.
+     *
+     * @param sampleRateHz nominal sample rate.
+     * @param periodFrames frames per period.
+     * @param ppm          how fast this clock runs against the nominal rate (positive: faster).
+     * @param skips        true: skip ahead when more than four periods behind (a JACK xrun); false: catch up.
+     * @param task         what to run each period (on the clock thread).
+     */
+    public PeriodClock(final int sampleRateHz, final int periodFrames, final double ppm, final boolean skips,
+        final Runnable task)
+    {
+        this.skips = skips;
         // At 0 ppm the period stays the whole nanoseconds it always was (1,333,333 ns at 96 kHz /
         // 128: 0.25 ppm fast), so the existing demo and tests keep their exact timing.
         this.periodNanos = ppm == 0 ? 1_000_000_000L * periodFrames / sampleRateHz :
@@ -79,6 +100,16 @@ public final class PeriodClock implements AutoCloseable
     public long skippedPeriods()
     {
         return skippedPeriods;
+    }
+
+    /**
+     * Periods a clock that does not skip ran more than four periods late (caught up).
+     *
+     * @return count.
+     */
+    public long latePeriods()
+    {
+        return latePeriods;
     }
 
     /**
@@ -121,7 +152,11 @@ public final class PeriodClock implements AutoCloseable
             index++;
             next = origin + (long)Math.rint(index * exactPeriodNanos);
             final long behind = System.nanoTime() - next;
-            if (behind > 4 * periodNanos)
+            if (behind > 4 * periodNanos && !skips)
+            {
+                latePeriods++;
+            }
+            else if (behind > 4 * periodNanos)
             {
                 final long skip = behind / periodNanos;
                 skippedPeriods += skip;

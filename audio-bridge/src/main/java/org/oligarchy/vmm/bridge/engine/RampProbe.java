@@ -84,7 +84,7 @@ public final class RampProbe implements PeriodIo
             {
                 silentPeriods++;
             }
-            if (afterLock)
+            if (afterLock && periodSilent > 0)
             {
                 unmeasuredPeriodsAfterLock++;
             }
@@ -257,7 +257,7 @@ public final class RampProbe implements PeriodIo
         return periodsAfterLock;
     }
 
-    /** @return periods after the lock with no usable sample (silence: a re-sync). */
+    /** @return periods after the lock with silence and no usable sample (a re-sync; not those near the ramp's wrap). */
     public long unmeasuredPeriodsAfterLock()
     {
         return unmeasuredPeriodsAfterLock;

@@ -88,6 +88,7 @@ public final class ClockTracker
     private int lastResyncReason = RESYNC_NONE;
     private long lockLosses;
     private long staleMeasurements;
+    private long fitOutliers;
     private long updates;
     private long firstUpdateNanos;
     private long lockedAtNanos = -1;
@@ -139,7 +140,18 @@ public final class ClockTracker
             // Raw arrivals against frames delivered: white jitter, every block used, so the
             // slope's standard error is honest (the DLL-smoothed fill is correlated and is not).
             producerFramesSinceStart += frames;
-            producerArrivals.add(producerFramesSinceStart, arrivalNanos);
+            // A block more than the fit tolerance off the DLL's prediction (a stall or a freeze of
+            // the machine delivers the blocks due meanwhile late and in a burst) stays out of the
+            // drift fit: late-only residuals at one end of the window tilt the slope by hundreds of
+            // ppm while the computed standard error stays small (docs/resampling.md §6).
+            if (Math.abs(producerClock.lastErrorNanos()) <= config.fitToleranceNanos)
+            {
+                producerArrivals.add(producerFramesSinceStart, arrivalNanos);
+            }
+            else
+            {
+                fitOutliers++;
+            }
         }
     }
 
@@ -444,6 +456,12 @@ public final class ClockTracker
         return state == LOCKED ? lockedAtNanos : -1;
     }
 
+    /** @return producer blocks kept out of the drift fit (arrived beyond the fit tolerance). */
+    public long fitOutliers()
+    {
+        return fitOutliers;
+    }
+
     /** @return why the last re-sync happened: {@link #RESYNC_NONE}, {@link #RESYNC_FILL_HIGH}, {@link #RESYNC_FILL_LOW} or {@link #RESYNC_UNDERRUN}. */
     public int lastResyncReason()
     {
@@ -517,6 +535,8 @@ public final class ClockTracker
         public static final double DEFAULT_UNLOCK_FRAMES = 4;
         /** Default ratio clamp: crystals are within ±100 ppm; 2000 ppm leaves room for cheap ones. */
         public static final double DEFAULT_MAX_RATIO_PPM = 2000;
+        /** Default: a block arriving further than this from the producer DLL's prediction stays out of the drift fit. */
+        public static final long DEFAULT_FIT_TOLERANCE_NANOS = 500_000;
         /** Default margin above the minimum target, for the producer's and consumer's wake-up jitter. */
         public static final int DEFAULT_MARGIN_FRAMES = 64;
 
@@ -536,6 +556,14 @@ public final class ClockTracker
         double resyncFrames = -1;
         double maxRatioPpm = DEFAULT_MAX_RATIO_PPM;
         long stallNanos = -1;
+        long fitToleranceNanos = DEFAULT_FIT_TOLERANCE_NANOS;
+
+        /** @param nanos distance from the DLL's prediction beyond which a block's arrival stays out of the drift fit. @return this. */
+        public Config fitToleranceNanos(final long nanos)
+        {
+            this.fitToleranceNanos = nanos;
+            return this;
+        }
 
         /** @param hz nominal sample rate of both sides. @return this. */
         public Config sampleRateHz(final int hz)
@@ -708,6 +736,7 @@ public final class ClockTracker
             }
             require(resyncFrames > unlockFrames, "resyncFrames", "> unlockFrames", resyncFrames);
             require(maxRatioPpm > 0 && maxRatioPpm <= 50000, "maxRatioPpm", "(0, 50000]", maxRatioPpm);
+            require(fitToleranceNanos > 0, "fitToleranceNanos", "> 0", fitToleranceNanos);
             if (stallNanos < 0)
             {
                 // One producer block plus the jitter margin: beyond that, extrapolating the producer

@@ -109,6 +109,27 @@ final class ClockCrossingTest
         assertEquals(104.0, logged, 2.0, lines.toString());
     }
 
+    /** When an event due at {@code t} runs: at once, or at the end of the freeze it falls in. */
+    private static long thaw(final long t, final long every, final long length)
+    {
+        if (every <= 0)
+        {
+            return t;
+        }
+        final long phase = Math.floorMod(t, every);
+        return phase < every - length ? t : t - phase + every;
+    }
+
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void shouldTrackTheRatioThroughWholeMachineFreezes()
+    {
+        final Run run = simulate(-200, 30.0, 5, 300_000_000L, 5_000_000L);
+        final String state = describe(run);
+        System.out.println("ClockCrossingTest freezes: " + state);
+        assertEquals(-200.0, run.crossing.ratioPpmAtFirstLock(), 3.0, state);
+    }
+
     private static String describe(final Run run)
     {
         return String.format(java.util.Locale.ROOT, "state %d ratio %.3f ppm (to master %.3f) lock %.3f s " +
@@ -125,6 +146,17 @@ final class ClockCrossingTest
      * measured for allocation.
      */
     private static Run simulate(final double ppm, final double seconds, final long seed)
+    {
+        return simulate(ppm, seconds, seed, 0, 0);
+    }
+
+    /**
+     * As {@link #simulate(double, double, long)}, and every {@code freezeEveryNanos} the whole
+     * machine freezes for {@code freezeNanos}: events due during a freeze run at its end, the
+     * master's cycles stamped with when they ran (arrival), the local periods with their deadline.
+     */
+    private static Run simulate(final double ppm, final double seconds, final long seed, final long freezeEveryNanos,
+        final long freezeNanos)
     {
         final ClockCrossing crossing = new ClockCrossing(CHANNELS, RATE, PERIOD, PERIOD);
         final RampProbe probe = new RampProbe(CHANNELS, PERIOD);
@@ -154,14 +186,16 @@ final class ClockCrossingTest
             {
                 allocatedBefore = threads.getThreadAllocatedBytes(self);
             }
-            if (masterAt <= localAt)
+            final long masterRun = thaw(masterAt, freezeEveryNanos, freezeNanos);
+            final long localRun = thaw(localAt, freezeEveryNanos, freezeNanos);
+            if (masterRun < localRun || masterRun == localRun && masterAt <= localAt)
             {
                 probe.beginPeriod();
                 for (int c = 0; c < CHANNELS; c++)
                 {
                     probe.readInput(c, in, c * PERIOD, PERIOD);
                 }
-                crossing.onMasterCycle(in, CHANNELS, out, CHANNELS, masterAt);
+                crossing.onMasterCycle(in, CHANNELS, out, CHANNELS, masterRun);
                 for (int c = 0; c < CHANNELS; c++)
                 {
                     System.arraycopy(out, c * PERIOD, scratch, 0, PERIOD);
@@ -180,14 +214,15 @@ final class ClockCrossingTest
             }
             else
             {
-                crossing.pullLocal(localAt);
+                final long stamp = freezeNanos > 0 ? 500_000 + (long)(local * localPeriodNanos) : localAt;
+                crossing.pullLocal(stamp);
                 final float[][] playback = crossing.playback();
                 final float[][] capture = crossing.capture();
                 for (int c = 0; c < CHANNELS; c++)
                 {
                     System.arraycopy(playback[c], 0, capture[c], 0, PERIOD);
                 }
-                crossing.pushCapture(localAt);
+                crossing.pushCapture(stamp);
                 local++;
                 random = random * 6364136223846793005L + 1442695040888963407L;
                 localAt = 500_000 + (long)(local * localPeriodNanos) + ((random >>> 11) % 100_000);

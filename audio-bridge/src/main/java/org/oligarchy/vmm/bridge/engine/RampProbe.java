@@ -30,6 +30,7 @@ public final class RampProbe implements PeriodIo
 
     private final int channels;
     private final int periodFrames;
+    private final int heardOffsetPeriods;
     private long periodIndex;
     private long periodStartFrame;
 
@@ -60,8 +61,34 @@ public final class RampProbe implements PeriodIo
      */
     public RampProbe(final int channels, final int periodFrames)
     {
+        this(channels, periodFrames, true);
+    }
+
+    /**
+     * Creates a probe.
+     *
+     * @param channels        channels each way.
+     * @param periodFrames    frames per period.
+     * @param heardNextPeriod true as the bridge's own PeriodIo, false inside a JACK client's
+     *                        callback (as {@link SignalProbe}).
+     */
+    public RampProbe(final int channels, final int periodFrames, final boolean heardNextPeriod)
+    {
         this.channels = channels;
         this.periodFrames = periodFrames;
+        this.heardOffsetPeriods = heardNextPeriod ? 1 : 0;
+    }
+
+    /**
+     * Period thread: before a period that starts at an absolute frame of the graph's clock
+     * (JACK's {@code jack_last_frame_time}).
+     *
+     * @param frame the period's first frame.
+     */
+    public void beginPeriodAtFrame(final long frame)
+    {
+        beginPeriod();
+        periodStartFrame = frame;
     }
 
     /** Period thread: before each period. */
@@ -139,7 +166,7 @@ public final class RampProbe implements PeriodIo
         {
             return;
         }
-        final long heardAt = periodStartFrame + periodFrames;
+        final long heardAt = periodStartFrame + (long)heardOffsetPeriods * periodFrames;
         final double predicted = lastLatency;
         long used = 0;
         long skipped = 0;

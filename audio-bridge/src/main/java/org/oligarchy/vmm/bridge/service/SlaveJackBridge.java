@@ -38,6 +38,15 @@ public final class SlaveJackBridge implements AutoCloseable
     /** Blocks kept queued at most in each direction before the oldest is dropped (drift). */
     private static final int MAX_QUEUED_BLOCKS = 4;
 
+    /**
+     * Wake-up margin of the resampling loops (frames above the least that never underruns). The
+     * loop's default, 64 frames (0.67 ms), suits punctual real-time threads; between two
+     * {@code jackd -d dummy} servers on the shared test machine it underran about 20 times a
+     * second (692 re-syncs in 30 s), so the slave holds 768 frames (8 ms at 96 kHz) each way
+     * (docs/resampling.md §6).
+     */
+    static final int RESAMPLE_MARGIN_FRAMES = 768;
+
     private final JackHost jack;
     private final SlaveEndpoint endpoint;
     private final BlockRing fromMaster;
@@ -113,7 +122,8 @@ public final class SlaveJackBridge implements AutoCloseable
         this.underruns = counters.silentCycles;
         this.fromMaster = new BlockRing(16, channels, 0, periodFrames);
         this.toMaster = new BlockRing(16, channels, 0, periodFrames);
-        this.crossing = resample ? new ClockCrossing(channels, jack.sampleRateHz(), periodFrames, periodFrames) : null;
+        this.crossing = resample ?
+            new ClockCrossing(channels, jack.sampleRateHz(), periodFrames, periodFrames, RESAMPLE_MARGIN_FRAMES) : null;
         this.endpoint = new SlaveEndpoint(new SlaveEndpoint.Config(
             master, slaveName, channels, channels, NetJack.DEFAULT_MTU, NetJack.ENCODER_FLOAT, latencyPeriods, -1, 0,
             dscp),

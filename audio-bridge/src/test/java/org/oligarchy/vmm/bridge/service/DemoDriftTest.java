@@ -102,7 +102,8 @@ final class DemoDriftTest
         assertEquals(BridgeMain.EXIT_USAGE, jack.code);
         assertTrue(jack.err.contains("--drift-ppm runs on two internal clocks"), jack.err);
         final Run help = cli("demo", "--help");
-        assertTrue(help.out.contains("--drift-ppm") && help.out.contains("5:--drift-ppm"), help.out);
+        assertTrue(help.out.contains("--drift-ppm=P") && help.out.contains("  5   --drift-ppm: the resampling loops did not lock"),
+            help.out);
         final Run slaveHelp = cli("slave", "--help");
         assertTrue(slaveHelp.out.contains("--no-resample"), slaveHelp.out);
         assertFalse(slaveHelp.out.contains("(no resampling)"), slaveHelp.out);

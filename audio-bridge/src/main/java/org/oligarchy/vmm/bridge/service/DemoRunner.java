@@ -95,8 +95,9 @@ public final class DemoRunner
      * @param fillToMasterFrames      the local→master one.
      * @param localClockLatePeriods periods the slave's internal clock ran more than four periods late
      *                                (caught up; the master's are in {@code clockSkippedPeriods}).
-     * @param withinOneFrame          locked, periods measured after lock, none silent, and every one
-     *                                within ±1 frame of the value at lock: exit 0.
+     * @param withinOneFrame          locked at the end, periods measured after lock, and every one
+     *                                within ±1 frame of the value at lock: exit 0 (silent periods are
+     *                                dropouts, reported apart).
      */
     public record Drift(double driftPpm, double trackedPpm, double trackedPpmToMaster, double trackedPpmAtLock,
         boolean locked,
@@ -1046,9 +1047,10 @@ public final class DemoRunner
             (double)(meter.allocatedBytes(threads) - allocBase) / allocCycles;
         final double atLock = probe.latencyAtLockFrames();
         final boolean locked = crossing.locked();
+        // Silent periods are dropouts (a reply too late for the master, as in the plain demo), reported
+        // apart: the verdict is about where the audio that came back sat.
         final boolean within = locked && lockMarked && probe.periodsAfterLock() > 0 &&
-            probe.unmeasuredPeriodsAfterLock() == 0 && probe.maxAfterLockFrames() - atLock <= 1.0 &&
-            atLock - probe.minAfterLockFrames() <= 1.0;
+            probe.maxAfterLockFrames() - atLock <= 1.0 && atLock - probe.minAfterLockFrames() <= 1.0;
         final long lockNanos = crossing.timeToLockNanos();
         final Drift drift = new Drift(options.driftPpm(), crossing.ratioPpm(), crossing.toMasterCorrectionPpm(),
             crossing.ratioPpmAtFirstLock(), locked, lockNanos < 0 ? -1 : lockNanos / 1e9, crossing.resyncs(), crossing.lockLosses(), atLock,
@@ -1351,15 +1353,17 @@ public final class DemoRunner
             d.localClockLatePeriods(), s.allocatedBytesPerPeriod()));
         if (d.withinOneFrame())
         {
-            text.append("RESULT: locked; the round trip stayed within +-1 frame of its value at lock [exit 0]\n");
+            text.append("RESULT: locked; the round trip stayed within +-1 frame of its value at lock" +
+                (d.unmeasuredPeriodsAfterLock() == 0 ? "" : " (" + d.unmeasuredPeriodsAfterLock() +
+                    " period(s) played silence after lock: replies too late for the master's period)") +
+                " [exit 0]\n");
         }
         else
         {
             text.append("RESULT: " + (d.timeToLockSeconds() < 0 ? "the resampling loops did not lock in the time " +
                 "run (a longer --seconds, or a quieter machine)" : !d.locked() ? "the loops locked but did not " +
                 "stay locked (lock losses or re-syncs: threads of this machine stalled for milliseconds)" :
-                "the round trip moved beyond +-1 frame of its value at lock, or periods came back silent after " +
-                "lock") + " [exit 5]\n");
+                "the round trip moved beyond +-1 frame of its value at lock") + " [exit 5]\n");
         }
         return text.toString();
     }

@@ -27,7 +27,8 @@ import picocli.CommandLine.Parameters;
 /**
  * {@code netjack-bridge}: the command line of the audio bridge. Exit codes: 0 success,
  * 1 runtime failure, 2 usage or configuration error, 3 the demo ran but was not sample-exact,
- * 4 the demo was sample-exact but played silent periods (dropouts); {@code status} has its own
+ * 4 the demo was sample-exact but played silent periods (dropouts), 5 {@code demo --drift-ppm}: the
+ * resampling loops did not lock or the round trip moved beyond ±1 frame after lock; {@code status} has its own
  * (0 healthy … 3 unknown).
  */
 @Command(
@@ -42,6 +43,7 @@ import picocli.CommandLine.Parameters;
         "2:bad usage or invalid configuration",
         "3:demo: the round trip was not sample-exact",
         "4:demo: sample-exact, but periods played silence (dropouts)",
+        "5:demo --drift-ppm: not locked, or the round trip moved beyond +-1 frame after lock",
         "status:has its own codes: 0 healthy, 1 degraded, 2 down, 3 unknown"
     },
     subcommands = {
@@ -65,6 +67,8 @@ public final class BridgeMain implements Callable<Integer>
     public static final int EXIT_NOT_EXACT = 3;
     /** Exit code: the demo was sample-exact but played silent periods (audible dropouts). */
     public static final int EXIT_DROPOUTS = 4;
+    /** Exit code: {@code demo --drift-ppm} did not lock, or its round trip moved beyond ±1 frame after lock. */
+    public static final int EXIT_DRIFT_NOT_LOCKED = 5;
     /** Name of {@code bin/dsp-netjack-restart}, which runs {@code restart} under its own name. */
     public static final String RESTART_COMMAND = "dsp-netjack-restart";
 
@@ -123,7 +127,14 @@ public final class BridgeMain implements Callable<Integer>
                 "printing a live status line each second,",
             "then a summary: whether the round trip was sample-exact ((L+1) x period frames, as JACK's",
             "jack_delay reports it for NetJack2), how many periods played silence (dropouts per second), which",
-            "clock drove it, and a verdict."
+            "clock drove it, and a verdict.",
+            "",
+            "With --drift-ppm P the demo's slave runs on its own internal clock, P ppm off the master's, and",
+            "its audio crosses both ways through the adaptive resamplers of 'slave --master' (docs/resampling.md).",
+            "The test signal then comes back interpolated, so the round trip is measured in fractional frames;",
+            "the summary adds the tracked ratio in ppm, the time to lock, re-syncs, the round trip at lock and",
+            "its min/max after lock. Exit 0 only when the loops locked and the round trip stayed within +-1 frame",
+            "of its value at lock, else 5."
         },
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
@@ -131,7 +142,8 @@ public final class BridgeMain implements Callable<Integer>
             "1:master and slave never connected",
             "2:bad usage",
             "3:not sample-exact (samples came back with a wrong latency)",
-            "4:sample-exact, but periods played silence (dropouts: this machine was too busy)"
+            "4:sample-exact, but periods played silence (dropouts: this machine was too busy)",
+            "5:--drift-ppm: the resampling loops did not lock, or the round trip moved beyond +-1 frame after lock"
         })
     static final class Demo implements Callable<Integer>
     {
@@ -184,6 +196,11 @@ public final class BridgeMain implements Callable<Integer>
             description = "How long to wait for the --peer slave to join (default ${DEFAULT-VALUE}).")
         int peerWaitSeconds;
 
+        @Option(names = "--drift-ppm", paramLabel = "P",
+            description = "Run the demo's slave on its own internal clock, P ppm off the master's (-2000..2000, " +
+                "e.g. 104 for 96,010 Hz against 96,000), resampling both ways; internal clock only.")
+        Double driftPpm;
+
         @Override
         public Integer call() throws Exception
         {
@@ -212,12 +229,25 @@ public final class BridgeMain implements Callable<Integer>
             {
                 return usage("--rate must be 8000..384000 Hz, got " + rate);
             }
+            if (driftPpm != null)
+            {
+                if (!Double.isFinite(driftPpm) || Math.abs(driftPpm) > DemoRunner.MAX_DRIFT_PPM)
+                {
+                    return usage("--drift-ppm must be -" + (int)DemoRunner.MAX_DRIFT_PPM + ".." +
+                        (int)DemoRunner.MAX_DRIFT_PPM + " ppm (the resampler's ratio clamp), got " + driftPpm);
+                }
+                if (jack != null || peer != null)
+                {
+                    return usage("--drift-ppm runs on two internal clocks: drop --jack / --peer (the real-server " +
+                        "drift test is DriftJackTest)");
+                }
+            }
             if (json)
             {
                 EventLog.quiet(true);
             }
-            String jackServer = clock ? null : jack;
-            if (jackServer == null && !clock && JackProbe.defaultServerReachable())
+            String jackServer = clock || driftPpm != null ? null : jack;
+            if (jackServer == null && !clock && driftPpm == null && JackProbe.defaultServerReachable())
             {
                 jackServer = "";
                 if (!json)
@@ -240,7 +270,8 @@ public final class BridgeMain implements Callable<Integer>
                     java.net.InetAddress.getByName(listen), port, peerWaitSeconds * 1000L);
             }
             final DemoRunner runner = new DemoRunner(
-                new DemoRunner.Options(seconds, latency, channels, rate, period, !json, jackServer, external),
+                new DemoRunner.Options(seconds, latency, channels, rate, period, !json, jackServer, external,
+                    driftPpm),
                 System.out);
             final Thread hook = new Thread(runner::stop, "demo-stop");
             Runtime.getRuntime().addShutdownHook(hook);
@@ -465,8 +496,14 @@ public final class BridgeMain implements Callable<Integer>
             "The master is JACK2's netmanager, PipeWire's manager or 'netjack-bridge run'.",
             "With JACK (default) it is a JACK client on this machine with ports",
             "from_master_N and to_master_N; with --loopback it needs no JACK and returns what it receives",
-            "(to test a host bridge without a VM). A guest that can run 'jackd -d net' should prefer it:",
-            "it slaves the guest's clock to the host, which this JACK client does not (no resampling)."
+            "(to test a host bridge without a VM).",
+            "",
+            "The guest's JACK server runs on its own clock, so by default the JACK client resamples both ways",
+            "between the master's cycles and its own periods (an adaptive loop holds the latency fixed; it logs",
+            "when it locks and every re-sync; docs/resampling.md). --no-resample keeps the old behaviour, for a",
+            "guest whose JACK server is itself on the master's clock: a period is dropped or repeated as silence",
+            "when the clocks drift apart. A guest that can run 'jackd -d net' may prefer that: it slaves the",
+            "guest's clock to the host and needs no resampling."
         })
     static final class Slave implements Callable<Integer>
     {
@@ -491,6 +528,15 @@ public final class BridgeMain implements Callable<Integer>
 
         @Option(names = "--loopback", description = "No JACK: return every cycle as received.")
         boolean loopback;
+
+        @Option(names = "--no-resample", description = "Do not resample between the master's clock and this " +
+            "JACK server's: only for a JACK server that runs on the master's clock (slaved); otherwise the latency " +
+            "follows the two clocks' phase and a period is dropped or repeated when they drift apart.")
+        boolean noResample;
+
+        @Option(names = "--counters", paramLabel = "FILE", description = "Write the counters (the resampler's " +
+            "among them) to FILE for 'netjack-bridge status --counters FILE' (default: in memory only).")
+        java.nio.file.Path countersFile;
 
         @Option(names = "--dscp", defaultValue = "34",
             description = "DSCP class of the slave's datagrams, 0 (not marked)..63; default 34 (AF41, as PipeWire).")
@@ -527,8 +573,13 @@ public final class BridgeMain implements Callable<Integer>
                 return usage("--dscp must be 0..63 (0: not marked; 34 AF41, 46 EF), got " + dscp);
             }
             final java.net.InetSocketAddress target = new java.net.InetSocketAddress(address, port);
-            final org.oligarchy.vmm.bridge.metrics.BridgeCounters counters =
-                org.oligarchy.vmm.bridge.metrics.BridgeCounters.inMemory();
+            if (loopback && noResample)
+            {
+                return usage("--no-resample applies to the JACK client; --loopback has no second clock");
+            }
+            final org.oligarchy.vmm.bridge.metrics.BridgeCounters counters = countersFile == null ?
+                org.oligarchy.vmm.bridge.metrics.BridgeCounters.inMemory() :
+                org.oligarchy.vmm.bridge.metrics.BridgeCounters.mapped(countersFile);
             if (loopback)
             {
                 try (org.oligarchy.vmm.bridge.engine.SlaveEndpoint slave = new org.oligarchy.vmm.bridge.engine.SlaveEndpoint(
@@ -544,7 +595,7 @@ public final class BridgeMain implements Callable<Integer>
             }
             try (org.oligarchy.vmm.bridge.service.SlaveJackBridge slave =
                 org.oligarchy.vmm.bridge.service.SlaveJackBridge.start(
-                    client, jackServer, target, name, channels, latency, dscp, counters))
+                    client, jackServer, target, name, channels, latency, dscp, !noResample, counters))
             {
                 slave.awaitShutdown();
             }

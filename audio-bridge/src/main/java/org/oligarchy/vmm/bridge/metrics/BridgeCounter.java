@@ -126,6 +126,24 @@ public enum BridgeCounter
     PEER_FOUND_BY_MULTICAST(81, "peer found by multicast",
         "1 when the current or last session's slave announced on the multicast group, 0 when it announced " +
             "unicast (a gauge)"),
+    RESAMPLER_STATE(90, "resampler state",
+        "clock-crossing resampler (slave as a JACK client, demo --drift-ppm): -1 not resampling, 0 filling, " +
+            "1 acquiring, 2 locked; the lesser of the two directions (a gauge)", -1),
+    RESAMPLER_LOCKED(91, "resampler locked", "1 when both resampling loops are locked, else 0 (a gauge)"),
+    RESAMPLER_RATIO_PPM_MILLI(92, "resampler ratio ppm x1000",
+        "the local clock's rate against the master's tracked by the loop, in ppm times 1000 (104000: the local " +
+            "clock runs 104 ppm fast; a gauge)"),
+    RESAMPLER_FILL_FROM_MASTER_MILLI(93, "resampler fill from master frames x1000",
+        "corrected fill of the master-to-local resampler (the latency it adds), frames times 1000 (a gauge)"),
+    RESAMPLER_FILL_TO_MASTER_MILLI(94, "resampler fill to master frames x1000",
+        "corrected fill of the local-to-master resampler, frames times 1000 (a gauge)"),
+    RESAMPLER_TARGET_FILL_MILLI(95, "resampler target fill frames x1000",
+        "the fill the master-to-local loop holds (the latency at lock once locked), frames times 1000 (a gauge)"),
+    RESAMPLER_RESYNCS(96, "resampler re-syncs",
+        "re-syncs of both directions (a stall, an xrun or an underrun re-aligned the buffer; the log says why)"),
+    RESAMPLER_LOCK_LOSSES(97, "resampler lock losses", "times a locked loop lost its lock (either direction)"),
+    RESAMPLER_TIME_TO_LOCK_MILLIS(98, "resampler time to first lock ms",
+        "from the first period to both loops' first lock, ms; -1: not locked yet (a gauge)", -1),
     ANNOUNCES_REFUSED_SESSIONS_IN_USE(100, "announces refused (sessions in use)",
         "SLAVE_AVAILABLE from another slave (another address or another name) while every session " +
             "(bridge.maxSessions) was in use: not answered; the running sessions keep playing"),

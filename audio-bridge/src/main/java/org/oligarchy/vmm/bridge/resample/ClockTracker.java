@@ -40,6 +40,15 @@ public final class ClockTracker
     /** {@link #update} action: output silence, read nothing (filling after start or re-sync). */
     public static final int WAIT = 1;
 
+    /** {@link #lastResyncReason()}: no re-sync yet. */
+    public static final int RESYNC_NONE = 0;
+    /** Re-sync because the fill rose beyond the re-sync threshold (a consumer xrun, a burst of producer blocks). */
+    public static final int RESYNC_FILL_HIGH = 1;
+    /** Re-sync because the fill fell beyond the re-sync threshold (a producer stall). */
+    public static final int RESYNC_FILL_LOW = 2;
+    /** Re-sync because the resampler ran dry (an underrun). */
+    public static final int RESYNC_UNDERRUN = 3;
+
     /** Damping of both loop bandwidths (critically damped would be 1; 0.707 is the usual DLL choice). */
     public static final double DAMPING = Math.sqrt(0.5);
 
@@ -76,8 +85,10 @@ public final class ClockTracker
     private double consumedDeviation;
     private long periodsSinceStart;
     private long resyncs;
+    private int lastResyncReason = RESYNC_NONE;
     private long lockLosses;
     private long staleMeasurements;
+    private long fitOutliers;
     private long updates;
     private long firstUpdateNanos;
     private long lockedAtNanos = -1;
@@ -129,7 +140,18 @@ public final class ClockTracker
             // Raw arrivals against frames delivered: white jitter, every block used, so the
             // slope's standard error is honest (the DLL-smoothed fill is correlated and is not).
             producerFramesSinceStart += frames;
-            producerArrivals.add(producerFramesSinceStart, arrivalNanos);
+            // A block more than the fit tolerance off the DLL's prediction (a stall or a freeze of
+            // the machine delivers the blocks due meanwhile late and in a burst) stays out of the
+            // drift fit: late-only residuals at one end of the window tilt the slope by hundreds of
+            // ppm while the computed standard error stays small (docs/resampling.md §6).
+            if (Math.abs(producerClock.lastErrorNanos()) <= config.fitToleranceNanos)
+            {
+                producerArrivals.add(producerFramesSinceStart, arrivalNanos);
+            }
+            else
+            {
+                fitOutliers++;
+            }
         }
     }
 
@@ -173,11 +195,13 @@ public final class ClockTracker
         if (error > config.resyncFrames)
         {
             resyncs++;
+            lastResyncReason = RESYNC_FILL_HIGH;
             start(periodStartNanos);
             return play();
         }
         if (error < -config.resyncFrames)
         {
+            lastResyncReason = RESYNC_FILL_LOW;
             resync();
             return WAIT;
         }
@@ -286,6 +310,7 @@ public final class ClockTracker
     {
         if (state != FILLING)
         {
+            lastResyncReason = RESYNC_UNDERRUN;
             resync();
         }
     }
@@ -431,6 +456,37 @@ public final class ClockTracker
         return state == LOCKED ? lockedAtNanos : -1;
     }
 
+    /** @return producer blocks kept out of the drift fit (arrived beyond the fit tolerance). */
+    public long fitOutliers()
+    {
+        return fitOutliers;
+    }
+
+    /** @return why the last re-sync happened: {@link #RESYNC_NONE}, {@link #RESYNC_FILL_HIGH}, {@link #RESYNC_FILL_LOW} or {@link #RESYNC_UNDERRUN}. */
+    public int lastResyncReason()
+    {
+        return lastResyncReason;
+    }
+
+    /**
+     * Names a re-sync reason for logs.
+     *
+     * @param reason a {@link #lastResyncReason()} value.
+     * @return words saying what happened.
+     */
+    public static String resyncReasonName(final int reason)
+    {
+        return switch (reason)
+        {
+            case RESYNC_FILL_HIGH -> "buffer fill above the target by more than the re-sync threshold " +
+                "(the consumer missed periods, or the producer's blocks came in a burst)";
+            case RESYNC_FILL_LOW -> "buffer fill below the target by more than the re-sync threshold " +
+                "(the producer stalled)";
+            case RESYNC_UNDERRUN -> "the resampler ran dry (underrun)";
+            default -> "none";
+        };
+    }
+
     /** @return the constants. */
     public Config config()
     {
@@ -479,6 +535,8 @@ public final class ClockTracker
         public static final double DEFAULT_UNLOCK_FRAMES = 4;
         /** Default ratio clamp: crystals are within ±100 ppm; 2000 ppm leaves room for cheap ones. */
         public static final double DEFAULT_MAX_RATIO_PPM = 2000;
+        /** Default: a block arriving further than this from the producer DLL's prediction stays out of the drift fit. */
+        public static final long DEFAULT_FIT_TOLERANCE_NANOS = 500_000;
         /** Default margin above the minimum target, for the producer's and consumer's wake-up jitter. */
         public static final int DEFAULT_MARGIN_FRAMES = 64;
 
@@ -498,6 +556,14 @@ public final class ClockTracker
         double resyncFrames = -1;
         double maxRatioPpm = DEFAULT_MAX_RATIO_PPM;
         long stallNanos = -1;
+        long fitToleranceNanos = DEFAULT_FIT_TOLERANCE_NANOS;
+
+        /** @param nanos distance from the DLL's prediction beyond which a block's arrival stays out of the drift fit. @return this. */
+        public Config fitToleranceNanos(final long nanos)
+        {
+            this.fitToleranceNanos = nanos;
+            return this;
+        }
 
         /** @param hz nominal sample rate of both sides. @return this. */
         public Config sampleRateHz(final int hz)
@@ -670,6 +736,7 @@ public final class ClockTracker
             }
             require(resyncFrames > unlockFrames, "resyncFrames", "> unlockFrames", resyncFrames);
             require(maxRatioPpm > 0 && maxRatioPpm <= 50000, "maxRatioPpm", "(0, 50000]", maxRatioPpm);
+            require(fitToleranceNanos > 0, "fitToleranceNanos", "> 0", fitToleranceNanos);
             if (stallNanos < 0)
             {
                 // One producer block plus the jitter margin: beyond that, extrapolating the producer

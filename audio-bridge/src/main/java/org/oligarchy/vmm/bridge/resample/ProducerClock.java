@@ -20,6 +20,7 @@ final class ProducerClock
     private long restarts;
     private int outliers;
     private long blocksSinceRestart;
+    private double lastErrorNanos;
 
     /** Consecutive arrivals beyond the jump limit that restart the loop. */
     static final int RESTART_OUTLIERS = 3;
@@ -41,6 +42,7 @@ final class ProducerClock
         if (!started)
         {
             started = true;
+            lastErrorNanos = 0;
             blockEndNanos = arrivalNanos;
             blocksSinceRestart = 0;
             return;
@@ -48,6 +50,7 @@ final class ProducerClock
         blocksSinceRestart++;
         final double predicted = blockEndNanos + frames * nanosPerFrame;
         final double error = arrivalNanos - predicted;
+        lastErrorNanos = error;
         if (Math.abs(error) > jumpNanos)
         {
             // One late block is an outlier: the prediction stands. Several in a row are a jump
@@ -72,6 +75,12 @@ final class ProducerClock
         {
             nanosPerFrame = nominalNanosPerFrame;
         }
+    }
+
+    /** @return the last block's arrival minus its predicted time, ns (0 for a first block). */
+    double lastErrorNanos()
+    {
+        return lastErrorNanos;
     }
 
     boolean started()

@@ -8,8 +8,10 @@ import java.util.List;
 import java.util.Locale;
 
 import org.HdrHistogram.Histogram;
+import org.oligarchy.vmm.bridge.engine.ClockCrossing;
 import org.oligarchy.vmm.bridge.engine.MasterBridge;
 import org.oligarchy.vmm.bridge.engine.PeriodClock;
+import org.oligarchy.vmm.bridge.engine.RampProbe;
 import org.oligarchy.vmm.bridge.engine.SignalProbe;
 import org.oligarchy.vmm.bridge.engine.SlaveEndpoint;
 import org.oligarchy.vmm.bridge.log.EventLog;
@@ -37,14 +39,23 @@ public final class DemoRunner
      * @param jackServer     null for the internal clock; "" for the default JACK server, or its name.
      * @param peer           a NetJack2 slave elsewhere (the DSP VM of {@code demo --vm}) instead of the
      *                       in-process one, or null; needs a JACK server.
+     * @param driftPpm       null; or the in-process slave runs on its own internal clock, this many ppm
+     *                       off the master's, and its audio crosses both ways through a
+     *                       {@link ClockCrossing} ({@code demo --drift-ppm}; internal clock only).
      */
     public record Options(int seconds, int latencyPeriods, int channels, int sampleRateHz, int periodFrames,
-        boolean live, String jackServer, Peer peer)
+        boolean live, String jackServer, Peer peer, Double driftPpm)
     {
+        public Options(final int seconds, final int latencyPeriods, final int channels, final int sampleRateHz,
+            final int periodFrames, final boolean live, final String jackServer, final Peer peer)
+        {
+            this(seconds, latencyPeriods, channels, sampleRateHz, periodFrames, live, jackServer, peer, null);
+        }
+
         public Options(final int seconds, final int latencyPeriods, final int channels, final int sampleRateHz,
             final int periodFrames, final boolean live, final String jackServer)
         {
-            this(seconds, latencyPeriods, channels, sampleRateHz, periodFrames, live, jackServer, null);
+            this(seconds, latencyPeriods, channels, sampleRateHz, periodFrames, live, jackServer, null, null);
         }
     }
 
@@ -58,6 +69,42 @@ public final class DemoRunner
      * @param waitMillis how long to wait for the session.
      */
     public record Peer(InetAddress address, InetAddress listen, int port, long waitMillis)
+    {
+    }
+
+    /**
+     * What {@code demo --drift-ppm} measured on top of the plain summary. Round trips are in
+     * fractional frames of the master's clock ({@link RampProbe}).
+     *
+     * @param driftPpm                the slave clock's offset asked for.
+     * @param trackedPpm              the slave clock's rate against the master's as the master→local
+     *                                loop tracks it, ppm (the master's own clock runs 0.25 ppm fast at
+     *                                96 kHz / 128: whole nanoseconds per period).
+     * @param trackedPpmToMaster      the same seen by the local→master loop (its integrator, ppm).
+     * @param trackedPpmAtLock        the master→local loop's least-squares estimate at its first lock, NaN: never.
+     * @param locked                  both loops locked at the end.
+     * @param timeToLockSeconds       from the first period to both loops' first lock, −1: never.
+     * @param resyncs                 re-syncs of both loops.
+     * @param lockLosses              lock losses of both loops.
+     * @param roundTripAtLockFrames   the round trip of the first period after the lock, NaN: none.
+     * @param minRoundTripAfterLockFrames smallest after lock.
+     * @param maxRoundTripAfterLockFrames largest after lock.
+     * @param periodsAfterLock        measured periods after lock.
+     * @param unmeasuredPeriodsAfterLock periods after lock that came back as silence (a re-sync).
+     * @param fillFromMasterFrames    the master→local resampler's corrected fill at the end.
+     * @param fillToMasterFrames      the local→master one.
+     * @param localClockLatePeriods periods the slave's internal clock ran more than four periods late
+     *                                (caught up; the master's are in {@code clockSkippedPeriods}).
+     * @param withinOneFrame          locked at the end, periods measured after lock, and every one
+     *                                within ±1 frame of the value at lock: exit 0 (silent periods are
+     *                                dropouts, reported apart).
+     */
+    public record Drift(double driftPpm, double trackedPpm, double trackedPpmToMaster, double trackedPpmAtLock,
+        boolean locked,
+        double timeToLockSeconds, long resyncs, long lockLosses, double roundTripAtLockFrames,
+        double minRoundTripAfterLockFrames, double maxRoundTripAfterLockFrames, long periodsAfterLock,
+        long unmeasuredPeriodsAfterLock, double fillFromMasterFrames, double fillToMasterFrames,
+        long localClockLatePeriods, boolean withinOneFrame)
     {
     }
 
@@ -131,8 +178,15 @@ public final class DemoRunner
         java.util.Map<String, Long> rejectedByReason,
         double dropoutsPerSecond,
         double dropoutPercent,
-        String verdict)
+        String verdict,
+        @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+        Drift drift)
     {
+        /** Verdict of {@code demo --drift-ppm}: locked, and the round trip stayed within ±1 frame. */
+        public static final String DRIFT_LOCKED = "drift-locked-within-1-frame";
+        /** Verdict of {@code demo --drift-ppm}: not locked, or the round trip moved beyond ±1 frame. */
+        public static final String DRIFT_NOT_LOCKED = "drift-not-locked-or-moved";
+
         /** Verdict: every sample came back with the exact latency and no period played silence. */
         public static final String EXACT = "sample-exact";
         /** Verdict: exact latency, but periods played silence (audible dropouts). */
@@ -192,6 +246,7 @@ public final class DemoRunner
             b.dropoutsPerSecond = dropoutsPerSecond;
             b.dropoutPercent = dropoutPercent;
             b.verdict = verdict;
+            b.drift = drift;
             return b;
         }
 
@@ -229,6 +284,7 @@ public final class DemoRunner
             private double dropoutsPerSecond = Double.NaN;
             private double dropoutPercent = Double.NaN;
             private String verdict = null;
+            private Drift drift;
 
             private Builder()
             {
@@ -545,6 +601,16 @@ public final class DemoRunner
             }
 
             /**
+             * @param value what {@code demo --drift-ppm} measured; null otherwise (left out of the JSON).
+             * @return this.
+             */
+            public Builder drift(final Drift value)
+            {
+                drift = value;
+                return this;
+            }
+
+            /**
              * The summary; the dropout rate and percentage follow from silent periods, seconds and
              * cycles, and the verdict from the session, exactness and dropouts, unless set.
              *
@@ -559,21 +625,23 @@ public final class DemoRunner
                     allocatedBytesPerPeriod, clock, clockSource, pipeWire, rejectedByReason,
                     Double.isNaN(dropoutsPerSecond) ? (seconds <= 0 ? 0 : silentPeriods / seconds) : dropoutsPerSecond,
                     Double.isNaN(dropoutPercent) ? (cycles <= 0 ? 0 : 100.0 * silentPeriods / cycles) : dropoutPercent,
-                    verdict == null ? verdictOf(sessionStarted, sampleExact, silentPeriods) : verdict);
+                    verdict == null ? verdictOf(sessionStarted, sampleExact, silentPeriods) : verdict, drift);
             }
         }
 
         /**
          * The demo's exit code for this verdict (documented in {@code demo --help} and the README).
          *
-         * @return 0 sample-exact, 1 no session, 3 not sample-exact, 4 sample-exact with dropouts.
+         * @return 0 sample-exact (or drift locked within ±1 frame), 1 no session, 3 not sample-exact, 4
+         *         sample-exact with dropouts, 5 drift not locked or round trip beyond ±1 frame after lock.
          */
         public int exitCode()
         {
             return switch (verdict)
             {
-                case EXACT -> 0;
+                case EXACT, DRIFT_LOCKED -> 0;
                 case EXACT_WITH_DROPOUTS -> 4;
+                case DRIFT_NOT_LOCKED -> 5;
                 case NOT_EXACT -> 3;
                 default -> 1;
             };
@@ -597,6 +665,9 @@ public final class DemoRunner
     static final String INTERNAL_CLOCK =
         "the demo's internal clock (a thread of this process that sleeps to each period's deadline; no JACK " +
             "server, no PipeWire, no audio hardware)";
+
+    /** Largest {@code --drift-ppm}: the resampler's ratio clamp (docs/resampling.md §3). */
+    public static final double MAX_DRIFT_PPM = 2000;
 
     /** Seconds run before measuring, so the JIT has compiled the data path. */
     public static final int WARM_UP_SECONDS = 8;
@@ -631,6 +702,10 @@ public final class DemoRunner
      */
     public Summary run() throws IOException
     {
+        if (options.driftPpm() != null)
+        {
+            return runWithDrift();
+        }
         if (options.jackServer() != null)
         {
             return runWithJack();
@@ -773,6 +848,232 @@ public final class DemoRunner
             masterCounters.close();
             slaveCounters.close();
         }
+    }
+
+    /**
+     * {@code demo --drift-ppm}: the master on the internal clock, the slave on a second internal
+     * clock {@code driftPpm} off it, the slave's audio crossing both ways through a
+     * {@link ClockCrossing} (what {@code slave --master} does as a JACK client). The loopback is at
+     * the slave's local clock: what it plays is what it captures. Measured from the session's start
+     * for {@code seconds}: the loops must lock within that time.
+     */
+    private Summary runWithDrift() throws IOException
+    {
+        final double ppm = options.driftPpm();
+        if (!Double.isFinite(ppm) || Math.abs(ppm) > MAX_DRIFT_PPM)
+        {
+            throw new IllegalArgumentException("--drift-ppm must be -" + MAX_DRIFT_PPM + ".." + MAX_DRIFT_PPM +
+                ", got " + ppm);
+        }
+        final int period = options.periodFrames();
+        final int channels = options.channels();
+        final long expected = (long)(options.latencyPeriods() + 1) * period;
+        final BridgeCounters masterCounters = BridgeCounters.inMemory();
+        final BridgeCounters slaveCounters = BridgeCounters.inMemory();
+        final LatencyRecorders latency = new LatencyRecorders();
+        final InetAddress loopback = InetAddress.getByName("127.0.0.1");
+        final MasterBridge.Config config = MasterBridge.Config.builder().toPeerChannels(channels)
+            .fromPeerChannels(channels).sampleRateHz(options.sampleRateHz()).periodFrames(period)
+            .latencyPeriods(options.latencyPeriods()).listenAddress(loopback).allowedPeers(List.of(loopback))
+            .masterNetName("demo-host").senderPriority(DRIFT_NETWORK_PRIORITY)
+            .receiverPriority(DRIFT_NETWORK_PRIORITY).build();
+        final RampProbe probe = new RampProbe(channels, period);
+        // Two clocks in one process on a shared machine: as JACK's threads would be, the clock and
+        // network threads run SCHED_FIFO where permitted, or a busy neighbour's build delays them by
+        // milliseconds and every delay beyond the loops' margin is a re-sync (docs/resampling.md §6).
+        final String[] realtime = new String[2];
+        final ClockCrossing crossing = new ClockCrossing(channels, options.sampleRateHz(), period, period,
+            DRIFT_MARGIN_FRAMES);
+        final String clockSource = String.format(Locale.ROOT, "two internal clocks: the master's at %d Hz, the " +
+            "slave's %+.1f ppm off it (%.3f Hz), crossing through the adaptive resamplers", options.sampleRateHz(),
+            ppm, options.sampleRateHz() * (1 + ppm * 1e-6));
+        try (MasterBridge bridge = new MasterBridge(config, masterCounters, latency))
+        {
+            bridge.start();
+            final SlaveEndpoint.Config slaveConfig = new SlaveEndpoint.Config(
+                new InetSocketAddress(loopback, bridge.localPort()), "demo-slave", channels, channels,
+                NetJack.DEFAULT_MTU, NetJack.ENCODER_FLOAT, options.latencyPeriods(), -1, DRIFT_NETWORK_PRIORITY);
+            final PeriodClock[] local = new PeriodClock[1];
+            try (SlaveEndpoint slave = new SlaveEndpoint(slaveConfig, (cycle, in, out) ->
+                {
+                    final long arrival = System.nanoTime();
+                    final int n = Math.min(out.audioChannels(), channels);
+                    crossing.onMasterCycle(in.samples(), in.audioChannels(), out.samples(), n, arrival);
+                    for (int c = 0; c < n; c++)
+                    {
+                        out.present()[c] = true;
+                    }
+                }, slaveCounters);
+                PeriodClock masterClock = new PeriodClock(options.sampleRateHz(), period, 0, false, () ->
+                {
+                    if (realtime[0] == null)
+                    {
+                        realtime[0] = realtime(DRIFT_CLOCK_PRIORITY);
+                    }
+                    probe.beginPeriod();
+                    bridge.processPeriod(probe);
+                    probe.endPeriod();
+                });
+                PeriodClock localClock = new PeriodClock(options.sampleRateHz(), period, ppm, false, () ->
+                {
+                    if (realtime[1] == null)
+                    {
+                        realtime[1] = realtime(DRIFT_CLOCK_PRIORITY);
+                    }
+                    final long start = local[0].deadlineNanos();
+                    crossing.pullLocal(start);
+                    final float[][] playback = crossing.playback();
+                    final float[][] capture = crossing.capture();
+                    for (int c = 0; c < channels; c++)
+                    {
+                        System.arraycopy(playback[c], 0, capture[c], 0, period);
+                    }
+                    crossing.pushCapture(start);
+                    crossing.publish(slaveCounters);
+                }))
+            {
+                local[0] = localClock;
+                slave.start();
+                masterClock.start();
+                localClock.start();
+                final Summary summary = measureDrift(bridge, probe, crossing, masterCounters, slaveCounters, latency,
+                    expected, new long[] {masterClock.threadId(), localClock.threadId(), bridge.networkThreadIds()[0],
+                        bridge.networkThreadIds()[1], slave.threadId()},
+                    masterClock::latePeriods, localClock::latePeriods, clockSource);
+                final String rt = "SCHED_FIFO".equals(realtime[0]) && "SCHED_FIFO".equals(realtime[1]) ?
+                    "; clock threads SCHED_FIFO " + DRIFT_CLOCK_PRIORITY + ", network threads " +
+                        DRIFT_NETWORK_PRIORITY : "; clock threads not real-time (" +
+                        (realtime[0] == null ? "not run" : realtime[0]) + ")";
+                return summary.toBuilder().clockSource(summary.clockSource() + rt).build();
+            }
+        }
+        finally
+        {
+            masterCounters.close();
+            slaveCounters.close();
+        }
+    }
+
+    /**
+     * Wake-up margin of the drift demo's loops: 768 frames (8 ms at 96 kHz). Its two clocks are
+     * threads of one process on a shared 2-vCPU machine that freezes whole for about 5 ms several
+     * times a second; after a freeze both clocks catch up at once and the one that runs first
+     * drains its resampler. With the default 64 frames that was an underrun and a re-sync twice a
+     * second, with 256 frames still about one a second, with 768 none in the runs measured
+     * (docs/resampling.md §6). Each direction's latency grows by it.
+     */
+    static final int DRIFT_MARGIN_FRAMES = 768;
+
+    /** SCHED_FIFO priority of the drift demo's two clock threads (JACK's own clients run near 70–80). */
+    static final int DRIFT_CLOCK_PRIORITY = 80;
+    /** SCHED_FIFO priority of the drift demo's network threads (blocking, not spinning). */
+    static final int DRIFT_NETWORK_PRIORITY = 70;
+
+    /** Makes the calling thread SCHED_FIFO; returns "SCHED_FIFO" or why not. */
+    private static String realtime(final int priority)
+    {
+        final String error = org.oligarchy.vmm.bridge.rt.ThreadPlacement.setFifo(0, priority);
+        return error == null ? "SCHED_FIFO" : error;
+    }
+
+    private Summary measureDrift(final MasterBridge bridge, final RampProbe probe, final ClockCrossing crossing,
+        final BridgeCounters masterCounters, final BridgeCounters slaveCounters, final LatencyRecorders latency,
+        final long expected, final long[] threads, final java.util.function.LongSupplier masterSkipped,
+        final java.util.function.LongSupplier localSkipped, final String clockSource)
+    {
+        final long deadline = System.nanoTime() + 5_000_000_000L;
+        while (!bridge.hasSession() && System.nanoTime() < deadline && !stopRequested)
+        {
+            sleep(10);
+        }
+        if (!bridge.hasSession())
+        {
+            return emptySummary(expected, "internal", clockSource, false);
+        }
+        if (options.live())
+        {
+            out.println("session up; measuring for " + options.seconds() + " s while the resampling loops lock");
+        }
+        final AllocationMeter meter = new AllocationMeter();
+        final Histogram rtt = LatencyRecorders.newHistogram();
+        Histogram interval = latency.roundTrip.getIntervalHistogram();
+        final long startNanos = System.nanoTime();
+        final long cyclesBase = masterCounters.cycles.get();
+        final long lateBase = masterCounters.lateBlocks.get();
+        final long skippedBase = masterSkipped.getAsLong();
+        final long localSkippedBase = localSkipped.getAsLong();
+        long allocBase = -1;
+        long allocCyclesBase = 0;
+        boolean lockMarked = false;
+        long nextReport = startNanos + 1_000_000_000L;
+        final long end = startNanos + options.seconds() * 1_000_000_000L;
+        final java.util.function.Consumer<String> log = options.live() ? out::println : line -> { };
+        while (System.nanoTime() < end && !stopRequested)
+        {
+            sleep(20);
+            crossing.pollEvents(log);
+            if (!lockMarked && crossing.locked())
+            {
+                lockMarked = true;
+                probe.markLock();
+                // Allocation is measured from the lock: the JIT has compiled the data path by then.
+                allocBase = meter.allocatedBytes(threads);
+                allocCyclesBase = masterCounters.cycles.get();
+            }
+            if (System.nanoTime() >= nextReport)
+            {
+                nextReport += 1_000_000_000L;
+                interval = latency.roundTrip.getIntervalHistogram(interval);
+                rtt.add(interval);
+                if (options.live())
+                {
+                    out.printf(Locale.ROOT, "t=%2ds %s ratio %+.3f ppm, fill %.2f / %.2f frames, round trip %.3f " +
+                        "frames (at lock %.3f, after lock %.3f..%.3f), re-syncs %d%n",
+                        (System.nanoTime() - startNanos) / 1_000_000_000L,
+                        org.oligarchy.vmm.bridge.resample.ClockTracker.stateName(crossing.state()),
+                        crossing.ratioPpm(), crossing.fillFromMasterFrames(), crossing.fillToMasterFrames(),
+                        probe.lastLatencyFrames(), probe.latencyAtLockFrames(), probe.minAfterLockFrames(),
+                        probe.maxAfterLockFrames(), crossing.resyncs());
+                }
+            }
+        }
+        sleep(50);
+        final long cycles = masterCounters.cycles.get() - cyclesBase;
+        final double seconds = (System.nanoTime() - startNanos) / 1e9;
+        interval = latency.roundTrip.getIntervalHistogram(interval);
+        rtt.add(interval);
+        final long allocCycles = masterCounters.cycles.get() - allocCyclesBase;
+        final double allocPerPeriod = allocBase < 0 || allocCycles <= 0 ? 0.0 :
+            (double)(meter.allocatedBytes(threads) - allocBase) / allocCycles;
+        final double atLock = probe.latencyAtLockFrames();
+        final boolean locked = crossing.locked();
+        // Silent periods are dropouts (a reply too late for the master, as in the plain demo), reported
+        // apart: the verdict is about where the audio that came back sat.
+        final boolean within = locked && lockMarked && probe.periodsAfterLock() > 0 &&
+            probe.maxAfterLockFrames() - atLock <= 1.0 && atLock - probe.minAfterLockFrames() <= 1.0;
+        final long lockNanos = crossing.timeToLockNanos();
+        final Drift drift = new Drift(options.driftPpm(), crossing.ratioPpm(), crossing.toMasterCorrectionPpm(),
+            crossing.ratioPpmAtFirstLock(), locked, lockNanos < 0 ? -1 : lockNanos / 1e9, crossing.resyncs(), crossing.lockLosses(), atLock,
+            probe.minAfterLockFrames(), probe.maxAfterLockFrames(), probe.periodsAfterLock(),
+            probe.unmeasuredPeriodsAfterLock(), crossing.fillFromMasterFrames(), crossing.fillToMasterFrames(),
+            localSkipped.getAsLong() - localSkippedBase, within);
+        final double min = probe.minLatencyFrames();
+        final double max = probe.maxLatencyFrames();
+        return Summary.builder().seconds(seconds).latencyPeriods(options.latencyPeriods())
+            .channels(options.channels()).sampleRateHz(options.sampleRateHz()).periodFrames(options.periodFrames())
+            .sessionStarted(true).cycles(cycles).expectedRoundTripFrames(expected)
+            .minRoundTripFrames(Double.isNaN(min) ? -1 : (long)Math.floor(min))
+            .maxRoundTripFrames(Double.isNaN(max) ? -1 : (long)Math.ceil(max))
+            .sampleExact(false).exactPeriods(0).silentPeriods(probe.silentPeriods())
+            .lateBlocks(masterCounters.lateBlocks.get() - lateBase)
+            .incompleteBlocks(masterCounters.incompleteBlocks.get())
+            .rejectedPackets(masterCounters.rejectedTotal() + slaveCounters.rejectedTotal())
+            .clockSkippedPeriods(masterSkipped.getAsLong() - skippedBase)
+            .rttP50Micros(rtt.getValueAtPercentile(50) / 1000.0).rttP99Micros(rtt.getValueAtPercentile(99) / 1000.0)
+            .rttP999Micros(rtt.getValueAtPercentile(99.9) / 1000.0).rttMaxMicros(rtt.getMaxValue() / 1000.0)
+            .allocatedBytesPerPeriod(allocPerPeriod).clock("internal").clockSource(clockSource)
+            .verdict(within ? Summary.DRIFT_LOCKED : Summary.DRIFT_NOT_LOCKED).drift(drift)
+            .build();
     }
 
     private SlaveEndpoint startSlave(final MasterBridge bridge, final BridgeCounters slaveCounters)
@@ -941,6 +1242,10 @@ public final class DemoRunner
             text.append("RESULT: FAILED: master and slave never connected (see the error above) [exit 1]\n");
             return text.toString();
         }
+        if (s.drift() != null)
+        {
+            return describeDrift(s, text);
+        }
         final boolean jack = "jack".equals(s.clock());
         text.append(String.format(Locale.ROOT, "measured %.1f s after %d s of warm-up, %d periods%n",
             s.seconds(), WARM_UP_SECONDS, s.cycles()));
@@ -1017,6 +1322,48 @@ public final class DemoRunner
                     }
                 }
             }
+        }
+        return text.toString();
+    }
+
+    private static String describeDrift(final Summary s, final StringBuilder text)
+    {
+        final Drift d = s.drift();
+        text.append(String.format(Locale.ROOT, "measured %.1f s from the session's start, %d master periods%n",
+            s.seconds(), s.cycles()));
+        text.append(String.format(Locale.ROOT, "slave clock: %+.3f ppm asked (the master's clock is +0.25 ppm: whole " +
+            "ns per period); tracked %+.3f ppm at the first lock, %+.3f ppm at the end (master->local loop), " +
+            "%+.3f ppm (local->master loop)%n", d.driftPpm(), d.trackedPpmAtLock(), d.trackedPpm(),
+            d.trackedPpmToMaster()));
+        text.append(String.format(Locale.ROOT, "loops: %s, time to lock %s, %d re-sync(s), %d lock loss(es); fill " +
+            "%.2f frames master->local, %.2f local->master%n", d.locked() ? "locked" : "NOT locked",
+            d.timeToLockSeconds() < 0 ? "never" : String.format(Locale.ROOT, "%.2f s", d.timeToLockSeconds()),
+            d.resyncs(), d.lockLosses(), d.fillFromMasterFrames(), d.fillToMasterFrames()));
+        text.append(String.format(Locale.ROOT, "round trip (fractional frames, the test ramp interpolated): at lock " +
+            "%.3f, after lock %.3f..%.3f (%+.3f / %+.3f) over %d periods, %d period(s) silent after lock; " +
+            "(L+1) x period without resampling would be %d%n", d.roundTripAtLockFrames(),
+            d.minRoundTripAfterLockFrames(), d.maxRoundTripAfterLockFrames(),
+            d.minRoundTripAfterLockFrames() - d.roundTripAtLockFrames(),
+            d.maxRoundTripAfterLockFrames() - d.roundTripAtLockFrames(), d.periodsAfterLock(),
+            d.unmeasuredPeriodsAfterLock(), s.expectedRoundTripFrames()));
+        text.append(String.format(Locale.ROOT,
+            "network round trip per cycle: p50 %.0f us, p99 %.0f us, max %.0f us; periods run over 4 periods late " +
+                "(caught up: the two clocks skip no frame) %d (master) / %d (slave); allocation %.3f bytes/period after lock%n",
+            s.rttP50Micros(), s.rttP99Micros(), s.rttMaxMicros(), s.clockSkippedPeriods(),
+            d.localClockLatePeriods(), s.allocatedBytesPerPeriod()));
+        if (d.withinOneFrame())
+        {
+            text.append("RESULT: locked; the round trip stayed within +-1 frame of its value at lock" +
+                (d.unmeasuredPeriodsAfterLock() == 0 ? "" : " (" + d.unmeasuredPeriodsAfterLock() +
+                    " period(s) played silence after lock: replies too late for the master's period)") +
+                " [exit 0]\n");
+        }
+        else
+        {
+            text.append("RESULT: " + (d.timeToLockSeconds() < 0 ? "the resampling loops did not lock in the time " +
+                "run (a longer --seconds, or a quieter machine)" : !d.locked() ? "the loops locked but did not " +
+                "stay locked (lock losses or re-syncs: threads of this machine stalled for milliseconds)" :
+                "the round trip moved beyond +-1 frame of its value at lock") + " [exit 5]\n");
         }
         return text.toString();
     }

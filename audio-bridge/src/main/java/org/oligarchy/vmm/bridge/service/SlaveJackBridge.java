@@ -6,6 +6,7 @@ import java.net.InetSocketAddress;
 import org.agrona.concurrent.status.AtomicCounter;
 import org.oligarchy.vmm.bridge.engine.AudioBlock;
 import org.oligarchy.vmm.bridge.engine.BlockRing;
+import org.oligarchy.vmm.bridge.engine.ClockCrossing;
 import org.oligarchy.vmm.bridge.engine.SlaveEndpoint;
 import org.oligarchy.vmm.bridge.jack.JackHost;
 import org.oligarchy.vmm.bridge.jack.JackHostException;
@@ -23,16 +24,28 @@ import org.oligarchy.vmm.bridge.period.PeriodIo;
  * {@link SlaveEndpoint}) and the guest's JACK thread exchange preallocated blocks over two
  * Disruptor rings; neither blocks or allocates.
  *
- * <p>The guest's JACK server runs on its own clock, which this class does not resample: the
- * rings absorb the phase between the two clocks (a few periods), and when the clocks drift
- * apart far enough a period is dropped or repeated as silence, and counted. The latency is
- * therefore not sample-locked. For a sample-exact guest, run {@code jackd -d net}, which slaves
- * the guest's clock to the host's (what the NixOS guest module does).
+ * <p>The guest's JACK server runs on its own clock. By default ({@code resample = true}) the audio
+ * crosses between the master's cycles and the guest's periods through a {@link ClockCrossing}:
+ * two adaptive resamplers whose loops track the two clocks' ratio, so the latency stays fixed
+ * (docs/resampling.md). With {@code resample = false} (for a guest whose JACK server is itself
+ * slaved to the master's clock, e.g. by {@code jackd -d net} or a shared word clock) the rings
+ * absorb the phase between the two clocks (a few periods), and when the clocks drift apart far
+ * enough a period is dropped or repeated as silence, and counted: the latency then follows the
+ * phase of the two clocks.
  */
 public final class SlaveJackBridge implements AutoCloseable
 {
     /** Blocks kept queued at most in each direction before the oldest is dropped (drift). */
     private static final int MAX_QUEUED_BLOCKS = 4;
+
+    /**
+     * Wake-up margin of the resampling loops (frames above the least that never underruns). The
+     * loop's default, 64 frames (0.67 ms), suits punctual real-time threads; between two
+     * {@code jackd -d dummy} servers on the shared test machine it underran about 20 times a
+     * second (692 re-syncs in 30 s), so the slave holds 768 frames (8 ms at 96 kHz) each way
+     * (docs/resampling.md §6).
+     */
+    static final int RESAMPLE_MARGIN_FRAMES = 768;
 
     private final JackHost jack;
     private final SlaveEndpoint endpoint;
@@ -43,6 +56,10 @@ public final class SlaveJackBridge implements AutoCloseable
     private final BridgeCounters counters;
     private final AtomicCounter dropped;
     private final AtomicCounter underruns;
+    /** The resampling crossing, or null with {@code resample = false}. */
+    private final ClockCrossing crossing;
+    private final Thread monitor;
+    private volatile boolean closing;
 
     /**
      * Opens the JACK client and starts announcing to the master.
@@ -63,13 +80,39 @@ public final class SlaveJackBridge implements AutoCloseable
         final int channels, final int latencyPeriods, final int dscp, final BridgeCounters counters)
         throws JackHostException
     {
+        return start(clientName, jackServer, master, slaveName, channels, latencyPeriods, dscp, true, counters);
+    }
+
+    /**
+     * Opens the JACK client and starts announcing to the master.
+     *
+     * @param clientName     JACK client name on the guest.
+     * @param jackServer     JACK server name, or null for the default.
+     * @param master         master's address and port.
+     * @param slaveName      name announced to the master.
+     * @param channels       audio channels each way.
+     * @param latencyPeriods latency to ask the master for.
+     * @param dscp           DSCP class of the slave's datagrams, 0 … 63.
+     * @param resample       true: resample between the two clocks (the default of the CLI); false:
+     *                       drop or repeat a period on drift (a guest whose JACK is slaved).
+     * @param counters       counters.
+     * @return the running slave.
+     * @throws JackHostException if JACK refuses.
+     */
+    public static SlaveJackBridge start(
+        final String clientName, final String jackServer, final InetSocketAddress master, final String slaveName,
+        final int channels, final int latencyPeriods, final int dscp, final boolean resample,
+        final BridgeCounters counters)
+        throws JackHostException
+    {
         final JackHost jack = JackHost.open(clientName, jackServer, channels, channels, "to_master_", "from_master_");
-        return new SlaveJackBridge(jack, master, slaveName, channels, latencyPeriods, dscp, counters);
+        return new SlaveJackBridge(jack, master, slaveName, channels, latencyPeriods, dscp, resample, counters);
     }
 
     private SlaveJackBridge(
         final JackHost jack, final InetSocketAddress master, final String slaveName, final int channels,
-        final int latencyPeriods, final int dscp, final BridgeCounters counters) throws JackHostException
+        final int latencyPeriods, final int dscp, final boolean resample, final BridgeCounters counters)
+        throws JackHostException
     {
         this.jack = jack;
         this.channels = channels;
@@ -79,14 +122,91 @@ public final class SlaveJackBridge implements AutoCloseable
         this.underruns = counters.silentCycles;
         this.fromMaster = new BlockRing(16, channels, 0, periodFrames);
         this.toMaster = new BlockRing(16, channels, 0, periodFrames);
+        this.crossing = resample ?
+            new ClockCrossing(channels, jack.sampleRateHz(), periodFrames, periodFrames, RESAMPLE_MARGIN_FRAMES) : null;
         this.endpoint = new SlaveEndpoint(new SlaveEndpoint.Config(
             master, slaveName, channels, channels, NetJack.DEFAULT_MTU, NetJack.ENCODER_FLOAT, latencyPeriods, -1, 0,
             dscp),
-            this::onMasterCycle, counters);
-        jack.activate(this::onJackPeriod, 0);
+            resample ? this::onMasterCycleResampled : this::onMasterCycle, counters);
+        jack.activate(resample ? this::onJackPeriodResampled : this::onJackPeriod, 0);
         endpoint.start();
+        if (resample)
+        {
+            crossing.publish(counters);
+            monitor = new Thread(this::monitor, "slave-resampler-monitor");
+            monitor.setDaemon(true);
+            monitor.start();
+        }
+        else
+        {
+            monitor = null;
+        }
         EventLog.info("netjack slave JACK client '" + jack.clientName() + "' at " + jack.sampleRateHz() + " Hz / " +
-            periodFrames + " frames, announcing '" + slaveName + "' to " + master);
+            periodFrames + " frames, announcing '" + slaveName + "' to " + master + (resample ?
+            "; resampling between the master's clock and this JACK server's" :
+            "; not resampling (--no-resample): this JACK server must run on the master's clock"));
+    }
+
+    /** Logs the loops' lock and re-syncs from an ordinary thread (the audio threads never log). */
+    private void monitor()
+    {
+        while (!closing)
+        {
+            crossing.pollEvents(EventLog::info);
+            try
+            {
+                Thread.sleep(100);
+            }
+            catch (final InterruptedException ex)
+            {
+                return;
+            }
+        }
+    }
+
+    /** Network thread, resampling: queue the cycle for JACK, reply with one resampled master period. */
+    private void onMasterCycleResampled(final int cycle, final CycleData in, final CycleData out)
+    {
+        final long arrival = System.nanoTime();
+        final SessionParams session = endpoint.session();
+        if (session == null || session.periodFrames() != periodFrames)
+        {
+            underruns.increment();
+            return;
+        }
+        final int n = Math.min(out.audioChannels(), channels);
+        if (crossing.onMasterCycle(in.samples(), in.audioChannels(), out.samples(), n, arrival) !=
+            org.oligarchy.vmm.bridge.resample.DriftCompensator.PLAYED)
+        {
+            underruns.increment();
+        }
+        for (int c = 0; c < n; c++)
+        {
+            out.present()[c] = true;
+        }
+    }
+
+    /** Guest JACK thread, resampling: play one resampled period, capture one for the master. */
+    private void onJackPeriodResampled(final PeriodIo io)
+    {
+        // The callback's start stands for the period's: JACK's own cycle times are not bound here.
+        final long now = System.nanoTime();
+        crossing.pullLocal(now);
+        final float[][] playback = crossing.playback();
+        final float[][] capture = crossing.capture();
+        for (int c = 0; c < channels; c++)
+        {
+            io.writeOutput(c, playback[c], 0, periodFrames);
+            io.readInput(c, capture[c], 0, periodFrames);
+        }
+        crossing.pushCapture(now);
+        crossing.publish(counters);
+    }
+
+    /** @return the resampling crossing, or null when not resampling. */
+    public ClockCrossing crossing()
+    {
+        return crossing;
     }
 
     /** Network thread: one master cycle arrived; queue it for JACK and answer with JACK's latest block. */
@@ -177,6 +297,11 @@ public final class SlaveJackBridge implements AutoCloseable
     @Override
     public void close()
     {
+        closing = true;
+        if (monitor != null)
+        {
+            monitor.interrupt();
+        }
         endpoint.close();
         jack.close();
         counters.close();

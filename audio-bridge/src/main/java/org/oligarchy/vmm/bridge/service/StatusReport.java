@@ -252,9 +252,47 @@ public final class StatusReport
         final Long multicast = values.get(BridgeCounter.PEER_FOUND_BY_MULTICAST.label());
         status.put("peerFoundBy", status.get("peer") == null || multicast == null ? null :
             multicast == 1 ? "multicast" : "unicast");
+        final Map<String, Object> resampler = resampler(values);
+        if (resampler != null)
+        {
+            status.put("resampler", resampler);
+        }
         status.put("counters", values);
         status.put("noSamples", noSamples);
         return status;
+    }
+
+    /**
+     * The clock-crossing resampler's state in readable units, or null when the bridge does not
+     * resample (the counter is absent, or −1: not a resampling slave).
+     *
+     * @param values the counters by label.
+     * @return state, locked, ratio in ppm, fills and target in frames, re-syncs, lock losses, time to lock.
+     */
+    static Map<String, Object> resampler(final Map<String, Long> values)
+    {
+        final Long state = values.get(BridgeCounter.RESAMPLER_STATE.label());
+        if (state == null || state < 0)
+        {
+            return null;
+        }
+        final Map<String, Object> r = new LinkedHashMap<>();
+        r.put("state", state == 2 ? "locked" : state == 1 ? "acquiring" : "filling");
+        r.put("locked", Long.valueOf(1).equals(values.get(BridgeCounter.RESAMPLER_LOCKED.label())));
+        r.put("ratioPpm", milli(values.get(BridgeCounter.RESAMPLER_RATIO_PPM_MILLI.label())));
+        r.put("fillFromMasterFrames", milli(values.get(BridgeCounter.RESAMPLER_FILL_FROM_MASTER_MILLI.label())));
+        r.put("fillToMasterFrames", milli(values.get(BridgeCounter.RESAMPLER_FILL_TO_MASTER_MILLI.label())));
+        r.put("targetFillFrames", milli(values.get(BridgeCounter.RESAMPLER_TARGET_FILL_MILLI.label())));
+        r.put("resyncs", values.get(BridgeCounter.RESAMPLER_RESYNCS.label()));
+        r.put("lockLosses", values.get(BridgeCounter.RESAMPLER_LOCK_LOSSES.label()));
+        final Long lockMillis = values.get(BridgeCounter.RESAMPLER_TIME_TO_LOCK_MILLIS.label());
+        r.put("timeToLockMillis", lockMillis == null || lockMillis < 0 ? null : lockMillis);
+        return r;
+    }
+
+    private static Double milli(final Long value)
+    {
+        return value == null ? null : value / 1000.0;
     }
 
     /** The windowed values (present in the file) whose window has no samples, with the reason. */
@@ -450,6 +488,17 @@ public final class StatusReport
             String.format(Locale.ROOT, "  threads      jack on CPU %s, sender on CPU %s, receiver on CPU %s%n",
                 value(status, BridgeCounter.JACK_CPU), value(status, BridgeCounter.SENDER_CPU),
                 value(status, BridgeCounter.RECEIVER_CPU)));
+        final Object resampler = status.get("resampler");
+        if (resampler instanceof Map<?, ?> r)
+        {
+            text.append(String.format(Locale.ROOT,
+                "  resampler    %s, local clock %+.3f ppm, fill %.2f / %.2f frames (from / to master, target " +
+                    "%.2f), %s re-syncs, %s lock losses, %s%n",
+                r.get("state"), r.get("ratioPpm"), r.get("fillFromMasterFrames"), r.get("fillToMasterFrames"),
+                r.get("targetFillFrames"), r.get("resyncs"), r.get("lockLosses"),
+                r.get("timeToLockMillis") == null ? "not locked yet" : "locked after " + r.get("timeToLockMillis") +
+                    " ms"));
+        }
         return text.toString();
     }
 

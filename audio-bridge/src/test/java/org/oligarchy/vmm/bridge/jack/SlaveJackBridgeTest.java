@@ -18,7 +18,8 @@ import org.oligarchy.vmm.bridge.service.HostBridge;
 
 /**
  * The slave hosted as a JACK client ({@code netjack-bridge slave}) on a "guest" JACK server with
- * its own clock, attached to this project's host bridge on another JACK server. The guest loops
+ * its own clock, attached to this project's host bridge on another JACK server, with
+ * {@code --no-resample} (the resampling default is DriftJackTest's). The guest loops
  * from_master to to_master. The two dummy clocks are independent, so the latency is not
  * sample-locked; what must hold is that audio flows and every period returns whole and intact
  * (all its samples name one latency, never less than the locked figure).
@@ -50,7 +51,7 @@ final class SlaveJackBridgeTest
                     "-cp", System.getProperty("java.class.path"),
                     "org.oligarchy.vmm.bridge.cli.BridgeMain", "slave",
                     "--master", "127.0.0.1:" + bridge.bridge().localPort(), "--name", "guest", "--channels", "1",
-                    "--latency", Integer.toString(latency), "--jack", guest.name())
+                    "--latency", Integer.toString(latency), "--jack", guest.name(), "--no-resample")
                     .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
                 try
                 {

@@ -1,0 +1,234 @@
+package org.oligarchy.vmm.bridge.engine;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.management.ManagementFactory;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.oligarchy.vmm.bridge.metrics.BridgeCounter;
+import org.oligarchy.vmm.bridge.metrics.BridgeCounters;
+
+/**
+ * The clock crossing of {@code slave --master} and {@code demo --drift-ppm}, both of its sides
+ * driven by hand in simulated nanoseconds: the master's cycles (the network thread's calls) every
+ * 1,333,333.3 ns, the local periods (the JACK callback's calls) off by a known ppm, each event
+ * 0–100 µs late by a seeded generator, in the order of their actual times. The test ramp goes
+ * master → local → (loopback) → master through both resamplers and is read back by the
+ * {@link RampProbe}, so the round trip asserted is the one the master hears.
+ */
+final class ClockCrossingTest
+{
+    private static final int RATE = 96_000;
+    private static final int PERIOD = 128;
+    private static final int CHANNELS = 2;
+    private static final double MASTER_PERIOD_NANOS = 1e9 * PERIOD / RATE;
+
+    /** One simulated run's findings. */
+    private record Run(ClockCrossing crossing, RampProbe probe, long allocatedBytes, long periodsMeasured,
+        long firstLockMasterCycle)
+    {
+    }
+
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void shouldLockAt104PpmAndHoldTheRoundTripWithinOneFrameAllocatingNothing()
+    {
+        final Run run = simulate(104, 30.0, 7);
+        final String state = describe(run);
+        System.out.println("ClockCrossingTest: " + state);
+        assertTrue(run.crossing.locked(), state);
+        assertEquals(0, run.crossing.resyncs(), state);
+        assertEquals(0, run.crossing.lockLosses(), state);
+        assertEquals(0, run.crossing.ringDrops(), state);
+        assertEquals(104.0, run.crossing.ratioPpm(), 1.0, state);
+        assertTrue(run.crossing.timeToLockNanos() > 0 && run.crossing.timeToLockNanos() < 3_000_000_000L, state);
+        assertTrue(run.probe.periodsAfterLock() > 15_000, state);
+        assertEquals(0, run.probe.unmeasuredPeriodsAfterLock(), state);
+        assertTrue(run.probe.maxAfterLockFrames() - run.probe.latencyAtLockFrames() <= 1.0, state);
+        assertTrue(run.probe.latencyAtLockFrames() - run.probe.minAfterLockFrames() <= 1.0, state);
+        // Both sides' code ran on this thread for the 10,000 periods measured: not one byte.
+        assertEquals(10_000, run.periodsMeasured, state);
+        assertEquals(0, run.allocatedBytes, state);
+    }
+
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void shouldLockAtMinus200PpmAndPublishTheCounters()
+    {
+        final Run run = simulate(-200, 20.0, 11);
+        final String state = describe(run);
+        System.out.println("ClockCrossingTest: " + state);
+        assertTrue(run.crossing.locked(), state);
+        assertEquals(0, run.crossing.resyncs(), state);
+        assertEquals(-200.0, run.crossing.ratioPpm(), 1.0, state);
+        // The other loop sees the same two clocks from the other side: local frames per master frame.
+        assertEquals(-200.0, run.crossing.toMasterCorrectionPpm(), 2.0, state);
+        assertTrue(run.probe.maxAfterLockFrames() - run.probe.latencyAtLockFrames() <= 1.0, state);
+        assertTrue(run.probe.latencyAtLockFrames() - run.probe.minAfterLockFrames() <= 1.0, state);
+        try (BridgeCounters counters = BridgeCounters.inMemory())
+        {
+            assertEquals(-1, counters.get(BridgeCounter.RESAMPLER_STATE).get(), "not resampling until published");
+            run.crossing.publish(counters);
+            assertEquals(2, counters.get(BridgeCounter.RESAMPLER_STATE).get());
+            assertEquals(1, counters.get(BridgeCounter.RESAMPLER_LOCKED).get());
+            assertEquals(Math.round(run.crossing.ratioPpm() * 1000),
+                counters.get(BridgeCounter.RESAMPLER_RATIO_PPM_MILLI).get());
+            assertEquals(Math.round(run.crossing.fillFromMasterFrames() * 1000),
+                counters.get(BridgeCounter.RESAMPLER_FILL_FROM_MASTER_MILLI).get());
+            assertEquals(Math.round(run.crossing.fillToMasterFrames() * 1000),
+                counters.get(BridgeCounter.RESAMPLER_FILL_TO_MASTER_MILLI).get());
+            assertEquals(0, counters.get(BridgeCounter.RESAMPLER_RESYNCS).get());
+            assertEquals(run.crossing.timeToLockNanos() / 1_000_000,
+                counters.get(BridgeCounter.RESAMPLER_TIME_TO_LOCK_MILLIS).get());
+            final java.util.Map<String, Object> status = org.oligarchy.vmm.bridge.service.StatusReport.snapshot(counters);
+            @SuppressWarnings("unchecked")
+            final java.util.Map<String, Object> resampler = (java.util.Map<String, Object>)status.get("resampler");
+            assertTrue(resampler != null, status.toString());
+            assertTrue(org.oligarchy.vmm.bridge.service.StatusReport.describe(status).contains("  resampler    locked, "),
+                org.oligarchy.vmm.bridge.service.StatusReport.describe(status));
+            assertEquals("locked", resampler.get("state"), resampler.toString());
+            assertEquals(run.crossing.timeToLockNanos() / 1_000_000, resampler.get("timeToLockMillis"));
+        }
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void shouldLogTheLockOnceAndEveryResyncWithItsReason()
+    {
+        final Run run = simulate(104, 6.0, 3);
+        final java.util.List<String> lines = new java.util.ArrayList<>();
+        run.crossing.pollEvents(lines::add);
+        run.crossing.pollEvents(lines::add);
+        assertEquals(1, lines.size(), lines.toString());
+        assertTrue(lines.get(0).startsWith("resampler locked: local clock +"), lines.toString());
+        final double logged = Double.parseDouble(lines.get(0).substring("resampler locked: local clock +".length(),
+            lines.get(0).indexOf(" ppm")));
+        assertEquals(104.0, logged, 2.0, lines.toString());
+    }
+
+    /** When an event due at {@code t} runs: at once, or at the end of the freeze it falls in. */
+    private static long thaw(final long t, final long every, final long length)
+    {
+        if (every <= 0)
+        {
+            return t;
+        }
+        final long phase = Math.floorMod(t, every);
+        return phase < every - length ? t : t - phase + every;
+    }
+
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void shouldTrackTheRatioThroughWholeMachineFreezes()
+    {
+        final Run run = simulate(-200, 30.0, 5, 300_000_000L, 5_000_000L);
+        final String state = describe(run);
+        System.out.println("ClockCrossingTest freezes: " + state);
+        assertEquals(-200.0, run.crossing.ratioPpmAtFirstLock(), 3.0, state);
+    }
+
+    private static String describe(final Run run)
+    {
+        return String.format(java.util.Locale.ROOT, "state %d ratio %.3f ppm (to master %.3f) lock %.3f s " +
+            "resyncs %d losses %d round trip at lock %.3f after %.3f..%.3f over %d periods (%d silent) fills " +
+            "%.2f/%.2f alloc %d B", run.crossing.state(), run.crossing.ratioPpm(),
+            run.crossing.toMasterCorrectionPpm(), run.crossing.timeToLockNanos() / 1e9, run.crossing.resyncs(),
+            run.crossing.lockLosses(), run.probe.latencyAtLockFrames(), run.probe.minAfterLockFrames(),
+            run.probe.maxAfterLockFrames(), run.probe.periodsAfterLock(), run.probe.unmeasuredPeriodsAfterLock(),
+            run.crossing.fillFromMasterFrames(), run.crossing.fillToMasterFrames(), run.allocatedBytes);
+    }
+
+    /**
+     * Runs both sides for {@code seconds} of master time; the last 10,000 master periods are
+     * measured for allocation.
+     */
+    private static Run simulate(final double ppm, final double seconds, final long seed)
+    {
+        return simulate(ppm, seconds, seed, 0, 0);
+    }
+
+    /**
+     * As {@link #simulate(double, double, long)}, and every {@code freezeEveryNanos} the whole
+     * machine freezes for {@code freezeNanos}: events due during a freeze run at its end, the
+     * master's cycles stamped with when they ran (arrival), the local periods with their deadline.
+     */
+    private static Run simulate(final double ppm, final double seconds, final long seed, final long freezeEveryNanos,
+        final long freezeNanos)
+    {
+        final ClockCrossing crossing = new ClockCrossing(CHANNELS, RATE, PERIOD, PERIOD);
+        final RampProbe probe = new RampProbe(CHANNELS, PERIOD);
+        final float[] in = new float[CHANNELS * PERIOD];
+        final float[] out = new float[CHANNELS * PERIOD];
+        final float[] scratch = new float[PERIOD];
+        final double localPeriodNanos = MASTER_PERIOD_NANOS / (1 + ppm * 1e-6);
+        final long masterCycles = (long)(seconds * RATE / PERIOD);
+        final long measureFrom = masterCycles - 10_000;
+        final com.sun.management.ThreadMXBean threads =
+            (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
+        final long self = Thread.currentThread().getId();
+        long random = seed;
+        long master = 0;
+        long local = 0;
+        // 0–100 µs late each, drawn once per event from a 64-bit LCG (no allocation).
+        random = random * 6364136223846793005L + 1442695040888963407L;
+        long masterAt = (long)(master * MASTER_PERIOD_NANOS) + ((random >>> 11) % 100_000);
+        random = random * 6364136223846793005L + 1442695040888963407L;
+        long localAt = 500_000 + (long)(local * localPeriodNanos) + ((random >>> 11) % 100_000);
+        long allocatedBefore = 0;
+        long firstLock = -1;
+        boolean marked = false;
+        while (master < masterCycles)
+        {
+            if (master == measureFrom && allocatedBefore == 0)
+            {
+                allocatedBefore = threads.getThreadAllocatedBytes(self);
+            }
+            final long masterRun = thaw(masterAt, freezeEveryNanos, freezeNanos);
+            final long localRun = thaw(localAt, freezeEveryNanos, freezeNanos);
+            if (masterRun < localRun || masterRun == localRun && masterAt <= localAt)
+            {
+                probe.beginPeriod();
+                for (int c = 0; c < CHANNELS; c++)
+                {
+                    probe.readInput(c, in, c * PERIOD, PERIOD);
+                }
+                crossing.onMasterCycle(in, CHANNELS, out, CHANNELS, masterRun);
+                for (int c = 0; c < CHANNELS; c++)
+                {
+                    System.arraycopy(out, c * PERIOD, scratch, 0, PERIOD);
+                    probe.writeOutput(c, scratch, 0, PERIOD);
+                }
+                probe.endPeriod();
+                if (!marked && crossing.locked())
+                {
+                    marked = true;
+                    firstLock = master;
+                    probe.markLock();
+                }
+                master++;
+                random = random * 6364136223846793005L + 1442695040888963407L;
+                masterAt = (long)(master * MASTER_PERIOD_NANOS) + ((random >>> 11) % 100_000);
+            }
+            else
+            {
+                final long stamp = freezeNanos > 0 ? 500_000 + (long)(local * localPeriodNanos) : localAt;
+                crossing.pullLocal(stamp);
+                final float[][] playback = crossing.playback();
+                final float[][] capture = crossing.capture();
+                for (int c = 0; c < CHANNELS; c++)
+                {
+                    System.arraycopy(playback[c], 0, capture[c], 0, PERIOD);
+                }
+                crossing.pushCapture(stamp);
+                local++;
+                random = random * 6364136223846793005L + 1442695040888963407L;
+                localAt = 500_000 + (long)(local * localPeriodNanos) + ((random >>> 11) % 100_000);
+            }
+        }
+        final long allocated = threads.getThreadAllocatedBytes(self) - allocatedBefore;
+        return new Run(crossing, probe, allocated, masterCycles - measureFrom, firstLock);
+    }
+}

@@ -1,0 +1,135 @@
+package org.oligarchy.vmm.bridge.service;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.oligarchy.vmm.bridge.cli.BridgeMain;
+
+/**
+ * {@code demo --drift-ppm}: the real master bridge and slave endpoint over UDP on 127.0.0.1, the
+ * slave on its own internal clock P ppm off the master's, its audio crossing both ways through
+ * the adaptive resamplers. Two internal clocks are deterministic enough to assert the lock and the
+ * tracked ratio; the master's clock itself runs 0.25 ppm fast (1,333,333 whole nanoseconds per
+ * 128 frames at 96 kHz), so the slave's offset against it is P − 0.25 ppm.
+ */
+final class DemoDriftTest
+{
+    @Test
+    @Timeout(value = 90, unit = TimeUnit.SECONDS)
+    void shouldLockAtPlus104PpmWithinTheRunAndTrackTheRatio() throws Exception
+    {
+        check(104);
+    }
+
+    @Test
+    @Timeout(value = 90, unit = TimeUnit.SECONDS)
+    void shouldLockAtMinus200PpmWithinTheRunAndTrackTheRatio() throws Exception
+    {
+        check(-200);
+    }
+
+    private static void check(final double ppm) throws Exception
+    {
+        final DemoRunner.Summary summary = new DemoRunner(
+            new DemoRunner.Options(15, 1, 2, 96_000, 128, false, null, null, ppm), System.out).run();
+        final String text = DemoRunner.describe(summary);
+        System.out.println(text);
+        final DemoRunner.Drift drift = summary.drift();
+        assertTrue(summary.sessionStarted(), text);
+        // What holds on this shared machine beside a busy neighbour: the loops lock within the run,
+        // and their estimate tells +104 from −200 ppm by far. The ±1 frame promise and "a few ppm"
+        // do not hold here (the whole VM freezes for milliseconds; docs/resampling.md §6 has the
+        // spread measured); the verdict and the exit code must still say so exactly.
+        assertTrue(drift.timeToLockSeconds() > 0 && drift.timeToLockSeconds() < 15, text);
+        // The ratio is reported, not asserted: on this machine, whose threads all stop for up to
+        // 8 ms at times, the estimate at the first lock was 3–6 ppm off in one run and 22 and 314
+        // ppm in another, the end values 2–60 ppm (docs/resampling.md §6). The loop's accuracy is
+        // asserted where time is controlled: ClockCrossingTest, freezes included.
+        assertTrue(!Double.isNaN(drift.trackedPpmAtLock()), text);
+        assertTrue(Double.isFinite(drift.trackedPpm()) && Math.abs(drift.trackedPpm()) <= 2000, text);
+        assertTrue(drift.periodsAfterLock() > 500, text);
+        // Audio came back through both resamplers: the round trip is the network's (L + 1) periods
+        // plus the two resamplers' held fills, measured on the ramp, not on silence.
+        // plus the two resamplers' held fills (2 × 1048 frames; the network's periods overlap the
+        // producer period counted in each fill).
+        final double fills = 2 * (24 + 128 + 128 + DemoRunner.DRIFT_MARGIN_FRAMES);
+        assertTrue(drift.roundTripAtLockFrames() > fills - summary.expectedRoundTripFrames() &&
+            drift.roundTripAtLockFrames() < fills + summary.expectedRoundTripFrames(), text);
+        // The verdict and the exit code follow the ±1 frame rule exactly.
+        final boolean within = drift.locked() && drift.maxRoundTripAfterLockFrames() - drift.roundTripAtLockFrames() <= 1.0 &&
+            drift.roundTripAtLockFrames() - drift.minRoundTripAfterLockFrames() <= 1.0;
+        assertEquals(within, drift.withinOneFrame(), text);
+        assertEquals(within ? 0 : 5, summary.exitCode(), text);
+        assertTrue(text.contains(within ? "RESULT: locked; the round trip stayed within +-1 frame" :
+            "[exit 5]"), text);
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void shouldPrintTheDriftFieldsInTheJsonSummary() throws Exception
+    {
+        final Run run = cli("demo", "--clock", "--drift-ppm", "104", "--seconds", "4", "--json");
+        final JsonNode json = new ObjectMapper().readTree(run.out);
+        final JsonNode drift = json.get("drift");
+        assertTrue(drift != null && drift.isObject(), run.out);
+        for (final String field : new String[] {"trackedPpm", "timeToLockSeconds", "resyncs",
+            "roundTripAtLockFrames", "minRoundTripAfterLockFrames", "maxRoundTripAfterLockFrames", "withinOneFrame"})
+        {
+            assertTrue(drift.has(field), field + " missing: " + run.out);
+        }
+        assertEquals(104.0, drift.get("driftPpm").asDouble(), 0.0, run.out);
+        assertEquals(drift.get("withinOneFrame").asBoolean() ? 0 : 5, run.code, run.out + run.err);
+    }
+
+    @Test
+    void shouldRefuseADriftBeyondTheClampNamingTheOption() throws Exception
+    {
+        final Run run = cli("demo", "--drift-ppm", "2500");
+        assertEquals(BridgeMain.EXIT_USAGE, run.code);
+        assertTrue(run.err.contains("--drift-ppm must be -2000..2000 ppm"), run.err);
+        final Run jack = cli("demo", "--drift-ppm", "10", "--jack", "x");
+        assertEquals(BridgeMain.EXIT_USAGE, jack.code);
+        assertTrue(jack.err.contains("--drift-ppm runs on two internal clocks"), jack.err);
+        final Run help = cli("demo", "--help");
+        assertTrue(help.out.contains("--drift-ppm=P") && help.out.contains("  5   --drift-ppm: the resampling loops did not lock"),
+            help.out);
+        final Run slaveHelp = cli("slave", "--help");
+        assertTrue(slaveHelp.out.contains("--no-resample"), slaveHelp.out);
+        assertFalse(slaveHelp.out.contains("(no resampling)"), slaveHelp.out);
+    }
+
+    private record Run(int code, String out, String err)
+    {
+    }
+
+    private static synchronized Run cli(final String... args)
+    {
+        final ByteArrayOutputStream out = new ByteArrayOutputStream();
+        final ByteArrayOutputStream err = new ByteArrayOutputStream();
+        final PrintStream originalOut = System.out;
+        final PrintStream originalErr = System.err;
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        try
+        {
+            final int code = BridgeMain.execute(args);
+            return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        }
+        finally
+        {
+            System.setOut(originalOut);
+            System.setErr(originalErr);
+            System.out.print(out.toString(StandardCharsets.UTF_8));
+        }
+    }
+}

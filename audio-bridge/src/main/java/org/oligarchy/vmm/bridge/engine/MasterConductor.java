@@ -667,6 +667,9 @@ final class MasterConductor implements Agent
             lanes.onSessionStart(lane, params);
         }
         final long now = clock.nanoTime();
+        // The listeners may take seconds on a loaded host (a JACK latency update, a new JACK client
+        // for a further slot) and the slave cannot reply before we send: its silence counts from here.
+        next.lastReceiveNanos = now;
         if (sessionStartLog.tryAcquire(now))
         {
             EventLog.info("session " + params.id() + " running with '" + params.name() + "' at " +

@@ -90,6 +90,30 @@ final class MasterConductorHandshakeTest
     }
 
     /**
+     * What runs when a session starts (the JACK latency update of the first slot, a new JACK client
+     * for a further one) took 3.5 s in a full run beside stress-ng, and the session, whose silence
+     * was counted from before it, ended 19 ms after it began: "no packet from the slave for
+     * 3488 ms". The slave cannot reply before the master sends, so its silence counts from the end
+     * of the start.
+     */
+    @Test
+    @Timeout(value = 30, unit = TimeUnit.SECONDS)
+    void shouldCountTheSlavesSilenceFromTheEndOfASlowSessionStart() throws Exception
+    {
+        fixture.conductor.onSessionStart(params -> fixture.clock.advance(NetJack.SESSION_TIMEOUT_NANOS + 500_000_000L));
+        fixture.announce();
+        fixture.conductUntil(() -> fixture.counters.sessionState.get() == BridgeCounters.STATE_HANDSHAKE);
+        fixture.sendStartMaster(fixture.receiveSetup());
+        fixture.conductUntil(() -> fixture.counters.sessionsStarted.get() == 1);
+        fixture.conductor.doWork();
+        assertEquals(BridgeCounters.STATE_RUNNING, fixture.counters.sessionState.get(), "not ended at once");
+        assertEquals(0, fixture.counters.sessionsLost.get());
+        fixture.clock.advance(NetJack.SESSION_TIMEOUT_NANOS + 1);
+        fixture.conductor.doWork();
+        assertEquals(1, fixture.counters.sessionsLost.get(), "a slave silent for the whole timeout after the start");
+    }
+
+    /**
      * A slave announces each second until a SETUP reaches it, so an announce it sent just before
      * can arrive after the session started. Answering it started a second handshake with a slave
      * that was already playing; its pending SETUP then outlived the session.

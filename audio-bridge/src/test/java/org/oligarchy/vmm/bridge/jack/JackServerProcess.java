@@ -111,9 +111,14 @@ final class JackServerProcess implements AutoCloseable
         final Process process = builder.start();
         registerPid(process, name);
         final JackServerProcess server = new JackServerProcess(name, process, log, prefix, environment);
+        // A net slave's server answers only once its master has answered it (announce, SETUP,
+        // START_MASTER, then the server starts): beside stress-ng, with a lossy relay in between,
+        // that took 6 s to the first announce heard and more after it (full run 15).
+        final boolean netSlave = String.join(" ", driverArgs).contains("-d net");
+        final Duration answerWithin = Duration.ofSeconds(netSlave ? 30 : 10);
         try
         {
-            await("jackd " + name + " answering jack_lsp").atMost(Duration.ofSeconds(10)).pollDelay(Duration.ZERO)
+            await("jackd " + name + " answering jack_lsp").atMost(answerWithin).pollDelay(Duration.ZERO)
                 .pollInterval(Duration.ofMillis(100)).pollInSameThread().until(() ->
                 {
                     if (!process.isAlive())
@@ -125,8 +130,11 @@ final class JackServerProcess implements AutoCloseable
         }
         catch (final ConditionTimeoutException timedOut)
         {
+            // Read before close(), which deletes the log.
+            final String logText = server.logText();
             server.close();
-            throw new IllegalStateException("jackd " + name + " did not answer within 10 s: " + server.logText(), timedOut);
+            throw new IllegalStateException("jackd " + name + " did not answer within " + answerWithin.toSeconds() +
+                " s: " + logText, timedOut);
         }
         // jack_lsp also answers for another process's server of this name (a concurrent test run):
         // ours then exits with "server already active" right after starting.

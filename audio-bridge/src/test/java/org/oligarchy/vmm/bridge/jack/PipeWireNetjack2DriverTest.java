@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteOrder;
@@ -12,8 +11,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -40,14 +37,8 @@ import org.oligarchy.vmm.bridge.service.HostBridge;
  * (a cached debootstrap root, {@link PipeWireRoot}) that loads the driver module pointed at the
  * bridge on 127.0.0.1, through a relay that witnesses every datagram ({@link ChainAudit}).
  *
- * <p>How PipeWire's graph loops the driver's capture to its playback: the module creates two
- * nodes once the master has answered, {@code netjack2_driver_receive} (Audio/Source: what the
- * master sent) and {@code netjack2_driver_send} (Audio/Sink: what goes back), clocked by the
- * master's packets. Without a session manager they have no ports until a {@code PortConfig} param
- * is set on each ({@code pw-cli set-param ID PortConfig '{ "direction": "Output"|"Input",
- * "mode": "dsp" }'}: ports {@code capture_AUX0..} and {@code playback_AUX0..}), and nothing links
- * them; the test links each capture port to the playback port of its channel with
- * {@code pw-link}.
+ * <p>How PipeWire's graph is made to loop the driver's capture to its playback:
+ * {@link PipeWireNetjack2Driver#loop}.
  *
  * <p>What it pins (PipeWire 1.6.9): every reply carries cycle 0 (its cycle counter is never
  * incremented), so the bridge places a reply by arrival. At the bridge's ports every period is the
@@ -70,8 +61,7 @@ final class PipeWireNetjack2DriverTest
     private static Path root;
     private static String pipewireVersion;
 
-    private Path dir;
-    private Process pipewire;
+    private PipeWireNetjack2Driver pipewire;
     private JackServerProcess host;
     private UdpFaultProxy relay;
     private ChainAudit audit;
@@ -95,7 +85,7 @@ final class PipeWireNetjack2DriverTest
         }
         finally
         {
-            deleteTree(scratch);
+            PipeWireNetjack2Driver.deleteTree(scratch);
         }
         assertTrue(pipewireVersion.startsWith("1.6."), "the root's PipeWire is 1.6 from trixie-backports: " +
             pipewireVersion);
@@ -118,12 +108,7 @@ final class PipeWireNetjack2DriverTest
         }
         if (pipewire != null)
         {
-            pipewire.destroy();
-            if (!pipewire.waitFor(5, TimeUnit.SECONDS))
-            {
-                pipewire.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
-            }
-            JackServerProcess.unregisterPid(pipewire);
+            pipewire.close();
         }
         if (relay != null)
         {
@@ -132,10 +117,6 @@ final class PipeWireNetjack2DriverTest
         if (host != null)
         {
             host.close();
-        }
-        if (dir != null)
-        {
-            deleteTree(dir);
         }
     }
 
@@ -470,140 +451,16 @@ final class PipeWireNetjack2DriverTest
         audit = new ChainAudit(ChainAudit.Role.MASTER);
         wire = new WireCycles(audit);
         relay.observer(wire);
-        startPipeWire(relay.slaveFacingAddress().getPort(), latency, midiPorts);
+        pipewire = PipeWireNetjack2Driver.start(root, List.of(), "127.0.0.1", relay.slaveFacingAddress().getPort(), RATE,
+            PERIOD, latency, midiPorts);
         final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (!bridge.bridge().hasSession() && System.nanoTime() < deadline)
         {
             Thread.sleep(50);
         }
-        assertTrue(bridge.bridge().hasSession(), "PipeWire's driver joined the bridge: " + pipewireLog());
-        loopDriver(channels, midiPorts);
+        assertTrue(bridge.bridge().hasSession(), "PipeWire's driver joined the bridge: " + pipewire.log());
+        pipewire.loop(channels, midiPorts);
         return counters;
-    }
-
-    /** The daemon: no session manager, no devices; the netjack2 driver is the graph's only driver. */
-    private void startPipeWire(final int masterPort, final int latency, final int midiPorts) throws Exception
-    {
-        dir = Files.createTempDirectory(Path.of("/tmp"), "pw-nj2-driver");
-        final Path config = dir.resolve("pipewire.conf");
-        Files.writeString(config, """
-            context.properties = {
-                core.daemon = true
-                core.name   = pipewire-0
-                support.dbus = false
-                default.clock.rate          = %1$d
-                default.clock.allowed-rates = [ %1$d ]
-                default.clock.quantum       = %2$d
-                default.clock.min-quantum   = 16
-                default.clock.max-quantum   = 2048
-                vm.overrides = { }
-            }
-            context.spa-libs = {
-                audio.convert.* = audioconvert/libspa-audioconvert
-                support.*       = support/libspa-support
-            }
-            context.modules = [
-                { name = libpipewire-module-protocol-native }
-                { name = libpipewire-module-metadata }
-                { name = libpipewire-module-spa-node-factory }
-                { name = libpipewire-module-client-node }
-                { name = libpipewire-module-access args = { } }
-                { name = libpipewire-module-adapter }
-                { name = libpipewire-module-link-factory }
-                { name = libpipewire-module-netjack2-driver
-                    args = {
-                        net.ip   = "127.0.0.1"
-                        net.port = %3$d
-                        netjack2.client-name = "pwslave"
-                        netjack2.latency     = %4$d
-                        midi.ports           = %5$d
-                    }
-                }
-            ]
-            """.formatted(RATE, PERIOD, masterPort, latency, midiPorts));
-        pipewire = PipeWireRoot.command(root, dir, "pipewire", "-c", config.toString()).redirectErrorStream(true)
-            .redirectOutput(dir.resolve("pipewire.log").toFile()).start();
-        JackServerProcess.registerPid(pipewire, "pipewire", dir.toString());
-    }
-
-    /**
-     * Gives the driver's source and sink their DSP ports (PortConfig) and links each capture port
-     * to the playback port of its channel: PipeWire's graph loops what the master sent back to it.
-     * PipeWire 1.6 names them {@code netjack2_driver_receive:capture_AUX0..} and
-     * {@code netjack2_driver_send:playback_AUX0..}; a PortConfig set while the node is still being
-     * configured (right after it appears) is lost, so it is set again until the ports exist.
-     */
-    private void loopDriver(final int channels, final int midiPorts) throws Exception
-    {
-        final int source = awaitNode("netjack2_driver_receive", 10_000);
-        final int sink = awaitNode("netjack2_driver_send", 10_000);
-        awaitPorts(source, "Output", "netjack2_driver_receive:capture_AUX", channels, "-o", 10_000);
-        awaitPorts(sink, "Input", "netjack2_driver_send:playback_AUX", channels, "-i", 10_000);
-        for (int c = 0; c < channels; c++)
-        {
-            pw(10, "pw-link", "netjack2_driver_receive:capture_AUX" + c, "netjack2_driver_send:playback_AUX" + c);
-        }
-        for (int m = 0; m < midiPorts; m++)
-        {
-            pw(10, "pw-link", "netjack2_driver_receive:capture_midi" + m, "netjack2_driver_send:playback_midi" + m);
-        }
-    }
-
-    private int awaitNode(final String name, final long timeoutMs) throws Exception
-    {
-        final Pattern id = Pattern.compile("^\\s*id (\\d+), type PipeWire:Interface:Node");
-        final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
-        String last = "";
-        while (System.nanoTime() < deadline)
-        {
-            last = PipeWireRoot.run(root, dir, 10, "pw-cli", "ls", "Node").output();
-            int current = -1;
-            for (final String line : last.split("\n"))
-            {
-                final Matcher m = id.matcher(line);
-                if (m.find())
-                {
-                    current = Integer.parseInt(m.group(1));
-                }
-                else if (current >= 0 && line.trim().equals("node.name = \"" + name + "\""))
-                {
-                    return current;
-                }
-            }
-            Thread.sleep(100);
-        }
-        throw new AssertionError("no node " + name + " in PipeWire's graph: " + last + "\nlog: " + pipewireLog());
-    }
-
-    /** Sets PortConfig on the node until it has the channels' DSP ports named {@code prefix0..}. */
-    private void awaitPorts(final int node, final String direction, final String prefix, final int channels,
-        final String listFlag, final long timeoutMs) throws Exception
-    {
-        final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
-        String last = "";
-        while (System.nanoTime() < deadline)
-        {
-            pw(10, "pw-cli", "set-param", Integer.toString(node), "PortConfig",
-                "{ \"direction\": \"" + direction + "\", \"mode\": \"dsp\" }");
-            for (int i = 0; i < 5; i++)
-            {
-                Thread.sleep(100);
-                last = PipeWireRoot.run(root, dir, 10, "pw-link", listFlag).output();
-                final long found = last.lines().map(String::trim).filter(l -> l.startsWith(prefix)).count();
-                if (found == channels)
-                {
-                    return;
-                }
-            }
-        }
-        throw new AssertionError("PipeWire's node " + node + " has not " + channels + " ports " + prefix + "N: " +
-            last + "\nlog: " + pipewireLog());
-    }
-
-    private void pw(final int timeoutSeconds, final String... program) throws Exception
-    {
-        final JackServerProcess.Result result = PipeWireRoot.run(root, dir, timeoutSeconds, program);
-        assertEquals(0, result.exitCode(), String.join(" ", program) + ": " + result.output());
     }
 
     private void awaitSignal(final long timeoutMs) throws Exception
@@ -616,7 +473,7 @@ final class PipeWireNetjack2DriverTest
         assertTrue(probe.probe().exactSamples() > 0, "signal came back through PipeWire's driver: " +
             report(probe.probe(), bridge.counters()) + " packetsIn=" + bridge.counters().packetsIn.get() +
             " packetsOut=" + bridge.counters().packetsOut.get() + "\nlinks: " +
-            PipeWireRoot.run(root, dir, 10, "pw-link", "-l").output() + "\nlog: " + pipewireLog());
+            pipewire.run(10, "pw-link", "-l").output() + "\nlog: " + pipewire.log());
     }
 
     private String audit(final SignalProbe result, final BridgeCounters counters, final int latency)
@@ -635,25 +492,5 @@ final class PipeWireNetjack2DriverTest
             " firstWrong=" + result.firstWrongLatencyFrames() + " late=" + counters.lateBlocks.get() +
             " incomplete=" + counters.incompleteBlocks.get() + " rejected=" + counters.rejectedTotal() +
             " sent=" + counters.blocksSent.get() + " played=" + counters.blocksPlayed.get();
-    }
-
-    private String pipewireLog()
-    {
-        try
-        {
-            return Files.readString(dir.resolve("pipewire.log"));
-        }
-        catch (final IOException ex)
-        {
-            return "(no log: " + ex.getMessage() + ")";
-        }
-    }
-
-    private static void deleteTree(final Path top) throws IOException
-    {
-        try (var walk = Files.walk(top))
-        {
-            walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        }
     }
 }

@@ -209,8 +209,18 @@ public final class BridgeService
                 return 1;
             }
             sessionLatency[slot] = new LatencyRecorders();
-            sessionStats[slot] = new StatsPublisher(sessionCounters[slot], sessionLatency[slot], () -> NO_THREADS,
-                () -> -1, null, () -> { });
+            // Its data-path threads (its client's JACK thread, its sender and receiver) measured
+            // and shown as the first session's (issue 19); allocation-free once they run.
+            final int session = slot;
+            sessionStats[slot] = new StatsPublisher(sessionCounters[slot], sessionLatency[slot], () ->
+            {
+                final HostBridge host = current;
+                return host == null ? NO_THREADS : host.dataPathThreadIds(session);
+            }, () ->
+            {
+                final HostBridge host = current;
+                return host == null ? -1 : host.jackThreadTid(session);
+            }, null, () -> { });
             sessionStats[slot].start();
         }
         this.sessionCounters = sessionCounters;

@@ -148,10 +148,13 @@ public final class StatusReport
         session.put("peerFoundBy", status.get("peerFoundBy"));
         for (final BridgeCounter counter : List.of(BridgeCounter.SESSION_ID, BridgeCounter.SESSIONS_STARTED,
             BridgeCounter.SESSIONS_LOST, BridgeCounter.BLOCKS_PLAYED, BridgeCounter.SILENT_CYCLES,
-            BridgeCounter.LATE_BLOCKS, BridgeCounter.LATE_LAST_MINUTE))
+            BridgeCounter.LATE_BLOCKS, BridgeCounter.LATE_LAST_MINUTE, BridgeCounter.XRUNS_LAST_MINUTE,
+            BridgeCounter.JACK_CPU, BridgeCounter.SENDER_CPU, BridgeCounter.RECEIVER_CPU,
+            BridgeCounter.ALLOCATED_BYTES_PER_PERIOD_MILLI))
         {
             session.put(counter.label(), counter(status, counter));
         }
+        session.put("threadsNoSamples", noSamples(status, BridgeCounter.JACK_CPU));
         return session;
     }
 
@@ -488,6 +491,21 @@ public final class StatusReport
             String.format(Locale.ROOT, "  threads      jack on CPU %s, sender on CPU %s, receiver on CPU %s%n",
                 value(status, BridgeCounter.JACK_CPU), value(status, BridgeCounter.SENDER_CPU),
                 value(status, BridgeCounter.RECEIVER_CPU)));
+        if (sessions instanceof List && ((List<?>)sessions).size() > 1)
+        {
+            // Each further session's own threads (its client's JACK thread, its sender and receiver).
+            for (final Object entry : ((List<?>)sessions).subList(1, ((List<?>)sessions).size()))
+            {
+                final Map<String, Object> session = (Map<String, Object>)entry;
+                final Object gap = session.get("threadsNoSamples");
+                text.append(gap != null ?
+                    String.format(Locale.ROOT, "  threads %-4s %s (%s)%n", session.get("slot"), NO_SAMPLES, gap) :
+                    String.format(Locale.ROOT, "  threads %-4s jack on CPU %s, sender on CPU %s, receiver on CPU %s%n",
+                        session.get("slot"), orMissing(session.get(BridgeCounter.JACK_CPU.label())),
+                        orMissing(session.get(BridgeCounter.SENDER_CPU.label())),
+                        orMissing(session.get(BridgeCounter.RECEIVER_CPU.label()))));
+            }
+        }
         final Object resampler = status.get("resampler");
         if (resampler instanceof Map<?, ?> r)
         {

@@ -75,6 +75,44 @@ final class SessionsOperatorJackTest
     }
 
     /**
+     * The second slave leaves: the bridge is degraded and says it is session 2 (before, the
+     * health looked at the first session only).
+     */
+    @Test
+    @Timeout(value = 90, unit = TimeUnit.SECONDS)
+    void shouldBeDegradedNamingTheSessionWhoseSlaveLeft(@TempDir final Path dir) throws Exception
+    {
+        withTwoSlaves(dir, "", (fixture, second) ->
+        {
+            final Path secondFile = dir.resolve("counters.session2.dat");
+            second.close();
+            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+            while ("running".equals(StatusReport.read(secondFile).get("session")) && System.nanoTime() < deadline)
+            {
+                Thread.sleep(100);
+            }
+            final ByteArrayOutputStream out = new ByteArrayOutputStream();
+            final int code = ServiceFixture.runCli(out, "status", "--counters", fixture.counters().toString(),
+                "--json");
+            final JsonNode status = new ObjectMapper().readTree(out.toString());
+            assertEquals("degraded", status.get("health").asText(), out.toString());
+            assertEquals(StatusReport.DEGRADED, code, out.toString());
+            JsonNode two = null;
+            for (final JsonNode which : status.get("degradedSessions"))
+            {
+                two = which.get("slot").asInt() == 2 ? which : two;
+            }
+            assertTrue(two != null, "session 2 named: " + out);
+            assertEquals("its slave left: listening (no slave attached)", two.get("reason").asText());
+            final ByteArrayOutputStream text = new ByteArrayOutputStream();
+            ServiceFixture.runCli(text, "status", "--counters", fixture.counters().toString());
+            assertTrue(text.toString().startsWith("netjack-bridge: degraded (pid "), text.toString());
+            assertTrue(text.toString().contains("session 2: its slave left: listening (no slave attached)"),
+                text.toString());
+        });
+    }
+
+    /**
      * The threads of this JVM pinned to one CPU ("cpus N") and at SCHED_FIFO ("fifo P"), counted
      * from /proc (nothing else in the test's JVM pins a thread or raises its priority).
      */

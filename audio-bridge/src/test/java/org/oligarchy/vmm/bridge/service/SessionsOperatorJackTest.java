@@ -113,6 +113,36 @@ final class SessionsOperatorJackTest
     }
 
     /**
+     * {@code restart} ends both sessions and reports both: each slave by name and how long its
+     * audio was interrupted, the figure each session's counters file holds.
+     */
+    @Test
+    @Timeout(value = 90, unit = TimeUnit.SECONDS)
+    void shouldReportEverySessionsInterruptionOnRestart(@TempDir final Path dir) throws Exception
+    {
+        withTwoSlaves(dir, "", (fixture, second) ->
+        {
+            final String reply = ControlServer.send(fixture.socket(), "restart", 30_000);
+            final Path secondFile = dir.resolve("counters.session2.dat");
+            final long first = counter(fixture.counters(), "last restart interruption us");
+            final long other = counter(secondFile, "last restart interruption us");
+            assertTrue(first > 0 && other > 0, first + " / " + other);
+            assertEquals(String.format(java.util.Locale.ROOT, "OK 2 of 2 session(s) re-attached; session 1 " +
+                "'vmslave' audio interrupted for %.1f ms; session 2 'second' audio interrupted for %.1f ms; host " +
+                "ports and connections unchanged", first / 1000.0, other / 1000.0), reply);
+            assertEquals(2, counter(fixture.counters(), "sessions started"));
+            assertEquals(2, counter(secondFile, "sessions started"));
+        });
+    }
+
+    private static long counter(final Path file, final String label) throws IOException
+    {
+        @SuppressWarnings("unchecked")
+        final Map<String, Long> values = (Map<String, Long>)StatusReport.read(file).get("counters");
+        return values.get(label);
+    }
+
+    /**
      * The threads of this JVM pinned to one CPU ("cpus N") and at SCHED_FIFO ("fifo P"), counted
      * from /proc (nothing else in the test's JVM pins a thread or raises its priority).
      */

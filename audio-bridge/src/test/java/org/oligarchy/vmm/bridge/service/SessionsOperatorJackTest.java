@@ -42,18 +42,23 @@ final class SessionsOperatorJackTest
     @Timeout(value = 90, unit = TimeUnit.SECONDS)
     void shouldPlaceEverySessionsThreadsAndShowThem(@TempDir final Path dir) throws Exception
     {
+        // Threads an earlier test of this JVM left placed are not the service's.
+        final Map<String, Integer> expected = new TreeMap<>(placedThreads());
+        expected.merge("cpus 0", 2, Integer::sum);
+        expected.merge("cpus 1", 4, Integer::sum);
+        expected.merge("fifo 7", 4, Integer::sum);
         withTwoSlaves(dir, ", \"cpus\": {\"jack\": 1, \"sender\": 0, \"receiver\": 1}, " +
             "\"priorities\": {\"sender\": 7, \"receiver\": 7}", (fixture, second) ->
         {
             // The placement threads run once the JACK threads have run: give them a moment.
             final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
             Map<String, Integer> placed = placedThreads();
-            while (!placed.equals(Map.of("cpus 0", 2, "cpus 1", 4, "fifo 7", 4)) && System.nanoTime() < deadline)
+            while (!placed.equals(expected) && System.nanoTime() < deadline)
             {
                 Thread.sleep(100);
                 placed = placedThreads();
             }
-            assertEquals(Map.of("cpus 0", 2, "cpus 1", 4, "fifo 7", 4), placed,
+            assertEquals(expected, placed,
                 "2 JACK threads and 2 receivers on CPU 1, 2 senders on CPU 0, 4 network threads at priority 7");
             // Published each second by the session's statistics thread.
             Thread.sleep(2_500);

@@ -648,6 +648,16 @@ public final class MasterBridge implements AutoCloseable
     }
 
     /**
+     * The session slots of this bridge: {@link #maxSessions(int)}'s count (1 until it is set above).
+     *
+     * @return 1 … {@value #SESSION_SLOTS}.
+     */
+    public int sessionSlots()
+    {
+        return lanes.length + 1;
+    }
+
+    /**
      * Parameters of the session running in a slot.
      *
      * @param session the slot.

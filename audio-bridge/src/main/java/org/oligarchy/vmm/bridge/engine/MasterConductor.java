@@ -144,6 +144,11 @@ final class MasterConductor implements Agent
     private volatile int maxMtu = NetJack.MAX_MTU;
     private volatile boolean restartRequested;
     private volatile long restartStartedNanos;
+    /**
+     * Per lane, when the operator's restart that ended its session was requested, 0 when none is
+     * pending: the lane's next session times its interruption from it (conductor thread only).
+     */
+    private final long[] laneRestartStartedNanos = new long[MasterBridge.SESSION_SLOTS];
     private Pending pending;
     private boolean handshakeStarted;
     private long lastHandshakeNanos;
@@ -693,9 +698,13 @@ final class MasterConductor implements Agent
         if (restartRequested)
         {
             restartRequested = false;
+            final long requested = restartStartedNanos;
             for (int lane = 0; lane < maxSessions; lane++)
             {
                 final MasterSession current = slots[lane].get();
+                // Every lane times its next session from the request, whether its session ran then
+                // or not (a slave between sessions comes back to the same wait).
+                laneRestartStartedNanos[lane] = requested == 0 ? 1 : requested;
                 if (current != null)
                 {
                     current.sendKillMaster();
@@ -710,22 +719,31 @@ final class MasterConductor implements Agent
         for (int lane = 0; lane < maxSessions; lane++)
         {
             work += superviseLane(lane);
-        }
-        final MasterSession current = slots[0].get();
-        final long restartStarted = restartStartedNanos;
-        // Only a session whose first block came after the request ends the interruption: read
-        // between requestRestart's two writes, the old session (first block long before) must not.
-        if (current != null && restartStarted != 0 && current.firstBlockNanos != 0 &&
-            current.firstBlockNanos - restartStarted >= 0)
-        {
-            counters.lastInterruptionMicros.set((current.firstBlockNanos - restartStarted) / 1000);
-            // Once per operator restart (the control socket is the operator's), never per packet.
-            EventLog.info("audio resumed " + (current.firstBlockNanos - restartStarted) / 1_000_000 +
-                " ms after the restart request");
-            restartStartedNanos = 0;
-            work++;
+            work += reportInterruption(lane);
         }
         return work;
+    }
+
+    /**
+     * The first block of a lane's session after an operator's restart: its interruption goes to
+     * the lane's counters (issue 19: {@code dsp-netjack-restart} reports every session's). Only a
+     * session whose first block came after the request counts.
+     */
+    private int reportInterruption(final int lane)
+    {
+        final long restartStarted = laneRestartStartedNanos[lane];
+        final MasterSession current = slots[lane].get();
+        if (restartStarted == 0 || current == null || current.firstBlockNanos == 0 ||
+            current.firstBlockNanos - restartStarted < 0)
+        {
+            return 0;
+        }
+        laneRestartStartedNanos[lane] = 0;
+        laneCounters[lane].lastInterruptionMicros.set((current.firstBlockNanos - restartStarted) / 1000);
+        // Once per operator restart and session (the control socket is the operator's), never per packet.
+        EventLog.info("audio resumed " + (current.firstBlockNanos - restartStarted) / 1_000_000 +
+            " ms after the restart request (slave '" + current.params.name() + "', session " + (lane + 1) + ")");
+        return 1;
     }
 
     private int superviseLane(final int lane)

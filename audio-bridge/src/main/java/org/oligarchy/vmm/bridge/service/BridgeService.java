@@ -209,8 +209,18 @@ public final class BridgeService
                 return 1;
             }
             sessionLatency[slot] = new LatencyRecorders();
-            sessionStats[slot] = new StatsPublisher(sessionCounters[slot], sessionLatency[slot], () -> NO_THREADS,
-                () -> -1, null, () -> { });
+            // Its data-path threads (its client's JACK thread, its sender and receiver) measured
+            // and shown as the first session's (issue 19); allocation-free once they run.
+            final int session = slot;
+            sessionStats[slot] = new StatsPublisher(sessionCounters[slot], sessionLatency[slot], () ->
+            {
+                final HostBridge host = current;
+                return host == null ? NO_THREADS : host.dataPathThreadIds(session);
+            }, () ->
+            {
+                final HostBridge host = current;
+                return host == null ? -1 : host.jackThreadTid(session);
+            }, null, () -> { });
             sessionStats[slot].start();
         }
         this.sessionCounters = sessionCounters;
@@ -531,7 +541,7 @@ public final class BridgeService
     {
         if (systemd.enabled())
         {
-            systemd.send(composeStatus(systemd.message(), state, counters));
+            systemd.send(composeStatus(systemd.message(), state, counters, sessionCounters));
         }
         final long now = System.nanoTime();
         // This runs once a second: ping when half the interval is less than half a tick away, so
@@ -571,9 +581,63 @@ public final class BridgeService
      */
     static int composeStatus(final UnsafeBuffer into, final State state, final BridgeCounters counters)
     {
+        return composeStatus(into, state, counters, null);
+    }
+
+    /**
+     * As {@link #composeStatus(UnsafeBuffer, State, BridgeCounters)}; with several session slots
+     * ({@code bridge.maxSessions} above 1) it says first how many run and which are degraded
+     * ({@code sessions 1/2 running (degraded: session 2)}), the rest being the first session's:
+     * {@code STATUS=serving; sessions 2/2 running, session 1 running, rtt p99 …}. A slot is
+     * degraded as {@code dsp-status} says ({@link StatusReport#sessionDegraded}): its slave left, or
+     * late blocks or xruns in the last minute; the first also while no slave is attached.
+     *
+     * @param into     the buffer (at least 256 bytes, 1024 with 8 sessions).
+     * @param state    the service's state.
+     * @param counters the counters (the first session's).
+     * @param sessions the counters of session slot 1 … (index 0 unused), or null for one session.
+     * @return the length written.
+     */
+    static int composeStatus(final UnsafeBuffer into, final State state, final BridgeCounters counters,
+        final BridgeCounters[] sessions)
+    {
         int i = into.putStringWithoutLengthAscii(0, "STATUS=");
         i += into.putStringWithoutLengthAscii(i, state.description());
-        i += into.putStringWithoutLengthAscii(i, "; session ");
+        if (sessions != null && sessions.length > 1)
+        {
+            int running = 0;
+            for (int slot = 0; slot < sessions.length; slot++)
+            {
+                final BridgeCounters c = slot == 0 ? counters : sessions[slot];
+                running += c.sessionState.get() == BridgeCounters.STATE_RUNNING ? 1 : 0;
+            }
+            i += into.putStringWithoutLengthAscii(i, "; sessions ");
+            i += into.putIntAscii(i, running);
+            i += into.putStringWithoutLengthAscii(i, "/");
+            i += into.putIntAscii(i, sessions.length);
+            i += into.putStringWithoutLengthAscii(i, " running");
+            boolean first = true;
+            for (int slot = 0; slot < sessions.length; slot++)
+            {
+                final BridgeCounters c = slot == 0 ? counters : sessions[slot];
+                if (StatusReport.sessionDegraded(slot, c.sessionState.get(), c.sessionsStarted.get(),
+                    c.lateLastMinute.get(), c.xrunsLastMinute.get()))
+                {
+                    i += into.putStringWithoutLengthAscii(i, first ? " (degraded: session " : ", ");
+                    i += into.putIntAscii(i, slot + 1);
+                    first = false;
+                }
+            }
+            if (!first)
+            {
+                i += into.putStringWithoutLengthAscii(i, ")");
+            }
+            i += into.putStringWithoutLengthAscii(i, ", session 1 ");
+        }
+        else
+        {
+            i += into.putStringWithoutLengthAscii(i, "; session ");
+        }
         i += into.putStringWithoutLengthAscii(i, StatusReport.stateName(counters.sessionState.get()));
         final long rttP99 = counters.rttP99Nanos.get();
         if (rttP99 > 0)

@@ -14,6 +14,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import org.oligarchy.vmm.bridge.engine.MasterBridge;
 import org.oligarchy.vmm.bridge.log.EventLog;
 import org.oligarchy.vmm.bridge.metrics.BridgeCounters;
+import org.oligarchy.vmm.bridge.netjack.SessionParams;
 
 /**
  * The bridge's control channel: a Unix stream socket (mode 0660, so the {@code audio} group can
@@ -100,22 +101,57 @@ public final class ControlServer implements AutoCloseable
 
     private String restart()
     {
-        final long sessionsBefore = counters.sessionsStarted.get();
-        final long interruptionBefore = counters.lastInterruptionMicros.get();
-        final long announcesBefore = counters.announcesReceived.get();
+        // Every running session ends and is awaited (issue 19); with none running, the first
+        // slot's next session is, as with one session.
+        final int slots = bridge.sessionSlots();
+        final boolean[] awaited = new boolean[slots];
+        final String[] slaves = new String[slots];
+        final long[] sessionsBefore = new long[slots];
+        final long[] interruptionBefore = new long[slots];
+        final long[] announcesBefore = new long[slots];
+        int awaitedCount = 0;
+        for (int s = 0; s < slots; s++)
+        {
+            final SessionParams params = bridge.sessionParams(s);
+            awaited[s] = params != null;
+            slaves[s] = params == null ? null : params.name();
+            awaitedCount += awaited[s] ? 1 : 0;
+        }
+        if (awaitedCount == 0)
+        {
+            awaited[0] = true;
+            awaitedCount = 1;
+        }
+        for (int s = 0; s < slots; s++)
+        {
+            final BridgeCounters c = bridge.counters(s);
+            sessionsBefore[s] = c.sessionsStarted.get();
+            interruptionBefore[s] = c.lastInterruptionMicros.get();
+            announcesBefore[s] = c.announcesReceived.get();
+        }
         counters.restarts.increment();
-        EventLog.info("operator requested a NetJack2 restart (host ports stay registered and connected)");
+        EventLog.info("operator requested a NetJack2 restart of " + awaitedCount + " session(s) (host ports stay " +
+            "registered and connected)");
         final long start = System.nanoTime();
         bridge.requestRestart();
         final long deadline = start + 15_000_000_000L;
-        while (System.nanoTime() < deadline)
+        final boolean[] back = new boolean[slots];
+        int backCount = 0;
+        while (backCount < awaitedCount && System.nanoTime() < deadline)
         {
-            if (counters.sessionsStarted.get() > sessionsBefore &&
-                counters.lastInterruptionMicros.get() != interruptionBefore)
+            for (int s = 0; s < slots; s++)
             {
-                return String.format(java.util.Locale.ROOT,
-                    "OK session re-attached; audio interrupted for %.1f ms; host ports and connections unchanged",
-                    counters.lastInterruptionMicros.get() / 1000.0);
+                final BridgeCounters c = bridge.counters(s);
+                if (awaited[s] && !back[s] && c.sessionsStarted.get() > sessionsBefore[s] &&
+                    c.lastInterruptionMicros.get() != interruptionBefore[s])
+                {
+                    back[s] = true;
+                    backCount++;
+                }
+            }
+            if (backCount == awaitedCount)
+            {
+                break;
             }
             try
             {
@@ -127,9 +163,51 @@ public final class ControlServer implements AutoCloseable
                 break;
             }
         }
-        final long announces = counters.announcesReceived.get() - announcesBefore;
-        final long sessions = counters.sessionsStarted.get() - sessionsBefore;
-        if (announces == 0)
+        if (slots == 1)
+        {
+            return back[0] ? String.format(java.util.Locale.ROOT,
+                "OK session re-attached; audio interrupted for %.1f ms; host ports and connections unchanged",
+                counters.lastInterruptionMicros.get() / 1000.0) :
+                timeout(counters, sessionsBefore[0], announcesBefore[0]);
+        }
+        // One report per session that was ended: its slave, how long its audio was interrupted,
+        // or why it did not come back.
+        final StringBuilder reply = new StringBuilder(backCount == awaitedCount ? "OK " : "TIMEOUT ")
+            .append(backCount).append(" of ").append(awaitedCount).append(" session(s) re-attached");
+        for (int s = 0; s < slots; s++)
+        {
+            if (!awaited[s])
+            {
+                continue;
+            }
+            final BridgeCounters c = bridge.counters(s);
+            final SessionParams now = bridge.sessionParams(s);
+            final String slave = slaves[s] != null ? slaves[s] : now != null ? now.name() : "?";
+            reply.append("; session ").append(s + 1).append(" '").append(slave).append("' ");
+            if (back[s])
+            {
+                reply.append(String.format(java.util.Locale.ROOT, "audio interrupted for %.1f ms",
+                    c.lastInterruptionMicros.get() / 1000.0));
+            }
+            else
+            {
+                // Announces are counted by the bridge, not per slot: only the first slot's own.
+                reply.append(s == 0 ? timeout(c, sessionsBefore[s], announcesBefore[s]) :
+                    "TIMEOUT " + (c.sessionsStarted.get() - sessionsBefore[s]) + " session(s) started within 15 s " +
+                    "and no audio came back (session state " + c.sessionState.get() + "; the bridge received " +
+                    (counters.announcesReceived.get() - announcesBefore[0]) + " announce(s) from any slave)");
+            }
+        }
+        return reply.append(backCount == awaitedCount ? "; host ports and connections unchanged" :
+            "; the bridge keeps listening; see its log").toString();
+    }
+
+    /** Why a session did not come back within 15 s. */
+    private static String timeout(final BridgeCounters c, final long sessionsBefore, final long announcesBefore)
+    {
+        final long announces = c.announcesReceived.get() - announcesBefore;
+        final long sessions = c.sessionsStarted.get() - sessionsBefore;
+        if (announces == 0 && sessions == 0)
         {
             return "TIMEOUT the slave did not announce again within 15 s (0 announces received); the bridge keeps " +
                 "listening (a JACK2 'jackd -d net' slave re-announces only after its own 2 s time-out; is the VM " +
@@ -137,8 +215,8 @@ public final class ControlServer implements AutoCloseable
         }
         return "TIMEOUT the slave announced " + announces + " time(s) within 15 s but " +
             (sessions == 0 ? "no session started" : sessions + " session(s) started and no audio came back") +
-            " (session state " + counters.sessionState.get() + ", 'announces not answered (rate limit)' " +
-            counters.announcesNotAnswered.get() + "); the bridge keeps listening; see its log";
+            " (session state " + c.sessionState.get() + ", 'announces not answered (rate limit)' " +
+            c.announcesNotAnswered.get() + "); the bridge keeps listening; see its log";
     }
 
     @Override

@@ -340,6 +340,13 @@ public final class HostBridge implements AutoCloseable
      * joins the conductor (that may be opening a client right then).
      */
     private final Object sessionLock = new Object();
+    /** Per session slot above 0, the thread placing its client's JACK thread (as {@link #placement}). */
+    private final Thread[] sessionPlacements;
+    /**
+     * Per session slot, its data-path threads once all of them run (read each second by its
+     * statistics thread, which must not allocate); reset when the slot gets another client.
+     */
+    private final long[][] runningSessionThreads;
 
     private HostBridge(final Settings settings, final JackHost jack, final MasterBridge bridge,
         final BridgeCounters counters)
@@ -348,11 +355,13 @@ public final class HostBridge implements AutoCloseable
         this.jack = jack;
         this.bridge = bridge;
         this.counters = counters;
-        this.placement = new Thread(this::placeJackThread, "jack-placement");
+        this.placement = new Thread(() -> placeJackThread(jack, 1), "jack-placement");
         this.placement.setDaemon(true);
         this.sessionJacks = new JackHost[settings.maxSessions()];
         this.sessionSlaves = new String[settings.maxSessions()];
         this.ownedCounters = new BridgeCounters[settings.maxSessions()];
+        this.sessionPlacements = new Thread[settings.maxSessions()];
+        this.runningSessionThreads = new long[settings.maxSessions()][];
     }
 
     /**
@@ -513,10 +522,19 @@ public final class HostBridge implements AutoCloseable
         return (latencyPeriods + (slaveSyncMode == 0 ? 1 : 0)) * periodFrames;
     }
 
-    private void placeJackThread()
+    /**
+     * Places a client's JACK process thread as the config says ({@code jackCpu}), once it ran:
+     * the first session's client and each further session's alike (issue 19).
+     *
+     * @param client  the client.
+     * @param session the session it plays, 1 … (for the log).
+     */
+    private void placeJackThread(final JackHost client, final int session)
     {
+        final String thread = session == 1 ? "the JACK process thread" :
+            "the JACK process thread of client '" + client.clientName() + "' (session " + session + ")";
         final long deadline = System.nanoTime() + 10_000_000_000L;
-        while (jack.processThreadTid() < 0 && System.nanoTime() < deadline)
+        while (client.processThreadTid() < 0 && System.nanoTime() < deadline)
         {
             try
             {
@@ -527,10 +545,13 @@ public final class HostBridge implements AutoCloseable
                 return;
             }
         }
-        final int tid = jack.processThreadTid();
+        final int tid = client.processThreadTid();
         if (tid < 0)
         {
-            EventLog.warn("the JACK process thread did not run within 10 s; is the JACK server stalled?");
+            if (!client.isShutDown() && !Thread.currentThread().isInterrupted())
+            {
+                EventLog.warn(thread + " did not run within 10 s; is the JACK server stalled?");
+            }
             return;
         }
         if (settings.jackCpu() >= 0)
@@ -538,12 +559,12 @@ public final class HostBridge implements AutoCloseable
             final String problem = ThreadPlacement.pin(tid, settings.jackCpu());
             if (problem != null)
             {
-                EventLog.warn("JACK thread: " + problem);
+                EventLog.warn((session == 1 ? "JACK thread: " : thread + ": ") + problem);
             }
         }
         if (ThreadPlacement.policy(tid) != 1)
         {
-            EventLog.warn("the JACK process thread (tid " + tid + ") is not SCHED_FIFO: the JACK server runs " +
+            EventLog.warn(thread + " (tid " + tid + ") is not SCHED_FIFO: the JACK server runs " +
                 "without real-time scheduling (start jackd with -R and grant rtprio to its user)");
         }
     }
@@ -623,6 +644,7 @@ public final class HostBridge implements AutoCloseable
                 sessionSlaves[slot] + "': closing JACK client '" + sessionJacks[slot].clientName() + "'");
             sessionJacks[slot].close();
             sessionJacks[slot] = null;
+            runningSessionThreads[slot] = null;
         }
         final String name = sessionClientName(settings.clientName(), params.name());
         try
@@ -641,6 +663,16 @@ public final class HostBridge implements AutoCloseable
             }
             sessionJacks[slot] = client;
             sessionSlaves[slot] = params.name();
+            // Its JACK thread placed as the first client's (bridge.jackCpu); its sender and
+            // receiver place themselves (senderCpu, receiverCpu and their priorities).
+            if (sessionPlacements[slot] != null)
+            {
+                sessionPlacements[slot].interrupt();
+            }
+            sessionPlacements[slot] = new Thread(() -> placeJackThread(client, slot + 1),
+                "jack-placement-" + (slot + 1));
+            sessionPlacements[slot].setDaemon(true);
+            sessionPlacements[slot].start();
             EventLog.info("JACK client '" + client.clientName() + "' active for slave '" + params.name() +
                 "' (session slot " + (slot + 1) + "); ports " + client.inputPortNames() + " -> VM -> " +
                 client.outputPortNames());
@@ -695,8 +727,63 @@ public final class HostBridge implements AutoCloseable
         return ids;
     }
 
+    /** What {@link #dataPathThreadIds(int)} gives for a session slot whose client has not run. */
+    private static final long[] NOT_RUNNING = {-1, -1, -1};
+
     /** The data-path threads once all of them run (they run until {@link #close()}). */
     private volatile long[] runningDataPathThreads;
+
+    /**
+     * Java ids of a session slot's data-path threads: its client's JACK process thread, its sender
+     * and receiver.
+     *
+     * @param session the slot (0: {@link #dataPathThreadIds()}).
+     * @return ids (−1 where not running); once all three run, the same array every time, until the
+     *         slot gets another client: do not modify it.
+     */
+    public long[] dataPathThreadIds(final int session)
+    {
+        if (session == 0)
+        {
+            return dataPathThreadIds();
+        }
+        synchronized (sessionLock)
+        {
+            final long[] known = runningSessionThreads[session];
+            if (known != null)
+            {
+                return known;
+            }
+            final JackHost client = sessionJacks[session];
+            if (client == null || client.processThreadId() < 0)
+            {
+                // Its slave has not come yet (it may never): the same array each second, no garbage.
+                return NOT_RUNNING;
+            }
+            final long[] network = bridge.dataPathThreadIds(session);
+            final long[] ids = {client.processThreadId(), network[1], network[2]};
+            if (ids[0] > 0 && ids[1] > 0 && ids[2] > 0)
+            {
+                runningSessionThreads[session] = ids;
+            }
+            return ids;
+        }
+    }
+
+    /**
+     * Kernel tid of a session slot's JACK process thread.
+     *
+     * @param session the slot.
+     * @return the tid, −1 before its client ran.
+     */
+    public int jackThreadTid(final int session)
+    {
+        synchronized (sessionLock)
+        {
+            final JackHost client = session == 0 ? jack : sessionJacks[session];
+            return client == null ? -1 : client.processThreadTid();
+        }
+    }
 
     /**
      * Closes in order: the bridge (KILL_MASTER, its agent threads stopped and joined), then the
@@ -726,6 +813,10 @@ public final class HostBridge implements AutoCloseable
     {
         for (int slot = 1; slot < sessionJacks.length; slot++)
         {
+            if (sessionPlacements[slot] != null)
+            {
+                sessionPlacements[slot].interrupt();
+            }
             if (sessionJacks[slot] != null)
             {
                 sessionJacks[slot].close();

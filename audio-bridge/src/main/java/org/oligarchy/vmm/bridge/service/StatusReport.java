@@ -101,8 +101,50 @@ public final class StatusReport
     public static Map<String, Object> read(final Path file) throws IOException
     {
         final Map<String, Object> status = readFile(file);
-        status.put("sessions", sessions(file, status));
+        final List<Map<String, Object>> sessions = sessions(file, status);
+        status.put("sessions", sessions);
+        // Health considers every session (issue 19): degraded when any is, naming which.
+        final List<Map<String, Object>> degraded = new java.util.ArrayList<>();
+        for (final Map<String, Object> session : sessions)
+        {
+            if (Boolean.TRUE.equals(session.get("degraded")))
+            {
+                final Map<String, Object> which = new LinkedHashMap<>();
+                which.put("slot", session.get("slot"));
+                which.put("reason", session.get("degradedBecause"));
+                degraded.add(which);
+            }
+        }
+        status.put("degradedSessions", degraded);
+        if ((Integer)status.get("healthCode") == HEALTHY && !degraded.isEmpty())
+        {
+            status.put("health", "degraded");
+            status.put("healthCode", DEGRADED);
+        }
         return status;
+    }
+
+    /**
+     * Whether a session slot is degraded (issue 19): its session runs with late blocks or xruns in
+     * the last minute, or it does not run: for the first slot always (as with one session), for a
+     * further slot only once a slave came (a slot no slave ever took is spare capacity).
+     * Allocation-free (the service's status line uses it each second).
+     *
+     * @param slot    0 … maxSessions − 1.
+     * @param state   its session state counter.
+     * @param started its sessions started.
+     * @param late    its late blocks in the last minute.
+     * @param xruns   its xruns in the last minute.
+     * @return true if degraded.
+     */
+    public static boolean sessionDegraded(final int slot, final long state, final long started, final long late,
+        final long xruns)
+    {
+        if (state != BridgeCounters.STATE_RUNNING)
+        {
+            return slot == 0 || started > 0;
+        }
+        return late > 0 || xruns > 0;
     }
 
     /**
@@ -148,10 +190,24 @@ public final class StatusReport
         session.put("peerFoundBy", status.get("peerFoundBy"));
         for (final BridgeCounter counter : List.of(BridgeCounter.SESSION_ID, BridgeCounter.SESSIONS_STARTED,
             BridgeCounter.SESSIONS_LOST, BridgeCounter.BLOCKS_PLAYED, BridgeCounter.SILENT_CYCLES,
-            BridgeCounter.LATE_BLOCKS, BridgeCounter.LATE_LAST_MINUTE))
+            BridgeCounter.LATE_BLOCKS, BridgeCounter.LATE_LAST_MINUTE, BridgeCounter.XRUNS_LAST_MINUTE,
+            BridgeCounter.JACK_CPU, BridgeCounter.SENDER_CPU, BridgeCounter.RECEIVER_CPU,
+            BridgeCounter.ALLOCATED_BYTES_PER_PERIOD_MILLI))
         {
             session.put(counter.label(), counter(status, counter));
         }
+        session.put("threadsNoSamples", noSamples(status, BridgeCounter.JACK_CPU));
+        // Its own verdict, from its own file (its heartbeat is its statistics thread's).
+        final Long state = counter(status, BridgeCounter.SESSION_STATE);
+        final Long started = counter(status, BridgeCounter.SESSIONS_STARTED);
+        final Long late = counter(status, BridgeCounter.LATE_LAST_MINUTE);
+        final Long xruns = counter(status, BridgeCounter.XRUNS_LAST_MINUTE);
+        final boolean degraded = state != null && started != null &&
+            sessionDegraded(slot - 1, state, started, late == null ? 0 : late, xruns == null ? 0 : xruns);
+        session.put("degraded", degraded);
+        session.put("degradedBecause", !degraded ? null : state != BridgeCounters.STATE_RUNNING ?
+            (slot == 1 || started == 0 ? "" : "its slave left: ") + stateName(state) :
+            late + " late blocks / " + xruns + " xruns in the last minute");
         return session;
     }
 
@@ -443,6 +499,19 @@ public final class StatusReport
                     orMissing(session.get(BridgeCounter.LATE_BLOCKS.label()))));
             }
         }
+        final Object degraded = status.get("degradedSessions");
+        if (degraded instanceof List && !((List<?>)degraded).isEmpty() && sessions instanceof List &&
+            ((List<?>)sessions).size() > 1)
+        {
+            final StringBuilder which = new StringBuilder();
+            for (final Object entry : (List<?>)degraded)
+            {
+                final Map<String, Object> d = (Map<String, Object>)entry;
+                which.append(which.length() == 0 ? "" : "; ").append("session ").append(d.get("slot")).append(": ")
+                    .append(d.get("reason"));
+            }
+            text.append(String.format(Locale.ROOT, "  degraded     %s%n", which));
+        }
         final Long refused = counter(status, BridgeCounter.ANNOUNCES_REFUSED_SESSIONS_IN_USE);
         if (refused != null && refused > 0)
         {
@@ -488,6 +557,21 @@ public final class StatusReport
             String.format(Locale.ROOT, "  threads      jack on CPU %s, sender on CPU %s, receiver on CPU %s%n",
                 value(status, BridgeCounter.JACK_CPU), value(status, BridgeCounter.SENDER_CPU),
                 value(status, BridgeCounter.RECEIVER_CPU)));
+        if (sessions instanceof List && ((List<?>)sessions).size() > 1)
+        {
+            // Each further session's own threads (its client's JACK thread, its sender and receiver).
+            for (final Object entry : ((List<?>)sessions).subList(1, ((List<?>)sessions).size()))
+            {
+                final Map<String, Object> session = (Map<String, Object>)entry;
+                final Object gap = session.get("threadsNoSamples");
+                text.append(gap != null ?
+                    String.format(Locale.ROOT, "  threads %-4s %s (%s)%n", session.get("slot"), NO_SAMPLES, gap) :
+                    String.format(Locale.ROOT, "  threads %-4s jack on CPU %s, sender on CPU %s, receiver on CPU %s%n",
+                        session.get("slot"), orMissing(session.get(BridgeCounter.JACK_CPU.label())),
+                        orMissing(session.get(BridgeCounter.SENDER_CPU.label())),
+                        orMissing(session.get(BridgeCounter.RECEIVER_CPU.label()))));
+            }
+        }
         final Object resampler = status.get("resampler");
         if (resampler instanceof Map<?, ?> r)
         {

@@ -60,6 +60,23 @@ final class ServiceAllocationJackTest
     @Timeout(value = 3, unit = TimeUnit.MINUTES)
     void shouldAllocateNothingOnAnyThreadOfTheServiceOnceTheSessionRuns(@TempDir final Path dir) throws Exception
     {
+        measure(dir, 1);
+    }
+
+    /**
+     * Issue 19: with {@code "maxSessions": 2} and two real JACK2 slaves, nothing more allocates:
+     * the second session's client, sender, receiver and statistics thread (which reads its threads'
+     * ids and CPU each second), and the status line counting both sessions.
+     */
+    @Test
+    @Timeout(value = 3, unit = TimeUnit.MINUTES)
+    void shouldAllocateNothingOnAnyThreadWithTwoSessions(@TempDir final Path dir) throws Exception
+    {
+        measure(dir, 2);
+    }
+
+    private static void measure(final Path dir, final int sessions) throws Exception
+    {
         try (JackServerProcess host = JackServerProcess.startDummy(RATE, PERIOD))
         {
             final int port;
@@ -72,6 +89,7 @@ final class ServiceAllocationJackTest
             Files.writeString(config, "{\"version\": 1, \"bridge\": {\"clientName\": \"alloc\", \"jackServer\": \"" +
                 host.name() + "\", \"toVmPorts\": 2, \"fromVmPorts\": 2, \"peerAddresses\": [\"127.0.0.1\"], " +
                 "\"listenAddress\": \"127.0.0.1\", \"port\": " + port + ", \"latencyPeriods\": 1, " +
+                "\"maxSessions\": " + sessions + ", " +
                 "\"countersFile\": \"" + counters + "\", \"controlSocket\": \"" + dir.resolve("control.sock") +
                 "\", \"histogramLog\": \"" + dir.resolve("latency.hlog") + "\"}}");
             final com.sun.management.ThreadMXBean mx =
@@ -85,14 +103,29 @@ final class ServiceAllocationJackTest
             final AtomicInteger exit = new AtomicInteger(-1);
             final Thread runner = new Thread(() -> exit.set(service.run()), "service-main");
             runner.start();
-            try (JackServerProcess slave = JackServerProcess.startNetSlave(port, 2, 1, "-S"))
+            try (JackServerProcess slave = JackServerProcess.startNetSlave(port, 2, 1, "-S");
+                JackServerProcess second = sessions < 2 ? null : JackServerProcess.startPooled("-S", "-d", "net",
+                    "-a", "127.0.0.1", "-p", Integer.toString(port), "-C", "2", "-P", "2", "-i", "0", "-o", "0",
+                    "-n", "second", "-l", "1"))
             {
-                assertTrue(slave.awaitPort("system:capture_2", 15_000), "JACK2 slave attached: " + slave.logText());
-                slave.connect("system:capture_1", "system:playback_1");
-                slave.connect("system:capture_2", "system:playback_2");
+                for (final JackServerProcess s : second == null ? new JackServerProcess[] {slave} :
+                    new JackServerProcess[] {slave, second})
+                {
+                    assertTrue(s.awaitPort("system:capture_2", 15_000), "JACK2 slave attached: " + s.logText());
+                    s.connect("system:capture_1", "system:playback_1");
+                    s.connect("system:capture_2", "system:playback_2");
+                }
                 Thread.sleep(WARM_UP_MILLIS);
                 final Map<String, Object> started = StatusReport.read(counters);
                 assertEquals("running", started.get("session"), "session running: " + started);
+                @SuppressWarnings("unchecked")
+                final java.util.List<Map<String, Object>> running =
+                    (java.util.List<Map<String, Object>>)started.get("sessions");
+                assertEquals(sessions, running.size(), "sessions: " + started);
+                for (final Map<String, Object> session : running)
+                {
+                    assertEquals("running", session.get("session"), "every session running: " + started);
+                }
 
                 final Map<Long, String> names = serviceThreads(before);
                 final long[] ids = names.keySet().stream().mapToLong(Long::longValue).toArray();

@@ -168,6 +168,81 @@ final class SystemdNotifyTest
         assertTrue(messages.stream().anyMatch(m -> m.text().equals("WATCHDOG=1")), "pings arrived");
     }
 
+    /**
+     * With several sessions (issue 19) the status line says how many run and which are degraded,
+     * still without allocating: the second slot's slave left (it had started a session), then it
+     * came back.
+     */
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void shouldCountEverySessionInTheStatusLineWithoutAllocating(@TempDir final Path dir) throws Exception
+    {
+        final Path notifySocket = dir.resolve("notify.sock");
+        final NotifySocket systemd = new NotifySocket(notifySocket);
+        final SystemdNotifier notifier = new SystemdNotifier(notifySocket.toString());
+        final org.oligarchy.vmm.bridge.metrics.BridgeCounters counters =
+            org.oligarchy.vmm.bridge.metrics.BridgeCounters.inMemory();
+        final org.oligarchy.vmm.bridge.metrics.BridgeCounters[] sessions = {null,
+            org.oligarchy.vmm.bridge.metrics.BridgeCounters.inMemory(),
+            org.oligarchy.vmm.bridge.metrics.BridgeCounters.inMemory()};
+        final long running = org.oligarchy.vmm.bridge.metrics.BridgeCounters.STATE_RUNNING;
+        final long listening = org.oligarchy.vmm.bridge.metrics.BridgeCounters.STATE_LISTENING;
+        try
+        {
+            counters.sessionState.set(running);
+            counters.rttP99Nanos.set(312_499);
+            sessions[1].sessionState.set(listening);
+            sessions[1].sessionsStarted.set(1);
+            // Slot 3 never had a slave: spare, not degraded.
+            sessions[2].sessionState.set(listening);
+            assertTrue(notifier.send(BridgeService.composeStatus(notifier.message(), BridgeService.State.SERVING,
+                counters, sessions)));
+            sessions[1].sessionState.set(running);
+            sessions[2].sessionState.set(running);
+            sessions[2].lateLastMinute.set(2);
+            assertTrue(notifier.send(BridgeService.composeStatus(notifier.message(), BridgeService.State.SERVING,
+                counters, sessions)));
+            sessions[2].lateLastMinute.set(0);
+            assertTrue(notifier.send(BridgeService.composeStatus(notifier.message(), BridgeService.State.SERVING,
+                counters, sessions)));
+            final com.sun.management.ThreadMXBean mx =
+                (com.sun.management.ThreadMXBean)java.lang.management.ManagementFactory.getThreadMXBean();
+            final long self = Thread.currentThread().getId();
+            final StringBuilder windows = new StringBuilder();
+            int clean = 0;
+            for (int w = 0; w < 300 && clean < 5; w++)
+            {
+                final long before = mx.getThreadAllocatedBytes(self);
+                for (int i = 0; i < 200; i++)
+                {
+                    sessions[1].sessionState.set(i % 2 == 0 ? running : listening);
+                    BridgeService.composeStatus(notifier.message(), BridgeService.State.SERVING, counters, sessions);
+                }
+                final long allocated = mx.getThreadAllocatedBytes(self) - before;
+                windows.append(allocated).append(' ');
+                clean = allocated == 0 ? clean + 1 : 0;
+            }
+            assertEquals(5, clean, "five windows of 200 status lines in a row without allocation: " + windows);
+        }
+        finally
+        {
+            Thread.sleep(300);
+            systemd.close();
+            notifier.close();
+            counters.close();
+            sessions[1].close();
+            sessions[2].close();
+        }
+        final List<Message> messages = systemd.messages();
+        assertEquals(3, messages.size(), messages.toString());
+        assertEquals("STATUS=serving; sessions 1/3 running (degraded: session 2), session 1 running, rtt p99 312 " +
+            "us, 0 late / 0 xruns in the last minute", messages.get(0).text());
+        assertEquals("STATUS=serving; sessions 3/3 running (degraded: session 3), session 1 running, rtt p99 312 " +
+            "us, 0 late / 0 xruns in the last minute", messages.get(1).text());
+        assertEquals("STATUS=serving; sessions 3/3 running, session 1 running, rtt p99 312 us, 0 late / 0 xruns " +
+            "in the last minute", messages.get(2).text());
+    }
+
     /** A bound {@code AF_UNIX} datagram socket, as systemd's, and a thread collecting what arrives. */
     private static final class NotifySocket implements AutoCloseable
     {

@@ -121,20 +121,19 @@ public final class BridgeMain implements Callable<Integer>
         description = {
             "Measures the bridge's round trip on this machine, without a VM.",
             "",
-            "Runs the real master bridge and the real slave endpoint in this process over UDP on 127.0.0.1,",
-            "driven by an internal 96 kHz / 128-frame clock (or a JACK server) that plays a test signal; the",
-            "slave loops it back. After " + DemoRunner.WARM_UP_SECONDS + " s of warm-up it measures for --seconds, " +
-                "printing a live status line each second,",
-            "then a summary: whether the round trip was sample-exact ((L+1) x period frames, as JACK's",
-            "jack_delay reports it for NetJack2), how many periods played silence (dropouts per second), which",
-            "clock drove it, and a verdict.",
+            "Runs the real master bridge and the real slave endpoint in this process over UDP on 127.0.0.1, " +
+                "driven by an internal 96 kHz / 128-frame clock (or a JACK server) that plays a test signal; the " +
+                "slave loops it back. After " + DemoRunner.WARM_UP_SECONDS + " s of warm-up it measures for " +
+                "--seconds, printing a live status line each second, then a summary: whether the round trip was " +
+                "sample-exact ((L+1) x period frames, as JACK's jack_delay reports it for NetJack2), how many " +
+                "periods played silence (dropouts per second), which clock drove it, and a verdict.",
             "",
-            "With --drift-ppm P the demo's slave runs on its own internal clock, P ppm off the master's, and",
-            "its audio crosses both ways through the adaptive resamplers of 'slave --master' (docs/resampling.md).",
-            "The test signal then comes back interpolated, so the round trip is measured in fractional frames;",
-            "the summary adds the tracked ratio in ppm, the time to lock, re-syncs, the round trip at lock and",
-            "its min/max after lock. Exit 0 only when the loops locked and the round trip stayed within +-1 frame",
-            "of its value at lock, else 5."
+            "With --drift-ppm P the demo's slave runs on its own internal clock, P ppm off the master's, and its " +
+                "audio crosses both ways through the adaptive resamplers of 'slave --master' (docs/resampling.md). " +
+                "The test signal then comes back interpolated, so the round trip is measured in fractional frames; " +
+                "the summary adds the tracked ratio in ppm, the time to lock, re-syncs, the round trip at lock and " +
+                "its min/max after lock. Exit 0 only when the loops locked and the round trip stayed within +-1 " +
+                "frame of its value at lock, else 5."
         },
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
@@ -493,17 +492,16 @@ public final class BridgeMain implements Callable<Integer>
         description = {
             "Runs a NetJack2 slave that announces to a master.",
             "",
-            "The master is JACK2's netmanager, PipeWire's manager or 'netjack-bridge run'.",
-            "With JACK (default) it is a JACK client on this machine with ports",
-            "from_master_N and to_master_N; with --loopback it needs no JACK and returns what it receives",
-            "(to test a host bridge without a VM).",
+            "The master is JACK2's netmanager, PipeWire's manager or 'netjack-bridge run'. With JACK (default) it " +
+                "is a JACK client on this machine with ports from_master_N and to_master_N; with --loopback it needs " +
+                "no JACK and returns what it receives (to test a host bridge without a VM).",
             "",
-            "The guest's JACK server runs on its own clock, so by default the JACK client resamples both ways",
-            "between the master's cycles and its own periods (an adaptive loop holds the latency fixed; it logs",
-            "when it locks and every re-sync; docs/resampling.md). --no-resample keeps the old behaviour, for a",
-            "guest whose JACK server is itself on the master's clock: a period is dropped or repeated as silence",
-            "when the clocks drift apart. A guest that can run 'jackd -d net' may prefer that: it slaves the",
-            "guest's clock to the host and needs no resampling."
+            "The guest's JACK server runs on its own clock, so by default the JACK client resamples both ways " +
+                "between the master's cycles and its own periods: an adaptive loop holds the latency fixed, and " +
+                "logs when it locks and every re-sync (docs/resampling.md). --no-resample keeps the old behaviour, " +
+                "for a guest whose JACK server is itself on the master's clock: a period is dropped or repeated as " +
+                "silence when the clocks drift apart. A guest that can run 'jackd -d net' may prefer that: it " +
+                "slaves the guest's clock to the host and needs no resampling."
         })
     static final class Slave implements Callable<Integer>
     {

@@ -245,7 +245,9 @@ final class JackServerProcess implements AutoCloseable
      */
     void connect(final String source, final String destination) throws Exception
     {
-        final Result result = tool(10, "jack_connect", "-s", name, source, destination);
+        // 30 s: beside stress-ng, with three JACK2 servers up, jack_connect on a net slave once took
+        // more than 10 s (full run 16); it is a client opening and closing, not the bridge's path.
+        final Result result = tool(30, "jack_connect", "-s", name, source, destination);
         if (result.exitCode() != 0)
         {
             throw new IllegalStateException("jack_connect " + source + " " + destination + ": " + result.output());

@@ -126,6 +126,10 @@ public final class DemoRunner
      * @param silentPeriods         periods played as silence (block late or lost).
      * @param wrongPeriods          periods with a wrong or partial block (must be 0).
      * @param wrongSamples          samples with a wrong latency (must be 0).
+     * @param wrongPeriodsDuringOverruns wrong periods heard while the JACK server overran a period
+     *                              (an xrun, or the probe client's callback missed or repeated a
+     *                              graph period) with their block in flight: the server then ran
+     *                              its clients late or out of order. Always 0 on the internal clock.
      * @param lateBlocks            blocks that arrived after their play time.
      * @param incompleteBlocks      blocks with missing packets.
      * @param rejectedPackets       packets rejected by validation.
@@ -163,6 +167,7 @@ public final class DemoRunner
         long silentPeriods,
         long wrongPeriods,
         long wrongSamples,
+        long wrongPeriodsDuringOverruns,
         long lateBlocks,
         long incompleteBlocks,
         long rejectedPackets,
@@ -230,6 +235,7 @@ public final class DemoRunner
             b.silentPeriods = silentPeriods;
             b.wrongPeriods = wrongPeriods;
             b.wrongSamples = wrongSamples;
+            b.wrongPeriodsDuringOverruns = wrongPeriodsDuringOverruns;
             b.lateBlocks = lateBlocks;
             b.incompleteBlocks = incompleteBlocks;
             b.rejectedPackets = rejectedPackets;
@@ -268,6 +274,7 @@ public final class DemoRunner
             private long silentPeriods;
             private long wrongPeriods;
             private long wrongSamples;
+            private long wrongPeriodsDuringOverruns;
             private long lateBlocks;
             private long incompleteBlocks;
             private long rejectedPackets;
@@ -437,6 +444,16 @@ public final class DemoRunner
             public Builder wrongSamples(final long value)
             {
                 wrongSamples = value;
+                return this;
+            }
+
+            /**
+             * @param value see {@link Summary#wrongPeriodsDuringOverruns()}.
+             * @return this builder.
+             */
+            public Builder wrongPeriodsDuringOverruns(final long value)
+            {
+                wrongPeriodsDuringOverruns = value;
                 return this;
             }
 
@@ -620,7 +637,8 @@ public final class DemoRunner
             {
                 return new Summary(seconds, latencyPeriods, channels, sampleRateHz, periodFrames, sessionStarted,
                     cycles, expectedRoundTripFrames, minRoundTripFrames, maxRoundTripFrames, sampleExact,
-                    exactPeriods, silentPeriods, wrongPeriods, wrongSamples, lateBlocks, incompleteBlocks,
+                    exactPeriods, silentPeriods, wrongPeriods, wrongSamples, wrongPeriodsDuringOverruns, lateBlocks,
+                    incompleteBlocks,
                     rejectedPackets, clockSkippedPeriods, rttP50Micros, rttP99Micros, rttP999Micros, rttMaxMicros,
                     allocatedBytesPerPeriod, clock, clockSource, pipeWire, rejectedByReason,
                     Double.isNaN(dropoutsPerSecond) ? (seconds <= 0 ? 0 : silentPeriods / seconds) : dropoutsPerSecond,
@@ -671,6 +689,9 @@ public final class DemoRunner
 
     /** Seconds run before measuring, so the JIT has compiled the data path. */
     public static final int WARM_UP_SECONDS = 8;
+
+    /** An xrun is reported after the period it overran; a wrong period that close to one is the server's. */
+    private static final long OVERRUN_MARGIN_NANOS = 20_000_000L;
 
     private final Options options;
     private final PrintStream out;
@@ -736,7 +757,7 @@ public final class DemoRunner
                 return measure(bridge, probe, latency, masterCounters, slaveCounters, expected,
                     () -> new long[] {clock.threadId(), bridge.networkThreadIds()[0], bridge.networkThreadIds()[1],
                         slave.threadId()},
-                    clock::skippedPeriods, "internal", INTERNAL_CLOCK, false);
+                    clock::skippedPeriods, "internal", INTERNAL_CLOCK, false, null);
             }
         }
         finally
@@ -790,15 +811,34 @@ public final class DemoRunner
                 " Hz / " + period + " frames, libjack " + library;
             final long expectedFrames = (long)(options.latencyPeriods() + 1) * period;
             final SignalProbe probe = new SignalProbe(options.channels(), period, expectedFrames, false);
+            final OverrunTimes overruns = new OverrunTimes();
             final org.oligarchy.vmm.bridge.jack.JackHost probeClient;
             try
             {
                 probeClient = org.oligarchy.vmm.bridge.jack.JackHost.open(
                     "netjack-demo-probe", server, options.channels(), options.channels(), "in_", "out_");
                 final float[] scratch = new float[period];
+                final long[] lastFrame = {-1};
+                probeClient.onXrun(() -> overruns.record(System.nanoTime()));
                 probeClient.activate(io ->
                 {
-                    probe.beginPeriod();
+                    // The graph's clock, not a count of the probe's own callbacks, as the bridge
+                    // keeps it: a period in which the server skips the probe (a client time-out
+                    // under load) must not shift what the probe expects back.
+                    final long frame = io.periodStartFrame();
+                    if (frame < 0)
+                    {
+                        probe.beginPeriod();
+                    }
+                    else
+                    {
+                        if (lastFrame[0] >= 0 && ((frame - lastFrame[0]) & 0xFFFF_FFFFL) != period)
+                        {
+                            overruns.record(System.nanoTime());
+                        }
+                        probe.beginPeriodAtFrame(frame);
+                    }
+                    lastFrame[0] = frame;
                     for (int c = 0; c < options.channels(); c++)
                     {
                         probe.readInput(c, scratch, 0, period);
@@ -831,7 +871,7 @@ public final class DemoRunner
                     return measure(host.bridge(), probe, latency, masterCounters, slaveCounters, expectedFrames,
                         () -> new long[] {host.jack().processThreadId(), host.bridge().networkThreadIds()[0],
                             host.bridge().networkThreadIds()[1]},
-                        masterCounters.jackXruns::get, "jack", clockSource, pipeWire);
+                        masterCounters.jackXruns::get, "jack", clockSource, pipeWire, overruns);
                 }
             }
             try (probeClient; SlaveEndpoint slave = startSlave(host.bridge(), slaveCounters))
@@ -839,7 +879,7 @@ public final class DemoRunner
                 final Summary summary = measure(host.bridge(), probe, latency, masterCounters, slaveCounters,
                     expectedFrames, () -> new long[] {host.jack().processThreadId(),
                         host.bridge().networkThreadIds()[0], host.bridge().networkThreadIds()[1], slave.threadId()},
-                    masterCounters.jackXruns::get, "jack", clockSource, pipeWire);
+                    masterCounters.jackXruns::get, "jack", clockSource, pipeWire, overruns);
                 return summary;
             }
         }
@@ -1087,6 +1127,26 @@ public final class DemoRunner
         return slave;
     }
 
+    /**
+     * The wrong periods the probe kept whose block was in flight while the server overran: from
+     * the round trip before the period was heard (plus a margin, for an xrun is reported after the
+     * period it overran) to a margin after.
+     */
+    private long wrongDuringOverruns(final SignalProbe probe, final OverrunTimes overruns, final long roundTripFrames)
+    {
+        final long inFlight = roundTripFrames * 1_000_000_000L / options.sampleRateHz() + OVERRUN_MARGIN_NANOS;
+        long n = 0;
+        for (int i = 0; i < probe.observations(); i++)
+        {
+            final long heard = probe.observedNanos(i);
+            if (probe.observedNamedFrame(i) >= 0 && overruns.within(heard - inFlight, heard + OVERRUN_MARGIN_NANOS))
+            {
+                n++;
+            }
+        }
+        return n;
+    }
+
     private Summary measure(
         final MasterBridge bridge,
         final SignalProbe probe,
@@ -1098,7 +1158,8 @@ public final class DemoRunner
         final java.util.function.LongSupplier skippedPeriods,
         final String clockKind,
         final String clockSource,
-        final boolean pipeWire)
+        final boolean pipeWire,
+        final OverrunTimes overruns)
     {
         final AllocationMeter meter = new AllocationMeter();
         final long deadline = System.nanoTime() +
@@ -1182,12 +1243,15 @@ public final class DemoRunner
         }
         final boolean exact = probe.wrongSamples() == 0 && probe.exactPeriods() > 0;
         final long silent = probe.silentPeriods();
+        final long duringOverruns = overruns == null ? 0 : wrongDuringOverruns(probe, overruns,
+            Math.max(expected, probe.maxLatencyFrames()));
         return Summary.builder().seconds(seconds).latencyPeriods(options.latencyPeriods())
             .channels(options.channels()).sampleRateHz(options.sampleRateHz()).periodFrames(options.periodFrames())
             .sessionStarted(true).cycles(cycles).expectedRoundTripFrames(expected)
             .minRoundTripFrames(probe.minLatencyFrames()).maxRoundTripFrames(probe.maxLatencyFrames())
             .sampleExact(exact).exactPeriods(probe.exactPeriods()).silentPeriods(silent)
             .wrongPeriods(probe.wrongPeriods()).wrongSamples(probe.wrongSamples())
+            .wrongPeriodsDuringOverruns(duringOverruns)
             .lateBlocks(masterCounters.lateBlocks.get() - lateBase)
             .incompleteBlocks(masterCounters.incompleteBlocks.get() - incompleteBase)
             .rejectedPackets(masterCounters.rejectedTotal() + slaveCounters.rejectedTotal() - rejectedBase)
@@ -1309,7 +1373,19 @@ public final class DemoRunner
                     text.append(String.format(Locale.ROOT, "        all %d wrong period(s) were off by whole " +
                         "periods (%d..%d frames), none by a fraction of one: the samples came back intact, in " +
                         "another period. ", s.wrongPeriods(), s.minRoundTripFrames(), s.maxRoundTripFrames()));
-                    if (s.pipeWire())
+                    if (s.wrongPeriodsDuringOverruns() > 0)
+                    {
+                        text.append(String.format(Locale.ROOT, "%d of them came while the JACK server overran a " +
+                            "period (an xrun, or the probe client's callback skipped or repeated a period) with " +
+                            "their block in flight: a server that overruns runs its clients late or out of order. ",
+                            s.wrongPeriodsDuringOverruns()));
+                    }
+                    if (s.wrongPeriodsDuringOverruns() > 0 && s.wrongPeriodsDuringOverruns() >= s.wrongPeriods())
+                    {
+                        text.append("The server's overruns explain every wrong period: run it on a quieter " +
+                            "machine, with real-time priority for the JACK server, or with a larger --period\n");
+                    }
+                    else if (s.pipeWire())
                     {
                         text.append("This JACK server is PipeWire's, which skips a late client's process " +
                             "callback for a cycle when the CPU is starved (the probe and bridge clients then count " +

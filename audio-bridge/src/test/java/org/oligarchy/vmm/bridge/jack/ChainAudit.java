@@ -52,6 +52,8 @@ public final class ChainAudit implements UdpFaultProxy.Observer
         HOST_OUTPUT_REPEAT(false, "host graph replayed the previous period's block (client not run)"),
         PEER_STALE_REPLY(false, "slave returned earlier samples under a fresh cycle number"),
         PEER_PLACEMENT(false, "JACK2 master played a faithful reply in another cycle"),
+        PEER_PARTIAL(false, "the master played part of a reply whose audio datagrams were, byte for byte, what it " +
+            "had sent in that cycle"),
         HOST_XRUN(false, "the host server reported an xrun while the block was in flight"),
         HOST_PROBE_CLOCK(false, "the probe client's callback missed or repeated a graph period while the block " +
             "was in flight (a starved server ran it late or not at all)"),
@@ -98,6 +100,10 @@ public final class ChainAudit implements UdpFaultProxy.Observer
     private final Map<Integer, List<Entry>> toMasterByNamed = new HashMap<>();
     private final Map<Integer, Entry> toMasterByCycle = new HashMap<>();
     private final UnsafeBuffer view = new UnsafeBuffer(new byte[0]);
+    /** Per cycle and direction: audio datagrams seen, and an order-free digest of their payloads. */
+    private final Map<Integer, long[]> toSlavePayload = new HashMap<>();
+    private final Map<Integer, long[]> toMasterPayload = new HashMap<>();
+    private final java.util.zip.CRC32 crc = new java.util.zip.CRC32();
     private List<Long> xruns = List.of();
     private List<Long> probeClockAnomalies = List.of();
 
@@ -120,6 +126,19 @@ public final class ChainAudit implements UdpFaultProxy.Observer
             return;
         }
         view.wrap(bytes);
+        if (view.getInt(PacketHeaderFlyweight.DATA_TYPE_OFFSET, ByteOrder.BIG_ENDIAN) == NetJack.DATA_TYPE_AUDIO)
+        {
+            // The audio payload (after the header), with its sub-cycle, into the cycle's digest:
+            // a loopback slave's reply must carry exactly the bytes the master sent that cycle.
+            crc.reset();
+            crc.update(bytes, PacketHeaderFlyweight.SUB_CYCLE_OFFSET, 4);
+            crc.update(bytes, PacketHeaderFlyweight.LENGTH, bytes.length - PacketHeaderFlyweight.LENGTH);
+            final long[] digest = (direction == UdpFaultProxy.Direction.TO_SLAVE ? toSlavePayload : toMasterPayload)
+                .computeIfAbsent(view.getInt(PacketHeaderFlyweight.CYCLE_OFFSET, ByteOrder.BIG_ENDIAN),
+                    k -> new long[2]);
+            digest[0]++;
+            digest[1] ^= crc.getValue() * 0x9E3779B97F4A7C15L;
+        }
         if (view.getInt(PacketHeaderFlyweight.DATA_TYPE_OFFSET, ByteOrder.BIG_ENDIAN) != NetJack.DATA_TYPE_AUDIO ||
             view.getInt(PacketHeaderFlyweight.SUB_CYCLE_OFFSET, ByteOrder.BIG_ENDIAN) != 0 ||
             view.getInt(PacketHeaderFlyweight.ACTIVE_PORTS_OFFSET, ByteOrder.BIG_ENDIAN) <= 0)
@@ -486,7 +505,7 @@ public final class ChainAudit implements UdpFaultProxy.Observer
         if (exactLatency)
         {
             // Right latency on the signal, silence on another channel or part of the block.
-            return Cause.PARTIAL;
+            return partial(named, atNanos);
         }
         final List<Entry> sends = within(toSlaveByNamed.get(named), atNanos);
         if (sends.isEmpty())
@@ -531,6 +550,35 @@ public final class ChainAudit implements UdpFaultProxy.Observer
         }
         return between(probeClockAnomalies, sends.get(0).nanos() - XRUN_MARGIN_NANOS, atNanos) ?
             Cause.HOST_PROBE_CLOCK : Cause.OURS_PLACEMENT;
+    }
+
+    /**
+     * A period part signal, part silence: the host's when the server overran with the block in
+     * flight; with this project's loopback slave, the master's when our reply to the block's
+     * cycle carried, byte for byte, the audio datagrams the master had sent in it; else ours.
+     */
+    private Cause partial(final int named, final long atNanos)
+    {
+        final List<Entry> sends = within(toSlaveByNamed.get(named), atNanos);
+        final long from = (sends.isEmpty() ? atNanos - WINDOW_NANOS : sends.get(0).nanos()) - XRUN_MARGIN_NANOS;
+        if (between(xruns, from, atNanos))
+        {
+            return Cause.HOST_XRUN;
+        }
+        if (between(probeClockAnomalies, from, atNanos))
+        {
+            return Cause.HOST_PROBE_CLOCK;
+        }
+        if (role == Role.SLAVE && sends.size() == 1)
+        {
+            final long[] sent = toSlavePayload.get(sends.get(0).cycle());
+            final long[] replied = toMasterPayload.get(sends.get(0).cycle());
+            if (sent != null && replied != null && sent[0] == replied[0] && sent[1] == replied[1])
+            {
+                return Cause.PEER_PARTIAL;
+            }
+        }
+        return Cause.PARTIAL;
     }
 
     private static boolean between(final List<Long> times, final long fromNanos, final long toNanos)

@@ -68,7 +68,7 @@ final class SlaveEndpointJack2Test
                         probe.probe().requestReset();
                         Thread.sleep(3_000);
                         final SignalProbe result = probe.probe();
-                        final ChainAudit.Verdict verdict = audit.explain(result);
+                        final ChainAudit.Verdict verdict = audit.explain(result, probe.xrunNanos(), probe.clockAnomalyNanos());
                         final String report = "exact=" + result.exactPeriods() + " silent=" + result.silentPeriods() +
                             " wrong=" + result.wrongPeriods() + " latency=" + result.minLatencyFrames() + ".." +
                             result.maxLatencyFrames() + " slave cycles=" + counters.cycles.get() + " rejected=" +

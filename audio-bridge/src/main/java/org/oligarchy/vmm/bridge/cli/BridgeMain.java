@@ -532,6 +532,13 @@ public final class BridgeMain implements Callable<Integer>
             "follows the two clocks' phase and a period is dropped or repeated when they drift apart.")
         boolean noResample;
 
+        @Option(names = "--resample-margin", paramLabel = "FRAMES", defaultValue = "768",
+            description = "Frames the resampling loops hold above the least that never underruns, each way, for " +
+                "late wake-ups of this machine's threads: 0..2048, default 768 (8 ms at 96 kHz, what a shared VM " +
+                "without real-time priority needed). Each frame adds two to the round trip; a guest whose JACK " +
+                "threads run real-time can take 64.")
+        int resampleMargin;
+
         @Option(names = "--counters", paramLabel = "FILE", description = "Write the counters (the resampler's " +
             "among them) to FILE for 'netjack-bridge status --counters FILE' (default: in memory only).")
         java.nio.file.Path countersFile;
@@ -575,6 +582,12 @@ public final class BridgeMain implements Callable<Integer>
             {
                 return usage("--no-resample applies to the JACK client; --loopback has no second clock");
             }
+            if (resampleMargin < 0 || resampleMargin > org.oligarchy.vmm.bridge.service.SlaveJackBridge.MAX_RESAMPLE_MARGIN_FRAMES)
+            {
+                return usage("--resample-margin must be 0.." +
+                    org.oligarchy.vmm.bridge.service.SlaveJackBridge.MAX_RESAMPLE_MARGIN_FRAMES + " frames, got " +
+                    resampleMargin);
+            }
             final org.oligarchy.vmm.bridge.metrics.BridgeCounters counters = countersFile == null ?
                 org.oligarchy.vmm.bridge.metrics.BridgeCounters.inMemory() :
                 org.oligarchy.vmm.bridge.metrics.BridgeCounters.mapped(countersFile);
@@ -593,7 +606,7 @@ public final class BridgeMain implements Callable<Integer>
             }
             try (org.oligarchy.vmm.bridge.service.SlaveJackBridge slave =
                 org.oligarchy.vmm.bridge.service.SlaveJackBridge.start(
-                    client, jackServer, target, name, channels, latency, dscp, !noResample, counters))
+                    client, jackServer, target, name, channels, latency, dscp, !noResample, resampleMargin, counters))
             {
                 slave.awaitShutdown();
             }

@@ -195,6 +195,16 @@ public final class ClockCrossing
     }
 
     /**
+     * The master's period this crossing was built for.
+     *
+     * @return frames.
+     */
+    public int masterPeriodFrames()
+    {
+        return masterPeriodFrames;
+    }
+
+    /**
      * Writes both trackers' state into the counters (ids 90–99, docs/counters.md). Any one thread;
      * reads only the volatile snapshots. Allocates nothing.
      *

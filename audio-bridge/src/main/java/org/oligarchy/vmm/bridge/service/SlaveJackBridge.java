@@ -45,7 +45,10 @@ public final class SlaveJackBridge implements AutoCloseable
      * second (692 re-syncs in 30 s), so the slave holds 768 frames (8 ms at 96 kHz) each way
      * (docs/resampling.md §6).
      */
-    static final int RESAMPLE_MARGIN_FRAMES = 768;
+    public static final int RESAMPLE_MARGIN_FRAMES = 768;
+
+    /** The largest wake-up margin {@code slave --resample-margin} accepts (a resampler holds 8192 frames). */
+    public static final int MAX_RESAMPLE_MARGIN_FRAMES = 2048;
 
     private final JackHost jack;
     private final SlaveEndpoint endpoint;
@@ -56,8 +59,18 @@ public final class SlaveJackBridge implements AutoCloseable
     private final BridgeCounters counters;
     private final AtomicCounter dropped;
     private final AtomicCounter underruns;
-    /** The resampling crossing, or null with {@code resample = false}. */
-    private final ClockCrossing crossing;
+    /**
+     * The resampling crossing, or null with {@code resample = false}. Built for the master's
+     * period: the network thread replaces it when a session's period differs (the JACK thread
+     * takes the new one at its next period), so the two periods need not be equal.
+     */
+    private volatile ClockCrossing crossing;
+    private final boolean resample;
+    private final int marginFrames;
+    /** A session the slave cannot serve (another sample rate), for the monitor to log once. */
+    private volatile SessionParams refusedSession;
+    private SessionParams loggedRefusal;
+    private int loggedMasterPeriod;
     private final Thread monitor;
     private volatile boolean closing;
 
@@ -80,7 +93,8 @@ public final class SlaveJackBridge implements AutoCloseable
         final int channels, final int latencyPeriods, final int dscp, final BridgeCounters counters)
         throws JackHostException
     {
-        return start(clientName, jackServer, master, slaveName, channels, latencyPeriods, dscp, true, counters);
+        return start(clientName, jackServer, master, slaveName, channels, latencyPeriods, dscp, true,
+            RESAMPLE_MARGIN_FRAMES, counters);
     }
 
     /**
@@ -95,25 +109,36 @@ public final class SlaveJackBridge implements AutoCloseable
      * @param dscp           DSCP class of the slave's datagrams, 0 … 63.
      * @param resample       true: resample between the two clocks (the default of the CLI); false:
      *                       drop or repeat a period on drift (a guest whose JACK is slaved).
+     * @param marginFrames   the resampling loops' wake-up margin, 0 … {@link #MAX_RESAMPLE_MARGIN_FRAMES}
+     *                       frames each way ({@link #RESAMPLE_MARGIN_FRAMES} by default).
      * @param counters       counters.
      * @return the running slave.
      * @throws JackHostException if JACK refuses.
      */
     public static SlaveJackBridge start(
         final String clientName, final String jackServer, final InetSocketAddress master, final String slaveName,
-        final int channels, final int latencyPeriods, final int dscp, final boolean resample,
+        final int channels, final int latencyPeriods, final int dscp, final boolean resample, final int marginFrames,
         final BridgeCounters counters)
         throws JackHostException
     {
+        if (marginFrames < 0 || marginFrames > MAX_RESAMPLE_MARGIN_FRAMES)
+        {
+            throw new IllegalArgumentException("resample margin must be 0.." + MAX_RESAMPLE_MARGIN_FRAMES +
+                " frames, got " + marginFrames);
+        }
         final JackHost jack = JackHost.open(clientName, jackServer, channels, channels, "to_master_", "from_master_");
-        return new SlaveJackBridge(jack, master, slaveName, channels, latencyPeriods, dscp, resample, counters);
+        return new SlaveJackBridge(jack, master, slaveName, channels, latencyPeriods, dscp, resample, marginFrames,
+            counters);
     }
 
     private SlaveJackBridge(
         final JackHost jack, final InetSocketAddress master, final String slaveName, final int channels,
-        final int latencyPeriods, final int dscp, final boolean resample, final BridgeCounters counters)
+        final int latencyPeriods, final int dscp, final boolean resample, final int marginFrames,
+        final BridgeCounters counters)
         throws JackHostException
     {
+        this.resample = resample;
+        this.marginFrames = marginFrames;
         this.jack = jack;
         this.channels = channels;
         this.periodFrames = jack.periodFrames();
@@ -123,7 +148,8 @@ public final class SlaveJackBridge implements AutoCloseable
         this.fromMaster = new BlockRing(16, channels, 0, periodFrames);
         this.toMaster = new BlockRing(16, channels, 0, periodFrames);
         this.crossing = resample ?
-            new ClockCrossing(channels, jack.sampleRateHz(), periodFrames, periodFrames, RESAMPLE_MARGIN_FRAMES) : null;
+            new ClockCrossing(channels, jack.sampleRateHz(), periodFrames, periodFrames, marginFrames) : null;
+        this.loggedMasterPeriod = periodFrames;
         this.endpoint = new SlaveEndpoint(new SlaveEndpoint.Config(
             master, slaveName, channels, channels, NetJack.DEFAULT_MTU, NetJack.ENCODER_FLOAT, latencyPeriods, -1, 0,
             dscp),
@@ -133,17 +159,13 @@ public final class SlaveJackBridge implements AutoCloseable
         if (resample)
         {
             crossing.publish(counters);
-            monitor = new Thread(this::monitor, "slave-resampler-monitor");
-            monitor.setDaemon(true);
-            monitor.start();
         }
-        else
-        {
-            monitor = null;
-        }
+        monitor = new Thread(this::monitor, "slave-monitor");
+        monitor.setDaemon(true);
+        monitor.start();
         EventLog.info("netjack slave JACK client '" + jack.clientName() + "' at " + jack.sampleRateHz() + " Hz / " +
             periodFrames + " frames, announcing '" + slaveName + "' to " + master + (resample ?
-            "; resampling between the master's clock and this JACK server's" :
+            "; resampling between the master's clock and this JACK server's (margin " + marginFrames + " frames)" :
             "; not resampling (--no-resample): this JACK server must run on the master's clock"));
     }
 
@@ -152,7 +174,30 @@ public final class SlaveJackBridge implements AutoCloseable
     {
         while (!closing)
         {
-            crossing.pollEvents(EventLog::info);
+            final ClockCrossing current = crossing;
+            if (current != null)
+            {
+                current.pollEvents(EventLog::info);
+            }
+            if (current != null && current.masterPeriodFrames() != loggedMasterPeriod)
+            {
+                loggedMasterPeriod = current.masterPeriodFrames();
+                EventLog.info("the master's period is " + loggedMasterPeriod + " frames, this JACK server's " +
+                    periodFrames + ": resampling between the two periods too");
+            }
+            final SessionParams refused = refusedSession;
+            if (refused != null && refused != loggedRefusal)
+            {
+                loggedRefusal = refused;
+                EventLog.warn(resample ?
+                    "the master runs at " + refused.sampleRateHz() + " Hz and this JACK server at " +
+                    jack.sampleRateHz() + " Hz: the slave resamples only between clocks of one nominal rate; every " +
+                    "cycle is answered with silence. Run the guest's JACK server at " + refused.sampleRateHz() + " Hz" :
+                    "the master runs at " + refused.sampleRateHz() + " Hz / " + refused.periodFrames() + " frames and " +
+                    "this JACK server at " + jack.sampleRateHz() + " Hz / " + periodFrames + " frames: without " +
+                    "resampling (--no-resample) both must be equal; every cycle is answered with silence. Run the " +
+                    "guest's JACK server at the master's rate and period, or drop --no-resample");
+            }
             try
             {
                 Thread.sleep(100);
@@ -169,13 +214,26 @@ public final class SlaveJackBridge implements AutoCloseable
     {
         final long arrival = System.nanoTime();
         final SessionParams session = endpoint.session();
-        if (session == null || session.periodFrames() != periodFrames)
+        if (session == null || !sameNominalRate(session.sampleRateHz()))
         {
+            if (session != null && refusedSession != session)
+            {
+                refusedSession = session;
+            }
             underruns.increment();
             return;
         }
+        ClockCrossing current = crossing;
+        if (session.periodFrames() != current.masterPeriodFrames())
+        {
+            // A session with another period: a crossing for it, built once per session (not per
+            // period), and taken by the JACK thread at its next period.
+            current = new ClockCrossing(channels, jack.sampleRateHz(), session.periodFrames(), periodFrames,
+                marginFrames);
+            crossing = current;
+        }
         final int n = Math.min(out.audioChannels(), channels);
-        if (crossing.onMasterCycle(in.samples(), in.audioChannels(), out.samples(), n, arrival) !=
+        if (current.onMasterCycle(in.samples(), in.audioChannels(), out.samples(), n, arrival) !=
             org.oligarchy.vmm.bridge.resample.DriftCompensator.PLAYED)
         {
             underruns.increment();
@@ -186,21 +244,35 @@ public final class SlaveJackBridge implements AutoCloseable
         }
     }
 
+    /**
+     * Whether the master's rate is one the loops can follow: the same nominal rate, give or take
+     * what the ratio clamp allows (±2000 ppm; a server configured at 96,010 Hz against 96,000, as
+     * in the drift tests, is 104 ppm off), not another rate (48,000 against 96,000).
+     */
+    private boolean sameNominalRate(final int masterRateHz)
+    {
+        final double ppm = Math.abs((double)jack.sampleRateHz() / masterRateHz - 1) * 1e6;
+        return ppm <= org.oligarchy.vmm.bridge.resample.ClockTracker.Config.DEFAULT_MAX_RATIO_PPM;
+    }
+
     /** Guest JACK thread, resampling: play one resampled period, capture one for the master. */
     private void onJackPeriodResampled(final PeriodIo io)
     {
-        // The callback's start stands for the period's: JACK's own cycle times are not bound here.
-        final long now = System.nanoTime();
-        crossing.pullLocal(now);
-        final float[][] playback = crossing.playback();
-        final float[][] capture = crossing.capture();
+        // The callback's start stands for the period's. (JACK's own cycle timer, jack_frames_to_time
+        // of the period's first frame, was tried: between two dummy servers on this machine it
+        // strayed from the wake-ups by -4.6..+5.8 ms and gave more re-syncs; docs/resampling.md §6.)
+        final long stamp = System.nanoTime();
+        final ClockCrossing current = crossing;
+        current.pullLocal(stamp);
+        final float[][] playback = current.playback();
+        final float[][] capture = current.capture();
         for (int c = 0; c < channels; c++)
         {
             io.writeOutput(c, playback[c], 0, periodFrames);
             io.readInput(c, capture[c], 0, periodFrames);
         }
-        crossing.pushCapture(now);
-        crossing.publish(counters);
+        current.pushCapture(stamp);
+        current.publish(counters);
     }
 
     /** @return the resampling crossing, or null when not resampling. */
@@ -213,8 +285,12 @@ public final class SlaveJackBridge implements AutoCloseable
     private void onMasterCycle(final int cycle, final CycleData in, final CycleData out)
     {
         final SessionParams session = endpoint.session();
-        if (session == null || session.periodFrames() != periodFrames)
+        if (session == null || session.periodFrames() != periodFrames || session.sampleRateHz() != jack.sampleRateHz())
         {
+            if (session != null && refusedSession != session)
+            {
+                refusedSession = session;
+            }
             underruns.increment();
             return;
         }

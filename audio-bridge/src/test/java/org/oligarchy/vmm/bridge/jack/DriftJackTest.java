@@ -14,7 +14,8 @@ import org.jaudiolibs.jnajack.JackClient;
 import org.jaudiolibs.jnajack.JackPort;
 import org.jaudiolibs.jnajack.JackPortFlags;
 import org.jaudiolibs.jnajack.JackPortType;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Timeout;
 import org.oligarchy.vmm.bridge.engine.RampProbe;
 import org.oligarchy.vmm.bridge.metrics.BridgeCounter;
@@ -38,16 +39,21 @@ final class DriftJackTest
     private static final int PERIOD = 128;
     private static final int GUEST_RATE = 96_010;
 
-    @Test
+    /**
+     * The guest's period equal to the master's (128), and twice it (256: the guest's JACK server
+     * need not follow the master's period when the slave resamples).
+     */
+    @ParameterizedTest(name = "guest period {0}")
+    @ValueSource(ints = {128, 256})
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
-    void shouldLockOnTheRealDriftBetweenTwoJackServersAndBringTheAudioBack() throws Exception
+    void shouldLockOnTheRealDriftBetweenTwoJackServersAndBringTheAudioBack(final int guestPeriod) throws Exception
     {
         final Path directory = Files.createTempDirectory("drift-jack");
         final Path countersFile = directory.resolve("slave-counters.dat");
         final Path slaveLog = directory.resolve("slave.log");
         try (JackServerProcess host = JackServerProcess.startDummy(96_000, PERIOD);
             JackServerProcess guest = JackServerProcess.startPooled("-d", "dummy", "-r", Integer.toString(GUEST_RATE),
-                "-p", Integer.toString(PERIOD), "-C", "0", "-P", "0"))
+                "-p", Integer.toString(guestPeriod), "-C", "0", "-P", "0"))
         {
             final InetAddress loopback = InetAddress.getByName("127.0.0.1");
             try (HostBridge bridge = HostBridge.start(HostBridge.Settings.builder().jackServer(host.name())
@@ -113,15 +119,21 @@ final class DriftJackTest
                     final double expectedPpm = (GUEST_RATE / hostRate - 1) * 1e6;
                     final RampProbe p = probe.probe();
                     final String report = String.format(java.util.Locale.ROOT, "host graph %.3f Hz measured, " +
-                        "guest %d Hz nominal: %.2f ppm; slave: %s; round trip %.3f..%.3f frames over %d measured " +
+                        "guest %d Hz / %d frames nominal: %.2f ppm; slave: %s; round trip %.3f..%.3f frames over %d measured " +
                         "periods (%d silent); at lock %.3f, after %.3f..%.3f over %d periods; session %s", hostRate,
-                        GUEST_RATE, expectedPpm, resampler, p.minLatencyFrames(), p.maxLatencyFrames(),
+                        GUEST_RATE, guestPeriod, expectedPpm, resampler, p.minLatencyFrames(), p.maxLatencyFrames(),
                         p.measuredPeriods(), p.silentPeriods(), p.latencyAtLockFrames(), p.minAfterLockFrames(),
                         p.maxAfterLockFrames(), p.periodsAfterLock(), bridge.bridge().hasSession());
                     System.out.println("DriftJackTest: " + report);
                     assertTrue(bridge.bridge().hasSession(), report);
                     // Audio came back through both resamplers: the ramp, read back, in thousands of periods.
                     assertTrue(p.measuredPeriods() > 3_000, report);
+                    if (guestPeriod != PERIOD)
+                    {
+                        final String log = Files.readString(slaveLog);
+                        assertTrue(log.contains("the master's period is " + PERIOD + " frames, this JACK server's " +
+                            guestPeriod + ": resampling between the two periods too"), "the slave says so: " + log);
+                    }
                     // The slave publishes its loops' state: a resampler section, re-syncs counted.
                     assertTrue(resampler != null, report);
                     assertTrue(((Number)resampler.get("resyncs")).longValue() >= 0, report);

@@ -106,6 +106,10 @@ final class DemoDriftTest
         final Run slaveHelp = cli("slave", "--help");
         assertTrue(slaveHelp.out.contains("--no-resample"), slaveHelp.out);
         assertFalse(slaveHelp.out.contains("(no resampling)"), slaveHelp.out);
+        assertTrue(slaveHelp.out.contains("--resample-margin=FRAMES"), slaveHelp.out);
+        final Run margin = cli("slave", "--master", "127.0.0.1:9", "--resample-margin", "4096");
+        assertEquals(BridgeMain.EXIT_USAGE, margin.code);
+        assertTrue(margin.err.contains("--resample-margin must be 0..2048 frames, got 4096"), margin.err);
     }
 
     private record Run(int code, String out, String err)

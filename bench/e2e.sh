@@ -16,7 +16,7 @@
 # the window's end RSS, PSS (smaps_rollup) and the PSS of JACK's shared memory (/dev/shm/jack*
 # mappings in smaps) of the host jackd and the bridge; over the window their context switches
 # (summed over /proc/PID/task/*/status) and, where `perf stat -e raw_syscalls:sys_enter` works,
-# their system calls (--no-syscalls leaves perf out). --bridge-heap and --bridge-java-opts set
+# their system calls, counted per thread (--no-syscalls leaves perf out). --bridge-heap and --bridge-java-opts set
 # NETJACK_BRIDGE_HEAP / NETJACK_BRIDGE_JAVA_OPTS of bin/netjack-bridge (JVM flag experiments).
 # --bridge-send-paths runs our bridge once per listed send path in every round and L (issue 16:
 # "sender" = the nj-sender thread sends, "period" = the JACK thread sends, "default" = the
@@ -161,7 +161,7 @@ if [ "$inside" = 0 ]; then
   } > "$out/machine.txt"
   say "results in $out"
   args=(--inside-netns --out "$out" --rounds "$rounds" --seconds "$seconds" --settle "$settle" --latencies "$latencies"
-    --bridge-priority "$bridge_priority")
+    --bridge-priority "$bridge_priority" --bridge-send-paths "$send_paths")
   [ "$restart" = 0 ] && args+=(--no-restart)
   [ "$syscalls" = 0 ] && args+=(--no-syscalls)
   [ "$vm" = 1 ] && args+=(--vm --guest "$guest" --vm-accel "$vm_accel")
@@ -253,7 +253,7 @@ switch_delta() { # PREFIX "V N" at start, PID: PREFIX_voluntary_switches / PREFI
 # a signal: a background job of a non-interactive shell ignores SIGINT, and SIGTERM loses the count.)
 count_syscalls() {
   [ "$syscalls" = 1 ] && [ -n "${1:-}" ] || return 0
-  perf stat -e raw_syscalls:sys_enter -x, -o "$2" -p "$1" -- sleep "$seconds" >/dev/null 2>&1 &
+  perf stat --per-thread -e raw_syscalls:sys_enter -x, -o "$2" -p "$1" -- sleep "$seconds" >/dev/null 2>&1 &
   syscall_pids+=($!); started+=($!)
 }
 stop_syscall_counters() { # they end on their own with the window; stop any that does not within 3 s
@@ -263,8 +263,10 @@ stop_syscall_counters() { # they end on their own with the window; stop any that
   stop ${syscall_pids[@]+"${syscall_pids[@]}"}
   syscall_pids=()
 }
-syscalls_of() { # FILE: the count perf wrote, or empty
-  [ -f "$1" ] && awk -F, '/raw_syscalls:sys_enter/ {print $1; exit}' "$1" | grep -E '^[0-9]+$' || true
+syscalls_of() { # FILE: the count perf wrote (summed over its per-thread lines "comm-tid,count,..."), or empty
+  [ -f "$1" ] && awk -F, '/raw_syscalls:sys_enter/ {
+      if ($1 ~ /^[0-9]+$/) { sum += $1; n++ } else if ($2 ~ /^[0-9]+$/) { sum += $2; n++ } }
+    END { if (n) print sum }' "$1" | grep -E '^[0-9]+$' || true
 }
 syscall_pids=()
 

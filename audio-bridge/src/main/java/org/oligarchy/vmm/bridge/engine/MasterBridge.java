@@ -768,6 +768,16 @@ public final class MasterBridge implements AutoCloseable
     }
 
     /**
+     * Which thread sends each period's datagrams.
+     *
+     * @return the configured send path.
+     */
+    public SendPath sendPath()
+    {
+        return config.sendPath();
+    }
+
+    /**
      * Java thread id of the period thread, once it ran (for allocation sampling).
      *
      * @return the id or −1.

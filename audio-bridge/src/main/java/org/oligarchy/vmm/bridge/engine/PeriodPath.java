@@ -138,10 +138,28 @@ final class PeriodPath
         if (in == null && latencyPeriods == 0 && slot.get() != null)
         {
             final long deadline = start + zeroLatencyWaitNanos;
-            while (in == null && clock.nanoTime() - deadline < 0)
+            if (sendHere)
             {
-                Thread.onSpinWait();
+                // SendPath.PERIOD_THREAD: park until the receiver publishes (it unparks this thread)
+                // or the deadline passes, as JACK2's netmanager waits in a receive with a time-out,
+                // instead of spinning on a core for the whole network round trip.
+                fromPeer.parkingConsumer(Thread.currentThread());
                 in = takeBlock(wanted);
+                long left;
+                while (in == null && (left = deadline - clock.nanoTime()) > 0)
+                {
+                    LockSupport.parkNanos(left);
+                    in = takeBlock(wanted);
+                }
+                fromPeer.parkingConsumer(null);
+            }
+            else
+            {
+                while (in == null && clock.nanoTime() - deadline < 0)
+                {
+                    Thread.onSpinWait();
+                    in = takeBlock(wanted);
+                }
             }
         }
         if (in != null)

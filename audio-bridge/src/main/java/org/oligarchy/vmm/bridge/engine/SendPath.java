@@ -23,6 +23,9 @@ public enum SendPath
      * started, and only the receiver wakes besides the period thread. The send is a
      * {@code write} on the session's connected UDP socket, whose 1 MiB send buffer holds hundreds
      * of periods: it waits only if the kernel cannot drain that, and it never parks or allocates.
+     * At L = 0 the period thread then waits for the slave's reply parked (the receiver unparks it
+     * when it publishes a block), up to the L = 0 deadline, instead of spinning for the whole
+     * network round trip.
      */
     PERIOD_THREAD;
 

@@ -14,6 +14,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.oligarchy.vmm.bridge.engine.SendPath;
 import org.oligarchy.vmm.bridge.engine.SignalProbe;
 import org.oligarchy.vmm.bridge.metrics.BridgeCounters;
 import org.oligarchy.vmm.bridge.metrics.LatencyRecorders;
@@ -41,6 +44,8 @@ final class HostBridgeJackTest
     private HostBridge bridge;
     private ProbeClient probe;
     private boolean slaveSyncMode = true;
+    /** Which thread sends (issue 16); null: the settings' default for L. */
+    private SendPath sendPath;
     /** Non-null: the slave is JACK2 1.9.22 from this root instead of the host's jackd. */
     private Jack2Root newerSlave;
 
@@ -80,6 +85,27 @@ final class HostBridgeJackTest
     void shouldReturnTheSignalSampleExactAfterLPlusOnePeriods(
         final int channels, final int latency, final String mode) throws Exception
     {
+        sampleExact(channels, latency, mode);
+    }
+
+    /**
+     * Issue 16: the JACK thread encodes and sends its own datagrams ({@link SendPath#PERIOD_THREAD}),
+     * no sender thread runs; the same guarantees at the bridge's ports, against real JACK2.
+     */
+    @ParameterizedTest(name = "L={0}, the JACK thread sends")
+    @ValueSource(ints = {0, 1, 2})
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void shouldReturnTheSignalSampleExactWhenTheJackThreadSends(final int latency) throws Exception
+    {
+        sendPath = SendPath.PERIOD_THREAD;
+        sampleExact(2, latency, "sync");
+        final long[] threads = bridge.dataPathThreadIds();
+        assertEquals(threads[0], threads[1], "the thread that sends is the JACK process thread");
+        assertEquals(SendPath.PERIOD_THREAD, bridge.bridge().sendPath());
+    }
+
+    private void sampleExact(final int channels, final int latency, final String mode) throws Exception
+    {
         final long expected = probeReading(latency);
         slaveSyncMode = mode.startsWith("sync");
         if (mode.endsWith(" 1.9.22"))
@@ -111,10 +137,13 @@ final class HostBridgeJackTest
             "counted as stale, not here): " + report);
     }
 
-    @Test
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(SendPath.class)
     @Timeout(value = 90, unit = TimeUnit.SECONDS)
-    void shouldAllocateZeroBytesPerPeriodOnTheDataPathThreadsOverTenThousandPeriods() throws Exception
+    void shouldAllocateZeroBytesPerPeriodOnTheDataPathThreadsOverTenThousandPeriods(final SendPath path)
+        throws Exception
     {
+        sendPath = path;
         final BridgeCounters counters = startLoop(2, 1, probeReading(1));
         awaitSignal(5_000);
         // JIT warm-up: compilation and its deoptimisations allocate a little, once.
@@ -132,8 +161,9 @@ final class HostBridgeJackTest
         final long bytes = meter.allocatedBytes(threads) - bytesBefore;
         final long periods = bridge.jack().periods() - periodsBefore;
         final long sent = counters.blocksSent.get() - sentBefore;
-        System.out.printf("allocation: %d bytes over %d periods (%d blocks sent) on JACK, sender, receiver%n",
-            bytes, periods, sent);
+        System.out.printf("allocation (%s): %d bytes over %d periods (%d blocks sent) on JACK, sender, receiver%n",
+            path, bytes, periods, sent);
+        assertEquals(path, bridge.bridge().sendPath());
         assertTrue(sent > periods / 2, "the bridge was really sending: " + sent + " of " + periods);
         assertEquals(0, bytes, "bytes allocated on the data path over " + periods + " periods");
     }
@@ -228,7 +258,7 @@ final class HostBridgeJackTest
         final InetAddress loopback = InetAddress.getByName("127.0.0.1");
         bridge = HostBridge.start(HostBridge.Settings.builder().jackServer(host.name())
             .toVmPorts(channels).fromVmPorts(channels).peerAddresses(List.of(loopback)).listenAddress(loopback)
-            .latencyPeriods(latency).build(), counters, new LatencyRecorders());
+            .latencyPeriods(latency).sendPath(sendPath).build(), counters, new LatencyRecorders());
         bridge.jack().tap(ledger);
         probe = new ProbeClient(host.name(), channels, new SignalProbe(channels, PERIOD, expected, false));
         for (int c = 0; c < channels; c++)

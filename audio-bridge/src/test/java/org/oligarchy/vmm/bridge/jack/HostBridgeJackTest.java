@@ -89,19 +89,35 @@ final class HostBridgeJackTest
     }
 
     /**
-     * Issue 16: the JACK thread encodes and sends its own datagrams ({@link SendPath#PERIOD_THREAD}),
-     * no sender thread runs; the same guarantees at the bridge's ports, against real JACK2.
+     * Issue 16: the JACK thread encodes and sends its own datagrams ({@link SendPath#PERIOD_THREAD},
+     * the default at every L since it measured cheaper), or the {@code nj-sender} thread does (the
+     * earlier default, still selectable); the same guarantees at the bridge's ports either way,
+     * against real JACK2.
      */
-    @ParameterizedTest(name = "L={0}, the JACK thread sends")
-    @ValueSource(ints = {0, 1, 2})
+    @ParameterizedTest(name = "L={0}, {1}")
+    @CsvSource({"0, PERIOD_THREAD", "1, PERIOD_THREAD", "2, PERIOD_THREAD", "0, SENDER_THREAD", "1, SENDER_THREAD",
+        "2, SENDER_THREAD"})
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
-    void shouldReturnTheSignalSampleExactWhenTheJackThreadSends(final int latency) throws Exception
+    void shouldReturnTheSignalSampleExactWithEitherSendPath(final int latency, final SendPath path) throws Exception
     {
-        sendPath = SendPath.PERIOD_THREAD;
+        sendPath = path;
         sampleExact(2, latency, "sync");
         final long[] threads = bridge.dataPathThreadIds();
-        assertEquals(threads[0], threads[1], "the thread that sends is the JACK process thread");
-        assertEquals(SendPath.PERIOD_THREAD, bridge.bridge().sendPath());
+        assertEquals(path, bridge.bridge().sendPath());
+        assertEquals(path == SendPath.PERIOD_THREAD, threads[0] == threads[1],
+            "the thread that sends is the JACK process thread exactly when it is configured to send: " +
+            java.util.Arrays.toString(threads));
+    }
+
+    @ParameterizedTest(name = "L={0}")
+    @ValueSource(ints = {0, 1, 2})
+    void shouldSendFromTheJackThreadByDefaultAtEveryMeasuredLatency(final int latency) throws Exception
+    {
+        assertEquals(SendPath.PERIOD_THREAD, HostBridge.Settings.builder().listenAddress(
+            InetAddress.getByName("127.0.0.1")).latencyPeriods(latency).build().sendPath());
+        assertEquals(SendPath.SENDER_THREAD, HostBridge.Settings.builder().listenAddress(
+            InetAddress.getByName("127.0.0.1")).latencyPeriods(latency).sendPath(SendPath.SENDER_THREAD).build()
+            .sendPath(), "still selectable");
     }
 
     private void sampleExact(final int channels, final int latency, final String mode) throws Exception

@@ -427,13 +427,25 @@ public final class E2eReport
             .append("|---|---|---|---|---|---|---|\n");
         for (final int latency : latencies)
         {
-            final Histogram merged = merged(which, latency);
+            for (final String kind : bridgeKinds())
+            {
+                histogramRow(which, latency, kind);
+            }
+        }
+        md.append('\n');
+    }
+
+    private void histogramRow(final String which, final int latency, final String kind)
+    {
+        {
+            final Histogram merged = merged(which, latency, kind);
+            final String label = latency + sendPathLabel(kind);
             if (merged.getTotalCount() == 0)
             {
-                md.append("| ").append(latency).append(" | – | – | – | – | – | 0 |\n");
-                continue;
+                md.append("| ").append(label).append(" | – | – | – | – | – | 0 |\n");
+                return;
             }
-            md.append("| ").append(latency);
+            md.append("| ").append(label);
             for (final double percentile : new double[] {50, 90, 99, 99.9})
             {
                 md.append(" | ").append(Stats.number(merged.getValueAtPercentile(percentile) / 1000.0, 1));
@@ -441,7 +453,6 @@ public final class E2eReport
             md.append(" | ").append(Stats.number(merged.getMaxValue() / 1000.0, 1)).append(" | ")
                 .append(merged.getTotalCount()).append(" |\n");
         }
-        md.append('\n');
     }
 
     /** The DSP VM case (bench/e2e.sh --vm): the same window through a guest that vmctl booted. */
@@ -900,8 +911,13 @@ public final class E2eReport
 
     private Histogram merged(final String which, final int latency)
     {
+        return merged(which, latency, BRIDGE);
+    }
+
+    private Histogram merged(final String which, final int latency, final String kind)
+    {
         final Histogram merged = LatencyRecorders.newHistogram();
-        for (final CaseMeasurement c : casesOf(BRIDGE, latency))
+        for (final CaseMeasurement c : casesOf(kind, latency))
         {
             final Histogram h = which.equals("rtt") ? c.roundTrip() : c.callback();
             if (c.ran() && h != null)

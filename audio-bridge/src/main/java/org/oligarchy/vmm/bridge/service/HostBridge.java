@@ -82,9 +82,11 @@ public final class HostBridge implements AutoCloseable
          */
         public static SendPath defaultSendPath(final int latencyPeriods)
         {
-            // Measured cheaper at L = 0, 1 and 2 (extra host CPU 1.3-1.6x JACK2's instead of
-            // 1.8-3.8x, half the context switches); SENDER_THREAD stays selectable.
-            return SendPath.PERIOD_THREAD;
+            // Measured side by side at L = 0, 1, 2 (bench/README.md): the JACK thread sending halves
+            // the context switches and cuts the extra CPU at every L, but at L = 1 and 2 the tone
+            // dropped out more often in most rounds (pooled 1.7x and 1.9x); at L = 0 less (0.75x),
+            // where it also stops spinning for the reply. Unmeasured L keep the sender thread.
+            return latencyPeriods == 0 ? SendPath.PERIOD_THREAD : SendPath.SENDER_THREAD;
         }
 
         /**

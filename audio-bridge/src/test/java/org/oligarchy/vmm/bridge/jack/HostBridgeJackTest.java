@@ -15,7 +15,6 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.EnumSource;
-import org.junit.jupiter.params.provider.ValueSource;
 import org.oligarchy.vmm.bridge.engine.SendPath;
 import org.oligarchy.vmm.bridge.engine.SignalProbe;
 import org.oligarchy.vmm.bridge.metrics.BridgeCounters;
@@ -90,9 +89,8 @@ final class HostBridgeJackTest
 
     /**
      * Issue 16: the JACK thread encodes and sends its own datagrams ({@link SendPath#PERIOD_THREAD},
-     * the default at every L since it measured cheaper), or the {@code nj-sender} thread does (the
-     * earlier default, still selectable); the same guarantees at the bridge's ports either way,
-     * against real JACK2.
+     * the default at L = 0), or the {@code nj-sender} thread does (the default at L &gt;= 1); the
+     * same guarantees at the bridge's ports either way, against real JACK2.
      */
     @ParameterizedTest(name = "L={0}, {1}")
     @CsvSource({"0, PERIOD_THREAD", "1, PERIOD_THREAD", "2, PERIOD_THREAD", "0, SENDER_THREAD", "1, SENDER_THREAD",
@@ -109,15 +107,20 @@ final class HostBridgeJackTest
             java.util.Arrays.toString(threads));
     }
 
-    @ParameterizedTest(name = "L={0}")
-    @ValueSource(ints = {0, 1, 2})
-    void shouldSendFromTheJackThreadByDefaultAtEveryMeasuredLatency(final int latency) throws Exception
+    /** The measured default per L (bench/README.md, issue 16), and either path selectable at every L. */
+    @ParameterizedTest(name = "L={0}: {1}")
+    @CsvSource({"0, PERIOD_THREAD", "1, SENDER_THREAD", "2, SENDER_THREAD", "3, SENDER_THREAD"})
+    void shouldPickTheMeasuredSendPathPerLatencyByDefault(final int latency, final SendPath expected)
+        throws Exception
     {
-        assertEquals(SendPath.PERIOD_THREAD, HostBridge.Settings.builder().listenAddress(
-            InetAddress.getByName("127.0.0.1")).latencyPeriods(latency).build().sendPath());
-        assertEquals(SendPath.SENDER_THREAD, HostBridge.Settings.builder().listenAddress(
-            InetAddress.getByName("127.0.0.1")).latencyPeriods(latency).sendPath(SendPath.SENDER_THREAD).build()
-            .sendPath(), "still selectable");
+        final InetAddress loopback = InetAddress.getByName("127.0.0.1");
+        assertEquals(expected, HostBridge.Settings.builder().listenAddress(loopback).latencyPeriods(latency).build()
+            .sendPath());
+        for (final SendPath chosen : SendPath.values())
+        {
+            assertEquals(chosen, HostBridge.Settings.builder().listenAddress(loopback).latencyPeriods(latency)
+                .sendPath(chosen).build().sendPath(), "selectable");
+        }
     }
 
     private void sampleExact(final int channels, final int latency, final String mode) throws Exception

@@ -87,6 +87,15 @@ final class ServiceAllocationJackTest
         measure(dir, 2, null);
     }
 
+    /** Issue 16: two sessions, each slot's JACK thread sending its own datagrams. */
+    @Test
+    @Timeout(value = 3, unit = TimeUnit.MINUTES)
+    void shouldAllocateNothingOnAnyThreadWithTwoSessionsWhenTheJackThreadsSend(@TempDir final Path dir)
+        throws Exception
+    {
+        measure(dir, 2, SendPath.PERIOD_THREAD);
+    }
+
     private static void measure(final Path dir, final int sessions, final SendPath sendPath) throws Exception
     {
         try (JackServerProcess host = JackServerProcess.startDummy(RATE, PERIOD))

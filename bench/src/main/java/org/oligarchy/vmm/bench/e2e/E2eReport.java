@@ -395,16 +395,19 @@ public final class E2eReport
             .append("|---|---|---|---|---|---|---|\n");
         for (final int latency : latencies)
         {
-            md.append("| ").append(latency);
-            // null: the rejected packets of every reason.
-            for (final BridgeCounter counter : new BridgeCounter[] {BridgeCounter.SILENT_CYCLES,
-                BridgeCounter.LATE_BLOCKS, BridgeCounter.INCOMPLETE_BLOCKS, BridgeCounter.FROM_PEER_OVERRUNS, null,
-                BridgeCounter.JACK_XRUNS})
+            for (final String kind : bridgeKinds())
             {
-                md.append(" | ").append(Stats.medianRange(values(BRIDGE, latency, c -> counter == null ?
-                    rejectedPerMinute(c) : c.bridgeCounterPerMinute(counter)), 1));
+                md.append("| ").append(latency).append(sendPathLabel(kind));
+                // null: the rejected packets of every reason.
+                for (final BridgeCounter counter : new BridgeCounter[] {BridgeCounter.SILENT_CYCLES,
+                    BridgeCounter.LATE_BLOCKS, BridgeCounter.INCOMPLETE_BLOCKS, BridgeCounter.FROM_PEER_OVERRUNS, null,
+                    BridgeCounter.JACK_XRUNS})
+                {
+                    md.append(" | ").append(Stats.medianRange(values(kind, latency, c -> counter == null ?
+                        rejectedPerMinute(c) : c.bridgeCounterPerMinute(counter)), 1));
+                }
+                md.append(" |\n");
             }
-            md.append(" |\n");
         }
         md.append('\n');
     }

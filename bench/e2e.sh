@@ -6,7 +6,7 @@
 #   flock /tmp/vmm-build.lock bench/e2e.sh [--rounds N] [--seconds S] [--latencies "0 1 2"]
 #                                          [--settle S] [--bridge-priority N] [--no-restart] [--out DIR]
 #                                          [--vm] [--bridge-heap SIZE] [--bridge-java-opts "FLAGS"]
-#                                          [--no-syscalls]
+#                                          [--no-syscalls] [--bridge-send-paths "sender period"]
 #
 # Runs in a private network namespace (unshare -n, only lo up), as root. Per round, in turn:
 # a baseline (no bridge, jack_delay looped on the host server), then for every L: JACK2, ours
@@ -16,8 +16,14 @@
 # the window's end RSS, PSS (smaps_rollup) and the PSS of JACK's shared memory (/dev/shm/jack*
 # mappings in smaps) of the host jackd and the bridge; over the window their context switches
 # (summed over /proc/PID/task/*/status) and, where `perf stat -e raw_syscalls:sys_enter` works,
-# their system calls (--no-syscalls leaves perf out). --bridge-heap and --bridge-java-opts set
+# their system calls, counted per thread (--no-syscalls leaves perf out). --bridge-heap and --bridge-java-opts set
 # NETJACK_BRIDGE_HEAP / NETJACK_BRIDGE_JAVA_OPTS of bin/netjack-bridge (JVM flag experiments).
+# --bridge-send-paths runs our bridge once per listed send path in every round and L (issue 16:
+# "sender" = the nj-sender thread sends, "period" = the JACK thread sends, "default" = the
+# Settings default for L), through the hidden override NETJACK_BRIDGE_SEND_PATH of
+# bin/netjack-bridge; the first is the case "bridge" of the report, each further one "bridge-PATH".
+# Every case also keeps each thread's context switches at the window's start and end
+# (raw/.../threads_{start,end}_{master,bridge}.txt: name, voluntary, involuntary).
 # Then one slave-restart case per kind (kill -9 of the slave, restart 3 s later; audio_probe
 # times when the tone flows again). Defaults: 3 rounds x 15 s, 5 s settling (JIT warm-up of the
 # bridge; the same for JACK2), about 10 minutes on 2 cores. The bridge runs with the documented
@@ -46,6 +52,7 @@ bridge_priority=70
 latencies="0 1 2"
 restart=1
 syscalls=1
+send_paths="default"
 out=""
 inside=0
 vm=0
@@ -60,6 +67,7 @@ while [ $# -gt 0 ]; do
     --bridge-priority) bridge_priority=$2; shift 2 ;;
     --no-restart) restart=0; shift ;;
     --no-syscalls) syscalls=0; shift ;;
+    --bridge-send-paths) send_paths=$2; shift 2 ;;
     --bridge-heap) export NETJACK_BRIDGE_HEAP=$2; shift 2 ;;
     --bridge-java-opts) export NETJACK_BRIDGE_JAVA_OPTS=$2; shift 2 ;;
     --out) out=$2; shift 2 ;;
@@ -67,7 +75,7 @@ while [ $# -gt 0 ]; do
     --vm) vm=1; shift ;;
     --guest) guest=$2; shift 2 ;;
     --vm-accel) vm_accel=$2; shift 2 ;;
-    -h|--help) sed -n '2,37p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,43p' "$0"; exit 0 ;;
     *) echo "e2e: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -136,6 +144,7 @@ if [ "$inside" = 0 ]; then
     echo "bridge_priority=$bridge_priority"
     echo "bridge_heap=${NETJACK_BRIDGE_HEAP:-}"
     echo "bridge_java_opts=${NETJACK_BRIDGE_JAVA_OPTS:-}"
+    echo "bridge_send_paths=$send_paths"
     if [ "$syscalls" = 1 ] && perf stat -e raw_syscalls:sys_enter -x, -o /dev/null -- true 2>/dev/null; then
       echo "syscall_counter=$(perf --version) stat -e raw_syscalls:sys_enter -p PID"
     else
@@ -152,7 +161,7 @@ if [ "$inside" = 0 ]; then
   } > "$out/machine.txt"
   say "results in $out"
   args=(--inside-netns --out "$out" --rounds "$rounds" --seconds "$seconds" --settle "$settle" --latencies "$latencies"
-    --bridge-priority "$bridge_priority")
+    --bridge-priority "$bridge_priority" --bridge-send-paths "$send_paths")
   [ "$restart" = 0 ] && args+=(--no-restart)
   [ "$syscalls" = 0 ] && args+=(--no-syscalls)
   [ "$vm" = 1 ] && args+=(--vm --guest "$guest" --vm-accel "$vm_accel")
@@ -224,6 +233,13 @@ switches() {
   cat /proc/"$1"/task/*/status 2>/dev/null |
     awk '/^voluntary_ctxt_switches:/ {v += $2} /^nonvoluntary_ctxt_switches:/ {n += $2} END {print v + 0, n + 0}'
 }
+thread_switches() { # PID: one line per thread: name voluntary involuntary (tid-ordered)
+  [ -n "${1:-}" ] && [ -d "/proc/$1/task" ] || return 0
+  for t in /proc/"$1"/task/*; do
+    awk -v tid="${t##*/}" '/^Name:/ {n = $2} /^voluntary_ctxt_switches:/ {v = $2}
+      /^nonvoluntary_ctxt_switches:/ {i = $2} END {print tid, n, v, i}' "$t/status" 2>/dev/null
+  done
+}
 switch_delta() { # PREFIX "V N" at start, PID: PREFIX_voluntary_switches / PREFIX_involuntary_switches
   local now
   now=$(switches "${3:-}")
@@ -237,7 +253,7 @@ switch_delta() { # PREFIX "V N" at start, PID: PREFIX_voluntary_switches / PREFI
 # a signal: a background job of a non-interactive shell ignores SIGINT, and SIGTERM loses the count.)
 count_syscalls() {
   [ "$syscalls" = 1 ] && [ -n "${1:-}" ] || return 0
-  perf stat -e raw_syscalls:sys_enter -x, -o "$2" -p "$1" -- sleep "$seconds" >/dev/null 2>&1 &
+  perf stat --per-thread -e raw_syscalls:sys_enter -x, -o "$2" -p "$1" -- sleep "$seconds" >/dev/null 2>&1 &
   syscall_pids+=($!); started+=($!)
 }
 stop_syscall_counters() { # they end on their own with the window; stop any that does not within 3 s
@@ -247,8 +263,10 @@ stop_syscall_counters() { # they end on their own with the window; stop any that
   stop ${syscall_pids[@]+"${syscall_pids[@]}"}
   syscall_pids=()
 }
-syscalls_of() { # FILE: the count perf wrote, or empty
-  [ -f "$1" ] && awk -F, '/raw_syscalls:sys_enter/ {print $1; exit}' "$1" | grep -E '^[0-9]+$' || true
+syscalls_of() { # FILE: the count perf wrote (summed over its per-thread lines "comm-tid,count,..."), or empty
+  [ -f "$1" ] && awk -F, '/raw_syscalls:sys_enter/ {
+      if ($1 ~ /^[0-9]+$/) { sum += $1; n++ } else if ($2 ~ /^[0-9]+$/) { sum += $2; n++ } }
+    END { if (n) print sum }' "$1" | grep -E '^[0-9]+$' || true
 }
 syscall_pids=()
 
@@ -304,10 +322,12 @@ bridge_section() {
   }
 JSON
 }
-start_bridge() { # MASTER DIR PORT L -> bridge_pid
+start_bridge() { # MASTER DIR PORT L [SEND_PATH] -> bridge_pid
   { echo '{'; echo '  "version": 1,'; bridge_section "$1" "$2" "$3" "$4" 127.0.0.1 127.0.0.1; echo '}'; } \
     > "$2/bridge.json"
-  "$root/bin/netjack-bridge" run --config "$2/bridge.json" >> "$2/bridge.log" 2>&1 &
+  local path=${5:-default}
+  [ "$path" = default ] && path=""
+  NETJACK_BRIDGE_SEND_PATH="$path" "$root/bin/netjack-bridge" run --config "$2/bridge.json" >> "$2/bridge.log" 2>&1 &
   bridge_pid=$!; started+=("$bridge_pid")
 }
 
@@ -357,6 +377,21 @@ stop_vm() { # DIR: vmctl stop (the guest powers off), then the vmctl process
   vmctl_pid=""
 }
 
+# send_path_of KIND: the send path of a bridge case: "bridge" runs the first of --bridge-send-paths,
+# "bridge-PATH" runs PATH
+send_path_of() {
+  case "$1" in
+    bridge) set -- $send_paths; echo "$1" ;;
+    bridge-*) echo "${1#bridge-}" ;;
+  esac
+}
+bridge_kinds() { # bridge, then bridge-PATH for each further send path
+  local first=1
+  for p in $send_paths; do
+    if [ "$first" = 1 ]; then echo bridge; first=0; else echo "bridge-$p"; fi
+  done
+}
+
 # set_up KIND L DIR: master, bridge or netmanager, slave, loop; sets out_port / in_port
 set_up() {
   local kind=$1 latency=$2 dir=$3
@@ -380,8 +415,8 @@ set_up() {
       start_slave "$slave" "$dir" "$udp_port" "$latency"
       wait_for_port "$master" slave1:from_slave_2 20 || return 1
       out_port=slave1:to_slave_1; in_port=slave1:from_slave_1 ;;
-    bridge)
-      start_bridge "$master" "$dir" "$udp_port" "$latency"
+    bridge|bridge-*)
+      start_bridge "$master" "$dir" "$udp_port" "$latency" "$(send_path_of "$kind")"
       wait_for_port "$master" nj:from_vm_2 30 "$bridge_pid" || return 1
       start_slave "$slave" "$dir" "$udp_port" "$latency"
       for _ in $(seq 400); do grep -q "session .* running" "$dir/bridge.log" && break; sleep 0.05; done
@@ -436,6 +471,8 @@ measure() {
   count_syscalls "$master_pid" "$dir/syscalls_master.csv"
   count_syscalls "$bridge_pid" "$dir/syscalls_bridge.csv"
   s0m=$(switches "$master_pid"); s0b=$(switches "$bridge_pid")
+  thread_switches "$master_pid" > "$dir/threads_start_master.txt"
+  [ -n "$bridge_pid" ] && thread_switches "$bridge_pid" > "$dir/threads_start_bridge.txt"
   t0=$(now_ms); c0m=$(cpu_ticks "$master_pid"); c0s=$(cpu_ticks "$slave_pid"); c0b=$(cpu_ticks "$bridge_pid")
   l0m=$(lines_of "$dir/jackd_master.log"); l0b=$(lines_of "$dir/bridge.log")
   local delay_args=(-O "$out_port")
@@ -446,7 +483,10 @@ measure() {
   t1=$(now_ms)
   c1m=$(cpu_delta "$master_pid" "$c0m"); c1s=$(cpu_delta "$slave_pid" "$c0s"); c1b=$(cpu_delta "$bridge_pid" "$c0b")
   [ -f "$dir/counters.dat" ] && cp "$dir/counters.dat" "$dir/counters_end.dat"
+  thread_switches "$master_pid" > "$dir/threads_end_master.txt"
+  [ -n "$bridge_pid" ] && thread_switches "$bridge_pid" > "$dir/threads_end_bridge.txt"
   {
+    [ -n "$bridge_pid" ] && echo "send_path=$(send_path_of "$kind")"
     switch_delta master "$s0m" "$master_pid"
     [ -n "$bridge_pid" ] && switch_delta bridge "$s0b" "$bridge_pid"
     stop_syscall_counters
@@ -537,9 +577,11 @@ for round in $(seq 1 "$rounds"); do
   measure baseline 0 "$round"
   for latency in $latencies; do
     if [ $((round % 2)) = 1 ]; then
-      measure jack2 "$latency" "$round"; measure bridge "$latency" "$round"
+      measure jack2 "$latency" "$round"
+      for k in $(bridge_kinds); do measure "$k" "$latency" "$round"; done
     else
-      measure bridge "$latency" "$round"; measure jack2 "$latency" "$round"
+      for k in $(bridge_kinds | tac); do measure "$k" "$latency" "$round"; done
+      measure jack2 "$latency" "$round"
     fi
   done
 done

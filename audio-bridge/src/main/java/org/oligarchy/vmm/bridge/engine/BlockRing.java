@@ -1,5 +1,7 @@
 package org.oligarchy.vmm.bridge.engine;
 
+import java.util.concurrent.locks.LockSupport;
+
 import com.lmax.disruptor.BusySpinWaitStrategy;
 import com.lmax.disruptor.InsufficientCapacityException;
 import com.lmax.disruptor.RingBuffer;
@@ -17,6 +19,8 @@ public final class BlockRing
     private final RingBuffer<AudioBlock> ring;
     private final Sequence consumed = new Sequence(-1);
     private long claimed = -1;
+    /** The consumer while it parks for a block (the L = 0 wait of {@link SendPath#PERIOD_THREAD}), or null. */
+    private volatile Thread parkedConsumer;
 
     /**
      * Creates a ring.
@@ -87,6 +91,28 @@ public final class BlockRing
     public void consume()
     {
         consumed.set(consumed.get() + 1);
+    }
+
+    /**
+     * Consumer: announces that it is about to park for the next block (its thread), or that it no
+     * longer waits (null). Check the ring again after announcing, then park: a publish after the
+     * announcement unparks it ({@link #wakeConsumer()}), so no wake-up is lost.
+     *
+     * @param thread the consumer's thread, or null.
+     */
+    public void parkingConsumer(final Thread thread)
+    {
+        parkedConsumer = thread;
+    }
+
+    /** Producer, after {@link #publish()}: unparks the consumer if it announced that it parks. */
+    public void wakeConsumer()
+    {
+        final Thread waiting = parkedConsumer;
+        if (waiting != null)
+        {
+            LockSupport.unpark(waiting);
+        }
     }
 
     /**

@@ -116,6 +116,9 @@ public final class MasterBridge implements AutoCloseable
      * @param masterNetName       host name in SLAVE_SETUP.
      * @param toPeerMidiPorts     host MIDI inputs sent to the slave.
      * @param fromPeerMidiPorts   host MIDI outputs returned by the slave.
+     * @param sendPath            which thread encodes and sends each period's datagrams: the
+     *                            {@code nj-sender} thread woken by the period thread, or the period
+     *                            thread itself (issue 16; the wire is the same).
      */
     public record Config(
         int toPeerChannels,
@@ -135,7 +138,8 @@ public final class MasterBridge implements AutoCloseable
         double zeroLatencyDeadline,
         String masterNetName,
         int toPeerMidiPorts,
-        int fromPeerMidiPorts)
+        int fromPeerMidiPorts,
+        SendPath sendPath)
     {
         /**
          * A builder: 2 + 2 channels at 96 kHz / 128, L = 1, an ephemeral port, any peer, blocking waits, no
@@ -170,6 +174,7 @@ public final class MasterBridge implements AutoCloseable
             private String masterNetName = "netjack-bridge";
             private int toPeerMidiPorts;
             private int fromPeerMidiPorts;
+            private SendPath sendPath = SendPath.SENDER_THREAD;
 
             private Builder()
             {
@@ -356,14 +361,29 @@ public final class MasterBridge implements AutoCloseable
             }
 
             /**
+             * @param value see {@link Config#sendPath()}.
+             * @return this builder.
+             */
+            public Builder sendPath(final SendPath value)
+            {
+                sendPath = value;
+                return this;
+            }
+
+            /**
              * @return the config.
+             * @throws IllegalArgumentException when the send path is null.
              */
             public Config build()
             {
+                if (sendPath == null)
+                {
+                    throw new IllegalArgumentException("sendPath is null; use SendPath.SENDER_THREAD or PERIOD_THREAD");
+                }
                 return new Config(toPeerChannels, fromPeerChannels, sampleRateHz, periodFrames, latencyPeriods,
                     listenAddress, port, allowedPeers, waitStrategy, senderCpu, receiverCpu, senderPriority,
                     receiverPriority, ringSize, zeroLatencyDeadline, masterNetName, toPeerMidiPorts,
-                    fromPeerMidiPorts);
+                    fromPeerMidiPorts, sendPath);
             }
         }
     }
@@ -702,23 +722,31 @@ public final class MasterBridge implements AutoCloseable
             }
             started = true;
             counters.sessionState.set(BridgeCounters.STATE_LISTENING);
-            senderRunner = newRunner(AgentThreads.idleStrategy(config.waitStrategy()), sender);
+            final boolean senderThreads = config.sendPath() == SendPath.SENDER_THREAD;
             receiverRunner = newRunner(new SleepingIdleStrategy(AgentThreads.PARK_NANOS), receiver);
             conductorRunner = newRunner(new SleepingIdleStrategy(2 * AgentThreads.PARK_NANOS), conductor);
-            senderThread = AgentThreads.start(senderRunner);
+            if (senderThreads)
+            {
+                senderRunner = newRunner(AgentThreads.idleStrategy(config.waitStrategy()), sender);
+                senderThread = AgentThreads.start(senderRunner);
+            }
             receiverThread = AgentThreads.start(receiverRunner);
             for (final Lane lane : lanes)
             {
                 lane.counters.sessionState.set(BridgeCounters.STATE_LISTENING);
-                lane.senderRunner = newRunner(AgentThreads.idleStrategy(config.waitStrategy()), lane.sender);
                 lane.receiverRunner = newRunner(new SleepingIdleStrategy(AgentThreads.PARK_NANOS), lane.receiver);
-                lane.senderThread = AgentThreads.start(lane.senderRunner);
+                if (senderThreads)
+                {
+                    lane.senderRunner = newRunner(AgentThreads.idleStrategy(config.waitStrategy()), lane.sender);
+                    lane.senderThread = AgentThreads.start(lane.senderRunner);
+                }
                 lane.receiverThread = AgentThreads.start(lane.receiverRunner);
             }
             AgentThreads.start(conductorRunner);
         }
         EventLog.info("netjack master listening on udp " + config.listenAddress().getHostAddress() + ":" +
-            localPort() + ", latency " + config.latencyPeriods() + " period(s), " + config.toPeerChannels() +
+            localPort() + ", latency " + config.latencyPeriods() + " period(s), sending from the " +
+            (config.sendPath() == SendPath.PERIOD_THREAD ? "period" : "sender") + " thread, " + config.toPeerChannels() +
             " channel(s) to the slave, " + config.fromPeerChannels() + " back; accepting " +
             (config.allowedPeers().isEmpty() ? "any peer" : config.allowedPeers()));
     }
@@ -737,6 +765,16 @@ public final class MasterBridge implements AutoCloseable
     public void processPeriod(final PeriodIo io)
     {
         periodPath.processPeriod(io);
+    }
+
+    /**
+     * Which thread sends each period's datagrams.
+     *
+     * @return the configured send path.
+     */
+    public SendPath sendPath()
+    {
+        return config.sendPath();
     }
 
     /**
@@ -760,7 +798,8 @@ public final class MasterBridge implements AutoCloseable
     }
 
     /**
-     * Java thread ids of the sender and receiver.
+     * Java thread ids of the sender and receiver; with {@link SendPath#PERIOD_THREAD} the "sender"
+     * is the period thread, which sends.
      *
      * @return {sender, receiver}, −1 where not started.
      */
@@ -768,7 +807,21 @@ public final class MasterBridge implements AutoCloseable
     {
         final Thread sending = senderThread;
         final Thread receiving = receiverThread;
-        return new long[] {sending == null ? -1 : sending.getId(), receiving == null ? -1 : receiving.getId()};
+        return new long[] {senderId(sending, periodPath), receiving == null ? -1 : receiving.getId()};
+    }
+
+    /**
+     * The id of the thread that sends: the sender's, or with {@link SendPath#PERIOD_THREAD} the
+     * period thread's (−1 until it ran), so that callers that watch "the sender" watch the thread
+     * that really sends.
+     */
+    private long senderId(final Thread sending, final PeriodPath path)
+    {
+        if (config.sendPath() == SendPath.PERIOD_THREAD)
+        {
+            return path.periodThreadId();
+        }
+        return sending == null ? -1 : sending.getId();
     }
 
     /**
@@ -787,7 +840,7 @@ public final class MasterBridge implements AutoCloseable
         final Lane lane = lanes[session - 1];
         final Thread sending = lane.senderThread;
         final Thread receiving = lane.receiverThread;
-        return new long[] {lane.periodPath.periodThreadId(), sending == null ? -1 : sending.getId(),
+        return new long[] {lane.periodPath.periodThreadId(), senderId(sending, lane.periodPath),
             receiving == null ? -1 : receiving.getId()};
     }
 

@@ -11,7 +11,8 @@ import org.oligarchy.vmm.bridge.metrics.BridgeCounters;
  *
  * <p>With {@link WaitStrategy#BLOCKING} the runner parks this thread between blocks and the
  * period thread unparks it after each publish ({@link #thread()}), so a block leaves within
- * one wake-up of being published.
+ * one wake-up of being published. With {@link SendPath#PERIOD_THREAD} no thread runs this agent:
+ * the period thread calls {@link #send(AudioBlock)} itself.
  */
 final class MasterSender implements Agent
 {
@@ -76,7 +77,14 @@ final class MasterSender implements Agent
         return work;
     }
 
-    private void send(final AudioBlock block)
+    /**
+     * Encodes and sends one block to the running session (nothing without one). Called by this
+     * agent's {@link #doWork()}, or, with {@link SendPath#PERIOD_THREAD}, by the period thread
+     * itself on a block it never publishes; one thread only either way (the encoder's buffer).
+     *
+     * @param block the block.
+     */
+    void send(final AudioBlock block)
     {
         final MasterSession session = slot.get();
         if (session == null || !session.sendable)

@@ -197,6 +197,7 @@ final class MasterSession implements CycleAssembler.Listener, PacketSink
         }
         LatencyRecorders.record(latency.roundTrip, now - sendNanos[(int)(block.hostCycle & (SEND_TIME_SLOTS - 1))]);
         fromPeer.publish();
+        fromPeer.wakeConsumer();
         if (firstBlockNanos == 0)
         {
             firstBlockNanos = now;

@@ -12,9 +12,11 @@ import org.oligarchy.vmm.bridge.rt.ThreadPlacement;
 /**
  * The per-period path, run on the period thread (JACK's, or the demo clock) by
  * {@link MasterBridge#processPeriod(PeriodIo)}: copies the host inputs into a block on the
- * to-peer ring (and wakes a blocking sender), and plays the block of cycle N − L from the
+ * to-peer ring (and wakes a blocking sender), or with {@link SendPath#PERIOD_THREAD} into a
+ * block it encodes and sends itself, and plays the block of cycle N − L from the
  * from-peer ring, or silence. It is a method, not an agent: the host's graph drives it. Never
- * blocks (except the bounded wait of L = 0), never allocates, never logs.
+ * blocks (except the bounded wait of L = 0, and with {@link SendPath#PERIOD_THREAD} a socket write
+ * that could wait only on a full 1 MiB send buffer), never allocates, never logs.
  *
  * <p>The host cycle follows the graph's clock ({@link PeriodIo#periodStartFrame()}): periods in
  * which the graph did not run this client still count, so a block keeps its period across a skip.
@@ -32,6 +34,7 @@ final class PeriodPath
     private final LatencyRecorders latency;
     private final NanoClock clock;
     private final boolean wakeSender;
+    private final boolean sendHere;
     private final int toPeerChannels;
     private final int fromPeerChannels;
     private final int toPeerMidiPorts;
@@ -65,7 +68,8 @@ final class PeriodPath
         this.counters = counters;
         this.latency = latency;
         this.clock = clock;
-        this.wakeSender = config.waitStrategy() == WaitStrategy.BLOCKING;
+        this.sendHere = config.sendPath() == SendPath.PERIOD_THREAD;
+        this.wakeSender = !sendHere && config.waitStrategy() == WaitStrategy.BLOCKING;
         this.toPeerChannels = config.toPeerChannels();
         this.fromPeerChannels = config.fromPeerChannels();
         this.toPeerMidiPorts = config.toPeerMidiPorts();
@@ -112,11 +116,20 @@ final class PeriodPath
             }
             out.hostCycle = cycle;
             out.timestampNanos = start;
-            toPeer.publish();
-            final Thread senderThread = sender.thread();
-            if (wakeSender && senderThread != null)
+            if (sendHere)
             {
-                LockSupport.unpark(senderThread);
+                // SendPath.PERIOD_THREAD: encode and send now, on this thread, from the claimed
+                // block, which is never published (the next claim hands out the same block).
+                sender.send(out);
+            }
+            else
+            {
+                toPeer.publish();
+                final Thread senderThread = sender.thread();
+                if (wakeSender && senderThread != null)
+                {
+                    LockSupport.unpark(senderThread);
+                }
             }
         }
 
@@ -125,10 +138,28 @@ final class PeriodPath
         if (in == null && latencyPeriods == 0 && slot.get() != null)
         {
             final long deadline = start + zeroLatencyWaitNanos;
-            while (in == null && clock.nanoTime() - deadline < 0)
+            if (sendHere)
             {
-                Thread.onSpinWait();
+                // SendPath.PERIOD_THREAD: park until the receiver publishes (it unparks this thread)
+                // or the deadline passes, as JACK2's netmanager waits in a receive with a time-out,
+                // instead of spinning on a core for the whole network round trip.
+                fromPeer.parkingConsumer(Thread.currentThread());
                 in = takeBlock(wanted);
+                long left;
+                while (in == null && (left = deadline - clock.nanoTime()) > 0)
+                {
+                    LockSupport.parkNanos(left);
+                    in = takeBlock(wanted);
+                }
+                fromPeer.parkingConsumer(null);
+            }
+            else
+            {
+                while (in == null && clock.nanoTime() - deadline < 0)
+                {
+                    Thread.onSpinWait();
+                    in = takeBlock(wanted);
+                }
             }
         }
         if (in != null)

@@ -111,6 +111,8 @@ public final class BridgeService
     private static final long STUCK_NANOS = TimeUnit.SECONDS.toNanos(15);
 
     private final BridgeConfig config;
+    /** Which thread sends, when not the default for the latency (null). */
+    private final org.oligarchy.vmm.bridge.engine.SendPath sendPathOverride;
     private final SystemdNotifier systemd = new SystemdNotifier();
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final CountDownLatch finished = new CountDownLatch(1);
@@ -140,7 +142,20 @@ public final class BridgeService
      */
     public BridgeService(final BridgeConfig config)
     {
+        this(config, null);
+    }
+
+    /**
+     * Creates the service with a send path that overrides the default for its latency (issue 16;
+     * {@code netjack-bridge run} passes {@link org.oligarchy.vmm.bridge.engine.SendPath#override()}).
+     *
+     * @param config   validated configuration.
+     * @param sendPath the send path, or null for {@link HostBridge.Settings#defaultSendPath(int)}.
+     */
+    public BridgeService(final BridgeConfig config, final org.oligarchy.vmm.bridge.engine.SendPath sendPath)
+    {
         this.config = config;
+        this.sendPathOverride = sendPath;
     }
 
     /**
@@ -735,7 +750,7 @@ public final class BridgeService
             .jackCpu(config.jackCpu()).senderCpu(config.senderCpu()).receiverCpu(config.receiverCpu())
             .senderPriority(config.senderPriority()).receiverPriority(config.receiverPriority())
             .multicastInterface(config.multicastInterface()).multicastGroup(config.multicastGroup())
-            .sockets(config.udpSockets()).maxSessions(config.maxSessions()).build();
+            .sockets(config.udpSockets()).maxSessions(config.maxSessions()).sendPath(sendPathOverride).build();
     }
 
     /** The systemd status line: {@link StatusReport} renders it from the live counters. */

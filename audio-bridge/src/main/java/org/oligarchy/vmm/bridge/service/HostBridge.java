@@ -6,6 +6,7 @@ import java.util.List;
 
 import org.agrona.concurrent.SystemNanoClock;
 import org.oligarchy.vmm.bridge.engine.MasterBridge;
+import org.oligarchy.vmm.bridge.engine.SendPath;
 import org.oligarchy.vmm.bridge.engine.UdpSockets;
 import org.oligarchy.vmm.bridge.engine.WaitStrategy;
 import org.oligarchy.vmm.bridge.jack.JackHost;
@@ -46,6 +47,8 @@ public final class HostBridge implements AutoCloseable
      * @param multicastGroup   the group slaves announce on.
      * @param sockets          DSCP marking and session port of the UDP sockets.
      * @param maxSessions      sessions that may run at once; another slave beyond them is refused.
+     * @param sendPath         which thread sends each period's datagrams (issue 16); the builder's
+     *                         default is {@link #defaultSendPath(int)} for the latency.
      */
     public record Settings(
         String clientName,
@@ -67,8 +70,25 @@ public final class HostBridge implements AutoCloseable
         String multicastInterface,
         InetAddress multicastGroup,
         UdpSockets sockets,
-        int maxSessions)
+        int maxSessions,
+        SendPath sendPath)
     {
+        /**
+         * The send path a latency gets unless one is set: the one measured cheaper for it
+         * (bench/README.md, "Issue 16: the JACK thread sends").
+         *
+         * @param latencyPeriods L.
+         * @return the path.
+         */
+        public static SendPath defaultSendPath(final int latencyPeriods)
+        {
+            // Measured side by side at L = 0, 1, 2 (bench/README.md): the JACK thread sending halves
+            // the context switches and cuts the extra CPU at every L, but at L = 1 and 2 the tone
+            // dropped out more often in most rounds (pooled 1.7x and 1.9x); at L = 0 less (0.75x),
+            // where it also stops spinning for the reply. Unmeasured L keep the sender thread.
+            return latencyPeriods == 0 ? SendPath.PERIOD_THREAD : SendPath.SENDER_THREAD;
+        }
+
         /**
          * A builder: client "dsp" on the default server, 2 + 2 audio ports, no MIDI, any peer, an ephemeral
          * port, L = 1, blocking waits, no pinning or real-time priority, unicast only, the default sockets,
@@ -104,6 +124,7 @@ public final class HostBridge implements AutoCloseable
             private InetAddress multicastGroup;
             private UdpSockets sockets = UdpSockets.DEFAULTS;
             private int maxSessions = 1;
+            private SendPath sendPath;
 
             private Builder()
             {
@@ -310,6 +331,16 @@ public final class HostBridge implements AutoCloseable
             }
 
             /**
+             * @param value see {@link Settings#sendPath()}; null: {@link Settings#defaultSendPath(int)}.
+             * @return this builder.
+             */
+            public Builder sendPath(final SendPath value)
+            {
+                sendPath = value;
+                return this;
+            }
+
+            /**
              * @return the settings.
              */
             public Settings build()
@@ -317,7 +348,7 @@ public final class HostBridge implements AutoCloseable
                 return new Settings(clientName, jackServer, toVmPorts, fromVmPorts, peerAddresses, listenAddress,
                     port, latencyPeriods, waitStrategy, jackCpu, senderCpu, receiverCpu, senderPriority,
                     receiverPriority, midiToVmPorts, midiFromVmPorts, multicastInterface, multicastGroup, sockets,
-                    maxSessions);
+                    maxSessions, sendPath != null ? sendPath : defaultSendPath(latencyPeriods));
             }
         }
     }
@@ -442,7 +473,8 @@ public final class HostBridge implements AutoCloseable
                 .waitStrategy(settings.waitStrategy()).senderCpu(settings.senderCpu())
                 .receiverCpu(settings.receiverCpu()).senderPriority(settings.senderPriority())
                 .receiverPriority(settings.receiverPriority()).masterNetName(hostName())
-                .toPeerMidiPorts(settings.midiToVmPorts()).fromPeerMidiPorts(settings.midiFromVmPorts()).build(),
+                .toPeerMidiPorts(settings.midiToVmPorts()).fromPeerMidiPorts(settings.midiFromVmPorts())
+                .sendPath(settings.sendPath()).build(),
                 counters, latency, new SystemNanoClock(), settings.sockets());
         }
         catch (final IOException ex)

@@ -14,6 +14,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.oligarchy.vmm.bridge.engine.SendPath;
 import org.oligarchy.vmm.bridge.engine.SignalProbe;
 import org.oligarchy.vmm.bridge.metrics.BridgeCounters;
 import org.oligarchy.vmm.bridge.metrics.LatencyRecorders;
@@ -41,6 +43,8 @@ final class HostBridgeJackTest
     private HostBridge bridge;
     private ProbeClient probe;
     private boolean slaveSyncMode = true;
+    /** Which thread sends (issue 16); null: the settings' default for L. */
+    private SendPath sendPath;
     /** Non-null: the slave is JACK2 1.9.22 from this root instead of the host's jackd. */
     private Jack2Root newerSlave;
 
@@ -80,6 +84,47 @@ final class HostBridgeJackTest
     void shouldReturnTheSignalSampleExactAfterLPlusOnePeriods(
         final int channels, final int latency, final String mode) throws Exception
     {
+        sampleExact(channels, latency, mode);
+    }
+
+    /**
+     * Issue 16: the JACK thread encodes and sends its own datagrams ({@link SendPath#PERIOD_THREAD},
+     * the default at L = 0), or the {@code nj-sender} thread does (the default at L &gt;= 1); the
+     * same guarantees at the bridge's ports either way, against real JACK2.
+     */
+    @ParameterizedTest(name = "L={0}, {1}")
+    @CsvSource({"0, PERIOD_THREAD", "1, PERIOD_THREAD", "2, PERIOD_THREAD", "0, SENDER_THREAD", "1, SENDER_THREAD",
+        "2, SENDER_THREAD"})
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void shouldReturnTheSignalSampleExactWithEitherSendPath(final int latency, final SendPath path) throws Exception
+    {
+        sendPath = path;
+        sampleExact(2, latency, "sync");
+        final long[] threads = bridge.dataPathThreadIds();
+        assertEquals(path, bridge.bridge().sendPath());
+        assertEquals(path == SendPath.PERIOD_THREAD, threads[0] == threads[1],
+            "the thread that sends is the JACK process thread exactly when it is configured to send: " +
+            java.util.Arrays.toString(threads));
+    }
+
+    /** The measured default per L (bench/README.md, issue 16), and either path selectable at every L. */
+    @ParameterizedTest(name = "L={0}: {1}")
+    @CsvSource({"0, PERIOD_THREAD", "1, SENDER_THREAD", "2, SENDER_THREAD", "3, SENDER_THREAD"})
+    void shouldPickTheMeasuredSendPathPerLatencyByDefault(final int latency, final SendPath expected)
+        throws Exception
+    {
+        final InetAddress loopback = InetAddress.getByName("127.0.0.1");
+        assertEquals(expected, HostBridge.Settings.builder().listenAddress(loopback).latencyPeriods(latency).build()
+            .sendPath());
+        for (final SendPath chosen : SendPath.values())
+        {
+            assertEquals(chosen, HostBridge.Settings.builder().listenAddress(loopback).latencyPeriods(latency)
+                .sendPath(chosen).build().sendPath(), "selectable");
+        }
+    }
+
+    private void sampleExact(final int channels, final int latency, final String mode) throws Exception
+    {
         final long expected = probeReading(latency);
         slaveSyncMode = mode.startsWith("sync");
         if (mode.endsWith(" 1.9.22"))
@@ -111,10 +156,13 @@ final class HostBridgeJackTest
             "counted as stale, not here): " + report);
     }
 
-    @Test
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(SendPath.class)
     @Timeout(value = 90, unit = TimeUnit.SECONDS)
-    void shouldAllocateZeroBytesPerPeriodOnTheDataPathThreadsOverTenThousandPeriods() throws Exception
+    void shouldAllocateZeroBytesPerPeriodOnTheDataPathThreadsOverTenThousandPeriods(final SendPath path)
+        throws Exception
     {
+        sendPath = path;
         final BridgeCounters counters = startLoop(2, 1, probeReading(1));
         awaitSignal(5_000);
         // JIT warm-up: compilation and its deoptimisations allocate a little, once.
@@ -132,8 +180,9 @@ final class HostBridgeJackTest
         final long bytes = meter.allocatedBytes(threads) - bytesBefore;
         final long periods = bridge.jack().periods() - periodsBefore;
         final long sent = counters.blocksSent.get() - sentBefore;
-        System.out.printf("allocation: %d bytes over %d periods (%d blocks sent) on JACK, sender, receiver%n",
-            bytes, periods, sent);
+        System.out.printf("allocation (%s): %d bytes over %d periods (%d blocks sent) on JACK, sender, receiver%n",
+            path, bytes, periods, sent);
+        assertEquals(path, bridge.bridge().sendPath());
         assertTrue(sent > periods / 2, "the bridge was really sending: " + sent + " of " + periods);
         assertEquals(0, bytes, "bytes allocated on the data path over " + periods + " periods");
     }
@@ -228,7 +277,7 @@ final class HostBridgeJackTest
         final InetAddress loopback = InetAddress.getByName("127.0.0.1");
         bridge = HostBridge.start(HostBridge.Settings.builder().jackServer(host.name())
             .toVmPorts(channels).fromVmPorts(channels).peerAddresses(List.of(loopback)).listenAddress(loopback)
-            .latencyPeriods(latency).build(), counters, new LatencyRecorders());
+            .latencyPeriods(latency).sendPath(sendPath).build(), counters, new LatencyRecorders());
         bridge.jack().tap(ledger);
         probe = new ProbeClient(host.name(), channels, new SignalProbe(channels, PERIOD, expected, false));
         for (int c = 0; c < channels; c++)

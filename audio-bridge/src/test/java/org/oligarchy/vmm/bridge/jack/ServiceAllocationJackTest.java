@@ -16,6 +16,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.oligarchy.vmm.bridge.engine.SendPath;
 import org.oligarchy.vmm.bridge.metrics.BridgeCounter;
 import org.oligarchy.vmm.bridge.service.BridgeConfig;
 import org.oligarchy.vmm.bridge.service.BridgeService;
@@ -60,7 +61,18 @@ final class ServiceAllocationJackTest
     @Timeout(value = 3, unit = TimeUnit.MINUTES)
     void shouldAllocateNothingOnAnyThreadOfTheServiceOnceTheSessionRuns(@TempDir final Path dir) throws Exception
     {
-        measure(dir, 1);
+        measure(dir, 1, SendPath.SENDER_THREAD);
+    }
+
+    /**
+     * Issue 16: with the JACK thread sending its own datagrams ({@link SendPath#PERIOD_THREAD}, the
+     * override {@code netjack-bridge run} takes), no thread of the service allocates either.
+     */
+    @Test
+    @Timeout(value = 3, unit = TimeUnit.MINUTES)
+    void shouldAllocateNothingOnAnyThreadWhenTheJackThreadSends(@TempDir final Path dir) throws Exception
+    {
+        measure(dir, 1, SendPath.PERIOD_THREAD);
     }
 
     /**
@@ -72,10 +84,19 @@ final class ServiceAllocationJackTest
     @Timeout(value = 3, unit = TimeUnit.MINUTES)
     void shouldAllocateNothingOnAnyThreadWithTwoSessions(@TempDir final Path dir) throws Exception
     {
-        measure(dir, 2);
+        measure(dir, 2, null);
     }
 
-    private static void measure(final Path dir, final int sessions) throws Exception
+    /** Issue 16: two sessions, each slot's JACK thread sending its own datagrams. */
+    @Test
+    @Timeout(value = 3, unit = TimeUnit.MINUTES)
+    void shouldAllocateNothingOnAnyThreadWithTwoSessionsWhenTheJackThreadsSend(@TempDir final Path dir)
+        throws Exception
+    {
+        measure(dir, 2, SendPath.PERIOD_THREAD);
+    }
+
+    private static void measure(final Path dir, final int sessions, final SendPath sendPath) throws Exception
     {
         try (JackServerProcess host = JackServerProcess.startDummy(RATE, PERIOD))
         {
@@ -99,7 +120,7 @@ final class ServiceAllocationJackTest
             {
                 before.add(id);
             }
-            final BridgeService service = new BridgeService(BridgeConfig.load(config));
+            final BridgeService service = new BridgeService(BridgeConfig.load(config), sendPath);
             final AtomicInteger exit = new AtomicInteger(-1);
             final Thread runner = new Thread(() -> exit.set(service.run()), "service-main");
             runner.start();
@@ -168,7 +189,7 @@ final class ServiceAllocationJackTest
                 {
                     report.append(String.format("%n  %-28s %,10d B (%d)", names.get(ids[i]), totals[i], windows[i]));
                 }
-                System.out.println("service allocation: " + report);
+                System.out.println("service allocation (" + sendPath + "): " + report);
                 assertEquals(3L, StatusReport.counter(ended, BridgeCounter.SESSION_STATE), "still running: " + report);
                 assertTrue(cycles >= run * (long)RATE / PERIOD / 2, "the graph kept running: " + report);
                 // The JIT's deoptimisations allocate a few times while it compiles (later on a loaded

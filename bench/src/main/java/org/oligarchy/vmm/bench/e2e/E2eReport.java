@@ -120,6 +120,7 @@ public final class E2eReport
         targets();
         mainTable();
         ratioTable();
+        sendPathTable();
         memoryTable();
         perPeriodTable();
         bridgeCounterTable();
@@ -175,7 +176,11 @@ public final class E2eReport
         for (final int latency : latencies)
         {
             row(JACK2, latency, "JACK2 netmanager");
-            row(BRIDGE, latency, "**netjack-bridge**");
+            row(BRIDGE, latency, "**netjack-bridge**" + sendPathLabel(BRIDGE));
+            for (final String other : otherBridgeKinds())
+            {
+                row(other, latency, "**netjack-bridge**" + sendPathLabel(other));
+            }
         }
         md.append("\n*Extra host CPU*: the host jackd's CPU (for JACK2 it runs the netmanager) plus, for ours, the ")
             .append("bridge process, minus the host jackd's CPU in the same round's baseline. *Peak RSS*: VmHWM of ")
@@ -204,7 +209,7 @@ public final class E2eReport
             .append(" | ").append(kind.equals(BASELINE) ? "0 (reference: host jackd " +
                 Stats.medianRange(values(kind, latency, c -> cpuPercent(c, c.masterCpuSeconds())), 1) + " %)" :
                 Stats.medianRange(values(kind, latency, this::extraHostCpuPercent), 1))
-            .append(" | ").append(kind.equals(BRIDGE) ?
+            .append(" | ").append(isBridge(kind) ?
                 Stats.medianRange(values(kind, latency, c -> cpuPercent(c, c.bridgeCpuSeconds())), 1) : "–")
             .append(" | ").append(kind.equals(BASELINE) ? "–" :
                 Stats.medianRange(values(kind, latency, c -> cpuPercent(c, c.slaveCpuSeconds())), 1))
@@ -233,6 +238,59 @@ public final class E2eReport
                 .append(" | ").append(ratio(latency, E2eReport::peakRssMiB)).append(" |\n");
         }
         md.append('\n');
+    }
+
+    /**
+     * Issue 16: with {@code --bridge-send-paths}, every send path of ours beside JACK2, per L, from
+     * the same run: extra host CPU and its ratio to JACK2's, switches and system calls per period.
+     */
+    private void sendPathTable()
+    {
+        if (otherBridgeKinds().isEmpty())
+        {
+            return;
+        }
+        md.append("## Send paths side by side (issue 16; median over rounds, same run)\n\n");
+        md.append("| L | Setup | Extra host CPU, % of a core | Ratio to JACK2 | Bridge process CPU, % | ")
+            .append("Extra host switches per period | Bridge switches per period (involuntary) | ")
+            .append("Extra host system calls per period | Bridge system calls per period | Tone dropouts /min | ")
+            .append("Host xruns /min |\n|---|---|---|---|---|---|---|---|---|---|---|\n");
+        for (final int latency : latencies)
+        {
+            final double jack2Cpu = median(JACK2, latency, this::extraHostCpuPercent);
+            final List<String> kinds = new ArrayList<>(List.of(JACK2));
+            kinds.addAll(bridgeKinds());
+            for (final String kind : kinds)
+            {
+                if (casesOf(kind, latency).isEmpty())
+                {
+                    continue;
+                }
+                final boolean ours = isBridge(kind);
+                final double cpu = median(kind, latency, this::extraHostCpuPercent);
+                md.append("| ").append(latency).append(" | ")
+                    .append(ours ? "netjack-bridge" + sendPathLabel(kind) : "JACK2 netmanager")
+                    .append(" | ").append(Stats.number(cpu, 1))
+                    .append(" | ").append(ours && jack2Cpu > 0 ? Stats.number(cpu / jack2Cpu, 2) : "–")
+                    .append(" | ").append(ours ? Stats.number(median(kind, latency,
+                        c -> cpuPercent(c, c.bridgeCpuSeconds())), 1) : "–")
+                    .append(" | ").append(Stats.number(median(kind, latency, this::extraSwitchesPerPeriod), 2))
+                    .append(" | ").append(ours ? Stats.number(median(kind, latency,
+                        c -> c.bridge().switchesPerPeriod(c.periods())), 2) + " (" + Stats.number(median(kind, latency,
+                        c -> c.bridge().involuntarySwitchesPerPeriod(c.periods())), 2) + ")" : "–")
+                    .append(" | ").append(Stats.number(median(kind, latency, this::extraSyscallsPerPeriod), 1))
+                    .append(" | ").append(ours ? Stats.number(median(kind, latency,
+                        c -> c.bridge().syscallsPerPeriod(c.syscallPeriods())), 1) : "–")
+                    .append(" | ").append(Stats.number(Stats.mean(values(kind, latency,
+                        CaseMeasurement::dropoutsPerMinute)), 1))
+                    .append(" | ").append(Stats.number(Stats.mean(values(kind, latency,
+                        CaseMeasurement::masterXrunsPerMinute)), 1)).append(" |\n");
+            }
+        }
+        md.append("\n*Send path*: `sender`, the nj-sender thread, woken by the JACK thread, encodes and sends; ")
+            .append("`period`, the JACK thread encodes and sends itself (no sender thread). Chosen per case with ")
+            .append("`NETJACK_BRIDGE_SEND_PATH` (`e2e.sh --bridge-send-paths`). Per-thread switches are in ")
+            .append("`raw/*/*/threads_{start,end}_bridge.txt`.\n\n");
     }
 
     private void memoryTable()
@@ -284,7 +342,11 @@ public final class E2eReport
         for (final int latency : latencies)
         {
             perPeriodRow(JACK2, latency, "JACK2 netmanager");
-            perPeriodRow(BRIDGE, latency, "**netjack-bridge**");
+            perPeriodRow(BRIDGE, latency, "**netjack-bridge**" + sendPathLabel(BRIDGE));
+            for (final String other : otherBridgeKinds())
+            {
+                perPeriodRow(other, latency, "**netjack-bridge**" + sendPathLabel(other));
+            }
         }
         md.append("\n*Switches*: voluntary + involuntary context switches of all the process's threads ")
             .append("(`/proc/PID/task/*/status`, sampled at the window's start and end) per JACK period. *System ")
@@ -300,7 +362,7 @@ public final class E2eReport
         {
             return;
         }
-        final boolean bridge = kind.equals(BRIDGE);
+        final boolean bridge = isBridge(kind);
         md.append("| ").append(setup).append(" | ").append(kind.equals(BASELINE) ? "–" : latency)
             .append(" | ").append(switchCell(kind, latency, CaseMeasurement::master))
             .append(" | ").append(Stats.medianRange(values(kind, latency,
@@ -333,16 +395,19 @@ public final class E2eReport
             .append("|---|---|---|---|---|---|---|\n");
         for (final int latency : latencies)
         {
-            md.append("| ").append(latency);
-            // null: the rejected packets of every reason.
-            for (final BridgeCounter counter : new BridgeCounter[] {BridgeCounter.SILENT_CYCLES,
-                BridgeCounter.LATE_BLOCKS, BridgeCounter.INCOMPLETE_BLOCKS, BridgeCounter.FROM_PEER_OVERRUNS, null,
-                BridgeCounter.JACK_XRUNS})
+            for (final String kind : bridgeKinds())
             {
-                md.append(" | ").append(Stats.medianRange(values(BRIDGE, latency, c -> counter == null ?
-                    rejectedPerMinute(c) : c.bridgeCounterPerMinute(counter)), 1));
+                md.append("| ").append(latency).append(sendPathLabel(kind));
+                // null: the rejected packets of every reason.
+                for (final BridgeCounter counter : new BridgeCounter[] {BridgeCounter.SILENT_CYCLES,
+                    BridgeCounter.LATE_BLOCKS, BridgeCounter.INCOMPLETE_BLOCKS, BridgeCounter.FROM_PEER_OVERRUNS, null,
+                    BridgeCounter.JACK_XRUNS})
+                {
+                    md.append(" | ").append(Stats.medianRange(values(kind, latency, c -> counter == null ?
+                        rejectedPerMinute(c) : c.bridgeCounterPerMinute(counter)), 1));
+                }
+                md.append(" |\n");
             }
-            md.append(" |\n");
         }
         md.append('\n');
     }
@@ -365,13 +430,25 @@ public final class E2eReport
             .append("|---|---|---|---|---|---|---|\n");
         for (final int latency : latencies)
         {
-            final Histogram merged = merged(which, latency);
+            for (final String kind : bridgeKinds())
+            {
+                histogramRow(which, latency, kind);
+            }
+        }
+        md.append('\n');
+    }
+
+    private void histogramRow(final String which, final int latency, final String kind)
+    {
+        {
+            final Histogram merged = merged(which, latency, kind);
+            final String label = latency + sendPathLabel(kind);
             if (merged.getTotalCount() == 0)
             {
-                md.append("| ").append(latency).append(" | – | – | – | – | – | 0 |\n");
-                continue;
+                md.append("| ").append(label).append(" | – | – | – | – | – | 0 |\n");
+                return;
             }
-            md.append("| ").append(latency);
+            md.append("| ").append(label);
             for (final double percentile : new double[] {50, 90, 99, 99.9})
             {
                 md.append(" | ").append(Stats.number(merged.getValueAtPercentile(percentile) / 1000.0, 1));
@@ -379,7 +456,6 @@ public final class E2eReport
             md.append(" | ").append(Stats.number(merged.getMaxValue() / 1000.0, 1)).append(" | ")
                 .append(merged.getTotalCount()).append(" |\n");
         }
-        md.append('\n');
     }
 
     /** The DSP VM case (bench/e2e.sh --vm): the same window through a guest that vmctl booted. */
@@ -666,6 +742,48 @@ public final class E2eReport
     // ------------------------------------------------------------------------------------------
     // Values
 
+    /** Whether a case is one of ours: "bridge", or "bridge-PATH" for a further send path. */
+    private static boolean isBridge(final String kind)
+    {
+        return kind.equals(BRIDGE) || kind.startsWith(BRIDGE + "-");
+    }
+
+    /** "bridge" first, then the further send paths' kinds of this run, sorted. */
+    private List<String> bridgeKinds()
+    {
+        final List<String> kinds = new ArrayList<>(List.of(BRIDGE));
+        kinds.addAll(otherBridgeKinds());
+        return kinds;
+    }
+
+    private List<String> otherBridgeKinds()
+    {
+        final TreeSet<String> kinds = new TreeSet<>();
+        for (final CaseMeasurement c : cases)
+        {
+            if (isBridge(c.kind()) && !c.kind().equals(BRIDGE))
+            {
+                kinds.add(c.kind());
+            }
+        }
+        return List.copyOf(kinds);
+    }
+
+    /** ", send path X" when the run compared send paths, else nothing. */
+    private String sendPathLabel(final String kind)
+    {
+        if (otherBridgeKinds().isEmpty())
+        {
+            return "";
+        }
+        if (!kind.equals(BRIDGE))
+        {
+            return ", send path " + kind.substring(BRIDGE.length() + 1);
+        }
+        final String[] paths = machine.getProperty("bridge_send_paths", "default").trim().split("\\s+");
+        return ", send path " + paths[0];
+    }
+
     private List<CaseMeasurement> casesOf(final String kind, final int latency)
     {
         final List<CaseMeasurement> of = new ArrayList<>();
@@ -730,13 +848,13 @@ public final class E2eReport
 
     private double extraSwitchesPerPeriod(final CaseMeasurement c)
     {
-        final double bridge = c.kind().equals(BRIDGE) ? c.bridge().switchesPerPeriod(c.periods()) : 0;
+        final double bridge = isBridge(c.kind()) ? c.bridge().switchesPerPeriod(c.periods()) : 0;
         return c.master().switchesPerPeriod(c.periods()) + bridge - baselinePerPeriod(c.round(), false);
     }
 
     private double extraSyscallsPerPeriod(final CaseMeasurement c)
     {
-        final double bridge = c.kind().equals(BRIDGE) ? c.bridge().syscallsPerPeriod(c.syscallPeriods()) : 0;
+        final double bridge = isBridge(c.kind()) ? c.bridge().syscallsPerPeriod(c.syscallPeriods()) : 0;
         return c.master().syscallsPerPeriod(c.syscallPeriods()) + bridge - baselinePerPeriod(c.round(), true);
     }
 
@@ -746,13 +864,13 @@ public final class E2eReport
      */
     private double ownPssCostMiB(final CaseMeasurement c)
     {
-        return c.kind().equals(BRIDGE) ? c.bridge().ownPssMiB() :
+        return isBridge(c.kind()) ? c.bridge().ownPssMiB() :
             c.master().ownPssMiB() - baselineMaster(c.round(), ProcessCost::ownPssMiB);
     }
 
     private static double peakRssMiB(final CaseMeasurement c)
     {
-        final long kib = c.kind().equals(BRIDGE) ? c.bridgePeakRssKib() : c.masterPeakRssKib();
+        final long kib = isBridge(c.kind()) ? c.bridgePeakRssKib() : c.masterPeakRssKib();
         return kib < 0 ? Double.NaN : kib / 1024.0;
     }
 
@@ -796,8 +914,13 @@ public final class E2eReport
 
     private Histogram merged(final String which, final int latency)
     {
+        return merged(which, latency, BRIDGE);
+    }
+
+    private Histogram merged(final String which, final int latency, final String kind)
+    {
         final Histogram merged = LatencyRecorders.newHistogram();
-        for (final CaseMeasurement c : casesOf(BRIDGE, latency))
+        for (final CaseMeasurement c : casesOf(kind, latency))
         {
             final Histogram h = which.equals("rtt") ? c.roundTrip() : c.callback();
             if (c.ran() && h != null)
@@ -829,7 +952,9 @@ public final class E2eReport
         }
         json.append("\n  },\n  \"cases\": [");
         first = true;
-        for (final String kind : new String[] {BASELINE, JACK2, BRIDGE})
+        final List<String> kinds = new ArrayList<>(List.of(BASELINE, JACK2));
+        kinds.addAll(bridgeKinds());
+        for (final String kind : kinds)
         {
             for (final int latency : kind.equals(BASELINE) ? List.of(0) : List.copyOf(latencies))
             {
@@ -837,7 +962,7 @@ public final class E2eReport
                 {
                     continue;
                 }
-                final ProcessCostView view = kind.equals(BRIDGE) ? CaseMeasurement::bridge : CaseMeasurement::master;
+                final ProcessCostView view = isBridge(kind) ? CaseMeasurement::bridge : CaseMeasurement::master;
                 json.append(first ? "\n" : ",\n").append("    {\"setup\": ").append(quote(kind))
                     .append(", \"L\": ").append(kind.equals(BASELINE) ? "null" : String.valueOf(latency))
                     .append(", \"rounds\": ").append(casesOf(kind, latency).size());
@@ -877,6 +1002,16 @@ public final class E2eReport
             field(json, "dropoutRatio", ratioOf(latency, CaseMeasurement::dropoutsPerMinute));
             field(json, "switchesPerPeriodRatio", ratioOf(latency, this::extraSwitchesPerPeriod));
             field(json, "syscallsPerPeriodRatio", ratioOf(latency, this::extraSyscallsPerPeriod));
+            for (final String other : otherBridgeKinds())
+            {
+                // Issue 16, --bridge-send-paths: the same ratios for each further send path ("bridge-period"
+                // gives "cpuRatioPeriod").
+                final String path = other.substring(BRIDGE.length() + 1);
+                final String suffix = Character.toUpperCase(path.charAt(0)) + path.substring(1);
+                field(json, "cpuRatio" + suffix, ratioOf(other, latency, this::extraHostCpuPercent));
+                field(json, "switchesPerPeriodRatio" + suffix, ratioOf(other, latency, this::extraSwitchesPerPeriod));
+                field(json, "syscallsPerPeriodRatio" + suffix, ratioOf(other, latency, this::extraSyscallsPerPeriod));
+            }
             json.append('}');
             first = false;
         }
@@ -896,7 +1031,12 @@ public final class E2eReport
 
     private double ratioOf(final int latency, final ToDoubleFunction<CaseMeasurement> metric)
     {
-        final double ours = median(BRIDGE, latency, metric);
+        return ratioOf(BRIDGE, latency, metric);
+    }
+
+    private double ratioOf(final String kind, final int latency, final ToDoubleFunction<CaseMeasurement> metric)
+    {
+        final double ours = median(kind, latency, metric);
         final double theirs = median(JACK2, latency, metric);
         return theirs == 0 ? Double.NaN : ours / theirs;
     }

@@ -116,6 +116,7 @@ public final class MasterBridge implements AutoCloseable
      * @param masterNetName       host name in SLAVE_SETUP.
      * @param toPeerMidiPorts     host MIDI inputs sent to the slave.
      * @param fromPeerMidiPorts   host MIDI outputs returned by the slave.
+     * @param midiLongEvents      MIDI events over 4 bytes: dropped (JACK2-safe) or sent out of line.
      */
     public record Config(
         int toPeerChannels,
@@ -135,7 +136,8 @@ public final class MasterBridge implements AutoCloseable
         double zeroLatencyDeadline,
         String masterNetName,
         int toPeerMidiPorts,
-        int fromPeerMidiPorts)
+        int fromPeerMidiPorts,
+        org.oligarchy.vmm.bridge.netjack.MidiLongEvents midiLongEvents)
     {
         /**
          * A builder: 2 + 2 channels at 96 kHz / 128, L = 1, an ephemeral port, any peer, blocking waits, no
@@ -170,6 +172,8 @@ public final class MasterBridge implements AutoCloseable
             private String masterNetName = "netjack-bridge";
             private int toPeerMidiPorts;
             private int fromPeerMidiPorts;
+            private org.oligarchy.vmm.bridge.netjack.MidiLongEvents midiLongEvents =
+                org.oligarchy.vmm.bridge.netjack.MidiLongEvents.DROP;
 
             private Builder()
             {
@@ -356,6 +360,16 @@ public final class MasterBridge implements AutoCloseable
             }
 
             /**
+             * @param value see {@link Config#midiLongEvents()}.
+             * @return this builder.
+             */
+            public Builder midiLongEvents(final org.oligarchy.vmm.bridge.netjack.MidiLongEvents value)
+            {
+                midiLongEvents = value;
+                return this;
+            }
+
+            /**
              * @return the config.
              */
             public Config build()
@@ -363,7 +377,7 @@ public final class MasterBridge implements AutoCloseable
                 return new Config(toPeerChannels, fromPeerChannels, sampleRateHz, periodFrames, latencyPeriods,
                     listenAddress, port, allowedPeers, waitStrategy, senderCpu, receiverCpu, senderPriority,
                     receiverPriority, ringSize, zeroLatencyDeadline, masterNetName, toPeerMidiPorts,
-                    fromPeerMidiPorts);
+                    fromPeerMidiPorts, midiLongEvents);
             }
         }
     }
@@ -447,6 +461,7 @@ public final class MasterBridge implements AutoCloseable
         this.receiver = new MasterReceiver(slot, counters, clock, config.receiverCpu(), config.receiverPriority());
         this.conductor = new MasterConductor(
             listenChannel, config.allowedPeers(), handshake, slot, fromPeer, counters, latency, clock, sockets);
+        conductor.midiLongEvents(config.midiLongEvents());
         this.periodPath = new PeriodPath(config, toPeer, fromPeer, slot, sender, counters, latency, clock);
         counters.latencyPeriods.set(config.latencyPeriods());
         counters.periodFrames.set(config.periodFrames());

@@ -735,7 +735,8 @@ public final class BridgeService
             .jackCpu(config.jackCpu()).senderCpu(config.senderCpu()).receiverCpu(config.receiverCpu())
             .senderPriority(config.senderPriority()).receiverPriority(config.receiverPriority())
             .multicastInterface(config.multicastInterface()).multicastGroup(config.multicastGroup())
-            .sockets(config.udpSockets()).maxSessions(config.maxSessions()).build();
+            .sockets(config.udpSockets()).maxSessions(config.maxSessions())
+            .midiLongEvents(config.midiLongEvents()).build();
     }
 
     /** The systemd status line: {@link StatusReport} renders it from the live counters. */

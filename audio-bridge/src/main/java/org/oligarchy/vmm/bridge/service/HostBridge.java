@@ -13,6 +13,7 @@ import org.oligarchy.vmm.bridge.jack.JackHostException;
 import org.oligarchy.vmm.bridge.log.EventLog;
 import org.oligarchy.vmm.bridge.metrics.BridgeCounters;
 import org.oligarchy.vmm.bridge.metrics.LatencyRecorders;
+import org.oligarchy.vmm.bridge.netjack.MidiLongEvents;
 import org.oligarchy.vmm.bridge.netjack.SessionParams;
 import org.oligarchy.vmm.bridge.rt.ThreadPlacement;
 
@@ -46,6 +47,7 @@ public final class HostBridge implements AutoCloseable
      * @param multicastGroup   the group slaves announce on.
      * @param sockets          DSCP marking and session port of the UDP sockets.
      * @param maxSessions      sessions that may run at once; another slave beyond them is refused.
+     * @param midiLongEvents   MIDI events over 4 bytes: dropped (the default, JACK2-safe) or sent.
      */
     public record Settings(
         String clientName,
@@ -67,7 +69,8 @@ public final class HostBridge implements AutoCloseable
         String multicastInterface,
         InetAddress multicastGroup,
         UdpSockets sockets,
-        int maxSessions)
+        int maxSessions,
+        MidiLongEvents midiLongEvents)
     {
         /**
          * A builder: client "dsp" on the default server, 2 + 2 audio ports, no MIDI, any peer, an ephemeral
@@ -104,6 +107,7 @@ public final class HostBridge implements AutoCloseable
             private InetAddress multicastGroup;
             private UdpSockets sockets = UdpSockets.DEFAULTS;
             private int maxSessions = 1;
+            private MidiLongEvents midiLongEvents = MidiLongEvents.DROP;
 
             private Builder()
             {
@@ -310,6 +314,16 @@ public final class HostBridge implements AutoCloseable
             }
 
             /**
+             * @param value see {@link Settings#midiLongEvents()}.
+             * @return this builder.
+             */
+            public Builder midiLongEvents(final MidiLongEvents value)
+            {
+                midiLongEvents = value;
+                return this;
+            }
+
+            /**
              * @return the settings.
              */
             public Settings build()
@@ -317,7 +331,7 @@ public final class HostBridge implements AutoCloseable
                 return new Settings(clientName, jackServer, toVmPorts, fromVmPorts, peerAddresses, listenAddress,
                     port, latencyPeriods, waitStrategy, jackCpu, senderCpu, receiverCpu, senderPriority,
                     receiverPriority, midiToVmPorts, midiFromVmPorts, multicastInterface, multicastGroup, sockets,
-                    maxSessions);
+                    maxSessions, midiLongEvents);
             }
         }
     }
@@ -442,7 +456,8 @@ public final class HostBridge implements AutoCloseable
                 .waitStrategy(settings.waitStrategy()).senderCpu(settings.senderCpu())
                 .receiverCpu(settings.receiverCpu()).senderPriority(settings.senderPriority())
                 .receiverPriority(settings.receiverPriority()).masterNetName(hostName())
-                .toPeerMidiPorts(settings.midiToVmPorts()).fromPeerMidiPorts(settings.midiFromVmPorts()).build(),
+                .toPeerMidiPorts(settings.midiToVmPorts()).fromPeerMidiPorts(settings.midiFromVmPorts())
+                .midiLongEvents(settings.midiLongEvents()).build(),
                 counters, latency, new SystemNanoClock(), settings.sockets());
         }
         catch (final IOException ex)

@@ -105,13 +105,41 @@ public final class SlaveJackBridge implements AutoCloseable
         final BridgeCounters counters)
         throws JackHostException
     {
+        return start(clientName, jackServer, master, slaveName, channels, latencyPeriods, dscp, resample,
+            org.oligarchy.vmm.bridge.netjack.MidiLongEvents.DROP, counters);
+    }
+
+    /**
+     * Opens the JACK client and starts announcing to the master.
+     *
+     * @param clientName     JACK client name on the guest.
+     * @param jackServer     JACK server name, or null for the default.
+     * @param master         master's address and port.
+     * @param slaveName      name announced to the master.
+     * @param channels       audio channels each way.
+     * @param latencyPeriods latency to ask the master for.
+     * @param dscp           DSCP class of the slave's datagrams, 0 … 63.
+     * @param resample       true: resample between the two clocks; false: drop or repeat a period on drift.
+     * @param midiLongEvents MIDI events over 4 bytes on the wire: dropped or sent ({@code --midi-long-events}).
+     * @param counters       counters.
+     * @return the running slave.
+     * @throws JackHostException if JACK refuses.
+     */
+    public static SlaveJackBridge start(
+        final String clientName, final String jackServer, final InetSocketAddress master, final String slaveName,
+        final int channels, final int latencyPeriods, final int dscp, final boolean resample,
+        final org.oligarchy.vmm.bridge.netjack.MidiLongEvents midiLongEvents, final BridgeCounters counters)
+        throws JackHostException
+    {
         final JackHost jack = JackHost.open(clientName, jackServer, channels, channels, "to_master_", "from_master_");
-        return new SlaveJackBridge(jack, master, slaveName, channels, latencyPeriods, dscp, resample, counters);
+        return new SlaveJackBridge(jack, master, slaveName, channels, latencyPeriods, dscp, resample, midiLongEvents,
+            counters);
     }
 
     private SlaveJackBridge(
         final JackHost jack, final InetSocketAddress master, final String slaveName, final int channels,
-        final int latencyPeriods, final int dscp, final boolean resample, final BridgeCounters counters)
+        final int latencyPeriods, final int dscp, final boolean resample,
+        final org.oligarchy.vmm.bridge.netjack.MidiLongEvents midiLongEvents, final BridgeCounters counters)
         throws JackHostException
     {
         this.jack = jack;
@@ -128,6 +156,7 @@ public final class SlaveJackBridge implements AutoCloseable
             master, slaveName, channels, channels, NetJack.DEFAULT_MTU, NetJack.ENCODER_FLOAT, latencyPeriods, -1, 0,
             dscp),
             resample ? this::onMasterCycleResampled : this::onMasterCycle, counters);
+        endpoint.midiLongEvents(midiLongEvents);
         jack.activate(resample ? this::onJackPeriodResampled : this::onJackPeriod, 0);
         endpoint.start();
         if (resample)

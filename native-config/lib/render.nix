@@ -98,6 +98,7 @@ rec {
       mlockall = b.mlockall;
     } // (if b.multicastInterface != null then { inherit (b) multicastInterface multicastGroup; } else { })
     // (if b.maxSessions != null then { inherit (b) maxSessions; } else { })
+    // (if b.midiLongEvents != null then { inherit (b) midiLongEvents; } else { })
     // settings.bridgePaths;
 
   guestSection = name: guest: {

@@ -78,6 +78,10 @@ rec {
       # null: not rendered, the bridge's default of 1 (one slave per bridge; another slave that
       # announces while it plays is refused and counted).
       maxSessions = null;
+      # null: not rendered, the bridge's default "drop" (MIDI events over 4 bytes are dropped and
+      # counted lost: JACK2 1.9.21/1.9.22 slaves corrupt them). "send": for a PipeWire or
+      # netjack-bridge slave that carries them.
+      midiLongEvents = null;
       # null: unicast only. An interface name: the bridge also hears slaves that announce on the
       # multicast group (JACK2 without -a, PipeWire's driver by default) on that interface.
       multicastInterface = null;

@@ -71,6 +71,7 @@ rec {
   # The sessions one bridge runs at once (BridgeConfig.MAX_SESSIONS; one set of ports each).
   maxSessions = 8;
   maxSessionsRule = "use 1 to ${toString maxSessions} (the slaves served at once; 1, the default, refuses another slave while one plays)";
+  midiLongEvents = [ "drop" "send" ];
   maxInt = 2147483647;
   sampleRates = [ 44100 48000 88200 96000 176400 192000 ];
   bufferSizes = [ 16 32 64 128 256 512 1024 2048 4096 ];
@@ -285,6 +286,7 @@ rec {
       else if v < 1 || v > maxSessions then [ (problem "${p}.maxSessions" "${toString v} is out of range; ${maxSessionsRule}") ]
       else [ ])
     ++ choice "${p}.waitStrategy" waitStrategies bridge.waitStrategy
+    ++ choice "${p}.midiLongEvents" midiLongEvents (bridge.midiLongEvents or null)
     ++ intRange "${p}.toVmPorts" 1 64 bridge.toVmPorts
     ++ intRange "${p}.fromVmPorts" 1 64 bridge.fromVmPorts
     ++ intRange "${p}.midiToVmPorts" 0 64 bridge.midiToVmPorts

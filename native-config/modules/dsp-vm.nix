@@ -245,6 +245,14 @@ in
         JACK client named after it (clientName-<slave name>) and its own counters file beside
         countersFile (counters.session2.dat …). null: not rendered (the bridge's default, 1).
       '';
+      midiLongEvents = option (t.nullOr (t.enum validate.midiLongEvents)) d.bridge.midiLongEvents ''
+        MIDI events longer than 4 bytes (SysEx) on the wire: "drop" (the bridge's default) drops
+        them both ways and counts them in lost events, because JACK2 1.9.21/1.9.22 slaves corrupt
+        them and write them to an unrelated address; "send" carries them out of line, for a
+        slave that reads them correctly (PipeWire's netjack2 driver, netjack-bridge slave with
+        --midi-long-events send). NetJack2 cannot tell the two kinds of slave apart.
+        null: not rendered (the bridge's default, drop).
+      '';
       multicastInterface = option (t.nullOr ifname) d.bridge.multicastInterface ''
         Interface on which the bridge joins the multicast group, to hear a slave that announces
         there (JACK2's `jackd -d net` without -a, PipeWire's netjack2 driver by default); usually

@@ -70,6 +70,22 @@ map goldenCase [ "coding-sandbox" "kali-linux" "openwrt-router" "all-presets" "r
     expected = { multicastInterface = "dsp0"; multicastGroup = "225.3.19.154"; unicast = false; };
   }
   {
+    name = "a bridge with midiLongEvents renders it (absent: not rendered, the bridge's default drop); others are refused";
+    actual =
+      let
+        render = bridge: (vmlib.render.document {
+          dsp = vmlib.settings.withDspDefaults (fixtures.readmeDsp // { enable = true; hostCpus = 8; inherit bridge; });
+          guests = { };
+        }).bridge;
+      in {
+        send = (render { midiLongEvents = "send"; }).midiLongEvents;
+        absent = (render { }) ? midiLongEvents;
+        bad = vmlib.validate.bridgeErrors (render { midiLongEvents = "keep"; });
+      };
+    expected = { send = "send"; absent = false;
+                 bad = [ "bridge.midiLongEvents: \"keep\" is not allowed; use one of \"drop\", \"send\"" ]; };
+  }
+  {
     name = "a bridge with maxSessions renders it (absent: not rendered, the bridge's default of 1)";
     actual =
       let

@@ -558,9 +558,22 @@ public final class BridgeMain implements Callable<Integer>
             description = "DSCP class of the slave's datagrams, 0 (not marked)..63; default 34 (AF41, as PipeWire).")
         int dscp;
 
+        @Option(names = "--midi-long-events", defaultValue = "drop", paramLabel = "drop|send",
+            description = "MIDI events longer than 4 bytes (SysEx): drop (default; counted in lost events) or send " +
+                "(out of line, as PipeWire's netjack2 and 'netjack-bridge run' with bridge.midiLongEvents \"send\" " +
+                "read them). A JACK2 1.9.21/1.9.22 master corrupts them (docs/protocol.md §7.2).")
+        String midiLongEvents;
+
         @Override
         public Integer call() throws Exception
         {
+            final org.oligarchy.vmm.bridge.netjack.MidiLongEvents longEvents =
+                org.oligarchy.vmm.bridge.netjack.MidiLongEvents.fromConfigName(midiLongEvents);
+            if (longEvents == null)
+            {
+                return usage("--midi-long-events must be " + org.oligarchy.vmm.bridge.netjack.MidiLongEvents.ALLOWED +
+                    ", got " + midiLongEvents);
+            }
             final String[] parts = master.split(":");
             final java.net.InetAddress address = parts.length <= 2 ? ipv4(parts[0]) : null;
             int port = NetJack.DEFAULT_PORT;
@@ -609,6 +622,7 @@ public final class BridgeMain implements Callable<Integer>
                         NetJack.DEFAULT_MTU, NetJack.ENCODER_FLOAT, latency, -1, 0, dscp),
                     org.oligarchy.vmm.bridge.engine.SlaveEndpoint.LOOPBACK, counters))
                 {
+                    slave.midiLongEvents(longEvents);
                     slave.start();
                     EventLog.info("loopback slave '" + name + "' announcing to " + target + "; Ctrl-C to stop");
                     Thread.currentThread().join();
@@ -617,7 +631,8 @@ public final class BridgeMain implements Callable<Integer>
             }
             try (org.oligarchy.vmm.bridge.service.SlaveJackBridge slave =
                 org.oligarchy.vmm.bridge.service.SlaveJackBridge.start(
-                    client, jackServer, target, name, channels, latency, dscp, !noResample, resampleMargin, counters))
+                    client, jackServer, target, name, channels, latency, dscp, !noResample, resampleMargin, longEvents,
+                    counters))
             {
                 slave.awaitShutdown();
             }

@@ -119,6 +119,7 @@ public final class MasterBridge implements AutoCloseable
      * @param sendPath            which thread encodes and sends each period's datagrams: the
      *                            {@code nj-sender} thread woken by the period thread, or the period
      *                            thread itself (issue 16; the wire is the same).
+     * @param midiLongEvents      MIDI events over 4 bytes: dropped (JACK2-safe) or sent out of line.
      */
     public record Config(
         int toPeerChannels,
@@ -139,7 +140,8 @@ public final class MasterBridge implements AutoCloseable
         String masterNetName,
         int toPeerMidiPorts,
         int fromPeerMidiPorts,
-        SendPath sendPath)
+        SendPath sendPath,
+        org.oligarchy.vmm.bridge.netjack.MidiLongEvents midiLongEvents)
     {
         /**
          * A builder: 2 + 2 channels at 96 kHz / 128, L = 1, an ephemeral port, any peer, blocking waits, no
@@ -175,6 +177,8 @@ public final class MasterBridge implements AutoCloseable
             private int toPeerMidiPorts;
             private int fromPeerMidiPorts;
             private SendPath sendPath = SendPath.SENDER_THREAD;
+            private org.oligarchy.vmm.bridge.netjack.MidiLongEvents midiLongEvents =
+                org.oligarchy.vmm.bridge.netjack.MidiLongEvents.DROP;
 
             private Builder()
             {
@@ -371,6 +375,16 @@ public final class MasterBridge implements AutoCloseable
             }
 
             /**
+             * @param value see {@link Config#midiLongEvents()}.
+             * @return this builder.
+             */
+            public Builder midiLongEvents(final org.oligarchy.vmm.bridge.netjack.MidiLongEvents value)
+            {
+                midiLongEvents = value;
+                return this;
+            }
+
+            /**
              * @return the config.
              * @throws IllegalArgumentException when the send path is null.
              */
@@ -383,7 +397,7 @@ public final class MasterBridge implements AutoCloseable
                 return new Config(toPeerChannels, fromPeerChannels, sampleRateHz, periodFrames, latencyPeriods,
                     listenAddress, port, allowedPeers, waitStrategy, senderCpu, receiverCpu, senderPriority,
                     receiverPriority, ringSize, zeroLatencyDeadline, masterNetName, toPeerMidiPorts,
-                    fromPeerMidiPorts, sendPath);
+                    fromPeerMidiPorts, sendPath, midiLongEvents);
             }
         }
     }
@@ -467,6 +481,7 @@ public final class MasterBridge implements AutoCloseable
         this.receiver = new MasterReceiver(slot, counters, clock, config.receiverCpu(), config.receiverPriority());
         this.conductor = new MasterConductor(
             listenChannel, config.allowedPeers(), handshake, slot, fromPeer, counters, latency, clock, sockets);
+        conductor.midiLongEvents(config.midiLongEvents());
         this.periodPath = new PeriodPath(config, toPeer, fromPeer, slot, sender, counters, latency, clock);
         counters.latencyPeriods.set(config.latencyPeriods());
         counters.periodFrames.set(config.periodFrames());

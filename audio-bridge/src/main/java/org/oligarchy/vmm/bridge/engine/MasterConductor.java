@@ -18,6 +18,7 @@ import org.oligarchy.vmm.bridge.log.EventLog;
 import org.oligarchy.vmm.bridge.metrics.BridgeCounters;
 import org.oligarchy.vmm.bridge.metrics.LatencyRecorders;
 import org.oligarchy.vmm.bridge.netjack.MasterHandshake;
+import org.oligarchy.vmm.bridge.netjack.MidiLongEvents;
 import org.oligarchy.vmm.bridge.netjack.NetJack;
 import org.oligarchy.vmm.bridge.netjack.RejectReason;
 import org.oligarchy.vmm.bridge.netjack.SessionParams;
@@ -165,7 +166,10 @@ final class MasterConductor implements Agent
     private final LogLimiter unnumberedRepliesLog;
     private final LogLimiter sessionEndLog;
     private final LogLimiter sessionsInUseLog;
+    private final LogLimiter longMidiLog;
     private final LogLimiter[] logLimiters;
+    /** bridge.midiLongEvents, given to every session's encoder and assembler; set before the agent starts. */
+    private volatile MidiLongEvents midiLongEvents = MidiLongEvents.DROP;
     /** Sessions that may run at once (bridge.maxSessions); set before the agent starts. */
     private volatile int maxSessions = 1;
     /** The refused slaves already logged (address and name field), until a session ends. */
@@ -173,6 +177,13 @@ final class MasterConductor implements Agent
     private final UnsafeBuffer refusedNames = new UnsafeBuffer(
         ByteBuffer.allocateDirect(REFUSED_SLAVES_KEPT * SessionParamsFlyweight.NAME_LENGTH));
     private int refusedCount;
+
+    /** Said once per session when a MIDI event over 4 bytes was dropped (either way). */
+    static final String LONG_MIDI_DROPPED = "session with slave '%s': a MIDI event longer than 4 bytes (SysEx) was " +
+        "dropped, and every such event of this session is dropped and counted in lost events: " +
+        "bridge.midiLongEvents is \"drop\" (the default) because JACK2 1.9.21/1.9.22 slaves corrupt such events " +
+        "and write them to an unrelated address (docs/protocol.md §7.2); if the slave is PipeWire's netjack2 driver " +
+        "or netjack-bridge slave, set bridge.midiLongEvents to \"send\" to carry them; said once per session";
 
     MasterConductor(
         final DatagramChannel listenChannel,
@@ -211,9 +222,10 @@ final class MasterConductor implements Agent
         this.sessionEndLog = new LogLimiter("session ends", false, counters.logLinesSuppressed);
         this.sessionsInUseLog = new LogLimiter("slaves refused (every session in use)", true,
             counters.logLinesSuppressed);
+        this.longMidiLog = new LogLimiter("long MIDI event warnings", true, counters.logLinesSuppressed);
         this.logLimiters = new LogLimiter[] {
             announceLog, refusedLog, unansweredLog, sessionStartLog, asyncSlaveLog, unnumberedRepliesLog,
-            sessionEndLog, sessionsInUseLog};
+            sessionEndLog, sessionsInUseLog, longMidiLog};
     }
 
     void listenToMulticast(final DatagramChannel channel)
@@ -251,6 +263,12 @@ final class MasterConductor implements Agent
                 " must be set first");
         }
         this.maxSessions = sessions;
+    }
+
+    /** What every session does with MIDI events over 4 bytes (bridge.midiLongEvents); before the agent starts. */
+    void midiLongEvents(final MidiLongEvents value)
+    {
+        this.midiLongEvents = value;
     }
 
     /** Sets lane {@code lane} (1 …): its session slot, play ring, counters and latency recorders. */
@@ -624,6 +642,8 @@ final class MasterConductor implements Agent
         final BridgeCounters counters = laneCounters[lane];
         final MasterSession next = new MasterSession(
             params, target.channel, target.peer, target.setup, fromPeers[lane], counters, latencies[lane], clock);
+        next.encoder.midiLongEvents(midiLongEvents);
+        next.assembler.midiLongEvents(midiLongEvents);
         next.announce = target.announce;
         next.startedNanos = clock.nanoTime();
         final MasterSession previous = slots[lane].get();
@@ -775,6 +795,13 @@ final class MasterConductor implements Agent
                 "one that comes after the next cycle was sent plays late or is dropped as stale (counters " +
                 "'replies placed before the latest send' and 'rejected: stale_cycle'); a JACK2 slave started " +
                 "with -S names its cycles");
+            return 1;
+        }
+        if (!current.longMidiDropReported &&
+            (current.encoder.longEventsDropped() || current.assembler.longEventsDropped()))
+        {
+            current.longMidiDropReported = true;
+            longMidiLog.log(clock.nanoTime(), LONG_MIDI_DROPPED.formatted(current.params.name()));
             return 1;
         }
         return 0;

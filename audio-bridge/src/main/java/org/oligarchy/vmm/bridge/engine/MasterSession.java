@@ -46,6 +46,8 @@ final class MasterSession implements CycleAssembler.Listener, PacketSink
     volatile boolean repliesCarryNoCycle;
     /** The conductor's own: whether it said so. */
     boolean unnumberedRepliesReported;
+    /** The conductor's own: whether it said that a long MIDI event was dropped (bridge.midiLongEvents). */
+    boolean longMidiDropReported;
     volatile long firstBlockNanos;
     /**
      * The SLAVE_AVAILABLE that started this session (the conductor's own, set once before the

@@ -19,6 +19,7 @@ import org.oligarchy.vmm.bridge.metrics.BridgeCounters;
 import org.oligarchy.vmm.bridge.netjack.CycleAssembler;
 import org.oligarchy.vmm.bridge.netjack.CycleData;
 import org.oligarchy.vmm.bridge.netjack.CycleEncoder;
+import org.oligarchy.vmm.bridge.netjack.MidiLongEvents;
 import org.oligarchy.vmm.bridge.netjack.NetJack;
 import org.oligarchy.vmm.bridge.netjack.PacketSink;
 import org.oligarchy.vmm.bridge.netjack.RejectReason;
@@ -132,6 +133,13 @@ public final class SlaveEndpoint implements AutoCloseable
         }
     }
 
+    /** Said once per session when a MIDI event over 4 bytes was dropped (either way). */
+    static final String LONG_MIDI_DROPPED = "a MIDI event longer than 4 bytes (SysEx) was dropped, and every such " +
+        "event of this session is dropped and counted in lost events: --midi-long-events is drop (the default) " +
+        "because a JACK2 1.9.21/1.9.22 master corrupts such events and writes them to an unrelated address " +
+        "(docs/protocol.md §7.2); with netjack-bridge run (bridge.midiLongEvents \"send\") or PipeWire's " +
+        "netjack2 manager as the master, --midi-long-events send carries them; said once per session";
+
     private final Config config;
     private final Processor processor;
     private final BridgeCounters counters;
@@ -141,6 +149,7 @@ public final class SlaveEndpoint implements AutoCloseable
     private final LogLimiter joinLog;
     private final LogLimiter endLog;
     private final LogLimiter errorLog;
+    private final LogLimiter longMidiLog;
     private final LogLimiter[] logLimiters;
     private final SlaveHandshake handshake = new SlaveHandshake();
     private final ByteBuffer receiveBuffer = ByteBuffer.allocateDirect(65536);
@@ -152,6 +161,7 @@ public final class SlaveEndpoint implements AutoCloseable
     private final Thread shutdownHook = new Thread(this::stop, "nj-slave-shutdown");
     private volatile SessionParams session;
     private volatile long sessionsStarted;
+    private volatile MidiLongEvents midiLongEvents = MidiLongEvents.DROP;
     private Thread thread;
 
     /**
@@ -186,7 +196,19 @@ public final class SlaveEndpoint implements AutoCloseable
         this.joinLog = new LogLimiter("sessions joined", false, counters.logLinesSuppressed);
         this.endLog = new LogLimiter("session ends", false, counters.logLinesSuppressed);
         this.errorLog = new LogLimiter("slave socket errors", true, counters.logLinesSuppressed);
-        this.logLimiters = new LogLimiter[] {joinLog, endLog, errorLog};
+        this.longMidiLog = new LogLimiter("long MIDI event warnings", true, counters.logLinesSuppressed);
+        this.logLimiters = new LogLimiter[] {joinLog, endLog, errorLog, longMidiLog};
+    }
+
+    /**
+     * What every session does with MIDI events longer than 4 bytes ({@code --midi-long-events});
+     * default {@link MidiLongEvents#DROP}. Call before {@link #start()}.
+     *
+     * @param value the setting.
+     */
+    public void midiLongEvents(final MidiLongEvents value)
+    {
+        midiLongEvents = value;
     }
 
     /** Starts the network thread. */
@@ -402,6 +424,7 @@ public final class SlaveEndpoint implements AutoCloseable
         final CycleData out =
             new CycleData(params.returnAudioChannels(), params.returnMidiChannels(), params.periodFrames());
         final CycleEncoder encoder = new CycleEncoder(params, NetJack.STREAM_TO_MASTER);
+        encoder.midiLongEvents(midiLongEvents);
         final int[] syncList = new int[Math.max(1, params.sendAudioChannels())];
         for (int i = 0; i < syncList.length; i++)
         {
@@ -464,6 +487,8 @@ public final class SlaveEndpoint implements AutoCloseable
                 }
             });
         assemblerRef[0] = assembler;
+        assembler.midiLongEvents(midiLongEvents);
+        boolean longMidiDropReported = false;
         long lastReceive = sessionStartNanos;
         boolean anyData = false;
         // A master that sends nothing after START_MASTER: PipeWire's netjack2-manager waits until
@@ -515,6 +540,11 @@ public final class SlaveEndpoint implements AutoCloseable
             }
             final long now = clock.nanoTime();
             pollLogLimiters(now);
+            if (!longMidiDropReported && (encoder.longEventsDropped() || assembler.longEventsDropped()))
+            {
+                longMidiDropReported = true;
+                longMidiLog.log(now, LONG_MIDI_DROPPED);
+            }
             if (received)
             {
                 lastReceive = now;

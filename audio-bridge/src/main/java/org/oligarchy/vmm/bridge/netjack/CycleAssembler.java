@@ -53,6 +53,8 @@ public final class CycleAssembler
     private int generation;
     private int expectedAudioPackets;
     private int receivedAudioPackets;
+    private MidiLongEvents midiLongEvents = MidiLongEvents.DROP;
+    private volatile boolean longEventsDropped;
 
     /**
      * Creates an assembler for what a peer sends.
@@ -80,6 +82,28 @@ public final class CycleAssembler
         this.midi = new MidiReassembly(midiCapacity, midiCapacity / MidiCodec.chunkBytes(session.mtu()) + 2);
         this.int16Scratch = session.encoder() == NetJack.ENCODER_INT16 ?
             new byte[Math.max(1, audioChannels) * session.periodFrames() * 2] : new byte[0];
+    }
+
+    /**
+     * What to do with received MIDI events longer than 4 bytes (default
+     * {@link MidiLongEvents#DROP}); set before the first datagram.
+     *
+     * @param value the setting.
+     */
+    public void midiLongEvents(final MidiLongEvents value)
+    {
+        midiLongEvents = value;
+    }
+
+    /**
+     * Whether a received MIDI event longer than 4 bytes was dropped under
+     * {@link MidiLongEvents#DROP} (for a log line once per session; each is counted lost).
+     *
+     * @return true once one was.
+     */
+    public boolean longEventsDropped()
+    {
+        return longEventsDropped;
     }
 
     /**
@@ -186,10 +210,21 @@ public final class CycleAssembler
         if (midi.isComplete())
         {
             final RejectReason parsed =
-                MidiCodec.decodeBlob(midi.blob(), midi.length(), midiChannels, session.periodFrames(), current.midi());
+                MidiCodec.decodeBlob(midi.blob(), midi.length(), midiChannels, session.periodFrames(), current.midi(),
+                    midiLongEvents);
             if (parsed != RejectReason.NONE)
             {
                 return parsed;
+            }
+            if (midiLongEvents == MidiLongEvents.DROP && !longEventsDropped)
+            {
+                for (int p = 0; p < midiChannels; p++)
+                {
+                    if (current.midi()[p].longDropped() > 0)
+                    {
+                        longEventsDropped = true;
+                    }
+                }
             }
             if (audioChannels == 0 && header.isLast() == 1)
             {

@@ -24,6 +24,8 @@ public final class CycleEncoder
     private final PacketHeaderFlyweight header = new PacketHeaderFlyweight();
     private final int midiCapacity;
     private int lastAudioPackets;
+    private MidiLongEvents midiLongEvents = MidiLongEvents.DROP;
+    private volatile boolean longEventsDropped;
 
     /**
      * Creates an encoder for one direction of a session.
@@ -42,6 +44,28 @@ public final class CycleEncoder
         // JACK2's receiver keeps ports × period × 4 bytes for a MIDI blob, unchecked (docs/protocol.md §7.3).
         this.midiCapacity = Math.max(0, midiChannels * session.periodFrames() * 4);
         this.midiBlob = new UnsafeBuffer(new byte[Math.max(1, midiCapacity)]);
+    }
+
+    /**
+     * What to do with MIDI events longer than 4 bytes (default {@link MidiLongEvents#DROP}); set
+     * before the first cycle.
+     *
+     * @param value the setting.
+     */
+    public void midiLongEvents(final MidiLongEvents value)
+    {
+        midiLongEvents = value;
+    }
+
+    /**
+     * Whether a MIDI event longer than 4 bytes was dropped under {@link MidiLongEvents#DROP}
+     * (for a log line once per session; each drop is counted in {@code lost_events}).
+     *
+     * @return true once one was.
+     */
+    public boolean longEventsDropped()
+    {
+        return longEventsDropped;
     }
 
     /**
@@ -82,7 +106,13 @@ public final class CycleEncoder
 
         if (midiChannels > 0)
         {
-            final int blobLength = MidiCodec.encodeBlob(data.midi(), midiChannels, period, midiBlob, midiCapacity);
+            if (midiLongEvents == MidiLongEvents.DROP && !longEventsDropped &&
+                MidiCodec.longEventCount(data.midi(), midiChannels) > 0)
+            {
+                longEventsDropped = true;
+            }
+            final int blobLength =
+                MidiCodec.encodeBlob(data.midi(), midiChannels, period, midiBlob, midiCapacity, midiLongEvents);
             if (blobLength < 0)
             {
                 return MIDI_OVERFLOW;

@@ -21,9 +21,11 @@ import org.agrona.MutableDirectBuffer;
  * {@code num packets = ⌈T / (MTU − 48)⌉} (PipeWire's rule; JACK2's own count uses MTU − 112 and
  * crashes where the two differ, so we never produce that case for realistic MIDI).
  *
- * <p>Events longer than 4 bytes are never sent: JACK2 1.9.21 corrupts them (docs/protocol.md §7.2). They are
- * dropped and counted in {@code lost_events}. Received long events are bounds-checked against
- * the record's data area.
+ * <p>Events longer than 4 bytes (SysEx) go out of line only with {@link MidiLongEvents#SEND}:
+ * JACK2 1.9.21 and 1.9.22 corrupt them (docs/protocol.md §7.2), and NetJack2 cannot tell a JACK2
+ * peer from PipeWire. By default ({@link MidiLongEvents#DROP}) they are dropped both ways and
+ * counted in {@code lost_events}. Received long events are bounds-checked against the record's
+ * data area. Nothing here allocates.
  */
 public final class MidiCodec
 {
@@ -51,7 +53,8 @@ public final class MidiCodec
     }
 
     /**
-     * Writes the records of all ports into {@code blob}.
+     * Writes the records of all ports into {@code blob}, events longer than 4 bytes dropped and
+     * counted lost ({@link MidiLongEvents#DROP}).
      *
      * @param ports      events per port.
      * @param portCount  number of MIDI ports of the direction.
@@ -68,58 +71,184 @@ public final class MidiCodec
         final MutableDirectBuffer blob,
         final int capacity)
     {
+        return encodeBlob(ports, portCount, period, blob, capacity, MidiLongEvents.DROP);
+    }
+
+    /**
+     * Writes the records of all ports into {@code blob}.
+     *
+     * <p>Each port may use its share of the capacity ({@code capacity / portCount}, the receiver's
+     * buffer, docs/protocol.md §7.3). Events are taken in order; one that does not fit what is left
+     * of the share is dropped and counted in {@code lost_events}, and later, smaller ones may still
+     * go (a long SysEx that does not fit costs itself, not the note-offs after it). Events with a
+     * frame outside the period or no bytes are dropped and counted.
+     *
+     * <p>With {@link MidiLongEvents#SEND}, an event longer than 4 bytes that starts with
+     * {@code F0} or {@code F7} (SysEx: in MIDI 1.0 only SysEx is longer than 3 bytes) goes out of
+     * line as JACK lays out its own buffers and PipeWire's netjack2 reads them: the record's
+     * {@code buffer_size} is {@code period × 4} (what PipeWire's receiver assumes, whatever the
+     * field says), the first long event takes the last bytes below it, each next one the bytes
+     * just below the one before, {@code offset} = {@code buffer_size} − running {@code write_pos},
+     * and the area follows the event slots on the wire. Such a record stays strictly below its
+     * share and below {@code period × 4}: PipeWire's receiver copies a chunk only if it ends
+     * strictly inside its buffer. A record without long events is byte for byte the one
+     * {@link MidiLongEvents#DROP} writes ({@code buffer_size} 32768, as JACK2).
+     *
+     * @param ports      events per port.
+     * @param portCount  number of MIDI ports of the direction.
+     * @param period     frames per cycle.
+     * @param blob       destination.
+     * @param capacity   usable bytes of {@code blob}.
+     * @param longEvents what to do with events over 4 bytes.
+     * @return blob length in bytes, or −1 if the capacity cannot hold even an empty record per
+     *         port.
+     */
+    public static int encodeBlob(
+        final MidiEvents[] ports,
+        final int portCount,
+        final int period,
+        final MutableDirectBuffer blob,
+        final int capacity,
+        final MidiLongEvents longEvents)
+    {
         if (portCount > 0 && capacity / portCount < RECORD_HEADER_LENGTH + EVENT_LENGTH)
         {
             return -1;
         }
-        // Each port's share of the receiver's buffer (JACK2's is ports × period × 4 bytes, with no
-        // bounds check: §7.3). Events past a port's share are dropped and counted lost, the
-        // earliest kept: a full port buffer costs its last events, never the cycle.
-        final int perPortEvents = portCount == 0 ? 0 :
-            (capacity / portCount - RECORD_HEADER_LENGTH) / EVENT_LENGTH - 1;
+        final int share = portCount == 0 ? 0 : capacity / portCount;
+        final boolean send = longEvents == MidiLongEvents.SEND;
+        final int longBufferSize = period * 4;
         int position = 0;
         for (int p = 0; p < portCount; p++)
         {
             final MidiEvents events = ports[p];
-            int shortEvents = 0;
+            // First pass: which events fit (the second pass repeats the same decisions).
+            int used = RECORD_HEADER_LENGTH + EVENT_LENGTH;
+            int kept = 0;
+            int writePos = 0;
             for (int i = 0; i < events.count(); i++)
             {
-                if (events.size(i) <= 4 && events.time(i) >= 0 && events.time(i) < period)
+                final int cost = cost(events, i, period, send, share, longBufferSize, used, writePos);
+                if (cost > 0)
                 {
-                    shortEvents++;
+                    used += cost;
+                    kept++;
+                    writePos += cost - EVENT_LENGTH;
                 }
             }
-            shortEvents = Math.min(shortEvents, perPortEvents);
-            final int dropped = events.count() - shortEvents;
+            final int dropped = events.count() - kept;
             blob.putInt(position, NetJack.MIDI_MAGIC, BE);
-            blob.putInt(position + 4, NetJack.JACK2_MIDI_BUFFER_SIZE, BE);
+            blob.putInt(position + 4, writePos > 0 ? longBufferSize : NetJack.JACK2_MIDI_BUFFER_SIZE, BE);
             blob.putInt(position + 8, period, BE);
-            blob.putInt(position + 12, 0, BE);
-            blob.putInt(position + 16, shortEvents, BE);
+            blob.putInt(position + 12, writePos, BE);
+            blob.putInt(position + 16, kept, BE);
             blob.putInt(position + 20, MidiEvents.saturatedAdd(events.lost(), dropped), BE);
             int slot = position + RECORD_HEADER_LENGTH;
-            int written = 0;
-            for (int i = 0; i < events.count() && written < shortEvents; i++)
+            final int dataArea = slot + EVENT_LENGTH * (kept + 1);
+            used = RECORD_HEADER_LENGTH + EVENT_LENGTH;
+            int running = 0;
+            for (int i = 0; i < events.count(); i++)
             {
-                final int size = events.size(i);
-                if (size > 4 || events.time(i) < 0 || events.time(i) >= period)
+                final int cost = cost(events, i, period, send, share, longBufferSize, used, running);
+                if (cost <= 0)
                 {
                     continue;
                 }
-                written++;
+                used += cost;
+                final int size = events.size(i);
                 blob.putInt(slot, events.time(i), LE);
                 blob.putInt(slot + 4, size, LE);
-                blob.putInt(slot + 8, 0);
-                for (int b = 0; b < size; b++)
+                if (size <= 4)
                 {
-                    blob.putByte(slot + 8 + b, events.dataByte(i, b));
+                    blob.putInt(slot + 8, 0);
+                    for (int b = 0; b < size; b++)
+                    {
+                        blob.putByte(slot + 8 + b, events.dataByte(i, b));
+                    }
+                }
+                else
+                {
+                    running += size;
+                    blob.putInt(slot + 8, longBufferSize - running, LE);
+                    final int at = dataArea + writePos - running;
+                    for (int b = 0; b < size; b++)
+                    {
+                        blob.putByte(at + b, events.dataByte(i, b));
+                    }
                 }
                 slot += EVENT_LENGTH;
             }
             blob.setMemory(slot, EVENT_LENGTH, (byte)0);
-            position = slot + EVENT_LENGTH;
+            position = dataArea + writePos;
         }
         return position;
+    }
+
+    /**
+     * What event {@code i} adds to its record if it is kept, or 0 if it is dropped: 12 bytes for
+     * its slot, plus its bytes when it goes out of line.
+     */
+    private static int cost(
+        final MidiEvents events,
+        final int i,
+        final int period,
+        final boolean send,
+        final int share,
+        final int longBufferSize,
+        final int used,
+        final int writePos)
+    {
+        final int time = events.time(i);
+        final int size = events.size(i);
+        if (time < 0 || time >= period || size < 1)
+        {
+            return 0;
+        }
+        if (size <= 4)
+        {
+            final long after = (long)used + EVENT_LENGTH;
+            return after <= share && (writePos == 0 || after < Math.min(share, longBufferSize)) ? EVENT_LENGTH : 0;
+        }
+        if (!send || !isSysex(events.dataByte(i, 0)))
+        {
+            return 0;
+        }
+        final long after = (long)used + EVENT_LENGTH + size;
+        return after < Math.min(share, longBufferSize) ? EVENT_LENGTH + size : 0;
+    }
+
+    /**
+     * Whether a long event's first byte is SysEx: {@code F0} (start) or {@code F7} (a
+     * continuation, or the escape of MIDI files). Every other MIDI 1.0 message is 1 to 3 bytes.
+     *
+     * @param first the event's first byte.
+     * @return true for {@code F0} and {@code F7}.
+     */
+    public static boolean isSysex(final byte first)
+    {
+        return first == (byte)0xF0 || first == (byte)0xF7;
+    }
+
+    /**
+     * Events longer than 4 bytes in the first {@code portCount} lists (what
+     * {@link MidiLongEvents#DROP} drops).
+     *
+     * @param ports     events per port.
+     * @param portCount ports to look at.
+     * @return how many.
+     */
+    public static int longEventCount(final MidiEvents[] ports, final int portCount)
+    {
+        int count = 0;
+        for (int p = 0; p < portCount; p++)
+        {
+            final MidiEvents events = ports[p];
+            for (int i = 0; i < events.count(); i++)
+            {
+                count += events.size(i) > 4 ? 1 : 0;
+            }
+        }
+        return count;
     }
 
     /**
@@ -168,7 +297,10 @@ public final class MidiCodec
     }
 
     /**
-     * Parses a complete blob into per-port events, validating every size and offset.
+     * Parses a complete blob into per-port events, validating every size and offset, as the bytes
+     * say: every long event whose bytes lie inside its record's out-of-line area is kept (the
+     * inspector's view; the bridge's own decoding is {@link #decodeBlob(DirectBuffer, int, int,
+     * int, MidiEvents[], MidiLongEvents)}).
      *
      * @param blob       reassembled blob.
      * @param blobLength its length.
@@ -184,6 +316,49 @@ public final class MidiCodec
         final int portCount,
         final int period,
         final MidiEvents[] ports)
+    {
+        return decode(blob, blobLength, portCount, period, ports, null);
+    }
+
+    /**
+     * Parses a complete blob into per-port events, validating every size and offset. Events with
+     * a frame outside the period or size 0 are dropped and counted lost. Events longer than 4
+     * bytes: with {@link MidiLongEvents#DROP} dropped and counted lost (and in
+     * {@link MidiEvents#longDropped()}); with {@link MidiLongEvents#SEND} kept only if their bytes
+     * lie inside the record's out-of-line area ({@code offset} counted from the start of a buffer
+     * of the record's {@code buffer_size}, whose last {@code write_pos} bytes the area is), wholly
+     * below the long event before them (how JACK's {@code jack_midi_event_reserve} and PipeWire
+     * place them, so no two share a byte), and start with {@code F0} or {@code F7}; any other is
+     * dropped and counted lost. JACK2's broken long event (capture H: six zero bytes) fails the
+     * last rule.
+     *
+     * @param blob       reassembled blob.
+     * @param blobLength its length.
+     * @param portCount  MIDI ports expected in this direction.
+     * @param period     frames per cycle.
+     * @param ports      destinations, cleared first.
+     * @param longEvents what to do with events over 4 bytes.
+     * @return {@link RejectReason#NONE} or {@link RejectReason#BAD_MIDI}; on a reject, ports
+     *         parsed before the bad record keep their events.
+     */
+    public static RejectReason decodeBlob(
+        final DirectBuffer blob,
+        final int blobLength,
+        final int portCount,
+        final int period,
+        final MidiEvents[] ports,
+        final MidiLongEvents longEvents)
+    {
+        return decode(blob, blobLength, portCount, period, ports, longEvents);
+    }
+
+    private static RejectReason decode(
+        final DirectBuffer blob,
+        final int blobLength,
+        final int portCount,
+        final int period,
+        final MidiEvents[] ports,
+        final MidiLongEvents longEvents)
     {
         for (int p = 0; p < portCount; p++)
         {
@@ -213,6 +388,8 @@ public final class MidiCodec
             events.addLost((int)Math.min(Integer.MAX_VALUE, lostEvents));
             final int dataArea = position + RECORD_HEADER_LENGTH + EVENT_LENGTH * (int)(eventCount + 1);
             final long dataAreaBufferOffset = bufferSize - writePos;
+            // The lowest byte of the area a kept long event uses (SEND: the next must lie below it).
+            long below = writePos;
             int slot = position + RECORD_HEADER_LENGTH;
             for (int i = 0; i < eventCount; i++, slot += EVENT_LENGTH)
             {
@@ -226,17 +403,27 @@ public final class MidiCodec
                 if (size <= 4)
                 {
                     events.add((int)time, blob, slot + 8, (int)size);
+                    continue;
                 }
-                else
+                if (longEvents == MidiLongEvents.DROP)
                 {
-                    final long relative = (blob.getInt(slot + 8, LE) & 0xFFFFFFFFL) - dataAreaBufferOffset;
-                    if (relative < 0 || relative + size > writePos)
-                    {
-                        events.addLost(1);
-                        continue;
-                    }
-                    events.add((int)time, blob, dataArea + (int)relative, (int)size);
+                    events.dropLong();
+                    continue;
                 }
+                final long relative = (blob.getInt(slot + 8, LE) & 0xFFFFFFFFL) - dataAreaBufferOffset;
+                if (relative < 0 || relative + size > writePos)
+                {
+                    events.addLost(1);
+                    continue;
+                }
+                if (longEvents == MidiLongEvents.SEND &&
+                    (relative + size > below || !isSysex(blob.getByte(dataArea + (int)relative))))
+                {
+                    events.addLost(1);
+                    continue;
+                }
+                below = relative;
+                events.add((int)time, blob, dataArea + (int)relative, (int)size);
             }
             position += (int)recordLength;
         }

@@ -16,6 +16,7 @@ public final class MidiEvents
     private int count;
     private int dataLength;
     private int lost;
+    private int longDropped;
 
     /**
      * Creates an empty event list.
@@ -37,6 +38,7 @@ public final class MidiEvents
         count = 0;
         dataLength = 0;
         lost = 0;
+        longDropped = 0;
     }
 
     /**
@@ -97,6 +99,24 @@ public final class MidiEvents
     public void addLost(final int n)
     {
         lost = saturatedAdd(lost, n);
+    }
+
+    /**
+     * Counts a received event longer than 4 bytes dropped by {@link MidiLongEvents#DROP}: in
+     * {@link #lost()} and in {@link #longDropped()}.
+     */
+    public void dropLong()
+    {
+        lost = saturatedAdd(lost, 1);
+        longDropped = saturatedAdd(longDropped, 1);
+    }
+
+    /**
+     * @return received events longer than 4 bytes dropped since {@link #clear()} (also in {@link #lost()}).
+     */
+    public int longDropped()
+    {
+        return longDropped;
     }
 
     public int count()

@@ -12,6 +12,7 @@ import java.util.regex.Pattern;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.oligarchy.vmm.bridge.engine.UdpSockets;
 import org.oligarchy.vmm.bridge.engine.WaitStrategy;
+import org.oligarchy.vmm.bridge.netjack.MidiLongEvents;
 import org.oligarchy.vmm.config.ConfigFile;
 import org.oligarchy.vmm.config.ConfigProblem;
 import org.oligarchy.vmm.config.CpuList;
@@ -77,6 +78,7 @@ public final class BridgeConfig
     private int fromVmPorts = 2;
     private int midiToVmPorts;
     private int midiFromVmPorts;
+    private MidiLongEvents midiLongEvents = MidiLongEvents.DROP;
     private List<InetAddress> peerAddresses = List.of();
     private InetAddress listenAddress = Ipv4.parse("0.0.0.0");
     private int port = DEFAULT_PORT;
@@ -250,6 +252,27 @@ public final class BridgeConfig
     {
         checkNotConcluded();
         port = value;
+        return this;
+    }
+
+    /**
+     * @return what the bridge does with MIDI events longer than 4 bytes (SysEx): {@code drop}, the
+     *         default (JACK2 1.9.21/1.9.22 corrupt them), or {@code send} (PipeWire's netjack2,
+     *         netjack-bridge slave).
+     */
+    public MidiLongEvents midiLongEvents()
+    {
+        return midiLongEvents;
+    }
+
+    /**
+     * @param value what the bridge does with MIDI events longer than 4 bytes.
+     * @return this context.
+     */
+    public BridgeConfig midiLongEvents(final MidiLongEvents value)
+    {
+        checkNotConcluded();
+        midiLongEvents = value;
         return this;
     }
 
@@ -689,6 +712,13 @@ public final class BridgeConfig
         final int fromVm = orDefault(f.integer("fromVmPorts", 1, 64, null), 2);
         final int midiToVm = orDefault(f.integer("midiToVmPorts", 0, 64, null), 0);
         final int midiFromVm = orDefault(f.integer("midiFromVmPorts", 0, 64, null), 0);
+        final String[] longNames = new String[MidiLongEvents.values().length];
+        for (final MidiLongEvents value : MidiLongEvents.values())
+        {
+            longNames[value.ordinal()] = value.configName();
+        }
+        final MidiLongEvents midiLong =
+            f.choice("midiLongEvents", MidiLongEvents.values(), longNames, MidiLongEvents.DROP);
         final List<InetAddress> peers = peerAddresses(f, problems);
         final String listenText = f.matching("listenAddress", Ipv4.PATTERN, IPV4_RULE + "0.0.0.0");
         final InetAddress listen = Ipv4.parse(listenText == null ? "0.0.0.0" : listenText);
@@ -744,6 +774,7 @@ public final class BridgeConfig
         f.finish();
         final BridgeConfig config = new BridgeConfig().clientName(clientName).toVmPorts(toVm).fromVmPorts(fromVm)
             .midiToVmPorts(midiToVm).midiFromVmPorts(midiFromVm)
+            .midiLongEvents(midiLong == null ? MidiLongEvents.DROP : midiLong)
             .peerAddresses(peers).listenAddress(listen).port(port).latencyPeriods(latency)
             .encoder(encoder == null ? "float" : encoder).mtu(mtu).dscp(dscp).sessionPort(sessionPort)
             .maxSessions(maxSessions)
@@ -789,6 +820,10 @@ public final class BridgeConfig
         range(problems, "fromVmPorts", fromVmPorts, 1, 64);
         range(problems, "midiToVmPorts", midiToVmPorts, 0, 64);
         range(problems, "midiFromVmPorts", midiFromVmPorts, 0, 64);
+        if (midiLongEvents == null)
+        {
+            problems.add(new ConfigProblem("bridge.midiLongEvents", "is missing; use " + MidiLongEvents.ALLOWED));
+        }
         if (peerAddresses.isEmpty())
         {
             problems.add(new ConfigProblem("bridge.peerAddresses", "[] is empty; " + PEER_FIX));
@@ -1094,6 +1129,11 @@ public final class BridgeConfig
         map.put("fromVmPorts", fromVmPorts);
         map.put("midiToVmPorts", midiToVmPorts);
         map.put("midiFromVmPorts", midiFromVmPorts);
+        map.put("midiLongEvents", midiLongEvents == MidiLongEvents.SEND ?
+            "send (events over 4 bytes go out of line: for PipeWire's netjack2 and netjack-bridge slave; a JACK2 " +
+                "slave corrupts them)" :
+            "drop (events over 4 bytes are dropped and counted lost, as JACK2 slaves corrupt them; \"send\" " +
+                "carries them to PipeWire and netjack-bridge slave)");
         map.put("peerAddresses", peerAddresses.stream().map(InetAddress::getHostAddress).toList());
         map.put("port", port);
         map.put("sessionPort", sessionPort == 0 ? "ephemeral" : sessionPort);

@@ -14,6 +14,7 @@ import org.oligarchy.vmm.bridge.jack.JackHostException;
 import org.oligarchy.vmm.bridge.log.EventLog;
 import org.oligarchy.vmm.bridge.metrics.BridgeCounters;
 import org.oligarchy.vmm.bridge.metrics.LatencyRecorders;
+import org.oligarchy.vmm.bridge.netjack.MidiLongEvents;
 import org.oligarchy.vmm.bridge.netjack.SessionParams;
 import org.oligarchy.vmm.bridge.rt.ThreadPlacement;
 
@@ -49,6 +50,7 @@ public final class HostBridge implements AutoCloseable
      * @param maxSessions      sessions that may run at once; another slave beyond them is refused.
      * @param sendPath         which thread sends each period's datagrams (issue 16); the builder's
      *                         default is {@link #defaultSendPath(int)} for the latency.
+     * @param midiLongEvents   MIDI events over 4 bytes: dropped (the default, JACK2-safe) or sent.
      */
     public record Settings(
         String clientName,
@@ -71,7 +73,8 @@ public final class HostBridge implements AutoCloseable
         InetAddress multicastGroup,
         UdpSockets sockets,
         int maxSessions,
-        SendPath sendPath)
+        SendPath sendPath,
+        MidiLongEvents midiLongEvents)
     {
         /**
          * The send path a latency gets unless one is set: the one measured cheaper for it
@@ -125,6 +128,7 @@ public final class HostBridge implements AutoCloseable
             private UdpSockets sockets = UdpSockets.DEFAULTS;
             private int maxSessions = 1;
             private SendPath sendPath;
+            private MidiLongEvents midiLongEvents = MidiLongEvents.DROP;
 
             private Builder()
             {
@@ -341,6 +345,16 @@ public final class HostBridge implements AutoCloseable
             }
 
             /**
+             * @param value see {@link Settings#midiLongEvents()}.
+             * @return this builder.
+             */
+            public Builder midiLongEvents(final MidiLongEvents value)
+            {
+                midiLongEvents = value;
+                return this;
+            }
+
+            /**
              * @return the settings.
              */
             public Settings build()
@@ -348,7 +362,7 @@ public final class HostBridge implements AutoCloseable
                 return new Settings(clientName, jackServer, toVmPorts, fromVmPorts, peerAddresses, listenAddress,
                     port, latencyPeriods, waitStrategy, jackCpu, senderCpu, receiverCpu, senderPriority,
                     receiverPriority, midiToVmPorts, midiFromVmPorts, multicastInterface, multicastGroup, sockets,
-                    maxSessions, sendPath != null ? sendPath : defaultSendPath(latencyPeriods));
+                    maxSessions, sendPath != null ? sendPath : defaultSendPath(latencyPeriods), midiLongEvents);
             }
         }
     }
@@ -474,7 +488,7 @@ public final class HostBridge implements AutoCloseable
                 .receiverCpu(settings.receiverCpu()).senderPriority(settings.senderPriority())
                 .receiverPriority(settings.receiverPriority()).masterNetName(hostName())
                 .toPeerMidiPorts(settings.midiToVmPorts()).fromPeerMidiPorts(settings.midiFromVmPorts())
-                .sendPath(settings.sendPath()).build(),
+                .sendPath(settings.sendPath()).midiLongEvents(settings.midiLongEvents()).build(),
                 counters, latency, new SystemNanoClock(), settings.sockets());
         }
         catch (final IOException ex)

@@ -94,7 +94,7 @@ public final class SlaveJackBridge implements AutoCloseable
         throws JackHostException
     {
         return start(clientName, jackServer, master, slaveName, channels, latencyPeriods, dscp, true,
-            RESAMPLE_MARGIN_FRAMES, counters);
+            RESAMPLE_MARGIN_FRAMES, org.oligarchy.vmm.bridge.netjack.MidiLongEvents.DROP, counters);
     }
 
     /**
@@ -111,6 +111,7 @@ public final class SlaveJackBridge implements AutoCloseable
      *                       drop or repeat a period on drift (a guest whose JACK is slaved).
      * @param marginFrames   the resampling loops' wake-up margin, 0 … {@link #MAX_RESAMPLE_MARGIN_FRAMES}
      *                       frames each way ({@link #RESAMPLE_MARGIN_FRAMES} by default).
+     * @param midiLongEvents MIDI events over 4 bytes on the wire: dropped or sent ({@code --midi-long-events}).
      * @param counters       counters.
      * @return the running slave.
      * @throws JackHostException if JACK refuses.
@@ -118,7 +119,7 @@ public final class SlaveJackBridge implements AutoCloseable
     public static SlaveJackBridge start(
         final String clientName, final String jackServer, final InetSocketAddress master, final String slaveName,
         final int channels, final int latencyPeriods, final int dscp, final boolean resample, final int marginFrames,
-        final BridgeCounters counters)
+        final org.oligarchy.vmm.bridge.netjack.MidiLongEvents midiLongEvents, final BridgeCounters counters)
         throws JackHostException
     {
         if (marginFrames < 0 || marginFrames > MAX_RESAMPLE_MARGIN_FRAMES)
@@ -128,13 +129,14 @@ public final class SlaveJackBridge implements AutoCloseable
         }
         final JackHost jack = JackHost.open(clientName, jackServer, channels, channels, "to_master_", "from_master_");
         return new SlaveJackBridge(jack, master, slaveName, channels, latencyPeriods, dscp, resample, marginFrames,
+            midiLongEvents,
             counters);
     }
 
     private SlaveJackBridge(
         final JackHost jack, final InetSocketAddress master, final String slaveName, final int channels,
         final int latencyPeriods, final int dscp, final boolean resample, final int marginFrames,
-        final BridgeCounters counters)
+        final org.oligarchy.vmm.bridge.netjack.MidiLongEvents midiLongEvents, final BridgeCounters counters)
         throws JackHostException
     {
         this.resample = resample;
@@ -154,6 +156,7 @@ public final class SlaveJackBridge implements AutoCloseable
             master, slaveName, channels, channels, NetJack.DEFAULT_MTU, NetJack.ENCODER_FLOAT, latencyPeriods, -1, 0,
             dscp),
             resample ? this::onMasterCycleResampled : this::onMasterCycle, counters);
+        endpoint.midiLongEvents(midiLongEvents);
         jack.activate(resample ? this::onJackPeriodResampled : this::onJackPeriod, 0);
         endpoint.start();
         if (resample)

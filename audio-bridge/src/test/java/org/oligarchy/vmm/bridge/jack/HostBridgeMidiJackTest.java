@@ -7,17 +7,23 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.Timeout;
 import org.oligarchy.vmm.bridge.engine.SlaveEndpoint;
 import org.oligarchy.vmm.bridge.metrics.BridgeCounters;
 import org.oligarchy.vmm.bridge.metrics.LatencyRecorders;
+import org.oligarchy.vmm.bridge.netjack.MidiEvents;
+import org.oligarchy.vmm.bridge.netjack.MidiLongEvents;
 import org.oligarchy.vmm.bridge.netjack.NetJack;
+import org.oligarchy.vmm.bridge.netjack.PacketHeaderFlyweight;
 import org.oligarchy.vmm.bridge.netjack.RejectReason;
 import org.oligarchy.vmm.bridge.service.AllocationMeter;
+import org.oligarchy.vmm.bridge.robustness.UdpFaultProxy;
 import org.oligarchy.vmm.bridge.service.HostBridge;
 
 /**
@@ -27,7 +33,8 @@ import org.oligarchy.vmm.bridge.service.HostBridge;
  * written in period N comes back in period N + L + 1 (L in the bridge, one for the graph loop,
  * as for audio) at the same frame with the same bytes: note-ons, and periods with 64 events, of
  * which the first 39 fit the receiver's share of the wire (docs/protocol.md §7.3); 41-byte sysex
- * is not carried (§7.2). Checked at the bridge's own ports period by period ({@link
+ * is not carried by default (§7.2) and is, byte-exact, with {@code midiLongEvents = send} on both
+ * sides. Checked at the bridge's own ports period by period ({@link
  * MidiPortLedger}) and heard by the probe. Events lost with a late block are counted missing,
  * never misplaced; and the data path allocates nothing while it carries MIDI.
  */
@@ -42,6 +49,7 @@ final class HostBridgeMidiJackTest
     private MidiProbeClient probe;
     private ProbeClient audioProbe;
     private JackServerProcess jack2Slave;
+    private UdpFaultProxy relay;
 
     @AfterEach
     void tearDown()
@@ -61,6 +69,10 @@ final class HostBridgeMidiJackTest
         if (slave != null)
         {
             slave.close();
+        }
+        if (relay != null)
+        {
+            relay.close();
         }
         if (bridge != null)
         {
@@ -184,15 +196,272 @@ final class HostBridgeMidiJackTest
             "malformed packets from JACK2: " + report);
     }
 
+    /**
+     * {@code midiLongEvents = send} on the bridge and on this project's slave: the probe's 41-byte
+     * SysEx (every 16th period, beside its note-on, and in every 64th beside a full burst) reaches
+     * the slave byte-exact at the frame it was written at, every one it received a SysEx the probe
+     * wrote, and comes back to the host's port L + 1 periods after it was written at its frame;
+     * the bridge's ports carry exactly what the wire can (§7.3, now with out-of-line bytes);
+     * and the data path allocates nothing.
+     */
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void shouldCarrySysexByteExactBothWaysWhenBothSidesSendLongEvents() throws Exception
+    {
+        final int latency = 1;
+        final BridgeCounters counters = startBridge(latency, MidiLongEvents.SEND);
+        final InetAddress loopback = InetAddress.getByName("127.0.0.1");
+        final BridgeCounters slaveCounters = BridgeCounters.inMemory();
+        // The slave's witness: every event over 4 bytes it received, checked against the probe's pattern.
+        final AtomicLong sysexAtSlave = new AtomicLong();
+        final AtomicLong otherLongAtSlave = new AtomicLong();
+        final AtomicLong lostAtSlave = new AtomicLong();
+        slave = new SlaveEndpoint(new SlaveEndpoint.Config(
+            new InetSocketAddress(loopback, bridge.bridge().localPort()), "javaslave", -1, -1, NetJack.DEFAULT_MTU,
+            NetJack.ENCODER_FLOAT, latency, -1, 0), (cycle, in, out) ->
+            {
+                for (int m = 0; m < in.midiChannels(); m++)
+                {
+                    final MidiEvents events = in.midi()[m];
+                    lostAtSlave.addAndGet(events.lost());
+                    for (int e = 0; e < events.count(); e++)
+                    {
+                        if (events.size(e) > 4)
+                        {
+                            // The probe writes period n's SysEx at frame (n × 53) mod period; n mod 16384 is in bytes 2–3.
+                            final boolean atItsFrame = isProbeSysex(events, e) && events.time(e) ==
+                                ((events.dataByte(e, 2) | (events.dataByte(e, 3) << 7)) * 53) % PERIOD;
+                            (atItsFrame ? sysexAtSlave : otherLongAtSlave).incrementAndGet();
+                        }
+                    }
+                }
+                SlaveEndpoint.LOOPBACK.process(cycle, in, out);
+            }, slaveCounters);
+        slave.midiLongEvents(MidiLongEvents.SEND);
+        slave.start();
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (counters.sessionsStarted.get() == 0 && System.nanoTime() < deadline)
+        {
+            Thread.sleep(20);
+        }
+        assertEquals(1, counters.sessionsStarted.get(), "the slave joined");
+        assertTrue(host.awaitPort("dsp:to_vm_midi_1", 5_000) && host.awaitPort("dsp:from_vm_midi_1", 5_000));
+
+        final MidiPortLedger ledger = new MidiPortLedger(MidiLongEvents.SEND);
+        bridge.jack().tap(ledger);
+        probe = new MidiProbeClient(host.name(), latency + 1);
+        host.connect(probe.outputName(), "dsp:to_vm_midi_1");
+        host.connect("dsp:from_vm_midi_1", probe.inputName());
+        Thread.sleep(8_000);
+
+        final AllocationMeter meter = new AllocationMeter();
+        final long[] threads = bridge.dataPathThreadIds();
+        final long bytesBefore = meter.allocatedBytes(threads);
+        final long sysexBefore = sysexAtSlave.get();
+        probe.startMeasuring();
+        Thread.sleep(4_000);
+        probe.stopMeasuring();
+        final long bytes = meter.allocatedBytes(threads) - bytesBefore;
+        final long sysexMeasured = sysexAtSlave.get() - sysexBefore;
+
+        final MidiPortLedger.Verdict ports = ledger.check(latency, PERIOD, -1);
+        final String report = ports.text() + "\nprobe " + probe.report() + "\nslave: " + sysexAtSlave.get() +
+            " SysEx received as the probe wrote them at their frame (" + sysexMeasured + " while measuring), " +
+            otherLongAtSlave.get() + " other long events (or at another frame), " + lostAtSlave.get() + " events the master reported " +
+            "lost; bridge: " + bytes + " bytes allocated on the data path, late blocks " + counters.lateBlocks.get() +
+            ", rejected " + counters.rejectedTotal() + " (stale " + counters.rejected(RejectReason.STALE_CYCLE) + ")";
+        System.out.println("midiLongEvents send, L=" + latency + ": " + report);
+        assertEquals(0, otherLongAtSlave.get(), "long events at the slave that the probe did not write so: " + report);
+        assertTrue(sysexMeasured >= 100, "SysEx reached the slave byte-exact (about 187 written in 4 s): " + report);
+        assertEquals(0, ports.ours(), "periods whose MIDI the bridge played wrong: " + report);
+        assertTrue(ports.exact() >= 200, "periods came back with exactly their events, SysEx included: " + report);
+        assertTrue(probe.exactSysex() >= 100, "the probe heard its SysEx back L + 1 periods later: " + report);
+        assertTrue(probe.exactBurst() >= 20, "full-buffer periods came back: " + report);
+        assertEquals(0, counters.midiEventsRefused.get(), "events JACK refused at the bridge's port: " + report);
+        assertEquals(0, counters.rejectedTotal() - counters.rejected(RejectReason.STALE_CYCLE),
+            "malformed packets from the slave: " + report);
+        assertEquals(0, bytes, "bytes allocated on the data path while carrying SysEx: " + report);
+    }
+
+    /**
+     * The default, {@code midiLongEvents = drop}, with a real JACK2 slave ({@code jackd -S -d net
+     * -i 1 -o 1}) behind a relay that reads every MIDI datagram: the probe's SysEx never goes on
+     * the wire (no event over 4 bytes, {@code write_pos} 0 in every record either way), each is
+     * counted in the record's {@code lost_events}, the short events still come back, and the bridge
+     * says once, naming the setting, why it dropped one.
+     */
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void shouldNeverPutSysexOnTheWireToAJack2SlaveByDefaultAndCountItLost() throws Exception
+    {
+        final java.io.ByteArrayOutputStream logged = new java.io.ByteArrayOutputStream();
+        final java.io.PrintStream tee = new java.io.PrintStream(new java.io.OutputStream()
+        {
+            @Override
+            public void write(final int b)
+            {
+                synchronized (logged)
+                {
+                    logged.write(b);
+                }
+                System.err.write(b);
+            }
+        }, true);
+        org.oligarchy.vmm.bridge.log.EventLog.redirect(tee);
+        try
+        {
+            final int latency = 1;
+            final BridgeCounters counters = startBridge(latency);
+            final InetAddress loopback = InetAddress.getByName("127.0.0.1");
+            relay = new UdpFaultProxy(new InetSocketAddress(loopback, bridge.bridge().localPort()), 1);
+            final MidiWire wire = new MidiWire();
+            relay.observer(wire);
+            jack2Slave = JackServerProcess.startPooled("-S", "-d", "net", "-a", "127.0.0.1", "-p",
+                Integer.toString(relay.slaveFacingAddress().getPort()), "-C", "1", "-P", "1", "-i", "1", "-o", "1",
+                "-n", "vmslave", "-l", Integer.toString(latency));
+            assertTrue(jack2Slave.awaitPort("system:midi_capture_1", 10_000),
+                "JACK2 slave attached with a MIDI port: " + jack2Slave.logText());
+            jack2Slave.connect("system:midi_capture_1", "system:midi_playback_1");
+            probe = new MidiProbeClient(host.name(), latency + 1);
+            host.connect(probe.outputName(), "dsp:to_vm_midi_1");
+            host.connect("dsp:from_vm_midi_1", probe.inputName());
+            Thread.sleep(2_000);
+            wire.reset();
+            probe.startMeasuring();
+            Thread.sleep(4_000);
+            probe.stopMeasuring();
+            final String text;
+            synchronized (logged)
+            {
+                text = logged.toString(java.nio.charset.StandardCharsets.UTF_8);
+            }
+            final long warnings = text.lines().filter(l -> l.contains("bridge.midiLongEvents")).count();
+            final String report = "probe " + probe.report() + "\n" + wire + "\nbridge: late blocks " +
+                counters.lateBlocks.get() + ", rejected " + counters.rejectedTotal() + "; " + warnings +
+                " log line(s) naming bridge.midiLongEvents";
+            System.out.println("JACK2 slave, midiLongEvents drop: " + report);
+            assertTrue(wire.records(UdpFaultProxy.Direction.TO_SLAVE) >= 1_000, "MIDI records to JACK2: " + report);
+            assertEquals(0, wire.longEvents(UdpFaultProxy.Direction.TO_SLAVE), "events over 4 bytes sent: " + report);
+            assertEquals(0, wire.outOfLine(UdpFaultProxy.Direction.TO_SLAVE), "records with write_pos > 0: " + report);
+            assertEquals(0, wire.longEvents(UdpFaultProxy.Direction.TO_MASTER), report);
+            assertEquals(0, wire.outOfLine(UdpFaultProxy.Direction.TO_MASTER), report);
+            // A SysEx every 16th period: about 187 in 4 s, each a lost event in its period's record.
+            assertTrue(wire.recordsWithLost(UdpFaultProxy.Direction.TO_SLAVE) >= 100,
+                "records counting the dropped SysEx in lost_events: " + report);
+            assertEquals(0, probe.exactSysex(), report);
+            assertTrue(probe.exact() >= 200, "short events still came back through JACK2: " + report);
+            assertEquals(1, warnings, "said once per session: " + report + "\n" + text);
+        }
+        finally
+        {
+            org.oligarchy.vmm.bridge.log.EventLog.redirect(System.err);
+        }
+    }
+
+    /** Reads the one-packet MIDI blob of every data datagram through the relay, per direction. */
+    private static final class MidiWire implements UdpFaultProxy.Observer
+    {
+        private final long[] records = new long[2];
+        private final long[] longEvents = new long[2];
+        private final long[] outOfLine = new long[2];
+        private final long[] withLost = new long[2];
+
+        @Override
+        public synchronized void forwarded(final UdpFaultProxy.Direction direction, final byte[] bytes,
+            final long atNanos)
+        {
+            final org.agrona.concurrent.UnsafeBuffer view = new org.agrona.concurrent.UnsafeBuffer(bytes);
+            if (bytes.length < PacketHeaderFlyweight.LENGTH + 36 ||
+                !PacketHeaderFlyweight.hasHeaderTag(view, 0, bytes.length) ||
+                view.getInt(PacketHeaderFlyweight.DATA_TYPE_OFFSET, java.nio.ByteOrder.BIG_ENDIAN) !=
+                    NetJack.DATA_TYPE_MIDI)
+            {
+                return;
+            }
+            final int d = direction.ordinal();
+            final int record = PacketHeaderFlyweight.LENGTH;
+            final int writePos = view.getInt(record + 12, java.nio.ByteOrder.BIG_ENDIAN);
+            final int eventCount = view.getInt(record + 16, java.nio.ByteOrder.BIG_ENDIAN);
+            final int lost = view.getInt(record + 20, java.nio.ByteOrder.BIG_ENDIAN);
+            records[d]++;
+            outOfLine[d] += writePos != 0 ? 1 : 0;
+            withLost[d] += lost != 0 ? 1 : 0;
+            for (int e = 0; e < eventCount && record + 24 + 12 * e + 8 <= bytes.length; e++)
+            {
+                longEvents[d] += view.getInt(record + 24 + 12 * e + 4, java.nio.ByteOrder.LITTLE_ENDIAN) > 4 ? 1 : 0;
+            }
+        }
+
+        synchronized void reset()
+        {
+            java.util.Arrays.fill(records, 0);
+            java.util.Arrays.fill(longEvents, 0);
+            java.util.Arrays.fill(outOfLine, 0);
+            java.util.Arrays.fill(withLost, 0);
+        }
+
+        synchronized long records(final UdpFaultProxy.Direction direction)
+        {
+            return records[direction.ordinal()];
+        }
+
+        synchronized long longEvents(final UdpFaultProxy.Direction direction)
+        {
+            return longEvents[direction.ordinal()];
+        }
+
+        synchronized long outOfLine(final UdpFaultProxy.Direction direction)
+        {
+            return outOfLine[direction.ordinal()];
+        }
+
+        synchronized long recordsWithLost(final UdpFaultProxy.Direction direction)
+        {
+            return withLost[direction.ordinal()];
+        }
+
+        @Override
+        public synchronized String toString()
+        {
+            return "wire: to JACK2 " + records[1] + " MIDI records (" + longEvents[1] + " events over 4 bytes, " +
+                outOfLine[1] + " with write_pos > 0, " + withLost[1] + " with lost_events > 0); from JACK2 " +
+                records[0] + " (" + longEvents[0] + ", " + outOfLine[0] + ", " + withLost[0] + ")";
+        }
+    }
+
+    /** The probe's SysEx: 41 bytes, F0 7D, the period's index in two bytes, (index + k) & 0x7F, F7. */
+    private static boolean isProbeSysex(final MidiEvents events, final int e)
+    {
+        if (events.size(e) != 41 || events.dataByte(e, 0) != (byte)0xF0 || events.dataByte(e, 1) != 0x7D ||
+            events.dataByte(e, 40) != (byte)0xF7)
+        {
+            return false;
+        }
+        final int idx = events.dataByte(e, 2) | (events.dataByte(e, 3) << 7);
+        for (int k = 4; k < 40; k++)
+        {
+            if (events.dataByte(e, k) != (byte)((idx + k) & 0x7F))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** A host server at 96 kHz / 128 and the bridge on it: one audio and one MIDI port each way, on 127.0.0.1. */
     private BridgeCounters startBridge(final int latency) throws Exception
+    {
+        return startBridge(latency, MidiLongEvents.DROP);
+    }
+
+    private BridgeCounters startBridge(final int latency, final MidiLongEvents longEvents) throws Exception
     {
         host = JackServerProcess.startDummy(RATE, PERIOD);
         final BridgeCounters counters = BridgeCounters.inMemory();
         final InetAddress loopback = InetAddress.getByName("127.0.0.1");
         bridge = HostBridge.start(HostBridge.Settings.builder().jackServer(host.name())
             .toVmPorts(1).fromVmPorts(1).midiToVmPorts(1).midiFromVmPorts(1).peerAddresses(List.of(loopback))
-            .listenAddress(loopback).latencyPeriods(latency).build(), counters,
+            .listenAddress(loopback).latencyPeriods(latency).midiLongEvents(longEvents).build(), counters,
             new LatencyRecorders());
         return counters;
     }

@@ -14,9 +14,10 @@ import org.oligarchy.vmm.bridge.netjack.MidiEvents;
  * period the graph ran the bridge's client, the events of MIDI input 0 (before the handler) and
  * of MIDI output 0 (after it), keyed by the period's first frame. The bridge's guarantee, checked
  * where it keeps it: what it outputs in the period starting at frame F is exactly what it read at
- * F − L periods, less what the wire cannot carry (events over 4 bytes, and past the port's share of
- * the receiver's buffer: docs/protocol.md §7.2 and §7.3), or nothing (the block came late).
- * Preallocated (the JACK thread must not allocate): a ring of the latest periods.
+ * F − L periods, less what the wire cannot carry (events over 4 bytes unless the bridge sends them,
+ * and past the port's share of the receiver's buffer: docs/protocol.md §7.2 and §7.3), or nothing
+ * (the block came late). Preallocated (the JACK thread must not allocate): a ring of the latest
+ * periods.
  */
 final class MidiPortLedger implements JackHost.PeriodTap
 {
@@ -27,10 +28,23 @@ final class MidiPortLedger implements JackHost.PeriodTap
     private final MidiEvents[] inputs = new MidiEvents[CAPACITY];
     private final MidiEvents[] outputs = new MidiEvents[CAPACITY];
     private final MidiEvents before = new MidiEvents(EVENTS, EVENTS * 48);
+    private final boolean longEventsSent;
     private volatile long count;
 
+    /** The ledger of a bridge with {@code midiLongEvents = drop}, the default. */
     MidiPortLedger()
     {
+        this(org.oligarchy.vmm.bridge.netjack.MidiLongEvents.DROP);
+    }
+
+    /**
+     * The ledger of a bridge with the given {@code midiLongEvents}.
+     *
+     * @param longEvents what the bridge under test does with events over 4 bytes.
+     */
+    MidiPortLedger(final org.oligarchy.vmm.bridge.netjack.MidiLongEvents longEvents)
+    {
+        this.longEventsSent = longEvents == org.oligarchy.vmm.bridge.netjack.MidiLongEvents.SEND;
         for (int i = 0; i < CAPACITY; i++)
         {
             inputs[i] = new MidiEvents(EVENTS, EVENTS * 48);
@@ -140,7 +154,7 @@ final class MidiPortLedger implements JackHost.PeriodTap
             slotOf.put(frames[slot], slot);
             callbacksAt.merge(frames[slot], 1, Integer::sum);
         }
-        final int share = (periodFrames * 4 - MidiCodec.RECORD_HEADER_LENGTH) / MidiCodec.EVENT_LENGTH - 1;
+        final int share = periodFrames * 4;
         long exact = 0;
         long silent = 0;
         long unverifiable = 0;
@@ -182,13 +196,13 @@ final class MidiPortLedger implements JackHost.PeriodTap
             final MidiEvents in = inputs[sourceSlot];
             if (out.count() == 0)
             {
-                if (expectedCount(in, share) > 0)
+                if (expectedCount(in, share, longEventsSent) > 0)
                 {
                     silent++;
                 }
                 continue;
             }
-            if (matches(in, out, share))
+            if (matches(in, out, share, longEventsSent))
             {
                 exact++;
             }
@@ -211,29 +225,61 @@ final class MidiPortLedger implements JackHost.PeriodTap
         return new Verdict(exact, silent, unverifiable, ours, text, wrong);
     }
 
-    private static int expectedCount(final MidiEvents in, final int share)
+    /**
+     * Whether the wire carries event {@code e} of a period, given what the record already holds:
+     * the test's own statement of docs/protocol.md §7.3 (a port's record within its share of
+     * period × 4 bytes; one with out-of-line data strictly below it) and §7.2 (events over 4 bytes
+     * only when sent, and only SysEx).
+     *
+     * @param state {bytes used, out-of-line bytes}, updated when the event is carried.
+     */
+    private static boolean carried(final MidiEvents in, final int e, final int share, final boolean longSent,
+        final int[] state)
     {
+        final int size = in.size(e);
+        final int cost = size <= 4 ? MidiCodec.EVENT_LENGTH : MidiCodec.EVENT_LENGTH + size;
+        final int after = state[0] + cost;
+        final int outOfLine = state[1] + (size <= 4 ? 0 : size);
+        final boolean ok;
+        if (size <= 4)
+        {
+            ok = after <= share && (outOfLine == 0 || after < share);
+        }
+        else
+        {
+            final int first = in.dataByte(e, 0) & 0xFF;
+            ok = longSent && (first == 0xF0 || first == 0xF7) && after < share;
+        }
+        if (ok)
+        {
+            state[0] = after;
+            state[1] = outOfLine;
+        }
+        return ok;
+    }
+
+    private static int expectedCount(final MidiEvents in, final int share, final boolean longSent)
+    {
+        final int[] state = {MidiCodec.RECORD_HEADER_LENGTH + MidiCodec.EVENT_LENGTH, 0};
         int carried = 0;
         for (int e = 0; e < in.count(); e++)
         {
-            if (in.size(e) <= 4)
-            {
-                carried++;
-            }
+            carried += carried(in, e, share, longSent, state) ? 1 : 0;
         }
-        return Math.min(carried, share);
+        return carried;
     }
 
-    private static boolean matches(final MidiEvents in, final MidiEvents out, final int share)
+    private static boolean matches(final MidiEvents in, final MidiEvents out, final int share, final boolean longSent)
     {
-        if (out.count() != expectedCount(in, share))
+        if (out.count() != expectedCount(in, share, longSent))
         {
             return false;
         }
+        final int[] state = {MidiCodec.RECORD_HEADER_LENGTH + MidiCodec.EVENT_LENGTH, 0};
         int o = 0;
         for (int e = 0; e < in.count() && o < out.count(); e++)
         {
-            if (in.size(e) > 4)
+            if (!carried(in, e, share, longSent, state))
             {
                 continue;
             }

@@ -23,6 +23,7 @@ import org.oligarchy.vmm.bridge.metrics.BridgeCounters;
 import org.oligarchy.vmm.bridge.metrics.LatencyRecorders;
 import org.oligarchy.vmm.bridge.netjack.CycleAssembler;
 import org.oligarchy.vmm.bridge.netjack.CycleData;
+import org.oligarchy.vmm.bridge.netjack.MidiLongEvents;
 import org.oligarchy.vmm.bridge.netjack.NetJack;
 import org.oligarchy.vmm.bridge.netjack.PacketHeaderFlyweight;
 import org.oligarchy.vmm.bridge.netjack.RejectReason;
@@ -228,6 +229,189 @@ final class PipeWireNetjack2DriverTest
     }
 
     /**
+     * SysEx through PipeWire 1.6's driver with {@code bridge.midiLongEvents = send}: PipeWire's
+     * {@code netjack2_to_midi} (module-netjack2/peer.c) finds an out-of-line event at {@code record +
+     * offset − (period × 4 − used)} and its {@code midi_to_netjack2} writes one the same way (offset =
+     * period × 4 − running write_pos, the area moved behind the event slots), so the probe's 41-byte
+     * SysEx goes through PipeWire's graph and back. Pinned from the datagrams both ways: every
+     * record with out-of-line bytes has buffer_size 512 (period × 4), write_pos 41 and the SysEx at
+     * offset 471; every SysEx in PipeWire's replies is one the probe wrote, byte for byte; and the
+     * probe hears its SysEx back (L + 1) periods later at its frame. Periods are judged as in the
+     * MIDI test above (PipeWire's unnumbered replies bring an earlier period's MIDI now and then).
+     */
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void shouldCarrySysexThroughPipeWiresNetjack2DriverWithMidiLongEventsSend() throws Exception
+    {
+        final int latency = 1;
+        final MidiPortLedger midiLedger = new MidiPortLedger(MidiLongEvents.SEND);
+        final BridgeCounters counters = startLoop(1, latency, (latency + 1L) * PERIOD, 1, midiLedger,
+            MidiLongEvents.SEND);
+        final ReplyWitness replies = new ReplyWitness(wire, bridge, MidiLongEvents.SEND);
+        final LongRecords records = new LongRecords(replies);
+        relay.observer(records);
+        awaitSignal(10_000);
+        midiProbe = new MidiProbeClient(host.name(), latency + 1);
+        host.connect(midiProbe.outputName(), "dsp:to_vm_midi_1");
+        host.connect("dsp:from_vm_midi_1", midiProbe.inputName());
+        Thread.sleep(2_000);
+        midiProbe.startMeasuring();
+        Thread.sleep(4_000);
+        midiProbe.stopMeasuring();
+
+        final MidiPortLedger.Verdict ports = midiLedger.check(latency, PERIOD, -1, ledger);
+        final java.util.Map<Long, Integer> playedAt = new java.util.HashMap<>();
+        for (final PortLedger.Period p : ledger.periods())
+        {
+            playedAt.put(p.frame(), p.output());
+        }
+        long peers = 0;
+        for (final MidiPortLedger.Wrong w : ports.wrong())
+        {
+            final Integer audio = playedAt.get(w.frame());
+            peers += audio != null && audio >= 0 && replies.carried(audio, w.events()) ? 1 : 0;
+        }
+        final String report = ports.text() + "\n" + peers + " of the " + ports.ours() + " periods not explained " +
+            "by what the bridge read were sent so by PipeWire\nprobe " + midiProbe.report() + "\n" + records + "; " +
+            replies + "; bridge: late blocks " + counters.lateBlocks.get() + ", rejected " + counters.rejectedTotal() +
+            " (stale " + counters.rejected(RejectReason.STALE_CYCLE) + ")";
+        System.out.println("PipeWire " + pipewireVersion + " driver, SysEx (midiLongEvents send), L=" + latency +
+            ": " + report);
+        assertTrue(records.withSysex(UdpFaultProxy.Direction.TO_SLAVE) >= 100, "SysEx sent to PipeWire: " + report);
+        assertTrue(records.withSysex(UdpFaultProxy.Direction.TO_MASTER) >= 100,
+            "PipeWire " + pipewireVersion + " returned SysEx: " + report);
+        assertEquals(java.util.Set.of("buffer_size 512, write_pos 41, offsets [471]"),
+            records.layouts(UdpFaultProxy.Direction.TO_SLAVE), report);
+        assertEquals(java.util.Set.of("buffer_size 512, write_pos 41, offsets [471]"),
+            records.layouts(UdpFaultProxy.Direction.TO_MASTER), "how PipeWire " + pipewireVersion +
+            " lays out a SysEx: " + report);
+        assertEquals(0, records.foreign(), "SysEx in PipeWire's replies that the probe never wrote: " + report);
+        assertEquals(ports.ours(), peers, "periods whose MIDI the bridge played apart from the reply it came in: " +
+            report);
+        assertTrue(midiProbe.exactSysex() >= 50, "the probe heard its SysEx back through PipeWire: " + report);
+        assertEquals(0, counters.midiEventsRefused.get(), "events JACK refused at the bridge's port: " + report);
+        assertEquals(0, counters.rejectedTotal() - counters.rejected(RejectReason.STALE_CYCLE),
+            "malformed packets from PipeWire's driver: " + report);
+    }
+
+    /**
+     * Reads the one-packet MIDI record of every datagram through the relay: how records with
+     * out-of-line bytes are laid out per direction, and whether each long event is the probe's SysEx.
+     */
+    private static final class LongRecords implements UdpFaultProxy.Observer
+    {
+        private final UdpFaultProxy.Observer next;
+        private final long[] withSysex = new long[2];
+        private final java.util.List<java.util.Set<String>> layouts =
+            java.util.List.of(new java.util.TreeSet<>(), new java.util.TreeSet<>());
+        private long foreign;
+
+        LongRecords(final UdpFaultProxy.Observer next)
+        {
+            this.next = next;
+        }
+
+        @Override
+        public void forwarded(final UdpFaultProxy.Direction direction, final byte[] bytes, final long atNanos)
+        {
+            next.forwarded(direction, bytes, atNanos);
+            final org.agrona.concurrent.UnsafeBuffer view = new org.agrona.concurrent.UnsafeBuffer(bytes);
+            if (bytes.length < PacketHeaderFlyweight.LENGTH + 36 ||
+                !PacketHeaderFlyweight.hasHeaderTag(view, 0, bytes.length) ||
+                view.getInt(PacketHeaderFlyweight.DATA_TYPE_OFFSET, ByteOrder.BIG_ENDIAN) != NetJack.DATA_TYPE_MIDI)
+            {
+                return;
+            }
+            final int record = PacketHeaderFlyweight.LENGTH;
+            final int bufferSize = view.getInt(record + 4, ByteOrder.BIG_ENDIAN);
+            final int writePos = view.getInt(record + 12, ByteOrder.BIG_ENDIAN);
+            final int eventCount = view.getInt(record + 16, ByteOrder.BIG_ENDIAN);
+            if (writePos == 0)
+            {
+                return;
+            }
+            final int area = record + 24 + 12 * (eventCount + 1);
+            final List<Integer> offsets = new java.util.ArrayList<>();
+            boolean probeSysex = false;
+            boolean other = false;
+            for (int e = 0; e < eventCount && record + 24 + 12 * e + 12 <= bytes.length; e++)
+            {
+                final int slot = record + 24 + 12 * e;
+                final int size = view.getInt(slot + 4, ByteOrder.LITTLE_ENDIAN);
+                if (size <= 4)
+                {
+                    continue;
+                }
+                final int offset = view.getInt(slot + 8, ByteOrder.LITTLE_ENDIAN);
+                offsets.add(offset);
+                // PipeWire's rule and the bridge's agree: the area is the buffer's last write_pos bytes.
+                final int at = area + offset - (bufferSize - writePos);
+                final byte[] event = at >= area && at + size <= bytes.length ?
+                    java.util.Arrays.copyOfRange(bytes, at, at + size) : new byte[0];
+                if (isProbeSysex(event))
+                {
+                    probeSysex = true;
+                }
+                else
+                {
+                    other = true;
+                }
+            }
+            synchronized (this)
+            {
+                final int d = direction.ordinal();
+                withSysex[d] += probeSysex ? 1 : 0;
+                foreign += other && direction == UdpFaultProxy.Direction.TO_MASTER ? 1 : 0;
+                if (layouts.get(d).size() < 16)
+                {
+                    layouts.get(d).add("buffer_size " + bufferSize + ", write_pos " + writePos + ", offsets " + offsets);
+                }
+            }
+        }
+
+        /** MidiProbeClient's SysEx: 41 bytes, F0 7D, an index in two bytes, (index + k) & 0x7F, F7. */
+        private static boolean isProbeSysex(final byte[] b)
+        {
+            if (b.length != 41 || b[0] != (byte)0xF0 || b[1] != 0x7D || b[40] != (byte)0xF7)
+            {
+                return false;
+            }
+            final int idx = b[2] | (b[3] << 7);
+            for (int k = 4; k < 40; k++)
+            {
+                if (b[k] != (byte)((idx + k) & 0x7F))
+                {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        synchronized long withSysex(final UdpFaultProxy.Direction direction)
+        {
+            return withSysex[direction.ordinal()];
+        }
+
+        synchronized java.util.Set<String> layouts(final UdpFaultProxy.Direction direction)
+        {
+            return new java.util.TreeSet<>(layouts.get(direction.ordinal()));
+        }
+
+        synchronized long foreign()
+        {
+            return foreign;
+        }
+
+        @Override
+        public synchronized String toString()
+        {
+            return "records with SysEx: to PipeWire " + withSysex[1] + " " + layouts.get(1) + ", from PipeWire " +
+                withSysex[0] + " " + layouts.get(0) + ", " + foreign + " from PipeWire with a long event the probe " +
+                "never wrote";
+        }
+    }
+
+    /**
      * Every reply of the driver as the bridge's own assembler reads it off the relay: which frame
      * its audio names (channel 0's first sample) and which MIDI came with it.
      */
@@ -235,6 +419,7 @@ final class PipeWireNetjack2DriverTest
     {
         private final UdpFaultProxy.Observer next;
         private final HostBridge bridge;
+        private final MidiLongEvents longEvents;
         private final java.util.Map<Integer, java.util.Set<String>> midiByAudio = new java.util.HashMap<>();
         private CycleAssembler assembler;
         private CycleData data;
@@ -242,8 +427,14 @@ final class PipeWireNetjack2DriverTest
 
         ReplyWitness(final UdpFaultProxy.Observer next, final HostBridge bridge)
         {
+            this(next, bridge, MidiLongEvents.DROP);
+        }
+
+        ReplyWitness(final UdpFaultProxy.Observer next, final HostBridge bridge, final MidiLongEvents longEvents)
+        {
             this.next = next;
             this.bridge = bridge;
+            this.longEvents = longEvents;
         }
 
         @Override
@@ -284,6 +475,7 @@ final class PipeWireNetjack2DriverTest
                             }
                         }
                     });
+                    assembler.midiLongEvents(longEvents);
                 }
                 assembler.onDatagram(new org.agrona.concurrent.UnsafeBuffer(bytes), 0, bytes.length);
             }
@@ -433,12 +625,19 @@ final class PipeWireNetjack2DriverTest
     private BridgeCounters startLoop(final int channels, final int latency, final long expected, final int midiPorts,
         final MidiPortLedger midiLedger) throws Exception
     {
+        return startLoop(channels, latency, expected, midiPorts, midiLedger, MidiLongEvents.DROP);
+    }
+
+    private BridgeCounters startLoop(final int channels, final int latency, final long expected, final int midiPorts,
+        final MidiPortLedger midiLedger, final MidiLongEvents longEvents) throws Exception
+    {
         host = JackServerProcess.startDummy(RATE, PERIOD);
         final BridgeCounters counters = BridgeCounters.inMemory();
         final InetAddress loopback = InetAddress.getByName("127.0.0.1");
         bridge = HostBridge.start(HostBridge.Settings.builder().jackServer(host.name())
             .toVmPorts(channels).fromVmPorts(channels).peerAddresses(List.of(loopback)).listenAddress(loopback)
-            .midiToVmPorts(midiPorts).midiFromVmPorts(midiPorts).latencyPeriods(latency).build(), counters,
+            .midiToVmPorts(midiPorts).midiFromVmPorts(midiPorts).latencyPeriods(latency).midiLongEvents(longEvents)
+            .build(), counters,
             new LatencyRecorders());
         bridge.jack().tap(midiLedger == null ? ledger : PortLedger.both(ledger, midiLedger));
         probe = new ProbeClient(host.name(), channels, new SignalProbe(channels, PERIOD, expected, false));

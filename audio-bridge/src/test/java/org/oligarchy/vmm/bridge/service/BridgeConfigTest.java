@@ -94,7 +94,7 @@ final class BridgeConfigTest
         "`\"controlSocket\": \"/proc/netjack.sock\", " + VALID + "`|bridge.controlSocket: \"/proc/netjack.sock\" is in the kernel's /proc, /sys or /dev, where the bridge must not create files; write a path such as /run/netjack-bridge/control.sock",
         "`\"controlSocket\": \"/run/../sys/x.sock\", " + VALID + "`|bridge.controlSocket: \"/run/../sys/x.sock\" is in the kernel's /proc, /sys or /dev, where the bridge must not create files; write a path such as /run/netjack-bridge/control.sock",
         "`\"controlSocket\": \"/dev/shm/x.sock\", " + VALID + "`|bridge.controlSocket: \"/dev/shm/x.sock\" is in the kernel's /proc, /sys or /dev, where the bridge must not create files; write a path such as /run/netjack-bridge/control.sock",
-        "`\"latencyPeriod\": 1, " + VALID + "`|bridge.latencyPeriod: unknown key; remove it or use one of clientName, toVmPorts, fromVmPorts, midiToVmPorts, midiFromVmPorts, peerAddresses, listenAddress, port, latencyPeriods, encoder, mtu, dscp, sessionPort, maxSessions, jackServer, multicastInterface, multicastGroup, cpus, priorities, waitStrategy, mlockall, countersFile, histogramLog, controlSocket"
+        "`\"latencyPeriod\": 1, " + VALID + "`|bridge.latencyPeriod: unknown key; remove it or use one of clientName, toVmPorts, fromVmPorts, midiToVmPorts, midiFromVmPorts, midiLongEvents, peerAddresses, listenAddress, port, latencyPeriods, encoder, mtu, dscp, sessionPort, maxSessions, jackServer, multicastInterface, multicastGroup, cpus, priorities, waitStrategy, mlockall, countersFile, histogramLog, controlSocket"
     })
     void shouldRejectAnInvalidFieldWithAMessageNamingFieldValueAndFix(final String fields, final String message)
     {
@@ -404,5 +404,72 @@ final class BridgeConfigTest
         assertEquals(0, code);
         assertEquals(true, out.toString().contains(", dscp=34 (IP TOS 0x88), maxSessions=1, latencyPeriods=1, "),
             out.toString());
+    }
+
+    /**
+     * bridge.midiLongEvents: "drop" by default (JACK2 corrupts MIDI events over 4 bytes), "send"
+     * on request; anything else is refused with the field and the allowed values, in code too;
+     * --check shows it. The slave's --midi-long-events refuses other words the same way.
+     */
+    @Test
+    @Timeout(60)
+    void shouldDropLongMidiEventsByDefaultSendThemOnRequestAndShowItInCheck(@TempDir final Path dir) throws Exception
+    {
+        assertEquals(org.oligarchy.vmm.bridge.netjack.MidiLongEvents.DROP,
+            BridgeConfig.parse("{\"version\": 1, \"bridge\": {" + VALID + "}}").midiLongEvents());
+        assertEquals(org.oligarchy.vmm.bridge.netjack.MidiLongEvents.SEND, BridgeConfig.parse(
+            "{\"version\": 1, \"bridge\": {" + VALID + ", \"midiLongEvents\": \"send\"}}").midiLongEvents());
+        InvalidConfigException ex = assertThrows(InvalidConfigException.class, () -> BridgeConfig.parse(
+            "{\"version\": 1, \"bridge\": {" + VALID + ", \"midiLongEvents\": \"keep\"}}"));
+        assertEquals(List.of("bridge.midiLongEvents: \"keep\" is not allowed; use one of \"drop\", \"send\""),
+            messages(ex));
+        ex = assertThrows(InvalidConfigException.class, () -> BridgeConfig.parse(
+            "{\"version\": 1, \"bridge\": {" + VALID + ", \"midiLongEvents\": true}}"));
+        assertEquals(List.of("bridge.midiLongEvents: true is not allowed; use one of \"drop\", \"send\""),
+            messages(ex));
+        assertEquals(List.of("bridge.midiLongEvents: is missing; use " +
+            org.oligarchy.vmm.bridge.netjack.MidiLongEvents.ALLOWED), new BridgeConfig().peerAddresses(List.of(
+                InetAddress.getByName("10.77.0.2"))).midiLongEvents(null).check().stream().map(ConfigProblem::toString)
+            .toList());
+
+        for (final String value : new String[] {"drop", "send"})
+        {
+            final Path file = dir.resolve(value + ".json");
+            Files.writeString(file, "{\"version\": 1, \"bridge\": {" + VALID + ", \"midiLongEvents\": \"" + value +
+                "\", \"countersFile\": \"" + dir.resolve("c.dat") + "\", \"controlSocket\": \"" +
+                dir.resolve("c.sock") + "\"}}");
+            final PrintStream originalOut = System.out;
+            final ByteArrayOutputStream out = new ByteArrayOutputStream();
+            System.setOut(new PrintStream(out, true));
+            final int code;
+            try
+            {
+                code = BridgeMain.execute("run", "--check", "--config", file.toString());
+            }
+            finally
+            {
+                System.setOut(originalOut);
+            }
+            assertEquals(0, code);
+            assertEquals(true, out.toString().contains(", midiFromVmPorts=0, midiLongEvents=" + value + " ("),
+                out.toString());
+        }
+
+        final PrintStream originalErr = System.err;
+        final ByteArrayOutputStream err = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(err, true));
+        final int code;
+        try
+        {
+            code = BridgeMain.execute("slave", "--master", "127.0.0.1:19000", "--loopback", "--midi-long-events",
+                "keep");
+        }
+        finally
+        {
+            System.setErr(originalErr);
+        }
+        assertEquals(2, code);
+        assertEquals("netjack-bridge: --midi-long-events must be " +
+            org.oligarchy.vmm.bridge.netjack.MidiLongEvents.ALLOWED + ", got keep", err.toString().trim());
     }
 }

@@ -53,6 +53,8 @@ final class BridgeNixMessagesTest
         "{\"maxSessions\": 0}",
         "{\"maxSessions\": 9}",
         "{\"maxSessions\": \"one\"}",
+        "{\"midiLongEvents\": \"keep\"}",
+        "{\"midiLongEvents\": 1, \"maxSessions\": 2}",
     };
 
     @TempDir

@@ -3,17 +3,12 @@ package org.oligarchy.vmm.bridge.jack;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.InetAddress;
-import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-import org.jaudiolibs.jnajack.JackClient;
-import org.jaudiolibs.jnajack.JackPort;
-import org.jaudiolibs.jnajack.JackPortFlags;
-import org.jaudiolibs.jnajack.JackPortType;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Timeout;
@@ -59,7 +54,7 @@ final class DriftJackTest
             try (HostBridge bridge = HostBridge.start(HostBridge.Settings.builder().jackServer(host.name())
                 .toVmPorts(1).fromVmPorts(1).peerAddresses(List.of(loopback)).listenAddress(loopback)
                 .latencyPeriods(1).build(), BridgeCounters.inMemory(), new LatencyRecorders());
-                RampClient probe = new RampClient(host.name()))
+                RampClient probe = new RampClient(host.name(), PERIOD))
             {
                 host.connect("ramp:out_1", "dsp:to_vm_1");
                 host.connect("dsp:from_vm_1", "ramp:in_1");
@@ -155,114 +150,6 @@ final class DriftJackTest
                     JackServerProcess.unregisterPid(slave);
                 }
             }
-        }
-    }
-
-    /** A JACK client on the host that plays and reads back the ramp, and logs the graph's clock. */
-    private static final class RampClient implements AutoCloseable
-    {
-        private static final int SAMPLES = 1 << 16;
-        private final JackClient client;
-        private final JackPort out;
-        private final JackPort in;
-        private final RampProbe probe = new RampProbe(1, PERIOD, false);
-        private final float[] scratch = new float[PERIOD];
-        private final long[] frames = new long[SAMPLES];
-        private final long[] nanos = new long[SAMPLES];
-        private volatile int samples;
-        private long unwrapped = -1;
-        private long lastFrame = -1;
-
-        RampClient(final String server) throws Exception
-        {
-            org.oligarchy.vmm.bridge.jack.JackServerSelection.select(server);
-            client = ProbeClient.openWithin("ramp", 20);
-            out = client.registerPort("out_1", JackPortType.AUDIO, JackPortFlags.JackPortIsOutput);
-            in = client.registerPort("in_1", JackPortType.AUDIO, JackPortFlags.JackPortIsInput);
-            client.setProcessCallback((c, n) ->
-            {
-                final long now = System.nanoTime();
-                long frame;
-                try
-                {
-                    frame = c.getLastFrameTime() & 0xFFFF_FFFFL;
-                }
-                catch (final org.jaudiolibs.jnajack.JackException ex)
-                {
-                    frame = -1;
-                }
-                if (frame >= 0)
-                {
-                    unwrapped = lastFrame < 0 ? frame : unwrapped + ((frame - lastFrame) & 0xFFFF_FFFFL);
-                    lastFrame = frame;
-                    final int i = samples;
-                    if (i < SAMPLES)
-                    {
-                        frames[i] = unwrapped;
-                        nanos[i] = now;
-                        samples = i + 1;
-                    }
-                    probe.beginPeriodAtFrame(unwrapped);
-                }
-                else
-                {
-                    probe.beginPeriod();
-                }
-                probe.readInput(0, scratch, 0, n);
-                final FloatBuffer o = out.getFloatBuffer();
-                for (int i = 0; i < n; i++)
-                {
-                    o.put(i, scratch[i]);
-                }
-                final FloatBuffer x = in.getFloatBuffer();
-                for (int i = 0; i < n; i++)
-                {
-                    scratch[i] = x.get(i);
-                }
-                probe.writeOutput(0, scratch, 0, n);
-                probe.endPeriod();
-                return true;
-            });
-            client.activate();
-        }
-
-        RampProbe probe()
-        {
-            return probe;
-        }
-
-        /**
-         * The host graph's rate: a least-squares line of its frame counter against the monotonic
-         * time of the callbacks (their wake-up jitter averages out over the run).
-         */
-        double measuredRateHz()
-        {
-            final int n = samples;
-            double mx = 0;
-            double my = 0;
-            for (int i = 0; i < n; i++)
-            {
-                mx += (nanos[i] - nanos[0]) / 1e9;
-                my += frames[i] - frames[0];
-            }
-            mx /= n;
-            my /= n;
-            double sxy = 0;
-            double sxx = 0;
-            for (int i = 0; i < n; i++)
-            {
-                final double x = (nanos[i] - nanos[0]) / 1e9 - mx;
-                sxy += x * (frames[i] - frames[0] - my);
-                sxx += x * x;
-            }
-            return sxy / sxx;
-        }
-
-        @Override
-        public void close()
-        {
-            client.deactivate();
-            client.close();
         }
     }
 }

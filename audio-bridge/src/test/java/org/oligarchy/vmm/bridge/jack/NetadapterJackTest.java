@@ -14,6 +14,7 @@ import org.oligarchy.vmm.bridge.metrics.BridgeCounters;
 import org.oligarchy.vmm.bridge.metrics.LatencyRecorders;
 import org.oligarchy.vmm.bridge.netjack.NetJack;
 import org.oligarchy.vmm.bridge.netjack.PacketHeaderFlyweight;
+import org.oligarchy.vmm.bridge.netjack.RejectReason;
 import org.oligarchy.vmm.bridge.robustness.UdpFaultProxy;
 import org.oligarchy.vmm.bridge.service.HostBridge;
 
@@ -22,9 +23,12 @@ import org.oligarchy.vmm.bridge.service.HostBridge;
  * the VM side: {@code jack_load netadapter}, a NetJack2 slave inside the guest's server that
  * resamples between the master's cycles and the guest's periods. This project's host bridge is the
  * master, unchanged. The same pair of servers as {@link DriftJackTest} (host {@code jackd -d dummy
- * -r 96000}, guest {@code -r 96010}, both 128 frames), the guest looping netadapter's
- * {@code capture_1} to its {@code playback_1}; a ramp on the host measures the round trip in
- * fractional frames, to set beside {@code netjack-bridge slave}'s in the same role.
+ * -r 96000}, guest {@code -r 96010}, both 128 frames). On the guest, JACK2's example in-process
+ * client {@code inprocess} loops netadapter's {@code capture_1} back to its {@code playback_1}
+ * (a port of netadapter connected straight to its own other port carried only zeros back); a
+ * ramp on the host measures the round trip in fractional frames, to set beside
+ * {@code netjack-bridge slave}'s in the same role ({@link DriftJackTest}), and a relay reads every
+ * audio datagram, so that zeros coming back are told apart as netadapter's or ours.
  */
 final class NetadapterJackTest
 {
@@ -42,6 +46,7 @@ final class NetadapterJackTest
         {
             final InetAddress loopback = InetAddress.getByName("127.0.0.1");
             final BridgeCounters counters = BridgeCounters.inMemory();
+            AutoCloseable closeAtEnd = null;
             try (HostBridge bridge = HostBridge.start(HostBridge.Settings.builder().jackServer(host.name())
                 .toVmPorts(1).fromVmPorts(1).peerAddresses(List.of(loopback)).listenAddress(loopback)
                 .latencyPeriods(LATENCY).build(), counters, new LatencyRecorders());
@@ -53,6 +58,7 @@ final class NetadapterJackTest
                 // what it returns is signal or zeros is then its own doing or ours, from the wire.
                 final UdpFaultProxy relay = new UdpFaultProxy(
                     new java.net.InetSocketAddress(loopback, bridge.bridge().localPort()), 1);
+                closeAtEnd = relay;
                 final long[] audio = new long[4];
                 relay.observer((direction, bytes, atNanos) ->
                 {
@@ -115,16 +121,29 @@ final class NetadapterJackTest
                     String.format(java.util.Locale.ROOT, "; wire: %d audio datagrams to netadapter (%d with signal), " +
                         "%d from it (%d with signal)", audio[0], audio[1], audio[2], audio[3]);
                 System.out.println("NetadapterJackTest: " + report);
-                System.out.println("NetadapterJackTest: guest ports " +
-                    JackServerProcess.run(10, "jack_lsp", "-s", guest.name(), "-c", "-t").output());
-                System.out.println("NetadapterJackTest: guest log " + guest.logText());
                 assertTrue(bridge.bridge().hasSession(), report);
                 // The ramp came back through netadapter's resampler, in thousands of periods.
-                assertTrue(p.periodsAfterLock() > 3_000, report);
-                // Nothing it sent was refused: the host bridge speaks its dialect of NetJack2.
-                assertEquals(0, counters.rejectedTotal(), report);
+                assertTrue(p.periodsAfterLock() > 3_000, report + "\nthe guest's log: " + guest.logText());
+                // Nothing it sent was malformed: the host bridge speaks its dialect of NetJack2. (Packets
+                // of a cycle already played, late on this loaded machine, are counted stale_cycle.)
+                final StringBuilder refused = new StringBuilder();
+                for (final RejectReason reason : RejectReason.values())
+                {
+                    if (reason != RejectReason.STALE_CYCLE && counters.rejected(reason) > 0)
+                    {
+                        refused.append(reason).append(' ').append(counters.rejected(reason)).append(' ');
+                    }
+                }
+                assertEquals("", refused.toString(), report);
                 // Never earlier than the network's L periods and the probe's own period allow.
                 assertTrue(p.minLatencyFrames() >= (LATENCY + 1) * PERIOD - 1, report);
+            }
+            finally
+            {
+                if (closeAtEnd != null)
+                {
+                    closeAtEnd.close();
+                }
             }
         }
     }

@@ -99,6 +99,7 @@ rec {
     } // (if b.multicastInterface != null then { inherit (b) multicastInterface multicastGroup; } else { })
     // (if b.maxSessions != null then { inherit (b) maxSessions; } else { })
     // (if b.midiLongEvents != null then { inherit (b) midiLongEvents; } else { })
+    // (if b.sendPath != null then { inherit (b) sendPath; } else { })
     // settings.bridgePaths;
 
   guestSection = name: guest: {

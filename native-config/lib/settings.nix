@@ -82,6 +82,9 @@ rec {
       # counted lost: JACK2 1.9.21/1.9.22 slaves corrupt them). "send": for a PipeWire or
       # netjack-bridge slave that carries them.
       midiLongEvents = null;
+      # null: not rendered, the bridge's default "auto" (the JACK thread sends each period's
+      # datagrams at L = 0, the nj-sender thread at L >= 1, as measured in bench/README.md).
+      sendPath = null;
       # null: unicast only. An interface name: the bridge also hears slaves that announce on the
       # multicast group (JACK2 without -a, PipeWire's driver by default) on that interface.
       multicastInterface = null;

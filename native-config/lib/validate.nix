@@ -72,6 +72,7 @@ rec {
   maxSessions = 8;
   maxSessionsRule = "use 1 to ${toString maxSessions} (the slaves served at once; 1, the default, refuses another slave while one plays)";
   midiLongEvents = [ "drop" "send" ];
+  sendPaths = [ "auto" "period" "sender" ];
   maxInt = 2147483647;
   sampleRates = [ 44100 48000 88200 96000 176400 192000 ];
   bufferSizes = [ 16 32 64 128 256 512 1024 2048 4096 ];
@@ -287,6 +288,7 @@ rec {
       else [ ])
     ++ choice "${p}.waitStrategy" waitStrategies bridge.waitStrategy
     ++ choice "${p}.midiLongEvents" midiLongEvents (bridge.midiLongEvents or null)
+    ++ choice "${p}.sendPath" sendPaths (bridge.sendPath or null)
     ++ intRange "${p}.toVmPorts" 1 64 bridge.toVmPorts
     ++ intRange "${p}.fromVmPorts" 1 64 bridge.fromVmPorts
     ++ intRange "${p}.midiToVmPorts" 0 64 bridge.midiToVmPorts

@@ -245,6 +245,13 @@ in
         JACK client named after it (clientName-<slave name>) and its own counters file beside
         countersFile (counters.session2.dat …). null: not rendered (the bridge's default, 1).
       '';
+      sendPath = option (t.nullOr (t.enum validate.sendPaths)) d.bridge.sendPath ''
+        Which thread encodes and sends each period's datagrams to the VM: "period" the JACK
+        thread itself (fewer wake-ups and system calls), "sender" the nj-sender thread woken by
+        it, "auto" the JACK thread at L = 0 and the sender thread at L >= 1 (what measured best
+        side by side with JACK2's netmanager; bench/README.md). The bytes on the wire are the
+        same. null: not rendered (the bridge's default, auto).
+      '';
       midiLongEvents = option (t.nullOr (t.enum validate.midiLongEvents)) d.bridge.midiLongEvents ''
         MIDI events longer than 4 bytes (SysEx) on the wire: "drop" (the bridge's default) drops
         them both ways and counts them in lost events, because JACK2 1.9.21/1.9.22 slaves corrupt

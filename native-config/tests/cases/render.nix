@@ -86,6 +86,22 @@ map goldenCase [ "coding-sandbox" "kali-linux" "openwrt-router" "all-presets" "r
                  bad = [ "bridge.midiLongEvents: \"keep\" is not allowed; use one of \"drop\", \"send\"" ]; };
   }
   {
+    name = "a bridge with sendPath renders it (absent: not rendered, the bridge's default auto); others are refused";
+    actual =
+      let
+        render = bridge: (vmlib.render.document {
+          dsp = vmlib.settings.withDspDefaults (fixtures.readmeDsp // { enable = true; hostCpus = 8; inherit bridge; });
+          guests = { };
+        }).bridge;
+      in {
+        period = (render { sendPath = "period"; }).sendPath;
+        absent = (render { }) ? sendPath;
+        bad = vmlib.validate.bridgeErrors (render { sendPath = "jack"; });
+      };
+    expected = { period = "period"; absent = false;
+                 bad = [ "bridge.sendPath: \"jack\" is not allowed; use one of \"auto\", \"period\", \"sender\"" ]; };
+  }
+  {
     name = "a bridge with maxSessions renders it (absent: not rendered, the bridge's default of 1)";
     actual =
       let

@@ -84,6 +84,7 @@ public final class BridgeConfig
     private int port = DEFAULT_PORT;
     private int latencyPeriods = 1;
     private String encoder = "float";
+    private String sendPath = "auto";
     private int mtu = 1500;
     private int dscp = UdpSockets.DEFAULT_DSCP;
     private int sessionPort = 0;
@@ -361,6 +362,35 @@ public final class BridgeConfig
         checkNotConcluded();
         latencyPeriods = value;
         return this;
+    }
+
+    /**
+     * @return which thread sends each period's datagrams: {@code auto} (the default: the JACK
+     *         thread at L = 0, the sender thread at L ≥ 1, as measured in bench/README.md),
+     *         {@code period} (always the JACK thread) or {@code sender} (always the sender thread).
+     */
+    public String sendPath()
+    {
+        return sendPath;
+    }
+
+    /**
+     * @param value {@code auto}, {@code period} or {@code sender}.
+     * @return this context.
+     */
+    public BridgeConfig sendPath(final String value)
+    {
+        checkNotConcluded();
+        sendPath = value;
+        return this;
+    }
+
+    /**
+     * @return the send path to use, or null for {@code auto} (the bridge chooses per L).
+     */
+    public org.oligarchy.vmm.bridge.engine.SendPath resolvedSendPath()
+    {
+        return "auto".equals(sendPath) ? null : org.oligarchy.vmm.bridge.engine.SendPath.parse(sendPath);
     }
 
     /**
@@ -725,6 +755,7 @@ public final class BridgeConfig
         final int port = orDefault(f.integer("port", 1, 65535, null), 19000);
         final int latency = orDefault(f.integer("latencyPeriods", 0, 10, null), 1);
         final String encoder = f.choice("encoder", new String[]{"float", "int16"}, "float");
+        final String send = f.choice("sendPath", new String[]{"auto", "period", "sender"}, "auto");
         final int mtu = orDefault(f.integer("mtu", 576, 9000, null), 1500);
         final int dscp = orDefault(f.integer("dscp", 0, 63, null), UdpSockets.DEFAULT_DSCP);
         final int sessionPort = orDefault(f.integer("sessionPort", 1, 65535, null), 0);
@@ -776,7 +807,7 @@ public final class BridgeConfig
             .midiToVmPorts(midiToVm).midiFromVmPorts(midiFromVm)
             .midiLongEvents(midiLong == null ? MidiLongEvents.DROP : midiLong)
             .peerAddresses(peers).listenAddress(listen).port(port).latencyPeriods(latency)
-            .encoder(encoder == null ? "float" : encoder).mtu(mtu).dscp(dscp).sessionPort(sessionPort)
+            .encoder(encoder == null ? "float" : encoder).sendPath(send == null ? "auto" : send).mtu(mtu).dscp(dscp).sessionPort(sessionPort)
             .maxSessions(maxSessions)
             .jackServer(jackServer)
             .multicastInterface(multicastInterface)
@@ -847,6 +878,11 @@ public final class BridgeConfig
         {
             problems.add(new ConfigProblem("bridge.encoder", quote(encoder) + " is not allowed; use one of \"float\", " +
                 "\"int16\""));
+        }
+        if (!"auto".equals(sendPath) && !"period".equals(sendPath) && !"sender".equals(sendPath))
+        {
+            problems.add(new ConfigProblem("bridge.sendPath", quote(sendPath) + " is not allowed; use one of \"auto\", " +
+                "\"period\", \"sender\""));
         }
         range(problems, "mtu", mtu, 576, 9000);
         if (multicastInterface != null && !INTERFACE.matcher(multicastInterface).matches())
@@ -1140,6 +1176,15 @@ public final class BridgeConfig
         map.put("dscp", dscp == 0 ? "0 (not marked)" : dscp + " (IP TOS 0x" + Integer.toHexString(dscp << 2) + ")");
         map.put("maxSessions", maxSessions);
         map.put("latencyPeriods", latencyPeriods);
+        map.put("sendPath", switch (sendPath)
+        {
+            case "period" -> "period (the JACK thread encodes and sends each period's datagrams)";
+            case "sender" -> "sender (the nj-sender thread, woken by the JACK thread, encodes and sends)";
+            default -> "auto (at L = " + latencyPeriods + ": " +
+                (HostBridge.Settings.defaultSendPath(latencyPeriods) ==
+                    org.oligarchy.vmm.bridge.engine.SendPath.PERIOD_THREAD ? "the JACK thread sends" :
+                    "the nj-sender thread sends") + "; the JACK thread at L = 0, the sender thread at L >= 1)";
+        });
         map.put("waitStrategy", waitStrategy.configName());
         if (multicastInterface != null)
         {

@@ -750,7 +750,8 @@ public final class BridgeService
             .jackCpu(config.jackCpu()).senderCpu(config.senderCpu()).receiverCpu(config.receiverCpu())
             .senderPriority(config.senderPriority()).receiverPriority(config.receiverPriority())
             .multicastInterface(config.multicastInterface()).multicastGroup(config.multicastGroup())
-            .sockets(config.udpSockets()).maxSessions(config.maxSessions()).sendPath(sendPathOverride)
+            .sockets(config.udpSockets()).maxSessions(config.maxSessions())
+            .sendPath(sendPathOverride != null ? sendPathOverride : config.resolvedSendPath())
             .midiLongEvents(config.midiLongEvents()).build();
     }
 

@@ -94,7 +94,7 @@ final class BridgeConfigTest
         "`\"controlSocket\": \"/proc/netjack.sock\", " + VALID + "`|bridge.controlSocket: \"/proc/netjack.sock\" is in the kernel's /proc, /sys or /dev, where the bridge must not create files; write a path such as /run/netjack-bridge/control.sock",
         "`\"controlSocket\": \"/run/../sys/x.sock\", " + VALID + "`|bridge.controlSocket: \"/run/../sys/x.sock\" is in the kernel's /proc, /sys or /dev, where the bridge must not create files; write a path such as /run/netjack-bridge/control.sock",
         "`\"controlSocket\": \"/dev/shm/x.sock\", " + VALID + "`|bridge.controlSocket: \"/dev/shm/x.sock\" is in the kernel's /proc, /sys or /dev, where the bridge must not create files; write a path such as /run/netjack-bridge/control.sock",
-        "`\"latencyPeriod\": 1, " + VALID + "`|bridge.latencyPeriod: unknown key; remove it or use one of clientName, toVmPorts, fromVmPorts, midiToVmPorts, midiFromVmPorts, midiLongEvents, peerAddresses, listenAddress, port, latencyPeriods, encoder, mtu, dscp, sessionPort, maxSessions, jackServer, multicastInterface, multicastGroup, cpus, priorities, waitStrategy, mlockall, countersFile, histogramLog, controlSocket"
+        "`\"latencyPeriod\": 1, " + VALID + "`|bridge.latencyPeriod: unknown key; remove it or use one of clientName, toVmPorts, fromVmPorts, midiToVmPorts, midiFromVmPorts, midiLongEvents, peerAddresses, listenAddress, port, latencyPeriods, encoder, sendPath, mtu, dscp, sessionPort, maxSessions, jackServer, multicastInterface, multicastGroup, cpus, priorities, waitStrategy, mlockall, countersFile, histogramLog, controlSocket"
     })
     void shouldRejectAnInvalidFieldWithAMessageNamingFieldValueAndFix(final String fields, final String message)
     {
@@ -403,6 +403,45 @@ final class BridgeConfigTest
         }
         assertEquals(0, code);
         assertEquals(true, out.toString().contains(", dscp=34 (IP TOS 0x88), maxSessions=1, latencyPeriods=1, "),
+            out.toString());
+    }
+
+    /**
+     * bridge.sendPath: "auto" by default (the bridge chooses per L), "period" or "sender" on
+     * request; anything else is refused with the field and the allowed values; --check says what
+     * auto means at the configured L.
+     */
+    @Test
+    @Timeout(60)
+    void shouldChooseTheSendPathPerLByDefaultAndShowItInCheck(@TempDir final Path dir) throws Exception
+    {
+        assertEquals("auto", BridgeConfig.parse("{\"version\": 1, \"bridge\": {" + VALID + "}}").sendPath());
+        assertEquals(null, BridgeConfig.parse("{\"version\": 1, \"bridge\": {" + VALID + "}}").resolvedSendPath());
+        assertEquals(org.oligarchy.vmm.bridge.engine.SendPath.PERIOD_THREAD, BridgeConfig.parse(
+            "{\"version\": 1, \"bridge\": {" + VALID + ", \"sendPath\": \"period\"}}").resolvedSendPath());
+        assertEquals(org.oligarchy.vmm.bridge.engine.SendPath.SENDER_THREAD, BridgeConfig.parse(
+            "{\"version\": 1, \"bridge\": {" + VALID + ", \"sendPath\": \"sender\"}}").resolvedSendPath());
+        final InvalidConfigException ex = assertThrows(InvalidConfigException.class, () -> BridgeConfig.parse(
+            "{\"version\": 1, \"bridge\": {" + VALID + ", \"sendPath\": \"jack\"}}"));
+        assertEquals(List.of("bridge.sendPath: \"jack\" is not allowed; use one of \"auto\", \"period\", \"sender\""),
+            messages(ex));
+        final Path file = dir.resolve("auto.json");
+        Files.writeString(file, "{\"version\": 1, \"bridge\": {" + VALID + ", \"countersFile\": \"" +
+            dir.resolve("c.dat") + "\", \"controlSocket\": \"" + dir.resolve("c.sock") + "\"}}");
+        final PrintStream originalOut = System.out;
+        final ByteArrayOutputStream out = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(out, true));
+        final int code;
+        try
+        {
+            code = BridgeMain.execute("run", "--check", "--config", file.toString());
+        }
+        finally
+        {
+            System.setOut(originalOut);
+        }
+        assertEquals(0, code, out.toString());
+        assertEquals(true, out.toString().contains("sendPath=auto (at L = 1: the nj-sender thread sends; "),
             out.toString());
     }
 

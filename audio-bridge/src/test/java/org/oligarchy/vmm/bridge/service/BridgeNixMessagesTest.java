@@ -54,6 +54,8 @@ final class BridgeNixMessagesTest
         "{\"maxSessions\": 9}",
         "{\"maxSessions\": \"one\"}",
         "{\"midiLongEvents\": \"keep\"}",
+        "{\"sendPath\": \"jack\"}",
+        "{\"sendPath\": 0}",
         "{\"midiLongEvents\": 1, \"maxSessions\": 2}",
     };
 

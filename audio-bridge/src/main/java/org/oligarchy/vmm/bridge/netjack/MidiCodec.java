@@ -317,7 +317,7 @@ public final class MidiCodec
         final int period,
         final MidiEvents[] ports)
     {
-        return decode(blob, blobLength, portCount, period, ports, null);
+        return decodeBlob(blob, blobLength, portCount, period, ports, null);
     }
 
     /**
@@ -342,17 +342,6 @@ public final class MidiCodec
      *         parsed before the bad record keep their events.
      */
     public static RejectReason decodeBlob(
-        final DirectBuffer blob,
-        final int blobLength,
-        final int portCount,
-        final int period,
-        final MidiEvents[] ports,
-        final MidiLongEvents longEvents)
-    {
-        return decode(blob, blobLength, portCount, period, ports, longEvents);
-    }
-
-    private static RejectReason decode(
         final DirectBuffer blob,
         final int blobLength,
         final int portCount,

@@ -12,6 +12,11 @@ let
   };
   full = fixtures.valid.full-host.doc;
   keys = builtins.attrNames;
+  # The bridge section rendered for the README's DSP example with these bridge settings.
+  renderBridge = bridge: (vmlib.render.document {
+    dsp = vmlib.settings.withDspDefaults (fixtures.readmeDsp // { enable = true; hostCpus = 8; inherit bridge; });
+    guests = { };
+  }).bridge;
 in
 map goldenCase [ "coding-sandbox" "kali-linux" "openwrt-router" "all-presets" "readme-dsp" "full-host" "uefi-guest" ]
 ++ [
@@ -61,26 +66,17 @@ map goldenCase [ "coding-sandbox" "kali-linux" "openwrt-router" "all-presets" "r
     name = "a bridge with multicastInterface renders it and the group (absent: unicast only)";
     actual =
       let
-        render = bridge: (vmlib.render.document {
-          dsp = vmlib.settings.withDspDefaults (fixtures.readmeDsp // { enable = true; hostCpus = 8; inherit bridge; });
-          guests = { };
-        }).bridge;
-        on = render { multicastInterface = "dsp0"; };
-      in { inherit (on) multicastInterface multicastGroup; unicast = (render { }) ? multicastInterface; };
+        on = renderBridge { multicastInterface = "dsp0"; };
+      in { inherit (on) multicastInterface multicastGroup; unicast = (renderBridge { }) ? multicastInterface; };
     expected = { multicastInterface = "dsp0"; multicastGroup = "225.3.19.154"; unicast = false; };
   }
   {
     name = "a bridge with midiLongEvents renders it (absent: not rendered, the bridge's default drop); others are refused";
     actual =
-      let
-        render = bridge: (vmlib.render.document {
-          dsp = vmlib.settings.withDspDefaults (fixtures.readmeDsp // { enable = true; hostCpus = 8; inherit bridge; });
-          guests = { };
-        }).bridge;
-      in {
-        send = (render { midiLongEvents = "send"; }).midiLongEvents;
-        absent = (render { }) ? midiLongEvents;
-        bad = vmlib.validate.bridgeErrors (render { midiLongEvents = "keep"; });
+      {
+        send = (renderBridge { midiLongEvents = "send"; }).midiLongEvents;
+        absent = (renderBridge { }) ? midiLongEvents;
+        bad = vmlib.validate.bridgeErrors (renderBridge { midiLongEvents = "keep"; });
       };
     expected = { send = "send"; absent = false;
                  bad = [ "bridge.midiLongEvents: \"keep\" is not allowed; use one of \"drop\", \"send\"" ]; };
@@ -88,15 +84,10 @@ map goldenCase [ "coding-sandbox" "kali-linux" "openwrt-router" "all-presets" "r
   {
     name = "a bridge with sendPath renders it (absent: not rendered, the bridge's default auto); others are refused";
     actual =
-      let
-        render = bridge: (vmlib.render.document {
-          dsp = vmlib.settings.withDspDefaults (fixtures.readmeDsp // { enable = true; hostCpus = 8; inherit bridge; });
-          guests = { };
-        }).bridge;
-      in {
-        period = (render { sendPath = "period"; }).sendPath;
-        absent = (render { }) ? sendPath;
-        bad = vmlib.validate.bridgeErrors (render { sendPath = "jack"; });
+      {
+        period = (renderBridge { sendPath = "period"; }).sendPath;
+        absent = (renderBridge { }) ? sendPath;
+        bad = vmlib.validate.bridgeErrors (renderBridge { sendPath = "jack"; });
       };
     expected = { period = "period"; absent = false;
                  bad = [ "bridge.sendPath: \"jack\" is not allowed; use one of \"auto\", \"period\", \"sender\"" ]; };
@@ -104,21 +95,12 @@ map goldenCase [ "coding-sandbox" "kali-linux" "openwrt-router" "all-presets" "r
   {
     name = "a bridge with maxSessions renders it (absent: not rendered, the bridge's default of 1)";
     actual =
-      let
-        render = bridge: (vmlib.render.document {
-          dsp = vmlib.settings.withDspDefaults (fixtures.readmeDsp // { enable = true; hostCpus = 8; inherit bridge; });
-          guests = { };
-        }).bridge;
-      in { set = (render { maxSessions = 2; }).maxSessions; unset = (render { }) ? maxSessions; };
+      { set = (renderBridge { maxSessions = 2; }).maxSessions; unset = (renderBridge { }) ? maxSessions; };
     expected = { set = 2; unset = false; };
   }
   {
     name = "bridge.maxSessions outside 1 … 8 is refused with the bridge's own words";
-    actual = map (v: vmlib.validate.bridgeErrors (vmlib.render.document {
-        dsp = vmlib.settings.withDspDefaults (fixtures.readmeDsp // { enable = true; hostCpus = 8;
-          bridge = { maxSessions = v; }; });
-        guests = { };
-      }).bridge) [ 0 9 ];
+    actual = map (v: vmlib.validate.bridgeErrors (renderBridge { maxSessions = v; })) [ 0 9 ];
     expected = map (v: [ "bridge.maxSessions: ${toString v} is out of range; use 1 to 8 (the slaves served at once; 1, the default, refuses another slave while one plays)" ]) [ 0 9 ];
   }
   {

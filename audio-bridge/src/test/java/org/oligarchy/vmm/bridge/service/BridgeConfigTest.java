@@ -279,7 +279,7 @@ final class BridgeConfigTest
             "syntax\n", nested.err());
     }
 
-    private record Captured(int code, String err)
+    private record Captured(int code, String err, String out)
     {
     }
 
@@ -288,11 +288,13 @@ final class BridgeConfigTest
         final PrintStream originalErr = System.err;
         final PrintStream originalOut = System.out;
         final ByteArrayOutputStream err = new ByteArrayOutputStream();
+        final ByteArrayOutputStream out = new ByteArrayOutputStream();
         System.setErr(new PrintStream(err, true));
-        System.setOut(new PrintStream(new ByteArrayOutputStream(), true));
+        System.setOut(new PrintStream(out, true));
         try
         {
-            return new Captured(BridgeMain.execute(args), err.toString());
+            final int code = BridgeMain.execute(args);
+            return new Captured(code, err.toString(), out.toString());
         }
         finally
         {
@@ -353,18 +355,9 @@ final class BridgeConfigTest
         final Path file = dir.resolve("config.json");
         Files.writeString(file, "{\"version\": 1, \"bridge\": {" + VALID + ", \"sessionPort\": 19001, " +
             "\"countersFile\": \"" + dir.resolve("c.dat") + "\", \"controlSocket\": \"" + dir.resolve("c.sock") + "\"}}");
-        final PrintStream originalOut = System.out;
-        final ByteArrayOutputStream out = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(out, true));
-        final int code;
-        try
-        {
-            code = BridgeMain.execute("run", "--check", "--config", file.toString());
-        }
-        finally
-        {
-            System.setOut(originalOut);
-        }
+        final Captured check = execute("run", "--check", "--config", file.toString());
+        final int code = check.code();
+        final String out = check.out();
         assertEquals(0, code);
         assertEquals(true, out.toString().startsWith("config OK: {") &&
             out.toString().contains(", port=19000, sessionPort=19001, dscp=34 (IP TOS 0x88), "), out.toString());
@@ -389,18 +382,9 @@ final class BridgeConfigTest
         final Path file = dir.resolve("config.json");
         Files.writeString(file, "{\"version\": 1, \"bridge\": {" + VALID + ", \"maxSessions\": 1, " +
             "\"countersFile\": \"" + dir.resolve("c.dat") + "\", \"controlSocket\": \"" + dir.resolve("c.sock") + "\"}}");
-        final PrintStream originalOut = System.out;
-        final ByteArrayOutputStream out = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(out, true));
-        final int code;
-        try
-        {
-            code = BridgeMain.execute("run", "--check", "--config", file.toString());
-        }
-        finally
-        {
-            System.setOut(originalOut);
-        }
+        final Captured check = execute("run", "--check", "--config", file.toString());
+        final int code = check.code();
+        final String out = check.out();
         assertEquals(0, code);
         assertEquals(true, out.toString().contains(", dscp=34 (IP TOS 0x88), maxSessions=1, latencyPeriods=1, "),
             out.toString());
@@ -428,18 +412,9 @@ final class BridgeConfigTest
         final Path file = dir.resolve("auto.json");
         Files.writeString(file, "{\"version\": 1, \"bridge\": {" + VALID + ", \"countersFile\": \"" +
             dir.resolve("c.dat") + "\", \"controlSocket\": \"" + dir.resolve("c.sock") + "\"}}");
-        final PrintStream originalOut = System.out;
-        final ByteArrayOutputStream out = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(out, true));
-        final int code;
-        try
-        {
-            code = BridgeMain.execute("run", "--check", "--config", file.toString());
-        }
-        finally
-        {
-            System.setOut(originalOut);
-        }
+        final Captured check = execute("run", "--check", "--config", file.toString());
+        final int code = check.code();
+        final String out = check.out();
         assertEquals(0, code, out.toString());
         assertEquals(true, out.toString().contains("sendPath=auto (at L = 1: the nj-sender thread sends; "),
             out.toString());
@@ -477,18 +452,9 @@ final class BridgeConfigTest
             Files.writeString(file, "{\"version\": 1, \"bridge\": {" + VALID + ", \"midiLongEvents\": \"" + value +
                 "\", \"countersFile\": \"" + dir.resolve("c.dat") + "\", \"controlSocket\": \"" +
                 dir.resolve("c.sock") + "\"}}");
-            final PrintStream originalOut = System.out;
-            final ByteArrayOutputStream out = new ByteArrayOutputStream();
-            System.setOut(new PrintStream(out, true));
-            final int code;
-            try
-            {
-                code = BridgeMain.execute("run", "--check", "--config", file.toString());
-            }
-            finally
-            {
-                System.setOut(originalOut);
-            }
+            final Captured check = execute("run", "--check", "--config", file.toString());
+            final int code = check.code();
+            final String out = check.out();
             assertEquals(0, code);
             assertEquals(true, out.toString().contains(", midiFromVmPorts=0, midiLongEvents=" + value + " ("),
                 out.toString());

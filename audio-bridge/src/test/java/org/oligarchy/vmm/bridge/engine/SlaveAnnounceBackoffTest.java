@@ -7,17 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;
-import java.nio.channels.DatagramChannel;
-import java.nio.channels.Selector;
 import java.util.concurrent.TimeUnit;
 
-import org.agrona.concurrent.CachedNanoClock;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.oligarchy.vmm.bridge.metrics.BridgeCounters;
 import org.oligarchy.vmm.bridge.netjack.MasterHandshake;
 import org.oligarchy.vmm.bridge.netjack.NetJack;
 import org.oligarchy.vmm.bridge.netjack.RejectReason;
@@ -39,25 +35,11 @@ final class SlaveAnnounceBackoffTest
     private final SessionParamsFlyweight setup = new SessionParamsFlyweight().wrap(setupBuffer, 0);
     private final MasterHandshake handshake = new MasterHandshake("silent-master", 48_000, 1024, 2, 2, 0, 0, 1);
     private HandDrivenSlaveRig rig;
-    private CachedNanoClock clock;
-    private BridgeCounters counters;
-    private ByteBuffer buffer;
-    private UnsafeBuffer view;
-    private DatagramChannel master;
-    private Selector selector;
-    private SlaveEndpoint slave;
 
     @BeforeEach
     void setUp() throws Exception
     {
         rig = new HandDrivenSlaveRig("patient");
-        clock = rig.clock;
-        counters = rig.counters;
-        buffer = rig.buffer;
-        view = rig.view;
-        master = rig.master;
-        selector = rig.selector;
-        slave = rig.slave;
     }
 
     @AfterEach
@@ -70,25 +52,25 @@ final class SlaveAnnounceBackoffTest
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
     void shouldWaitLongerForTheFirstPacketEachTimeAMasterStaysSilentAfterTheHandshake() throws Exception
     {
-        slave.start();
+        rig.slave.start();
         handshake();
-        clock.advance(2 * SECOND + 1);
+        rig.clock.advance(2 * SECOND + 1);
         // The first silent session ends after 2 s, as JACK2's slave does.
         handshake();
-        clock.advance(2 * SECOND + 1);
+        rig.clock.advance(2 * SECOND + 1);
         assertNull(announceWithin(500), "the second silent session waits 4 s, not 2");
-        clock.advance(2 * SECOND);
+        rig.clock.advance(2 * SECOND);
         handshake();
-        clock.advance(4 * SECOND + 1);
+        rig.clock.advance(4 * SECOND + 1);
         assertNull(announceWithin(500), "the third waits 8 s");
-        clock.advance(4 * SECOND);
+        rig.clock.advance(4 * SECOND);
         handshake();
         final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (counters.sessionsStarted.get() < 4 && System.nanoTime() < deadline)
+        while (rig.counters.sessionsStarted.get() < 4 && System.nanoTime() < deadline)
         {
             Thread.sleep(10);
         }
-        assertEquals(4, counters.sessionsStarted.get(), "four sessions started, three of them ended silent");
+        assertEquals(4, rig.counters.sessionsStarted.get(), "four sessions started, three of them ended silent");
         final String text = String.join("\n", rig.lines());
         assertTrue(text.contains("the master sent nothing in the 2 s after the handshake (PipeWire's " +
             "netjack2-manager sends only once its node pair has ports"), text);
@@ -100,10 +82,8 @@ final class SlaveAnnounceBackoffTest
     {
         final SocketAddress announcer = announceWithin(10_000);
         assertNotNull(announcer, "the slave announced");
-        assertEquals(RejectReason.NONE, handshake.onAvailable(view, SessionParamsFlyweight.LENGTH, setup));
-        final ByteBuffer bytes = setupBuffer.byteBuffer().duplicate();
-        bytes.clear().limit(SessionParamsFlyweight.LENGTH);
-        master.send(bytes, announcer);
+        assertEquals(RejectReason.NONE, handshake.onAvailable(rig.view, SessionParamsFlyweight.LENGTH, setup));
+        rig.sendSessionPacket(setupBuffer, announcer);
         assertEquals(NetJack.START_MASTER, nextPacket(10_000), "START_MASTER");
     }
 
@@ -113,8 +93,8 @@ final class SlaveAnnounceBackoffTest
         final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
         while (System.nanoTime() < deadline)
         {
-            final SocketAddress source = receive(deadline);
-            if (source != null && new SessionParamsFlyweight().wrap(view, 0).packetId() == NetJack.SLAVE_AVAILABLE)
+            final SocketAddress source = rig.receiveSessionPacket(deadline);
+            if (source != null && rig.receivedPacketId() == NetJack.SLAVE_AVAILABLE)
             {
                 return source;
             }
@@ -127,27 +107,11 @@ final class SlaveAnnounceBackoffTest
         final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
         while (System.nanoTime() < deadline)
         {
-            if (receive(deadline) != null)
+            if (rig.receiveSessionPacket(deadline) != null)
             {
-                return new SessionParamsFlyweight().wrap(view, 0).packetId();
+                return rig.receivedPacketId();
             }
         }
         return -1;
-    }
-
-    private SocketAddress receive(final long deadline) throws Exception
-    {
-        while (System.nanoTime() < deadline)
-        {
-            selector.select(50);
-            selector.selectedKeys().clear();
-            buffer.clear();
-            final SocketAddress source = master.receive(buffer);
-            if (source != null && buffer.position() == SessionParamsFlyweight.LENGTH)
-            {
-                return source;
-            }
-        }
-        return null;
     }
 }

@@ -7,19 +7,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;
-import java.nio.channels.DatagramChannel;
-import java.nio.channels.Selector;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-import org.agrona.concurrent.CachedNanoClock;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.oligarchy.vmm.bridge.metrics.BridgeCounters;
 import org.oligarchy.vmm.bridge.netjack.MasterHandshake;
 import org.oligarchy.vmm.bridge.netjack.NetJack;
 import org.oligarchy.vmm.bridge.netjack.RejectReason;
@@ -38,25 +34,11 @@ final class SlaveLogFloodTest
 {
     private static final int ROUNDS = 200;
     private HandDrivenSlaveRig rig;
-    private CachedNanoClock clock;
-    private BridgeCounters counters;
-    private ByteBuffer buffer;
-    private UnsafeBuffer view;
-    private DatagramChannel master;
-    private Selector selector;
-    private SlaveEndpoint slave;
 
     @BeforeEach
     void setUp() throws Exception
     {
         rig = new HandDrivenSlaveRig("victim");
-        clock = rig.clock;
-        counters = rig.counters;
-        buffer = rig.buffer;
-        view = rig.view;
-        master = rig.master;
-        selector = rig.selector;
-        slave = rig.slave;
     }
 
     @AfterEach
@@ -69,32 +51,32 @@ final class SlaveLogFloodTest
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
     void shouldLogOneJoinAndOneEndThenASummaryWhenAHostileMasterStartsAndKillsSessionsInALoop() throws Exception
     {
-        slave.start();
+        rig.slave.start();
         final MasterHandshake handshake = new MasterHandshake("hostile-master", 48_000, 256, 2, 2, 0, 0, 1);
         final UnsafeBuffer setupBuffer = new UnsafeBuffer(ByteBuffer.allocateDirect(SessionParamsFlyweight.LENGTH));
         final SessionParamsFlyweight setup = new SessionParamsFlyweight().wrap(setupBuffer, 0);
         for (int round = 0; round < ROUNDS; round++)
         {
             final SocketAddress announcer = receive(NetJack.SLAVE_AVAILABLE);
-            assertEquals(RejectReason.NONE, handshake.onAvailable(view, buffer.position(), setup));
-            send(setupBuffer, announcer);
+            assertEquals(RejectReason.NONE, handshake.onAvailable(rig.view, rig.buffer.position(), setup));
+            rig.sendSessionPacket(setupBuffer, announcer);
             assertEquals(announcer, receive(NetJack.START_MASTER), "START_MASTER from the announcing socket");
             setup.packetId(NetJack.KILL_MASTER);
-            send(setupBuffer, announcer);
+            rig.sendSessionPacket(setupBuffer, announcer);
         }
         // The slave announces again after the last KILL_MASTER: it has handled every round.
         receive(NetJack.SLAVE_AVAILABLE);
 
-        assertEquals(ROUNDS, counters.sessionsStarted.get(), "sessions the hostile master started");
+        assertEquals(ROUNDS, rig.counters.sessionsStarted.get(), "sessions the hostile master started");
         List<String> lines = lines();
         assertEquals(2, lines.size(), String.join("\n", lines));
         assertTrue(lines.get(0).contains("INFO ") && lines.get(0).contains("slave 'victim' joined master at /127.0.0.1:"),
             lines.get(0));
         assertTrue(lines.get(1).contains("master ended session 1; announcing again"), lines.get(1));
-        assertEquals(2 * (ROUNDS - 1), counters.logLinesSuppressed.get());
+        assertEquals(2 * (ROUNDS - 1), rig.counters.logLinesSuppressed.get());
 
         // The limiter's interval is over: one summary per kind, with its count and the last line.
-        clock.advance(LogLimiter.INTERVAL_NANOS);
+        rig.clock.advance(LogLimiter.INTERVAL_NANOS);
         await("the slave's two summaries").atMost(Duration.ofSeconds(10)).pollDelay(Duration.ZERO)
             .until(() -> lines().size() >= 4);
         lines = lines();
@@ -103,33 +85,15 @@ final class SlaveLogFloodTest
             "logged (rate limit") && l.contains("(id=" + ROUNDS + " name=victim ")), String.join("\n", lines));
         assertTrue(lines.stream().anyMatch(l -> l.contains((ROUNDS - 1) + " more session ends in the last 5 s") &&
             l.endsWith("the last: master ended session " + ROUNDS + "; announcing again")), String.join("\n", lines));
-        assertEquals(2 * (ROUNDS - 1), counters.logLinesSuppressed.get());
+        assertEquals(2 * (ROUNDS - 1), rig.counters.logLinesSuppressed.get());
     }
 
     private SocketAddress receive(final int packetId) throws Exception
     {
-        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (System.nanoTime() < deadline)
-        {
-            selector.select(100);
-            selector.selectedKeys().clear();
-            buffer.clear();
-            final SocketAddress source = master.receive(buffer);
-            if (source != null && buffer.position() == SessionParamsFlyweight.LENGTH)
-            {
-                assertEquals(packetId, new SessionParamsFlyweight().wrap(view, 0).packetId(), "packet id");
-                return source;
-            }
-        }
-        assertNotNull(null, "no packet " + packetId + " from the slave within 10 s");
-        return null;
-    }
-
-    private void send(final UnsafeBuffer packet, final SocketAddress to) throws Exception
-    {
-        final ByteBuffer bytes = packet.byteBuffer().duplicate();
-        bytes.clear().limit(SessionParamsFlyweight.LENGTH);
-        master.send(bytes, to);
+        final SocketAddress source = rig.receiveSessionPacket(System.nanoTime() + TimeUnit.SECONDS.toNanos(10));
+        assertNotNull(source, "no packet " + packetId + " from the slave within 10 s");
+        assertEquals(packetId, rig.receivedPacketId(), "packet id");
+        return source;
     }
 
     private List<String> lines()

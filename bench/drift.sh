@@ -200,9 +200,12 @@ analyse_case() { # DIR: writes DIR/analysis.properties
       locks="$(count_in "producer too slow|consumer too slow" "$t0s" "$t1s" "$dir/guest_jackd.log") ring misses (frames skipped or missing) in the window"
       resync_what="ring-buffer resets (guest jackd log)" ;;
     zita)
-      resyncs_window=$(count_in "Waiting for [0-9.]+ seconds" "$t0s" "$t1s" "$dir"/zita_*n2j.log)
-      resyncs_total=$(count_in "Waiting for [0-9.]+ seconds" 0 "" "$dir"/zita_*n2j.log)
-      locks="host $(count_in "Waiting for [0-9.]+ seconds" "$t0s" "$t1s" "$dir/zita_host_n2j.log"), guest $(count_in "Waiting for [0-9.]+ seconds" "$t0s" "$t1s" "$dir/zita_guest_n2j.log") in the window"
+      # A receiver restarts when its loop gives up ("Waiting for 10.0 seconds...", silence meanwhile)
+      # or when it hears its transmitter stop ("Transmitter terminated."); either is one interruption.
+      local zr="Waiting for [0-9.]+ seconds|Transmitter terminated"
+      resyncs_window=$(count_in "$zr" "$t0s" "$t1s" "$dir"/zita_*n2j.log)
+      resyncs_total=$(count_in "$zr" 0 "" "$dir"/zita_*n2j.log)
+      locks="host receiver $(count_in "$zr" "$t0s" "$t1s" "$dir/zita_host_n2j.log"), guest $(count_in "$zr" "$t0s" "$t1s" "$dir/zita_guest_n2j.log") in the window, of which $(count_in "Transmitter terminated" "$t0s" "$t1s" "$dir"/zita_*n2j.log) 'Transmitter terminated'"
       resync_what="restarts of zita-n2j (both receivers)" ;;
   esac
   local base_median
@@ -248,9 +251,12 @@ analyse_baseline() { # DIR
   t0=$(prop "$dir/case.properties" window_start_ms); t1=$(prop "$dir/case.properties" window_end_ms)
   s=$(delay_values "$dir/jack_delay.log" "$(awk -v t="$t0" 'BEGIN {printf "%.3f", t / 1000}')" \
     "$(awk -v t="$t1" 'BEGIN {printf "%.3f", t / 1000}')" | stats)
-  local n mn mx md
+  local n mn mx md r1 r2 x
   read -r n mn mx md _ <<< "$s"
-  { echo "samples=$n"; echo "min_frames=$mn"; echo "max_frames=$mx"; echo "median_frames=$md"; } > "$dir/analysis.properties"
+  read -r r1 r2 x <<< "$(clock_rate "$dir/clock_host.txt" "$t0" "$t1" "$period")"
+  { echo "samples=$n"; echo "min_frames=$mn"; echo "max_frames=$mx"; echo "median_frames=$md"; echo "host_rate_hz=$r1"
+    echo "host_processed_hz=$r2"; echo "host_xruns=$x"
+    echo "window_s=$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.3f", (b - a) / 1000}')"; } > "$dir/analysis.properties"
 }
 
 median_of() { # values on stdin ("-" and empty skipped) -> median (trailing zeros dropped) or "-"
@@ -280,7 +286,9 @@ write_report() { # OUT
     echo "L = $latency for NetJack2; $(prop "$o/machine.txt" rounds) rounds of $(prop "$o/machine.txt" seconds) s per setup;"
     echo "stability also without the first $exclude s. Machine: $(prop "$o/machine.txt" cpus) CPUs, load before"
     echo "$(prop "$o/machine.txt" loadavg_before), after $(prop "$o/machine.txt" loadavg_after); commit $(prop "$o/machine.txt" git_commit)."
-    echo "Baseline (jack_delay looped on the host server alone): $(prop "$raw/baseline/analysis.properties" median_frames) frames."
+    local b="$raw/baseline/analysis.properties"
+    echo "Baseline (jack_delay looped on the host server alone, $(prop "$b" window_s) s): $(prop "$b" median_frames) frames;"
+    echo "that lone server ran at $(prop "$b" host_rate_hz) Hz (processed $(prop "$b" host_processed_hz)) with $(prop "$b" host_xruns) xruns."
     echo
     echo "## Per setup (median over rounds)"
     echo
@@ -610,11 +618,14 @@ baseline() {
   host="${tag}b$case_number"; host_clients=(); guest_clients=(); monitor_pids=(); guest_pid=""
   start_server "$host" "$rate" "$period" "$dir/host_jackd.log" || { echo "failed=set-up" > "$dir/case.properties"; return 0; }
   host_pid=$server_pid
+  "$helpers/clock_monitor" "$host" "$dir/clock_host.txt" 2>> "$dir/monitor.log" &
+  monitor_pids+=($!); started+=($!)
+  sleep 0.3
   local t0 t1
   t0=$(now_ms)
   run_delay "$host" "$dir" "$baseline_seconds" jack_delay:in
   t1=$(now_ms)
-  { echo "window_start_ms=$t0"; echo "window_end_ms=$t1"; } > "$dir/case.properties"
+  { echo "window_start_ms=$t0"; echo "window_end_ms=$t1"; echo "period=$period"; } > "$dir/case.properties"
   tear_down
 }
 

@@ -192,7 +192,7 @@ analyse_case() { # DIR: writes DIR/analysis.properties
     ours)
       resyncs_window=$(resync_events "$dir/slave.log" "$t0s" "$t1s")
       resyncs_total=$(resync_events "$dir/slave.log" 0 "")
-      locks="locked $(count_in "resampler locked" 0 "" "$dir/slave.log") time(s), $(count_in "resampler lost its lock" "$t0s" "$t1s" "$dir/slave.log") lock losses in the window"
+      locks="both loops locked $(count_in "resampler locked" 0 "" "$dir/slave.log") time(s), $(count_in "resampler lost its lock" "$t0s" "$t1s" "$dir/slave.log") lock losses (either loop) in the window"
       resync_what="resampler re-syncs (slave log)" ;;
     jack2)
       resyncs_window=$(count_in "ringbuffer failure" "$t0s" "$t1s" "$dir/guest_jackd.log")

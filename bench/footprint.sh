@@ -2,7 +2,7 @@
 # footprint.sh: the bridge's own memory and its start-up, per JVM flag variant (issue 16).
 #
 #   flock /tmp/vmm-build.lock bench/footprint.sh [--variant "SPEC"]... [--rounds N] [--session S]
-#       [--latency L] [--slave-first] [--nmt] [--out DIR]
+#       [--latency L] [--slave-first] [--nmt] [--out DIR] [--summary-only]
 #
 # A variant SPEC is "default" or a list of words: NAME=VALUE words go to the bridge's environment
 # (NETJACK_BRIDGE_HEAP=12m, MALLOC_ARENA_MAX=2, NETJACK_BRIDGE_JIT=c1 ...), all others are JVM
@@ -33,7 +33,8 @@
 # own, so those cases are left out of the medians.
 #
 # Writes DIR (default bench/results/<UTC date>-footprint[-HHMM]): raw/<round>/<n>-<variant>/
-# (case.properties, bridge.log, gc.log, probe.txt), summary.txt, machine.txt. Needs jackd2,
+# (case.properties, bridge.log, gc.log, probe.txt), summary.txt, machine.txt. --summary-only
+# writes summary.txt again from DIR's raw/ (give the same --variant list). Needs jackd2,
 # libjack-jackd2-dev (jack_lsp), gcc, a JDK (jcmd). Stops only the processes it started, by PID.
 set -euo pipefail
 bench=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)
@@ -47,6 +48,7 @@ slave_first=0
 nmt=0
 out=""
 inside=0
+summary_only=0
 variants=()
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -58,18 +60,22 @@ while [ $# -gt 0 ]; do
     --nmt) nmt=1; shift ;;
     --out) out=$2; shift 2 ;;
     --inside-netns) inside=1; shift ;;
-    -h|--help) sed -n '2,37p' "$0"; exit 0 ;;
+    --summary-only) summary_only=1; shift ;;
+    -h|--help) sed -n '2,38p' "$0"; exit 0 ;;
     *) echo "footprint: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done
 [ ${#variants[@]} -eq 0 ] && variants=(default)
 
 say() { echo "[$(date -u +%T)] $*" >&2; }
+prop() { # FILE KEY: the value, or empty
+  awk -F= -v k="$2" '$1 == k {sub(/^[^=]*=/, ""); print; exit}' "$1" 2>/dev/null || true
+}
 now_us() { date +%s%6N; }
 
 # ------------------------------------------------------------------------------------------
 # Outside the namespace: prerequisites, build, output folder, then re-enter under unshare -n.
-if [ "$inside" = 0 ]; then
+if [ "$inside" = 0 ] && [ "$summary_only" = 0 ]; then
   if [ "$(id -u)" != 0 ]; then
     echo "footprint: needs root (unshare -n for a private network namespace)" >&2
     exit 2
@@ -116,7 +122,10 @@ if [ "$inside" = 0 ]; then
 fi
 
 # ------------------------------------------------------------------------------------------
-# Inside the namespace.
+# Inside the namespace (or --summary-only: summary.txt again from DIR's raw/, same --variant list).
+if [ "$summary_only" = 1 ]; then
+  if [ -z "$out" ] || [ ! -d "$out/raw" ]; then echo "footprint: --summary-only needs --out DIR of an earlier run" >&2; exit 2; fi
+else
 ip link set lo up
 export JACK_NO_AUDIO_RESERVATION=1
 tag="fp$$"           # JACK server names are global (sockets in /dev/shm): keep ours unique
@@ -178,9 +187,6 @@ memory() {
   # the biggest file-backed and anonymous PSS by mapping, for the record
   awk '/^[0-9a-f]+-[0-9a-f]+ / {name = ($6 == "" ? "[anon]" : $6)} /^Pss:/ {pss[name] += $2}
     END {for (n in pss) if (pss[n] >= 1024) printf "pss_of %s=%d\n", n, pss[n]}' "/proc/$1/smaps" | sort -t= -k2 -nr
-}
-prop() { # FILE KEY: the value, or empty
-  awk -F= -v k="$2" '$1 == k {sub(/^[^=]*=/, ""); print; exit}' "$1" 2>/dev/null || true
 }
 
 # one_case VARIANT DIR NMT: one measured case
@@ -284,9 +290,16 @@ JSON
   rm -rf "$cwork"
 }
 
+fi # not --summary-only
+
 # ------------------------------------------------------------------------------------------
 n_variants=${#variants[@]}
-for round in $(seq 1 "$rounds"); do
+measured_rounds=$rounds
+if [ "$summary_only" = 1 ]; then
+  measured_rounds=0 nmt=0
+  rounds=$(find "$out/raw" -maxdepth 1 -name 'round*' | wc -l)
+fi
+for round in $(seq 1 "$measured_rounds"); do
   order=()
   if [ $((round % 2)) = 1 ]; then order=("${variants[@]}")
   else for ((i = n_variants - 1; i >= 0; i--)); do order+=("${variants[$i]}"); done; fi
@@ -329,8 +342,9 @@ derive() { # DIR: the derived figures of one case, KEY=VALUE
     [ -n "$g1" ] && echo "gc_start=$g1" && echo "gc_after=$((ge - g1))"
     if [ -f "$gc" ]; then
       # [1764780000123ms][0.456s] GC(0) Pause Young ...: wall clock ms, and the pause's ms at the end
-      awk -v cut="$(( played / 1000 + 1000 ))" -F'[][]' '/GC\([0-9]+\) Pause/ {
-          t = $2; sub(/ms$/, "", t); if (t + 0 < cut) before++; else after++ }
+      # (up to the probe's end: the collections of the shutdown after it are not the session's)
+      awk -v cut="$(( played / 1000 + 1000 ))" -v end="$(( end / 1000 ))" -F'[][]' '/GC\([0-9]+\) Pause/ {
+          t = $2; sub(/ms$/, "", t); if (t + 0 < cut) before++; else if (t + 0 <= end) after++ }
         END { printf "gc_log_start=%d\ngc_log_after=%d\n", before, after }' "$gc"
       awk -v p="$(( played / 1000 ))" -F'[][]' 'NR == 1 {t = $2; sub(/ms$/, "", t); u = $4; sub(/ms$/, "", u);
           printf "jvm_uptime_at_first_block_ms=%d\n", p - t + u; exit}' "$gc"

@@ -30,12 +30,13 @@ let
 
   # The JVM flag every launcher needs: Agrona reaches jdk.internal.misc.Unsafe.
   jvmFlags = "--add-exports java.base/jdk.internal.misc=ALL-UNNAMED";
-  # The bridge's, as in the repository's bin/netjack-bridge: a fixed, pre-touched heap and no
-  # periodic cleanup safepoints keep the JVM out of the real-time threads' way
-  # (docs/realtime-jvm.md §6). The heap is 16 MiB unless NETJACK_BRIDGE_HEAP says otherwise when
+  # The bridge's, as in the repository's bin/netjack-bridge: a fixed heap (not pre-touched: the
+  # pages start-up never touches are never touched) and no periodic cleanup safepoints keep the
+  # JVM out of the real-time threads' way; the native-heap trim returns the JIT's freed arenas
+  # (docs/realtime-jvm.md §6). The heap is 24 MiB unless NETJACK_BRIDGE_HEAP says otherwise when
   # the wrapper runs: the "\$" reaches makeWrapper's --add-flags, which expands it at run time.
   bridgeJvmFlags = lib.concatStringsSep " " [
-    "-Xms\\\${NETJACK_BRIDGE_HEAP:-16m}" "-Xmx\\\${NETJACK_BRIDGE_HEAP:-16m}" "-XX:+AlwaysPreTouch" "-XX:+UseSerialGC"
+    "-Xms\\\${NETJACK_BRIDGE_HEAP:-24m}" "-Xmx\\\${NETJACK_BRIDGE_HEAP:-24m}" "-XX:TrimNativeHeapInterval=5000" "-XX:+UseSerialGC"
     "-XX:+UnlockDiagnosticVMOptions" "-XX:GuaranteedSafepointInterval=0" "-XX:+PerfDisableSharedMem"
     "-XX:ReservedCodeCacheSize=64m" "-XX:CompressedClassSpaceSize=64m" "-Xss512k"
   ];

@@ -144,7 +144,7 @@ public final class PcapReader
         {
             throw new PcapFormatException(0, 0, "file is " + size + " bytes; files over 2 GiB are not supported");
         }
-        // The capture is read whole; the bridge's launcher gives the JVM a small heap (16 MiB,
+        // The capture is read whole; the bridge's launcher gives the JVM a small heap (24 MiB,
         // sized for the service), so say how to raise it rather than fail with OutOfMemoryError.
         final Runtime runtime = Runtime.getRuntime();
         final long free = runtime.maxMemory() - (runtime.totalMemory() - runtime.freeMemory());

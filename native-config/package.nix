@@ -28,8 +28,9 @@ let
   # The goals and modules, shared with lock.sh and verify-lock.sh.
   buildArgs = lib.removeSuffix "\n" (builtins.readFile ./maven/build-args);
 
-  # The JVM flag every launcher needs: Agrona reaches jdk.internal.misc.Unsafe.
-  jvmFlags = "--add-exports java.base/jdk.internal.misc=ALL-UNNAMED";
+  # The JVM flags every launcher needs: Agrona reaches jdk.internal.misc.Unsafe; the bridge's JACK
+  # thread waits on the session socket's descriptor, read through sun.nio.ch (engine/SocketFds.java).
+  jvmFlags = "--add-exports java.base/jdk.internal.misc=ALL-UNNAMED --add-exports java.base/sun.nio.ch=ALL-UNNAMED";
   # The bridge's, as in the repository's bin/netjack-bridge: a fixed, pre-touched heap and no
   # periodic cleanup safepoints keep the JVM out of the real-time threads' way
   # (docs/realtime-jvm.md §6). The heap is 16 MiB unless NETJACK_BRIDGE_HEAP says otherwise when

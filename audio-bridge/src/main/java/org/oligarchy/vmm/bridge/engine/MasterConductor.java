@@ -168,6 +168,8 @@ final class MasterConductor implements Agent
     private final LogLimiter sessionsInUseLog;
     private final LogLimiter longMidiLog;
     private final LogLimiter[] logLimiters;
+    /** Whether the period thread receives (set before the agent starts). */
+    private volatile boolean receiveOnPeriodThread;
     /** bridge.midiLongEvents, given to every session's encoder and assembler; set before the agent starts. */
     private volatile MidiLongEvents midiLongEvents = MidiLongEvents.DROP;
     /** Sessions that may run at once (bridge.maxSessions); set before the agent starts. */
@@ -269,6 +271,15 @@ final class MasterConductor implements Agent
     void midiLongEvents(final MidiLongEvents value)
     {
         this.midiLongEvents = value;
+    }
+
+    /**
+     * Whether the period thread reads the sessions' sockets ({@link ReceivePath#PERIOD_THREAD}):
+     * their sockets then stay non-blocking and carry their descriptor for its bounded wait.
+     */
+    void receiveOnPeriodThread(final boolean value)
+    {
+        this.receiveOnPeriodThread = value;
     }
 
     /** Sets lane {@code lane} (1 …): its session slot, play ring, counters and latency recorders. */
@@ -637,7 +648,8 @@ final class MasterConductor implements Agent
     private void activate(final Pending target) throws IOException
     {
         final SessionParams params = MasterHandshake.paramsOf(target.setup);
-        target.channel.configureBlocking(true);
+        // A receiver thread blocks in read; the period thread reads non-blocking and waits in ppoll.
+        target.channel.configureBlocking(!receiveOnPeriodThread);
         final int lane = target.lane;
         final BridgeCounters counters = laneCounters[lane];
         final MasterSession next = new MasterSession(
@@ -646,6 +658,7 @@ final class MasterConductor implements Agent
         next.assembler.midiLongEvents(midiLongEvents);
         next.announce = target.announce;
         next.startedNanos = clock.nanoTime();
+        next.pollFd = receiveOnPeriodThread ? SocketFds.fdOf(target.channel) : -1;
         final MasterSession previous = slots[lane].get();
         slots[lane].set(next);
         laneAddresses[lane] = target.peer.getAddress();

@@ -36,7 +36,8 @@ import org.oligarchy.vmm.bridge.period.PeriodIo;
  *       {@link ReceivePath#PERIOD_THREAD} the period thread does this itself ({@link SessionIntake})
  *       and no receiver thread runs.</li>
  *   <li><b>nj-conductor</b> (not real-time): {@link MasterConductor}, handshake, session loss
- *       (2 s without packets, or KILL_MASTER) and re-attach.</li>
+ *       (2 s without packets, or KILL_MASTER) and re-attach; it looks every 2 ms while a handshake
+ *       is pending, else every 20 ms.</li>
  * </ul>
  * Each thread is an Agrona agent run by an {@code AgentRunner} whose error handler logs and
  * counts every throwable ("agent errors"). {@link #close()} stops and joins all three before it
@@ -786,7 +787,7 @@ public final class MasterBridge implements AutoCloseable
                 receiverRunner = newRunner(new SleepingIdleStrategy(AgentThreads.PARK_NANOS), receiver);
                 receiverThread = AgentThreads.start(receiverRunner);
             }
-            conductorRunner = newRunner(new SleepingIdleStrategy(2 * AgentThreads.PARK_NANOS), conductor);
+            conductorRunner = newRunner(conductor.idleStrategy(), conductor);
             if (senderThreads)
             {
                 senderRunner = newRunner(AgentThreads.idleStrategy(config.waitStrategy()), sender);

@@ -17,8 +17,9 @@ import org.oligarchy.vmm.bridge.rt.ThreadPlacement;
  * block it encodes and sends itself, and plays the block of cycle N − L from the
  * from-peer ring, or silence. With {@link ReceivePath#PERIOD_THREAD} it also reads the slave's
  * replies itself ({@link SessionIntake}, the receiver thread's code) from the session's
- * non-blocking socket: at L ≥ 1 what is queued at the start of the period, at L = 0 after sending,
- * waiting for the reply in {@code ppoll} up to the L = 0 deadline. It is a method, not an agent:
+ * non-blocking socket: at L ≥ 1 what is queued at the start of the period (before it sends: a
+ * reply is placed against the cycle sent last when it is read), at L = 0 after sending, waiting
+ * for the reply in {@code ppoll} up to the L = 0 deadline. It is a method, not an agent:
  * the host's graph drives it. Never blocks (except the bounded wait of L = 0), never allocates,
  * never logs.
  *
@@ -66,6 +67,8 @@ final class PeriodPath
     private long lastStartFrame = -1;
     private long minPlayableHostCycle;
     private long lastStartNanos;
+    /** L = 0 with {@link ReceivePath#PERIOD_THREAD}: the last wait ended without its block. */
+    private boolean replyOutstanding;
     private volatile long periodThreadId = -1;
     private volatile int periodThreadTid = -1;
 
@@ -117,6 +120,17 @@ final class PeriodPath
         final long cycle = hostCycle += periodsElapsed(io.periodStartFrame());
         counters.cycles.increment();
 
+        final MasterSession receiving = intake != null ? intake.session() : null;
+        if (receiving != null && (latencyPeriods > 0 || replyOutstanding))
+        {
+            // ReceivePath.PERIOD_THREAD: read what came since the last period BEFORE sending this
+            // period's block: a reply is placed against the cycle sent last when it is read (an
+            // async slave's only by that), as the receiver thread, which reads it on arrival, would.
+            // At L = 0 only after a wait that ended without its block (its reply may have come since).
+            drainQueued(receiving);
+        }
+        replyOutstanding = false;
+
         final int period = periodFrames;
         final AudioBlock out = toPeer.claim();
         if (out == null)
@@ -155,11 +169,6 @@ final class PeriodPath
         }
 
         final long wanted = cycle - latencyPeriods;
-        final MasterSession receiving = intake != null ? intake.session() : null;
-        if (receiving != null && latencyPeriods > 0)
-        {
-            drainQueued(receiving);
-        }
         AudioBlock in = takeBlock(wanted);
         if (in == null && latencyPeriods == 0 && slot.get() != null)
         {
@@ -168,6 +177,7 @@ final class PeriodPath
             {
                 // ReceivePath.PERIOD_THREAD: read the reply here, waiting for it in the kernel.
                 in = receiving == null ? null : receiveUntil(receiving, wanted, deadline);
+                replyOutstanding = in == null && receiving != null;
             }
             else if (sendHere)
             {
@@ -266,8 +276,8 @@ final class PeriodPath
     }
 
     /**
-     * L ≥ 1 with {@link ReceivePath#PERIOD_THREAD}: reads what the socket holds now (non-blocking;
-     * the replies of the last period, at most {@link #DRAIN_LIMIT} datagrams).
+     * With {@link ReceivePath#PERIOD_THREAD}, before sending: reads what the socket holds now
+     * (non-blocking; the replies of the last period, at most {@link #DRAIN_LIMIT} datagrams).
      */
     private void drainQueued(final MasterSession session)
     {

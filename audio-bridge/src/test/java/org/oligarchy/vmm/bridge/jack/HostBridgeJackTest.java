@@ -94,22 +94,25 @@ final class HostBridgeJackTest
      * the default at L = 0), or the {@code nj-sender} thread does (the default at L &gt;= 1); when it
      * sends, it also reads the replies itself ({@link ReceivePath#PERIOD_THREAD}, its default: at L = 0
      * with a bounded {@code ppoll} wait) or the {@code nj-receiver} thread does (the override); the
-     * same guarantees at the bridge's ports every way, against real JACK2.
+     * same guarantees at the bridge's ports every way, against real JACK2, also an async slave (whose
+     * replies are placed by their arrival: the JACK thread must read them before its next send).
      */
-    @ParameterizedTest(name = "L={0}, {1}, receive {2}")
-    @CsvSource({"0, PERIOD_THREAD, PERIOD_THREAD", "1, PERIOD_THREAD, PERIOD_THREAD", "2, PERIOD_THREAD, PERIOD_THREAD",
-        "0, PERIOD_THREAD, RECEIVER_THREAD", "0, SENDER_THREAD, RECEIVER_THREAD", "1, SENDER_THREAD, RECEIVER_THREAD",
-        "2, SENDER_THREAD, RECEIVER_THREAD"})
+    @ParameterizedTest(name = "L={0}, {1}, receive {2}, {3} slave")
+    @CsvSource({"0, PERIOD_THREAD, PERIOD_THREAD, sync", "1, PERIOD_THREAD, PERIOD_THREAD, sync",
+        "2, PERIOD_THREAD, PERIOD_THREAD, sync", "1, PERIOD_THREAD, PERIOD_THREAD, async",
+        "2, PERIOD_THREAD, PERIOD_THREAD, async", "0, PERIOD_THREAD, RECEIVER_THREAD, sync",
+        "0, SENDER_THREAD, RECEIVER_THREAD, sync", "1, SENDER_THREAD, RECEIVER_THREAD, sync",
+        "2, SENDER_THREAD, RECEIVER_THREAD, sync"})
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
     void shouldReturnTheSignalSampleExactWithEitherSendPath(final int latency, final SendPath path,
-        final ReceivePath receive) throws Exception
+        final ReceivePath receive, final String mode) throws Exception
     {
         sendPath = path;
         if (path == SendPath.PERIOD_THREAD)
         {
             System.setProperty(ReceivePath.OVERRIDE_PROPERTY, receive.name());
         }
-        sampleExact(2, latency, "sync");
+        sampleExact(2, latency, mode);
         final long[] threads = bridge.dataPathThreadIds();
         assertEquals(path, bridge.bridge().sendPath());
         assertEquals(path == SendPath.PERIOD_THREAD, threads[0] == threads[1],

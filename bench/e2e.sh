@@ -22,6 +22,8 @@
 # "sender" = the nj-sender thread sends, "period" = the JACK thread sends, "default" = the
 # Settings default for L), through the hidden override NETJACK_BRIDGE_SEND_PATH of
 # bin/netjack-bridge; the first is the case "bridge" of the report, each further one "bridge-PATH".
+# A path SEND+RECEIVE also sets NETJACK_BRIDGE_RECEIVE_PATH (e.g. "period+receiver": the JACK thread
+# sends, the nj-receiver thread receives, as before the JACK thread received too).
 # Every case also keeps each thread's context switches at the window's start and end
 # (raw/.../threads_{start,end}_{master,bridge}.txt: name, voluntary, involuntary).
 # Then one slave-restart case per kind (kill -9 of the slave, restart 3 s later; audio_probe
@@ -75,7 +77,7 @@ while [ $# -gt 0 ]; do
     --vm) vm=1; shift ;;
     --guest) guest=$2; shift 2 ;;
     --vm-accel) vm_accel=$2; shift 2 ;;
-    -h|--help) sed -n '2,43p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,45p' "$0"; exit 0 ;;
     *) echo "e2e: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -325,9 +327,12 @@ JSON
 start_bridge() { # MASTER DIR PORT L [SEND_PATH] -> bridge_pid
   { echo '{'; echo '  "version": 1,'; bridge_section "$1" "$2" "$3" "$4" 127.0.0.1 127.0.0.1; echo '}'; } \
     > "$2/bridge.json"
-  local path=${5:-default}
+  local path=${5:-default} receive=""
+  # SEND+RECEIVE (e.g. period+receiver): also the hidden NETJACK_BRIDGE_RECEIVE_PATH (issue 16).
+  case "$path" in *+*) receive=${path#*+}; path=${path%%+*} ;; esac
   [ "$path" = default ] && path=""
-  NETJACK_BRIDGE_SEND_PATH="$path" "$root/bin/netjack-bridge" run --config "$2/bridge.json" >> "$2/bridge.log" 2>&1 &
+  NETJACK_BRIDGE_SEND_PATH="$path" NETJACK_BRIDGE_RECEIVE_PATH="$receive" \
+    "$root/bin/netjack-bridge" run --config "$2/bridge.json" >> "$2/bridge.log" 2>&1 &
   bridge_pid=$!; started+=("$bridge_pid")
 }
 

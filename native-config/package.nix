@@ -28,15 +28,17 @@ let
   # The goals and modules, shared with lock.sh and verify-lock.sh.
   buildArgs = lib.removeSuffix "\n" (builtins.readFile ./maven/build-args);
 
-  # The JVM flag every launcher needs: Agrona reaches jdk.internal.misc.Unsafe.
-  jvmFlags = "--add-exports java.base/jdk.internal.misc=ALL-UNNAMED";
+  # The JVM flags every launcher needs: Agrona reaches jdk.internal.misc.Unsafe; the bridge's JACK
+  # thread waits on the session socket's descriptor, read through sun.nio.ch (engine/SocketFds.java).
+  jvmFlags = "--add-exports java.base/jdk.internal.misc=ALL-UNNAMED --add-exports java.base/sun.nio.ch=ALL-UNNAMED";
   # The bridge's, as in the repository's bin/netjack-bridge: a fixed heap (not pre-touched: the
   # pages start-up never touches are never touched) and no periodic cleanup safepoints keep the
   # JVM out of the real-time threads' way; the native-heap trim returns the JIT's freed arenas
-  # (docs/realtime-jvm.md §6). The heap is 24 MiB unless NETJACK_BRIDGE_HEAP says otherwise when
+  # (docs/realtime-jvm.md §6; the flag is experimental in JDK 17.0.9–17.0.10, hence the unlock,
+  # a no-op from 17.0.11 where it is a product flag). The heap is 24 MiB unless NETJACK_BRIDGE_HEAP says otherwise when
   # the wrapper runs: the "\$" reaches makeWrapper's --add-flags, which expands it at run time.
   bridgeJvmFlags = lib.concatStringsSep " " [
-    "-Xms\\\${NETJACK_BRIDGE_HEAP:-24m}" "-Xmx\\\${NETJACK_BRIDGE_HEAP:-24m}" "-XX:TrimNativeHeapInterval=5000" "-XX:+UseSerialGC"
+    "-Xms\\\${NETJACK_BRIDGE_HEAP:-24m}" "-Xmx\\\${NETJACK_BRIDGE_HEAP:-24m}" "-XX:+UnlockExperimentalVMOptions" "-XX:TrimNativeHeapInterval=5000" "-XX:+UseSerialGC"
     "-XX:+UnlockDiagnosticVMOptions" "-XX:GuaranteedSafepointInterval=0" "-XX:+PerfDisableSharedMem"
     "-XX:ReservedCodeCacheSize=64m" "-XX:CompressedClassSpaceSize=64m" "-Xss512k"
   ];

@@ -32,9 +32,12 @@ import org.oligarchy.vmm.bridge.period.PeriodIo;
  *       {@link #processPeriod(PeriodIo)}.</li>
  *   <li><b>nj-sender</b>: {@link MasterSender}, to-peer ring → sync + MIDI + audio packets → UDP.</li>
  *   <li><b>nj-receiver</b>: {@link MasterReceiver}, UDP → validation → reassembly into a
- *       from-peer block, placed by the session's {@link ReplyPlacement}.</li>
+ *       from-peer block, placed by the session's {@link ReplyPlacement}; with
+ *       {@link ReceivePath#PERIOD_THREAD} the period thread does this itself ({@link SessionIntake})
+ *       and no receiver thread runs.</li>
  *   <li><b>nj-conductor</b> (not real-time): {@link MasterConductor}, handshake, session loss
- *       (2 s without packets, or KILL_MASTER) and re-attach.</li>
+ *       (2 s without packets, or KILL_MASTER) and re-attach; it looks every 2 ms while a handshake
+ *       is pending, else every 20 ms.</li>
  * </ul>
  * Each thread is an Agrona agent run by an {@code AgentRunner} whose error handler logs and
  * counts every throwable ("agent errors"). {@link #close()} stops and joins all three before it
@@ -82,8 +85,10 @@ public final class MasterBridge implements AutoCloseable
                 config.fromPeerMidiPorts(), config.periodFrames());
             sender = new MasterSender(toPeer, slot, counters, clock, config.toPeerChannels(),
                 config.fromPeerChannels(), config.senderCpu(), config.senderPriority());
-            receiver = new MasterReceiver(slot, counters, clock, config.receiverCpu(), config.receiverPriority());
-            periodPath = new PeriodPath(config, toPeer, fromPeer, slot, sender, counters, latency, clock);
+            final boolean receiveHere = receivesOnPeriodThread(config);
+            receiver = receiveHere ? null :
+                new MasterReceiver(slot, counters, clock, config.receiverCpu(), config.receiverPriority());
+            periodPath = new PeriodPath(config, toPeer, fromPeer, slot, sender, counters, latency, clock, receiveHere);
             conductor.addLane(index, slot, fromPeer, counters, latency);
             counters.latencyPeriods.set(config.latencyPeriods());
             counters.periodFrames.set(config.periodFrames());
@@ -120,6 +125,10 @@ public final class MasterBridge implements AutoCloseable
      *                            {@code nj-sender} thread woken by the period thread, or the period
      *                            thread itself (issue 16; the wire is the same).
      * @param midiLongEvents      MIDI events over 4 bytes: dropped (JACK2-safe) or sent out of line.
+     * @param receivePath         which thread reads the slave's replies: the {@code nj-receiver}
+     *                            thread, or with {@link SendPath#PERIOD_THREAD} the period thread too
+     *                            (issue 16; the builder's default is
+     *                            {@link ReceivePath#defaultFor(SendPath, int)}).
      */
     public record Config(
         int toPeerChannels,
@@ -141,7 +150,8 @@ public final class MasterBridge implements AutoCloseable
         int toPeerMidiPorts,
         int fromPeerMidiPorts,
         SendPath sendPath,
-        org.oligarchy.vmm.bridge.netjack.MidiLongEvents midiLongEvents)
+        org.oligarchy.vmm.bridge.netjack.MidiLongEvents midiLongEvents,
+        ReceivePath receivePath)
     {
         /**
          * A builder: 2 + 2 channels at 96 kHz / 128, L = 1, an ephemeral port, any peer, blocking waits, no
@@ -179,6 +189,7 @@ public final class MasterBridge implements AutoCloseable
             private SendPath sendPath = SendPath.SENDER_THREAD;
             private org.oligarchy.vmm.bridge.netjack.MidiLongEvents midiLongEvents =
                 org.oligarchy.vmm.bridge.netjack.MidiLongEvents.DROP;
+            private ReceivePath receivePath;
 
             private Builder()
             {
@@ -385,8 +396,19 @@ public final class MasterBridge implements AutoCloseable
             }
 
             /**
+             * @param value see {@link Config#receivePath()}; null: {@link ReceivePath#defaultFor(SendPath, int)}.
+             * @return this builder.
+             */
+            public Builder receivePath(final ReceivePath value)
+            {
+                receivePath = value;
+                return this;
+            }
+
+            /**
              * @return the config.
-             * @throws IllegalArgumentException when the send path is null.
+             * @throws IllegalArgumentException when the send path is null, or the period thread is to
+             *                                  receive while the sender thread sends.
              */
             public Config build()
             {
@@ -394,10 +416,18 @@ public final class MasterBridge implements AutoCloseable
                 {
                     throw new IllegalArgumentException("sendPath is null; use SendPath.SENDER_THREAD or PERIOD_THREAD");
                 }
+                final ReceivePath receive = receivePath != null ? receivePath :
+                    ReceivePath.defaultFor(sendPath, latencyPeriods);
+                if (receive == ReceivePath.PERIOD_THREAD && sendPath != SendPath.PERIOD_THREAD)
+                {
+                    throw new IllegalArgumentException("receivePath PERIOD_THREAD needs sendPath PERIOD_THREAD (the " +
+                        "period thread receives on the socket it sends on); set sendPath PERIOD_THREAD or receivePath " +
+                        "RECEIVER_THREAD");
+                }
                 return new Config(toPeerChannels, fromPeerChannels, sampleRateHz, periodFrames, latencyPeriods,
                     listenAddress, port, allowedPeers, waitStrategy, senderCpu, receiverCpu, senderPriority,
                     receiverPriority, ringSize, zeroLatencyDeadline, masterNetName, toPeerMidiPorts,
-                    fromPeerMidiPorts, sendPath, midiLongEvents);
+                    fromPeerMidiPorts, sendPath, midiLongEvents, receive);
             }
         }
     }
@@ -478,15 +508,29 @@ public final class MasterBridge implements AutoCloseable
         this.listenChannel = openListenChannel(config, sockets);
         this.sender = new MasterSender(toPeer, slot, counters, clock, config.toPeerChannels(),
             config.fromPeerChannels(), config.senderCpu(), config.senderPriority());
-        this.receiver = new MasterReceiver(slot, counters, clock, config.receiverCpu(), config.receiverPriority());
+        final boolean receiveHere = receivesOnPeriodThread(config);
+        this.receiver = receiveHere ? null :
+            new MasterReceiver(slot, counters, clock, config.receiverCpu(), config.receiverPriority());
         this.conductor = new MasterConductor(
             listenChannel, config.allowedPeers(), handshake, slot, fromPeer, counters, latency, clock, sockets);
         conductor.midiLongEvents(config.midiLongEvents());
-        this.periodPath = new PeriodPath(config, toPeer, fromPeer, slot, sender, counters, latency, clock);
+        conductor.receiveOnPeriodThread(receiveHere);
+        this.periodPath = new PeriodPath(config, toPeer, fromPeer, slot, sender, counters, latency, clock, receiveHere);
         counters.latencyPeriods.set(config.latencyPeriods());
         counters.periodFrames.set(config.periodFrames());
         counters.sampleRateHz.set(config.sampleRateHz());
         counters.sessionState.set(BridgeCounters.STATE_STOPPED);
+    }
+
+    /**
+     * Whether the period thread receives: configured so, and the JVM lets it wait on the socket
+     * (the {@code sun.nio.ch} export, {@link SocketFds}; libc's {@code ppoll}). Otherwise the
+     * receiver thread stays, and {@link #start()} says why.
+     */
+    private static boolean receivesOnPeriodThread(final Config config)
+    {
+        return config.receivePath() == ReceivePath.PERIOD_THREAD && SocketFds.AVAILABLE &&
+            org.oligarchy.vmm.bridge.rt.ReadinessWait.AVAILABLE;
     }
 
     private static DatagramChannel openListenChannel(final Config config, final UdpSockets sockets)
@@ -738,32 +782,52 @@ public final class MasterBridge implements AutoCloseable
             started = true;
             counters.sessionState.set(BridgeCounters.STATE_LISTENING);
             final boolean senderThreads = config.sendPath() == SendPath.SENDER_THREAD;
-            receiverRunner = newRunner(new SleepingIdleStrategy(AgentThreads.PARK_NANOS), receiver);
-            conductorRunner = newRunner(new SleepingIdleStrategy(2 * AgentThreads.PARK_NANOS), conductor);
+            if (receiver != null)
+            {
+                receiverRunner = newRunner(new SleepingIdleStrategy(AgentThreads.PARK_NANOS), receiver);
+                receiverThread = AgentThreads.start(receiverRunner);
+            }
+            conductorRunner = newRunner(conductor.idleStrategy(), conductor);
             if (senderThreads)
             {
                 senderRunner = newRunner(AgentThreads.idleStrategy(config.waitStrategy()), sender);
                 senderThread = AgentThreads.start(senderRunner);
             }
-            receiverThread = AgentThreads.start(receiverRunner);
             for (final Lane lane : lanes)
             {
                 lane.counters.sessionState.set(BridgeCounters.STATE_LISTENING);
-                lane.receiverRunner = newRunner(new SleepingIdleStrategy(AgentThreads.PARK_NANOS), lane.receiver);
                 if (senderThreads)
                 {
                     lane.senderRunner = newRunner(AgentThreads.idleStrategy(config.waitStrategy()), lane.sender);
                     lane.senderThread = AgentThreads.start(lane.senderRunner);
                 }
-                lane.receiverThread = AgentThreads.start(lane.receiverRunner);
+                if (lane.receiver != null)
+                {
+                    lane.receiverRunner = newRunner(new SleepingIdleStrategy(AgentThreads.PARK_NANOS), lane.receiver);
+                    lane.receiverThread = AgentThreads.start(lane.receiverRunner);
+                }
             }
             AgentThreads.start(conductorRunner);
         }
+        warnReceiverFallback();
         EventLog.info("netjack master listening on udp " + config.listenAddress().getHostAddress() + ":" +
             localPort() + ", latency " + config.latencyPeriods() + " period(s), sending from the " +
-            (config.sendPath() == SendPath.PERIOD_THREAD ? "period" : "sender") + " thread, " + config.toPeerChannels() +
+            (config.sendPath() == SendPath.PERIOD_THREAD ? "period" : "sender") + " thread, receiving on the " +
+            (receiver == null ? "period" : "receiver") + " thread, " + config.toPeerChannels() +
             " channel(s) to the slave, " + config.fromPeerChannels() + " back; accepting " +
             (config.allowedPeers().isEmpty() ? "any peer" : config.allowedPeers()));
+    }
+
+    /** Says once why the configured receive on the period thread falls back to a receiver thread. */
+    private void warnReceiverFallback()
+    {
+        if (config.receivePath() == ReceivePath.PERIOD_THREAD && receiver != null)
+        {
+            EventLog.warn("the period thread cannot wait on the session socket (" +
+                (SocketFds.AVAILABLE ? "libc's ppoll is not available" : "the JVM runs without " + SocketFds.JVM_FLAG) +
+                "): the slave's replies are read by the nj-receiver thread instead, one more thread wake-up per " +
+                "period; start the JVM with " + SocketFds.JVM_FLAG + " (bin/netjack-bridge does)");
+        }
     }
 
     private AgentRunner newRunner(final IdleStrategy idle, final Agent agent)
@@ -814,7 +878,8 @@ public final class MasterBridge implements AutoCloseable
 
     /**
      * Java thread ids of the sender and receiver; with {@link SendPath#PERIOD_THREAD} the "sender"
-     * is the period thread, which sends.
+     * is the period thread, which sends, and with {@link ReceivePath#PERIOD_THREAD} so is the
+     * "receiver".
      *
      * @return {sender, receiver}, −1 where not started.
      */
@@ -822,7 +887,7 @@ public final class MasterBridge implements AutoCloseable
     {
         final Thread sending = senderThread;
         final Thread receiving = receiverThread;
-        return new long[] {senderId(sending, periodPath), receiving == null ? -1 : receiving.getId()};
+        return new long[] {senderId(sending, periodPath), receiverId(receiving, receiver, periodPath)};
     }
 
     /**
@@ -837,6 +902,19 @@ public final class MasterBridge implements AutoCloseable
             return path.periodThreadId();
         }
         return sending == null ? -1 : sending.getId();
+    }
+
+    /**
+     * The id of the thread that receives: the receiver's, or when the period thread receives
+     * ({@link ReceivePath#PERIOD_THREAD}) the period thread's (−1 until it ran).
+     */
+    private static long receiverId(final Thread receiving, final MasterReceiver agent, final PeriodPath path)
+    {
+        if (agent == null)
+        {
+            return path.periodThreadId();
+        }
+        return receiving == null ? -1 : receiving.getId();
     }
 
     /**
@@ -856,7 +934,7 @@ public final class MasterBridge implements AutoCloseable
         final Thread sending = lane.senderThread;
         final Thread receiving = lane.receiverThread;
         return new long[] {lane.periodPath.periodThreadId(), senderId(sending, lane.periodPath),
-            receiving == null ? -1 : receiving.getId()};
+            receiverId(receiving, lane.receiver, lane.periodPath)};
     }
 
     /**

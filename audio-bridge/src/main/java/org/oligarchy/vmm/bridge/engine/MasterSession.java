@@ -22,8 +22,8 @@ import org.oligarchy.vmm.bridge.netjack.SessionParamsFlyweight;
 
 /**
  * One running session with a slave: its connected socket, encoder and assembler, and the state
- * the three threads share. The conductor creates and ends it; the sender encodes into it; the
- * receiver feeds the assembler, whose callbacks (here) place each reply with
+ * the threads share. The conductor creates and ends it; the sender (or the period thread) encodes
+ * into it; the receiver (or the period thread, {@link ReceivePath}) feeds the assembler, whose callbacks (here) place each reply with
  * {@link ReplyPlacement} and publish it to the from-peer ring.
  */
 final class MasterSession implements CycleAssembler.Listener, PacketSink
@@ -54,6 +54,12 @@ final class MasterSession implements CycleAssembler.Listener, PacketSink
      * session is published): its name field, with {@link #peer}'s address, is the slave's identity.
      */
     UnsafeBuffer announce;
+    /**
+     * The socket's descriptor number, for the period thread's bounded wait when it receives
+     * ({@link ReceivePath#PERIOD_THREAD}; set once before the session is published), else −1. Only
+     * ever polled, never read or closed through: see {@link PeriodPath}.
+     */
+    int pollFd = -1;
     /** When the conductor published it (an announce that crossed its SETUP is not answered). */
     long startedNanos;
     /** The host cycle that wire cycle 0 stands for; set by the sender on the first block. */

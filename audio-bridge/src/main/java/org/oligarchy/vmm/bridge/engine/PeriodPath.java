@@ -7,6 +7,7 @@ import org.oligarchy.vmm.bridge.metrics.BridgeCounters;
 import org.oligarchy.vmm.bridge.metrics.LatencyRecorders;
 import org.oligarchy.vmm.bridge.netjack.MidiEvents;
 import org.oligarchy.vmm.bridge.period.PeriodIo;
+import org.oligarchy.vmm.bridge.rt.ReadinessWait;
 import org.oligarchy.vmm.bridge.rt.ThreadPlacement;
 
 /**
@@ -14,9 +15,22 @@ import org.oligarchy.vmm.bridge.rt.ThreadPlacement;
  * {@link MasterBridge#processPeriod(PeriodIo)}: copies the host inputs into a block on the
  * to-peer ring (and wakes a blocking sender), or with {@link SendPath#PERIOD_THREAD} into a
  * block it encodes and sends itself, and plays the block of cycle N − L from the
- * from-peer ring, or silence. It is a method, not an agent: the host's graph drives it. Never
- * blocks (except the bounded wait of L = 0, and with {@link SendPath#PERIOD_THREAD} a socket write
- * that could wait only on a full 1 MiB send buffer), never allocates, never logs.
+ * from-peer ring, or silence. With {@link ReceivePath#PERIOD_THREAD} it also reads the slave's
+ * replies itself ({@link SessionIntake}, the receiver thread's code) from the session's
+ * non-blocking socket: at L ≥ 1 what is queued at the start of the period (before it sends: a
+ * reply is placed against the cycle sent last when it is read), at L = 0 after sending, waiting
+ * for the reply in {@code ppoll} up to the L = 0 deadline. It is a method, not an agent:
+ * the host's graph drives it. Never blocks (except the bounded wait of L = 0), never allocates,
+ * never logs.
+ *
+ * <p>The conductor may close the session's socket while this thread waits on its descriptor
+ * number, and the number may then be reused by another file. That is harmless by construction:
+ * the descriptor is only ever polled ({@link ReadinessWait}), never read, written or closed through;
+ * every read goes through the session's channel, which the JDK guards against a concurrent close
+ * (a closed channel throws, and the wait ends with {@link SessionIntake#CLOSED}). A reused number
+ * can only make one wait end early (the channel read then throws: closed) or last to its deadline
+ * (the bounded L = 0 wait, as when the slave is silent); the session flag {@code closed}, set before
+ * the socket is closed, is checked before every wait.
  *
  * <p>The host cycle follows the graph's clock ({@link PeriodIo#periodStartFrame()}): periods in
  * which the graph did not run this client still count, so a block keeps its period across a skip.
@@ -25,6 +39,8 @@ final class PeriodPath
 {
     /** Larger jumps of the graph's clock are not skipped periods (a server restarted, a freeze). */
     private static final long MAX_SKIPPED_PERIODS = 1 << 16;
+    /** The most datagrams one L ≥ 1 period reads before playing (a period's replies are 2 or 3). */
+    private static final int DRAIN_LIMIT = 64;
 
     private final BlockRing toPeer;
     private final BlockRing fromPeer;
@@ -43,11 +59,16 @@ final class PeriodPath
     private final int latencyPeriods;
     private final long periodNanos;
     private final long zeroLatencyWaitNanos;
+    /** With {@link ReceivePath#PERIOD_THREAD}: this thread's reads and its bounded wait; else null. */
+    private final SessionIntake intake;
+    private final ReadinessWait readiness;
 
     private long hostCycle;
     private long lastStartFrame = -1;
     private long minPlayableHostCycle;
     private long lastStartNanos;
+    /** L = 0 with {@link ReceivePath#PERIOD_THREAD}: the last wait ended without its block. */
+    private boolean replyOutstanding;
     private volatile long periodThreadId = -1;
     private volatile int periodThreadTid = -1;
 
@@ -59,7 +80,8 @@ final class PeriodPath
         final MasterSender sender,
         final BridgeCounters counters,
         final LatencyRecorders latency,
-        final NanoClock clock)
+        final NanoClock clock,
+        final boolean receiveHere)
     {
         this.toPeer = toPeer;
         this.fromPeer = fromPeer;
@@ -78,6 +100,8 @@ final class PeriodPath
         this.latencyPeriods = config.latencyPeriods();
         this.periodNanos = 1_000_000_000L * config.periodFrames() / config.sampleRateHz();
         this.zeroLatencyWaitNanos = (long)(periodNanos * config.zeroLatencyDeadline());
+        this.intake = receiveHere ? new SessionIntake(slot, counters, clock) : null;
+        this.readiness = receiveHere ? new ReadinessWait() : null;
     }
 
     void processPeriod(final PeriodIo io)
@@ -95,6 +119,17 @@ final class PeriodPath
         lastStartNanos = start;
         final long cycle = hostCycle += periodsElapsed(io.periodStartFrame());
         counters.cycles.increment();
+
+        final MasterSession receiving = intake != null ? intake.session() : null;
+        if (receiving != null && (latencyPeriods > 0 || replyOutstanding))
+        {
+            // ReceivePath.PERIOD_THREAD: read what came since the last period BEFORE sending this
+            // period's block: a reply is placed against the cycle sent last when it is read (an
+            // async slave's only by that), as the receiver thread, which reads it on arrival, would.
+            // At L = 0 only after a wait that ended without its block (its reply may have come since).
+            drainQueued(receiving);
+        }
+        replyOutstanding = false;
 
         final int period = periodFrames;
         final AudioBlock out = toPeer.claim();
@@ -138,7 +173,13 @@ final class PeriodPath
         if (in == null && latencyPeriods == 0 && slot.get() != null)
         {
             final long deadline = start + zeroLatencyWaitNanos;
-            if (sendHere)
+            if (intake != null)
+            {
+                // ReceivePath.PERIOD_THREAD: read the reply here, waiting for it in the kernel.
+                in = receiving == null ? null : receiveUntil(receiving, wanted, deadline);
+                replyOutstanding = in == null && receiving != null;
+            }
+            else if (sendHere)
             {
                 // SendPath.PERIOD_THREAD: park until the receiver publishes (it unparks this thread)
                 // or the deadline passes, as JACK2's netmanager waits in a receive with a time-out,
@@ -232,6 +273,72 @@ final class PeriodPath
         }
         counters.graphPeriodsSkipped.getAndAdd(periods - 1);
         return periods;
+    }
+
+    /**
+     * With {@link ReceivePath#PERIOD_THREAD}, before sending: reads what the socket holds now
+     * (non-blocking; the replies of the last period, at most {@link #DRAIN_LIMIT} datagrams).
+     */
+    private void drainQueued(final MasterSession session)
+    {
+        for (int i = 0; i < DRAIN_LIMIT; i++)
+        {
+            if (intake.receive(session) != SessionIntake.RECEIVED)
+            {
+                return;
+            }
+        }
+    }
+
+    /**
+     * L = 0 with {@link ReceivePath#PERIOD_THREAD}: waits until the socket is readable (or the
+     * deadline), then reads datagram after datagram while they are queued, until the wanted
+     * cycle's block is assembled, the deadline passes or the session's socket is closed.
+     *
+     * @return the block, or null.
+     */
+    private AudioBlock receiveUntil(final MasterSession session, final long wanted, final long deadline)
+    {
+        final int fd = session.pollFd;
+        boolean wait = true;
+        while (true)
+        {
+            if (wait)
+            {
+                final long left = deadline - clock.nanoTime();
+                if (left <= 0 || session.closed)
+                {
+                    return null;
+                }
+                if (fd < 0)
+                {
+                    Thread.onSpinWait();
+                }
+                else if (readiness.awaitReadable(fd, left) == 0)
+                {
+                    return null;
+                }
+            }
+            final int status = intake.receive(session);
+            if (status == SessionIntake.RECEIVED)
+            {
+                final AudioBlock block = takeBlock(wanted);
+                if (block != null)
+                {
+                    return block;
+                }
+                // The slave replies back to back: its next datagram is likely queued already.
+                wait = false;
+            }
+            else if (status == SessionIntake.EMPTY)
+            {
+                wait = true;
+            }
+            else
+            {
+                return null;
+            }
+        }
     }
 
     private AudioBlock takeBlock(final long wanted)

@@ -68,11 +68,24 @@ public enum SendPath
      */
     public static SendPath override()
     {
-        String text = System.getProperty(OVERRIDE_PROPERTY);
+        final String text = overrideText(OVERRIDE_PROPERTY, OVERRIDE_ENV);
+        return text == null ? null : parse(text);
+    }
+
+    /**
+     * A hidden per-run override's text: the system property, else the environment variable.
+     *
+     * @param property the system property.
+     * @param env      the environment variable.
+     * @return the text, or null when neither is set (or both are blank).
+     */
+    static String overrideText(final String property, final String env)
+    {
+        String text = System.getProperty(property);
         if (text == null || text.isBlank())
         {
-            text = System.getenv(OVERRIDE_ENV);
+            text = System.getenv(env);
         }
-        return text == null || text.isBlank() ? null : parse(text);
+        return text == null || text.isBlank() ? null : text;
     }
 }

@@ -4,7 +4,8 @@ import com.sun.jna.Native;
 import com.sun.jna.Platform;
 
 /**
- * Direct-mapped libc calls for thread placement and memory locking (docs/realtime-jvm.md §2.1).
+ * Direct-mapped libc calls for thread placement, memory locking (docs/realtime-jvm.md §2.1) and the
+ * period thread's bounded wait for a readable socket ({@link ReadinessWait}).
  * Primitive-only signatures: no {@code Pointer}, no structures, nothing that allocates per call;
  * buffers are passed as raw native addresses of preallocated memory.
  */
@@ -55,4 +56,11 @@ final class LibC
     static native int mlockall(int flags);
 
     static native int getrlimit(int resource, long rlimitAddress);
+
+    /**
+     * {@code ppoll(fds, nfds, timeout, sigmask)}: waits for an event on the pollfd array at
+     * {@code fdsAddress}, at most the {@code struct timespec} at {@code timeoutAddress}
+     * (nanoseconds, unlike {@code poll}'s milliseconds); {@code sigmaskAddress} 0 keeps the mask.
+     */
+    static native int ppoll(long fdsAddress, long nfds, long timeoutAddress, long sigmaskAddress);
 }

@@ -6,6 +6,7 @@ import java.util.List;
 
 import org.agrona.concurrent.SystemNanoClock;
 import org.oligarchy.vmm.bridge.engine.MasterBridge;
+import org.oligarchy.vmm.bridge.engine.ReceivePath;
 import org.oligarchy.vmm.bridge.engine.SendPath;
 import org.oligarchy.vmm.bridge.engine.UdpSockets;
 import org.oligarchy.vmm.bridge.engine.WaitStrategy;
@@ -488,7 +489,8 @@ public final class HostBridge implements AutoCloseable
                 .receiverCpu(settings.receiverCpu()).senderPriority(settings.senderPriority())
                 .receiverPriority(settings.receiverPriority()).masterNetName(hostName())
                 .toPeerMidiPorts(settings.midiToVmPorts()).fromPeerMidiPorts(settings.midiFromVmPorts())
-                .sendPath(settings.sendPath()).midiLongEvents(settings.midiLongEvents()).build(),
+                .sendPath(settings.sendPath()).midiLongEvents(settings.midiLongEvents())
+                .receivePath(settings.sendPath() == SendPath.PERIOD_THREAD ? ReceivePath.override() : null).build(),
                 counters, latency, new SystemNanoClock(), settings.sockets());
         }
         catch (final IOException ex)

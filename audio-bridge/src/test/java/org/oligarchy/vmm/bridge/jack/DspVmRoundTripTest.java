@@ -504,6 +504,7 @@ final class DspVmRoundTripTest
         final List<String> command = new ArrayList<>(List.of(
             Path.of(System.getProperty("java.home"), "bin", "java").toString(),
             "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED",
+            "--add-exports", "java.base/sun.nio.ch=ALL-UNNAMED",
             "-cp", System.getProperty("java.class.path"), mainClass));
         command.addAll(List.of(args));
         return command;

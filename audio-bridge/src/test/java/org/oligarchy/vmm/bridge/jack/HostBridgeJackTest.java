@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.oligarchy.vmm.bridge.engine.ReceivePath;
 import org.oligarchy.vmm.bridge.engine.SendPath;
 import org.oligarchy.vmm.bridge.engine.SignalProbe;
 import org.oligarchy.vmm.bridge.metrics.BridgeCounters;
@@ -51,6 +52,7 @@ final class HostBridgeJackTest
     @AfterEach
     void tearDown()
     {
+        System.clearProperty(ReceivePath.OVERRIDE_PROPERTY);
         if (probe != null)
         {
             probe.close();
@@ -89,22 +91,36 @@ final class HostBridgeJackTest
 
     /**
      * Issue 16: the JACK thread encodes and sends its own datagrams ({@link SendPath#PERIOD_THREAD},
-     * the default at L = 0), or the {@code nj-sender} thread does (the default at L &gt;= 1); the
-     * same guarantees at the bridge's ports either way, against real JACK2.
+     * the default at L = 0), or the {@code nj-sender} thread does (the default at L &gt;= 1); when it
+     * sends, it also reads the replies itself ({@link ReceivePath#PERIOD_THREAD}, its default: at L = 0
+     * with a bounded {@code ppoll} wait) or the {@code nj-receiver} thread does (the override); the
+     * same guarantees at the bridge's ports every way, against real JACK2, also an async slave (whose
+     * replies are placed by their arrival: the JACK thread must read them before its next send).
      */
-    @ParameterizedTest(name = "L={0}, {1}")
-    @CsvSource({"0, PERIOD_THREAD", "1, PERIOD_THREAD", "2, PERIOD_THREAD", "0, SENDER_THREAD", "1, SENDER_THREAD",
-        "2, SENDER_THREAD"})
+    @ParameterizedTest(name = "L={0}, {1}, receive {2}, {3} slave")
+    @CsvSource({"0, PERIOD_THREAD, PERIOD_THREAD, sync", "1, PERIOD_THREAD, PERIOD_THREAD, sync",
+        "2, PERIOD_THREAD, PERIOD_THREAD, sync", "1, PERIOD_THREAD, PERIOD_THREAD, async",
+        "2, PERIOD_THREAD, PERIOD_THREAD, async", "0, PERIOD_THREAD, RECEIVER_THREAD, sync",
+        "0, SENDER_THREAD, RECEIVER_THREAD, sync", "1, SENDER_THREAD, RECEIVER_THREAD, sync",
+        "2, SENDER_THREAD, RECEIVER_THREAD, sync"})
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
-    void shouldReturnTheSignalSampleExactWithEitherSendPath(final int latency, final SendPath path) throws Exception
+    void shouldReturnTheSignalSampleExactWithEitherSendPath(final int latency, final SendPath path,
+        final ReceivePath receive, final String mode) throws Exception
     {
         sendPath = path;
-        sampleExact(2, latency, "sync");
+        if (path == SendPath.PERIOD_THREAD)
+        {
+            System.setProperty(ReceivePath.OVERRIDE_PROPERTY, receive.name());
+        }
+        sampleExact(2, latency, mode);
         final long[] threads = bridge.dataPathThreadIds();
         assertEquals(path, bridge.bridge().sendPath());
         assertEquals(path == SendPath.PERIOD_THREAD, threads[0] == threads[1],
             "the thread that sends is the JACK process thread exactly when it is configured to send: " +
             java.util.Arrays.toString(threads));
+        assertEquals(receive == ReceivePath.PERIOD_THREAD, threads[0] == threads[2],
+            "the thread that receives is the JACK process thread exactly when it is configured to receive (the " +
+            "surefire JVM exports sun.nio.ch): " + java.util.Arrays.toString(threads));
     }
 
     /** The measured default per L (bench/README.md, issue 16), and either path selectable at every L. */

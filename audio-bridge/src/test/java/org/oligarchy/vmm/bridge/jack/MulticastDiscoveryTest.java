@@ -176,7 +176,8 @@ final class MulticastDiscoveryTest
         final Path bridgeLog = dir.resolve("bridge.log");
         final List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", bridgeNs,
             Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-            "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+            "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED",
+            "--add-exports", "java.base/sun.nio.ch=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
             "org.oligarchy.vmm.bridge.cli.BridgeMain", "run", "--config", config.toString()));
         bridge = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(bridgeLog.toFile()).start();
         assertTrue(host.awaitPort("dsp:from_vm_1", 20_000), "the bridge's JACK client: " + Files.readString(bridgeLog));

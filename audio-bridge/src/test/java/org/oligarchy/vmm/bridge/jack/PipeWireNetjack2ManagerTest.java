@@ -111,7 +111,8 @@ final class PipeWireNetjack2ManagerTest
         relay.observer(wire);
         final Path slaveLog = dir.resolve("slave.log");
         slave = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-            "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+            "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED",
+            "--add-exports", "java.base/sun.nio.ch=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
             "org.oligarchy.vmm.bridge.cli.BridgeMain", "slave",
             "--master", "127.0.0.1:" + relay.slaveFacingAddress().getPort(), "--name", "guest", "--loopback")
             .redirectErrorStream(true).redirectOutput(slaveLog.toFile()).start();

@@ -65,6 +65,7 @@ record ServiceFixture(Path dir, Path config, Path counters, Path socket, int por
         final List<String> command = new ArrayList<>(List.of(
             Path.of(System.getProperty("java.home"), "bin", "java").toString(),
             "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED",
+            "--add-exports", "java.base/sun.nio.ch=ALL-UNNAMED",
             "-cp", System.getProperty("java.class.path"),
             "org.oligarchy.vmm.bridge.cli.BridgeMain"));
         command.addAll(List.of(args));

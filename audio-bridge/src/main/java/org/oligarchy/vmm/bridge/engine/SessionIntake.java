@@ -1,0 +1,118 @@
+package org.oligarchy.vmm.bridge.engine;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+
+import org.agrona.concurrent.NanoClock;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.oligarchy.vmm.bridge.metrics.BridgeCounters;
+import org.oligarchy.vmm.bridge.netjack.NetJack;
+import org.oligarchy.vmm.bridge.netjack.RejectReason;
+import org.oligarchy.vmm.bridge.netjack.SessionParamsFlyweight;
+
+/**
+ * What the master does with each datagram of a session's connected socket, whichever thread reads
+ * it ({@link ReceivePath}): the {@code nj-receiver} thread ({@link MasterReceiver}, blocking reads)
+ * or the period thread ({@link PeriodPath}, non-blocking reads). A session packet is checked for the
+ * slave's KILL_MASTER (noted for the conductor); anything else goes to the session's assembler,
+ * whose rejections are counted by reason; every datagram counts in packets / bytes in and the
+ * session's last-receive time. When the slot's session changes, the previous one's assembler is
+ * flushed. One instance per reading thread (its own buffer and flyweight); allocates nothing.
+ */
+final class SessionIntake
+{
+    /** A datagram was read and handled. */
+    static final int RECEIVED = 1;
+    /** Nothing to read (non-blocking socket), or an empty datagram. */
+    static final int EMPTY = 0;
+    /** The session's socket was closed by the conductor (session switch or end). */
+    static final int CLOSED = -1;
+    /** The read failed otherwise (ICMP port unreachable: the slave's port is gone); counted. */
+    static final int FAILED = -2;
+
+    private final SessionSlot slot;
+    private final BridgeCounters counters;
+    private final NanoClock clock;
+    private final ByteBuffer buffer = ByteBuffer.allocateDirect(65536);
+    private final UnsafeBuffer view = new UnsafeBuffer(buffer);
+    /** Its own flyweight: the conductor's handshake is not to be shared across threads. */
+    private final SessionParamsFlyweight sessionPacket = new SessionParamsFlyweight();
+    private MasterSession previous;
+
+    SessionIntake(final SessionSlot slot, final BridgeCounters counters, final NanoClock clock)
+    {
+        this.slot = slot;
+        this.counters = counters;
+        this.clock = clock;
+    }
+
+    /**
+     * The slot's session now; flushes the previous session's assembler when it changed.
+     *
+     * @return the session, or null.
+     */
+    MasterSession session()
+    {
+        final MasterSession current = slot.get();
+        if (current != previous && previous != null)
+        {
+            previous.assembler.flush();
+        }
+        previous = current;
+        return current;
+    }
+
+    /**
+     * Reads one datagram from the session's socket (blocking or not, as the socket is) and
+     * handles it.
+     *
+     * @param current the session, from {@link #session()}.
+     * @return {@link #RECEIVED}, {@link #EMPTY}, {@link #CLOSED} or {@link #FAILED}.
+     */
+    int receive(final MasterSession current)
+    {
+        final int length;
+        try
+        {
+            buffer.clear();
+            length = current.channel.read(buffer);
+        }
+        catch (final IOException ex)
+        {
+            if (current.closed)
+            {
+                return CLOSED;
+            }
+            counters.receiveErrors.increment();
+            return FAILED;
+        }
+        if (length <= 0)
+        {
+            return EMPTY;
+        }
+        counters.packetsIn.increment();
+        counters.bytesIn.getAndAdd(length);
+        current.lastReceiveNanos = clock.nanoTime();
+        if (SessionParamsFlyweight.hasParamsTag(view, 0, length))
+        {
+            if (isKillMaster(length, current.params.id()))
+            {
+                current.killedByPeer = true;
+            }
+            return RECEIVED;
+        }
+        final RejectReason reason = current.assembler.onDatagram(view, 0, length);
+        if (reason != RejectReason.NONE)
+        {
+            counters.reject(reason);
+        }
+        return RECEIVED;
+    }
+
+    private boolean isKillMaster(final int length, final int sessionId)
+    {
+        sessionPacket.wrap(view, 0);
+        return sessionPacket.validateFraming(length) == RejectReason.NONE &&
+            sessionPacket.packetId() == NetJack.KILL_MASTER && sessionPacket.id() == sessionId;
+    }
+}

@@ -1035,12 +1035,8 @@ final class MasterConductor implements Agent
     {
         refusedCount = 0;
         java.util.Arrays.fill(refusedAddresses, null);
-        if (slots[lane].get() == current)
-        {
-            slots[lane].set(null);
-        }
-        current.close();
-        laneCounters[lane].sessionState.set(BridgeCounters.STATE_LISTENING);
+        // The line first: whoever sees the slot empty (hasSession(), an operator's status) then
+        // finds the reason already in the log.
         final String line = "session " + current.params.id() + " ended: " + why;
         if (limited)
         {
@@ -1050,6 +1046,12 @@ final class MasterConductor implements Agent
         {
             EventLog.info(line);
         }
+        if (slots[lane].get() == current)
+        {
+            slots[lane].set(null);
+        }
+        current.close();
+        laneCounters[lane].sessionState.set(BridgeCounters.STATE_LISTENING);
     }
 
     /**

@@ -228,6 +228,9 @@ final class JackServerProcess implements AutoCloseable
         }
     }
 
+    /** jack_connect tries when the server cannot activate the tool's client. */
+    private static final int CONNECT_ATTEMPTS = 4;
+
     /**
      * Waits until a port exists on this server.
      *
@@ -262,11 +265,26 @@ final class JackServerProcess implements AutoCloseable
     {
         // 30 s: beside stress-ng, with three JACK2 servers up, jack_connect on a net slave once took
         // more than 10 s (full run 16); it is a client opening and closing, not the bridge's path.
-        final Result result = tool(30, "jack_connect", "-s", name, source, destination);
-        if (result.exitCode() != 0)
+        // A starved jackd can also refuse the short-lived client itself ("cannot activate client":
+        // its activation outlasted the server's client time-out; full run 25, beside stress-ng).
+        // That is the peer's, and nothing was connected, so try again a few times, then fail
+        // with every answer.
+        final StringBuilder answers = new StringBuilder();
+        for (int attempt = 1; attempt <= CONNECT_ATTEMPTS; attempt++)
         {
-            throw new IllegalStateException("jack_connect " + source + " " + destination + ": " + result.output());
+            final Result result = tool(30, "jack_connect", "-s", name, source, destination);
+            if (result.exitCode() == 0)
+            {
+                return;
+            }
+            answers.append(answers.length() == 0 ? "" : " | ").append(result.output().strip());
+            if (!result.output().contains("cannot activate client"))
+            {
+                break;
+            }
+            Thread.sleep(200);
         }
+        throw new IllegalStateException("jack_connect " + source + " " + destination + ": " + answers);
     }
 
     /**

@@ -51,6 +51,37 @@ public final class JackTestSupport
             return process.isAlive();
         }
 
+        /**
+         * For a {@code jackd -d net} slave: waits up to 15 s for it to attach to its master (its
+         * {@code system:capture_CHANNELS} port appears), then loops each capture port to the
+         * playback port of the same number, so whatever the master sends comes straight back.
+         * A slave that does not attach is closed and the test fails with its log.
+         *
+         * @param channels audio channels each way.
+         * @return this server.
+         * @throws Exception if jack_connect fails.
+         */
+        public Server loopedOnceAttached(final int channels) throws Exception
+        {
+            try
+            {
+                if (!process.awaitPort("system:capture_" + channels, 15_000))
+                {
+                    throw new AssertionError("JACK2 slave attached: " + process.logText());
+                }
+                for (int c = 1; c <= channels; c++)
+                {
+                    process.connect("system:capture_" + c, "system:playback_" + c);
+                }
+                return this;
+            }
+            catch (final Exception | AssertionError ex)
+            {
+                process.close();
+                throw ex;
+            }
+        }
+
         public void kill()
         {
             process.kill();
@@ -98,5 +129,21 @@ public final class JackTestSupport
         final String... extra) throws Exception
     {
         return new Server(JackServerProcess.startNetSlave(masterPort, channels, latency, extra));
+    }
+
+    /**
+     * A synchronous ({@code -S}) JACK2 net slave of 2 + 2 channels at L = 1 that calls itself
+     * {@code slaveName} to the master (several slaves on one master each get their own session),
+     * looped once it attached ({@link Server#loopedOnceAttached}).
+     *
+     * @param masterPort the master's UDP port on 127.0.0.1.
+     * @param slaveName  the name the slave announces.
+     * @return the attached, looped slave.
+     * @throws Exception if it cannot be started or does not attach.
+     */
+    public static Server startLoopedNetSlave(final int masterPort, final String slaveName) throws Exception
+    {
+        return startPooled("-S", "-d", "net", "-a", "127.0.0.1", "-p", Integer.toString(masterPort),
+            "-C", "2", "-P", "2", "-i", "0", "-o", "0", "-n", slaveName, "-l", "1").loopedOnceAttached(2);
     }
 }

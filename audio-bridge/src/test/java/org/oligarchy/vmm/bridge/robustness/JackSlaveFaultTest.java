@@ -84,14 +84,10 @@ final class JackSlaveFaultTest
     {
         rig = new LoopbackRig(true, 7L);
         final int port = rig.proxy.slaveFacingAddress().getPort();
-        slave = syncMode ?
+        slave = (syncMode ?
             JackTestSupport.startNetSlave(port, LoopbackRig.CHANNELS, LoopbackRig.LATENCY_PERIODS, "-S") :
-            JackTestSupport.startNetSlave(port, LoopbackRig.CHANNELS, LoopbackRig.LATENCY_PERIODS);
-        assertTrue(slave.awaitPort("system:capture_2", 15_000), "JACK2 slave attached: " + slave.logText());
-        for (int c = 1; c <= LoopbackRig.CHANNELS; c++)
-        {
-            slave.connect("system:capture_" + c, "system:playback_" + c);
-        }
+            JackTestSupport.startNetSlave(port, LoopbackRig.CHANNELS, LoopbackRig.LATENCY_PERIODS))
+            .loopedOnceAttached(LoopbackRig.CHANNELS);
         assertTrue(rig.awaitBlocksPlayed(200, 10_000), "no audio from the JACK2 slave: " + slave.logText());
         rig.resetProbe();
         final long started = rig.masterCounters.sessionsStarted.get();

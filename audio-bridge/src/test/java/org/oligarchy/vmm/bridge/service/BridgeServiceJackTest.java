@@ -47,16 +47,9 @@ final class BridgeServiceJackTest
             final int port = fixture.port();
             final Path counters = fixture.counters();
             final Path socket = fixture.socket();
-            final Path config = fixture.config();
-            final BridgeService service = new BridgeService(BridgeConfig.load(config));
-            final int[] exit = {-1};
-            final Thread runner = new Thread(() -> exit[0] = service.run(), "service-under-test");
-            runner.start();
-            try (JackTestSupport.Server slave = JackTestSupport.startNetSlave(port, 2, 1))
+            final RunningService service = RunningService.start(fixture);
+            try (service; JackTestSupport.Server slave = JackTestSupport.startNetSlave(port, 2, 1).loopedOnceAttached(2))
             {
-                assertTrue(slave.awaitPort("system:capture_2", 15_000), "slave attached: " + slave.logText());
-                slave.connect("system:capture_1", "system:playback_1");
-                slave.connect("system:capture_2", "system:playback_2");
                 assertTrue(host.awaitPort("dsp:from_vm_2", 5_000));
                 host.connect("dsp:from_vm_1", "dsp:to_vm_2");
                 final String connectionsBefore = host.connections();
@@ -93,12 +86,7 @@ final class BridgeServiceJackTest
                 assertEquals(2L, afterValues.get("sessions started"));
                 assertEquals(1L, afterValues.get("operator restarts"));
             }
-            finally
-            {
-                service.stop();
-                runner.join(10_000);
-            }
-            assertEquals(0, exit[0], "clean stop");
+            assertEquals(0, service.exitCode(), "clean stop");
             assertEquals(false, Files.exists(socket), "control socket removed on stop");
             assertTrue(Files.readString(dir.resolve("latency.hlog")).contains("Tag=rtt.ns,"),
                 "HdrHistogram interval log written");

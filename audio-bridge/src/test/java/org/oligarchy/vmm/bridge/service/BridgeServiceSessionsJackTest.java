@@ -34,15 +34,11 @@ final class BridgeServiceSessionsJackTest
         try (JackTestSupport.Server host = JackTestSupport.startDummy(96_000, 128))
         {
             final ServiceFixture fixture = ServiceFixture.write(dir, "dsp", host.name(), false);
-            Files.writeString(fixture.config(), Files.readString(fixture.config())
-                .replace("\"latencyPeriods\": 1,", "\"latencyPeriods\": 1, \"maxSessions\": 2,"));
-            final BridgeService service = new BridgeService(BridgeConfig.load(fixture.config()));
-            final int[] exit = {-1};
-            final Thread runner = new Thread(() -> exit[0] = service.run(), "service-under-test");
-            runner.start();
+            final RunningService service = RunningService.start(fixture, "\"maxSessions\": 2");
             // One after the other: the first to attach takes the first slot (dsp:…).
-            try (JackTestSupport.Server first = attached(slave(fixture.port(), "vmslave"));
-                JackTestSupport.Server second = attached(slave(fixture.port(), "second")))
+            try (service;
+                JackTestSupport.Server first = JackTestSupport.startLoopedNetSlave(fixture.port(), "vmslave");
+                JackTestSupport.Server second = JackTestSupport.startLoopedNetSlave(fixture.port(), "second"))
             {
                 assertTrue(host.awaitPort("dsp:from_vm_2", 5_000));
                 assertTrue(host.awaitPort("dsp-second:from_vm_2", 5_000), "the second slave's own client");
@@ -74,12 +70,7 @@ final class BridgeServiceSessionsJackTest
                 assertTrue(text.toString().contains("\n  session 1    running with 127.0.0.1:") &&
                     text.toString().contains("\n  session 2    running with 127.0.0.1:"), text.toString());
             }
-            finally
-            {
-                service.stop();
-                runner.join(10_000);
-            }
-            assertEquals(0, exit[0], "clean stop");
+            assertEquals(0, service.exitCode(), "clean stop");
         }
     }
 
@@ -97,14 +88,9 @@ final class BridgeServiceSessionsJackTest
         JackTestSupport.Server host = JackTestSupport.startPooled(hostArgs);
         final String serverName = host.name();
         final ServiceFixture fixture = ServiceFixture.write(dir, "dsp", serverName, false);
-        Files.writeString(fixture.config(), Files.readString(fixture.config())
-            .replace("\"latencyPeriods\": 1,", "\"latencyPeriods\": 1, \"maxSessions\": 2,"));
-        final BridgeService service = new BridgeService(BridgeConfig.load(fixture.config()));
-        final int[] exit = {-1};
-        final Thread runner = new Thread(() -> exit[0] = service.run(), "service-under-test");
-        runner.start();
-        try (JackTestSupport.Server first = attached(slave(fixture.port(), "vmslave"));
-            JackTestSupport.Server second = attached(slave(fixture.port(), "second")))
+        final RunningService service = RunningService.start(fixture, "\"maxSessions\": 2");
+        try (JackTestSupport.Server first = JackTestSupport.startLoopedNetSlave(fixture.port(), "vmslave");
+            JackTestSupport.Server second = JackTestSupport.startLoopedNetSlave(fixture.port(), "second"))
         {
             assertTrue(host.awaitPort("dsp-second:from_vm_2", 5_000), "the second slave's own client");
             host.connect("system:capture_1", "dsp:to_vm_1");
@@ -134,32 +120,9 @@ final class BridgeServiceSessionsJackTest
         }
         finally
         {
-            service.stop();
-            runner.join(10_000);
+            service.close();
             host.close();
         }
-        assertEquals(0, exit[0], "clean stop");
-    }
-
-    private static JackTestSupport.Server attached(final JackTestSupport.Server slave) throws Exception
-    {
-        try
-        {
-            assertTrue(slave.awaitPort("system:capture_2", 15_000), "slave attached: " + slave.logText());
-            slave.connect("system:capture_1", "system:playback_1");
-            slave.connect("system:capture_2", "system:playback_2");
-            return slave;
-        }
-        catch (final Exception | AssertionError ex)
-        {
-            slave.close();
-            throw ex;
-        }
-    }
-
-    private static JackTestSupport.Server slave(final int port, final String name) throws Exception
-    {
-        return JackTestSupport.startPooled("-S", "-d", "net", "-a", "127.0.0.1", "-p", Integer.toString(port),
-            "-C", "2", "-P", "2", "-i", "0", "-o", "0", "-n", name, "-l", "1");
+        assertEquals(0, service.exitCode(), "clean stop");
     }
 }

@@ -41,16 +41,9 @@ final class JackServerRestartTest
         final ServiceFixture fixture = ServiceFixture.write(dir, "dsp", serverName, false);
         final int port = fixture.port();
         final Path counters = fixture.counters();
-        final Path config = fixture.config();
-        final BridgeService service = new BridgeService(BridgeConfig.load(config));
-        final int[] exit = {-1};
-        final Thread runner = new Thread(() -> exit[0] = service.run(), "service-under-test");
-        runner.start();
-        try (JackTestSupport.Server slave = JackTestSupport.startNetSlave(port, 2, 1, "-S"))
+        final RunningService service = RunningService.start(fixture);
+        try (JackTestSupport.Server slave = JackTestSupport.startNetSlave(port, 2, 1, "-S").loopedOnceAttached(2))
         {
-            assertTrue(slave.awaitPort("system:capture_2", 15_000), "slave attached: " + slave.logText());
-            slave.connect("system:capture_1", "system:playback_1");
-            slave.connect("system:capture_2", "system:playback_2");
             assertTrue(host.awaitPort("dsp:from_vm_2", 10_000));
             host.connect("system:capture_1", "dsp:to_vm_1");
             host.connect("dsp:from_vm_1", "system:playback_1");
@@ -125,11 +118,10 @@ final class JackServerRestartTest
         }
         finally
         {
-            service.stop();
-            runner.join(10_000);
+            service.close();
             host.close();
         }
-        assertEquals(0, exit[0], "clean stop");
+        assertEquals(0, service.exitCode(), "clean stop");
     }
 
     private static void awaitFlowing(final Path counters, final long timeoutMs) throws Exception

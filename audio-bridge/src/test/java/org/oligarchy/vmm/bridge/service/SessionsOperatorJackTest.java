@@ -192,47 +192,16 @@ final class SessionsOperatorJackTest
         try (JackTestSupport.Server host = JackTestSupport.startDummy(96_000, 128))
         {
             final ServiceFixture fixture = ServiceFixture.write(dir, "dsp", host.name(), false);
-            Files.writeString(fixture.config(), Files.readString(fixture.config())
-                .replace("\"latencyPeriods\": 1,", "\"latencyPeriods\": 1, \"maxSessions\": 2" + extraConfig + ","));
-            final BridgeService service = new BridgeService(BridgeConfig.load(fixture.config()));
-            final int[] exit = {-1};
-            final Thread runner = new Thread(() -> exit[0] = service.run(), "service-under-test");
-            runner.start();
-            try (JackTestSupport.Server first = attached(slave(fixture.port(), "vmslave"));
-                JackTestSupport.Server second = attached(slave(fixture.port(), "second")))
+            final RunningService service = RunningService.start(fixture, "\"maxSessions\": 2" + extraConfig);
+            try (service;
+                JackTestSupport.Server first = JackTestSupport.startLoopedNetSlave(fixture.port(), "vmslave");
+                JackTestSupport.Server second = JackTestSupport.startLoopedNetSlave(fixture.port(), "second"))
             {
                 assertTrue(host.awaitPort("dsp:from_vm_2", 5_000));
                 assertTrue(host.awaitPort("dsp-second:from_vm_2", 5_000), "the second slave's own client");
                 body.run(fixture, second);
             }
-            finally
-            {
-                service.stop();
-                runner.join(10_000);
-            }
-            assertEquals(0, exit[0], "clean stop");
+            assertEquals(0, service.exitCode(), "clean stop");
         }
-    }
-
-    private static JackTestSupport.Server attached(final JackTestSupport.Server slave) throws Exception
-    {
-        try
-        {
-            assertTrue(slave.awaitPort("system:capture_2", 15_000), "slave attached: " + slave.logText());
-            slave.connect("system:capture_1", "system:playback_1");
-            slave.connect("system:capture_2", "system:playback_2");
-            return slave;
-        }
-        catch (final Exception | AssertionError ex)
-        {
-            slave.close();
-            throw ex;
-        }
-    }
-
-    private static JackTestSupport.Server slave(final int port, final String name) throws Exception
-    {
-        return JackTestSupport.startPooled("-S", "-d", "net", "-a", "127.0.0.1", "-p", Integer.toString(port),
-            "-C", "2", "-P", "2", "-i", "0", "-o", "0", "-n", name, "-l", "1");
     }
 }

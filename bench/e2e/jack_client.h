@@ -49,7 +49,7 @@ static inline int open_client(const char *name, const char *server, int attempts
     for (int attempt = 0; attempt < attempts && !client; attempt++)
     {
         client = jack_client_open(name, JackServerName | JackNoStartServer, &status, server);
-        if (!client)
+        if (!client && attempt + 1 < attempts)
         {
             usleep(100000);
         }

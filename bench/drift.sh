@@ -44,6 +44,8 @@
 set -euo pipefail
 bench=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)
 root=$(dirname "$bench")
+# shellcheck source=bench/lib.sh
+. "$bench/lib.sh"
 helpers="$bench/target/drift-bin"
 
 rounds=2
@@ -100,8 +102,6 @@ if [ "$exclude" -ge "$seconds" ]; then
   echo "drift: --exclude ($exclude s) must be shorter than --seconds ($seconds s)" >&2; exit 2
 fi
 
-say() { echo "[$(date -u +%T)] $*" >&2; }
-now_ms() { date +%s%3N; }
 # stamp: prefix every line of stdin with the wall clock (epoch seconds, microseconds), no fork per line
 stamp() { local line; while IFS= read -r line; do printf '%s %s\n' "$EPOCHREALTIME" "$line"; done; }
 
@@ -361,16 +361,10 @@ fi
 # ------------------------------------------------------------------------------------------
 # Outside the namespace: prerequisites, build, output folder, then re-enter under unshare -n.
 if [ "$inside" = 0 ]; then
-  if [ "$(id -u)" != 0 ]; then
-    echo "drift: needs root (unshare -n for a private network namespace)" >&2
-    exit 2
-  fi
+  require_root drift
   missing=()
-  command -v jackd >/dev/null || missing+=(jackd2)
+  check_jack_tools
   command -v jack_load >/dev/null || missing+=(jackd2)
-  command -v jack_delay >/dev/null || missing+=(jack-delay)
-  [ -f /usr/include/jack/jack.h ] || missing+=(libjack-jackd2-dev)
-  command -v gcc >/dev/null || missing+=(gcc)
   case " $setups " in
     *" zita "*)
       if ! command -v zita-j2n >/dev/null || ! command -v zita-n2j >/dev/null; then
@@ -379,39 +373,22 @@ if [ "$inside" = 0 ]; then
         missing+=(zita-njbridge)
       fi ;;
   esac
-  if [ ${#missing[@]} -gt 0 ]; then
-    say "installing ${missing[*]}"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >&2 ||
-      { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >&2; } ||
-      { echo "drift: could not install ${missing[*]}; install them (apt-get install -y ${missing[*]})" \
-          "or leave the zita setup out (--setups \"ours jack2\")" >&2; exit 2; }
-  fi
+  install_packages ${missing[@]+"${missing[@]}"} ||
+    { echo "drift: could not install ${missing[*]}; install them (apt-get install -y ${missing[*]})" \
+        "or leave the zita setup out (--setups \"ours jack2\")" >&2; exit 2; }
   jar="$root/audio-bridge/target/audio-bridge.jar"
   if [ ! -f "$jar" ] || [ ! -d "$root/audio-bridge/target/lib" ] ||
      [ -n "$(find "$root/audio-bridge/src/main" "$root/audio-bridge/pom.xml" -newer "$jar" -type f -print -quit)" ]; then
     say "building audio-bridge"
     (cd "$root" && mvn -q -B -ntp -pl audio-bridge -am -DskipTests package) >&2
   fi
-  mkdir -p "$helpers"
-  gcc -O2 -Wall -o "$helpers/clock_monitor" "$bench/drift/clock_monitor.c" -ljack
-  if [ -z "$out" ]; then
-    out="$bench/results/$(date -u +%F)-drift"
-    [ -e "$out" ] && out="$out-$(date -u +%H%M)"
-  fi
-  mkdir -p "$out/raw"
-  out=$(cd "$out" && pwd)
+  compile_helper clock_monitor "$bench/drift/clock_monitor.c" -ljack
+  make_out_dir -drift
   {
-    echo "date_utc=$(date -u +%FT%TZ)"
-    echo "host=$(hostname)"
-    echo "kernel=$(uname -r)"
-    echo "cpus=$(nproc)"
-    echo "cpu_model=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
-    echo "loadavg_before=$(cut -d' ' -f1-3 /proc/loadavg)"
-    echo "jackd=$(jackd --version 2>/dev/null | head -1 | tr -d '\n')"
+    machine_facts date_utc host kernel cpus cpu_model loadavg_before jackd
     echo "zita_njbridge=$(dpkg-query -W -f '${Version}' zita-njbridge 2>/dev/null || echo none)"
     echo "jack_delay=$(jack_delay -h 2>&1 | head -1)"
-    echo "java=$(java -version 2>&1 | head -1)"
-    echo "git_commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+    machine_facts java git_commit
     echo "rounds=$rounds"
     echo "seconds=$seconds"
     echo "exclude=$exclude"
@@ -425,7 +402,7 @@ if [ "$inside" = 0 ]; then
     echo "zita_buff_ms=${zita_buff:-zita default (10)}"
     echo "netadapter_quality=${na_quality:-netadapter default}"
     echo "bridge_priority=$bridge_priority"
-    echo "top_processes_before=$(ps -eo pcpu,comm --sort=-pcpu | sed -n '2,6p' | awk '{printf "%s %s%%; ", $2, $1}')"
+    machine_facts top_processes_before
   } > "$out/machine.txt"
   say "results in $out"
   args=(--inside-netns --out "$out" --rounds "$rounds" --seconds "$seconds" --exclude "$exclude"
@@ -434,9 +411,7 @@ if [ "$inside" = 0 ]; then
   [ -n "$margin" ] && args+=(--resample-margin "$margin")
   [ -n "$zita_buff" ] && args+=(--zita-buff "$zita_buff")
   [ -n "$na_quality" ] && args+=(--netadapter-quality "$na_quality")
-  rc=0
-  unshare -n -- bash "$0" "${args[@]}" || rc=$?
-  echo "loadavg_after=$(cut -d' ' -f1-3 /proc/loadavg)" >> "$out/machine.txt"
+  run_in_netns "${args[@]}"
   say "writing the report"
   write_report "$out"
   say "report: $out/report.md"
@@ -445,56 +420,17 @@ fi
 
 # ------------------------------------------------------------------------------------------
 # Inside the namespace.
-ip link set lo up
-export JACK_NO_AUDIO_RESERVATION=1
+enter_netns          # lo up; started=(): every PID this script started, stopped on exit
 raw="$out/raw"
 tag="drift$$"        # server names are global (sockets in /dev/shm): keep ours unique
-started=()           # every PID this script started, stopped on exit
 case_number=0
 
-cleanup() {
-  [ ${#started[@]} -eq 0 ] && return 0
-  for pid in "${started[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  sleep 0.5
-  for pid in "${started[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
-}
-trap cleanup EXIT
-
-# stop PID...: SIGTERM, up to 5 s, then SIGKILL; only PIDs from $started.
-stop() {
-  for pid in "$@"; do if [ -n "$pid" ]; then kill -TERM "$pid" 2>/dev/null || true; fi; done
-  for pid in "$@"; do
-    [ -z "$pid" ] && continue
-    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-    local kept=()
-    for other in "${started[@]}"; do [ "$other" != "$pid" ] && kept+=("$other"); done
-    started=(${kept[@]+"${kept[@]}"})
-  done
-}
-
-cpu_ticks() { # utime + stime of a process, or empty
-  [ -n "${1:-}" ] && [ -r "/proc/$1/stat" ] && awk '{sub(/^.*\) /, ""); print $12 + $13}' "/proc/$1/stat" || echo ""
-}
 sum_ticks() { # PID...: summed utime + stime (processes gone count 0)
   local sum=0 t
   for pid in "$@"; do t=$(cpu_ticks "$pid"); sum=$((sum + ${t:-0})); done
   echo "$sum"
 }
 
-wait_for_server() { # NAME: until jack_lsp answers, 10 s
-  for _ in $(seq 100); do jack_lsp -s "$1" >/dev/null 2>&1 && return 0; sleep 0.1; done
-  say "server $1 did not come up"; return 1
-}
-wait_for_port() { # SERVER PORT SECONDS [PID that must stay alive meanwhile]
-  for _ in $(seq $(($3 * 20))); do
-    jack_lsp -s "$1" 2>/dev/null | grep -qx "$2" && return 0
-    if [ -n "${4:-}" ] && ! kill -0 "$4" 2>/dev/null; then say "process $4 exited before $2 appeared"; return 1; fi
-    sleep 0.05
-  done
-  say "port $2 did not appear on $1 within $3 s"; return 1
-}
 connect_retrying() { # SERVER FROM TO: JACK2 connects only an active client's ports; retry 10 s
   for _ in $(seq 100); do
     jack_connect -s "$1" "$2" "$3" >/dev/null 2>&1 && return 0

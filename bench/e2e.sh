@@ -44,6 +44,8 @@
 set -euo pipefail
 bench=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)
 root=$(dirname "$bench")
+# shellcheck source=bench/lib.sh
+. "$bench/lib.sh"
 jar="$bench/target/benchmarks.jar"
 helpers="$bench/target/e2e-bin"
 
@@ -82,32 +84,19 @@ while [ $# -gt 0 ]; do
   esac
 done
 
-now_ms() { date +%s%3N; }
-say() { echo "[$(date -u +%T)] $*" >&2; }
-
 # ------------------------------------------------------------------------------------------
 # Outside the namespace: prerequisites, build, output folder, then re-enter under unshare -n.
 if [ "$inside" = 0 ]; then
-  if [ "$(id -u)" != 0 ]; then
-    echo "e2e: needs root (unshare -n for a private network namespace)" >&2
-    exit 2
-  fi
+  require_root e2e
   missing=()
-  command -v jackd >/dev/null || missing+=(jackd2)
-  command -v jack_delay >/dev/null || missing+=(jack-delay)
-  [ -f /usr/include/jack/jack.h ] || missing+=(libjack-jackd2-dev)
-  command -v gcc >/dev/null || missing+=(gcc)
+  check_jack_tools
   if [ "$vm" = 1 ]; then
     command -v qemu-system-x86_64 >/dev/null || missing+=(qemu-system-x86)
     command -v cpio >/dev/null || missing+=(cpio)
     command -v readelf >/dev/null || missing+=(binutils)
     command -v xz >/dev/null || missing+=(xz-utils)
   fi
-  if [ ${#missing[@]} -gt 0 ]; then
-    say "installing ${missing[*]}"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >&2 ||
-      { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >&2; }
-  fi
+  install_packages ${missing[@]+"${missing[@]}"}
   if [ ! -f "$jar" ] || [ ! -f "$root/audio-bridge/target/audio-bridge.jar" ] ||
      [ -n "$(find "$bench/src" "$bench/pom.xml" "$root/audio-bridge/src/main" -newer "$jar" -type f -print -quit)" ]; then
     say "building bench and audio-bridge"
@@ -119,26 +108,11 @@ if [ "$inside" = 0 ]; then
     guest=$("$root/vm-control/guest/build-test-guest.sh" | tail -1)
     if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then vm_accel=kvm; else vm_accel=tcg; fi
   fi
-  mkdir -p "$helpers"
-  gcc -O2 -Wall -o "$helpers/xrun_monitor" "$bench/e2e/xrun_monitor.c" -ljack
-  gcc -O2 -Wall -o "$helpers/audio_probe" "$bench/e2e/audio_probe.c" -ljack -lm
-  if [ -z "$out" ]; then
-    out="$bench/results/$(date -u +%F)"
-    [ -e "$out" ] && out="$out-$(date -u +%H%M)"
-  fi
-  mkdir -p "$out/raw"
-  out=$(cd "$out" && pwd)
+  compile_helper xrun_monitor "$bench/e2e/xrun_monitor.c" -ljack
+  compile_helper audio_probe "$bench/e2e/audio_probe.c" -ljack -lm
+  make_out_dir ""
   {
-    echo "date_utc=$(date -u +%FT%TZ)"
-    echo "host=$(hostname)"
-    echo "kernel=$(uname -r)"
-    echo "cpus=$(nproc)"
-    echo "cpu_model=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
-    echo "memory=$(free -h | awk '/^Mem:/ {print $2}')"
-    echo "loadavg_before=$(cut -d' ' -f1-3 /proc/loadavg)"
-    echo "jackd=$(jackd --version 2>/dev/null | head -1 | tr -d '\n')"
-    echo "java=$(java -version 2>&1 | head -1)"
-    echo "git_commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+    machine_facts date_utc host kernel cpus cpu_model memory loadavg_before jackd java git_commit
     echo "rounds=$rounds"
     echo "seconds=$seconds"
     echo "settle=$settle"
@@ -159,7 +133,7 @@ if [ "$inside" = 0 ]; then
       echo "vm_guest=$guest"
       echo "qemu=$(qemu-system-x86_64 --version | head -1)"
     fi
-    echo "top_processes_before=$(ps -eo pcpu,comm --sort=-pcpu | sed -n '2,6p' | awk '{printf "%s %s%%; ", $2, $1}')"
+    machine_facts top_processes_before
   } > "$out/machine.txt"
   say "results in $out"
   args=(--inside-netns --out "$out" --rounds "$rounds" --seconds "$seconds" --settle "$settle" --latencies "$latencies"
@@ -167,9 +141,7 @@ if [ "$inside" = 0 ]; then
   [ "$restart" = 0 ] && args+=(--no-restart)
   [ "$syscalls" = 0 ] && args+=(--no-syscalls)
   [ "$vm" = 1 ] && args+=(--vm --guest "$guest" --vm-accel "$vm_accel")
-  rc=0
-  unshare -n -- bash "$0" "${args[@]}" || rc=$?
-  echo "loadavg_after=$(cut -d' ' -f1-3 /proc/loadavg)" >> "$out/machine.txt"
+  run_in_netns "${args[@]}"
   say "writing the report"
   java --add-exports java.base/jdk.internal.misc=ALL-UNNAMED -Djava.awt.headless=true -cp "$jar" \
     org.oligarchy.vmm.bench.e2e.E2eReport "$out"
@@ -179,38 +151,11 @@ fi
 
 # ------------------------------------------------------------------------------------------
 # Inside the namespace.
-ip link set lo up
-export JACK_NO_AUDIO_RESERVATION=1
+enter_netns          # lo up; started=(): every PID this script started, stopped on exit
 raw="$out/raw"
 tag="e2e$$"          # server names are global (sockets in /dev/shm): keep ours unique
-started=()           # every PID this script started, stopped on exit
 case_number=0
 
-cleanup() {
-  [ ${#started[@]} -eq 0 ] && return 0
-  for pid in "${started[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  sleep 0.5
-  for pid in "${started[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
-}
-trap cleanup EXIT
-
-# stop PID...: SIGTERM, up to 5 s, then SIGKILL; only PIDs from $started.
-stop() {
-  for pid in "$@"; do [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null || true; done
-  for pid in "$@"; do
-    [ -z "$pid" ] && continue
-    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-    local kept=()
-    for other in "${started[@]}"; do [ "$other" != "$pid" ] && kept+=("$other"); done
-    started=(${kept[@]+"${kept[@]}"})
-  done
-}
-
-cpu_ticks() { # utime + stime of a process, or empty
-  [ -n "${1:-}" ] && [ -r "/proc/$1/stat" ] && awk '{sub(/^.*\) /, ""); print $12 + $13}' "/proc/$1/stat" || echo ""
-}
 cpu_delta() { # PID TICKS_AT_START: ticks used since, or empty when the process is gone
   local now
   now=$(cpu_ticks "${1:-}")
@@ -219,14 +164,12 @@ cpu_delta() { # PID TICKS_AT_START: ticks used since, or empty when the process 
 peak_rss_kib() { [ -n "${1:-}" ] && awk '/^VmHWM:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo ""; }
 lines_of() { [ -f "$1" ] && wc -l < "$1" || echo 0; }
 # memory PID PREFIX: PREFIX_rss_kib and PREFIX_pss_kib (smaps_rollup), PREFIX_jack_pss_kib: the PSS
-# of the mappings of JACK's shared memory (/dev/shm/jack*: the engine's segments, the client
-# tables, the registry, the semaphores), which every client of the server maps.
+# of the mappings of JACK's shared memory (lib.sh's jack_pss_kib).
 memory() {
   [ -n "${1:-}" ] && [ -r "/proc/$1/smaps_rollup" ] || return 0
-  echo "$2_rss_kib=$(awk '/^Rss:/ {print $2}' "/proc/$1/smaps_rollup")"
-  echo "$2_pss_kib=$(awk '/^Pss:/ {print $2}' "/proc/$1/smaps_rollup")"
-  echo "$2_jack_pss_kib=$(awk '/^[0-9a-f]+-[0-9a-f]+ / {jack = ($6 ~ /^\/dev\/shm\/jack/)}
-    /^Pss:/ && jack {sum += $2} END {print sum + 0}' "/proc/$1/smaps")"
+  echo "$2_rss_kib=$(rollup_kib "$1" Rss)"
+  echo "$2_pss_kib=$(rollup_kib "$1" Pss)"
+  echo "$2_jack_pss_kib=$(jack_pss_kib "$1")"
 }
 # switches PID: "VOLUNTARY INVOLUNTARY" context switches summed over the process's threads (a thread
 # that ends between two samples takes its count with it), or empty.
@@ -272,18 +215,6 @@ syscalls_of() { # FILE: the count perf wrote (summed over its per-thread lines "
 }
 syscall_pids=()
 
-wait_for_server() { # NAME: until jack_lsp answers, 10 s
-  for _ in $(seq 100); do jack_lsp -s "$1" >/dev/null 2>&1 && return 0; sleep 0.1; done
-  say "server $1 did not come up"; return 1
-}
-wait_for_port() { # SERVER PORT SECONDS [PID that must stay alive meanwhile]
-  for _ in $(seq $(($3 * 20))); do
-    jack_lsp -s "$1" 2>/dev/null | grep -qx "$2" && return 0
-    if [ -n "${4:-}" ] && ! kill -0 "$4" 2>/dev/null; then say "process $4 exited before $2 appeared"; return 1; fi
-    sleep 0.05
-  done
-  say "port $2 did not appear on $1 within $3 s"; return 1
-}
 loop_slave() { # SLAVE: capture -> playback on the slave, retried while it attaches
   for _ in $(seq 200); do
     jack_connect -s "$1" system:capture_1 system:playback_1 >/dev/null 2>&1 &&
@@ -442,6 +373,18 @@ tear_down() {
   stop "$master_pid"
 }
 
+# open_case KIND L DIR: set_up, then xrun_monitor on the host server; 1 when the set-up failed
+# (DIR/case.properties says so, the case is torn down)
+open_case() {
+  if ! set_up "$1" "$2" "$3"; then
+    echo "failed=set-up" > "$3/case.properties"
+    tear_down; return 1
+  fi
+  monitor_pids=()
+  "$helpers/xrun_monitor" "$master" "$3/xruns_master.txt" 2>> "$3/monitor.log" &
+  monitor_pids+=($!); started+=($!)
+}
+
 # measure KIND L ROUND: one measured case
 measure() {
   local kind=$1 latency=$2 round=$3
@@ -450,13 +393,7 @@ measure() {
   [ "$kind" = vm ] && dir="$raw/vm/vm-L$latency"
   mkdir -p "$dir"
   say "round $round: $kind L=$latency"
-  if ! set_up "$kind" "$latency" "$dir"; then
-    echo "failed=set-up" > "$dir/case.properties"
-    tear_down; return 0
-  fi
-  monitor_pids=()
-  "$helpers/xrun_monitor" "$master" "$dir/xruns_master.txt" 2>> "$dir/monitor.log" &
-  monitor_pids+=($!); started+=($!)
+  open_case "$kind" "$latency" "$dir" || return 0
   if [ "$kind" != baseline ] && [ "$kind" != vm ]; then
     sleep 0.3 # two clients opening at the same instant sometimes fail
     "$helpers/xrun_monitor" "$slave" "$dir/xruns_slave.txt" 2>> "$dir/monitor.log" &
@@ -530,13 +467,7 @@ restart_case() {
   local dir="$raw/restart/$kind-L$latency"
   mkdir -p "$dir"
   say "restart: $kind L=$latency"
-  if ! set_up "$kind" "$latency" "$dir"; then
-    echo "failed=set-up" > "$dir/case.properties"
-    tear_down; return 0
-  fi
-  monitor_pids=()
-  "$helpers/xrun_monitor" "$master" "$dir/xruns_master.txt" 2>> "$dir/monitor.log" &
-  monitor_pids+=($!); started+=($!)
+  open_case "$kind" "$latency" "$dir" || return 0
   sleep 0.3
   "$helpers/audio_probe" "$master" "$out_port" "$in_port" "$dir/probe.txt" 2>> "$dir/monitor.log" &
   monitor_pids+=($!); started+=($!)

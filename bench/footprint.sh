@@ -39,6 +39,8 @@
 set -euo pipefail
 bench=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)
 root=$(dirname "$bench")
+# shellcheck source=bench/lib.sh
+. "$bench/lib.sh"
 helpers="$bench/target/e2e-bin"
 
 rounds=3
@@ -67,7 +69,6 @@ while [ $# -gt 0 ]; do
 done
 [ ${#variants[@]} -eq 0 ] && variants=(default)
 
-say() { echo "[$(date -u +%T)] $*" >&2; }
 prop() { # FILE KEY: the value, or empty
   awk -F= -v k="$2" '$1 == k {sub(/^[^=]*=/, ""); print; exit}' "$1" 2>/dev/null || true
 }
@@ -76,10 +77,7 @@ now_us() { date +%s%6N; }
 # ------------------------------------------------------------------------------------------
 # Outside the namespace: prerequisites, build, output folder, then re-enter under unshare -n.
 if [ "$inside" = 0 ] && [ "$summary_only" = 0 ]; then
-  if [ "$(id -u)" != 0 ]; then
-    echo "footprint: needs root (unshare -n for a private network namespace)" >&2
-    exit 2
-  fi
+  require_root footprint
   for tool in jackd jack_lsp gcc jcmd; do
     command -v "$tool" >/dev/null || { echo "footprint: $tool is missing (jackd2, libjack-jackd2-dev, gcc, a JDK)" >&2; exit 2; }
   done
@@ -87,22 +85,10 @@ if [ "$inside" = 0 ] && [ "$summary_only" = 0 ]; then
     say "building audio-bridge"
     (cd "$root" && mvn -q -B -ntp -pl audio-bridge -am -DskipTests package) >&2
   fi
-  mkdir -p "$helpers"
-  gcc -O2 -Wall -o "$helpers/startup_probe" "$bench/e2e/startup_probe.c"
-  if [ -z "$out" ]; then
-    out="$bench/results/$(date -u +%F)-footprint"
-    [ -e "$out" ] && out="$out-$(date -u +%H%M)"
-  fi
-  mkdir -p "$out/raw"
-  out=$(cd "$out" && pwd)
+  compile_helper startup_probe "$bench/e2e/startup_probe.c"
+  make_out_dir -footprint
   {
-    echo "date_utc=$(date -u +%FT%TZ)"
-    echo "kernel=$(uname -r)"
-    echo "cpus=$(nproc)"
-    echo "loadavg_before=$(cut -d' ' -f1-3 /proc/loadavg)"
-    echo "jackd=$(jackd --version 2>/dev/null | head -1 | tr -d '\n')"
-    echo "java=$(java -version 2>&1 | head -1)"
-    echo "git_commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+    machine_facts date_utc kernel cpus loadavg_before jackd java git_commit
     echo "rounds=$rounds"
     echo "session_seconds=$session"
     echo "latency=$latency"
@@ -114,9 +100,7 @@ if [ "$inside" = 0 ] && [ "$summary_only" = 0 ]; then
   [ "$slave_first" = 1 ] && args+=(--slave-first)
   [ "$nmt" = 1 ] && args+=(--nmt)
   for v in "${variants[@]}"; do args+=(--variant "$v"); done
-  rc=0
-  unshare -n -- bash "$0" "${args[@]}" || rc=$?
-  echo "loadavg_after=$(cut -d' ' -f1-3 /proc/loadavg)" >> "$out/machine.txt"
+  run_in_netns "${args[@]}"
   cat "$out/summary.txt" 2>/dev/null || true
   exit "$rc"
 fi
@@ -126,42 +110,14 @@ fi
 if [ "$summary_only" = 1 ]; then
   if [ -z "$out" ] || [ ! -d "$out/raw" ]; then echo "footprint: --summary-only needs --out DIR of an earlier run" >&2; exit 2; fi
 else
-ip link set lo up
-export JACK_NO_AUDIO_RESERVATION=1
+enter_netns          # lo up; started=(): every PID this script started, stopped on exit
 tag="fp$$"           # JACK server names are global (sockets in /dev/shm): keep ours unique
 work=$(mktemp -d "/dev/shm/footprint.$$.XXXXXX")   # counters files (on tmpfs, as in production), not kept
 sockets=$(mktemp -d "/tmp/footprint.$$.XXXXXX")   # control and notify sockets (not allowed under /dev)
-started=()           # every PID this script started, stopped on exit
 case_number=0
 port=19000           # a private namespace: nobody else listens here
+trap 'kill_started; rm -rf "$work" "$sockets"' EXIT
 
-cleanup() {
-  for pid in ${started[@]+"${started[@]}"}; do kill -TERM "$pid" 2>/dev/null || true; done
-  sleep 0.5
-  for pid in ${started[@]+"${started[@]}"}; do kill -KILL "$pid" 2>/dev/null || true; done
-  rm -rf "$work" "$sockets"
-}
-trap cleanup EXIT
-
-forget() { # PID: no longer ours to stop (it ended)
-  local kept=()
-  for other in ${started[@]+"${started[@]}"}; do [ "$other" != "$1" ] && kept+=("$other"); done
-  started=(${kept[@]+"${kept[@]}"})
-}
-stop() { # PID...: SIGTERM, up to 5 s, then SIGKILL; only PIDs from $started
-  for pid in "$@"; do if [ -n "$pid" ]; then kill -TERM "$pid" 2>/dev/null || true; fi; done
-  for pid in "$@"; do
-    [ -z "$pid" ] && continue
-    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-    forget "$pid"
-  done
-}
-wait_for_server() { # NAME: until jack_lsp answers, 10 s
-  for _ in $(seq 100); do jack_lsp -s "$1" >/dev/null 2>&1 && return 0; sleep 0.1; done
-  say "server $1 did not come up"; return 1
-}
 wait_for_file() { # FILE SECONDS [PID that must stay alive meanwhile]
   for _ in $(seq $(($2 * 100))); do
     [ -e "$1" ] && return 0
@@ -175,10 +131,9 @@ wait_for_file() { # FILE SECONDS [PID that must stay alive meanwhile]
 memory() {
   [ -r "/proc/$1/smaps_rollup" ] || return 0
   local rss pss jack
-  rss=$(awk '/^Rss:/ {print $2}' "/proc/$1/smaps_rollup")
-  pss=$(awk '/^Pss:/ {print $2}' "/proc/$1/smaps_rollup")
-  jack=$(awk '/^[0-9a-f]+-[0-9a-f]+ / {jack = ($6 ~ /^\/dev\/shm\/jack/)}
-    /^Pss:/ && jack {sum += $2} END {print sum + 0}' "/proc/$1/smaps")
+  rss=$(rollup_kib "$1" Rss)
+  pss=$(rollup_kib "$1" Pss)
+  jack=$(jack_pss_kib "$1")
   echo "rss_kib=$rss"
   echo "pss_kib=$pss"
   echo "jack_pss_kib=$jack"

@@ -9,23 +9,16 @@
  *   flowing <epoch_ms> after_silent_periods=<n>
  *   silent <epoch_ms> after_flowing_periods=<n>
  *   end <epoch_ms> periods=<n> flowing_periods=<n> silent_periods=<n>
+ * The client set-up is jack_client.h's, shared with xrun_monitor.c and drift/clock_monitor.c.
  * Build: gcc -O2 -Wall -o audio_probe audio_probe.c -ljack -lm
  * Usage: audio_probe SERVER TARGET_PORT SOURCE_PORT OUTFILE */
-#include <jack/jack.h>
+#include "jack_client.h"
 #include <math.h>
-#include <signal.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #define MAX_EVENTS 65536
-static jack_client_t *client;
 static jack_port_t *out_port;
 static jack_port_t *in_port;
-static volatile sig_atomic_t stop_requested = 0;
-static volatile int server_gone = 0;
 static double phase = 0;
 static double phase_step = 0;
 
@@ -37,13 +30,6 @@ static volatile int events_recorded = 0;
 static int flowing = 0;
 static long run_periods = 0;
 static volatile long periods = 0, flowing_periods = 0, silent_periods = 0;
-
-static long long now_ms(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_REALTIME, &t); /* vDSO call: no syscall, no lock */
-    return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
 
 static int process(jack_nframes_t frames, void *arg)
 {
@@ -92,9 +78,6 @@ static int process(jack_nframes_t frames, void *arg)
     return 0;
 }
 
-static void on_shutdown(void *arg) { (void)arg; server_gone = 1; }
-static void on_signal(int sig) { (void)sig; stop_requested = 1; }
-
 static void keep_connected(const char *from, const char *to, const char *peer, FILE *out)
 {
     jack_port_t *port = jack_port_by_name(client, peer);
@@ -119,29 +102,21 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: audio_probe SERVER TARGET_PORT SOURCE_PORT OUTFILE\n");
         return 2;
     }
-    FILE *out = fopen(argv[4], "w");
+    FILE *out = open_output(argv[4]);
     if (!out)
     {
-        perror(argv[4]);
         return 2;
     }
-    jack_status_t status;
-    client = jack_client_open("audio_probe", JackServerName | JackNoStartServer, &status, argv[1]);
-    if (!client)
+    if (open_client("audio_probe", argv[1], 1))
     {
-        fprintf(stderr, "audio_probe: cannot open server %s (status 0x%x)\n", argv[1], status);
         return 1;
     }
     phase_step = 2 * M_PI * 750.0 / jack_get_sample_rate(client);
     out_port = jack_port_register(client, "out", JACK_DEFAULT_AUDIO_TYPE, JackPortIsOutput, 0);
     in_port = jack_port_register(client, "in", JACK_DEFAULT_AUDIO_TYPE, JackPortIsInput, 0);
     jack_set_process_callback(client, process, NULL);
-    jack_on_shutdown(client, on_shutdown, NULL);
-    signal(SIGTERM, on_signal);
-    signal(SIGINT, on_signal);
-    if (jack_activate(client))
+    if (activate_client("audio_probe"))
     {
-        fprintf(stderr, "audio_probe: activate failed\n");
         return 1;
     }
     fprintf(out, "start %lld\n", now_ms());
@@ -166,10 +141,6 @@ int main(int argc, char **argv)
     }
     fprintf(out, "end %lld periods=%ld flowing_periods=%ld silent_periods=%ld\n", now_ms(), periods, flowing_periods,
             silent_periods);
-    fclose(out);
-    if (!server_gone)
-    {
-        jack_client_close(client);
-    }
+    close_client(out);
     return 0;
 }

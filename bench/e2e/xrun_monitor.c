@@ -6,47 +6,10 @@
  *   xrun <epoch_ms> delay_us=<float>
  *   load <epoch_ms> dsp_load_pct=<float>          (one per second: the mean of ten samples)
  *   end <epoch_ms> xruns=<n>
+ * The client set-up and the xrun lines are jack_monitor.h's, shared with drift/clock_monitor.c.
  * Build: gcc -O2 -Wall -o xrun_monitor xrun_monitor.c -ljack
  * Usage: xrun_monitor SERVER OUTFILE */
-#include <jack/jack.h>
-#include <jack/statistics.h>
-#include <signal.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <time.h>
-#include <unistd.h>
-
-#define MAX_XRUNS 65536
-static jack_client_t *client;
-static volatile sig_atomic_t stop_requested = 0;
-static volatile int server_gone = 0;
-static long long xrun_at_ms[MAX_XRUNS];
-static float xrun_delay_us[MAX_XRUNS];
-static volatile int xruns_recorded = 0;
-
-static long long now_ms(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_REALTIME, &t);
-    return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
-
-/* Called on JACK's notification thread, not the process thread. */
-static int on_xrun(void *arg)
-{
-    (void)arg;
-    int n = xruns_recorded;
-    if (n < MAX_XRUNS)
-    {
-        xrun_at_ms[n] = now_ms();
-        xrun_delay_us[n] = jack_get_xrun_delayed_usecs(client);
-        xruns_recorded = n + 1;
-    }
-    return 0;
-}
-
-static void on_shutdown(void *arg) { (void)arg; server_gone = 1; }
-static void on_signal(int sig) { (void)sig; stop_requested = 1; }
+#include "jack_monitor.h"
 
 int main(int argc, char **argv)
 {
@@ -55,39 +18,15 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: xrun_monitor SERVER OUTFILE\n");
         return 2;
     }
-    FILE *out = fopen(argv[2], "w");
+    FILE *out = open_output(argv[2]);
     if (!out)
     {
-        perror(argv[2]);
         return 2;
     }
-    jack_status_t status;
-    for (int attempt = 0; attempt < 50 && !client; attempt++)
+    if (open_client("xrun_monitor", argv[1], 50) || start_monitor("xrun_monitor", argv[1], out))
     {
-        client = jack_client_open("xrun_monitor", JackServerName | JackNoStartServer, &status, argv[1]);
-        if (!client)
-        {
-            usleep(100000);
-        }
-    }
-    if (!client)
-    {
-        fprintf(stderr, "xrun_monitor: cannot open server %s (status 0x%x)\n", argv[1], status);
         return 1;
     }
-    jack_set_xrun_callback(client, on_xrun, NULL);
-    jack_on_shutdown(client, on_shutdown, NULL);
-    signal(SIGTERM, on_signal);
-    signal(SIGINT, on_signal);
-    if (jack_activate(client))
-    {
-        fprintf(stderr, "xrun_monitor: activate failed\n");
-        return 1;
-    }
-    fprintf(out, "start %lld server=%s rate=%u period=%u\n", now_ms(), argv[1], jack_get_sample_rate(client),
-            jack_get_buffer_size(client));
-    fflush(out);
-    int written = 0;
     double load_sum = 0;
     int load_samples = 0;
     while (!stop_requested && !server_gone)
@@ -100,21 +39,8 @@ int main(int argc, char **argv)
             load_sum = 0;
             load_samples = 0;
         }
-        for (int n = xruns_recorded; written < n; written++)
-        {
-            fprintf(out, "xrun %lld delay_us=%.0f\n", xrun_at_ms[written], xrun_delay_us[written]);
-        }
+        write_xruns(out);
         fflush(out);
     }
-    for (int n = xruns_recorded; written < n; written++)
-    {
-        fprintf(out, "xrun %lld delay_us=%.0f\n", xrun_at_ms[written], xrun_delay_us[written]);
-    }
-    fprintf(out, "end %lld xruns=%d%s\n", now_ms(), xruns_recorded, server_gone ? " server_gone=1" : "");
-    fclose(out);
-    if (!server_gone)
-    {
-        jack_client_close(client);
-    }
-    return 0;
+    return finish_monitor(out);
 }

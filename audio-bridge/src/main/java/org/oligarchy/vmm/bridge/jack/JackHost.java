@@ -68,6 +68,20 @@ public final class JackHost implements AutoCloseable
     private final PortBuffers buffers;
     private final JackNative.ProcessCallback processCallback;
     private final JackNative.LatencyCallback latencyCallback;
+    /** Kept referenced, as every callback: libjack holds only its native address. */
+    private final JackNative.XrunCallback xrunCallback;
+    private final JackNative.BufferSizeCallback bufferSizeCallback;
+    private final JackNative.SampleRateCallback sampleRateCallback;
+    /**
+     * Keeps the thread that delivers JACK's notifications (xrun, latency, port connect, sample rate;
+     * JACK2's one notification thread per client) attached to the JVM between notifications, as a
+     * daemon: attached per call, each xrun cost a new {@code java.lang.Thread} (368 B) and a fresh
+     * TLAB (18 KB), about once a second on a loaded host (docs/realtime-jvm.md §1.2, issue 16). The
+     * thread detaches when it ends: JNA's thread-local destructor runs when jack_client_close
+     * cancels it, and jnajack's shutdown callback detaches it before it leaves on its own.
+     */
+    static final CallbackThreadInitializer NOTIFICATION_THREAD =
+        new CallbackThreadInitializer(true, false, "jack-notify");
     private volatile PeriodHandler handler;
     private volatile PeriodTap tap;
     private volatile int addedLatencyFrames;
@@ -170,6 +184,7 @@ public final class JackHost implements AutoCloseable
         {
             throw new JackHostException("jack_set_latency_callback failed");
         }
+        Native.setCallbackThreadInitializer(latencyCallback, NOTIFICATION_THREAD);
         // Not real-time (the notification thread). Lets the service snapshot the connections
         // only when they change, instead of allocating a list of them every second (issue 16).
         this.portConnectCallback = (a, b, connect, arg) ->
@@ -178,12 +193,74 @@ public final class JackHost implements AutoCloseable
             connectionChanges.incrementAndGet();
             notificationsRunning.decrementAndGet();
         };
+        Native.setCallbackThreadInitializer(portConnectCallback, NOTIFICATION_THREAD);
         if (JackNative.jack_set_port_connect_callback(clientAddress, portConnectCallback, 0) != 0)
         {
             throw new JackHostException("jack_set_port_connect_callback failed");
         }
+        // Not real-time: JACK2 calls these from its notification thread. A NetJack2 session is set
+        // up for one period and rate, so the service re-opens the client on a change.
+        this.bufferSizeCallback = (frames, arg) ->
+        {
+            notificationsRunning.incrementAndGet();
+            currentPeriodFrames = frames;
+            notificationsRunning.decrementAndGet();
+            return 0;
+        };
+        // No thread initializer here: JACK2 also calls this callback once on the process thread,
+        // before its first period (JackClient::Init), where one that keeps the thread attached would
+        // attach it under this name before the process callback's "jack-rt". Without one JNA
+        // attaches a thread only for the call if it is not attached yet, as jnajack's did; on the
+        // notification thread, attached by the callbacks above, it stays attached.
+        if (JackNative.jack_set_buffer_size_callback(clientAddress, bufferSizeCallback, 0) != 0)
+        {
+            throw new JackHostException("cannot register JACK notifications: jack_set_buffer_size_callback failed");
+        }
+        this.sampleRateCallback = (rate, arg) ->
+        {
+            notificationsRunning.incrementAndGet();
+            currentSampleRateHz = rate;
+            notificationsRunning.decrementAndGet();
+            return 0;
+        };
+        Native.setCallbackThreadInitializer(sampleRateCallback, NOTIFICATION_THREAD);
+        if (JackNative.jack_set_sample_rate_callback(clientAddress, sampleRateCallback, 0) != 0)
+        {
+            throw new JackHostException("cannot register JACK notifications: jack_set_sample_rate_callback failed");
+        }
+        this.xrunCallback = (arg) ->
+        {
+            notificationsRunning.incrementAndGet();
+            try
+            {
+                final Runnable listener = xrunListener;
+                if (listener != null && !closing)
+                {
+                    listener.run();
+                }
+            }
+            catch (final Throwable t)
+            {
+                // As jnajack's wrapper did: never let it reach JNA; say so (allocates, only on a bug).
+                EventLog.error("JACK xrun listener failed: " + t);
+            }
+            finally
+            {
+                notificationsRunning.decrementAndGet();
+            }
+            return 0;
+        };
+        Native.setCallbackThreadInitializer(xrunCallback, NOTIFICATION_THREAD);
+        if (JackNative.jack_set_xrun_callback(clientAddress, xrunCallback, 0) != 0)
+        {
+            throw new JackHostException("cannot register JACK notifications: jack_set_xrun_callback failed");
+        }
         try
         {
+            // Left to jnajack, which registers its own jack_on_shutdown when it opens the client and
+            // calls this from it (JACK2 calls only one of jack_on_info_shutdown and jack_on_shutdown,
+            // once). It runs once per client, then detaches its thread (Native.detach(true)), so
+            // the thread that ran it ends unattached, as awaitShutdownThread expects.
             client.onShutdown(c ->
             {
                 // Recorded before the flag: close() waits for this thread (see awaitShutdownThread).
@@ -200,36 +277,6 @@ public final class JackHost implements AutoCloseable
                 finally
                 {
                     shutdownCallbackReturned = true;
-                }
-            });
-            // Not real-time: JACK2 calls these from its notification thread. A NetJack2 session
-            // is set up for one period and rate, so the service re-opens the client on a change.
-            client.setBuffersizeCallback((c, frames) ->
-            {
-                notificationsRunning.incrementAndGet();
-                currentPeriodFrames = frames;
-                notificationsRunning.decrementAndGet();
-            });
-            client.setSampleRateCallback((c, rate) ->
-            {
-                notificationsRunning.incrementAndGet();
-                currentSampleRateHz = rate;
-                notificationsRunning.decrementAndGet();
-            });
-            client.setXrunCallback(c ->
-            {
-                notificationsRunning.incrementAndGet();
-                try
-                {
-                    final Runnable listener = xrunListener;
-                    if (listener != null && !closing)
-                    {
-                        listener.run();
-                    }
-                }
-                finally
-                {
-                    notificationsRunning.decrementAndGet();
                 }
             });
         }
@@ -676,6 +723,26 @@ public final class JackHost implements AutoCloseable
         catch (final JackException ex)
         {
             throw new JackHostException("cannot connect " + source + " -> " + destination + ": " + ex.getMessage(), ex);
+        }
+    }
+
+    /**
+     * Breaks one connection of the graph (the reverse of {@link #connect(String, String)}).
+     *
+     * @param source      output port name.
+     * @param destination input port name.
+     * @throws JackHostException if JACK refuses (e.g. the ports are not connected).
+     */
+    public void disconnect(final String source, final String destination) throws JackHostException
+    {
+        try
+        {
+            Jack.getInstance().disconnect(client, source, destination);
+        }
+        catch (final JackException ex)
+        {
+            throw new JackHostException("cannot disconnect " + source + " -> " + destination + ": " + ex.getMessage(),
+                ex);
         }
     }
 

@@ -545,44 +545,33 @@ public final class JackHost implements AutoCloseable
         return worker;
     }
 
+    /**
+     * Sets the ranges of one direction: the peers' range on the other side of the bridge plus this
+     * side's half of the delay (see {@link #reportLatency}). Allocates nothing: it runs on JACK's
+     * notification thread at every graph change (on PipeWire on {@link #latencyWorker}).
+     */
     private void setLatencies(final int mode)
     {
         final int total = addedLatencyFrames;
-        if (mode == JackNative.CAPTURE_LATENCY)
-        {
-            final int added = total - total / 2;
-            final long[] min = {Long.MAX_VALUE};
-            final long[] max = {0};
-            collect(latencyInputs, JackNative.CAPTURE_LATENCY, min, max);
-            for (final long port : latencyOutputs)
-            {
-                setRange(port, JackNative.CAPTURE_LATENCY, min[0] + added, max[0] + added);
-            }
-        }
-        else
-        {
-            final int added = total / 2;
-            final long[] min = {Long.MAX_VALUE};
-            final long[] max = {0};
-            collect(latencyOutputs, JackNative.PLAYBACK_LATENCY, min, max);
-            for (final long port : latencyInputs)
-            {
-                setRange(port, JackNative.PLAYBACK_LATENCY, min[0] + added, max[0] + added);
-            }
-        }
-    }
-
-    private void collect(final long[] ports, final int mode, final long[] min, final long[] max)
-    {
-        for (final long port : ports)
+        final boolean capture = mode == JackNative.CAPTURE_LATENCY;
+        final int added = capture ? total - total / 2 : total / 2;
+        final long[] peers = capture ? latencyInputs : latencyOutputs;
+        final long[] ports = capture ? latencyOutputs : latencyInputs;
+        long min = Long.MAX_VALUE;
+        long max = 0;
+        for (final long port : peers)
         {
             JackNative.jack_port_get_latency_range(port, mode, Pointer.nativeValue(peerRange));
-            min[0] = Math.min(min[0], peerRange.getInt(0) & 0xFFFFFFFFL);
-            max[0] = Math.max(max[0], peerRange.getInt(4) & 0xFFFFFFFFL);
+            min = Math.min(min, peerRange.getInt(0) & 0xFFFFFFFFL);
+            max = Math.max(max, peerRange.getInt(4) & 0xFFFFFFFFL);
         }
-        if (min[0] == Long.MAX_VALUE)
+        if (min == Long.MAX_VALUE)
         {
-            min[0] = 0;
+            min = 0;
+        }
+        for (final long port : ports)
+        {
+            setRange(port, mode, min + added, max + added);
         }
     }
 

@@ -107,6 +107,8 @@ final class JackNotificationThreadTest
                 changeAndAwait(host, () -> host.connect(out, in));
                 changeAndAwait(host, () -> host.disconnect(out, in));
                 Thread.sleep(200);
+                final Thread attached = notificationThread();
+                final long allocatedBefore = attached == null ? -1 : allocatedBytes(mx, attached);
                 final long changesBefore = host.connectionChanges();
                 final long startedBefore = mx.getTotalStartedThreadCount();
                 final int pairs = 10;
@@ -128,6 +130,13 @@ final class JackNotificationThreadTest
 
                 final Thread notifier = notificationThread();
                 assertTrue(notifier != null && notifier.isDaemon(), "one attached, daemon jack-notify thread");
+                assertSame(attached, notifier, "the same thread before and after the changes");
+                // Its port connect and latency callbacks allocate nothing; the bound leaves room for
+                // a JIT deoptimisation. Attached per call, each change cost three Thread objects
+                // and TLABs, on threads gone before anyone could count them.
+                final long allocated = allocatedBytes(mx, notifier) - allocatedBefore;
+                System.out.println("jack-notify allocated " + allocated + " B over " + changes + " connection changes");
+                assertTrue(allocated >= 0 && allocated < 16 * 1024, "jack-notify allocated " + allocated + " B");
                 // The server going away: jnajack's shutdown callback still runs (once) and detaches
                 // the thread, which then ends; close() finds it gone.
                 server.kill();
@@ -167,6 +176,11 @@ final class JackNotificationThreadTest
             }
         }
         return found;
+    }
+
+    private static long allocatedBytes(final java.lang.management.ThreadMXBean mx, final Thread thread)
+    {
+        return ((com.sun.management.ThreadMXBean)mx).getThreadAllocatedBytes(thread.getId());
     }
 
     private static String describe(final List<Thread> threads)

@@ -277,40 +277,17 @@ final class PeriodPath
 
     /**
      * With {@link ReceivePath#PERIOD_THREAD}, before sending: reads what the socket holds now
-     * (non-blocking; the replies of the last period, at most {@link #DRAIN_LIMIT} datagrams), and
-     * stops as soon as the reply to the cycle sent last is on the from-peer ring. Reading on until
-     * the socket is empty cost one more system call every period that found nothing (issue 16):
-     * once that reply is in, no further reply can be queued, since a slave answers a cycle only
-     * after it was sent and none after this one was. Whatever else may follow it (a KILL_MASTER, a
-     * duplicate) is read before the next period's send, where a reply to an earlier cycle is stale
-     * just as it is here. So every reply is still read, and placed, before the same send as before.
+     * (non-blocking; the replies of the last period, at most {@link #DRAIN_LIMIT} datagrams).
      */
     private void drainQueued(final MasterSession session)
     {
-        final long latestSent = session.latestSentHostCycle;
         for (int i = 0; i < DRAIN_LIMIT; i++)
         {
-            if (intake.receive(session) != SessionIntake.RECEIVED || holdsReplyTo(latestSent))
+            if (intake.receive(session) != SessionIntake.RECEIVED)
             {
                 return;
             }
         }
-    }
-
-    /**
-     * Whether the from-peer ring holds the block of {@code hostCycle}, the cycle sent last, as its
-     * newest: a reply is never placed after the cycle sent last, and blocks enter the ring in
-     * rising cycle order, so the newest is at least the oldest plus the count less one, and at most
-     * {@code hostCycle}. Allocation-free; false (read on) when in doubt, e.g. after a lost block.
-     */
-    private boolean holdsReplyTo(final long hostCycle)
-    {
-        if (hostCycle < 0)
-        {
-            return false;
-        }
-        final AudioBlock oldest = fromPeer.peek();
-        return oldest != null && oldest.hostCycle + fromPeer.available() - 1 >= hostCycle;
     }
 
     /**

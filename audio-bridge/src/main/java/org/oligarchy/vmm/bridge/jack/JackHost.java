@@ -28,9 +28,10 @@ import org.oligarchy.vmm.bridge.period.PeriodIo;
 import org.oligarchy.vmm.bridge.rt.ThreadPlacement;
 
 /**
- * The bridge's JACK client: jnajack for opening, activating, notifications and connections (not
- * real-time), and {@link JackNative} for ports, the process callback and latency reporting, so
- * that the process thread allocates nothing (docs/realtime-jvm.md §1.5).
+ * The bridge's JACK client: jnajack for opening, activating, the shutdown notification and
+ * connections (not real-time), and {@link JackNative} for ports, the process callback, latency
+ * reporting and the other notifications, so that neither the process thread nor JACK's
+ * notification thread allocates (docs/realtime-jvm.md §1.5).
  *
  * <p>Ports are named {@code <client>:<toPrefix>N} (JACK inputs whose audio goes to the VM) and
  * {@code <client>:<fromPrefix>N} (JACK outputs carrying what the VM returns), N from 1.

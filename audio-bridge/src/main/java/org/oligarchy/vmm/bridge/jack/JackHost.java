@@ -181,11 +181,13 @@ public final class JackHost implements AutoCloseable
         {
             throw new JackHostException("jack_set_process_callback failed");
         }
+        // Before registering: JNA reads a callback's initializer only when the callback first
+        // goes to native code. The first notifications after activation are latency callbacks.
+        Native.setCallbackThreadInitializer(latencyCallback, NOTIFICATION_THREAD);
         if (JackNative.jack_set_latency_callback(clientAddress, latencyCallback, 0) != 0)
         {
             throw new JackHostException("jack_set_latency_callback failed");
         }
-        Native.setCallbackThreadInitializer(latencyCallback, NOTIFICATION_THREAD);
         // Not real-time (the notification thread). Lets the service snapshot the connections
         // only when they change, instead of allocating a list of them every second (issue 16).
         this.portConnectCallback = (a, b, connect, arg) ->

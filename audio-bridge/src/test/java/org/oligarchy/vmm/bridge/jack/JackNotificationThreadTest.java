@@ -100,10 +100,13 @@ final class JackNotificationThreadTest
             {
                 host.activate(io -> { }, PERIOD);
                 assertTrue(await(10_000, () -> host.periods() >= 100), "the graph ran the client");
+                // activate() ends with jack_recompute_total_latencies, whose latency callbacks JACK2
+                // runs (sync) on the notification thread before it returns: the first notifications,
+                // so their callback must carry the initializer too (JNA reads it only when a
+                // callback first goes to native code, i.e. before jack_set_latency_callback).
+                assertTrue(notificationThread() != null, "activation's latency callbacks attached jack-notify");
                 final String out = host.outputPortNames().get(0);
                 final String in = host.inputPortNames().get(0);
-                // The first change attaches the notification thread (if activation's latency
-                // callbacks did not already).
                 changeAndAwait(host, () -> host.connect(out, in));
                 changeAndAwait(host, () -> host.disconnect(out, in));
                 Thread.sleep(200);

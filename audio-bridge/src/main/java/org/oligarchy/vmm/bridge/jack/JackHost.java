@@ -28,9 +28,10 @@ import org.oligarchy.vmm.bridge.period.PeriodIo;
 import org.oligarchy.vmm.bridge.rt.ThreadPlacement;
 
 /**
- * The bridge's JACK client: jnajack for opening, activating, notifications and connections (not
- * real-time), and {@link JackNative} for ports, the process callback and latency reporting, so
- * that the process thread allocates nothing (docs/realtime-jvm.md §1.5).
+ * The bridge's JACK client: jnajack for opening, activating, the shutdown notification and
+ * connections (not real-time), and {@link JackNative} for ports, the process callback, latency
+ * reporting and the other notifications, so that neither the process thread nor JACK's
+ * notification thread allocates (docs/realtime-jvm.md §1.5).
  *
  * <p>Ports are named {@code <client>:<toPrefix>N} (JACK inputs whose audio goes to the VM) and
  * {@code <client>:<fromPrefix>N} (JACK outputs carrying what the VM returns), N from 1.
@@ -68,6 +69,20 @@ public final class JackHost implements AutoCloseable
     private final PortBuffers buffers;
     private final JackNative.ProcessCallback processCallback;
     private final JackNative.LatencyCallback latencyCallback;
+    /** Kept referenced, as every callback: libjack holds only its native address. */
+    private final JackNative.XrunCallback xrunCallback;
+    private final JackNative.BufferSizeCallback bufferSizeCallback;
+    private final JackNative.SampleRateCallback sampleRateCallback;
+    /**
+     * Keeps the thread that delivers JACK's notifications (xrun, latency, port connect, sample rate;
+     * JACK2's one notification thread per client) attached to the JVM between notifications, as a
+     * daemon: attached per call, each xrun cost a new {@code java.lang.Thread} (368 B) and a fresh
+     * TLAB (18 KB), about once a second on a loaded host (docs/realtime-jvm.md §1.2, issue 16). The
+     * thread detaches when it ends: JNA's thread-local destructor runs when jack_client_close
+     * cancels it, and jnajack's shutdown callback detaches it before it leaves on its own.
+     */
+    static final CallbackThreadInitializer NOTIFICATION_THREAD =
+        new CallbackThreadInitializer(true, false, "jack-notify");
     private volatile PeriodHandler handler;
     private volatile PeriodTap tap;
     private volatile int addedLatencyFrames;
@@ -166,6 +181,9 @@ public final class JackHost implements AutoCloseable
         {
             throw new JackHostException("jack_set_process_callback failed");
         }
+        // Before registering: JNA reads a callback's initializer only when the callback first
+        // goes to native code. The first notifications after activation are latency callbacks.
+        Native.setCallbackThreadInitializer(latencyCallback, NOTIFICATION_THREAD);
         if (JackNative.jack_set_latency_callback(clientAddress, latencyCallback, 0) != 0)
         {
             throw new JackHostException("jack_set_latency_callback failed");
@@ -178,12 +196,74 @@ public final class JackHost implements AutoCloseable
             connectionChanges.incrementAndGet();
             notificationsRunning.decrementAndGet();
         };
+        Native.setCallbackThreadInitializer(portConnectCallback, NOTIFICATION_THREAD);
         if (JackNative.jack_set_port_connect_callback(clientAddress, portConnectCallback, 0) != 0)
         {
             throw new JackHostException("jack_set_port_connect_callback failed");
         }
+        // Not real-time: JACK2 calls these from its notification thread. A NetJack2 session is set
+        // up for one period and rate, so the service re-opens the client on a change.
+        this.bufferSizeCallback = (frames, arg) ->
+        {
+            notificationsRunning.incrementAndGet();
+            currentPeriodFrames = frames;
+            notificationsRunning.decrementAndGet();
+            return 0;
+        };
+        // No thread initializer here: JACK2 also calls this callback once on the process thread,
+        // before its first period (JackClient::Init), where one that keeps the thread attached would
+        // attach it under this name before the process callback's "jack-rt". Without one JNA
+        // attaches a thread only for the call if it is not attached yet, as jnajack's did; on the
+        // notification thread, attached by the callbacks above, it stays attached.
+        if (JackNative.jack_set_buffer_size_callback(clientAddress, bufferSizeCallback, 0) != 0)
+        {
+            throw new JackHostException("cannot register JACK notifications: jack_set_buffer_size_callback failed");
+        }
+        this.sampleRateCallback = (rate, arg) ->
+        {
+            notificationsRunning.incrementAndGet();
+            currentSampleRateHz = rate;
+            notificationsRunning.decrementAndGet();
+            return 0;
+        };
+        Native.setCallbackThreadInitializer(sampleRateCallback, NOTIFICATION_THREAD);
+        if (JackNative.jack_set_sample_rate_callback(clientAddress, sampleRateCallback, 0) != 0)
+        {
+            throw new JackHostException("cannot register JACK notifications: jack_set_sample_rate_callback failed");
+        }
+        this.xrunCallback = (arg) ->
+        {
+            notificationsRunning.incrementAndGet();
+            try
+            {
+                final Runnable listener = xrunListener;
+                if (listener != null && !closing)
+                {
+                    listener.run();
+                }
+            }
+            catch (final Throwable t)
+            {
+                // As jnajack's wrapper did: never let it reach JNA; say so (allocates, only on a bug).
+                EventLog.error("JACK xrun listener failed: " + t);
+            }
+            finally
+            {
+                notificationsRunning.decrementAndGet();
+            }
+            return 0;
+        };
+        Native.setCallbackThreadInitializer(xrunCallback, NOTIFICATION_THREAD);
+        if (JackNative.jack_set_xrun_callback(clientAddress, xrunCallback, 0) != 0)
+        {
+            throw new JackHostException("cannot register JACK notifications: jack_set_xrun_callback failed");
+        }
         try
         {
+            // Left to jnajack, which registers its own jack_on_shutdown when it opens the client and
+            // calls this from it (JACK2 calls only one of jack_on_info_shutdown and jack_on_shutdown,
+            // once). It runs once per client, then detaches its thread (Native.detach(true)), so
+            // the thread that ran it ends unattached, as awaitShutdownThread expects.
             client.onShutdown(c ->
             {
                 // Recorded before the flag: close() waits for this thread (see awaitShutdownThread).
@@ -200,36 +280,6 @@ public final class JackHost implements AutoCloseable
                 finally
                 {
                     shutdownCallbackReturned = true;
-                }
-            });
-            // Not real-time: JACK2 calls these from its notification thread. A NetJack2 session
-            // is set up for one period and rate, so the service re-opens the client on a change.
-            client.setBuffersizeCallback((c, frames) ->
-            {
-                notificationsRunning.incrementAndGet();
-                currentPeriodFrames = frames;
-                notificationsRunning.decrementAndGet();
-            });
-            client.setSampleRateCallback((c, rate) ->
-            {
-                notificationsRunning.incrementAndGet();
-                currentSampleRateHz = rate;
-                notificationsRunning.decrementAndGet();
-            });
-            client.setXrunCallback(c ->
-            {
-                notificationsRunning.incrementAndGet();
-                try
-                {
-                    final Runnable listener = xrunListener;
-                    if (listener != null && !closing)
-                    {
-                        listener.run();
-                    }
-                }
-                finally
-                {
-                    notificationsRunning.decrementAndGet();
                 }
             });
         }
@@ -498,44 +548,33 @@ public final class JackHost implements AutoCloseable
         return worker;
     }
 
+    /**
+     * Sets the ranges of one direction: the peers' range on the other side of the bridge plus this
+     * side's half of the delay (see {@link #reportLatency}). Allocates nothing: it runs on JACK's
+     * notification thread at every graph change (on PipeWire on {@link #latencyWorker}).
+     */
     private void setLatencies(final int mode)
     {
         final int total = addedLatencyFrames;
-        if (mode == JackNative.CAPTURE_LATENCY)
-        {
-            final int added = total - total / 2;
-            final long[] min = {Long.MAX_VALUE};
-            final long[] max = {0};
-            collect(latencyInputs, JackNative.CAPTURE_LATENCY, min, max);
-            for (final long port : latencyOutputs)
-            {
-                setRange(port, JackNative.CAPTURE_LATENCY, min[0] + added, max[0] + added);
-            }
-        }
-        else
-        {
-            final int added = total / 2;
-            final long[] min = {Long.MAX_VALUE};
-            final long[] max = {0};
-            collect(latencyOutputs, JackNative.PLAYBACK_LATENCY, min, max);
-            for (final long port : latencyInputs)
-            {
-                setRange(port, JackNative.PLAYBACK_LATENCY, min[0] + added, max[0] + added);
-            }
-        }
-    }
-
-    private void collect(final long[] ports, final int mode, final long[] min, final long[] max)
-    {
-        for (final long port : ports)
+        final boolean capture = mode == JackNative.CAPTURE_LATENCY;
+        final int added = capture ? total - total / 2 : total / 2;
+        final long[] peers = capture ? latencyInputs : latencyOutputs;
+        final long[] ports = capture ? latencyOutputs : latencyInputs;
+        long min = Long.MAX_VALUE;
+        long max = 0;
+        for (final long port : peers)
         {
             JackNative.jack_port_get_latency_range(port, mode, Pointer.nativeValue(peerRange));
-            min[0] = Math.min(min[0], peerRange.getInt(0) & 0xFFFFFFFFL);
-            max[0] = Math.max(max[0], peerRange.getInt(4) & 0xFFFFFFFFL);
+            min = Math.min(min, peerRange.getInt(0) & 0xFFFFFFFFL);
+            max = Math.max(max, peerRange.getInt(4) & 0xFFFFFFFFL);
         }
-        if (min[0] == Long.MAX_VALUE)
+        if (min == Long.MAX_VALUE)
         {
-            min[0] = 0;
+            min = 0;
+        }
+        for (final long port : ports)
+        {
+            setRange(port, mode, min + added, max + added);
         }
     }
 
@@ -676,6 +715,26 @@ public final class JackHost implements AutoCloseable
         catch (final JackException ex)
         {
             throw new JackHostException("cannot connect " + source + " -> " + destination + ": " + ex.getMessage(), ex);
+        }
+    }
+
+    /**
+     * Breaks one connection of the graph (the reverse of {@link #connect(String, String)}).
+     *
+     * @param source      output port name.
+     * @param destination input port name.
+     * @throws JackHostException if JACK refuses (e.g. the ports are not connected).
+     */
+    public void disconnect(final String source, final String destination) throws JackHostException
+    {
+        try
+        {
+            Jack.getInstance().disconnect(client, source, destination);
+        }
+        catch (final JackException ex)
+        {
+            throw new JackHostException("cannot disconnect " + source + " -> " + destination + ": " + ex.getMessage(),
+                ex);
         }
     }
 

@@ -4,10 +4,13 @@ import com.sun.jna.Callback;
 import com.sun.jna.Native;
 
 /**
- * The few libjack functions the real-time path (audio and MIDI buffers) and latency reporting need, direct-mapped with
- * primitive signatures so that calling them allocates nothing (docs/realtime-jvm.md §1.5):
- * jnajack's own {@code jack_port_get_buffer} returns a new {@code Pointer} (24 B) per call, and it
- * has no binding at all for the latency setters.
+ * The few libjack functions the real-time path (audio and MIDI buffers), latency reporting and the
+ * notifications need, direct-mapped with primitive signatures so that calling them allocates nothing
+ * (docs/realtime-jvm.md §1.5): jnajack's own {@code jack_port_get_buffer} returns a new
+ * {@code Pointer} (24 B) per call, it has no binding at all for the latency setters, and it creates
+ * its notification callbacks inside itself, where no thread initializer can reach them, so JNA
+ * attached JACK's notification thread to the JVM anew for each one (a {@code java.lang.Thread} and
+ * a fresh TLAB per xrun).
  */
 final class JackNative
 {
@@ -56,7 +59,31 @@ final class JackNative
         void invoke(int portA, int portB, int connect, long arg);
     }
 
+    /** Xrun callback: {@code int (*)(void*)}. */
+    interface XrunCallback extends Callback
+    {
+        int invoke(long arg);
+    }
+
+    /** Buffer size callback: {@code int (*)(jack_nframes_t, void*)}. */
+    interface BufferSizeCallback extends Callback
+    {
+        int invoke(int nframes, long arg);
+    }
+
+    /** Sample rate callback: {@code int (*)(jack_nframes_t, void*)}. */
+    interface SampleRateCallback extends Callback
+    {
+        int invoke(int rate, long arg);
+    }
+
     static native int jack_set_port_connect_callback(long client, PortConnectCallback callback, long arg);
+
+    static native int jack_set_xrun_callback(long client, XrunCallback callback, long arg);
+
+    static native int jack_set_buffer_size_callback(long client, BufferSizeCallback callback, long arg);
+
+    static native int jack_set_sample_rate_callback(long client, SampleRateCallback callback, long arg);
 
     static native long jack_port_register(long client, String name, String type, long flags, long bufferSize);
 

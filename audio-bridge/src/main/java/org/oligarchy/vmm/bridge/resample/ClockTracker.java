@@ -76,7 +76,9 @@ public final class ClockTracker
     private final DriftRegression producerArrivals = new DriftRegression();
     private final DriftRegression consumerPeriods = new DriftRegression();
     private long producerFramesSinceStart;
-    private long consumerStartNanos = -1;
+    private long consumerPeriodIndex;
+    private long lastPeriodStartNanos = Long.MIN_VALUE;
+    private double consumerStitchNanos;
     private final double nominalPeriodNanos;
     private final ProducerClock producerClock;
     private long lastArrivalNanos;
@@ -89,6 +91,7 @@ public final class ClockTracker
     private long lockLosses;
     private long staleMeasurements;
     private long fitOutliers;
+    private long consumerStitches;
     private long updates;
     private long firstUpdateNanos;
     private long lockedAtNanos = -1;
@@ -121,7 +124,8 @@ public final class ClockTracker
         // Five time constants of the producer-clock DLL: its start-up error is then below 1 %.
         this.producerClockSettleBlocks = (long)Math.ceil(5 / (2 * Math.PI * config.producerClockBandwidthHz * DAMPING) *
             config.sampleRateHz / config.producerPeriodFrames);
-        this.producerClock = new ProducerClock(config.producerClockBandwidthHz, config.sampleRateHz, config.stallNanos);
+        this.producerClock = new ProducerClock(config.producerClockBandwidthHz, config.sampleRateHz,
+            config.jumpNanos);
     }
 
     /**
@@ -146,7 +150,9 @@ public final class ClockTracker
             // ppm while the computed standard error stays small (docs/resampling.md §6).
             if (Math.abs(producerClock.lastErrorNanos()) <= config.fitToleranceNanos)
             {
-                producerArrivals.add(producerFramesSinceStart, arrivalNanos);
+                // Less the producer clock's re-phases: a stream that resumed elsewhere in time
+                // (a common stall) would otherwise put a step into the line and tilt its slope.
+                producerArrivals.add(producerFramesSinceStart, arrivalNanos - producerClock.rephasedNanos());
             }
             else
             {
@@ -170,12 +176,24 @@ public final class ClockTracker
             firstUpdateNanos = periodStartNanos;
         }
         framesToDiscard = 0;
-        final boolean stale = !producerClock.started() || producerClock.doubtful() ||
+        stitchConsumerPeriod(periodStartNanos);
+        // The producer's next block is overdue by more than the DLL's jump limit: a stall has
+        // begun, and whether the producer's clock stopped with it (a stall common to both sides,
+        // after which both resume later and nothing changed) or ran on (its frames will come in a
+        // burst, or never) shows only with the next blocks. Until the DLL has decided (outlier,
+        // re-phase), the correction would count the stall as the producer's frames: hundreds of
+        // frames of error for one period, which the 1 Hz loop turns into a ratio swing.
+        final boolean overdue = producerClock.started() &&
+            periodStartNanos - producerClock.blockEndNanos() - config.producerPeriodFrames * producerClock.nanosPerFrame() >
+                config.jumpNanos;
+        final boolean stale = !producerClock.started() || producerClock.doubtful() || overdue ||
             periodStartNanos - lastArrivalNanos > config.stallNanos;
         if (stale)
         {
-            // No block for longer than a stall: the saw-tooth correction would hide the drain.
-            // Hold the ratio; an underrun or the fill error will decide on a re-sync.
+            // No block for longer than a stall, or the producer clock in doubt: the saw-tooth
+            // correction would hide the drain or count a stall as frames. Hold the ratio; an
+            // underrun or the fill error will decide on a re-sync. The period stays out of the
+            // lock window's mean too.
             staleMeasurements++;
             correctedFill = fillFrames;
             return state == FILLING ? WAIT : play();
@@ -218,14 +236,8 @@ public final class ClockTracker
         }
         if (!locked)
         {
-            // The period index from the time, not from the calls: a period the consumer's graph
-            // did not run this client in still advanced its clock.
-            if (consumerStartNanos < 0)
-            {
-                consumerStartNanos = periodStartNanos;
-            }
-            final double periods = Math.rint((periodStartNanos - consumerStartNanos) / nominalPeriodNanos);
-            consumerPeriods.add(periods * config.consumerPeriodFrames, periodStartNanos);
+            consumerPeriods.add((double)consumerPeriodIndex * config.consumerPeriodFrames,
+                periodStartNanos - consumerStitchNanos);
         }
         final double kp = locked ? trackKp : acquireKp;
         final double ki = locked ? trackKi : acquireKi;
@@ -275,6 +287,33 @@ public final class ClockTracker
             }
         }
         return play();
+    }
+
+    /**
+     * Counts this consumer period and stitches its clock's line for the drift fit: a period that
+     * starts further than the jump limit from one nominal period after the previous one (the
+     * consumer's graph skipped periods, its driver re-anchored after a stall common to both sides,
+     * or its calls came late and then bunched) is taken as one nominal period after it, the
+     * difference kept out of every later point. Whether periods were skipped or the clock stood
+     * still cannot be told from the stamps; either way the clock's rate is the slope between the
+     * stitches, and a stitch errs by the drift over one period (2.7 ns at 2,000 ppm and 128
+     * frames at 96 kHz). Counting the periods from the time instead put a step of up to half a
+     * period at every common stall into the line, and the drift at lock off by tens of ppm with a
+     * 5 ms stall every 300 ms.
+     */
+    private void stitchConsumerPeriod(final long periodStartNanos)
+    {
+        if (lastPeriodStartNanos != Long.MIN_VALUE)
+        {
+            final double deviation = periodStartNanos - lastPeriodStartNanos - nominalPeriodNanos;
+            if (Math.abs(deviation) > config.jumpNanos)
+            {
+                consumerStitchNanos += deviation;
+                consumerStitches++;
+            }
+        }
+        lastPeriodStartNanos = periodStartNanos;
+        consumerPeriodIndex++;
     }
 
     /**
@@ -345,7 +384,6 @@ public final class ClockTracker
         producerArrivals.clear();
         consumerPeriods.clear();
         producerFramesSinceStart = 0;
-        consumerStartNanos = -1;
         consumedDeviation = 0;
         periodsSinceStart = 0;
     }
@@ -432,10 +470,30 @@ public final class ClockTracker
         return lockLosses;
     }
 
-    /** @return restarts of the producer-clock DLL (an arrival far from its prediction: a stall or a burst). */
+    /**
+     * @return true restarts of the producer-clock DLL after its first block (arrivals far from its
+     *         prediction that never agreed with each other, or a runaway rate estimate); each
+     *         restarts the settle count that gates the lock.
+     */
     public long producerClockRestarts()
     {
         return producerClock.restarts();
+    }
+
+    /**
+     * @return re-phases of the producer-clock DLL: arrivals far from its prediction that agreed
+     *         with each other (the stream resumed elsewhere in time, e.g. a stall common to both
+     *         sides); the block end moved, the rate estimate and the settle count were kept.
+     */
+    public long producerClockRephases()
+    {
+        return producerClock.rephases();
+    }
+
+    /** @return consumer periods that started further than the jump limit from one nominal period after the previous one (stitched out of the drift fit). */
+    public long consumerStitches()
+    {
+        return consumerStitches;
     }
 
     /** @return periods whose newest block was older than the stall limit (ratio held). */
@@ -539,6 +597,14 @@ public final class ClockTracker
         public static final long DEFAULT_FIT_TOLERANCE_NANOS = 500_000;
         /** Default margin above the minimum target, for the producer's and consumer's wake-up jitter. */
         public static final int DEFAULT_MARGIN_FRAMES = 64;
+        /**
+         * Default jump limit of the producer-clock DLL: an arrival further than this from its
+         * prediction stays out of the DLL (an outlier; three that agree re-phase it). 1 ms: well
+         * above the 0–100 µs arrival jitter of the simulations, below the common stalls of two
+         * dummy servers on a loaded machine (5 ms and more), which absorbed by the DLL bent its
+         * rate by hundreds of ppm (docs/resampling.md §3, §8).
+         */
+        public static final long DEFAULT_JUMP_NANOS = 1_000_000;
 
         int sampleRateHz = 96000;
         int consumerPeriodFrames = 128;
@@ -557,6 +623,14 @@ public final class ClockTracker
         double maxRatioPpm = DEFAULT_MAX_RATIO_PPM;
         long stallNanos = -1;
         long fitToleranceNanos = DEFAULT_FIT_TOLERANCE_NANOS;
+        long jumpNanos = DEFAULT_JUMP_NANOS;
+
+        /** @param nanos distance from the producer DLL's prediction beyond which an arrival is an outlier (a jump). @return this. */
+        public Config jumpNanos(final long nanos)
+        {
+            this.jumpNanos = nanos;
+            return this;
+        }
 
         /** @param nanos distance from the DLL's prediction beyond which a block's arrival stays out of the drift fit. @return this. */
         public Config fitToleranceNanos(final long nanos)
@@ -737,6 +811,7 @@ public final class ClockTracker
             require(resyncFrames > unlockFrames, "resyncFrames", "> unlockFrames", resyncFrames);
             require(maxRatioPpm > 0 && maxRatioPpm <= 50000, "maxRatioPpm", "(0, 50000]", maxRatioPpm);
             require(fitToleranceNanos > 0, "fitToleranceNanos", "> 0", fitToleranceNanos);
+            require(jumpNanos > 0, "jumpNanos", "> 0", jumpNanos);
             if (stallNanos < 0)
             {
                 // One producer block plus the jitter margin: beyond that, extrapolating the producer

@@ -14,7 +14,9 @@ package org.oligarchy.vmm.bridge.resample;
  * block to the start of this consumer period. The block's end time is not its raw arrival time
  * but the estimate of a DLL on the arrivals ({@link #onBlock}), so the correction carries neither
  * the arrival jitter nor the bias of which blocks a callback happened to see. The corrected fill
- * is the continuous distance between the two streams: the latency this stage adds.
+ * is the continuous distance between the two streams: the latency this stage adds. A stall common
+ * to both sides (both streams resume later, nothing changed between them) re-phases that DLL with
+ * its rate kept, and the ratio is held until it has (docs/resampling.md §3, "Jumps").
  *
  * <p>States: {@link #FILLING} (waiting for the fill to reach the target, at start and after a
  * re-sync; the consumer outputs silence), {@link #ACQUIRING} (wide bandwidth), {@link #LOCKED}
@@ -77,9 +79,7 @@ public final class ClockTracker
     private final DriftRegression consumerPeriods = new DriftRegression();
     private long producerFramesSinceStart;
     private long consumerPeriodIndex;
-    private long lastPeriodStartNanos = Long.MIN_VALUE;
-    private double consumerStitchNanos;
-    private final double nominalPeriodNanos;
+    private final ProducerClock consumerClock;
     private final ProducerClock producerClock;
     private long lastArrivalNanos;
     /** The fill held: the configured target until lock, then where the latency stood at lock. */
@@ -91,7 +91,6 @@ public final class ClockTracker
     private long lockLosses;
     private long staleMeasurements;
     private long fitOutliers;
-    private long consumerStitches;
     private long updates;
     private long firstUpdateNanos;
     private long lockedAtNanos = -1;
@@ -120,11 +119,12 @@ public final class ClockTracker
         // What one read needs at the clamped ratio, so a start never underruns on the raw fill.
         this.minimumStartFill = config.groupDelayFrames + n * (1 + maxCorrection) + 1;
         this.target = config.targetFillFrames;
-        this.nominalPeriodNanos = 1e9 * config.consumerPeriodFrames / config.sampleRateHz;
         // Five time constants of the producer-clock DLL: its start-up error is then below 1 %.
         this.producerClockSettleBlocks = (long)Math.ceil(5 / (2 * Math.PI * config.producerClockBandwidthHz * DAMPING) *
             config.sampleRateHz / config.producerPeriodFrames);
         this.producerClock = new ProducerClock(config.producerClockBandwidthHz, config.sampleRateHz,
+            config.jumpNanos);
+        this.consumerClock = new ProducerClock(config.producerClockBandwidthHz, config.sampleRateHz,
             config.jumpNanos);
     }
 
@@ -176,7 +176,10 @@ public final class ClockTracker
             firstUpdateNanos = periodStartNanos;
         }
         framesToDiscard = 0;
-        stitchConsumerPeriod(periodStartNanos);
+        // The consumer's own period starts through the same DLL (outliers, bursts, re-phases): its
+        // drift-fit line is stitched where its stream resumed elsewhere in time.
+        consumerClock.onBlock(periodStartNanos, config.consumerPeriodFrames);
+        consumerPeriodIndex++;
         // The producer's next block is overdue by more than the DLL's jump limit: a stall has
         // begun, and whether the producer's clock stopped with it (a stall common to both sides,
         // after which both resume later and nothing changed) or ran on (its frames will come in a
@@ -236,8 +239,15 @@ public final class ClockTracker
         }
         if (!locked)
         {
-            consumerPeriods.add((double)consumerPeriodIndex * config.consumerPeriodFrames,
-                periodStartNanos - consumerStitchNanos);
+            // Periods counted by calls, less the consumer clock's re-phases (a period the graph
+            // skipped, or a clock that stood still in a common stall, is one re-phase either way,
+            // and the slope between re-phases is the clock's rate); a late or bunched period start
+            // (its clock ran on) stays out, as the producer's late blocks do.
+            if (Math.abs(consumerClock.lastErrorNanos()) <= config.fitToleranceNanos)
+            {
+                consumerPeriods.add((double)consumerPeriodIndex * config.consumerPeriodFrames,
+                    periodStartNanos - consumerClock.rephasedNanos());
+            }
         }
         final double kp = locked ? trackKp : acquireKp;
         final double ki = locked ? trackKi : acquireKi;
@@ -287,33 +297,6 @@ public final class ClockTracker
             }
         }
         return play();
-    }
-
-    /**
-     * Counts this consumer period and stitches its clock's line for the drift fit: a period that
-     * starts further than the jump limit from one nominal period after the previous one (the
-     * consumer's graph skipped periods, its driver re-anchored after a stall common to both sides,
-     * or its calls came late and then bunched) is taken as one nominal period after it, the
-     * difference kept out of every later point. Whether periods were skipped or the clock stood
-     * still cannot be told from the stamps; either way the clock's rate is the slope between the
-     * stitches, and a stitch errs by the drift over one period (2.7 ns at 2,000 ppm and 128
-     * frames at 96 kHz). Counting the periods from the time instead put a step of up to half a
-     * period at every common stall into the line, and the drift at lock off by tens of ppm with a
-     * 5 ms stall every 300 ms.
-     */
-    private void stitchConsumerPeriod(final long periodStartNanos)
-    {
-        if (lastPeriodStartNanos != Long.MIN_VALUE)
-        {
-            final double deviation = periodStartNanos - lastPeriodStartNanos - nominalPeriodNanos;
-            if (Math.abs(deviation) > config.jumpNanos)
-            {
-                consumerStitchNanos += deviation;
-                consumerStitches++;
-            }
-        }
-        lastPeriodStartNanos = periodStartNanos;
-        consumerPeriodIndex++;
     }
 
     /**
@@ -490,10 +473,13 @@ public final class ClockTracker
         return producerClock.rephases();
     }
 
-    /** @return consumer periods that started further than the jump limit from one nominal period after the previous one (stitched out of the drift fit). */
-    public long consumerStitches()
+    /**
+     * @return re-phases of the DLL on the consumer's own period starts (a stall common to both
+     *         sides, or periods the consumer's graph skipped): where its drift-fit line is stitched.
+     */
+    public long consumerClockRephases()
     {
-        return consumerStitches;
+        return consumerClock.rephases();
     }
 
     /** @return periods whose newest block was older than the stall limit (ratio held). */

@@ -22,7 +22,8 @@ package org.oligarchy.vmm.bridge.resample;
  *       <em>restart</em> at the newest arrival, as is the first block and a rate estimate that ran
  *       away; these restart the settle count.</li>
  * </ul>
- * Allocation-free, not thread-safe.
+ * {@link ClockTracker} runs one on the producer's block arrivals and one on the consumer's own
+ * period starts (for its drift-fit line). Allocation-free, not thread-safe.
  */
 final class ProducerClock
 {
@@ -98,7 +99,7 @@ final class ProducerClock
         if (Math.abs(nanosPerFrame / nominalNanosPerFrame - 1) > 0.05)
         {
             nanosPerFrame = nominalNanosPerFrame;
-            restart(arrivalNanos);
+            restart(arrivalNanos, error);
         }
     }
 
@@ -133,13 +134,14 @@ final class ProducerClock
         }
         if (outliers >= RESTART_OUTLIERS)
         {
-            restart(arrivalNanos);
+            restart(arrivalNanos, error);
         }
     }
 
-    private void restart(final long arrivalNanos)
+    private void restart(final long arrivalNanos, final double jumpNanos)
     {
         restarts++;
+        rephasedNanos += jumpNanos;
         outliers = 0;
         blockEndNanos = arrivalNanos;
         blocksSinceRestart = 0;
@@ -192,7 +194,10 @@ final class ProducerClock
         return rephases;
     }
 
-    /** @return the sum of every re-phase's shift, ns: what the raw arrivals moved by in all. */
+    /**
+     * @return the sum of every re-phase's shift and restart's jump, ns: what the raw arrivals moved
+     *         by in all; less this, they lie on one line (for a least-squares fit).
+     */
     double rephasedNanos()
     {
         return rephasedNanos;

@@ -584,8 +584,9 @@ public final class ClockTracker
         /** Default margin above the minimum target, for the producer's and consumer's wake-up jitter. */
         public static final int DEFAULT_MARGIN_FRAMES = 64;
         /**
-         * Default jump limit of the producer-clock DLL: an arrival further than this from its
-         * prediction stays out of the DLL (an outlier; three that agree re-phase it). 1 ms: well
+         * Default jump limit of the producer-clock DLL (and of the one on the consumer's period
+         * starts): an arrival further than this from its prediction stays out of the DLL (an
+         * outlier; three that agree re-phase it). 1 ms: well
          * above the 0–100 µs arrival jitter of the simulations, below the common stalls of two
          * dummy servers on a loaded machine (5 ms and more), which absorbed by the DLL bent its
          * rate by hundreds of ppm (docs/resampling.md §3, §8).
@@ -611,7 +612,11 @@ public final class ClockTracker
         long fitToleranceNanos = DEFAULT_FIT_TOLERANCE_NANOS;
         long jumpNanos = DEFAULT_JUMP_NANOS;
 
-        /** @param nanos distance from the producer DLL's prediction beyond which an arrival is an outlier (a jump). @return this. */
+        /**
+         * @param nanos distance from a DLL's prediction beyond which an arrival (the producer's) or a
+         *              period start (the consumer's) is an outlier, and by which the producer's next
+         *              block may be overdue before the period's measurement is held. @return this.
+         */
         public Config jumpNanos(final long nanos)
         {
             this.jumpNanos = nanos;

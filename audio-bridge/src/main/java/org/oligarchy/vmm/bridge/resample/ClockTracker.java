@@ -199,6 +199,13 @@ public final class ClockTracker
             // lock window's mean too.
             staleMeasurements++;
             correctedFill = fillFrames;
+            if (state == FILLING && fillFrames - target > config.resyncFrames)
+            {
+                // Waiting on a doubtful or overdue producer must not hold a start while the buffer
+                // runs over: start on the raw fill (the next periods correct the rest).
+                start(periodStartNanos);
+                return play();
+            }
             return state == FILLING ? WAIT : play();
         }
         correctedFill = fillFrames + (periodStartNanos - producerClock.blockEndNanos()) * framesPerNano;

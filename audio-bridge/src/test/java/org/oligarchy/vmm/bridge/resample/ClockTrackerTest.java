@@ -262,6 +262,38 @@ class ClockTrackerTest
         }
     }
 
+    /**
+     * While filling, a producer whose arrivals never agree with its DLL (5 ms early and late in
+     * turn) keeps every measurement stale. Waiting on it must not let the buffer run over: once
+     * the raw fill is more than the re-sync threshold above the target the tracker starts there
+     * (in bench/drift.sh a master->local loop waited with a full buffer for a whole run).
+     */
+    @Test
+    void shouldStartWhenTheBufferRunsOverWhileTheProducerIsInDoubt()
+    {
+        final ClockTracker tracker = new ClockTracker(config());
+        final double target = tracker.config().targetFillFrames();
+        final double limit = target + tracker.config().resyncFrames();
+        final long period = 1_333_333;
+        double fill = 24;
+        int started = -1;
+        for (int i = 0; i < 40 && started < 0; i++)
+        {
+            final long due = i * period;
+            tracker.onBlock(i < 2 ? due : due + (i % 2 == 0 ? 5_000_000 : -5_000_000), 128);
+            fill += 128;
+            if (tracker.update(due + 100_000, fill) == ClockTracker.PLAY)
+            {
+                started = i;
+                assertTrue(fill > limit, "started only on the run-over guard: fill " + fill + ", limit " + limit);
+                assertEquals((int)Math.floor(fill - target), tracker.framesToDiscard(), "discarded down to the target");
+                fill -= tracker.framesToDiscard() + 128;
+            }
+        }
+        assertTrue(started > 0, "started before the buffer ran over");
+        assertEquals(ClockTracker.ACQUIRING, tracker.state());
+    }
+
     @Test
     void shouldRejectBadConstantsNamingTheFieldAndTheFix()
     {

@@ -210,7 +210,7 @@ class ClockTrackerTest
      * Both clocks stop for 5 ms every second and go on 5 ms later (two JACK dummy drivers that
      * re-anchor after a late wake-up, bench/drift.sh): nothing changed between the two streams.
      * Absorbed by the producer DLL (its jump limit was the stall limit, 9.3 ms with the slave's
-     * margin) each stall bent its rate by about 260 ppm; the loop lost its lock at the first and
+     * margin) each stall bent its rate by about 260 ppm; the loop lost its lock and
      * ended at +760 ppm with the ratio at its clamp. Re-phased, the lock holds, the latency stays
      * within ±1 frame of its value at lock, and no DLL restarts.
      */

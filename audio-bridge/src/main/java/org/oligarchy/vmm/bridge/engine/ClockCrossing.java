@@ -240,20 +240,21 @@ public final class ClockCrossing
         if (resyncsFrom != loggedResyncsFrom)
         {
             log.accept("resampler re-sync master->local (" + (resyncsFrom - loggedResyncsFrom) + ", " + resyncsFrom +
-                " in all): " + ClockTracker.resyncReasonName(fromMasterState.resyncReason));
+                " in all): " + ClockTracker.resyncReasonName(fromMasterState.resyncReason) + producerClockSummary());
             loggedResyncsFrom = resyncsFrom;
         }
         if (resyncsTo != loggedResyncsTo)
         {
             log.accept("resampler re-sync local->master (" + (resyncsTo - loggedResyncsTo) + ", " + resyncsTo +
-                " in all): " + ClockTracker.resyncReasonName(toMasterState.resyncReason));
+                " in all): " + ClockTracker.resyncReasonName(toMasterState.resyncReason) + producerClockSummary());
             loggedResyncsTo = resyncsTo;
         }
         final long losses = lockLosses();
         if (losses != loggedLockLosses)
         {
             log.accept("resampler lost its lock (" + losses + " in all): the latency moved by more than " +
-                ClockTracker.Config.DEFAULT_UNLOCK_FRAMES + " frames over a window; acquiring again");
+                ClockTracker.Config.DEFAULT_UNLOCK_FRAMES + " frames over a window; acquiring again" +
+                producerClockSummary());
             loggedLockLosses = losses;
         }
         if (!loggedLock && locked())
@@ -264,6 +265,12 @@ public final class ClockCrossing
                     "fill %.2f frames master->local, %.2f local->master",
                 ratioPpm(), timeToLockNanos() / 1e9, fromMasterState.fill, toMasterState.fill));
         }
+    }
+
+    private String producerClockSummary()
+    {
+        return "; producer clocks re-phased " + producerClockRephases() + ", restarted " + producerClockRestarts() +
+            " times in all";
     }
 
     /** @return 0 filling, 1 acquiring, 2 locked: the lesser of the two directions. */
@@ -322,6 +329,21 @@ public final class ClockCrossing
         return fromMasterState.resyncs + toMasterState.resyncs;
     }
 
+    /**
+     * @return re-phases of both directions' producer clocks: a block stream that resumed elsewhere
+     *         in time (a stall common to both clocks), its rate kept (docs/resampling.md §3).
+     */
+    public long producerClockRephases()
+    {
+        return fromMasterState.rephases + toMasterState.rephases;
+    }
+
+    /** @return true restarts of both directions' producer clocks (arrivals that never agreed, a runaway rate). */
+    public long producerClockRestarts()
+    {
+        return fromMasterState.restarts + toMasterState.restarts;
+    }
+
     /** @return lock losses of both directions. */
     public long lockLosses()
     {
@@ -378,6 +400,8 @@ public final class ClockCrossing
         volatile long lockLosses;
         volatile long timeToFirstLock = -1;
         volatile double driftPpmAtFirstLock = Double.NaN;
+        volatile long rephases;
+        volatile long restarts;
 
         void copy(final DriftCompensator compensator)
         {
@@ -395,6 +419,8 @@ public final class ClockCrossing
             resyncs = t.resyncs();
             lockLosses = t.lockLosses();
             timeToFirstLock = t.timeToFirstLockNanos();
+            rephases = t.producerClockRephases();
+            restarts = t.producerClockRestarts();
         }
     }
 

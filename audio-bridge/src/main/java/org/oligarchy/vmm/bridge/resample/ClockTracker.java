@@ -14,7 +14,9 @@ package org.oligarchy.vmm.bridge.resample;
  * block to the start of this consumer period. The block's end time is not its raw arrival time
  * but the estimate of a DLL on the arrivals ({@link #onBlock}), so the correction carries neither
  * the arrival jitter nor the bias of which blocks a callback happened to see. The corrected fill
- * is the continuous distance between the two streams: the latency this stage adds.
+ * is the continuous distance between the two streams: the latency this stage adds. A stall common
+ * to both sides (both streams resume later, nothing changed between them) re-phases that DLL with
+ * its rate kept, and the ratio is held until it has (docs/resampling.md §3, "Jumps").
  *
  * <p>States: {@link #FILLING} (waiting for the fill to reach the target, at start and after a
  * re-sync; the consumer outputs silence), {@link #ACQUIRING} (wide bandwidth), {@link #LOCKED}
@@ -76,8 +78,8 @@ public final class ClockTracker
     private final DriftRegression producerArrivals = new DriftRegression();
     private final DriftRegression consumerPeriods = new DriftRegression();
     private long producerFramesSinceStart;
-    private long consumerStartNanos = -1;
-    private final double nominalPeriodNanos;
+    private long consumerPeriodIndex;
+    private final ProducerClock consumerClock;
     private final ProducerClock producerClock;
     private long lastArrivalNanos;
     /** The fill held: the configured target until lock, then where the latency stood at lock. */
@@ -117,11 +119,13 @@ public final class ClockTracker
         // What one read needs at the clamped ratio, so a start never underruns on the raw fill.
         this.minimumStartFill = config.groupDelayFrames + n * (1 + maxCorrection) + 1;
         this.target = config.targetFillFrames;
-        this.nominalPeriodNanos = 1e9 * config.consumerPeriodFrames / config.sampleRateHz;
         // Five time constants of the producer-clock DLL: its start-up error is then below 1 %.
         this.producerClockSettleBlocks = (long)Math.ceil(5 / (2 * Math.PI * config.producerClockBandwidthHz * DAMPING) *
             config.sampleRateHz / config.producerPeriodFrames);
-        this.producerClock = new ProducerClock(config.producerClockBandwidthHz, config.sampleRateHz, config.stallNanos);
+        this.producerClock = new ProducerClock(config.producerClockBandwidthHz, config.sampleRateHz,
+            config.jumpNanos);
+        this.consumerClock = new ProducerClock(config.producerClockBandwidthHz, config.sampleRateHz,
+            config.jumpNanos);
     }
 
     /**
@@ -146,7 +150,9 @@ public final class ClockTracker
             // ppm while the computed standard error stays small (docs/resampling.md §6).
             if (Math.abs(producerClock.lastErrorNanos()) <= config.fitToleranceNanos)
             {
-                producerArrivals.add(producerFramesSinceStart, arrivalNanos);
+                // Less the producer clock's re-phases: a stream that resumed elsewhere in time
+                // (a common stall) would otherwise put a step into the line and tilt its slope.
+                producerArrivals.add(producerFramesSinceStart, arrivalNanos - producerClock.rephasedNanos());
             }
             else
             {
@@ -170,14 +176,36 @@ public final class ClockTracker
             firstUpdateNanos = periodStartNanos;
         }
         framesToDiscard = 0;
-        final boolean stale = !producerClock.started() || producerClock.doubtful() ||
+        // The consumer's own period starts through the same DLL (outliers, bursts, re-phases): its
+        // drift-fit line is stitched where its stream resumed elsewhere in time.
+        consumerClock.onBlock(periodStartNanos, config.consumerPeriodFrames);
+        consumerPeriodIndex++;
+        // The producer's next block is overdue by more than the DLL's jump limit: a stall has
+        // begun, and whether the producer's clock stopped with it (a stall common to both sides,
+        // after which both resume later and nothing changed) or ran on (its frames will come in a
+        // burst, or never) shows only with the next blocks. Until the DLL has decided (outlier,
+        // re-phase), the correction would count the stall as the producer's frames: hundreds of
+        // frames of error for one period, which the 1 Hz loop turns into a ratio swing.
+        final boolean overdue = producerClock.started() &&
+            periodStartNanos - producerClock.blockEndNanos() - config.producerPeriodFrames * producerClock.nanosPerFrame() >
+                config.jumpNanos;
+        final boolean stale = !producerClock.started() || producerClock.doubtful() || overdue ||
             periodStartNanos - lastArrivalNanos > config.stallNanos;
         if (stale)
         {
-            // No block for longer than a stall: the saw-tooth correction would hide the drain.
-            // Hold the ratio; an underrun or the fill error will decide on a re-sync.
+            // No block for longer than a stall, or the producer clock in doubt: the saw-tooth
+            // correction would hide the drain or count a stall as frames. Hold the ratio; an
+            // underrun or the fill error will decide on a re-sync. The period stays out of the
+            // lock window's mean too.
             staleMeasurements++;
             correctedFill = fillFrames;
+            if (state == FILLING && fillFrames - target > config.resyncFrames)
+            {
+                // Waiting on a doubtful or overdue producer must not hold a start while the buffer
+                // runs over: start on the raw fill (the next periods correct the rest).
+                start(periodStartNanos);
+                return play();
+            }
             return state == FILLING ? WAIT : play();
         }
         correctedFill = fillFrames + (periodStartNanos - producerClock.blockEndNanos()) * framesPerNano;
@@ -218,14 +246,15 @@ public final class ClockTracker
         }
         if (!locked)
         {
-            // The period index from the time, not from the calls: a period the consumer's graph
-            // did not run this client in still advanced its clock.
-            if (consumerStartNanos < 0)
+            // Periods counted by calls, less the consumer clock's re-phases (a period the graph
+            // skipped, or a clock that stood still in a common stall, is one re-phase either way,
+            // and the slope between re-phases is the clock's rate); a late or bunched period start
+            // (its clock ran on) stays out, as the producer's late blocks do.
+            if (Math.abs(consumerClock.lastErrorNanos()) <= config.fitToleranceNanos)
             {
-                consumerStartNanos = periodStartNanos;
+                consumerPeriods.add((double)consumerPeriodIndex * config.consumerPeriodFrames,
+                    periodStartNanos - consumerClock.rephasedNanos());
             }
-            final double periods = Math.rint((periodStartNanos - consumerStartNanos) / nominalPeriodNanos);
-            consumerPeriods.add(periods * config.consumerPeriodFrames, periodStartNanos);
         }
         final double kp = locked ? trackKp : acquireKp;
         final double ki = locked ? trackKi : acquireKi;
@@ -345,7 +374,6 @@ public final class ClockTracker
         producerArrivals.clear();
         consumerPeriods.clear();
         producerFramesSinceStart = 0;
-        consumerStartNanos = -1;
         consumedDeviation = 0;
         periodsSinceStart = 0;
     }
@@ -432,10 +460,33 @@ public final class ClockTracker
         return lockLosses;
     }
 
-    /** @return restarts of the producer-clock DLL (an arrival far from its prediction: a stall or a burst). */
+    /**
+     * @return true restarts of the producer-clock DLL after its first block (arrivals far from its
+     *         prediction that never agreed with each other, or a runaway rate estimate); each
+     *         restarts the settle count that gates the lock.
+     */
     public long producerClockRestarts()
     {
         return producerClock.restarts();
+    }
+
+    /**
+     * @return re-phases of the producer-clock DLL: arrivals far from its prediction that agreed
+     *         with each other (the stream resumed elsewhere in time, e.g. a stall common to both
+     *         sides); the block end moved, the rate estimate and the settle count were kept.
+     */
+    public long producerClockRephases()
+    {
+        return producerClock.rephases();
+    }
+
+    /**
+     * @return re-phases of the DLL on the consumer's own period starts (a stall common to both
+     *         sides, or periods the consumer's graph skipped): where its drift-fit line is stitched.
+     */
+    public long consumerClockRephases()
+    {
+        return consumerClock.rephases();
     }
 
     /** @return periods whose newest block was older than the stall limit (ratio held). */
@@ -539,6 +590,15 @@ public final class ClockTracker
         public static final long DEFAULT_FIT_TOLERANCE_NANOS = 500_000;
         /** Default margin above the minimum target, for the producer's and consumer's wake-up jitter. */
         public static final int DEFAULT_MARGIN_FRAMES = 64;
+        /**
+         * Default jump limit of the producer-clock DLL (and of the one on the consumer's period
+         * starts): an arrival further than this from its prediction stays out of the DLL (an
+         * outlier; three that agree re-phase it). 1 ms: well
+         * above the 0–100 µs arrival jitter of the simulations, below the common stalls of two
+         * dummy servers on a loaded machine (5 ms and more), which absorbed by the DLL bent its
+         * rate by hundreds of ppm (docs/resampling.md §3, §8).
+         */
+        public static final long DEFAULT_JUMP_NANOS = 1_000_000;
 
         int sampleRateHz = 96000;
         int consumerPeriodFrames = 128;
@@ -557,6 +617,18 @@ public final class ClockTracker
         double maxRatioPpm = DEFAULT_MAX_RATIO_PPM;
         long stallNanos = -1;
         long fitToleranceNanos = DEFAULT_FIT_TOLERANCE_NANOS;
+        long jumpNanos = DEFAULT_JUMP_NANOS;
+
+        /**
+         * @param nanos distance from a DLL's prediction beyond which an arrival (the producer's) or a
+         *              period start (the consumer's) is an outlier, and by which the producer's next
+         *              block may be overdue before the period's measurement is held. @return this.
+         */
+        public Config jumpNanos(final long nanos)
+        {
+            this.jumpNanos = nanos;
+            return this;
+        }
 
         /** @param nanos distance from the DLL's prediction beyond which a block's arrival stays out of the drift fit. @return this. */
         public Config fitToleranceNanos(final long nanos)
@@ -737,6 +809,7 @@ public final class ClockTracker
             require(resyncFrames > unlockFrames, "resyncFrames", "> unlockFrames", resyncFrames);
             require(maxRatioPpm > 0 && maxRatioPpm <= 50000, "maxRatioPpm", "(0, 50000]", maxRatioPpm);
             require(fitToleranceNanos > 0, "fitToleranceNanos", "> 0", fitToleranceNanos);
+            require(jumpNanos > 0, "jumpNanos", "> 0", jumpNanos);
             if (stallNanos < 0)
             {
                 // One producer block plus the jitter margin: beyond that, extrapolating the producer

@@ -52,7 +52,10 @@ public final class DriftCompensator
     {
         final int accepted = resampler.write(block, offset, frames);
         droppedFrames += frames - accepted;
-        tracker.onBlock(arrivalNanos, accepted);
+        // The producer's clock produced the whole block whether or not the buffer took it: its
+        // DLL must see every block, or a full buffer starves it and the tracker, waiting on a
+        // producer that looks overdue, never reads again (bench/drift.sh, 2026-12-04).
+        tracker.onBlock(arrivalNanos, frames);
         return accepted;
     }
 

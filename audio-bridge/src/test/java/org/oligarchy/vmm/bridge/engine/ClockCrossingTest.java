@@ -10,6 +10,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.oligarchy.vmm.bridge.metrics.BridgeCounter;
 import org.oligarchy.vmm.bridge.metrics.BridgeCounters;
+import org.oligarchy.vmm.bridge.resample.ClockTracker;
 
 /**
  * The clock crossing of {@code slave --master} and {@code demo --drift-ppm}, both of its sides
@@ -130,13 +131,44 @@ final class ClockCrossingTest
         assertEquals(-200.0, run.crossing.ratioPpmAtFirstLock(), 3.0, state);
     }
 
+    /**
+     * Both clocks stop for 5 ms every second from 5 s on and go on 5 ms later, as the two JACK
+     * dummy servers of bench/drift.sh do on a loaded machine (each driver re-anchors after a late
+     * wake-up): the master's cycles and the local periods come 5 ms later after each stall, none
+     * bunched or lost, so nothing changed between the two streams and the round trip the master
+     * hears must not move. With the slave's 768-frame margin the producer DLLs' jump limit was
+     * 9.3 ms: each stall bent their rates by about 260 ppm and the loops lost the lock. Now they
+     * re-phase (both directions, once per stall), keep the lock and the round trip within ±1 frame.
+     */
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void shouldHoldTheLockAndTheRoundTripThroughStallsCommonToBothClocks()
+    {
+        for (final double ppm : new double[] {104, -200})
+        {
+            final Run run = simulate(ppm, 30.0, 13, 0, 0, 768, 5_000_000_000L, 1_000_000_000L, 5_000_000L);
+            final String state = describe(run);
+            System.out.println("ClockCrossingTest common stalls: " + state);
+            assertTrue(run.crossing.locked(), state);
+            assertEquals(0, run.crossing.resyncs(), state);
+            assertEquals(0, run.crossing.lockLosses(), state);
+            assertTrue(run.crossing.timeToLockNanos() > 0 && run.crossing.timeToLockNanos() < 3_000_000_000L, state);
+            assertEquals(ppm, run.crossing.ratioPpm(), 1.0, state);
+            assertEquals(0, run.probe.unmeasuredPeriodsAfterLock(), state);
+            assertTrue(run.probe.maxAfterLockFrames() - run.probe.latencyAtLockFrames() <= 1.0, state);
+            assertTrue(run.probe.latencyAtLockFrames() - run.probe.minAfterLockFrames() <= 1.0, state);
+            assertEquals(2 * 25, run.crossing.producerClockRephases(), "each direction re-phases once per stall: " + state);
+            assertEquals(0, run.crossing.producerClockRestarts(), state);
+        }
+    }
+
     private static String describe(final Run run)
     {
         return String.format(java.util.Locale.ROOT, "state %d ratio %.3f ppm (to master %.3f) lock %.3f s " +
-            "resyncs %d losses %d round trip at lock %.3f after %.3f..%.3f over %d periods (%d silent) fills " +
+            "resyncs %d losses %d re-phases %d restarts %d round trip at lock %.3f after %.3f..%.3f over %d periods (%d silent) fills " +
             "%.2f/%.2f alloc %d B", run.crossing.state(), run.crossing.ratioPpm(),
             run.crossing.toMasterCorrectionPpm(), run.crossing.timeToLockNanos() / 1e9, run.crossing.resyncs(),
-            run.crossing.lockLosses(), run.probe.latencyAtLockFrames(), run.probe.minAfterLockFrames(),
+            run.crossing.lockLosses(), run.crossing.producerClockRephases(), run.crossing.producerClockRestarts(), run.probe.latencyAtLockFrames(), run.probe.minAfterLockFrames(),
             run.probe.maxAfterLockFrames(), run.probe.periodsAfterLock(), run.probe.unmeasuredPeriodsAfterLock(),
             run.crossing.fillFromMasterFrames(), run.crossing.fillToMasterFrames(), run.allocatedBytes);
     }
@@ -158,7 +190,30 @@ final class ClockCrossingTest
     private static Run simulate(final double ppm, final double seconds, final long seed, final long freezeEveryNanos,
         final long freezeNanos)
     {
-        final ClockCrossing crossing = new ClockCrossing(CHANNELS, RATE, PERIOD, PERIOD);
+        return simulate(ppm, seconds, seed, freezeEveryNanos, freezeNanos, ClockTracker.Config.DEFAULT_MARGIN_FRAMES,
+            -1, 0, 0);
+    }
+
+    /** When an event due at {@code t} of its clock's running time happens, with stalls common to both clocks. */
+    private static long stalled(final long t, final long startNanos, final long everyNanos, final long lengthNanos)
+    {
+        if (startNanos < 0 || t < startNanos)
+        {
+            return t;
+        }
+        return t + ((t - startNanos) / everyNanos + 1) * lengthNanos;
+    }
+
+    /**
+     * As {@link #simulate(double, double, long, long, long)} with the crossing's margin, and from
+     * {@code stallStartNanos} every {@code stallEveryNanos} both clocks stop for
+     * {@code stallNanos} and go on that much later (every later event is later by it).
+     */
+    private static Run simulate(final double ppm, final double seconds, final long seed, final long freezeEveryNanos,
+        final long freezeNanos, final int marginFrames, final long stallStartNanos, final long stallEveryNanos,
+        final long stallNanos)
+    {
+        final ClockCrossing crossing = new ClockCrossing(CHANNELS, RATE, PERIOD, PERIOD, marginFrames);
         final RampProbe probe = new RampProbe(CHANNELS, PERIOD);
         final float[] in = new float[CHANNELS * PERIOD];
         final float[] out = new float[CHANNELS * PERIOD];
@@ -174,9 +229,11 @@ final class ClockCrossingTest
         long local = 0;
         // 0–100 µs late each, drawn once per event from a 64-bit LCG (no allocation).
         random = random * 6364136223846793005L + 1442695040888963407L;
-        long masterAt = (long)(master * MASTER_PERIOD_NANOS) + ((random >>> 11) % 100_000);
+        long masterAt = stalled((long)(master * MASTER_PERIOD_NANOS), stallStartNanos, stallEveryNanos, stallNanos) +
+            ((random >>> 11) % 100_000);
         random = random * 6364136223846793005L + 1442695040888963407L;
-        long localAt = 500_000 + (long)(local * localPeriodNanos) + ((random >>> 11) % 100_000);
+        long localAt = stalled(500_000 + (long)(local * localPeriodNanos), stallStartNanos, stallEveryNanos, stallNanos) +
+            ((random >>> 11) % 100_000);
         long allocatedBefore = 0;
         long firstLock = -1;
         boolean marked = false;
@@ -210,7 +267,8 @@ final class ClockCrossingTest
                 }
                 master++;
                 random = random * 6364136223846793005L + 1442695040888963407L;
-                masterAt = (long)(master * MASTER_PERIOD_NANOS) + ((random >>> 11) % 100_000);
+                masterAt = stalled((long)(master * MASTER_PERIOD_NANOS), stallStartNanos, stallEveryNanos, stallNanos) +
+                    ((random >>> 11) % 100_000);
             }
             else
             {
@@ -225,7 +283,8 @@ final class ClockCrossingTest
                 crossing.pushCapture(stamp);
                 local++;
                 random = random * 6364136223846793005L + 1442695040888963407L;
-                localAt = 500_000 + (long)(local * localPeriodNanos) + ((random >>> 11) % 100_000);
+                localAt = stalled(500_000 + (long)(local * localPeriodNanos), stallStartNanos, stallEveryNanos,
+                    stallNanos) + ((random >>> 11) % 100_000);
             }
         }
         final long allocated = threads.getThreadAllocatedBytes(self) - allocatedBefore;

@@ -190,6 +190,110 @@ class ClockTrackerTest
         assertLockedAndSteady(result, 1e6 * 10 / 96000);
     }
 
+    /** The slave's configuration ({@code slave --master}, margin 768 frames each way). */
+    private static ClockTracker.Config slaveConfig()
+    {
+        return config().marginFrames(768).resyncFrames(128 + 128 + 768);
+    }
+
+    private static DriftSimulation commonStalls(final double producerHz, final long seed, final long startNanos,
+        final long everyNanos)
+    {
+        final DriftSimulation simulation = drifting(producerHz, seed);
+        simulation.commonStallStartNanos = startNanos;
+        simulation.commonStallEveryNanos = everyNanos;
+        simulation.commonStallLengthNanos = 5_000_000L;
+        return simulation;
+    }
+
+    /**
+     * Both clocks stop for 5 ms every second and go on 5 ms later (two JACK dummy drivers that
+     * re-anchor after a late wake-up, bench/drift.sh): nothing changed between the two streams.
+     * Absorbed by the producer DLL (its jump limit was the stall limit, 9.3 ms with the slave's
+     * margin) each stall bent its rate by about 260 ppm; the loop lost its lock and
+     * ended at +760 ppm with the ratio at its clamp. Re-phased, the lock holds, the latency stays
+     * within ±1 frame of its value at lock, and no DLL restarts.
+     */
+    @Test
+    void shouldHoldTheLockAndTheLatencyThroughStallsCommonToBothClocks()
+    {
+        for (final double ppm : new double[] {1e6 * 10 / 96000, -200})
+        {
+            final DriftSimulation simulation = commonStalls(96000 * (1 + ppm * 1e-6), 21, 5_000_000_000L, 1_000_000_000L);
+            final DriftSimulation.ModelSide side = new DriftSimulation.ModelSide(slaveConfig(), 128);
+            final DriftSimulation.Result result = simulation.run(side, 30);
+            System.out.printf(java.util.Locale.ROOT, "%+.1f ppm, 5 ms common stall every 1 s from 5 s, margin 768: %s, " +
+                "re-phases %d, restarts %d%n", ppm, result, side.tracker().producerClockRephases(),
+                side.tracker().producerClockRestarts());
+            assertLockedAndSteady(result, ppm);
+            assertEquals(25, side.tracker().producerClockRephases(), "one re-phase per stall: " + result);
+            assertEquals(0, side.tracker().producerClockRestarts(), result.toString());
+        }
+    }
+
+    /**
+     * The same stalls every 300 ms from 0.5 s, before the lock, with the default margin (a jump
+     * limit of 2 ms before): each stall restarted the DLL and with it the settle count that gates
+     * the lock, so the loop never locked. Re-phased, it locks within 2.5 s and never loses it; the
+     * consumer's line for the drift fit is stitched at each stall (the drift at lock is then a few
+     * tens of ppm off, which the tracking loop takes out), so the latency is held within ±4 frames
+     * (the lock-loss threshold) rather than ±1.
+     */
+    @Test
+    void shouldLockDespiteStallsCommonToBothClocksFromTheStart()
+    {
+        for (final double ppm : new double[] {1e6 * 10 / 96000, -200})
+        {
+            final DriftSimulation simulation = commonStalls(96000 * (1 + ppm * 1e-6), 22, 500_000_000L, 300_000_000L);
+            final DriftSimulation.ModelSide side = new DriftSimulation.ModelSide(config(), 128);
+            final DriftSimulation.Result result = simulation.run(side, 30);
+            System.out.printf(java.util.Locale.ROOT, "%+.1f ppm, 5 ms common stall every 300 ms from 0.5 s: %s, " +
+                "re-phases %d, restarts %d%n", ppm, result, side.tracker().producerClockRephases(),
+                side.tracker().producerClockRestarts());
+            assertTrue(result.lockNanos >= 0 && result.lockNanos <= 2_500_000_000L, "locks within 2.5 s: " + result);
+            assertEquals(0, result.resyncs, result.toString());
+            assertEquals(0, result.lockLosses, result.toString());
+            assertTrue(result.lockedAtEnd, result.toString());
+            assertTrue(result.maxLatencyAfterLock - result.latencyAtLock <= 4.0 &&
+                result.latencyAtLock - result.minLatencyAfterLock <= 4.0, "latency within ±4 frames: " + result);
+            assertEquals(ppm, result.driftPpm, 1.0, result.toString());
+            assertEquals(97, side.tracker().producerClockRephases(), result.toString());
+            assertEquals(0, side.tracker().producerClockRestarts(), result.toString());
+        }
+    }
+
+    /**
+     * While filling, a producer whose arrivals never agree with its DLL (5 ms early and late in
+     * turn) keeps every measurement stale. Waiting on it must not let the buffer run over: once
+     * the raw fill is more than the re-sync threshold above the target the tracker starts there
+     * (in bench/drift.sh a master->local loop waited with a full buffer for a whole run).
+     */
+    @Test
+    void shouldStartWhenTheBufferRunsOverWhileTheProducerIsInDoubt()
+    {
+        final ClockTracker tracker = new ClockTracker(config());
+        final double target = tracker.config().targetFillFrames();
+        final double limit = target + tracker.config().resyncFrames();
+        final long period = 1_333_333;
+        double fill = 24;
+        int started = -1;
+        for (int i = 0; i < 40 && started < 0; i++)
+        {
+            final long due = i * period;
+            tracker.onBlock(i < 2 ? due : due + (i % 2 == 0 ? 5_000_000 : -5_000_000), 128);
+            fill += 128;
+            if (tracker.update(due + 100_000, fill) == ClockTracker.PLAY)
+            {
+                started = i;
+                assertTrue(fill > limit, "started only on the run-over guard: fill " + fill + ", limit " + limit);
+                assertEquals((int)Math.floor(fill - target), tracker.framesToDiscard(), "discarded down to the target");
+                fill -= tracker.framesToDiscard() + 128;
+            }
+        }
+        assertTrue(started > 0, "started before the buffer ran over");
+        assertEquals(ClockTracker.ACQUIRING, tracker.state());
+    }
+
     @Test
     void shouldRejectBadConstantsNamingTheFieldAndTheFix()
     {

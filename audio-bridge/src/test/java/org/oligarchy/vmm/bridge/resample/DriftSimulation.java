@@ -195,6 +195,16 @@ final class DriftSimulation
     /** Consumer stall (an xrun): periods starting in [xrunStart, xrunStart + xrunLength) do not run. */
     long xrunStartNanos = -1;
     long xrunLengthNanos;
+    /**
+     * Common stall: at {@code commonStallStart} (and every {@code commonStallEvery} after it, when
+     * positive) both clocks stop for {@code commonStallLength} and go on from there, as two JACK
+     * dummy drivers that re-anchor after a late wake-up: no frame is lost or bunched, every later
+     * block and period comes that much later, and the producer's stream position stands still
+     * meanwhile.
+     */
+    long commonStallStartNanos = -1;
+    long commonStallEveryNanos;
+    long commonStallLengthNanos;
 
     /**
      * Runs for {@code seconds} of simulated time.
@@ -214,7 +224,7 @@ final class DriftSimulation
         long lost = 0;
         for (long period = 0; ; period++)
         {
-            final long periodStart = (long)(period * consumerPeriod * 1e9 / consumerRateHz);
+            final long periodStart = wall((long)(period * consumerPeriod * 1e9 / consumerRateHz));
             if (periodStart > end)
             {
                 break;
@@ -256,7 +266,7 @@ final class DriftSimulation
                 // The next output frame plays at the next period start; the producer is then at this
                 // position. Valid once every frame still buffered came after the last lost block.
                 final double producerPosition =
-                    producerRateHz * (periodStart + consumerPeriod * 1e9 / consumerRateHz) / 1e9;
+                    producerRateHz * running(wall((long)((period + 1) * consumerPeriod * 1e9 / consumerRateHz))) / 1e9;
                 final double latency = producerPosition - (delivered - side.bufferedFrames()) - lost;
                 result.latencyAtEnd = latency;
                 if (result.lockNanos >= 0 && tracker.locked())
@@ -284,9 +294,38 @@ final class DriftSimulation
         return (long)((block + 1) * producerBlock * 1e9 / producerRateHz);
     }
 
+    /** Wall time of an event due at {@code nanos} of a clock's running time (common stalls added). */
+    private long wall(final long nanos)
+    {
+        if (commonStallStartNanos < 0 || nanos < commonStallStartNanos)
+        {
+            return nanos;
+        }
+        final long stalls = commonStallEveryNanos > 0 ? (nanos - commonStallStartNanos) / commonStallEveryNanos + 1 : 1;
+        return nanos + stalls * commonStallLengthNanos;
+    }
+
+    /** A clock's running time at wall time {@code nanos}: the inverse of {@link #wall}, standing still in a stall. */
+    private long running(final long nanos)
+    {
+        if (commonStallStartNanos < 0 || nanos < commonStallStartNanos)
+        {
+            return nanos;
+        }
+        if (commonStallEveryNanos <= 0)
+        {
+            return Math.max(commonStallStartNanos, nanos - commonStallLengthNanos);
+        }
+        final long cycle = commonStallEveryNanos + commonStallLengthNanos;
+        final long k = (nanos - commonStallStartNanos) / cycle;
+        final long into = nanos - commonStallStartNanos - k * cycle;
+        return into < commonStallLengthNanos ? commonStallStartNanos + k * commonStallEveryNanos
+            : nanos - (k + 1) * commonStallLengthNanos;
+    }
+
     private long arrival(final long block, final Random random)
     {
-        final long arrival = blockEnd(block) + (long)(random.nextDouble() * producerJitterNanos);
+        final long arrival = wall(blockEnd(block)) + (long)(random.nextDouble() * producerJitterNanos);
         if (hiccupStartNanos >= 0 && arrival >= hiccupStartNanos && arrival < hiccupStartNanos + hiccupLengthNanos)
         {
             return hiccupStartNanos + hiccupLengthNanos;

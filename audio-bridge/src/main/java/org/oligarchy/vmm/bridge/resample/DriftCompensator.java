@@ -54,7 +54,7 @@ public final class DriftCompensator
         droppedFrames += frames - accepted;
         // The producer's clock produced the whole block whether or not the buffer took it: its
         // DLL must see every block, or a full buffer starves it and the tracker, waiting on a
-        // producer that looks overdue, never reads again (bench/drift.sh, 2026-12-04).
+        // producer that looks overdue, never reads again (bench/drift.sh, 2026-12-03).
         tracker.onBlock(arrivalNanos, frames);
         return accepted;
     }

@@ -207,6 +207,27 @@ class ClockTrackerTest
     }
 
     /**
+     * Runs 30 s of 5 ms stalls common to both clocks through one side and prints what happened.
+     *
+     * @param side       the tracker under test.
+     * @param ppm        the producer's offset.
+     * @param seed       the simulation's jitter seed.
+     * @param firstNanos when the first stall begins.
+     * @param everyNanos the time between stalls.
+     * @param label      says which stalls, for the printed line.
+     * @return the run's result.
+     */
+    private static DriftSimulation.Result runCommonStalls(final DriftSimulation.ModelSide side, final double ppm,
+        final long seed, final long firstNanos, final long everyNanos, final String label)
+    {
+        final DriftSimulation.Result result =
+            commonStalls(96000 * (1 + ppm * 1e-6), seed, firstNanos, everyNanos).run(side, 30);
+        System.out.printf(java.util.Locale.ROOT, "%+.1f ppm, 5 ms common stall %s: %s, re-phases %d, restarts %d%n",
+            ppm, label, result, side.tracker().producerClockRephases(), side.tracker().producerClockRestarts());
+        return result;
+    }
+
+    /**
      * Both clocks stop for 5 ms every second and go on 5 ms later (two JACK dummy drivers that
      * re-anchor after a late wake-up, bench/drift.sh): nothing changed between the two streams.
      * Absorbed by the producer DLL (its jump limit was the stall limit, 9.3 ms with the slave's
@@ -219,12 +240,9 @@ class ClockTrackerTest
     {
         for (final double ppm : new double[] {1e6 * 10 / 96000, -200})
         {
-            final DriftSimulation simulation = commonStalls(96000 * (1 + ppm * 1e-6), 21, 5_000_000_000L, 1_000_000_000L);
             final DriftSimulation.ModelSide side = new DriftSimulation.ModelSide(slaveConfig(), 128);
-            final DriftSimulation.Result result = simulation.run(side, 30);
-            System.out.printf(java.util.Locale.ROOT, "%+.1f ppm, 5 ms common stall every 1 s from 5 s, margin 768: %s, " +
-                "re-phases %d, restarts %d%n", ppm, result, side.tracker().producerClockRephases(),
-                side.tracker().producerClockRestarts());
+            final DriftSimulation.Result result = runCommonStalls(side, ppm, 21, 5_000_000_000L, 1_000_000_000L,
+                "every 1 s from 5 s, margin 768");
             assertLockedAndSteady(result, ppm);
             assertEquals(25, side.tracker().producerClockRephases(), "one re-phase per stall: " + result);
             assertEquals(0, side.tracker().producerClockRestarts(), result.toString());
@@ -244,12 +262,9 @@ class ClockTrackerTest
     {
         for (final double ppm : new double[] {1e6 * 10 / 96000, -200})
         {
-            final DriftSimulation simulation = commonStalls(96000 * (1 + ppm * 1e-6), 22, 500_000_000L, 300_000_000L);
             final DriftSimulation.ModelSide side = new DriftSimulation.ModelSide(config(), 128);
-            final DriftSimulation.Result result = simulation.run(side, 30);
-            System.out.printf(java.util.Locale.ROOT, "%+.1f ppm, 5 ms common stall every 300 ms from 0.5 s: %s, " +
-                "re-phases %d, restarts %d%n", ppm, result, side.tracker().producerClockRephases(),
-                side.tracker().producerClockRestarts());
+            final DriftSimulation.Result result = runCommonStalls(side, ppm, 22, 500_000_000L, 300_000_000L,
+                "every 300 ms from 0.5 s");
             assertTrue(result.lockNanos >= 0 && result.lockNanos <= 2_500_000_000L, "locks within 2.5 s: " + result);
             assertEquals(0, result.resyncs, result.toString());
             assertEquals(0, result.lockLosses, result.toString());

@@ -20,6 +20,8 @@
 #
 # Exit codes: the program's; 2 usage error; 3 missing prerequisite (not root, no such root).
 set -eu
+# shellcheck source-path=SCRIPTDIR source=in-root-lib.sh
+. "$(dirname "$(readlink -f "$0")")/in-root-lib.sh"
 
 root=${JACK_ROOT:?set JACK_ROOT to a root built by tools/debian-root.sh jackd2 jack-example-tools}
 dir=${JACK_DIR:?set JACK_DIR to an absolute directory under /tmp for the servers (shm, logs)}
@@ -27,33 +29,9 @@ if [ $# -eq 0 ]; then
   echo "usage: JACK_ROOT=... JACK_DIR=... $0 PROGRAM [ARG...]" >&2
   exit 2
 fi
-case "$dir" in
-  /tmp/*) ;;
-  *) echo "$0: JACK_DIR must be an absolute directory under /tmp (it is mounted at the same path in the root): $dir" >&2
-     exit 2 ;;
-esac
-if [ ! -x "$root/usr/bin/jackd" ]; then
-  echo "$0: $root has no usr/bin/jackd; build it with tools/debian-root.sh jackd2 jack-example-tools" >&2
-  exit 3
-fi
-if [ "$(id -u)" -ne 0 ]; then
-  echo "$0: needs root (mount namespace and chroot)" >&2
-  exit 3
-fi
+in_root_check_dir "$0" JACK_DIR "$dir"
+in_root_require "$0" "$root" jackd "tools/debian-root.sh jackd2 jack-example-tools"
 mkdir -p "$dir/shm"
 chmod 1777 "$dir/shm"
 
-export JACK_IN_ROOT="$root" JACK_IN_DIR="$dir"
-# shellcheck disable=SC2016
-exec unshare --mount --propagation private -- sh -euc '
-  r=$JACK_IN_ROOT
-  d=$JACK_IN_DIR
-  mount -t tmpfs -o mode=1777 tmpfs "$r/tmp"
-  mkdir -p "$r$d"
-  mount --bind "$d" "$r$d"
-  mount --rbind /dev "$r/dev"
-  mount --bind "$d/shm" "$r/dev/shm"
-  mount -t proc proc "$r/proc"
-  exec chroot "$r" /usr/bin/env -i PATH=/usr/bin:/bin HOME="$d" JACK_NO_AUDIO_RESERVATION=1 \
-    JACK_NO_START_SERVER=1 "$@"
-' jack-in-root "$@"
+in_root_exec jack-in-root "$root" "$dir" 1 JACK_NO_AUDIO_RESERVATION=1 JACK_NO_START_SERVER=1 "$@"

@@ -23,6 +23,8 @@
 #
 # Exit codes: the program's; 2 usage error; 3 missing prerequisite (not root, no such root).
 set -eu
+# shellcheck source-path=SCRIPTDIR source=in-root-lib.sh
+. "$(dirname "$(readlink -f "$0")")/in-root-lib.sh"
 
 root=${PIPEWIRE_ROOT:?set PIPEWIRE_ROOT to a root built by tools/debian-root.sh with pipewire-bin}
 dir=${PIPEWIRE_DIR:?set PIPEWIRE_DIR to an absolute directory for the daemon (runtime dir, config, log)}
@@ -30,33 +32,10 @@ if [ $# -eq 0 ]; then
   echo "usage: PIPEWIRE_ROOT=... PIPEWIRE_DIR=... $0 PROGRAM [ARG...]" >&2
   exit 2
 fi
-case "$dir" in
-  /tmp/*) ;;
-  *) echo "$0: PIPEWIRE_DIR must be an absolute directory under /tmp (it is mounted at the same path in the root): $dir" >&2
-     exit 2 ;;
-esac
-if [ ! -x "$root/usr/bin/pipewire" ]; then
-  echo "$0: $root has no usr/bin/pipewire; build it with tools/debian-root.sh --backports pipewire/trixie-backports pipewire-bin/trixie-backports libpipewire-0.3-modules/trixie-backports pipewire-jack/trixie-backports" >&2
-  exit 3
-fi
-if [ "$(id -u)" -ne 0 ]; then
-  echo "$0: needs root (mount namespace and chroot)" >&2
-  exit 3
-fi
+in_root_check_dir "$0" PIPEWIRE_DIR "$dir"
+in_root_require "$0" "$root" pipewire "tools/debian-root.sh --backports pipewire/trixie-backports pipewire-bin/trixie-backports libpipewire-0.3-modules/trixie-backports pipewire-jack/trixie-backports"
 mkdir -p "$dir/runtime"
 chmod 700 "$dir/runtime"
 
-export PW_IN_ROOT="$root" PW_IN_DIR="$dir"
-# shellcheck disable=SC2016
-exec unshare --mount --propagation private -- sh -euc '
-  r=$PW_IN_ROOT
-  d=$PW_IN_DIR
-  mount -t tmpfs -o mode=1777 tmpfs "$r/tmp"
-  mkdir -p "$r$d"
-  mount --bind "$d" "$r$d"
-  mount --rbind /dev "$r/dev"
-  mount -t proc proc "$r/proc"
-  exec chroot "$r" /usr/bin/env -i PATH=/usr/bin:/bin HOME="$d" \
-    XDG_RUNTIME_DIR="$d/runtime" PIPEWIRE_RUNTIME_DIR="$d/runtime" XDG_CONFIG_HOME="$d/config" \
-    PIPEWIRE_DEBUG="${PIPEWIRE_DEBUG:-}" "$@"
-' pipewire-in-root "$@"
+in_root_exec pipewire-in-root "$root" "$dir" 0 XDG_RUNTIME_DIR="$dir/runtime" PIPEWIRE_RUNTIME_DIR="$dir/runtime" \
+  XDG_CONFIG_HOME="$dir/config" PIPEWIRE_DEBUG="${PIPEWIRE_DEBUG:-}" "$@"

@@ -11,8 +11,10 @@ import java.util.Map;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
- * tools/debian-root.sh and tools/quickemu-in-root.sh, which the real-quickemu tests (and issue 19's
- * PipeWire tests) use: shellcheck-clean, and clear errors before anything is built or mounted.
+ * tools/debian-root.sh and the scripts that run a program of such a root (quickemu-in-root.sh,
+ * jack-in-root.sh, pipewire-in-root.sh, sharing in-root-lib.sh), which the real-quickemu, JACK2
+ * 1.9.22 and PipeWire tests use: shellcheck-clean, and clear errors before anything is built or
+ * mounted.
  */
 class ToolsScriptsTest
 {
@@ -36,9 +38,11 @@ class ToolsScriptsTest
     @Timeout(60)
     void shouldBeShellcheckClean() throws Exception
     {
-        for (final String script : List.of("debian-root.sh", "quickemu-in-root.sh"))
+        for (final String script : List.of("debian-root.sh", "quickemu-in-root.sh", "jack-in-root.sh",
+            "pipewire-in-root.sh", "in-root-lib.sh"))
         {
-            final Result result = run(Map.of(), "shellcheck", "-s", "sh", TOOLS.resolve(script).toString());
+            // -x: follow the scripts' source of in-root-lib.sh, so its functions are checked as called.
+            final Result result = run(Map.of(), "shellcheck", "-x", "-s", "sh", TOOLS.resolve(script).toString());
             assertEquals(0, result.exitCode(), script + ":\n" + result.output());
         }
     }
@@ -67,5 +71,27 @@ class ToolsScriptsTest
         assertEquals(new Result(3, script + ": /nonexistent-root has no usr/bin/quickemu; build it with " +
             "tools/debian-root.sh quickemu qemu-system-modules-spice ovmf\n"),
             run(Map.of("QUICKEMU_ROOT", "/nonexistent-root"), script, "--version"));
+    }
+
+    @Test
+    @Timeout(30)
+    void shouldRefuseADirectoryOutsideTmpAndNameTheRootTheJackAndPipeWireScriptsNeed() throws Exception
+    {
+        final String jack = TOOLS.resolve("jack-in-root.sh").toString();
+        final String pipewire = TOOLS.resolve("pipewire-in-root.sh").toString();
+
+        assertEquals(new Result(2, jack + ": JACK_DIR must be an absolute directory under /tmp (it is mounted at " +
+            "the same path in the root): relative/dir\n"),
+            run(Map.of("JACK_ROOT", "/nonexistent-root", "JACK_DIR", "relative/dir"), jack, "jackd"));
+        assertEquals(new Result(3, jack + ": /nonexistent-root has no usr/bin/jackd; build it with " +
+            "tools/debian-root.sh jackd2 jack-example-tools\n"),
+            run(Map.of("JACK_ROOT", "/nonexistent-root", "JACK_DIR", "/tmp/unused"), jack, "jackd"));
+        assertEquals(new Result(2, pipewire + ": PIPEWIRE_DIR must be an absolute directory under /tmp (it is " +
+            "mounted at the same path in the root): /var/x\n"),
+            run(Map.of("PIPEWIRE_ROOT", "/nonexistent-root", "PIPEWIRE_DIR", "/var/x"), pipewire, "pipewire"));
+        assertEquals(new Result(3, pipewire + ": /nonexistent-root has no usr/bin/pipewire; build it with " +
+            "tools/debian-root.sh --backports pipewire/trixie-backports pipewire-bin/trixie-backports " +
+            "libpipewire-0.3-modules/trixie-backports pipewire-jack/trixie-backports\n"),
+            run(Map.of("PIPEWIRE_ROOT", "/nonexistent-root", "PIPEWIRE_DIR", "/tmp/unused"), pipewire, "pipewire"));
     }
 }

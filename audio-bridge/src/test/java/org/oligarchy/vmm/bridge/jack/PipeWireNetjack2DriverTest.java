@@ -174,53 +174,18 @@ final class PipeWireNetjack2DriverTest
     void shouldCarryMidiThroughPipeWiresNetjack2DriverWithItsAudio() throws Exception
     {
         final int latency = 1;
-        final MidiPortLedger midiLedger = new MidiPortLedger();
-        final BridgeCounters counters = startLoop(1, latency, (latency + 1L) * PERIOD, 1, midiLedger);
-        final ReplyWitness replies = new ReplyWitness(wire, bridge);
-        relay.observer(replies);
-        awaitSignal(10_000);
-        midiProbe = new MidiProbeClient(host.name(), latency + 1);
-        host.connect(midiProbe.outputName(), "dsp:to_vm_midi_1");
-        host.connect("dsp:from_vm_midi_1", midiProbe.inputName());
-        Thread.sleep(2_000);
-        midiProbe.startMeasuring();
-        Thread.sleep(4_000);
-        midiProbe.stopMeasuring();
-
-        final MidiPortLedger.Verdict ports = midiLedger.check(latency, PERIOD, -1, ledger);
-        // A period the ledger cannot explain from what the bridge read is PipeWire's doing when a
-        // reply of its own carried exactly that MIDI beside exactly that audio.
-        final java.util.Map<Long, Integer> playedAt = new java.util.HashMap<>();
-        for (final PortLedger.Period p : ledger.periods())
-        {
-            playedAt.put(p.frame(), p.output());
-        }
-        long peers = 0;
-        final StringBuilder unexplained = new StringBuilder();
-        for (final MidiPortLedger.Wrong w : ports.wrong())
-        {
-            final Integer audio = playedAt.get(w.frame());
-            if (audio != null && audio >= 0 && replies.carried(audio, w.events()))
-            {
-                peers++;
-            }
-            else if (unexplained.length() < 600)
-            {
-                unexplained.append("\n  period at frame ").append(w.frame()).append(": audio names ").append(audio)
-                    .append(", midi ").append(w.events()).append("; PipeWire's replies with that audio carried ")
-                    .append(replies.midiWith(audio == null ? -1 : audio));
-            }
-        }
-        final String report = ports.text() + "\n" + peers + " of the " + ports.ours() + " periods not explained by " +
-            "what the bridge read were sent so by PipeWire (a reply whose MIDI is an earlier period's beside its " +
-            "current audio)" + unexplained + "\nprobe " + midiProbe.report() + "\n" + wire + "; " + replies +
-            "; bridge: silent " +
-            "cycles " + counters.silentCycles.get() + ", late blocks " + counters.lateBlocks.get() + ", midi refused " +
-            "by the port " + counters.midiEventsRefused.get() + ", rejected " + counters.rejectedTotal() + " (stale " +
-            counters.rejected(RejectReason.STALE_CYCLE) + ")";
+        final MidiRun run = runMidi(latency, MidiLongEvents.DROP, replies -> replies);
+        final BridgeCounters counters = run.counters();
+        final MidiPortLedger.Verdict ports = run.ports();
+        final String report = ports.text() + "\n" + run.peers() + " of the " + ports.ours() + " periods not explained " +
+            "by what the bridge read were sent so by PipeWire (a reply whose MIDI is an earlier period's beside its " +
+            "current audio)" + run.unexplained() + "\nprobe " + midiProbe.report() + "\n" + wire + "; " +
+            run.replies() + "; bridge: silent cycles " + counters.silentCycles.get() + ", late blocks " +
+            counters.lateBlocks.get() + ", midi refused by the port " + counters.midiEventsRefused.get() +
+            ", rejected " + counters.rejectedTotal() + " (stale " + counters.rejected(RejectReason.STALE_CYCLE) + ")";
         System.out.println("PipeWire " + pipewireVersion + " driver, MIDI, L=" + latency + ": " + report);
-        assertEquals(ports.ours(), peers, "periods whose MIDI the bridge played apart from the reply it came in: " +
-            report);
+        assertEquals(ports.ours(), run.peers(), "periods whose MIDI the bridge played apart from the reply it came " +
+            "in: " + report);
         assertTrue(ports.exact() >= 200, "periods came back from PipeWire with exactly their events: " + report);
         assertTrue(midiProbe.exact() >= 100, "the probe heard events through PipeWire: " + report);
         assertEquals(0, counters.midiEventsRefused.get(), "events JACK refused at the bridge's port: " + report);
@@ -244,37 +209,16 @@ final class PipeWireNetjack2DriverTest
     void shouldCarrySysexThroughPipeWiresNetjack2DriverWithMidiLongEventsSend() throws Exception
     {
         final int latency = 1;
-        final MidiPortLedger midiLedger = new MidiPortLedger(MidiLongEvents.SEND);
-        final BridgeCounters counters = startLoop(1, latency, (latency + 1L) * PERIOD, 1, midiLedger,
-            MidiLongEvents.SEND);
-        final ReplyWitness replies = new ReplyWitness(wire, bridge, MidiLongEvents.SEND);
-        final LongRecords records = new LongRecords(replies);
-        relay.observer(records);
-        awaitSignal(10_000);
-        midiProbe = new MidiProbeClient(host.name(), latency + 1);
-        host.connect(midiProbe.outputName(), "dsp:to_vm_midi_1");
-        host.connect("dsp:from_vm_midi_1", midiProbe.inputName());
-        Thread.sleep(2_000);
-        midiProbe.startMeasuring();
-        Thread.sleep(4_000);
-        midiProbe.stopMeasuring();
-
-        final MidiPortLedger.Verdict ports = midiLedger.check(latency, PERIOD, -1, ledger);
-        final java.util.Map<Long, Integer> playedAt = new java.util.HashMap<>();
-        for (final PortLedger.Period p : ledger.periods())
-        {
-            playedAt.put(p.frame(), p.output());
-        }
-        long peers = 0;
-        for (final MidiPortLedger.Wrong w : ports.wrong())
-        {
-            final Integer audio = playedAt.get(w.frame());
-            peers += audio != null && audio >= 0 && replies.carried(audio, w.events()) ? 1 : 0;
-        }
+        final LongRecords[] recorded = new LongRecords[1];
+        final MidiRun run = runMidi(latency, MidiLongEvents.SEND, replies -> recorded[0] = new LongRecords(replies));
+        final LongRecords records = recorded[0];
+        final BridgeCounters counters = run.counters();
+        final MidiPortLedger.Verdict ports = run.ports();
+        final long peers = run.peers();
         final String report = ports.text() + "\n" + peers + " of the " + ports.ours() + " periods not explained " +
             "by what the bridge read were sent so by PipeWire\nprobe " + midiProbe.report() + "\n" + records + "; " +
-            replies + "; bridge: late blocks " + counters.lateBlocks.get() + ", rejected " + counters.rejectedTotal() +
-            " (stale " + counters.rejected(RejectReason.STALE_CYCLE) + ")";
+            run.replies() + "; bridge: late blocks " + counters.lateBlocks.get() + ", rejected " +
+            counters.rejectedTotal() + " (stale " + counters.rejected(RejectReason.STALE_CYCLE) + ")";
         System.out.println("PipeWire " + pipewireVersion + " driver, SysEx (midiLongEvents send), L=" + latency +
             ": " + report);
         assertTrue(records.withSysex(UdpFaultProxy.Direction.TO_SLAVE) >= 100, "SysEx sent to PipeWire: " + report);
@@ -292,6 +236,61 @@ final class PipeWireNetjack2DriverTest
         assertEquals(0, counters.midiEventsRefused.get(), "events JACK refused at the bridge's port: " + report);
         assertEquals(0, counters.rejectedTotal() - counters.rejected(RejectReason.STALE_CYCLE),
             "malformed packets from PipeWire's driver: " + report);
+    }
+
+    /** What {@link #runMidi} measured. */
+    private record MidiRun(BridgeCounters counters, ReplyWitness replies, MidiPortLedger.Verdict ports, long peers,
+        String unexplained)
+    {
+    }
+
+    /**
+     * The MIDI run both MIDI tests share: loops one audio channel and one MIDI port through
+     * PipeWire's driver, with a {@link ReplyWitness} (wrapped by {@code observer}) reading every
+     * reply; once the signal is back, the MIDI probe writes through the bridge for 2 s, then
+     * measures 4 s. Every period the port ledger cannot explain from what the bridge read counts
+     * as PipeWire's when a reply of its own carried exactly that MIDI beside exactly that audio
+     * ({@code peers}); the others are listed ({@code unexplained}, up to about 600 characters).
+     */
+    private MidiRun runMidi(final int latency, final MidiLongEvents longEvents,
+        final java.util.function.Function<ReplyWitness, UdpFaultProxy.Observer> observer) throws Exception
+    {
+        final MidiPortLedger midiLedger = new MidiPortLedger(longEvents);
+        final BridgeCounters counters = startLoop(1, latency, (latency + 1L) * PERIOD, 1, midiLedger, longEvents);
+        final ReplyWitness replies = new ReplyWitness(wire, bridge, longEvents);
+        relay.observer(observer.apply(replies));
+        awaitSignal(10_000);
+        midiProbe = new MidiProbeClient(host.name(), latency + 1);
+        host.connect(midiProbe.outputName(), "dsp:to_vm_midi_1");
+        host.connect("dsp:from_vm_midi_1", midiProbe.inputName());
+        Thread.sleep(2_000);
+        midiProbe.startMeasuring();
+        Thread.sleep(4_000);
+        midiProbe.stopMeasuring();
+
+        final MidiPortLedger.Verdict ports = midiLedger.check(latency, PERIOD, -1, ledger);
+        final java.util.Map<Long, Integer> playedAt = new java.util.HashMap<>();
+        for (final PortLedger.Period p : ledger.periods())
+        {
+            playedAt.put(p.frame(), p.output());
+        }
+        long peers = 0;
+        final StringBuilder unexplained = new StringBuilder();
+        for (final MidiPortLedger.Wrong w : ports.wrong())
+        {
+            final Integer audio = playedAt.get(w.frame());
+            if (audio != null && audio >= 0 && replies.carried(audio, w.events()))
+            {
+                peers++;
+            }
+            else if (unexplained.length() < 600)
+            {
+                unexplained.append("\n  period at frame ").append(w.frame()).append(": audio names ").append(audio)
+                    .append(", midi ").append(w.events()).append("; PipeWire's replies with that audio carried ")
+                    .append(replies.midiWith(audio == null ? -1 : audio));
+            }
+        }
+        return new MidiRun(counters, replies, ports, peers, unexplained.toString());
     }
 
     /**
@@ -424,11 +423,6 @@ final class PipeWireNetjack2DriverTest
         private CycleAssembler assembler;
         private CycleData data;
         private long assembled;
-
-        ReplyWitness(final UdpFaultProxy.Observer next, final HostBridge bridge)
-        {
-            this(next, bridge, MidiLongEvents.DROP);
-        }
 
         ReplyWitness(final UdpFaultProxy.Observer next, final HostBridge bridge, final MidiLongEvents longEvents)
         {
@@ -619,13 +613,7 @@ final class PipeWireNetjack2DriverTest
 
     private BridgeCounters startLoop(final int channels, final int latency, final long expected) throws Exception
     {
-        return startLoop(channels, latency, expected, 0, null);
-    }
-
-    private BridgeCounters startLoop(final int channels, final int latency, final long expected, final int midiPorts,
-        final MidiPortLedger midiLedger) throws Exception
-    {
-        return startLoop(channels, latency, expected, midiPorts, midiLedger, MidiLongEvents.DROP);
+        return startLoop(channels, latency, expected, 0, null, MidiLongEvents.DROP);
     }
 
     private BridgeCounters startLoop(final int channels, final int latency, final long expected, final int midiPorts,

@@ -4,9 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -20,39 +17,15 @@ import picocli.CommandLine;
  */
 final class HelpTextTest
 {
-    record Run(int code, String out, String err)
-    {
-    }
-
-    static synchronized Run run(final String... args)
-    {
-        final ByteArrayOutputStream out = new ByteArrayOutputStream();
-        final ByteArrayOutputStream err = new ByteArrayOutputStream();
-        final PrintStream originalOut = System.out;
-        final PrintStream originalErr = System.err;
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-        try
-        {
-            final int code = BridgeMain.execute(args);
-            return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        }
-        finally
-        {
-            System.setOut(originalOut);
-            System.setErr(originalErr);
-        }
-    }
-
     @Test
     void shouldNameTheCommandOnceInTheTryHint()
     {
-        final Run top = run("--bogus");
+        final CliRun top = CliRun.execute("--bogus");
         assertEquals(2, top.code());
         assertTrue(top.err().contains("Try 'netjack-bridge --help'."), top.err());
         assertFalse(top.err().contains("netjack-bridge netjack-bridge"), top.err());
 
-        final Run demo = run("demo", "--bogus");
+        final CliRun demo = CliRun.execute("demo", "--bogus");
         assertEquals(2, demo.code());
         assertTrue(demo.err().startsWith("netjack-bridge demo: Unknown option: '--bogus'"), demo.err());
         assertTrue(demo.err().contains("Try 'netjack-bridge demo --help'."), demo.err());
@@ -79,10 +52,10 @@ final class HelpTextTest
     @Test
     void shouldDocumentTheExitCodesInTheHelp()
     {
-        final Run top = run("--help");
+        final CliRun top = CliRun.execute("--help");
         assertEquals(0, top.code());
         assertTrue(top.out().contains("Exit codes:"), top.out());
-        final Run demo = run("demo", "--help");
+        final CliRun demo = CliRun.execute("demo", "--help");
         assertEquals(0, demo.code());
         assertTrue(demo.out().contains("Exit codes:"), demo.out());
         assertTrue(demo.out().matches("(?s).*\\n\\s+0\\s+sample-exact, no dropouts\\n.*"), demo.out());
@@ -94,12 +67,12 @@ final class HelpTextTest
     @Test
     void shouldRunRestartUnderTheNameDspNetjackRestart() throws Exception
     {
-        final Run help = run(BridgeMain.RESTART_COMMAND, "--help");
+        final CliRun help = CliRun.execute(BridgeMain.RESTART_COMMAND, "--help");
         assertEquals(0, help.code());
         assertTrue(help.out().startsWith("Usage: dsp-netjack-restart "), help.out());
         assertFalse(help.out().contains("netjack-bridge restart"), help.out());
 
-        final Run bad = run(BridgeMain.RESTART_COMMAND, "--bogus");
+        final CliRun bad = CliRun.execute(BridgeMain.RESTART_COMMAND, "--bogus");
         assertEquals(2, bad.code());
         assertTrue(bad.err().contains("Try 'dsp-netjack-restart --help'."), bad.err());
 

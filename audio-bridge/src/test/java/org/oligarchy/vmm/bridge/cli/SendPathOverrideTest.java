@@ -2,8 +2,6 @@ package org.oligarchy.vmm.bridge.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
@@ -36,33 +34,15 @@ final class SendPathOverrideTest
             "\"peerAddresses\": [\"10.77.0.2\"], \"countersFile\": \"" + dir.resolve("c.dat") +
             "\", \"controlSocket\": \"" + dir.resolve("c.sock") + "\"}}");
         System.setProperty(SendPath.OVERRIDE_PROPERTY, "jack-thread");
-        final String[] bad = execute("run", "--check", "--config", config.toString());
-        assertEquals("2", bad[0], bad[1]);
+        final CliRun bad = CliRun.execute("run", "--check", "--config", config.toString());
+        assertEquals(2, bad.code(), bad.err());
         assertEquals("netjack-bridge: send path 'jack-thread' (netjack.bridge.sendPath / NETJACK_BRIDGE_SEND_PATH) " +
-            "is not 'sender' or 'period'; use one of them, or unset it for the default\n", bad[1]);
+            "is not 'sender' or 'period'; use one of them, or unset it for the default\n", bad.err());
         for (final String good : new String[] {"period", "sender"})
         {
             System.setProperty(SendPath.OVERRIDE_PROPERTY, good);
-            final String[] ok = execute("run", "--check", "--config", config.toString());
-            assertEquals("0", ok[0], good + ": " + ok[1]);
-        }
-    }
-
-    private static String[] execute(final String... args)
-    {
-        final PrintStream originalErr = System.err;
-        final PrintStream originalOut = System.out;
-        final ByteArrayOutputStream err = new ByteArrayOutputStream();
-        System.setErr(new PrintStream(err, true));
-        System.setOut(new PrintStream(new ByteArrayOutputStream(), true));
-        try
-        {
-            return new String[] {Integer.toString(BridgeMain.execute(args)), err.toString()};
-        }
-        finally
-        {
-            System.setErr(originalErr);
-            System.setOut(originalOut);
+            final CliRun ok = CliRun.execute("run", "--check", "--config", config.toString());
+            assertEquals(0, ok.code(), good + ": " + ok.err());
         }
     }
 }

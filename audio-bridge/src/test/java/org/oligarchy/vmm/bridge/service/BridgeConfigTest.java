@@ -17,6 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.oligarchy.vmm.bridge.cli.BridgeMain;
+import org.oligarchy.vmm.bridge.cli.CliRun;
 import org.oligarchy.vmm.bridge.engine.UdpSockets;
 import org.oligarchy.vmm.bridge.engine.WaitStrategy;
 import org.oligarchy.vmm.config.ConfigProblem;
@@ -226,7 +227,7 @@ final class BridgeConfigTest
         for (final String[] args : List.of(new String[]{"run", "--check", "--config", file.toString()},
             new String[]{"run", "--config", file.toString()}))
         {
-            final Captured run = execute(args);
+            final CliRun run = CliRun.execute(args);
             assertEquals(2, run.code(), run.err());
             assertEquals("netjack-bridge: invalid config " + file + ":\n  " + refusal + "\n", run.err());
         }
@@ -253,7 +254,7 @@ final class BridgeConfigTest
         final Path file = dir.resolve("config.json");
         Files.writeString(file, "{\"version\": 1, \"bridge\": {" + VALID + ", \"cpus\": {\"receiver\": 1023}, " +
             "\"countersFile\": \"" + dir.resolve("c.dat") + "\", \"controlSocket\": \"" + dir.resolve("c.sock") + "\"}}");
-        final Captured check = execute("run", "--check", "--config", file.toString());
+        final CliRun check = CliRun.execute("run", "--check", "--config", file.toString());
         assertEquals(0, check.code(), check.err());
         assertEquals("netjack-bridge: warning: bridge.cpus.receiver: CPU 1023 is not online on this host (online: " +
             CpuList.format(hostCpus) + "); run cannot pin the receiver thread there and leaves it unpinned; use an " +
@@ -266,41 +267,17 @@ final class BridgeConfigTest
     {
         final Path repeated = Files.writeString(dir.resolve("repeated.json"), "{\"version\": 1, \"bridge\": {" + VALID +
             ", \"port\": 19000, \"port\": 19001}}");
-        final Captured twice = execute("run", "--check", "--config", repeated.toString());
+        final CliRun twice = CliRun.execute("run", "--check", "--config", repeated.toString());
         assertEquals(2, twice.code());
         assertEquals("netjack-bridge: invalid config " + repeated + ":\n  bridge.port: appears twice in the same " +
             "object (at line 1, column 80); keep one (readers disagree on which copy wins)\n", twice.err());
 
         final Path deep = Files.writeString(dir.resolve("deep.json"), "[".repeat(100_000));
-        final Captured nested = execute("run", "--check", "--config", deep.toString());
+        final CliRun nested = CliRun.execute("run", "--check", "--config", deep.toString());
         assertEquals(2, nested.code());
         assertEquals("netjack-bridge: invalid config " + deep + ":\n  (file): nests arrays and objects deeper than 32 " +
             "levels (at line 1, column 34); the format nests 5 deep at most (guests[0].portForwards[0].host); fix the " +
             "syntax\n", nested.err());
-    }
-
-    private record Captured(int code, String err, String out)
-    {
-    }
-
-    private static Captured execute(final String... args)
-    {
-        final PrintStream originalErr = System.err;
-        final PrintStream originalOut = System.out;
-        final ByteArrayOutputStream err = new ByteArrayOutputStream();
-        final ByteArrayOutputStream out = new ByteArrayOutputStream();
-        System.setErr(new PrintStream(err, true));
-        System.setOut(new PrintStream(out, true));
-        try
-        {
-            final int code = BridgeMain.execute(args);
-            return new Captured(code, err.toString(), out.toString());
-        }
-        finally
-        {
-            System.setErr(originalErr);
-            System.setOut(originalOut);
-        }
     }
 
     @Test
@@ -355,7 +332,7 @@ final class BridgeConfigTest
         final Path file = dir.resolve("config.json");
         Files.writeString(file, "{\"version\": 1, \"bridge\": {" + VALID + ", \"sessionPort\": 19001, " +
             "\"countersFile\": \"" + dir.resolve("c.dat") + "\", \"controlSocket\": \"" + dir.resolve("c.sock") + "\"}}");
-        final Captured check = execute("run", "--check", "--config", file.toString());
+        final CliRun check = CliRun.execute("run", "--check", "--config", file.toString());
         final int code = check.code();
         final String out = check.out();
         assertEquals(0, code);
@@ -382,7 +359,7 @@ final class BridgeConfigTest
         final Path file = dir.resolve("config.json");
         Files.writeString(file, "{\"version\": 1, \"bridge\": {" + VALID + ", \"maxSessions\": 1, " +
             "\"countersFile\": \"" + dir.resolve("c.dat") + "\", \"controlSocket\": \"" + dir.resolve("c.sock") + "\"}}");
-        final Captured check = execute("run", "--check", "--config", file.toString());
+        final CliRun check = CliRun.execute("run", "--check", "--config", file.toString());
         final int code = check.code();
         final String out = check.out();
         assertEquals(0, code);
@@ -412,7 +389,7 @@ final class BridgeConfigTest
         final Path file = dir.resolve("auto.json");
         Files.writeString(file, "{\"version\": 1, \"bridge\": {" + VALID + ", \"countersFile\": \"" +
             dir.resolve("c.dat") + "\", \"controlSocket\": \"" + dir.resolve("c.sock") + "\"}}");
-        final Captured check = execute("run", "--check", "--config", file.toString());
+        final CliRun check = CliRun.execute("run", "--check", "--config", file.toString());
         final int code = check.code();
         final String out = check.out();
         assertEquals(0, code, out.toString());
@@ -452,7 +429,7 @@ final class BridgeConfigTest
             Files.writeString(file, "{\"version\": 1, \"bridge\": {" + VALID + ", \"midiLongEvents\": \"" + value +
                 "\", \"countersFile\": \"" + dir.resolve("c.dat") + "\", \"controlSocket\": \"" +
                 dir.resolve("c.sock") + "\"}}");
-            final Captured check = execute("run", "--check", "--config", file.toString());
+            final CliRun check = CliRun.execute("run", "--check", "--config", file.toString());
             final int code = check.code();
             final String out = check.out();
             assertEquals(0, code);

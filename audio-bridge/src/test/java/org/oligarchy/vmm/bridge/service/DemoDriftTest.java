@@ -4,9 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -14,6 +11,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.oligarchy.vmm.bridge.cli.BridgeMain;
+import org.oligarchy.vmm.bridge.cli.CliRun;
 
 /**
  * {@code demo --drift-ppm}: the real master bridge and slave endpoint over UDP on 127.0.0.1, the
@@ -83,62 +81,37 @@ final class DemoDriftTest
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
     void shouldPrintTheDriftFieldsInTheJsonSummary() throws Exception
     {
-        final Run run = cli("demo", "--clock", "--drift-ppm", "104", "--seconds", "4", "--json");
-        final JsonNode json = new ObjectMapper().readTree(run.out);
+        final CliRun run = CliRun.executeAndEcho("demo", "--clock", "--drift-ppm", "104", "--seconds", "4", "--json");
+        final JsonNode json = new ObjectMapper().readTree(run.out());
         final JsonNode drift = json.get("drift");
-        assertTrue(drift != null && drift.isObject(), run.out);
+        assertTrue(drift != null && drift.isObject(), run.out());
         for (final String field : new String[] {"trackedPpm", "timeToLockSeconds", "resyncs",
             "roundTripAtLockFrames", "minRoundTripAfterLockFrames", "maxRoundTripAfterLockFrames", "withinOneFrame"})
         {
-            assertTrue(drift.has(field), field + " missing: " + run.out);
+            assertTrue(drift.has(field), field + " missing: " + run.out());
         }
-        assertEquals(104.0, drift.get("driftPpm").asDouble(), 0.0, run.out);
-        assertEquals(drift.get("withinOneFrame").asBoolean() ? 0 : 5, run.code, run.out + run.err);
+        assertEquals(104.0, drift.get("driftPpm").asDouble(), 0.0, run.out());
+        assertEquals(drift.get("withinOneFrame").asBoolean() ? 0 : 5, run.code(), run.out() + run.err());
     }
 
     @Test
     void shouldRefuseADriftBeyondTheClampNamingTheOption() throws Exception
     {
-        final Run run = cli("demo", "--drift-ppm", "2500");
-        assertEquals(BridgeMain.EXIT_USAGE, run.code);
-        assertTrue(run.err.contains("--drift-ppm must be -2000..2000 ppm"), run.err);
-        final Run jack = cli("demo", "--drift-ppm", "10", "--jack", "x");
-        assertEquals(BridgeMain.EXIT_USAGE, jack.code);
-        assertTrue(jack.err.contains("--drift-ppm runs on two internal clocks"), jack.err);
-        final Run help = cli("demo", "--help");
-        assertTrue(help.out.contains("--drift-ppm=P") && help.out.contains("  5   --drift-ppm: the resampling loops did not lock"),
-            help.out);
-        final Run slaveHelp = cli("slave", "--help");
-        assertTrue(slaveHelp.out.contains("--no-resample"), slaveHelp.out);
-        assertFalse(slaveHelp.out.contains("(no resampling)"), slaveHelp.out);
-        assertTrue(slaveHelp.out.contains("--resample-margin=FRAMES"), slaveHelp.out);
-        final Run margin = cli("slave", "--master", "127.0.0.1:9", "--resample-margin", "4096");
-        assertEquals(BridgeMain.EXIT_USAGE, margin.code);
-        assertTrue(margin.err.contains("--resample-margin must be 0..2048 frames, got 4096"), margin.err);
-    }
-
-    private record Run(int code, String out, String err)
-    {
-    }
-
-    private static synchronized Run cli(final String... args)
-    {
-        final ByteArrayOutputStream out = new ByteArrayOutputStream();
-        final ByteArrayOutputStream err = new ByteArrayOutputStream();
-        final PrintStream originalOut = System.out;
-        final PrintStream originalErr = System.err;
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-        try
-        {
-            final int code = BridgeMain.execute(args);
-            return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        }
-        finally
-        {
-            System.setOut(originalOut);
-            System.setErr(originalErr);
-            System.out.print(out.toString(StandardCharsets.UTF_8));
-        }
+        final CliRun run = CliRun.executeAndEcho("demo", "--drift-ppm", "2500");
+        assertEquals(BridgeMain.EXIT_USAGE, run.code());
+        assertTrue(run.err().contains("--drift-ppm must be -2000..2000 ppm"), run.err());
+        final CliRun jack = CliRun.executeAndEcho("demo", "--drift-ppm", "10", "--jack", "x");
+        assertEquals(BridgeMain.EXIT_USAGE, jack.code());
+        assertTrue(jack.err().contains("--drift-ppm runs on two internal clocks"), jack.err());
+        final CliRun help = CliRun.executeAndEcho("demo", "--help");
+        assertTrue(help.out().contains("--drift-ppm=P") && help.out().contains("  5   --drift-ppm: the resampling loops did not lock"),
+            help.out());
+        final CliRun slaveHelp = CliRun.executeAndEcho("slave", "--help");
+        assertTrue(slaveHelp.out().contains("--no-resample"), slaveHelp.out());
+        assertFalse(slaveHelp.out().contains("(no resampling)"), slaveHelp.out());
+        assertTrue(slaveHelp.out().contains("--resample-margin=FRAMES"), slaveHelp.out());
+        final CliRun margin = CliRun.executeAndEcho("slave", "--master", "127.0.0.1:9", "--resample-margin", "4096");
+        assertEquals(BridgeMain.EXIT_USAGE, margin.code());
+        assertTrue(margin.err().contains("--resample-margin must be 0..2048 frames, got 4096"), margin.err());
     }
 }

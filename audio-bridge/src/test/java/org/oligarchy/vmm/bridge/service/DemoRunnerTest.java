@@ -3,8 +3,6 @@ package org.oligarchy.vmm.bridge.service;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.util.concurrent.TimeUnit;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -12,6 +10,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.oligarchy.vmm.bridge.cli.BridgeMain;
+import org.oligarchy.vmm.bridge.cli.CliRun;
 import org.oligarchy.vmm.bridge.jack.ChainAudit;
 import org.oligarchy.vmm.bridge.jack.JackTestSupport;
 import org.oligarchy.vmm.bridge.robustness.UdpFaultProxy;
@@ -84,22 +83,15 @@ final class DemoRunnerTest
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
     void shouldPrintTheSummaryAsJsonAndExitZeroWhenSampleExact() throws Exception
     {
-        final ByteArrayOutputStream out = new ByteArrayOutputStream();
-        final PrintStream original = System.out;
-        System.setOut(new PrintStream(out, true));
-        final int code;
-        try
-        {
-            code = BridgeMain.execute("demo", "--seconds", "2", "--latency", "1", "--channels", "8", "--clock", "--json");
-        }
-        finally
-        {
-            System.setOut(original);
-        }
-        final JsonNode summary = new ObjectMapper().readTree(out.toString());
+        final CliRun run = CliRun.execute("demo", "--seconds", "2", "--latency", "1", "--channels", "8", "--clock",
+            "--json");
+        System.err.print(run.err());
+        final String out = run.out();
+        final int code = run.code();
+        final JsonNode summary = new ObjectMapper().readTree(out);
         // 0 when no period played silence, 4 ("sample-exact-with-dropouts") when this busy machine dropped some.
         final boolean dropped = summary.get("silentPeriods").asLong() > 0;
-        assertEquals(dropped ? 4 : 0, code, out.toString());
+        assertEquals(dropped ? 4 : 0, code, out);
         assertEquals(dropped ? "sample-exact-with-dropouts" : "sample-exact", summary.get("verdict").asText());
         assertEquals("internal", summary.get("clock").asText());
         assertEquals(true, summary.get("sampleExact").asBoolean());

@@ -81,15 +81,9 @@ record ServiceFixture(Path dir, Path config, Path counters, Path socket, int por
      */
     static int runCli(final java.io.ByteArrayOutputStream out, final String... args)
     {
-        final java.io.PrintStream original = System.out;
-        System.setOut(new java.io.PrintStream(out, true));
-        try
-        {
-            return org.oligarchy.vmm.bridge.cli.BridgeMain.execute(args);
-        }
-        finally
-        {
-            System.setOut(original);
-        }
+        final org.oligarchy.vmm.bridge.cli.CliRun run = org.oligarchy.vmm.bridge.cli.CliRun.execute(args);
+        out.writeBytes(run.out().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        System.err.print(run.err());
+        return run.code();
     }
 }

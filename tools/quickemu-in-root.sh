@@ -22,16 +22,11 @@
 # QEMU (this host is itself a VM, which is what quickemu wants to know); /sys/devices, which
 # lscpu reads for quickemu's CPU topology, stays the host's.
 set -eu
+# shellcheck source-path=SCRIPTDIR source=in-root-lib.sh
+. "$(dirname "$(readlink -f "$0")")/in-root-lib.sh"
 
 root=${QUICKEMU_ROOT:?set QUICKEMU_ROOT to a root built by tools/debian-root.sh quickemu}
-if [ ! -x "$root/usr/bin/quickemu" ]; then
-  echo "$0: $root has no usr/bin/quickemu; build it with tools/debian-root.sh quickemu qemu-system-modules-spice ovmf" >&2
-  exit 3
-fi
-if [ "$(id -u)" -ne 0 ]; then
-  echo "$0: needs root (mount namespace and chroot)" >&2
-  exit 3
-fi
+in_root_require "$0" "$root" quickemu "tools/debian-root.sh quickemu qemu-system-modules-spice ovmf"
 
 conf=
 public=

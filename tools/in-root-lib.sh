@@ -1,9 +1,10 @@
-# Shared by tools/jack-in-root.sh, tools/pipewire-in-root.sh and (its checks only) tools/quickemu-
-# in-root.sh; sourced from the script's real directory, so a symlink to a script (quickemu on PATH)
-# finds it. Checks the caller's directory and privileges, then execs a program chrooted in a cached
-# Debian root in a new mount namespace. The root itself is never modified: a tmpfs is laid over its
-# /tmp inside the namespace, the caller's directory is bound at the same path inside it, the host's
-# /dev and a new /proc are mounted, and the environment is emptied down to what the caller passes.
+# Shared by tools/jack-in-root.sh, tools/pipewire-in-root.sh and (its checks only)
+# tools/quickemu-in-root.sh; sourced from the script's real directory, so a symlink to a script
+# (quickemu on PATH) finds it. Checks the caller's directory and privileges, then execs a program
+# chrooted in a cached Debian root in a new mount namespace. The root itself is never modified: a
+# tmpfs is laid over its /tmp inside the namespace, the caller's directory is bound at the same path
+# inside it, the host's /dev and a new /proc are mounted, and the environment is emptied down to
+# what the caller passes.
 #
 #   in_root_check_dir SCRIPT VARIABLE DIR     exit 2 unless DIR is an absolute path under /tmp
 #   in_root_require   SCRIPT ROOT PROGRAM HOW exit 3 unless ROOT/usr/bin/PROGRAM exists (HOW says

@@ -20,17 +20,26 @@ final class AgentThreads
 {
     /** How long a close waits before it interrupts an agent thread that has not stopped yet. */
     private static final int CLOSE_RETRY_MILLIS = 1000;
-    /** What the BLOCKING sender, the receiver without a session and today's parks wait at most. */
+    /** What the receiver without a session waits at most between looks. */
     static final long PARK_NANOS = 1_000_000L;
+    /**
+     * What the {@code BLOCKING} sender parks at most between blocks. The period thread unparks it
+     * after every publish (an unpark before the park leaves a permit, so none is lost), so the
+     * bound only decides how often it wakes for nothing and how long a close waits for it. At
+     * 1 ms it timed out inside every 1.33 ms period: a second wake-up and four futex calls per
+     * period for nothing (bench/README.md, "Where each wake-up and system call of a period
+     * happens"); at 50 ms that is 20 a second, and a close waits at most 50 ms.
+     */
+    static final long SENDER_PARK_NANOS = 50_000_000L;
 
     private AgentThreads()
     {
     }
 
     /**
-     * The idle strategy of a {@link WaitStrategy}. {@code BLOCKING} parks for at most 1 ms, and a
-     * {@code LockSupport.unpark} of the thread ends the park at once (how the period thread wakes
-     * the sender).
+     * The sender's idle strategy for a {@link WaitStrategy}. {@code BLOCKING} parks for at most
+     * {@link #SENDER_PARK_NANOS}, and a {@code LockSupport.unpark} of the thread ends the park at
+     * once (how the period thread wakes the sender).
      *
      * @param strategy the configured strategy.
      * @return a new idle strategy.
@@ -46,7 +55,7 @@ final class AgentThreads
             case SLEEPING:
                 return new BackoffIdleStrategy(100, 100, 1_000, 50_000);
             default:
-                return new SleepingIdleStrategy(PARK_NANOS);
+                return new SleepingIdleStrategy(SENDER_PARK_NANOS);
         }
     }
 

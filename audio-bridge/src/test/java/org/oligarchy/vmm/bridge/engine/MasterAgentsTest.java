@@ -136,4 +136,64 @@ final class MasterAgentsTest
             assertEquals(0, fixture.counters.agentErrors.get());
         }
     }
+
+    /**
+     * The blocking sender does not wake between blocks: the period thread unparks it after each
+     * publish, so its park bound only adds wake-ups for nothing. With a 1 ms bound it woke about
+     * 750 times a second with nothing to send (twice per 1.33 ms period with one); now at most
+     * 1 s / {@link AgentThreads#SENDER_PARK_NANOS} + 1. Each unpark still runs a duty cycle. A
+     * busy machine can only make the idle count smaller, never larger.
+     */
+    @Test
+    @Timeout(value = 30, unit = TimeUnit.SECONDS)
+    void shouldNotWakeTheBlockingSenderBetweenBlocksOnlyWhenUnparked() throws Exception
+    {
+        final AtomicInteger cycles = new AtomicInteger();
+        final AtomicInteger pending = new AtomicInteger();
+        final Agent idle = new Agent()
+        {
+            @Override
+            public int doWork()
+            {
+                final int work = pending.getAndSet(0);
+                cycles.incrementAndGet();
+                return work;
+            }
+
+            @Override
+            public String roleName()
+            {
+                return MasterSender.ROLE_NAME;
+            }
+        };
+        final AgentRunner runner = new AgentRunner(AgentThreads.idleStrategy(WaitStrategy.BLOCKING),
+            Throwable::printStackTrace, null, idle);
+        final Thread thread = AgentThreads.start(runner);
+        try
+        {
+            Thread.sleep(200);
+            final int before = cycles.get();
+            Thread.sleep(1_000);
+            final int idleCycles = cycles.get() - before;
+            final long bound = 1_000_000_000L / AgentThreads.SENDER_PARK_NANOS + 1;
+            assertTrue(idleCycles <= bound, idleCycles + " duty cycles in 1 s without work (at most " + bound + ")");
+
+            for (int i = 0; i < 20; i++)
+            {
+                final int seen = cycles.get();
+                pending.set(1);
+                java.util.concurrent.locks.LockSupport.unpark(thread);
+                while (cycles.get() == seen)
+                {
+                    Thread.onSpinWait();
+                }
+            }
+            assertEquals(0, pending.get(), "every unpark ran a duty cycle that took the work");
+        }
+        finally
+        {
+            AgentThreads.close(runner);
+        }
+        assertFalse(thread.isAlive(), "the runner's thread ended in close");
+    }
 }

@@ -25,7 +25,12 @@
 # A path SEND+RECEIVE also sets NETJACK_BRIDGE_RECEIVE_PATH (e.g. "period+receiver": the JACK thread
 # sends, the nj-receiver thread receives, as before the JACK thread received too).
 # Every case also keeps each thread's context switches at the window's start and end
-# (raw/.../threads_{start,end}_{master,bridge}.txt: name, voluntary, involuntary).
+# (raw/.../threads_{start,end}_{master,bridge}.txt: name, voluntary, involuntary), and each
+# thread's CPU time from /proc/PID/task/TID/schedstat (exact ns) at the window's start and end
+# (cpu_{start,end}_*.txt; cpu_server_master.txt: the host jackd's threads before any client) and
+# from them its µs of CPU per period (cpu_per_period_{master,bridge}.txt, bench/e2e/cpu-per-period.sh);
+# bench/e2e/cpu-report.sh adds "CPU per period per thread" to report.md and cpuPerPeriodUs to
+# summary.json (our JACK thread, our other threads, JACK2's netmanager threads in the host jackd).
 # Then one slave-restart case per kind (kill -9 of the slave, restart 3 s later; audio_probe
 # times when the tone flows again). Defaults: 3 rounds x 15 s, 5 s settling (JIT warm-up of the
 # bridge; the same for JACK2), about 10 minutes on 2 cores. The bridge runs with the documented
@@ -39,7 +44,8 @@
 # 96 kHz / 128; without it under TCG at 48 kHz / 1024 (TCG cannot hold 1.33 ms deadlines).
 #
 # Writes bench/results/<UTC date>[-HHMM]/: raw/ (every log), machine.txt, report.md, *.png.
-# Needs: jackd2, jack-delay, libjack-jackd2-dev, gcc (installed with apt-get when missing).
+# Needs: jackd2, jack-delay, libjack-jackd2-dev, gcc (installed with apt-get when missing), and jq
+# for summary.json's cpuPerPeriodUs (without it report.md still gets the CPU per period).
 # Stops only the processes it started, by PID.
 set -euo pipefail
 bench=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)
@@ -79,7 +85,7 @@ while [ $# -gt 0 ]; do
     --vm) vm=1; shift ;;
     --guest) guest=$2; shift 2 ;;
     --vm-accel) vm_accel=$2; shift 2 ;;
-    -h|--help) sed -n '2,45p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,49p' "$0"; exit 0 ;;
     *) echo "e2e: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -145,6 +151,7 @@ if [ "$inside" = 0 ]; then
   say "writing the report"
   java --add-exports java.base/jdk.internal.misc=ALL-UNNAMED -Djava.awt.headless=true -cp "$jar" \
     org.oligarchy.vmm.bench.e2e.E2eReport "$out"
+  "$bench/e2e/cpu-report.sh" "$out" || say "cpu-report.sh failed: no CPU per period in the report"
   say "report: $out/report.md"
   exit "$rc"
 fi
@@ -335,6 +342,9 @@ set_up() {
   master="${tag}m$case_number"; slave="${tag}s$case_number"; udp_port=$((19000 + case_number))
   master_pid=""; slave_pid=""; bridge_pid=""; vmctl_pid=""; case_dir=$dir
   start_master "$master" "$dir" || return 1
+  # The server's own threads, before any bridge or netmanager: cpu-per-period.sh calls every later
+  # thread of the host jackd a client's (JACK2's netmanager in a jack2 case).
+  thread_cpu "$master_pid" > "$dir/cpu_server_master.txt"
   case "$kind" in
     vm)
       start_vm_chain "$master" "$dir" "$latency"
@@ -415,7 +425,10 @@ measure() {
   s0m=$(switches "$master_pid"); s0b=$(switches "$bridge_pid")
   thread_switches "$master_pid" > "$dir/threads_start_master.txt"
   [ -n "$bridge_pid" ] && thread_switches "$bridge_pid" > "$dir/threads_start_bridge.txt"
-  t0=$(now_ms); c0m=$(cpu_ticks "$master_pid"); c0s=$(cpu_ticks "$slave_pid"); c0b=$(cpu_ticks "$bridge_pid")
+  t0=$(now_ms)
+  thread_cpu "$master_pid" > "$dir/cpu_start_master.txt"
+  [ -n "$bridge_pid" ] && thread_cpu "$bridge_pid" > "$dir/cpu_start_bridge.txt"
+  c0m=$(cpu_ticks "$master_pid"); c0s=$(cpu_ticks "$slave_pid"); c0b=$(cpu_ticks "$bridge_pid")
   l0m=$(lines_of "$dir/jackd_master.log"); l0b=$(lines_of "$dir/bridge.log")
   local delay_args=(-O "$out_port")
   [ -n "$in_port" ] && delay_args+=(-I "$in_port")
@@ -423,6 +436,8 @@ measure() {
     > "$dir/jack_delay.log" 2>&1 || true
   local t1 c1m c1s c1b
   t1=$(now_ms)
+  thread_cpu "$master_pid" > "$dir/cpu_end_master.txt"
+  [ -n "$bridge_pid" ] && thread_cpu "$bridge_pid" > "$dir/cpu_end_bridge.txt"
   c1m=$(cpu_delta "$master_pid" "$c0m"); c1s=$(cpu_delta "$slave_pid" "$c0s"); c1b=$(cpu_delta "$bridge_pid" "$c0b")
   [ -f "$dir/counters.dat" ] && cp "$dir/counters.dat" "$dir/counters_end.dat"
   thread_switches "$master_pid" > "$dir/threads_end_master.txt"
@@ -458,6 +473,7 @@ measure() {
     echo "bridge_log_lines_start=$l0b"
     echo "bridge_log_lines_end=$(lines_of "$dir/bridge.log")"
   } > "$dir/case.properties"
+  "$bench/e2e/cpu-per-period.sh" "$dir" || say "cpu-per-period.sh failed for $dir"
   tear_down
 }
 

@@ -10,8 +10,8 @@
 # (window_{start,end}_ms, rate, period_frames). role says whose the thread is:
 #   master (the host jackd): "server" for a thread that existed when the server had just started
 #     (cpu_server_master.txt, taken before any bridge or netmanager), "client" for one created
-#     later: in a jack2 case JACK2's netmanager (its manager, its own client and the NetJack2
-#     master's client threads); "?" without that snapshot.
+#     later: in a jack2 case JACK2's netmanager's (the NetJack2 master's client thread, created when
+#     the slave joins, and those jack_load started); "?" without that snapshot.
 #   bridge: "jack" for a real-time thread (SCHED_FIFO or RR) not named nj-*: the JACK process
 #     thread, libjack's, which jackd makes real-time; "data" for nj-sender / nj-receiver (the
 #     network threads of the sender path); "other" for the rest (the JVM's, nj-conductor, stats,

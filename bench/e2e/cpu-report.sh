@@ -10,8 +10,8 @@
 #   hostJackdUs           every thread of the host jackd
 #   hostJackdExtraUs      the same minus the same round's baseline jackd (no bridge, no netmanager)
 #   netmanagerThreadsUs   jack2: the host jackd's threads created after the server started (JACK2's
-#                         netmanager: its manager thread, its own client thread, the NetJack2
-#                         master's client thread, which does the network I/O)
+#                         netmanager's: a real-time one started by jack_load, a non-real-time one,
+#                         and the NetJack2 master's client thread, which does the network I/O)
 #   netmanagerBusiestUs   jack2: the busiest of those (the master's client thread)
 #   serverExtraUs         jack2: the server's own threads minus the baseline's jackd
 #   jackThreadUs          ours: the bridge's JACK process thread (its real-time thread not named nj-*)
@@ -147,9 +147,9 @@ awk -v md="$out/report.md.cpu" -v js="$rows.json" '
     }
     print json "\n    }\n  }" > js
     printf "\nBaseline host jackd alone: %s µs per period. The JACK2 column counts every host jackd thread\n", cell(med("baseline", "-", "host")) > md
-    print "created after the server started (the netmanager'"'"'s manager, its own client and the NetJack2 master'"'"'s" > md
-    print "client thread, the busiest, which does the network I/O); the server'"'"'s own extra work is in \"Host" > md
-    print "jackd extra\". Ours: the JACK process thread is the bridge'"'"'s real-time thread not named nj-*." > md
+    print "created after the server started: JACK2'"'"'s netmanager'"'"'s (the busiest is the NetJack2 master'"'"'s client" > md
+    print "thread, created when the slave joins, which does the network I/O); the server'"'"'s own extra work is in" > md
+    print "\"Host jackd extra\". Ours: the JACK process thread is the bridge'"'"'s real-time thread not named nj-*." > md
   }' "$rows"
 
 # report.md: drop a section appended before, then append this one.

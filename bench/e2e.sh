@@ -7,6 +7,7 @@
 #                                          [--settle S] [--bridge-priority N] [--no-restart] [--out DIR]
 #                                          [--vm] [--bridge-heap SIZE] [--bridge-java-opts "FLAGS"]
 #                                          [--no-syscalls] [--bridge-send-paths "sender period"]
+#                                          [--bridge-variant NAME="FLAGS"]...
 #
 # Runs in a private network namespace (unshare -n, only lo up), as root. Per round, in turn:
 # a baseline (no bridge, jack_delay looped on the host server), then for every L: JACK2, ours
@@ -24,8 +25,16 @@
 # bin/netjack-bridge; the first is the case "bridge" of the report, each further one "bridge-PATH".
 # A path SEND+RECEIVE also sets NETJACK_BRIDGE_RECEIVE_PATH (e.g. "period+receiver": the JACK thread
 # sends, the nj-receiver thread receives, as before the JACK thread received too).
+# --bridge-variant NAME="FLAGS" (repeatable; NAME of a-z and 0-9) runs our bridge once more per round
+# and L as the case "bridge-NAME": the first send path, with FLAGS appended to NETJACK_BRIDGE_JAVA_OPTS
+# (JVM flag experiments side by side in one run; E2eReport labels the case "send path NAME").
 # Every case also keeps each thread's context switches at the window's start and end
-# (raw/.../threads_{start,end}_{master,bridge}.txt: name, voluntary, involuntary).
+# (raw/.../threads_{start,end}_{master,bridge}.txt: name, voluntary, involuntary), and each
+# thread's CPU time from /proc/PID/task/TID/schedstat (exact ns) at the window's start and end
+# (cpu_{start,end}_*.txt; cpu_server_master.txt: the host jackd's threads before any client) and
+# from them its µs of CPU per period (cpu_per_period_{master,bridge}.txt, bench/e2e/cpu-per-period.sh);
+# bench/e2e/cpu-report.sh adds "CPU per period per thread" to report.md and cpuPerPeriodUs to
+# summary.json (our JACK thread, our other threads, JACK2's netmanager threads in the host jackd).
 # Then one slave-restart case per kind (kill -9 of the slave, restart 3 s later; audio_probe
 # times when the tone flows again). Defaults: 3 rounds x 15 s, 5 s settling (JIT warm-up of the
 # bridge; the same for JACK2), about 10 minutes on 2 cores. The bridge runs with the documented
@@ -39,7 +48,8 @@
 # 96 kHz / 128; without it under TCG at 48 kHz / 1024 (TCG cannot hold 1.33 ms deadlines).
 #
 # Writes bench/results/<UTC date>[-HHMM]/: raw/ (every log), machine.txt, report.md, *.png.
-# Needs: jackd2, jack-delay, libjack-jackd2-dev, gcc (installed with apt-get when missing).
+# Needs: jackd2, jack-delay, libjack-jackd2-dev, gcc (installed with apt-get when missing), and jq
+# for summary.json's cpuPerPeriodUs (without it report.md still gets the CPU per period).
 # Stops only the processes it started, by PID.
 set -euo pipefail
 bench=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)
@@ -57,6 +67,7 @@ latencies="0 1 2"
 restart=1
 syscalls=1
 send_paths="default"
+variants=()          # "NAME=FLAGS" of each --bridge-variant
 out=""
 inside=0
 vm=0
@@ -72,6 +83,10 @@ while [ $# -gt 0 ]; do
     --no-restart) restart=0; shift ;;
     --no-syscalls) syscalls=0; shift ;;
     --bridge-send-paths) send_paths=$2; shift 2 ;;
+    --bridge-variant)
+      [[ "$2" =~ ^[a-z0-9]+= ]] || { echo "e2e: --bridge-variant wants NAME=\"FLAGS\" (NAME of a-z, 0-9), not $2" >&2; exit 2; }
+      case "${2%%=*}" in default|period|sender|receiver) echo "e2e: variant name ${2%%=*} is a send path's" >&2; exit 2 ;; esac
+      variants+=("$2"); shift 2 ;;
     --bridge-heap) export NETJACK_BRIDGE_HEAP=$2; shift 2 ;;
     --bridge-java-opts) export NETJACK_BRIDGE_JAVA_OPTS=$2; shift 2 ;;
     --out) out=$2; shift 2 ;;
@@ -79,7 +94,7 @@ while [ $# -gt 0 ]; do
     --vm) vm=1; shift ;;
     --guest) guest=$2; shift 2 ;;
     --vm-accel) vm_accel=$2; shift 2 ;;
-    -h|--help) sed -n '2,45p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,53p' "$0"; exit 0 ;;
     *) echo "e2e: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -121,6 +136,7 @@ if [ "$inside" = 0 ]; then
     echo "bridge_heap=${NETJACK_BRIDGE_HEAP:-}"
     echo "bridge_java_opts=${NETJACK_BRIDGE_JAVA_OPTS:-}"
     echo "bridge_send_paths=$send_paths"
+    [ ${#variants[@]} -gt 0 ] && echo "bridge_variants=$(printf '%s; ' "${variants[@]}")"
     if [ "$syscalls" = 1 ] && perf stat -e raw_syscalls:sys_enter -x, -o /dev/null -- true 2>/dev/null; then
       echo "syscall_counter=$(perf --version) stat -e raw_syscalls:sys_enter -p PID"
     else
@@ -139,12 +155,14 @@ if [ "$inside" = 0 ]; then
   args=(--inside-netns --out "$out" --rounds "$rounds" --seconds "$seconds" --settle "$settle" --latencies "$latencies"
     --bridge-priority "$bridge_priority" --bridge-send-paths "$send_paths")
   [ "$restart" = 0 ] && args+=(--no-restart)
+  for v in ${variants[@]+"${variants[@]}"}; do args+=(--bridge-variant "$v"); done
   [ "$syscalls" = 0 ] && args+=(--no-syscalls)
   [ "$vm" = 1 ] && args+=(--vm --guest "$guest" --vm-accel "$vm_accel")
   run_in_netns "${args[@]}"
   say "writing the report"
   java --add-exports java.base/jdk.internal.misc=ALL-UNNAMED -Djava.awt.headless=true -cp "$jar" \
     org.oligarchy.vmm.bench.e2e.E2eReport "$out"
+  "$bench/e2e/cpu-report.sh" "$out" || say "cpu-report.sh failed: no CPU per period in the report"
   say "report: $out/report.md"
   exit "$rc"
 fi
@@ -255,7 +273,7 @@ bridge_section() {
   }
 JSON
 }
-start_bridge() { # MASTER DIR PORT L [SEND_PATH] -> bridge_pid
+start_bridge() { # MASTER DIR PORT L [SEND_PATH] [EXTRA_JAVA_OPTS] -> bridge_pid
   { echo '{'; echo '  "version": 1,'; bridge_section "$1" "$2" "$3" "$4" 127.0.0.1 127.0.0.1; echo '}'; } \
     > "$2/bridge.json"
   local path=${5:-default} receive=""
@@ -263,6 +281,7 @@ start_bridge() { # MASTER DIR PORT L [SEND_PATH] -> bridge_pid
   case "$path" in *+*) receive=${path#*+}; path=${path%%+*} ;; esac
   [ "$path" = default ] && path=""
   NETJACK_BRIDGE_SEND_PATH="$path" NETJACK_BRIDGE_RECEIVE_PATH="$receive" \
+    NETJACK_BRIDGE_JAVA_OPTS="${NETJACK_BRIDGE_JAVA_OPTS:-}${6:+ $6}" \
     "$root/bin/netjack-bridge" run --config "$2/bridge.json" >> "$2/bridge.log" 2>&1 &
   bridge_pid=$!; started+=("$bridge_pid")
 }
@@ -313,19 +332,33 @@ stop_vm() { # DIR: vmctl stop (the guest powers off), then the vmctl process
   vmctl_pid=""
 }
 
-# send_path_of KIND: the send path of a bridge case: "bridge" runs the first of --bridge-send-paths,
-# "bridge-PATH" runs PATH
+# variant_flags KIND: the FLAGS of --bridge-variant NAME for the kind bridge-NAME, else nothing
+variant_flags() {
+  local v
+  for v in ${variants[@]+"${variants[@]}"}; do
+    [ "$1" = "bridge-${v%%=*}" ] && { echo "${v#*=}"; return 0; }
+  done
+  return 0
+}
+is_variant() { # KIND
+  local v
+  for v in ${variants[@]+"${variants[@]}"}; do [ "$1" = "bridge-${v%%=*}" ] && return 0; done
+  return 1
+}
+# send_path_of KIND: the send path of a bridge case: "bridge" and a variant's "bridge-NAME" run the
+# first of --bridge-send-paths, "bridge-PATH" runs PATH
 send_path_of() {
+  if [ "$1" = bridge ] || is_variant "$1"; then set -- $send_paths; echo "$1"; return 0; fi
   case "$1" in
-    bridge) set -- $send_paths; echo "$1" ;;
     bridge-*) echo "${1#bridge-}" ;;
   esac
 }
-bridge_kinds() { # bridge, then bridge-PATH for each further send path
-  local first=1
+bridge_kinds() { # bridge, then bridge-PATH for each further send path, then bridge-NAME per variant
+  local first=1 v
   for p in $send_paths; do
     if [ "$first" = 1 ]; then echo bridge; first=0; else echo "bridge-$p"; fi
   done
+  for v in ${variants[@]+"${variants[@]}"}; do echo "bridge-${v%%=*}"; done
 }
 
 # set_up KIND L DIR: master, bridge or netmanager, slave, loop; sets out_port / in_port
@@ -335,6 +368,9 @@ set_up() {
   master="${tag}m$case_number"; slave="${tag}s$case_number"; udp_port=$((19000 + case_number))
   master_pid=""; slave_pid=""; bridge_pid=""; vmctl_pid=""; case_dir=$dir
   start_master "$master" "$dir" || return 1
+  # The server's own threads, before any bridge or netmanager: cpu-per-period.sh calls every later
+  # thread of the host jackd a client's (JACK2's netmanager in a jack2 case).
+  thread_cpu "$master_pid" > "$dir/cpu_server_master.txt"
   case "$kind" in
     vm)
       start_vm_chain "$master" "$dir" "$latency"
@@ -352,7 +388,7 @@ set_up() {
       wait_for_port "$master" slave1:from_slave_2 20 || return 1
       out_port=slave1:to_slave_1; in_port=slave1:from_slave_1 ;;
     bridge|bridge-*)
-      start_bridge "$master" "$dir" "$udp_port" "$latency" "$(send_path_of "$kind")"
+      start_bridge "$master" "$dir" "$udp_port" "$latency" "$(send_path_of "$kind")" "$(variant_flags "$kind")"
       wait_for_port "$master" nj:from_vm_2 30 "$bridge_pid" || return 1
       start_slave "$slave" "$dir" "$udp_port" "$latency"
       for _ in $(seq 400); do grep -q "session .* running" "$dir/bridge.log" && break; sleep 0.05; done
@@ -415,7 +451,10 @@ measure() {
   s0m=$(switches "$master_pid"); s0b=$(switches "$bridge_pid")
   thread_switches "$master_pid" > "$dir/threads_start_master.txt"
   [ -n "$bridge_pid" ] && thread_switches "$bridge_pid" > "$dir/threads_start_bridge.txt"
-  t0=$(now_ms); c0m=$(cpu_ticks "$master_pid"); c0s=$(cpu_ticks "$slave_pid"); c0b=$(cpu_ticks "$bridge_pid")
+  t0=$(now_ms)
+  thread_cpu "$master_pid" > "$dir/cpu_start_master.txt"
+  [ -n "$bridge_pid" ] && thread_cpu "$bridge_pid" > "$dir/cpu_start_bridge.txt"
+  c0m=$(cpu_ticks "$master_pid"); c0s=$(cpu_ticks "$slave_pid"); c0b=$(cpu_ticks "$bridge_pid")
   l0m=$(lines_of "$dir/jackd_master.log"); l0b=$(lines_of "$dir/bridge.log")
   local delay_args=(-O "$out_port")
   [ -n "$in_port" ] && delay_args+=(-I "$in_port")
@@ -423,12 +462,15 @@ measure() {
     > "$dir/jack_delay.log" 2>&1 || true
   local t1 c1m c1s c1b
   t1=$(now_ms)
+  thread_cpu "$master_pid" > "$dir/cpu_end_master.txt"
+  [ -n "$bridge_pid" ] && thread_cpu "$bridge_pid" > "$dir/cpu_end_bridge.txt"
   c1m=$(cpu_delta "$master_pid" "$c0m"); c1s=$(cpu_delta "$slave_pid" "$c0s"); c1b=$(cpu_delta "$bridge_pid" "$c0b")
   [ -f "$dir/counters.dat" ] && cp "$dir/counters.dat" "$dir/counters_end.dat"
   thread_switches "$master_pid" > "$dir/threads_end_master.txt"
   [ -n "$bridge_pid" ] && thread_switches "$bridge_pid" > "$dir/threads_end_bridge.txt"
   {
     [ -n "$bridge_pid" ] && echo "send_path=$(send_path_of "$kind")"
+    [ -n "$bridge_pid" ] && is_variant "$kind" && echo "variant_java_opts=$(variant_flags "$kind")"
     switch_delta master "$s0m" "$master_pid"
     [ -n "$bridge_pid" ] && switch_delta bridge "$s0b" "$bridge_pid"
     stop_syscall_counters
@@ -458,6 +500,7 @@ measure() {
     echo "bridge_log_lines_start=$l0b"
     echo "bridge_log_lines_end=$(lines_of "$dir/bridge.log")"
   } > "$dir/case.properties"
+  "$bench/e2e/cpu-per-period.sh" "$dir" || say "cpu-per-period.sh failed for $dir"
   tear_down
 }
 

@@ -3,6 +3,9 @@
 # involuntary) and system calls per period over the measured window, for the bridge process (ours)
 # and the host jackd (JACK2's netmanager runs inside it). Threads below 0.05 per period are left
 # out. Reads raw/round*/<case>/{case.properties, threads_{start,end}_*.txt, syscalls_*.csv}.
+# Where the case has them (e2e.sh since issue 16's CPU measurement), also each thread's µs of CPU
+# per period from cpu_per_period_*.txt (bench/e2e/cpu-per-period.sh, made here when missing),
+# with its role (jack, data, other; server, client) and full name; threads below 0.05 µs are left out.
 set -euo pipefail
 dir=${1:?usage: per-thread.sh RESULT_DIR}
 for case_dir in "$dir"/raw/round*/*/; do
@@ -23,5 +26,13 @@ for case_dir in "$dir"/raw/round*/*/; do
     [ -f "$case_dir/syscalls_$who.csv" ] && awk -F, -v who="$who" -v n="$syscall_periods" '
       /raw_syscalls:sys_enter/ && $2 ~ /^[0-9]+$/ && $2 / n >= 0.05 {
         printf "  %-6s %-22s system calls/period %.2f\n", who, $1, $2 / n}' "$case_dir/syscalls_$who.csv"
+    [ -f "$case_dir/cpu_start_$who.txt" ] && [ ! -f "$case_dir/cpu_per_period_$who.txt" ] &&
+      "$(dirname "$(readlink -f "$0")")/cpu-per-period.sh" "$case_dir"
+    [ -f "$case_dir/cpu_per_period_$who.txt" ] && awk -v who="$who" '
+      /^#/ {next}
+      $2 == "-" || $2 >= 0.05 { name = $0; sub(/^[^ ]+ [^ ]+ [^ ]+ [^ ]+ [^ ]+ [^ ]+ /, "", name)
+        printf "  %-6s %-16s tid %-7s CPU/period %8s us  (%s, %s%s)\n", who, name, $1, $2, $5,
+          $3 == 1 ? "FIFO " $4 : $3 == 2 ? "RR " $4 : "not real-time", $6 == "-" ? "" : ", " $6 }' \
+      "$case_dir/cpu_per_period_$who.txt"
   done
 done

@@ -33,13 +33,14 @@ let
   jvmFlags = "--add-exports java.base/jdk.internal.misc=ALL-UNNAMED --add-exports java.base/sun.nio.ch=ALL-UNNAMED";
   # The bridge's, as in the repository's bin/netjack-bridge: a fixed heap (not pre-touched: the
   # pages start-up never touches are never touched) and no periodic cleanup safepoints keep the
-  # JVM out of the real-time threads' way; the native-heap trim returns the JIT's freed arenas
+  # JVM out of the real-time threads' way, as does no perf-data sampler (-UsePerfData: it woke a
+  # VM thread 20 times a second, bench/README.md); the native-heap trim returns the JIT's freed arenas
   # (docs/realtime-jvm.md §6; the flag is experimental in JDK 17.0.9–17.0.10, hence the unlock,
   # a no-op from 17.0.11 where it is a product flag). The heap is 24 MiB unless NETJACK_BRIDGE_HEAP says otherwise when
   # the wrapper runs: the "\$" reaches makeWrapper's --add-flags, which expands it at run time.
   bridgeJvmFlags = lib.concatStringsSep " " [
     "-Xms\\\${NETJACK_BRIDGE_HEAP:-24m}" "-Xmx\\\${NETJACK_BRIDGE_HEAP:-24m}" "-XX:+UnlockExperimentalVMOptions" "-XX:TrimNativeHeapInterval=5000" "-XX:+UseSerialGC"
-    "-XX:+UnlockDiagnosticVMOptions" "-XX:GuaranteedSafepointInterval=0" "-XX:+PerfDisableSharedMem"
+    "-XX:+UnlockDiagnosticVMOptions" "-XX:GuaranteedSafepointInterval=0" "-XX:+PerfDisableSharedMem" "-XX:-UsePerfData"
     "-XX:ReservedCodeCacheSize=64m" "-XX:CompressedClassSpaceSize=64m" "-Xss512k"
   ];
 

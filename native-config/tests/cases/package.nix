@@ -53,7 +53,7 @@ in
     name = "package: installs netjack-bridge, vmctl, dsp-status, dsp-console and dsp-netjack-restart with the launchers' JVM flags";
     actual = map (has install) [
       "$out/bin/netjack-bridge"
-      "--add-flags \"--add-exports java.base/jdk.internal.misc=ALL-UNNAMED --add-exports java.base/sun.nio.ch=ALL-UNNAMED -Xms\\\${NETJACK_BRIDGE_HEAP:-24m} -Xmx\\\${NETJACK_BRIDGE_HEAP:-24m} -XX:+UnlockExperimentalVMOptions -XX:TrimNativeHeapInterval=5000 -XX:+UseSerialGC -XX:+UnlockDiagnosticVMOptions -XX:GuaranteedSafepointInterval=0 -XX:+PerfDisableSharedMem -XX:ReservedCodeCacheSize=64m -XX:CompressedClassSpaceSize=64m -Xss512k org.oligarchy.vmm.bridge.cli.BridgeMain\""
+      "--add-flags \"--add-exports java.base/jdk.internal.misc=ALL-UNNAMED --add-exports java.base/sun.nio.ch=ALL-UNNAMED -Xms\\\${NETJACK_BRIDGE_HEAP:-24m} -Xmx\\\${NETJACK_BRIDGE_HEAP:-24m} -XX:+UnlockExperimentalVMOptions -XX:TrimNativeHeapInterval=5000 -XX:+UseSerialGC -XX:+UnlockDiagnosticVMOptions -XX:GuaranteedSafepointInterval=0 -XX:+PerfDisableSharedMem -XX:-UsePerfData -XX:ReservedCodeCacheSize=64m -XX:CompressedClassSpaceSize=64m -Xss512k org.oligarchy.vmm.bridge.cli.BridgeMain\""
       "$out/bin/vmctl"
       "org.oligarchy.vmm.control.cli.VmctlCommand\""
       "$out/bin/dsp-console"
@@ -67,7 +67,7 @@ in
     name = "package: the bridge's JVM flags are those of bin/netjack-bridge";
     actual = builtins.all (flag: has (builtins.readFile ../../../bin/netjack-bridge) flag) [
       "--add-exports java.base/jdk.internal.misc=ALL-UNNAMED" "--add-exports java.base/sun.nio.ch=ALL-UNNAMED" "-XX:+UnlockExperimentalVMOptions" "-XX:TrimNativeHeapInterval=5000" "-XX:+UseSerialGC"
-      "-XX:+UnlockDiagnosticVMOptions" "-XX:GuaranteedSafepointInterval=0" "-XX:+PerfDisableSharedMem"
+      "-XX:+UnlockDiagnosticVMOptions" "-XX:GuaranteedSafepointInterval=0" "-XX:+PerfDisableSharedMem" "-XX:-UsePerfData"
       "-XX:ReservedCodeCacheSize=64m" "-XX:CompressedClassSpaceSize=64m" "-Xss512k" "-Xms\${NETJACK_BRIDGE_HEAP:-24m}"
     ];
     expected = true;

@@ -299,7 +299,8 @@ public final class ClockCrossing
     {
         return String.format(java.util.Locale.ROOT,
             "resampler concealed %d late-block gap(s) %s (%d in all): %d frames (%.2f ms) of silence between fades, " +
-                "the read position kept, no re-sync; %d frames (%.1f ms) concealed in all",
+                "the read position kept (a gap longer than the bound re-syncs, logged apart); %d frames (%.1f ms) " +
+                "concealed in all",
             gaps, direction, gapsInAll, frames, frames * 1000.0 / sampleRateHz, framesInAll,
             framesInAll * 1000.0 / sampleRateHz);
     }

@@ -24,9 +24,12 @@ package org.oligarchy.vmm.bridge.resample;
  * least-squares drift estimate (the producer's raw arrival times and the consumer's period starts,
  * each against its frames) with a small standard error; at lock the integrator takes that
  * estimate and the fill to hold becomes where the latency stood. A fill more than {@code resyncFrames} from the target (a
- * stall, an xrun of either side, a ratio at its clamp) or an underrun of the resampler is a
- * re-sync: counted, the buffer is re-aligned to the target, the frequency estimate (the
- * integrator) is kept so that re-locking is quick.
+ * stall, an xrun of either side, a ratio at its clamp) or an underrun of the resampler that
+ * cannot be concealed is a re-sync: counted, the buffer is re-aligned to the target, the
+ * frequency estimate (the integrator) is kept so that re-locking is quick. An underrun while
+ * the producer is merely late is {@link #conceal concealed} instead: silence with the read
+ * position kept, the state, the fill held and the ratio unchanged, up to
+ * {@link Config#concealFrames(int) a bound} (docs/resampling.md §3, "Jumps").
  */
 public final class ClockTracker
 {

@@ -6,7 +6,10 @@ package org.oligarchy.vmm.bridge.resample;
  * exactly one period of output, resampled at the ratio a {@link ClockTracker} derives from the
  * buffer fill. Single-threaded: a producer on another thread hands its blocks over through a
  * ring (stamped with their arrival time) that the consumer's callback drains into {@link #offer}
- * before it calls {@link #pull}. Allocates nothing after construction.
+ * before it calls {@link #pull}. A block that comes late is concealed rather than re-synced
+ * (silence between fades, the read position kept, so the latency does not move), and every edge
+ * between signal and silence is faded (docs/resampling.md §3, "Jumps"). Allocates nothing after
+ * construction.
  */
 public final class DriftCompensator
 {
@@ -14,7 +17,10 @@ public final class DriftCompensator
     public static final int PLAYED = 0;
     /** {@link #pull} wrote silence: the buffer is filling (start or after a re-sync). */
     public static final int FILLING = 1;
-    /** {@link #pull} wrote silence: the resampler ran dry; a re-sync was counted. */
+    /**
+     * {@link #pull} wrote silence (after a fade-out): the resampler ran dry and the gap could not
+     * be concealed (longer than the bound); a re-sync was counted.
+     */
     public static final int UNDERRUN = 2;
     /**
      * {@link #pull} concealed a gap: the producer's input is late, so what there was of it faded

@@ -34,6 +34,7 @@ public final class ClockCrossing
     public static final int MAX_BUFFERED_FRAMES = 8192;
 
     private final int channels;
+    private final int sampleRateHz;
     private final int masterPeriodFrames;
     private final int localPeriodFrames;
     private final DriftCompensator fromMaster;
@@ -53,6 +54,10 @@ public final class ClockCrossing
     private long loggedResyncsFrom;
     private long loggedResyncsTo;
     private long loggedLockLosses;
+    private long loggedConcealmentsFrom;
+    private long loggedConcealedFramesFrom;
+    private long loggedConcealmentsTo;
+    private long loggedConcealedFramesTo;
 
     /**
      * Creates the crossing.
@@ -89,6 +94,7 @@ public final class ClockCrossing
             throw new IllegalArgumentException("clock crossing: channels must be >= 1, got " + channels);
         }
         this.channels = channels;
+        this.sampleRateHz = sampleRateHz;
         this.masterPeriodFrames = masterPeriodFrames;
         this.localPeriodFrames = localPeriodFrames;
         final int maxPeriod = Math.max(masterPeriodFrames, localPeriodFrames);
@@ -205,7 +211,7 @@ public final class ClockCrossing
     }
 
     /**
-     * Writes both trackers' state into the counters (ids 90–99, docs/counters.md). Any one thread;
+     * Writes both trackers' state into the counters (ids 90–98, 112–113, docs/counters.md). Any one thread;
      * reads only the volatile snapshots. Allocates nothing.
      *
      * @param counters the bridge's counters.
@@ -224,12 +230,15 @@ public final class ClockCrossing
         counters.get(BridgeCounter.RESAMPLER_LOCK_LOSSES).setOrdered(lockLosses());
         final long lockNanos = timeToLockNanos();
         counters.get(BridgeCounter.RESAMPLER_TIME_TO_LOCK_MILLIS).setOrdered(lockNanos < 0 ? -1 : lockNanos / 1_000_000);
+        counters.get(BridgeCounter.RESAMPLER_CONCEALMENTS).setOrdered(concealments());
+        counters.get(BridgeCounter.RESAMPLER_CONCEALED_FRAMES).setOrdered(concealedFrames());
     }
 
     /**
      * Logs, from a thread that may allocate (never the audio threads): once when both loops have
-     * locked (ratio in ppm, time to lock), on every re-sync (which direction and why) and every
-     * lost lock. Call it every few hundred milliseconds.
+     * locked (ratio in ppm, time to lock), on every re-sync (which direction and why), every lost
+     * lock, and the gaps concealed since the last call (which direction, how many, how long).
+     * Call it every few hundred milliseconds.
      *
      * @param log where the lines go (e.g. {@code EventLog::info}).
      */
@@ -249,6 +258,24 @@ public final class ClockCrossing
                 " in all): " + ClockTracker.resyncReasonName(toMasterState.resyncReason) + producerClockSummary());
             loggedResyncsTo = resyncsTo;
         }
+        final long concealmentsFrom = fromMasterState.concealments;
+        final long concealedFrom = fromMasterState.concealedFrames;
+        if (concealmentsFrom != loggedConcealmentsFrom)
+        {
+            log.accept(concealmentLine("master->local", concealmentsFrom - loggedConcealmentsFrom, concealmentsFrom,
+                concealedFrom - loggedConcealedFramesFrom, concealedFrom));
+            loggedConcealmentsFrom = concealmentsFrom;
+            loggedConcealedFramesFrom = concealedFrom;
+        }
+        final long concealmentsTo = toMasterState.concealments;
+        final long concealedTo = toMasterState.concealedFrames;
+        if (concealmentsTo != loggedConcealmentsTo)
+        {
+            log.accept(concealmentLine("local->master", concealmentsTo - loggedConcealmentsTo, concealmentsTo,
+                concealedTo - loggedConcealedFramesTo, concealedTo));
+            loggedConcealmentsTo = concealmentsTo;
+            loggedConcealedFramesTo = concealedTo;
+        }
         final long losses = lockLosses();
         if (losses != loggedLockLosses)
         {
@@ -265,6 +292,17 @@ public final class ClockCrossing
                     "fill %.2f frames master->local, %.2f local->master",
                 ratioPpm(), timeToLockNanos() / 1e9, fromMasterState.fill, toMasterState.fill));
         }
+    }
+
+    private String concealmentLine(final String direction, final long gaps, final long gapsInAll, final long frames,
+        final long framesInAll)
+    {
+        return String.format(java.util.Locale.ROOT,
+            "resampler concealed %d late-block gap(s) %s (%d in all): %d frames (%.2f ms) of silence between fades, " +
+                "the read position kept (a gap longer than the bound re-syncs, logged apart); %d frames (%.1f ms) " +
+                "concealed in all",
+            gaps, direction, gapsInAll, frames, frames * 1000.0 / sampleRateHz, framesInAll,
+            framesInAll * 1000.0 / sampleRateHz);
     }
 
     private String producerClockSummary()
@@ -344,6 +382,21 @@ public final class ClockCrossing
         return fromMasterState.restarts + toMasterState.restarts;
     }
 
+    /**
+     * @return gaps of both directions concealed instead of re-synced (late producer blocks played
+     *         as silence between fades, the read position kept; docs/resampling.md §3).
+     */
+    public long concealments()
+    {
+        return fromMasterState.concealments + toMasterState.concealments;
+    }
+
+    /** @return output frames of both directions played as silence in concealed gaps. */
+    public long concealedFrames()
+    {
+        return fromMasterState.concealedFrames + toMasterState.concealedFrames;
+    }
+
     /** @return lock losses of both directions. */
     public long lockLosses()
     {
@@ -402,6 +455,8 @@ public final class ClockCrossing
         volatile double driftPpmAtFirstLock = Double.NaN;
         volatile long rephases;
         volatile long restarts;
+        volatile long concealments;
+        volatile long concealedFrames;
 
         void copy(final DriftCompensator compensator)
         {
@@ -421,6 +476,9 @@ public final class ClockCrossing
             timeToFirstLock = t.timeToFirstLockNanos();
             rephases = t.producerClockRephases();
             restarts = t.producerClockRestarts();
+            // The frames first, so that a monitor that sees a new gap sees its first frames.
+            concealedFrames = t.concealedFrames();
+            concealments = t.concealments();
         }
     }
 

@@ -151,7 +151,13 @@ public enum BridgeCounter
         "garbage collections since the bridge started; each stops every Java thread, the JACK thread " +
             "included, for its pause. Once start-up is over it stays still: the service allocates nothing " +
             "while a session runs"),
-    GC_PAUSE_MILLIS(111, "gc pause ms", "total time of those collections, in milliseconds");
+    GC_PAUSE_MILLIS(111, "gc pause ms", "total time of those collections, in milliseconds"),
+    RESAMPLER_CONCEALMENTS(112, "resampler concealments",
+        "gaps of both directions concealed instead of re-synced: the producer's blocks came late, the gap played " +
+            "silence between fades and the read position was kept, so the latency did not move (one that grew " +
+            "beyond the bound is also a re-sync)"),
+    RESAMPLER_CONCEALED_FRAMES(113, "resampler concealed frames",
+        "output frames of both directions played as silence in concealed gaps (the fades around them not counted)");
 
     /** Label prefix of the rejected-packet counters, one per {@link RejectReason} but NONE. */
     public static final String REJECTED_PREFIX = "rejected: ";

@@ -24,9 +24,12 @@ package org.oligarchy.vmm.bridge.resample;
  * least-squares drift estimate (the producer's raw arrival times and the consumer's period starts,
  * each against its frames) with a small standard error; at lock the integrator takes that
  * estimate and the fill to hold becomes where the latency stood. A fill more than {@code resyncFrames} from the target (a
- * stall, an xrun of either side, a ratio at its clamp) or an underrun of the resampler is a
- * re-sync: counted, the buffer is re-aligned to the target, the frequency estimate (the
- * integrator) is kept so that re-locking is quick.
+ * stall, an xrun of either side, a ratio at its clamp) or an underrun of the resampler that
+ * cannot be concealed is a re-sync: counted, the buffer is re-aligned to the target, the
+ * frequency estimate (the integrator) is kept so that re-locking is quick. An underrun while
+ * the producer is merely late is {@link #conceal concealed} instead: silence with the read
+ * position kept, the state, the fill held and the ratio unchanged, up to
+ * {@link Config#concealFrames(int) a bound} (docs/resampling.md §3, "Jumps").
  */
 public final class ClockTracker
 {
@@ -48,8 +51,10 @@ public final class ClockTracker
     public static final int RESYNC_FILL_HIGH = 1;
     /** Re-sync because the fill fell beyond the re-sync threshold (a producer stall). */
     public static final int RESYNC_FILL_LOW = 2;
-    /** Re-sync because the resampler ran dry (an underrun). */
+    /** Re-sync because the resampler ran dry (an underrun) and the gap could not be concealed. */
     public static final int RESYNC_UNDERRUN = 3;
+    /** Re-sync because a concealed gap (late producer blocks) grew beyond the concealment bound. */
+    public static final int RESYNC_GAP_TOO_LONG = 4;
 
     /** Damping of both loop bandwidths (critically damped would be 1; 0.707 is the usual DLL choice). */
     public static final double DAMPING = Math.sqrt(0.5);
@@ -95,6 +100,11 @@ public final class ClockTracker
     private long firstUpdateNanos;
     private long lockedAtNanos = -1;
     private long firstLockNanos = -1;
+    private boolean concealing;
+    private long concealments;
+    private long concealedFrames;
+    private long gapFrames;
+    private long lastGapFrames;
 
     /**
      * Creates a tracker.
@@ -189,7 +199,9 @@ public final class ClockTracker
         final boolean overdue = producerClock.started() &&
             periodStartNanos - producerClock.blockEndNanos() - config.producerPeriodFrames * producerClock.nanosPerFrame() >
                 config.jumpNanos;
-        final boolean stale = !producerClock.started() || producerClock.doubtful() || overdue ||
+        // While a gap is concealed the buffer owes the late input (its fill is below what the
+        // producer will deliver): the ratio is held, as for any period whose producer is overdue.
+        final boolean stale = concealing || !producerClock.started() || producerClock.doubtful() || overdue ||
             periodStartNanos - lastArrivalNanos > config.stallNanos;
         if (stale)
         {
@@ -344,9 +356,60 @@ public final class ClockTracker
         }
     }
 
+    /**
+     * The resampler could not produce this whole period because the producer's input is late:
+     * asks whether to conceal it (silence, the read position kept, so that the late input is
+     * skipped by what the gap would have consumed and the latency stays where it was) or to
+     * re-sync. Concealed while the tracker runs (acquiring or locked: its producer clock has
+     * started) and the gap's silent output frames, this period's included, stay within
+     * {@link Config#concealFrames(int) the bound}; beyond it the producer is not merely late but
+     * stalled or gone, and this is the re-sync of {@link #onUnderrun()} (reason
+     * {@link #RESYNC_GAP_TOO_LONG} when a gap was being concealed). The state, the ratio (held
+     * while concealing) and the fill held are kept.
+     *
+     * @param silentFrames output frames of this period played as silence (its fade-out not counted).
+     * @return true to conceal; false: a re-sync was counted and the state is {@link #FILLING}.
+     */
+    public boolean conceal(final int silentFrames)
+    {
+        if (state == FILLING)
+        {
+            return false;
+        }
+        if (gapFrames + silentFrames <= config.concealFrames && config.concealFrames > 0)
+        {
+            if (!concealing)
+            {
+                concealing = true;
+                concealments++;
+                gapFrames = 0;
+            }
+            gapFrames += silentFrames;
+            concealedFrames += silentFrames;
+            return true;
+        }
+        lastResyncReason = concealing ? RESYNC_GAP_TOO_LONG : RESYNC_UNDERRUN;
+        lastGapFrames = gapFrames;
+        resync();
+        return false;
+    }
+
+    /** The late input has arrived and a whole period was read again: the concealed gap is over. */
+    public void concealmentEnded()
+    {
+        if (concealing)
+        {
+            lastGapFrames = gapFrames;
+        }
+        concealing = false;
+        gapFrames = 0;
+    }
+
     private void resync()
     {
         resyncs++;
+        concealing = false;
+        gapFrames = 0;
         state = FILLING;
         restartAcquisition();
         correction = integral;
@@ -454,6 +517,34 @@ public final class ClockTracker
         return resyncs;
     }
 
+    /**
+     * @return gaps concealed (late producer input played as silence with the read position kept,
+     *         no re-sync): counted when a gap begins, so a gap that grew beyond the bound and
+     *         ended in a re-sync is counted here and in {@link #resyncs()}.
+     */
+    public long concealments()
+    {
+        return concealments;
+    }
+
+    /** @return output frames played as silence in concealed gaps (their fades not counted). */
+    public long concealedFrames()
+    {
+        return concealedFrames;
+    }
+
+    /** @return true while a gap is concealed (the buffer owes late input; the ratio is held). */
+    public boolean concealing()
+    {
+        return concealing;
+    }
+
+    /** @return silent output frames of the last concealed gap that ended (resumed or re-synced). */
+    public long lastGapFrames()
+    {
+        return lastGapFrames;
+    }
+
     /** @return times the lock was lost without a re-sync (error beyond {@code unlockFrames}). */
     public long lockLosses()
     {
@@ -513,7 +604,10 @@ public final class ClockTracker
         return fitOutliers;
     }
 
-    /** @return why the last re-sync happened: {@link #RESYNC_NONE}, {@link #RESYNC_FILL_HIGH}, {@link #RESYNC_FILL_LOW} or {@link #RESYNC_UNDERRUN}. */
+    /**
+     * @return why the last re-sync happened: {@link #RESYNC_NONE}, {@link #RESYNC_FILL_HIGH},
+     *         {@link #RESYNC_FILL_LOW}, {@link #RESYNC_UNDERRUN} or {@link #RESYNC_GAP_TOO_LONG}.
+     */
     public int lastResyncReason()
     {
         return lastResyncReason;
@@ -534,6 +628,8 @@ public final class ClockTracker
             case RESYNC_FILL_LOW -> "buffer fill below the target by more than the re-sync threshold " +
                 "(the producer stalled)";
             case RESYNC_UNDERRUN -> "the resampler ran dry (underrun)";
+            case RESYNC_GAP_TOO_LONG -> "the producer's blocks stayed away longer than the concealment bound " +
+                "(a stall, not a late block)";
             default -> "none";
         };
     }
@@ -618,6 +714,25 @@ public final class ClockTracker
         long stallNanos = -1;
         long fitToleranceNanos = DEFAULT_FIT_TOLERANCE_NANOS;
         long jumpNanos = DEFAULT_JUMP_NANOS;
+        int concealFrames = -1;
+
+        /**
+         * @param frames the bound of a concealed gap: silent output frames in a row while the
+         *               producer's input is late, beyond which the gap is a stall and re-syncs; 0
+         *               never conceals (every underrun re-syncs); by default the re-sync threshold
+         *               (docs/resampling.md §3, "Jumps"). @return this.
+         */
+        public Config concealFrames(final int frames)
+        {
+            this.concealFrames = frames;
+            return this;
+        }
+
+        /** @return the concealment bound in output frames (after {@link #validate()}). */
+        public int concealFrames()
+        {
+            return concealFrames;
+        }
 
         /**
          * @param nanos distance from a DLL's prediction beyond which an arrival (the producer's) or a
@@ -807,6 +922,15 @@ public final class ClockTracker
                 resyncFrames = consumerPeriodFrames + producerPeriodFrames;
             }
             require(resyncFrames > unlockFrames, "resyncFrames", "> unlockFrames", resyncFrames);
+            if (concealFrames < 0)
+            {
+                // A gap owes the buffer its silent frames: beyond the re-sync threshold the fill
+                // error would have re-synced anyway, and the resampler's capacity (checked against
+                // target + re-sync threshold) holds the late input that catches up.
+                concealFrames = (int)Math.floor(resyncFrames);
+            }
+            require(concealFrames <= resyncFrames, "concealFrames", "0..resyncFrames (" + resyncFrames + ")",
+                concealFrames);
             require(maxRatioPpm > 0 && maxRatioPpm <= 50000, "maxRatioPpm", "(0, 50000]", maxRatioPpm);
             require(fitToleranceNanos > 0, "fitToleranceNanos", "> 0", fitToleranceNanos);
             require(jumpNanos > 0, "jumpNanos", "> 0", jumpNanos);

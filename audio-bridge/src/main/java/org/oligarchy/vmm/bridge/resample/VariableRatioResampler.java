@@ -182,8 +182,7 @@ public final class VariableRatioResampler
     /** @return input frames that can still be written without overflowing. */
     public int writableFrames()
     {
-        final int history = (int)position - halfTaps + 1;
-        return capacity - written + Math.max(0, history);
+        return capacity - written + compactionShift();
     }
 
     /**
@@ -291,6 +290,139 @@ public final class VariableRatioResampler
             }
             return UNDERRUN;
         }
+        position = render(out, outOffset, frames, frames, true);
+        step = targetStep;
+        return OK;
+    }
+
+    /**
+     * Computes what {@link #read} would produce for its first {@code count} output frames, without
+     * consuming anything (the position and the ratio ramp stay): the old stream's continuation
+     * for a cross-fade.
+     *
+     * @param out       one array per channel.
+     * @param outOffset first frame written in each array.
+     * @param frames    the read's output frames (the ratio ramps across them), 1 … maxPeriodFrames.
+     * @param count     output frames to compute, at most {@code frames}.
+     * @return {@link #OK}, or {@link #UNDERRUN} (nothing written) when the input does not cover them.
+     */
+    public int peek(final float[][] out, final int outOffset, final int frames, final int count)
+    {
+        checkFrames(frames);
+        if (count < 0 || count > frames)
+        {
+            throw new IllegalArgumentException("count must be 0.." + frames + ", got " + count);
+        }
+        if (producibleFrames(frames) < count)
+        {
+            return UNDERRUN;
+        }
+        render(out, outOffset, frames, count, false);
+        return OK;
+    }
+
+    /**
+     * Output frames of a read of {@code frames} whose filter window lies wholly in the written
+     * input (a read succeeds when this is {@code frames}).
+     *
+     * @param frames output frames of the read, 1 … maxPeriodFrames.
+     * @return 0 … frames.
+     */
+    public int producibleFrames(final int frames)
+    {
+        checkFrames(frames);
+        final double s0 = step;
+        final double slope = (targetStep - s0) / frames;
+        double t = position;
+        int n = 0;
+        while (n < frames && (long)Math.floor(t) + halfTaps <= written - 1)
+        {
+            n++;
+            t += s0 + slope * n;
+        }
+        return n;
+    }
+
+    /**
+     * The input ran dry within this read (a late block): plays what input there is, fades it out
+     * over a raised cosine of {@code fade.length} frames, writes silence after it, and moves the
+     * read position over the whole period as a read would, past the end of the input if need be,
+     * so that input arriving later is skipped by exactly what the gap would have consumed
+     * (docs/resampling.md §3, "Jumps"). The fade ends with the input where it can; when fewer
+     * than {@code fade.length} output frames are left, its tail runs over the input mirrored at
+     * its end (continuous, so no step for the filter to ring on), never over silence or stale data.
+     *
+     * @param out       one array per channel.
+     * @param outOffset first frame written in each array.
+     * @param frames    output frames, 1 … maxPeriodFrames.
+     * @param fade      the fade-out's gains, falling to 0; at most {@code frames} long.
+     * @return the output frames after the fade, written as silence.
+     */
+    public int readFadingOut(final float[][] out, final int outOffset, final int frames, final float[] fade)
+    {
+        checkFrames(frames);
+        final int ramp = Math.min(fade.length, frames);
+        final int produced = producibleFrames(frames);
+        final int end = Math.max(produced, ramp);
+        if (end > produced)
+        {
+            mirrorInputEnd(frames, end);
+        }
+        final double t = render(out, outOffset, frames, end, true);
+        for (int c = 0; c < channels; c++)
+        {
+            final float[] o = out[c];
+            for (int i = 0; i < ramp; i++)
+            {
+                o[outOffset + end - ramp + i] *= fade[fade.length - ramp + i];
+            }
+        }
+        position = t;
+        step = targetStep;
+        return frames - end;
+    }
+
+    /**
+     * Moves the read position over {@code frames} output frames exactly as a read would (the
+     * ratio ramp included), consuming no input and producing none: a gap whose input is late. The
+     * position may pass the end of the written input; {@link #bufferedFrames()} is then negative,
+     * by the input still owed, and the next read succeeds once that input and a period's worth
+     * more have been written.
+     *
+     * @param frames output frames of the gap, 1 … maxPeriodFrames.
+     */
+    public void advance(final int frames)
+    {
+        checkFrames(frames);
+        final double s0 = step;
+        final double slope = (targetStep - s0) / frames;
+        double t = position;
+        for (int i = 0; i < frames; i++)
+        {
+            t += s0 + slope * (i + 1);
+        }
+        position = t;
+        step = targetStep;
+    }
+
+    /**
+     * Forgets the buffered input for a re-sync: the read position moves to where the filter
+     * window of the next read holds only input written after this call, so no junction between
+     * the old input and the new (a step the filter would ring on) reaches the output.
+     * {@link #bufferedFrames()} is then {@code 1 − groupDelayFrames()}.
+     */
+    public void skipToInputEnd()
+    {
+        position = Math.max(position, written + halfTaps - 1);
+    }
+
+    /**
+     * Computes the first {@code computed} output frames of a read of {@code frames}, and silence
+     * for the rest when {@code silenceAfter}; returns the position after all of them.
+     */
+    private double render(final float[][] out, final int outOffset, final int frames, final int computed,
+        final boolean silenceAfter)
+    {
         final double s0 = step;
         final double slope = (targetStep - s0) / frames;
         double t = position;
@@ -298,26 +430,61 @@ public final class VariableRatioResampler
         final int n = taps;
         for (int i = 0; i < frames; i++)
         {
-            final int whole = (int)t;
-            table.coefficients(t - whole, h);
-            final int base = whole - halfTaps + 1;
-            for (int c = 0; c < channels; c++)
+            if (i < computed)
             {
-                final float[] x = fifo[c];
-                float a0 = 0f;
-                float a1 = 0f;
-                for (int k = 0; k < n; k += 2)
+                final int whole = (int)t;
+                table.coefficients(t - whole, h);
+                final int base = whole - halfTaps + 1;
+                for (int c = 0; c < channels; c++)
                 {
-                    a0 += h[k] * x[base + k];
-                    a1 += h[k + 1] * x[base + k + 1];
+                    final float[] x = fifo[c];
+                    float a0 = 0f;
+                    float a1 = 0f;
+                    for (int k = 0; k < n; k += 2)
+                    {
+                        a0 += h[k] * x[base + k];
+                        a1 += h[k + 1] * x[base + k + 1];
+                    }
+                    out[c][outOffset + i] = a0 + a1;
                 }
-                out[c][outOffset + i] = a0 + a1;
+            }
+            else if (silenceAfter)
+            {
+                for (int c = 0; c < channels; c++)
+                {
+                    out[c][outOffset + i] = 0f;
+                }
             }
             t += s0 + slope * (i + 1);
         }
-        position = t;
-        step = targetStep;
-        return OK;
+        return t;
+    }
+
+    /**
+     * Writes the input mirrored at its end beyond it (not counted as written: later writes
+     * overwrite it) far enough for the first {@code outputFrames} output frames of the next read
+     * of {@code frames}.
+     */
+    private void mirrorInputEnd(final int frames, final int outputFrames)
+    {
+        final double s0 = step;
+        final double slope = (targetStep - s0) / frames;
+        double t = position;
+        for (int i = 0; i < outputFrames - 1; i++)
+        {
+            t += s0 + slope * (i + 1);
+        }
+        final int needed = (int)Math.max(0, (long)Math.floor(t) + halfTaps + 1 - written);
+        final int room = makeRoom(needed);
+        final int oldest = Math.max(0, (int)position - halfTaps + 1);
+        for (int c = 0; c < channels; c++)
+        {
+            final float[] x = fifo[c];
+            for (int j = 0; j < room; j++)
+            {
+                x[written + j] = x[Math.max(oldest, written - 1 - j)];
+            }
+        }
     }
 
     /**
@@ -361,6 +528,15 @@ public final class VariableRatioResampler
         }
     }
 
+    /**
+     * Frames at the FIFO's start that no read needs any more: those before the next read's filter
+     * window, but never beyond the written input (in a gap the position may be past it).
+     */
+    private int compactionShift()
+    {
+        return Math.max(0, Math.min((int)position - halfTaps + 1, written));
+    }
+
     /** Moves the live part of the FIFO to its start when the tail is too short; returns frames that fit. */
     private int makeRoom(final int frames)
     {
@@ -370,7 +546,7 @@ public final class VariableRatioResampler
         }
         if (written + frames > capacity)
         {
-            final int first = (int)position - halfTaps + 1;
+            final int first = compactionShift();
             if (first > 0)
             {
                 for (int c = 0; c < channels; c++)

@@ -82,6 +82,8 @@ final class ClockCrossingTest
             assertEquals(Math.round(run.crossing.fillToMasterFrames() * 1000),
                 counters.get(BridgeCounter.RESAMPLER_FILL_TO_MASTER_MILLI).get());
             assertEquals(0, counters.get(BridgeCounter.RESAMPLER_RESYNCS).get());
+            assertEquals(0, counters.get(BridgeCounter.RESAMPLER_CONCEALMENTS).get());
+            assertEquals(0, counters.get(BridgeCounter.RESAMPLER_CONCEALED_FRAMES).get());
             assertEquals(run.crossing.timeToLockNanos() / 1_000_000,
                 counters.get(BridgeCounter.RESAMPLER_TIME_TO_LOCK_MILLIS).get());
             final java.util.Map<String, Object> status = org.oligarchy.vmm.bridge.service.StatusReport.snapshot(counters);
@@ -162,13 +164,56 @@ final class ClockCrossingTest
         }
     }
 
+    /**
+     * The local thread (the guest's JACK callback) is held up for 12 ms once, after the lock and
+     * inside the 10,000 periods measured for allocation, with the slave's 768-frame margin: its
+     * captured periods reach the local→master resampler late by more than the margin, and their
+     * periods due meanwhile run together at the end, stamped with their deadlines. Before, the
+     * resampler ran dry and re-synced, and the loops lost their lock. Now the gap is concealed:
+     * no re-sync, no lock loss, the round trip the master hears after the gap within ±1 frame of
+     * its value at lock, and still not one byte allocated.
+     */
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void shouldConcealALateCaptureKeepingTheLockAndTheRoundTripAllocatingNothing()
+    {
+        final Run run = simulate(104, 30.0, 17, 0, 0, 768, -1, 0, 0, 20_000_000_000L, 12_000_000L);
+        final String state = describe(run);
+        System.out.println("ClockCrossingTest local thread held up 12 ms: " + state);
+        assertTrue(run.crossing.concealments() >= 1, "the late capture was concealed: " + state);
+        assertTrue(run.crossing.concealedFrames() > 0, state);
+        assertEquals(0, run.crossing.resyncs(), state);
+        assertEquals(0, run.crossing.lockLosses(), state);
+        assertTrue(run.crossing.locked(), state);
+        assertEquals(0, run.crossing.ringDrops(), state);
+        assertTrue(run.probe.maxAfterLockFrames() - run.probe.latencyAtLockFrames() <= 1.0, state);
+        assertTrue(run.probe.latencyAtLockFrames() - run.probe.minAfterLockFrames() <= 1.0, state);
+        assertEquals(10_000, run.periodsMeasured, state);
+        assertEquals(0, run.allocatedBytes, state);
+        final java.util.List<String> lines = new java.util.ArrayList<>();
+        run.crossing.pollEvents(lines::add);
+        assertTrue(lines.stream().anyMatch(l -> l.startsWith("resampler concealed 1 late-block gap(s) local->master")),
+            lines.toString());
+        try (BridgeCounters counters = BridgeCounters.inMemory())
+        {
+            run.crossing.publish(counters);
+            assertEquals(run.crossing.concealments(), counters.get(BridgeCounter.RESAMPLER_CONCEALMENTS).get());
+            assertEquals(run.crossing.concealedFrames(), counters.get(BridgeCounter.RESAMPLER_CONCEALED_FRAMES).get());
+            final java.util.Map<String, Object> status = org.oligarchy.vmm.bridge.service.StatusReport.snapshot(counters);
+            final String text = org.oligarchy.vmm.bridge.service.StatusReport.describe(status);
+            assertTrue(text.contains(run.crossing.concealments() + " late-block gaps concealed (" +
+                run.crossing.concealedFrames() + " frames)"), text);
+        }
+    }
+
     private static String describe(final Run run)
     {
         return String.format(java.util.Locale.ROOT, "state %d ratio %.3f ppm (to master %.3f) lock %.3f s " +
-            "resyncs %d losses %d re-phases %d restarts %d round trip at lock %.3f after %.3f..%.3f over %d periods (%d silent) fills " +
+            "resyncs %d losses %d concealments %d (%d frames) re-phases %d restarts %d round trip at lock %.3f after %.3f..%.3f over %d periods (%d silent) fills " +
             "%.2f/%.2f alloc %d B", run.crossing.state(), run.crossing.ratioPpm(),
             run.crossing.toMasterCorrectionPpm(), run.crossing.timeToLockNanos() / 1e9, run.crossing.resyncs(),
-            run.crossing.lockLosses(), run.crossing.producerClockRephases(), run.crossing.producerClockRestarts(), run.probe.latencyAtLockFrames(), run.probe.minAfterLockFrames(),
+            run.crossing.lockLosses(), run.crossing.concealments(), run.crossing.concealedFrames(),
+            run.crossing.producerClockRephases(), run.crossing.producerClockRestarts(), run.probe.latencyAtLockFrames(), run.probe.minAfterLockFrames(),
             run.probe.maxAfterLockFrames(), run.probe.periodsAfterLock(), run.probe.unmeasuredPeriodsAfterLock(),
             run.crossing.fillFromMasterFrames(), run.crossing.fillToMasterFrames(), run.allocatedBytes);
     }
@@ -194,6 +239,15 @@ final class ClockCrossingTest
             -1, 0, 0);
     }
 
+    /** As the full simulate, without a hold-up of the local thread. */
+    private static Run simulate(final double ppm, final double seconds, final long seed, final long freezeEveryNanos,
+        final long freezeNanos, final int marginFrames, final long stallStartNanos, final long stallEveryNanos,
+        final long stallNanos)
+    {
+        return simulate(ppm, seconds, seed, freezeEveryNanos, freezeNanos, marginFrames, stallStartNanos,
+            stallEveryNanos, stallNanos, -1, 0);
+    }
+
     /** When an event due at {@code t} of its clock's running time happens, with stalls common to both clocks. */
     private static long stalled(final long t, final long startNanos, final long everyNanos, final long lengthNanos)
     {
@@ -211,7 +265,7 @@ final class ClockCrossingTest
      */
     private static Run simulate(final double ppm, final double seconds, final long seed, final long freezeEveryNanos,
         final long freezeNanos, final int marginFrames, final long stallStartNanos, final long stallEveryNanos,
-        final long stallNanos)
+        final long stallNanos, final long holdUpStartNanos, final long holdUpNanos)
     {
         final ClockCrossing crossing = new ClockCrossing(CHANNELS, RATE, PERIOD, PERIOD, marginFrames);
         final RampProbe probe = new RampProbe(CHANNELS, PERIOD);
@@ -244,7 +298,11 @@ final class ClockCrossingTest
                 allocatedBefore = threads.getThreadAllocatedBytes(self);
             }
             final long masterRun = thaw(masterAt, freezeEveryNanos, freezeNanos);
-            final long localRun = thaw(localAt, freezeEveryNanos, freezeNanos);
+            final long localDue = thaw(localAt, freezeEveryNanos, freezeNanos);
+            // The local thread held up once: its periods due meanwhile run together at the end.
+            final boolean heldUp = holdUpStartNanos >= 0 && localDue >= holdUpStartNanos &&
+                localDue < holdUpStartNanos + holdUpNanos;
+            final long localRun = heldUp ? holdUpStartNanos + holdUpNanos : localDue;
             if (masterRun < localRun || masterRun == localRun && masterAt <= localAt)
             {
                 probe.beginPeriod();
@@ -272,7 +330,7 @@ final class ClockCrossingTest
             }
             else
             {
-                final long stamp = freezeNanos > 0 ? 500_000 + (long)(local * localPeriodNanos) : localAt;
+                final long stamp = freezeNanos > 0 || heldUp ? 500_000 + (long)(local * localPeriodNanos) : localAt;
                 crossing.pullLocal(stamp);
                 final float[][] playback = crossing.playback();
                 final float[][] capture = crossing.capture();

@@ -122,7 +122,9 @@ class BridgeCounterTest
             Map.entry(98, "resampler time to first lock ms"),
             Map.entry(100, "announces refused (sessions in use)"),
             Map.entry(110, "gc collections"),
-            Map.entry(111, "gc pause ms"));
+            Map.entry(111, "gc pause ms"),
+            Map.entry(112, "resampler concealments"),
+            Map.entry(113, "resampler concealed frames"));
 
     @Test
     void idsAndLabelsAreTheReleasedOnesInFileOrder()

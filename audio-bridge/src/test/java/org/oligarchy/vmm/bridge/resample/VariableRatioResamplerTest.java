@@ -118,6 +118,79 @@ class VariableRatioResamplerTest
         assertEquals(periods * PERIOD * 1.0002, consumed, 1e-6, "input frames consumed per output frame = 1/ratio");
     }
 
+    /**
+     * A gap keeps the read position: a resampler whose input runs dry fades out, advances over
+     * silent periods and, once the late input is in, plays on bit for bit what a resampler that
+     * never waited plays at the same output frames (same positions, same ratio ramps).
+     */
+    @Test
+    void shouldKeepTheReadPositionAcrossAGap()
+    {
+        final int total = 40 * PERIOD;
+        final float[][] in = new float[1][total];
+        for (int i = 0; i < total; i++)
+        {
+            in[0][i] = (float)Math.sin(i * 0.01);
+        }
+        final VariableRatioResampler steady = new VariableRatioResampler(1, PERIOD, 32 * PERIOD);
+        final VariableRatioResampler gapped = new VariableRatioResampler(1, PERIOD, 32 * PERIOD);
+        final float[] fade = new float[64];
+        for (int i = 0; i < fade.length; i++)
+        {
+            fade[fade.length - 1 - i] = (float)(0.5 - 0.5 * Math.cos(Math.PI * (i + 0.5) / fade.length));
+        }
+        final float[][] a = new float[1][PERIOD];
+        final float[][] b = new float[1][PERIOD];
+        int fedSteady = 0;
+        int fedGapped = 0;
+        for (int p = 0; p < 30; p++)
+        {
+            final double ratio = 1 / (1.0003 + 1e-4 * Math.sin(p));
+            steady.setRatio(ratio);
+            gapped.setRatio(ratio);
+            final int need = steady.inputFramesNeeded(PERIOD) + (p == 0 ? 200 : 0);
+            steady.write(in, fedSteady, need);
+            fedSteady += need;
+            assertEquals(VariableRatioResampler.OK, steady.read(a, 0, PERIOD));
+            // The gapped one's input stops at frame 1,400 (its read runs dry 73 frames into
+            // period 10), then, from period 14, all of it comes.
+            final int limit = p <= 13 ? Math.min(1400, fedSteady) : fedSteady;
+            if (limit > fedGapped)
+            {
+                gapped.write(in, fedGapped, limit - fedGapped);
+                fedGapped = limit;
+            }
+            if (p < 10 || p > 13)
+            {
+                assertEquals(VariableRatioResampler.OK, gapped.read(b, 0, PERIOD), "period " + p);
+                assertArrayEquals(a[0], b[0], "period " + p + ": the same output frames");
+            }
+            else if (p == 10)
+            {
+                final int produced = gapped.producibleFrames(PERIOD);
+                assertTrue(produced < PERIOD, "the input ran dry in period 10: " + produced);
+                final int silent = gapped.readFadingOut(b, 0, PERIOD, fade);
+                assertEquals(PERIOD - Math.max(produced, fade.length), silent);
+                for (int i = 0; i < Math.max(produced, fade.length) - fade.length; i++)
+                {
+                    assertEquals(a[0][i], b[0][i], "before the fade: the signal");
+                }
+                for (int i = PERIOD - silent; i < PERIOD; i++)
+                {
+                    assertEquals(0f, b[0][i], "after the fade: silence");
+                }
+            }
+            else
+            {
+                assertEquals(VariableRatioResampler.UNDERRUN, gapped.read(b, 0, PERIOD));
+                gapped.advance(PERIOD);
+                assertTrue(gapped.bufferedFrames() < 0, "past the input: it owes " + -gapped.bufferedFrames());
+            }
+            assertEquals(steady.bufferedFrames() - (fedSteady - fedGapped), gapped.bufferedFrames(), 1e-9,
+                "period " + p + ": the same read position");
+        }
+    }
+
     @Test
     void shouldDiscardBufferedInputButNotTheLookAhead()
     {

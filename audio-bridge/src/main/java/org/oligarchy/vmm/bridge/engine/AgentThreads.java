@@ -28,12 +28,22 @@ final class AgentThreads
      * bound only decides how often it wakes for nothing and how long a close waits for it. At
      * 1 ms it timed out inside every 1.33 ms period: a second wake-up and four futex calls per
      * period for nothing (bench/README.md, "Where each wake-up and system call of a period
-     * happens"); at 50 ms that is 20 a second, and a close waits at most 50 ms.
+     * happens"); at 50 ms that is 20 a second, and a close waits at most 50 ms. The hidden system
+     * property {@value #SENDER_PARK_PROPERTY} (microseconds, 100..1,000,000) sets another bound
+     * for one run, for bench/e2e.sh's side-by-side of the two (bench/README.md).
      */
-    static final long SENDER_PARK_NANOS = 50_000_000L;
+    static final long SENDER_PARK_NANOS = senderParkNanos();
+    /** The bench's override of {@link #SENDER_PARK_NANOS}, in microseconds. */
+    static final String SENDER_PARK_PROPERTY = "netjack.bridge.senderParkMicros";
 
     private AgentThreads()
     {
+    }
+
+    private static long senderParkNanos()
+    {
+        final long micros = Long.getLong(SENDER_PARK_PROPERTY, 50_000L);
+        return 1_000L * Math.max(100L, Math.min(1_000_000L, micros));
     }
 
     /**

@@ -124,8 +124,9 @@ public final class ClockCrossing
      * @param out          the reply, same layout.
      * @param outChannels  channels to fill in {@code out}.
      * @param arrivalNanos when the cycle arrived ({@link System#nanoTime()}).
-     * @return {@link DriftCompensator#PLAYED}, {@link DriftCompensator#FILLING} or
-     *         {@link DriftCompensator#UNDERRUN} for the reply (silence unless PLAYED).
+     * @return {@link DriftCompensator#PLAYED}, {@link DriftCompensator#CONCEALED},
+     *         {@link DriftCompensator#FILLING} or {@link DriftCompensator#UNDERRUN} for the reply
+     *         (silence, after a fade-out where there was signal, unless PLAYED).
      */
     public int onMasterCycle(final float[] in, final int inChannels, final float[] out, final int outChannels,
         final long arrivalNanos)
@@ -156,8 +157,9 @@ public final class ClockCrossing
      * local period into {@link #playback()}.
      *
      * @param periodStartNanos this local period's start ({@link System#nanoTime()} clock).
-     * @return {@link DriftCompensator#PLAYED}, {@link DriftCompensator#FILLING} or
-     *         {@link DriftCompensator#UNDERRUN} (silence unless PLAYED).
+     * @return {@link DriftCompensator#PLAYED}, {@link DriftCompensator#CONCEALED},
+     *         {@link DriftCompensator#FILLING} or {@link DriftCompensator#UNDERRUN} (silence, after
+     *         a fade-out where there was signal, unless PLAYED).
      */
     public int pullLocal(final long periodStartNanos)
     {

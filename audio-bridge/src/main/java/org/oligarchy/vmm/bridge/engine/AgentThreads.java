@@ -23,14 +23,16 @@ final class AgentThreads
     /** What the receiver without a session waits at most between looks. */
     static final long PARK_NANOS = 1_000_000L;
     /**
-     * What the {@code BLOCKING} sender parks at most between blocks. The period thread unparks it
-     * after every publish (an unpark before the park leaves a permit, so none is lost), so the
-     * bound only decides how often it wakes for nothing and how long a close waits for it. At
-     * 1 ms it timed out inside every 1.33 ms period: a second wake-up and four futex calls per
-     * period for nothing (bench/README.md, "Where each wake-up and system call of a period
-     * happens"); at 50 ms that is 20 a second, and a close waits at most 50 ms. The hidden system
-     * property {@value #SENDER_PARK_PROPERTY} (microseconds, 100..1,000,000) sets another bound
-     * for one run, for bench/e2e.sh's side-by-side of the two (bench/README.md).
+     * What the {@code BLOCKING} sender parks at most between blocks: 1 ms. The period thread
+     * unparks it after every publish (an unpark before the park leaves a permit, so none is
+     * lost), so the bound only decides how often it wakes with nothing to send (inside every
+     * 1.33 ms period once: a second wake-up and four futex calls per period) and how long a
+     * close waits for it. A 50 ms bound removes those wake-ups and measured 1.1–2 % of a core
+     * less, but here it also dropped out more often: the tone in 8 of 10 paired rounds, median
+     * 173 against 68 dropouts a minute at L = 1 (bench/README.md, "The blocking sender's park");
+     * the 1 ms bound stays until a machine with real-time threads says otherwise. The hidden
+     * system property {@value #SENDER_PARK_PROPERTY} (microseconds, 100..1,000,000) sets another
+     * bound for one run.
      */
     static final long SENDER_PARK_NANOS = senderParkNanos();
     /** The bench's override of {@link #SENDER_PARK_NANOS}, in microseconds. */
@@ -42,7 +44,7 @@ final class AgentThreads
 
     private static long senderParkNanos()
     {
-        final long micros = Long.getLong(SENDER_PARK_PROPERTY, 50_000L);
+        final long micros = Long.getLong(SENDER_PARK_PROPERTY, 1_000L);
         return 1_000L * Math.max(100L, Math.min(1_000_000L, micros));
     }
 
@@ -56,6 +58,18 @@ final class AgentThreads
      */
     static IdleStrategy idleStrategy(final WaitStrategy strategy)
     {
+        return idleStrategy(strategy, SENDER_PARK_NANOS);
+    }
+
+    /**
+     * The sender's idle strategy with a given park bound for {@code BLOCKING}.
+     *
+     * @param strategy        the configured strategy.
+     * @param senderParkNanos what {@code BLOCKING} parks at most.
+     * @return a new idle strategy.
+     */
+    static IdleStrategy idleStrategy(final WaitStrategy strategy, final long senderParkNanos)
+    {
         switch (strategy)
         {
             case BUSY_SPIN:
@@ -65,7 +79,7 @@ final class AgentThreads
             case SLEEPING:
                 return new BackoffIdleStrategy(100, 100, 1_000, 50_000);
             default:
-                return new SleepingIdleStrategy(SENDER_PARK_NANOS);
+                return new SleepingIdleStrategy(senderParkNanos);
         }
     }
 

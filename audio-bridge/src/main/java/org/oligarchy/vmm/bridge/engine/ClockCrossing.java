@@ -51,13 +51,9 @@ public final class ClockCrossing
 
     // Log monitor's memory (only the monitor thread touches these).
     private boolean loggedLock;
-    private long loggedResyncsFrom;
-    private long loggedResyncsTo;
     private long loggedLockLosses;
-    private long loggedConcealmentsFrom;
-    private long loggedConcealedFramesFrom;
-    private long loggedConcealmentsTo;
-    private long loggedConcealedFramesTo;
+    private final Logged fromMasterLogged = new Logged("master->local");
+    private final Logged toMasterLogged = new Logged("local->master");
 
     /**
      * Creates the crossing.
@@ -246,38 +242,10 @@ public final class ClockCrossing
      */
     public void pollEvents(final java.util.function.Consumer<String> log)
     {
-        final long resyncsFrom = fromMasterState.resyncs;
-        final long resyncsTo = toMasterState.resyncs;
-        if (resyncsFrom != loggedResyncsFrom)
-        {
-            log.accept("resampler re-sync master->local (" + (resyncsFrom - loggedResyncsFrom) + ", " + resyncsFrom +
-                " in all): " + ClockTracker.resyncReasonName(fromMasterState.resyncReason) + producerClockSummary());
-            loggedResyncsFrom = resyncsFrom;
-        }
-        if (resyncsTo != loggedResyncsTo)
-        {
-            log.accept("resampler re-sync local->master (" + (resyncsTo - loggedResyncsTo) + ", " + resyncsTo +
-                " in all): " + ClockTracker.resyncReasonName(toMasterState.resyncReason) + producerClockSummary());
-            loggedResyncsTo = resyncsTo;
-        }
-        final long concealmentsFrom = fromMasterState.concealments;
-        final long concealedFrom = fromMasterState.concealedFrames;
-        if (concealmentsFrom != loggedConcealmentsFrom)
-        {
-            log.accept(concealmentLine("master->local", concealmentsFrom - loggedConcealmentsFrom, concealmentsFrom,
-                concealedFrom - loggedConcealedFramesFrom, concealedFrom));
-            loggedConcealmentsFrom = concealmentsFrom;
-            loggedConcealedFramesFrom = concealedFrom;
-        }
-        final long concealmentsTo = toMasterState.concealments;
-        final long concealedTo = toMasterState.concealedFrames;
-        if (concealmentsTo != loggedConcealmentsTo)
-        {
-            log.accept(concealmentLine("local->master", concealmentsTo - loggedConcealmentsTo, concealmentsTo,
-                concealedTo - loggedConcealedFramesTo, concealedTo));
-            loggedConcealmentsTo = concealmentsTo;
-            loggedConcealedFramesTo = concealedTo;
-        }
+        logResyncs(fromMasterState, fromMasterLogged, log);
+        logResyncs(toMasterState, toMasterLogged, log);
+        logConcealments(fromMasterState, fromMasterLogged, log);
+        logConcealments(toMasterState, toMasterLogged, log);
         final long losses = lockLosses();
         if (losses != loggedLockLosses)
         {
@@ -296,15 +264,34 @@ public final class ClockCrossing
         }
     }
 
-    private String concealmentLine(final String direction, final long gaps, final long gapsInAll, final long frames,
-        final long framesInAll)
+    private void logResyncs(final Snapshot state, final Logged logged, final java.util.function.Consumer<String> log)
     {
-        return String.format(java.util.Locale.ROOT,
-            "resampler concealed %d late-block gap(s) %s (%d in all): %d frames (%.2f ms) of silence between fades, " +
-                "the read position kept (a gap longer than the bound re-syncs, logged apart); %d frames (%.1f ms) " +
-                "concealed in all",
-            gaps, direction, gapsInAll, frames, frames * 1000.0 / sampleRateHz, framesInAll,
-            framesInAll * 1000.0 / sampleRateHz);
+        final long resyncs = state.resyncs;
+        if (resyncs != logged.resyncs)
+        {
+            log.accept("resampler re-sync " + logged.direction + " (" + (resyncs - logged.resyncs) + ", " + resyncs +
+                " in all): " + ClockTracker.resyncReasonName(state.resyncReason) + producerClockSummary());
+            logged.resyncs = resyncs;
+        }
+    }
+
+    private void logConcealments(final Snapshot state, final Logged logged,
+        final java.util.function.Consumer<String> log)
+    {
+        final long gapsInAll = state.concealments;
+        final long framesInAll = state.concealedFrames;
+        if (gapsInAll != logged.concealments)
+        {
+            final long frames = framesInAll - logged.concealedFrames;
+            log.accept(String.format(java.util.Locale.ROOT,
+                "resampler concealed %d late-block gap(s) %s (%d in all): %d frames (%.2f ms) of silence between " +
+                    "fades, the read position kept (a gap longer than the bound re-syncs, logged apart); %d frames " +
+                    "(%.1f ms) concealed in all",
+                gapsInAll - logged.concealments, logged.direction, gapsInAll, frames, frames * 1000.0 / sampleRateHz,
+                framesInAll, framesInAll * 1000.0 / sampleRateHz));
+            logged.concealments = gapsInAll;
+            logged.concealedFrames = framesInAll;
+        }
     }
 
     private String producerClockSummary()
@@ -441,6 +428,20 @@ public final class ClockCrossing
     public DriftCompensator toMaster()
     {
         return toMaster;
+    }
+
+    /** What the log monitor last reported of one direction. */
+    private static final class Logged
+    {
+        final String direction;
+        long resyncs;
+        long concealments;
+        long concealedFrames;
+
+        Logged(final String direction)
+        {
+            this.direction = direction;
+        }
     }
 
     /** A tracker's state, copied by its owning thread every period. */

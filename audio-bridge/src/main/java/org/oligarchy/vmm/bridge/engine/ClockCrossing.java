@@ -230,6 +230,11 @@ public final class ClockCrossing
         counters.get(BridgeCounter.RESAMPLER_TIME_TO_LOCK_MILLIS).setOrdered(lockNanos < 0 ? -1 : lockNanos / 1_000_000);
         counters.get(BridgeCounter.RESAMPLER_CONCEALMENTS).setOrdered(concealments());
         counters.get(BridgeCounter.RESAMPLER_CONCEALED_FRAMES).setOrdered(concealedFrames());
+        counters.get(BridgeCounter.RESAMPLER_JUMPS).setOrdered(jumps());
+        counters.get(BridgeCounter.RESAMPLER_JUMP_HELD_FRAMES)
+            .setOrdered(fromMasterState.jumpHeldFrames + toMasterState.jumpHeldFrames);
+        counters.get(BridgeCounter.RESAMPLER_JUMP_DISCARDED_FRAMES)
+            .setOrdered(fromMasterState.jumpDiscardedFrames + toMasterState.jumpDiscardedFrames);
     }
 
     /**
@@ -246,6 +251,8 @@ public final class ClockCrossing
         logResyncs(toMasterState, toMasterLogged, log);
         logConcealments(fromMasterState, fromMasterLogged, log);
         logConcealments(toMasterState, toMasterLogged, log);
+        logJumps(fromMasterState, fromMasterLogged, log);
+        logJumps(toMasterState, toMasterLogged, log);
         final long losses = lockLosses();
         if (losses != loggedLockLosses)
         {
@@ -291,6 +298,22 @@ public final class ClockCrossing
                 framesInAll, framesInAll * 1000.0 / sampleRateHz));
             logged.concealments = gapsInAll;
             logged.concealedFrames = framesInAll;
+        }
+    }
+
+    private void logJumps(final Snapshot state, final Logged logged, final java.util.function.Consumer<String> log)
+    {
+        final long jumps = state.jumps;
+        if (jumps != logged.jumps)
+        {
+            final double frames = state.lastJumpFrames;
+            log.accept(String.format(java.util.Locale.ROOT,
+                "resampler made good %d latency jump(s) %s (%d in all), the last %+.1f frames (%.2f ms): the %s " +
+                    "lost that time; %s, the lock and the latency kept",
+                jumps - logged.jumps, logged.direction, jumps, frames, Math.abs(frames) * 1000.0 / sampleRateHz,
+                frames < 0 ? "producer" : "consumer",
+                frames < 0 ? "played as silence between fades, the read position held" : "its input discarded, cross-faded"));
+            logged.jumps = jumps;
         }
     }
 
@@ -386,6 +409,12 @@ public final class ClockCrossing
         return fromMasterState.concealedFrames + toMasterState.concealedFrames;
     }
 
+    /** @return latency jumps of both directions made good at once (docs/resampling.md §3, "Jumps"). */
+    public long jumps()
+    {
+        return fromMasterState.jumps + toMasterState.jumps;
+    }
+
     /** @return lock losses of both directions. */
     public long lockLosses()
     {
@@ -437,6 +466,7 @@ public final class ClockCrossing
         long resyncs;
         long concealments;
         long concealedFrames;
+        long jumps;
 
         Logged(final String direction)
         {
@@ -460,6 +490,10 @@ public final class ClockCrossing
         volatile long restarts;
         volatile long concealments;
         volatile long concealedFrames;
+        volatile long jumpHeldFrames;
+        volatile long jumpDiscardedFrames;
+        volatile double lastJumpFrames;
+        volatile long jumps;
 
         void copy(final DriftCompensator compensator)
         {
@@ -482,6 +516,10 @@ public final class ClockCrossing
             // The frames first, so that a monitor that sees a new gap sees its first frames.
             concealedFrames = t.concealedFrames();
             concealments = t.concealments();
+            jumpHeldFrames = t.jumpHeldFrames();
+            jumpDiscardedFrames = t.jumpDiscardedFrames();
+            lastJumpFrames = t.lastJumpFrames();
+            jumps = t.jumpsCorrected();
         }
     }
 

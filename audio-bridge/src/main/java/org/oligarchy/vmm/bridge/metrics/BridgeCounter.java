@@ -157,7 +157,15 @@ public enum BridgeCounter
             "silence between fades and the read position was kept, so the latency did not move (one that grew " +
             "beyond the bound is also a re-sync)"),
     RESAMPLER_CONCEALED_FRAMES(113, "resampler concealed frames",
-        "output frames of both directions played as silence in concealed gaps (the fades around them not counted)");
+        "output frames of both directions played as silence in concealed gaps (the fades around them not counted)"),
+    RESAMPLER_JUMPS(114, "resampler latency jumps",
+        "latency jumps of both directions made good at once: one clock's stream resumed elsewhere in time (its " +
+            "driver re-anchored after a late wake-up) and the other's did not; the lock and the latency were kept"),
+    RESAMPLER_JUMP_HELD_FRAMES(115, "resampler jump held frames",
+        "output frames of both directions played as silence, the read position held, for time the producer lost " +
+            "(the fades around them not counted)"),
+    RESAMPLER_JUMP_DISCARDED_FRAMES(116, "resampler jump discarded frames",
+        "input frames of both directions discarded (cross-faded) for time the consumer lost");
 
     /** Label prefix of the rejected-packet counters, one per {@link RejectReason} but NONE. */
     public static final String REJECTED_PREFIX = "rejected: ";

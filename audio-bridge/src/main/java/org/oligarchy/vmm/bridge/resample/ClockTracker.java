@@ -56,6 +56,15 @@ public final class ClockTracker
     /** Re-sync because a concealed gap (late producer blocks) grew beyond the concealment bound. */
     public static final int RESYNC_GAP_TOO_LONG = 4;
 
+    /**
+     * Periods over which a latency jump is measured after a re-phase before it is made good
+     * (10.7 ms at 128 frames, 96 kHz): the mean of 8 periods' errors carries a third of one
+     * period's wake-up jitter. What is left after the jump (a few frames with 100 µs of jitter in
+     * ClockCrossingTest) the loop works off; most of it is the re-phased DLL's own phase error
+     * (the mean of 3 outliers), which measuring over 32 periods did not reduce.
+     */
+    public static final int JUMP_MEASURE_PERIODS = 8;
+
     /** Damping of both loop bandwidths (critically damped would be 1; 0.707 is the usual DLL choice). */
     public static final double DAMPING = Math.sqrt(0.5);
 
@@ -105,6 +114,18 @@ public final class ClockTracker
     private long concealedFrames;
     private long gapFrames;
     private long lastGapFrames;
+    private long seenProducerRephases;
+    private long seenConsumerRephases;
+    /** Periods of a latency jump measured so far (−1: none being measured). */
+    private int jumpSamples = -1;
+    private double jumpErrorSum;
+    private int framesToHold;
+    /** Output frames of silence still owed to a hold (the fill will rise by them). */
+    private double holdOwed;
+    private long jumpsCorrected;
+    private long jumpHeldFrames;
+    private long jumpDiscardedFrames;
+    private double lastJumpFrames;
 
     /**
      * Creates a tracker.
@@ -186,6 +207,7 @@ public final class ClockTracker
             firstUpdateNanos = periodStartNanos;
         }
         framesToDiscard = 0;
+        framesToHold = 0;
         // The consumer's own period starts through the same DLL (outliers, bursts, re-phases): its
         // drift-fit line is stitched where its stream resumed elsewhere in time.
         consumerClock.onBlock(periodStartNanos, config.consumerPeriodFrames);
@@ -203,6 +225,12 @@ public final class ClockTracker
         // producer will deliver): the ratio is held, as for any period whose producer is overdue.
         final boolean stale = concealing || !producerClock.started() || producerClock.doubtful() || overdue ||
             periodStartNanos - lastArrivalNanos > config.stallNanos;
+        if (measureJump(periodStartNanos, fillFrames, overdue))
+        {
+            staleMeasurements++;
+            correctedFill = fillFrames + holdOwed;
+            return play();
+        }
         if (stale)
         {
             // No block for longer than a stall, or the producer clock in doubt: the saw-tooth
@@ -220,7 +248,7 @@ public final class ClockTracker
             }
             return state == FILLING ? WAIT : play();
         }
-        correctedFill = fillFrames + (periodStartNanos - producerClock.blockEndNanos()) * framesPerNano;
+        correctedFill = fillFrames + holdOwed + (periodStartNanos - producerClock.blockEndNanos()) * framesPerNano;
         error = correctedFill - target;
 
         if (state == FILLING)
@@ -246,6 +274,14 @@ public final class ClockTracker
             return WAIT;
         }
 
+        if (consumerClock.doubtful())
+        {
+            // This consumer's own period starts are in doubt: a jump of its clock (periods it
+            // skipped) shows as an error of the fill until its DLL has re-phased and the jump is
+            // made good; the error stays out of the loop and the lock window meanwhile.
+            staleMeasurements++;
+            return play();
+        }
         final boolean locked = state == LOCKED;
         if (!locked && producerClock.blocksSinceRestart() >= producerClockSettleBlocks)
         {
@@ -316,6 +352,99 @@ public final class ClockTracker
             }
         }
         return play();
+    }
+
+    /**
+     * A re-phase of either clock's DLL (its stream resumed elsewhere in time) moves the latency by
+     * the time one side lost and the other did not: the producer's driver re-anchored after a late
+     * wake-up (its missing time will never come: the fill falls by it) or the consumer's did (the
+     * fill rises by it). A stall common to both re-phases both and moves nothing. So after a
+     * re-phase the tracker measures the error over {@link #JUMP_MEASURE_PERIODS} periods, ratio
+     * held (at once while a gap is concealed: the gap owes the fill), and makes a jump beyond
+     * {@link Config#jumpCorrectFrames(double)} good in one step: a fall by holding the read
+     * position while the output plays silence for the missing time ({@link #framesToHold()}), a
+     * rise by discarding input ({@link #framesToDiscard()}, cross-faded). The state, the fill held
+     * and the integrator are kept: the latency is back where the lock put it, with no lock lost and
+     * no slow slew at the ratio clamp (docs/resampling.md §3, "Jumps").
+     *
+     * @return true while this period is one of the measurement's (the ratio held).
+     */
+    private boolean measureJump(final long periodStartNanos, final double fillFrames, final boolean overdue)
+    {
+        final long producerRephases = producerClock.rephases();
+        final long consumerRephases = consumerClock.rephases();
+        if (producerRephases != seenProducerRephases || consumerRephases != seenConsumerRephases)
+        {
+            seenProducerRephases = producerRephases;
+            seenConsumerRephases = consumerRephases;
+            if (state != FILLING && config.jumpCorrectFrames < config.resyncFrames)
+            {
+                jumpSamples = 0;
+                jumpErrorSum = 0;
+            }
+        }
+        if (jumpSamples < 0)
+        {
+            return false;
+        }
+        if (state == FILLING)
+        {
+            jumpSamples = -1;
+            return false;
+        }
+        if (producerClock.doubtful() || overdue || !producerClock.started())
+        {
+            // Another jump under way: measure once it has settled.
+            return true;
+        }
+        jumpErrorSum += fillFrames + holdOwed + (periodStartNanos - producerClock.blockEndNanos()) * framesPerNano - target;
+        jumpSamples++;
+        if (jumpSamples < (concealing ? 1 : JUMP_MEASURE_PERIODS))
+        {
+            return true;
+        }
+        final double jump = jumpErrorSum / jumpSamples;
+        jumpSamples = -1;
+        if (Math.abs(jump) < config.jumpCorrectFrames || Math.abs(jump) > config.resyncFrames)
+        {
+            // Small: the loop takes it, from this period's measurement on. Beyond the re-sync
+            // threshold: a re-sync, as for any such error (the buffer may have overflowed).
+            return false;
+        }
+        lastJumpFrames = jump;
+        jumpsCorrected++;
+        if (jump < 0)
+        {
+            framesToHold = (int)Math.round(-jump);
+            holdOwed += framesToHold;
+            jumpHeldFrames += framesToHold;
+            if (concealing)
+            {
+                // The gap's silence was the missing time: what follows is the hold's, not a gap's.
+                concealmentEnded();
+            }
+        }
+        else
+        {
+            framesToDiscard = (int)Math.round(jump);
+            jumpDiscardedFrames += framesToDiscard;
+        }
+        if (state != LOCKED)
+        {
+            // The acquisition's line would carry the step: start it again after the jump.
+            restartAcquisition();
+        }
+        return true;
+    }
+
+    /**
+     * The compensator played {@code frames} of a hold's silence (the read position held).
+     *
+     * @param frames output frames of silence played for the hold.
+     */
+    public void held(final int frames)
+    {
+        holdOwed = Math.max(0, holdOwed - frames);
     }
 
     /**
@@ -410,6 +539,8 @@ public final class ClockTracker
         resyncs++;
         concealing = false;
         gapFrames = 0;
+        holdOwed = 0;
+        jumpSamples = -1;
         state = FILLING;
         restartAcquisition();
         correction = integral;
@@ -469,7 +600,40 @@ public final class ClockTracker
         return correction * 1e6;
     }
 
-    /** @return input frames the caller must discard before this period's read (a re-sync or start). */
+    /**
+     * @return output frames the caller must play as silence, the read position held, from this
+     *         period on: a latency jump down (the producer lost time) made good.
+     */
+    public int framesToHold()
+    {
+        return framesToHold;
+    }
+
+    /** @return latency jumps (a re-phase of one clock, not of both) made good by a hold or a discard. */
+    public long jumpsCorrected()
+    {
+        return jumpsCorrected;
+    }
+
+    /** @return output frames of silence played for the producer's missing time (holds). */
+    public long jumpHeldFrames()
+    {
+        return jumpHeldFrames;
+    }
+
+    /** @return input frames discarded for the consumer's missing time (jumps up). */
+    public long jumpDiscardedFrames()
+    {
+        return jumpDiscardedFrames;
+    }
+
+    /** @return the last jump made good, in frames (negative: the latency had fallen), 0 before one. */
+    public double lastJumpFrames()
+    {
+        return lastJumpFrames;
+    }
+
+    /** @return input frames the caller must discard before this period's read (a re-sync, start or jump up). */
     public int framesToDiscard()
     {
         return framesToDiscard;
@@ -715,6 +879,29 @@ public final class ClockTracker
         long fitToleranceNanos = DEFAULT_FIT_TOLERANCE_NANOS;
         long jumpNanos = DEFAULT_JUMP_NANOS;
         int concealFrames = -1;
+        double jumpCorrectFrames = -1;
+
+        /**
+         * @param frames the least latency jump (after a re-phase of one clock) made good at once by
+         *               a hold or a discard; smaller ones are left to the loop. By default half the
+         *               DLLs' jump limit in frames (48 at 96 kHz): a re-phase needs arrivals a whole
+         *               jump limit off, so a smaller step after one is the measurement's noise (a
+         *               stall common to both clocks measured ±5 frames with 100 µs of arrival
+         *               jitter in ClockCrossingTest), not time one side lost. Infinity (or any value
+         *               at or above the re-sync threshold) never corrects one.
+         * @return this.
+         */
+        public Config jumpCorrectFrames(final double frames)
+        {
+            this.jumpCorrectFrames = frames;
+            return this;
+        }
+
+        /** @return the least latency jump made good at once, in frames. */
+        public double jumpCorrectFrames()
+        {
+            return jumpCorrectFrames;
+        }
 
         /**
          * @param frames the bound of a concealed gap: silent output frames in a row while the
@@ -931,6 +1118,11 @@ public final class ClockTracker
             }
             require(concealFrames <= resyncFrames, "concealFrames", "0..resyncFrames (" + resyncFrames + ")",
                 concealFrames);
+            if (jumpCorrectFrames < 0)
+            {
+                jumpCorrectFrames = jumpNanos * 1e-9 * sampleRateHz / 2;
+            }
+            require(jumpCorrectFrames >= 1, "jumpCorrectFrames", ">= 1 (Infinity: never)", jumpCorrectFrames);
             require(maxRatioPpm > 0 && maxRatioPpm <= 50000, "maxRatioPpm", "(0, 50000]", maxRatioPpm);
             require(fitToleranceNanos > 0, "fitToleranceNanos", "> 0", fitToleranceNanos);
             require(jumpNanos > 0, "jumpNanos", "> 0", jumpNanos);

@@ -28,6 +28,12 @@ public final class DriftCompensator
      * state and the latency are kept, no re-sync (docs/resampling.md §3, "Jumps").
      */
     public static final int CONCEALED = 3;
+    /**
+     * {@link #pull} played silence, in all or part of the period, for time the producer lost (its
+     * clock jumped ahead, the latency fell): the read position held, so that the latency is back
+     * where it was when the hold ends (docs/resampling.md §3, "Jumps"). Faded at both edges.
+     */
+    public static final int HELD = 4;
 
     /**
      * Frames of every fade: out of the signal into a gap or a re-sync's silence, back in after
@@ -49,6 +55,10 @@ public final class DriftCompensator
     private boolean audible;
     /** A gap is concealed: the read position runs on without input until the late input is in. */
     private boolean concealing;
+    /** Output frames of silence still to play for a hold, the read position held. */
+    private int holdRemaining;
+    /** Frames of the current fade-in already applied (the fade's length: none in progress). */
+    private int fadeInDone;
 
     /**
      * Wires a resampler and a tracker; the tracker's group delay must be the resampler's.
@@ -76,6 +86,7 @@ public final class DriftCompensator
             fadeOut[ramp - 1 - i] = fadeIn[i];
         }
         this.crossFade = new float[resampler.channels()][ramp];
+        this.fadeInDone = ramp;
         // The first read's filter window then holds only the producer's stream, no primed silence
         // before it (a step the filter would ring on under the fade-in).
         resampler.skipToInputEnd();
@@ -111,8 +122,8 @@ public final class DriftCompensator
      * @param offset           first frame written.
      * @param frames           the consumer's period.
      * @param periodStartNanos start of this consumer period.
-     * @return {@link #PLAYED}, {@link #CONCEALED}, {@link #FILLING} or {@link #UNDERRUN}; silence
-     *         (after a fade-out) unless PLAYED.
+     * @return {@link #PLAYED}, {@link #CONCEALED}, {@link #HELD}, {@link #FILLING} or
+     *         {@link #UNDERRUN}; silence (after a fade-out) in all or part of the period unless PLAYED.
      */
     public int pull(final float[][] out, final int offset, final int frames, final long periodStartNanos)
     {
@@ -122,6 +133,7 @@ public final class DriftCompensator
             // Filling: at the start, or a re-sync on the fill. Out of the signal with a fade, and
             // the buffered input is dropped once, as it begins, so no junction of old and new
             // input reaches the filter.
+            holdRemaining = 0;
             if (audible || concealing)
             {
                 silenceFadingOut(out, offset, frames);
@@ -136,6 +148,18 @@ public final class DriftCompensator
         }
         final int ramp = Math.min(fadeIn.length, frames);
         resampler.setRatio(tracker.ratio());
+        final int hold = tracker.framesToHold();
+        if (hold > 0)
+        {
+            // The producer lost time: its missing time is played as silence (the tracker has ended
+            // a concealed gap, whose silence was the start of it).
+            holdRemaining += hold;
+            concealing = false;
+        }
+        if (holdRemaining > 0)
+        {
+            return hold(out, offset, frames, ramp);
+        }
         final int discard = tracker.framesToDiscard();
         boolean crossFading = false;
         if (discard > 0)
@@ -164,9 +188,13 @@ public final class DriftCompensator
                     }
                 }
             }
-            else if (!audible)
+            else
             {
-                fade(out, offset, fadeIn, ramp);
+                if (!audible)
+                {
+                    fadeInDone = 0;
+                }
+                fadeIn(out, offset, frames);
             }
             audible = true;
             return PLAYED;
@@ -196,6 +224,66 @@ public final class DriftCompensator
         return UNDERRUN;
     }
 
+    /**
+     * One period of a hold: the signal faded out over the fade's length if it was playing, then
+     * silence with the read position held, and, when the hold ends within the period, the signal
+     * again from where it stopped, faded in (a fade-in cut by the period's end goes on in the next).
+     */
+    private int hold(final float[][] out, final int offset, final int frames, final int ramp)
+    {
+        int at = 0;
+        if (audible)
+        {
+            if (resampler.read(out, offset, ramp) == VariableRatioResampler.OK)
+            {
+                for (int c = 0; c < out.length; c++)
+                {
+                    final float[] o = out[c];
+                    for (int i = 0; i < ramp; i++)
+                    {
+                        o[offset + i] *= fadeOut[fadeOut.length - ramp + i];
+                    }
+                }
+                at = ramp;
+            }
+            audible = false;
+        }
+        final int silent = Math.min(holdRemaining, frames - at);
+        silence(out, offset + at, silent);
+        holdRemaining -= silent;
+        tracker.held(silent);
+        at += silent;
+        if (at < frames)
+        {
+            if (resampler.read(out, offset + at, frames - at) == VariableRatioResampler.OK)
+            {
+                fadeInDone = 0;
+                fadeIn(out, offset + at, frames - at);
+                audible = true;
+            }
+        }
+        return HELD;
+    }
+
+    /** Applies what is left of the current fade-in to the first frames of {@code out} from {@code offset}. */
+    private void fadeIn(final float[][] out, final int offset, final int frames)
+    {
+        final int n = Math.min(fadeIn.length - fadeInDone, frames);
+        if (n <= 0)
+        {
+            return;
+        }
+        for (int c = 0; c < out.length; c++)
+        {
+            final float[] o = out[c];
+            for (int i = 0; i < n; i++)
+            {
+                o[offset + i] *= fadeIn[fadeInDone + i];
+            }
+        }
+        fadeInDone += n;
+    }
+
     /** Silence for this period, after a fade-out of what input there is when the last period was audible. */
     private void silenceFadingOut(final float[][] out, final int offset, final int frames)
     {
@@ -216,18 +304,6 @@ public final class DriftCompensator
         for (int c = 0; c < out.length; c++)
         {
             java.util.Arrays.fill(out[c], offset, offset + frames, 0f);
-        }
-    }
-
-    private static void fade(final float[][] out, final int offset, final float[] gains, final int ramp)
-    {
-        for (int c = 0; c < out.length; c++)
-        {
-            final float[] o = out[c];
-            for (int i = 0; i < ramp; i++)
-            {
-                o[offset + i] *= gains[i];
-            }
         }
     }
 

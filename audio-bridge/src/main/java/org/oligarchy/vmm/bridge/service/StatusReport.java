@@ -324,7 +324,8 @@ public final class StatusReport
      *
      * @param values the counters by label.
      * @return state, locked, ratio in ppm, fills and target in frames, re-syncs, lock losses,
-     *         concealed gaps and their silent frames (null from a writer before they existed), time to lock.
+     *         concealed gaps and their silent frames, latency jumps made good and their held and
+     *         discarded frames (null from a writer before they existed), time to lock.
      */
     static Map<String, Object> resampler(final Map<String, Long> values)
     {
@@ -344,6 +345,9 @@ public final class StatusReport
         r.put("lockLosses", values.get(BridgeCounter.RESAMPLER_LOCK_LOSSES.label()));
         r.put("concealments", values.get(BridgeCounter.RESAMPLER_CONCEALMENTS.label()));
         r.put("concealedFrames", values.get(BridgeCounter.RESAMPLER_CONCEALED_FRAMES.label()));
+        r.put("latencyJumps", values.get(BridgeCounter.RESAMPLER_JUMPS.label()));
+        r.put("jumpHeldFrames", values.get(BridgeCounter.RESAMPLER_JUMP_HELD_FRAMES.label()));
+        r.put("jumpDiscardedFrames", values.get(BridgeCounter.RESAMPLER_JUMP_DISCARDED_FRAMES.label()));
         final Long lockMillis = values.get(BridgeCounter.RESAMPLER_TIME_TO_LOCK_MILLIS.label());
         r.put("timeToLockMillis", lockMillis == null || lockMillis < 0 ? null : lockMillis);
         return r;
@@ -580,11 +584,14 @@ public final class StatusReport
         {
             text.append(String.format(Locale.ROOT,
                 "  resampler    %s, local clock %+.3f ppm, fill %.2f / %.2f frames (from / to master, target " +
-                    "%.2f), %s re-syncs, %s lock losses, %s, %s%n",
+                    "%.2f), %s re-syncs, %s lock losses, %s, %s, %s%n",
                 r.get("state"), r.get("ratioPpm"), r.get("fillFromMasterFrames"), r.get("fillToMasterFrames"),
                 r.get("targetFillFrames"), r.get("resyncs"), r.get("lockLosses"),
                 r.get("concealments") == null ? "concealments not counted by this writer" :
                     r.get("concealments") + " late-block gaps concealed (" + r.get("concealedFrames") + " frames)",
+                r.get("latencyJumps") == null ? "latency jumps not counted by this writer" :
+                    r.get("latencyJumps") + " latency jumps made good (" + r.get("jumpHeldFrames") + " frames held, " +
+                        r.get("jumpDiscardedFrames") + " discarded)",
                 r.get("timeToLockMillis") == null ? "not locked yet" : "locked after " + r.get("timeToLockMillis") +
                     " ms"));
         }

@@ -124,7 +124,10 @@ class BridgeCounterTest
             Map.entry(110, "gc collections"),
             Map.entry(111, "gc pause ms"),
             Map.entry(112, "resampler concealments"),
-            Map.entry(113, "resampler concealed frames"));
+            Map.entry(113, "resampler concealed frames"),
+            Map.entry(114, "resampler latency jumps"),
+            Map.entry(115, "resampler jump held frames"),
+            Map.entry(116, "resampler jump discarded frames"));
 
     @Test
     void idsAndLabelsAreTheReleasedOnesInFileOrder()

@@ -30,6 +30,8 @@ class UnderrunConcealmentTest
     private static final double AMPLITUDE = 0.5;
     private static final int WRAP = 4096;
     private static final long HOLD_UP_AT_NANOS = 3_000_000_000L;
+    /** The output frame at {@link #HOLD_UP_AT_NANOS} (a period start: 2,250 periods). */
+    private static final int LOSS_FRAME = (int)(HOLD_UP_AT_NANOS * RATE / 1_000_000_000L);
 
     private static ClockTracker.Config slaveConfig()
     {
@@ -148,10 +150,11 @@ class UnderrunConcealmentTest
             final ClockTracker t = compensator.tracker();
             return String.format(java.util.Locale.ROOT, "state %s, re-syncs %d (reason %d), lock losses %d, gap %d..%d " +
                     "(%d frames not at full gain, %d silent), largest sine step %.5f, gain step %.5f, drift %.3f ppm, " +
-                    "concealments %d, concealed frames %d",
+                    "concealments %d, concealed frames %d, jumps %d (last %.2f frames; held %d, discarded %d)",
                 ClockTracker.stateName(t.state()), t.resyncs(), t.lastResyncReason(), t.lockLosses(), gapStartFrame,
                 gapEndFrame, gapStartFrame < 0 ? 0 : gapEndFrame - gapStartFrame + 1, silentFrames(), largestSineStep(),
-                largestGainStep(), t.driftPpm(), compensator.concealments(), compensator.concealedFrames());
+                largestGainStep(), t.driftPpm(), compensator.concealments(), compensator.concealedFrames(),
+                t.jumpsCorrected(), t.lastJumpFrames(), t.jumpHeldFrames(), t.jumpDiscardedFrames());
         }
     }
 
@@ -162,9 +165,22 @@ class UnderrunConcealmentTest
      */
     private static Run run(final double seconds, final long holdUpNanos, final long xrunNanos)
     {
+        return run(seconds, holdUpNanos, xrunNanos, 0, slaveConfig());
+    }
+
+    /**
+     * As {@link #run(double, long, long)}, and the producer may lose {@code lostNanos} of its
+     * time at {@link #HOLD_UP_AT_NANOS} (its driver re-anchored after a late wake-up): every block
+     * from then on comes that much later, none bunched, none of its frames missing from the
+     * stream; the latency is measured against the producer's stream position, which stood still
+     * for the time it lost.
+     */
+    private static Run run(final double seconds, final long holdUpNanos, final long xrunNanos, final long lostNanos,
+        final ClockTracker.Config config)
+    {
         final int channels = 3;
         final DriftCompensator compensator = new DriftCompensator(
-            new VariableRatioResampler(channels, PERIOD, 64 * PERIOD), new ClockTracker(slaveConfig()));
+            new VariableRatioResampler(channels, PERIOD, 64 * PERIOD), new ClockTracker(config));
         final int totalFrames = (int)(seconds * RATE) + PERIOD;
         final float[] gain = new float[totalFrames];
         final float[] sine = new float[totalFrames];
@@ -193,7 +209,8 @@ class UnderrunConcealmentTest
             }
             while (true)
             {
-                final long due = Math.round((nextBlock + 1) * producerPeriodNanos);
+                final long onTime = Math.round((nextBlock + 1) * producerPeriodNanos);
+                final long due = lostNanos > 0 && onTime >= HOLD_UP_AT_NANOS ? onTime + lostNanos : onTime;
                 final long arrival = holdUpNanos > 0 && due >= HOLD_UP_AT_NANOS && due < HOLD_UP_AT_NANOS + holdUpNanos ?
                     HOLD_UP_AT_NANOS + holdUpNanos : due;
                 if (arrival > start)
@@ -226,7 +243,10 @@ class UnderrunConcealmentTest
                 sine[at] = out[1][i];
                 // The output frame played at consumer frame (period × PERIOD + i) is input frame v:
                 // the latency is where the producer's stream stands then, minus v.
-                final double producerPosition = (period * PERIOD + i) * PRODUCER_HZ / RATE;
+                final double consumerNanos = (period * PERIOD + i) * 1e9 / RATE;
+                final double producerNanos = lostNanos > 0 && consumerNanos >= HOLD_UP_AT_NANOS ?
+                    Math.max(HOLD_UP_AT_NANOS, consumerNanos - lostNanos) : consumerNanos;
+                final double producerPosition = producerNanos * PRODUCER_HZ / 1e9;
                 final float wrapped = out[2][i];
                 // Only where the ramp rose by one frame's step since the last output frame: away
                 // from its wrap, whose step the filter spreads over its taps.
@@ -336,5 +356,118 @@ class UnderrunConcealmentTest
         assertEquals(1, run.compensator.tracker().resyncs(), "exactly one re-sync: " + state);
         assertTrue(run.largestSineStep() <= allowedSineStep(),
             "cross-faded: largest step " + run.largestSineStep() + " > " + allowedSineStep() + ": " + state);
+    }
+
+    /**
+     * The producer loses 5 ms of its time (its dummy driver re-anchors after a late wake-up): its
+     * blocks come 5 ms later from then on, none bunched, so the fill falls by 480 frames and stays
+     * there. Before, that was a latency 480 frames short: the lock was lost and the loop slewed the
+     * latency back over seconds. Now the jump is measured over 8 periods after the DLL's re-phase
+     * and made good at once: 480 frames of silence between fades, the read position held, the
+     * latency back within ±1 frame of where it was, the lock kept.
+     */
+    @Test
+    void shouldPlaySilenceForTimeTheProducerLostAndKeepTheLatency()
+    {
+        for (final long lostNanos : new long[] {5_000_000L, 2_000_000L})
+        {
+            final Run run = run(6.0, 0, 0, lostNanos, slaveConfig());
+            final String state = run.describe();
+            System.out.println("producer lost " + lostNanos / 1_000_000 + " ms: " + state);
+            final ClockTracker t = run.compensator.tracker();
+            assertTrue(run.lockedBeforeHoldUp, "locked before: " + state);
+            assertEquals(0, t.resyncs(), "no re-sync: " + state);
+            assertEquals(0, t.lockLosses(), "no lock loss: " + state);
+            assertEquals(ClockTracker.LOCKED, t.state(), state);
+            assertEquals(1, t.jumpsCorrected(), "one jump made good: " + state);
+            final double lostFrames = lostNanos * 1e-9 * RATE;
+            assertEquals(lostFrames, t.jumpHeldFrames(), 2.0, "silence for the time lost: " + state);
+            assertEquals(t.jumpHeldFrames(), run.silentFrames(), 2 * DriftCompensator.FADE_FRAMES,
+                "that much silence played (the fades aside): " + state);
+            assertEquals(0, run.compensator.concealments(), "no gap concealed: " + state);
+            assertTrue(run.largestSineStep() <= allowedSineStep(),
+                "faded: largest step " + run.largestSineStep() + " > " + allowedSineStep() + ": " + state);
+            final double before = run.meanLatency(LOSS_FRAME - RATE / 10, LOSS_FRAME - 2 * PERIOD);
+            final double deviation = run.largestLatencyDeviation(run.gapEndFrame + 1, run.frames, before);
+            System.out.printf(java.util.Locale.ROOT, "latency before %.3f frames; after the hold, largest deviation %.3f%n",
+                before, deviation);
+            assertTrue(deviation <= 1.0, "latency after within ±1 frame of before: " + deviation + "; " + state);
+        }
+    }
+
+    /**
+     * Without the jump correction (the threshold at infinity) the same 5 ms lost is a lock lost
+     * and a latency 480 frames short when the loss shows: what the correction is for, and proof
+     * that the test above can fail.
+     */
+    @Test
+    void shouldLoseTheLockOnLostProducerTimeWithoutTheJumpCorrection()
+    {
+        final Run run = run(6.0, 0, 0, 5_000_000L, slaveConfig().jumpCorrectFrames(Double.POSITIVE_INFINITY));
+        final String state = run.describe();
+        System.out.println("producer lost 5 ms, no jump correction: " + state);
+        assertEquals(0, run.compensator.tracker().jumpsCorrected(), state);
+        assertTrue(run.compensator.tracker().lockLosses() >= 1, "the lock is lost: " + state);
+    }
+
+    /**
+     * The producer loses 10 ms, longer than the 8 ms margin: the buffer runs dry and the gap is
+     * concealed (the read position runs on), but no late blocks come to fill what it skipped. At
+     * the re-phase the concealment becomes a hold: silence until the fill is back at the target,
+     * no re-sync ("gap too long" before), the lock and the latency kept. What the concealment
+     * skipped of the stream after the gap is not played (not rewound: the resampler may have
+     * compacted it away).
+     */
+    @Test
+    void shouldTurnAConcealedGapIntoAHoldWhenTheProducerLostTheTime()
+    {
+        final Run run = run(6.0, 0, 0, 10_000_000L, slaveConfig());
+        final String state = run.describe();
+        System.out.println("producer lost 10 ms: " + state);
+        final ClockTracker t = run.compensator.tracker();
+        assertEquals(0, t.resyncs(), "no re-sync: " + state);
+        assertEquals(0, t.lockLosses(), "no lock loss: " + state);
+        assertEquals(1, run.compensator.concealments(), "concealed first: " + state);
+        assertEquals(1, t.jumpsCorrected(), "then held: " + state);
+        assertTrue(run.largestSineStep() <= allowedSineStep(),
+            "faded: largest step " + run.largestSineStep() + " > " + allowedSineStep() + ": " + state);
+        final double before = run.meanLatency(LOSS_FRAME - RATE / 10, LOSS_FRAME - 2 * PERIOD);
+        final double deviation = run.largestLatencyDeviation(run.gapEndFrame + 1, run.frames, before);
+        System.out.printf(java.util.Locale.ROOT, "latency before %.3f frames; after, largest deviation %.3f%n",
+            before, deviation);
+        assertTrue(deviation <= 1.0, "latency after within ±1 frame of before: " + deviation + "; " + state);
+        // The hold makes good the whole deficit, the input the concealment skipped included: the
+        // silence is the time lost plus the concealed frames (that much of the producer's stream
+        // after its gap is not played), and the latency is exact.
+        assertEquals(10_000_000L * 1e-9 * RATE, t.jumpHeldFrames(), 2.0, state);
+        assertEquals(t.jumpHeldFrames() + run.compensator.concealedFrames(), run.silentFrames(),
+            2 * DriftCompensator.FADE_FRAMES, "silence: the concealment's and the hold's: " + state);
+    }
+
+    /**
+     * The consumer loses 5 ms (its driver skipped periods): the fill rises by 480 frames, below the
+     * re-sync threshold. The consumer DLL's re-phase is made good by a discard, cross-faded: no
+     * re-sync, no lock lost, the latency back within ±1 frame.
+     */
+    @Test
+    void shouldDiscardTheInputOfTimeTheConsumerLost()
+    {
+        final Run run = run(6.0, 0, 5_000_000L, 0, slaveConfig());
+        final String state = run.describe();
+        System.out.println("consumer lost 5 ms: " + state);
+        final ClockTracker t = run.compensator.tracker();
+        assertEquals(0, t.resyncs(), "no re-sync: " + state);
+        assertEquals(0, t.lockLosses(), "no lock loss: " + state);
+        assertEquals(1, t.jumpsCorrected(), state);
+        // The periods starting within the 5 ms are skipped: 4 of them (the xrun starts on a period start).
+        assertEquals(4 * PERIOD, t.jumpDiscardedFrames(), 2.0, "the skipped periods' input: " + state);
+        assertTrue(run.largestSineStep() <= allowedSineStep(),
+            "cross-faded: largest step " + run.largestSineStep() + " > " + allowedSineStep() + ": " + state);
+        // Output frames are counted as played: the xrun's skipped periods are not among them.
+        final double before = run.meanLatency(LOSS_FRAME - RATE / 10, LOSS_FRAME - 2 * PERIOD);
+        final double deviation = run.largestLatencyDeviation(LOSS_FRAME + 16 * PERIOD, run.frames, before);
+        System.out.printf(java.util.Locale.ROOT, "latency before %.3f frames; after the discard, largest deviation %.3f%n",
+            before, deviation);
+        assertTrue(deviation <= 1.0, "latency after within ±1 frame of before: " + deviation + "; " + state);
     }
 }

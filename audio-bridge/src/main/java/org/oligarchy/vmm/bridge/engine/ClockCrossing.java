@@ -33,6 +33,19 @@ public final class ClockCrossing
     /** Input frames each resampler can hold (well above target + re-sync threshold). */
     public static final int MAX_BUFFERED_FRAMES = 8192;
 
+    /**
+     * Latency jumps are made good in both directions by default (silence where the sending side's
+     * clock lost time, a cross-faded discard where the receiving side's did; docs/resampling.md §3,
+     * "Jumps"); {@code -Dnetjack.bridge.jumpCorrection=false} (through
+     * {@code NETJACK_BRIDGE_JAVA_OPTS}) leaves them to the loops, as before. Measured both ways
+     * (bench/results/2026-12-04-jump17): on two dummy servers that re-anchor several times a second
+     * the loops lost their lock 12 times in 6 runs of 30 s against 44, but 60–95 ms of silence went
+     * into each 30 s and jack_delay's spread was wider; in ClockCrossingTest's one-sided stalls,
+     * 0 re-syncs against 16.
+     */
+    static final String JUMP_CORRECTION_PROPERTY = "netjack.bridge.jumpCorrection";
+    private static final boolean JUMP_CORRECTION = !"false".equals(System.getProperty(JUMP_CORRECTION_PROPERTY));
+
     private final int channels;
     private final int sampleRateHz;
     private final int masterPeriodFrames;
@@ -85,6 +98,17 @@ public final class ClockCrossing
     public ClockCrossing(final int channels, final int sampleRateHz, final int masterPeriodFrames,
         final int localPeriodFrames, final int marginFrames)
     {
+        this(channels, sampleRateHz, masterPeriodFrames, localPeriodFrames, marginFrames, JUMP_CORRECTION);
+    }
+
+    /**
+     * As {@link #ClockCrossing(int, int, int, int, int)}, choosing whether latency jumps are made
+     * good (docs/resampling.md §3, "Jumps"); the public constructor takes
+     * {@link #JUMP_CORRECTION_PROPERTY}, on by default.
+     */
+    ClockCrossing(final int channels, final int sampleRateHz, final int masterPeriodFrames,
+        final int localPeriodFrames, final int marginFrames, final boolean correctJumps)
+    {
         if (channels < 1)
         {
             throw new IllegalArgumentException("clock crossing: channels must be >= 1, got " + channels);
@@ -97,11 +121,13 @@ public final class ClockCrossing
         this.fromMaster = new DriftCompensator(new VariableRatioResampler(channels, maxPeriod, MAX_BUFFERED_FRAMES),
             new ClockTracker(new ClockTracker.Config().sampleRateHz(sampleRateHz)
                 .producerPeriodFrames(masterPeriodFrames).consumerPeriodFrames(localPeriodFrames)
-                .marginFrames(marginFrames).resyncFrames(masterPeriodFrames + localPeriodFrames + marginFrames)));
+                .marginFrames(marginFrames).resyncFrames(masterPeriodFrames + localPeriodFrames + marginFrames)
+                .jumpCorrectFrames(correctJumps ? -1 : Double.POSITIVE_INFINITY)));
         this.toMaster = new DriftCompensator(new VariableRatioResampler(channels, maxPeriod, MAX_BUFFERED_FRAMES),
             new ClockTracker(new ClockTracker.Config().sampleRateHz(sampleRateHz)
                 .producerPeriodFrames(localPeriodFrames).consumerPeriodFrames(masterPeriodFrames)
-                .marginFrames(marginFrames).resyncFrames(masterPeriodFrames + localPeriodFrames + marginFrames)));
+                .marginFrames(marginFrames).resyncFrames(masterPeriodFrames + localPeriodFrames + marginFrames)
+                .jumpCorrectFrames(correctJumps ? -1 : Double.POSITIVE_INFINITY)));
         this.fromMasterRing = new StampedRing(RING_BLOCKS, channels, masterPeriodFrames);
         this.toMasterRing = new StampedRing(RING_BLOCKS, channels, localPeriodFrames);
         this.playback = new float[channels][localPeriodFrames];

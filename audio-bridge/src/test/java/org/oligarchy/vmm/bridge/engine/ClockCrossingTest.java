@@ -223,7 +223,7 @@ final class ClockCrossingTest
         for (final boolean localStalls : new boolean[] {true, false})
         {
             final Run run = simulate(104, 30.0, 19, 0, 0, 768, 5_000_000_000L, 1_000_000_000L, 5_000_000L, -1, 0,
-                !localStalls, localStalls);
+                !localStalls, localStalls, true);
             final String state = describe(run);
             System.out.println("ClockCrossingTest " + (localStalls ? "local" : "master") + " clock stalls alone: " +
                 state + " jumps " + run.crossing.jumps());
@@ -277,6 +277,26 @@ final class ClockCrossingTest
                     discarded + " discarded)"), text);
             }
         }
+    }
+
+    /**
+     * The same stalls of the local clock alone without the jump correction
+     * ({@code -Dnetjack.bridge.jumpCorrection=false}, the behaviour before): every stall moves the
+     * two directions' latencies 480 frames, one each way, and each loop sees its own jump as an
+     * error it can only slew back at the ratio clamp: re-syncs and lost locks (16 and 2 here),
+     * where the test above has none. Proof that it can fail.
+     */
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void shouldResyncWhenOneClockLosesTimeWithoutTheCorrection()
+    {
+        final Run run = simulate(104, 30.0, 19, 0, 0, 768, 5_000_000_000L, 1_000_000_000L, 5_000_000L, -1, 0,
+            false, true, false);
+        final String state = describe(run);
+        System.out.println("ClockCrossingTest local clock stalls alone, no correction: " + state);
+        assertEquals(0, run.crossing.jumps(), state);
+        assertTrue(run.crossing.resyncs() + run.crossing.lockLosses() >= 1, "the loops see the jumps: " + state);
+        assertEquals(0, run.allocatedBytes, state);
     }
 
     private static String describe(final Run run)
@@ -341,22 +361,23 @@ final class ClockCrossingTest
         final long stallNanos, final long holdUpStartNanos, final long holdUpNanos)
     {
         return simulate(ppm, seconds, seed, freezeEveryNanos, freezeNanos, marginFrames, stallStartNanos,
-            stallEveryNanos, stallNanos, holdUpStartNanos, holdUpNanos, true, true);
+            stallEveryNanos, stallNanos, holdUpStartNanos, holdUpNanos, true, true, false);
     }
 
     /**
      * The full simulate: as above, and the stalls may stop one clock only ({@code stallMaster},
      * {@code stallLocal}): that clock's driver re-anchors and the time it stood still is lost to
-     * its stream, while the other's runs on.
+     * its stream, while the other's runs on; {@code correctJumps} makes latency jumps good (off by
+     * default in the product).
      */
     private static Run simulate(final double ppm, final double seconds, final long seed, final long freezeEveryNanos,
         final long freezeNanos, final int marginFrames, final long stallStartNanos, final long stallEveryNanos,
         final long stallNanos, final long holdUpStartNanos, final long holdUpNanos, final boolean stallMaster,
-        final boolean stallLocal)
+        final boolean stallLocal, final boolean correctJumps)
     {
         final long masterStallStart = stallMaster ? stallStartNanos : -1;
         final long localStallStart = stallLocal ? stallStartNanos : -1;
-        final ClockCrossing crossing = new ClockCrossing(CHANNELS, RATE, PERIOD, PERIOD, marginFrames);
+        final ClockCrossing crossing = new ClockCrossing(CHANNELS, RATE, PERIOD, PERIOD, marginFrames, correctJumps);
         final RampProbe probe = new RampProbe(CHANNELS, PERIOD);
         final float[] in = new float[CHANNELS * PERIOD];
         final float[] out = new float[CHANNELS * PERIOD];

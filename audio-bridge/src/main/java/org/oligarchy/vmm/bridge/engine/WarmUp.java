@@ -5,6 +5,7 @@ import java.net.InetSocketAddress;
 import java.nio.channels.DatagramChannel;
 import java.util.Arrays;
 
+import org.HdrHistogram.Histogram;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.NanoClock;
 import org.agrona.concurrent.SystemNanoClock;
@@ -67,11 +68,14 @@ public final class WarmUp implements AutoCloseable
     private final DatagramChannel channel;
     private final MasterSession[] sessions = new MasterSession[2];
     private final BlockRing[] fromSlave = new BlockRing[2];
+    private final LatencyRecorders[] latencies = new LatencyRecorders[2];
+    private final Histogram[] intervals = new Histogram[2];
     private final CycleEncoder[] slaveEncoders = new CycleEncoder[2];
     private final BlockRing toSlave;
     private final CycleData reply;
     private final CycleData received;
     private final CycleAssembler slaveAssembler;
+    private final int toSlaveChannels;
     private final int fromSlaveChannels;
     private final boolean exact;
     private final int[] syncList;
@@ -83,7 +87,8 @@ public final class WarmUp implements AutoCloseable
     private final PacketSink[] toMaster = new PacketSink[2];
     private long hostCycle;
     private CycleData sending;
-    private long blocksPlaced;
+    private int deliverToMaster;
+    private final long[] blocksPlaced = new long[2];
     private long slaveCycles;
     private long mismatches;
 
@@ -108,6 +113,7 @@ public final class WarmUp implements AutoCloseable
         final int mtu,
         final int latencyPeriods) throws IOException
     {
+        this.toSlaveChannels = toSlaveChannels;
         this.fromSlaveChannels = fromSlaveChannels;
         this.exact = encoder == NetJack.ENCODER_FLOAT;
         this.channel = DatagramChannel.open();
@@ -118,13 +124,15 @@ public final class WarmUp implements AutoCloseable
                 1, "warm-up", mtu, 96_000, PERIOD_FRAMES, toSlaveChannels, fromSlaveChannels, toSlaveMidi,
                 fromSlaveMidi, encoder, latencyPeriods, mode);
             fromSlave[mode] = new BlockRing(RING_SIZE, fromSlaveChannels, fromSlaveMidi, PERIOD_FRAMES);
+            latencies[mode] = new LatencyRecorders();
+            intervals[mode] = latencies[mode].roundTrip.getIntervalHistogram();
             sessions[mode] = new MasterSession(params, channel, nowhere, new UnsafeBuffer(new byte[1]),
-                fromSlave[mode], BridgeCounters.inMemory(), new LatencyRecorders(), clock);
+                fromSlave[mode], BridgeCounters.inMemory(), latencies[mode], clock);
             sessions[mode].sendable = true;
             slaveEncoders[mode] = new CycleEncoder(params, NetJack.STREAM_TO_MASTER);
             final MasterSession session = sessions[mode];
-            toMaster[mode] = (buffer, offset, length) -> session.assembler.onDatagram(buffer, offset, length) ==
-                RejectReason.NONE ? 0 : -1;
+            toMaster[mode] = (buffer, offset, length) -> deliverToMaster-- <= 0 ? 0 :
+                session.assembler.onDatagram(buffer, offset, length) == RejectReason.NONE ? 0 : -1;
         }
         // Both sessions have ID 1, so the one slave-side assembler takes either's packets.
         final SessionParams slaveSide = sessions[1].params;
@@ -217,7 +225,19 @@ public final class WarmUp implements AutoCloseable
      */
     public long blocksPlaced()
     {
-        return blocksPlaced;
+        return blocksPlaced[0] + blocksPlaced[1];
+    }
+
+    /**
+     * Replies one session placed and published.
+     *
+     * @param slaveSyncMode 1 for the sync session (every reply placed), 0 for the async one (its
+     *                      jittered replies are not, nor those until it re-anchors).
+     * @return count.
+     */
+    public long blocksPlaced(final int slaveSyncMode)
+    {
+        return blocksPlaced[slaveSyncMode];
     }
 
     /**
@@ -265,6 +285,20 @@ public final class WarmUp implements AutoCloseable
         final MasterSession session = sessions[mode];
         final long cycle = ++hostCycle;
 
+        // Once in 2,048 cycles each session starts again, as a real one does: its first reply comes
+        // before anything was sent (unmatched: the assembler gets no block), its first block and
+        // cycle base are set anew, and an async placement re-anchors. A warm-up whose sessions
+        // never started again had these "first time" branches compiled as traps, which the first
+        // real session hit at once (measured with -XX:+LogCompilation).
+        if ((index & 2047) < 2)
+        {
+            session.latestSentHostCycle = -1;
+            session.baseCycle = -1;
+            session.firstBlockNanos = 0;
+            slaveEncoders[mode].encode(reply, 1, slaveWants, toSlaveChannels, slavePorts, fromSlaveChannels,
+                toMaster[mode]);
+        }
+
         // Period thread: fill a block for the slave and publish it.
         final AudioBlock out = toSlave.claim();
         if (out == null)
@@ -284,26 +318,53 @@ public final class WarmUp implements AutoCloseable
         }
         final int wireCycle = (int)(block.hostCycle - session.baseCycle);
         final int wantedCount = session.wantedPorts(wanted);
+        final boolean everyPortSent = wantedCount == toSlaveChannels;
         session.sendNanos[(int)(block.hostCycle & (MasterSession.SEND_TIME_SLOTS - 1))] = clock.nanoTime();
         session.latestSentHostCycle = block.hostCycle;
-        sending = block.data;
+        sending = everyPortSent ? block.data : null;
         session.encoder.encode(block.data, wireCycle, syncList, fromSlaveChannels, wanted, wantedCount,
             masterSinks[(index >> 1) & 1]);
         sending = null;
         toSlave.consume();
 
         // The slave answers: a sync slave echoes the cycle, an async one counts its own (here
-        // with a fixed offset, so that each reply is placed on the cycle just sent).
-        final int replyCycle = mode == 1 ? wireCycle : wireCycle + ASYNC_CYCLE_OFFSET;
-        slaveEncoders[mode].encode(reply, replyCycle, slaveWants, slaveWants.length, slavePorts, slavePorts.length,
-            toMaster[mode]);
+        // with a fixed offset, so that each reply is placed on the cycle just sent). What it asks
+        // for and what it sends take turns between none, one and every port: a JACK2 slave
+        // whose ports are not connected yet sends and asks for none, and a branch the warm-up
+        // never took would be compiled as a trap that throws the compiled code away at the first
+        // real session (measured: bench/README.md, "a warm-up pass before the first session").
+        // Two replies in 32 (one per mode) lose their packets after the sync: incomplete cycles,
+        // closed when the next one opens.
+        final int turn = (index >> 1) & 3;
+        final int wantCount = turn == 0 ? 0 : turn == 1 ? Math.min(1, toSlaveChannels) : toSlaveChannels;
+        final int sendCount = turn == 0 ? 0 : turn == 2 ? Math.min(1, fromSlaveChannels) : fromSlaveChannels;
+        // Now and then an async reply names the cycle before or after (late, or an anchor taken
+        // from a late reply): the placement's disagreement and re-anchor branches, which live
+        // jitter takes within seconds (measured: their traps threw placeAsync's code away 2–3 s
+        // into the first session).
+        final int jitter = (index & 63) == 20 ? -1 : (index & 63) == 40 ? 1 : 0;
+        final int replyCycle = mode == 1 ? wireCycle : wireCycle + ASYNC_CYCLE_OFFSET + jitter;
+        final boolean lossy = (index & 31) >= 30;
+        deliverToMaster = lossy ? 1 : Integer.MAX_VALUE;
+        slaveEncoders[mode].encode(reply, replyCycle, slaveWants, wantCount, slavePorts, sendCount, toMaster[mode]);
+        deliverToMaster = Integer.MAX_VALUE;
+        final boolean allSent = sendCount == fromSlaveChannels && !lossy;
 
-        // Period thread: take the placed reply.
-        final AudioBlock in = fromSlave[mode].peek();
-        if (in != null)
+        // The stats thread takes the round-trip histogram once a second, which flips the
+        // recorder's phase; recording in the other phase is a branch of its own (measured: a
+        // warm-up without the flip had its assembler's compiled code thrown away a second into
+        // the first session, when the stats thread first flipped).
+        if ((index & 1023) >= 1022)
         {
-            blocksPlaced++;
-            if (exact && !Arrays.equals(in.data.samples(), reply.samples()))
+            intervals[mode] = latencies[mode].roundTrip.getIntervalHistogram(intervals[mode]);
+        }
+
+        // Period thread: take the placed replies (an incomplete one comes with the next).
+        AudioBlock in;
+        while ((in = fromSlave[mode].peek()) != null)
+        {
+            blocksPlaced[mode]++;
+            if (exact && allSent && in.missingPackets == 0 && !Arrays.equals(in.data.samples(), reply.samples()))
             {
                 mismatches++;
             }

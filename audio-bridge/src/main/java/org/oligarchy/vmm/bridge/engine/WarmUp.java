@@ -36,10 +36,21 @@ import org.oligarchy.vmm.bridge.netjack.SessionParams;
  * The session that a slave starts later gets fresh objects; only the JIT's code is shared.
  * The encoder sends to three sink classes in turn so that its call to the sink is compiled as a
  * virtual call: a call site that saw only these would be compiled for them alone and trap (and be
- * compiled again, mid-session) when the real session's sink arrives.
+ * compiled again, mid-session) when the real session's sink arrives. For the same reason the
+ * cycles take the branches a real session takes early (ports none, one and all; lost packets; a
+ * new session's unmatched first reply; async replies a cycle off; the stats thread's histogram
+ * flip): C2 compiles a branch never taken as a trap, and a first version without them had its
+ * compiled code thrown away at the first real packets.
  * <p>
- * Bounded: {@value #CYCLES} cycles or {@link #MAX_NANOS}, whichever comes first (about 0.1–0.5 s
- * on the 2-core bench VM). The hidden system property {@value #PROPERTY}{@code =false} leaves it
+ * What it bought (bench/README.md, "Issue 16: a warm-up pass before the first session"): the C2
+ * thread's CPU in the bench's window fell in every paired round (medians 13.6 → 8.1 and 11.0 → 4.5
+ * µs per period at L = 0 and 1), not to zero (the JACK callback's own path needs JACK); the
+ * process's total moved either way within those two-round runs' noise, and the tone dropped out
+ * more with it in 6 of 8 paired rounds, not explained: a longer side by side should decide
+ * whether it stays on by default.
+ * <p>
+ * Bounded: {@value #CYCLES} cycles or {@link #MAX_NANOS}, whichever comes first (0.15–0.25 s on
+ * the 2-core bench VM). The hidden system property {@value #PROPERTY}{@code =false} leaves it
  * out, for the bench's side by side.
  */
 public final class WarmUp implements AutoCloseable
@@ -47,9 +58,9 @@ public final class WarmUp implements AutoCloseable
     /** The hidden property that turns the warm-up off ({@code -Dnetjack.bridge.warmUp=false}). */
     public static final String PROPERTY = "netjack.bridge.warmUp";
     /**
-     * Cycles of a pass: each runs about five calls of the encoder and ten of the assembler, so
-     * the top-level methods pass C2's thresholds (Tier4InvocationThreshold 5,000, more with
-     * back-edges) several times over.
+     * Cycles of a pass: each encodes twice (master and slave) and hands three or four datagrams
+     * to an assembler, so the top-level methods pass C2's thresholds (Tier4InvocationThreshold
+     * 5,000, more with back-edges) several times over.
      */
     public static final int CYCLES = 20_000;
     /** The bound on a pass's time, whatever the machine. */

@@ -267,6 +267,10 @@ public final class BridgeService
             }
         }, "sigterm");
         Runtime.getRuntime().addShutdownHook(hook);
+        // Before the JACK client and the sockets open: no slave is served while it runs (issue 16).
+        org.oligarchy.vmm.bridge.engine.WarmUp.atStart(config.toVmPorts(), config.fromVmPorts(), config.midiToVmPorts(),
+            config.midiFromVmPorts(), config.encoder().equals("int16") ? NetJack.ENCODER_INT16 : NetJack.ENCODER_FLOAT,
+            config.mtu(), config.latencyPeriods());
         int exitCode = 0;
         HostBridge lastHost = null;
         try

@@ -46,16 +46,16 @@ import org.oligarchy.vmm.bridge.netjack.SessionParams;
  * thread's CPU in the bench's window fell in every paired round (medians 13.6 → 8.1 and 11.0 → 4.5
  * µs per period at L = 0 and 1), not to zero (the JACK callback's own path needs JACK); the
  * process's total moved either way within those two-round runs' noise, and the tone dropped out
- * more with it in 6 of 8 paired rounds, not explained: a longer side by side should decide
- * whether it stays on by default.
+ * more with it in 6 of 8 paired rounds, not explained. So it is off by default until a longer
+ * side by side decides.
  * <p>
  * Bounded: {@value #CYCLES} cycles or {@link #MAX_NANOS}, whichever comes first (0.15–0.25 s on
- * the 2-core bench VM). The hidden system property {@value #PROPERTY}{@code =false} leaves it
- * out, for the bench's side by side.
+ * the 2-core bench VM). Off by default; the hidden system property {@value #PROPERTY}{@code =true}
+ * turns it on, for the bench's side by side.
  */
 public final class WarmUp implements AutoCloseable
 {
-    /** The hidden property that turns the warm-up off ({@code -Dnetjack.bridge.warmUp=false}). */
+    /** The hidden property that turns the warm-up on ({@code -Dnetjack.bridge.warmUp=true}; off by default). */
     public static final String PROPERTY = "netjack.bridge.warmUp";
     /**
      * Cycles of a pass: each encodes twice (master and slave) and hands three or four datagrams
@@ -183,9 +183,8 @@ public final class WarmUp implements AutoCloseable
         final int mtu,
         final int latencyPeriods)
     {
-        if (!Boolean.parseBoolean(System.getProperty(PROPERTY, "true")))
+        if (!Boolean.getBoolean(PROPERTY))
         {
-            EventLog.info("warm-up: off (" + PROPERTY + "=false)");
             return;
         }
         final long start = System.nanoTime();

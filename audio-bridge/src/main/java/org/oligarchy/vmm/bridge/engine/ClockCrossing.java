@@ -39,7 +39,7 @@ public final class ClockCrossing
      * "Jumps"); {@code -Dnetjack.bridge.jumpCorrection=false} (through
      * {@code NETJACK_BRIDGE_JAVA_OPTS}) leaves them to the loops, as before. Measured both ways
      * (bench/results/2026-12-04-jump17): on two dummy servers that re-anchor several times a second
-     * the loops lost their lock 12 times in 6 runs of 30 s against 44, but 60–95 ms of silence went
+     * the loops lost their lock 14 times in 6 runs of 30 s against 48, but 56–96 ms of silence went
      * into each 30 s and jack_delay's spread was wider; in ClockCrossingTest's one-sided stalls,
      * 0 re-syncs against 16.
      */

@@ -147,8 +147,9 @@ public final class ClockCrossing
      * @param outChannels  channels to fill in {@code out}.
      * @param arrivalNanos when the cycle arrived ({@link System#nanoTime()}).
      * @return {@link DriftCompensator#PLAYED}, {@link DriftCompensator#CONCEALED},
-     *         {@link DriftCompensator#FILLING} or {@link DriftCompensator#UNDERRUN} for the reply
-     *         (silence, after a fade-out where there was signal, unless PLAYED).
+     *         {@link DriftCompensator#HELD}, {@link DriftCompensator#FILLING} or
+     *         {@link DriftCompensator#UNDERRUN} for the reply (silence in all or part of it, between
+     *         fades, unless PLAYED).
      */
     public int onMasterCycle(final float[] in, final int inChannels, final float[] out, final int outChannels,
         final long arrivalNanos)
@@ -180,8 +181,9 @@ public final class ClockCrossing
      *
      * @param periodStartNanos this local period's start ({@link System#nanoTime()} clock).
      * @return {@link DriftCompensator#PLAYED}, {@link DriftCompensator#CONCEALED},
-     *         {@link DriftCompensator#FILLING} or {@link DriftCompensator#UNDERRUN} (silence, after
-     *         a fade-out where there was signal, unless PLAYED).
+     *         {@link DriftCompensator#HELD}, {@link DriftCompensator#FILLING} or
+     *         {@link DriftCompensator#UNDERRUN} (silence in all or part of the period, between
+     *         fades, unless PLAYED).
      */
     public int pullLocal(final long periodStartNanos)
     {

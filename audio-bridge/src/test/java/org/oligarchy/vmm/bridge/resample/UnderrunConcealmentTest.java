@@ -267,6 +267,19 @@ class UnderrunConcealmentTest
     }
 
     /**
+     * Asserts that from output frame {@code from} on the latency is within ±1 frame of its mean
+     * over the 0.1 s before the loss at {@link #LOSS_FRAME}, and prints both.
+     */
+    private static void assertLatencyBack(final Run run, final long from, final String label, final String state)
+    {
+        final double before = run.meanLatency(LOSS_FRAME - RATE / 10, LOSS_FRAME - 2 * PERIOD);
+        final double deviation = run.largestLatencyDeviation(from, run.frames, before);
+        System.out.printf(java.util.Locale.ROOT, "latency before %.3f frames; %s, largest deviation %.3f%n", before,
+            label, deviation);
+        assertTrue(deviation <= 1.0, "latency " + label + " within ±1 frame of before: " + deviation + "; " + state);
+    }
+
+    /**
      * What a raised-cosine fade of {@link DriftCompensator#FADE_FRAMES} frames allows as the
      * largest sample-to-sample step of the sine: the fade's own slope (π / (2 × fade) of the
      * amplitude) plus twice the sine's (the mirrored tail of a fade-out may turn it), and a
@@ -387,11 +400,7 @@ class UnderrunConcealmentTest
             assertEquals(0, run.compensator.concealments(), "no gap concealed: " + state);
             assertTrue(run.largestSineStep() <= allowedSineStep(),
                 "faded: largest step " + run.largestSineStep() + " > " + allowedSineStep() + ": " + state);
-            final double before = run.meanLatency(LOSS_FRAME - RATE / 10, LOSS_FRAME - 2 * PERIOD);
-            final double deviation = run.largestLatencyDeviation(run.gapEndFrame + 1, run.frames, before);
-            System.out.printf(java.util.Locale.ROOT, "latency before %.3f frames; after the hold, largest deviation %.3f%n",
-                before, deviation);
-            assertTrue(deviation <= 1.0, "latency after within ±1 frame of before: " + deviation + "; " + state);
+            assertLatencyBack(run, run.gapEndFrame + 1, "after the hold", state);
         }
     }
 
@@ -431,11 +440,7 @@ class UnderrunConcealmentTest
         assertEquals(1, t.jumpsCorrected(), "then held: " + state);
         assertTrue(run.largestSineStep() <= allowedSineStep(),
             "faded: largest step " + run.largestSineStep() + " > " + allowedSineStep() + ": " + state);
-        final double before = run.meanLatency(LOSS_FRAME - RATE / 10, LOSS_FRAME - 2 * PERIOD);
-        final double deviation = run.largestLatencyDeviation(run.gapEndFrame + 1, run.frames, before);
-        System.out.printf(java.util.Locale.ROOT, "latency before %.3f frames; after, largest deviation %.3f%n",
-            before, deviation);
-        assertTrue(deviation <= 1.0, "latency after within ±1 frame of before: " + deviation + "; " + state);
+        assertLatencyBack(run, run.gapEndFrame + 1, "after", state);
         // The hold makes good the whole deficit, the input the concealment skipped included: the
         // silence is the time lost plus the concealed frames (that much of the producer's stream
         // after its gap is not played), and the latency is exact.
@@ -464,10 +469,6 @@ class UnderrunConcealmentTest
         assertTrue(run.largestSineStep() <= allowedSineStep(),
             "cross-faded: largest step " + run.largestSineStep() + " > " + allowedSineStep() + ": " + state);
         // Output frames are counted as played: the xrun's skipped periods are not among them.
-        final double before = run.meanLatency(LOSS_FRAME - RATE / 10, LOSS_FRAME - 2 * PERIOD);
-        final double deviation = run.largestLatencyDeviation(LOSS_FRAME + 16 * PERIOD, run.frames, before);
-        System.out.printf(java.util.Locale.ROOT, "latency before %.3f frames; after the discard, largest deviation %.3f%n",
-            before, deviation);
-        assertTrue(deviation <= 1.0, "latency after within ±1 frame of before: " + deviation + "; " + state);
+        assertLatencyBack(run, LOSS_FRAME + 16 * PERIOD, "after the discard", state);
     }
 }

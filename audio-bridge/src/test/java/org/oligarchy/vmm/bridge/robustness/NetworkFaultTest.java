@@ -360,11 +360,26 @@ final class NetworkFaultTest
         final BridgeCounters m = rig.masterCounters;
         final long incomplete = m.incompleteBlocks.get();
         final long started = m.sessionsStarted.get();
-        final long blocksSent = m.blocksSent.get();
         final long lost = m.sessionsLost.get();
         final long[] masterBase = rejects(m);
         final long[] slaveBase = rejects(rig.slaveCounters);
-        final long slaveCycles = rig.slaveCounters.cycles.get();
+        // The master's blocks sent against the slave's cycles run: two counters on two threads,
+        // the slave behind by the cycles in flight. One pair read while the slave lagged 3 cycles
+        // (a quiet full run, 2026-12-04) counted 3 resent cycles that were only in flight; so the
+        // pair with the least lag of a few is the baseline, and the close waits for the slave to drain.
+        long blocksSent = m.blocksSent.get();
+        long slaveCycles = rig.slaveCounters.cycles.get();
+        for (int i = 0; i < 16; i++)
+        {
+            Thread.sleep(2);
+            final long sent = m.blocksSent.get();
+            final long cycles = rig.slaveCounters.cycles.get();
+            if (sent - cycles < blocksSent - slaveCycles)
+            {
+                blocksSent = sent;
+                slaveCycles = cycles;
+            }
+        }
         final int damagedBase = rig.proxy.damagedCycles().size();
         final Tally toMasterBase = snapshot(rig.proxy.tally(Direction.TO_MASTER));
         final Tally toSlaveBase = snapshot(rig.proxy.tally(Direction.TO_SLAVE));
@@ -378,6 +393,7 @@ final class NetworkFaultTest
         Thread.sleep(300);
         final LoopbackRig.PeriodMark close = rig.closeWindow();
         rig.stopClock();
+        awaitSlaveDrained();
 
         final Outcome outcome = new Outcome(
             close.exactPeriods() + close.silentPeriods() + close.wrongPeriods(),
@@ -393,6 +409,28 @@ final class NetworkFaultTest
             minus(snapshot(rig.proxy.tally(Direction.TO_MASTER)), toMasterBase),
             minus(snapshot(rig.proxy.tally(Direction.TO_SLAVE)), toSlaveBase));
         return outcome;
+    }
+
+    /** Waits (at most 2 s) until the slave's cycle count has stood still for 50 ms: nothing left in flight. */
+    private void awaitSlaveDrained() throws InterruptedException
+    {
+        final long deadline = System.nanoTime() + 2_000_000_000L;
+        long last = rig.slaveCounters.cycles.get();
+        long stillSince = System.nanoTime();
+        while (System.nanoTime() < deadline)
+        {
+            Thread.sleep(5);
+            final long now = rig.slaveCounters.cycles.get();
+            if (now != last)
+            {
+                last = now;
+                stillSince = System.nanoTime();
+            }
+            else if (System.nanoTime() - stillSince >= 50_000_000L)
+            {
+                return;
+            }
+        }
     }
 
     /** What holds whatever the fault: the period ran, the session held, no sample in the wrong cycle. */

@@ -115,8 +115,21 @@ final class BridgeServiceSessionsJackTest
             final JsonNode sessions = new ObjectMapper().readTree(new ObjectMapper().writeValueAsString(
                 StatusReport.read(fixture.counters()))).get("sessions");
             assertEquals(2, sessions.size(), sessions.toString());
-            assertEquals(2, sessions.get(0).get("sessions started").asLong(), sessions.toString());
-            assertEquals(2, sessions.get(1).get("sessions started").asLong(), sessions.toString());
+            // One session before the restart and one after, in each slot; a starved slave (jackd -d
+            // net beside stress-ng) may also time out and start again, which the master counts as
+            // a lost session: every start beyond the two is one of those (a full run beside
+            // stress-ng, 2026-12-04: slot 2 started 3, lost 1).
+            for (int s = 0; s < 2; s++)
+            {
+                final JsonNode slot = sessions.get(s);
+                assertEquals(2 + slot.get("sessions lost").asLong(), slot.get("sessions started").asLong(),
+                    "slot " + (s + 1) + ": two sessions plus one per lost session: " + sessions);
+                if (slot.get("sessions lost").asLong() > 0)
+                {
+                    System.out.println("slot " + (s + 1) + " lost " + slot.get("sessions lost").asLong() +
+                        " session(s) besides the restart (the slave timed out; the peer, not the restart): " + slot);
+                }
+            }
         }
         finally
         {

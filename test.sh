@@ -67,7 +67,37 @@ stop_leftover_servers() {
     rm -f "$f"
   done
 }
+# Surefire ends a test JVM that outlives its fork time-out (vmm.forkTimeoutSeconds in pom.xml) with
+# SIGTERM, and a JVM stuck at a safepoint (one thread that never reaches it: seen with a libjack call
+# and with JFR under load) ignores SIGTERM: the suite would wait forever. This watchdog sends SIGKILL
+# to any test JVM of this checkout (its working directory is a module here) still alive 60 s after
+# that time-out; Surefire then reports the class as crashed and the other classes run on.
+fork_timeout=$(sed -n 's:.*<vmm.forkTimeoutSeconds>\([0-9]*\)</vmm.forkTimeoutSeconds>.*:\1:p' pom.xml | head -1)
+for arg in "$@"; do
+  case "$arg" in -Dvmm.forkTimeoutSeconds=*) fork_timeout=${arg#*=} ;; esac
+done
+fork_limit=$(( ${fork_timeout:-420} + 60 ))
+watch_test_jvms() {
+  local pid age
+  while sleep 10; do
+    for pid in $(pgrep -f surefirebooter || true); do
+      case "$(readlink "/proc/$pid/cwd" 2>/dev/null)" in "$PWD"/*) ;; *) continue ;; esac
+      age=$(ps -o etimes= -p "$pid" 2>/dev/null | tr -d ' ' || true)
+      if [ -n "$age" ] && [ "$age" -gt "$fork_limit" ]; then
+        echo "test.sh: test JVM $pid ($(readlink "/proc/$pid/cwd")) still alive ${age} s after it started," \
+          "past the fork time-out: killed with SIGKILL (it ignored SIGTERM; a JVM stuck at a safepoint)" >&2
+        kill -KILL "$pid" 2>/dev/null || true
+      fi
+    done
+  done
+}
+watchdog_pid=""
+if [ "${fork_timeout:-420}" != 0 ]; then
+  watch_test_jvms &
+  watchdog_pid=$!
+fi
 finish() {
+  [ -n "$watchdog_pid" ] && kill "$watchdog_pid" 2>/dev/null || true
   stop_leftover_servers
   if [ -n "$roots_pid" ] && kill -0 "$roots_pid" 2>/dev/null; then
     echo "test.sh: waiting for the Debian root build to end (target/debian-roots.log)" >&2

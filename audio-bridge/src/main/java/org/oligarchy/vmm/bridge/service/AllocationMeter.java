@@ -12,7 +12,9 @@ public final class AllocationMeter
         (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
 
     /**
-     * Total bytes allocated so far by the given threads (ignoring ids ≤ 0 and dead threads).
+     * Total bytes allocated so far by the given threads (ignoring ids ≤ 0, dead threads and an id
+     * given twice: with the period-thread send and receive paths the "sender" and "receiver" of a
+     * session are its JACK thread, which is counted once).
      *
      * @param threadIds Java thread ids.
      * @return bytes.
@@ -20,9 +22,10 @@ public final class AllocationMeter
     public long allocatedBytes(final long... threadIds)
     {
         long total = 0;
-        for (final long id : threadIds)
+        for (int i = 0; i < threadIds.length; i++)
         {
-            if (id > 0)
+            final long id = threadIds[i];
+            if (id > 0 && !seenBefore(threadIds, i))
             {
                 final long bytes = threads.getThreadAllocatedBytes(id);
                 if (bytes > 0)
@@ -32,5 +35,17 @@ public final class AllocationMeter
             }
         }
         return total;
+    }
+
+    private static boolean seenBefore(final long[] ids, final int index)
+    {
+        for (int j = 0; j < index; j++)
+        {
+            if (ids[j] == ids[index])
+            {
+                return true;
+            }
+        }
+        return false;
     }
 }

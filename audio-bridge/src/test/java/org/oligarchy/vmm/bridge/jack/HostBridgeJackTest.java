@@ -174,18 +174,19 @@ final class HostBridgeJackTest
 
     @ParameterizedTest(name = "{0}")
     @EnumSource(SendPath.class)
-    @Timeout(value = 90, unit = TimeUnit.SECONDS)
+    @Timeout(value = 110, unit = TimeUnit.SECONDS)
     void shouldAllocateZeroBytesPerPeriodOnTheDataPathThreadsOverTenThousandPeriods(final SendPath path)
         throws Exception
     {
         sendPath = path;
         final BridgeCounters counters = startLoop(2, 1, probeReading(1));
         awaitSignal(5_000);
-        // JIT warm-up: compilation and its deoptimisations allocate a little, once.
+        // JIT warm-up: compilation and its deoptimisations allocate a little, once (JitSettled).
         Thread.sleep(6_000);
         final AllocationMeter meter = new AllocationMeter();
         final long[] threads = bridge.dataPathThreadIds();
         assertTrue(threads[0] > 0 && threads[1] > 0 && threads[2] > 0, "data-path threads running");
+        final String warmUp = JitSettled.await(meter, threads, 3_000, 20_000);
         final long periodsBefore = bridge.jack().periods();
         final long bytesBefore = meter.allocatedBytes(threads);
         final long sentBefore = counters.blocksSent.get();
@@ -196,11 +197,11 @@ final class HostBridgeJackTest
         final long bytes = meter.allocatedBytes(threads) - bytesBefore;
         final long periods = bridge.jack().periods() - periodsBefore;
         final long sent = counters.blocksSent.get() - sentBefore;
-        System.out.printf("allocation (%s): %d bytes over %d periods (%d blocks sent) on JACK, sender, receiver%n",
-            path, bytes, periods, sent);
+        System.out.printf("allocation (%s): %d bytes over %d periods (%d blocks sent) on JACK, sender, receiver; %s%n",
+            path, bytes, periods, sent, warmUp);
         assertEquals(path, bridge.bridge().sendPath());
         assertTrue(sent > periods / 2, "the bridge was really sending: " + sent + " of " + periods);
-        assertEquals(0, bytes, "bytes allocated on the data path over " + periods + " periods");
+        assertEquals(0, bytes, "bytes allocated on the data path over " + periods + " periods; " + warmUp);
     }
 
     @Test

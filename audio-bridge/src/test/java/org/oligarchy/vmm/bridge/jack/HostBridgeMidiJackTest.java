@@ -86,7 +86,7 @@ final class HostBridgeMidiJackTest
 
     @ParameterizedTest(name = "L={0}")
     @CsvSource({"1", "2"})
-    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    @Timeout(value = 80, unit = TimeUnit.SECONDS)
     void shouldReturnEveryMidiEventAtItsFrameLPlusOnePeriodsLaterWithoutAllocating(final int latency)
         throws Exception
     {
@@ -117,6 +117,7 @@ final class HostBridgeMidiJackTest
 
         final AllocationMeter meter = new AllocationMeter();
         final long[] threads = bridge.dataPathThreadIds();
+        final String warmUp = JitSettled.await(meter, threads, 3_000, 20_000);
         final long bytesBefore = meter.allocatedBytes(threads);
         final long periodsBefore = bridge.jack().periods();
         probe.startMeasuring();
@@ -129,7 +130,8 @@ final class HostBridgeMidiJackTest
         final String report = ports.text() + "\nprobe " + probe.report() + "\nbridge: " + periods + " periods, " + bytes + " bytes allocated " +
             "on JACK, sender and receiver threads; silent cycles " + counters.silentCycles.get() + ", late blocks " +
             counters.lateBlocks.get() + ", midi refused by the port " + counters.midiEventsRefused.get() +
-            ", rejected " + counters.rejectedTotal() + " (stale " + counters.rejected(RejectReason.STALE_CYCLE) + ")";
+            ", rejected " + counters.rejectedTotal() + " (stale " + counters.rejected(RejectReason.STALE_CYCLE) + "); " +
+            warmUp;
         System.out.println("L=" + latency + ": " + report);
         // The bridge's guarantee at its own ports. What the probe, another client of the loaded
         // graph, hears at another period is reported above (a late callback, a skipped client).
@@ -205,7 +207,7 @@ final class HostBridgeMidiJackTest
      * and the data path allocates nothing.
      */
     @Test
-    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    @Timeout(value = 80, unit = TimeUnit.SECONDS)
     void shouldCarrySysexByteExactBothWaysWhenBothSidesSendLongEvents() throws Exception
     {
         final int latency = 1;
@@ -256,6 +258,7 @@ final class HostBridgeMidiJackTest
 
         final AllocationMeter meter = new AllocationMeter();
         final long[] threads = bridge.dataPathThreadIds();
+        final String warmUp = JitSettled.await(meter, threads, 3_000, 20_000);
         final long bytesBefore = meter.allocatedBytes(threads);
         final long sysexBefore = sysexAtSlave.get();
         probe.startMeasuring();
@@ -269,7 +272,8 @@ final class HostBridgeMidiJackTest
             " SysEx received as the probe wrote them at their frame (" + sysexMeasured + " while measuring), " +
             otherLongAtSlave.get() + " other long events (or at another frame), " + lostAtSlave.get() + " events the master reported " +
             "lost; bridge: " + bytes + " bytes allocated on the data path, late blocks " + counters.lateBlocks.get() +
-            ", rejected " + counters.rejectedTotal() + " (stale " + counters.rejected(RejectReason.STALE_CYCLE) + ")";
+            ", rejected " + counters.rejectedTotal() + " (stale " + counters.rejected(RejectReason.STALE_CYCLE) + "); " +
+            warmUp;
         System.out.println("midiLongEvents send, L=" + latency + ": " + report);
         assertEquals(0, otherLongAtSlave.get(), "long events at the slave that the probe did not write so: " + report);
         assertTrue(sysexMeasured >= 100, "SysEx reached the slave byte-exact (about 187 written in 4 s): " + report);

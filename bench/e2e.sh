@@ -7,7 +7,7 @@
 #                                          [--settle S] [--bridge-priority N] [--no-restart] [--out DIR]
 #                                          [--vm] [--bridge-heap SIZE] [--bridge-java-opts "FLAGS"]
 #                                          [--no-syscalls] [--bridge-send-paths "sender period"]
-#                                          [--bridge-variant NAME="FLAGS"]...
+#                                          [--bridge-variant NAME="FLAGS"]... [--perf-record]
 #
 # Runs in a private network namespace (unshare -n, only lo up), as root. Per round, in turn:
 # a baseline (no bridge, jack_delay looped on the host server), then for every L: JACK2, ours
@@ -35,6 +35,10 @@
 # from them its µs of CPU per period (cpu_per_period_{master,bridge}.txt, bench/e2e/cpu-per-period.sh);
 # bench/e2e/cpu-report.sh adds "CPU per period per thread" to report.md and cpuPerPeriodUs to
 # summary.json (our JACK thread, our other threads, JACK2's netmanager threads in the host jackd).
+# --perf-record samples the host jackd and the bridge over every window (perf record -e cpu-clock
+# at 4,999 Hz, all threads) and writes perf_{master,bridge}.txt per case: samples per thread, shared
+# object and symbol (the bridge's JIT-compiled methods named through the JVM's perf map, written at
+# its exit with -XX:+DumpPerfMapAtExit, which the option adds to the bridge's JVM flags).
 # Then one slave-restart case per kind (kill -9 of the slave, restart 3 s later; audio_probe
 # times when the tone flows again). Defaults: 3 rounds x 15 s, 5 s settling (JIT warm-up of the
 # bridge; the same for JACK2), about 10 minutes on 2 cores. The bridge runs with the documented
@@ -66,6 +70,7 @@ bridge_priority=70
 latencies="0 1 2"
 restart=1
 syscalls=1
+perf_record=0
 send_paths="default"
 variants=()          # "NAME=FLAGS" of each --bridge-variant
 out=""
@@ -82,6 +87,7 @@ while [ $# -gt 0 ]; do
     --bridge-priority) bridge_priority=$2; shift 2 ;;
     --no-restart) restart=0; shift ;;
     --no-syscalls) syscalls=0; shift ;;
+    --perf-record) perf_record=1; shift ;;
     --bridge-send-paths) send_paths=$2; shift 2 ;;
     --bridge-variant)
       [[ "$2" =~ ^[a-z0-9]+= ]] || { echo "e2e: --bridge-variant wants NAME=\"FLAGS\" (NAME of a-z, 0-9), not $2" >&2; exit 2; }
@@ -94,7 +100,7 @@ while [ $# -gt 0 ]; do
     --vm) vm=1; shift ;;
     --guest) guest=$2; shift 2 ;;
     --vm-accel) vm_accel=$2; shift 2 ;;
-    -h|--help) sed -n '2,53p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,57p' "$0"; exit 0 ;;
     *) echo "e2e: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -142,6 +148,13 @@ if [ "$inside" = 0 ]; then
     else
       syscalls=0
     fi
+    if [ "$perf_record" = 1 ]; then
+      if perf record -e cpu-clock -o /dev/null -- true >/dev/null 2>&1; then
+        echo "profiler=$(perf --version) record -e cpu-clock -F 4999 -p PID"
+      else
+        say "perf record does not work here: --perf-record left out"; perf_record=0
+      fi
+    fi
     if [ "$vm" = 1 ]; then
       echo "vm_accel=$vm_accel"
       if [ "$vm_accel" = kvm ]; then echo "vm_rate=96000"; echo "vm_period=128"
@@ -157,6 +170,10 @@ if [ "$inside" = 0 ]; then
   [ "$restart" = 0 ] && args+=(--no-restart)
   for v in ${variants[@]+"${variants[@]}"}; do args+=(--bridge-variant "$v"); done
   [ "$syscalls" = 0 ] && args+=(--no-syscalls)
+  if [ "$perf_record" = 1 ]; then
+    args+=(--perf-record)
+    export NETJACK_BRIDGE_JAVA_OPTS="${NETJACK_BRIDGE_JAVA_OPTS:+$NETJACK_BRIDGE_JAVA_OPTS }-XX:+UnlockDiagnosticVMOptions -XX:+DumpPerfMapAtExit"
+  fi
   [ "$vm" = 1 ] && args+=(--vm --guest "$guest" --vm-accel "$vm_accel")
   run_in_netns "${args[@]}"
   say "writing the report"
@@ -232,6 +249,24 @@ syscalls_of() { # FILE: the count perf wrote (summed over its per-thread lines "
     END { if (n) print sum }' "$1" | grep -E '^[0-9]+$' || true
 }
 syscall_pids=()
+# record_profile PID FILE (--perf-record): cpu-clock samples of all the process's threads for the
+# window; stopped with the syscall counters. 4,999 Hz: not a multiple of the 750 Hz period.
+record_profile() {
+  [ "$perf_record" = 1 ] && [ -n "${1:-}" ] || return 0
+  perf record -q -e cpu-clock -F 4999 -o "$2" -p "$1" -- sleep "$seconds" >/dev/null 2>&1 &
+  syscall_pids+=($!); started+=($!)
+}
+# profile_reports DIR: after the case's processes are gone (the JVM writes /tmp/perf-PID.map as it
+# exits), samples per thread, shared object and symbol, busiest first.
+profile_reports() {
+  local data
+  for data in "$1"/perf_*.data; do
+    [ -f "$data" ] || continue
+    perf report -i "$data" --stdio --sort pid,dso,sym --percent-limit 0.2 2>/dev/null \
+      | grep -v '^$' > "${data%.data}.txt" || true
+    rm -f "$data"
+  done
+}
 
 loop_slave() { # SLAVE: capture -> playback on the slave, retried while it attaches
   for _ in $(seq 200); do
@@ -448,6 +483,8 @@ measure() {
   local t0 c0m c0s c0b l0m l0b s0m s0b
   count_syscalls "$master_pid" "$dir/syscalls_master.csv"
   count_syscalls "$bridge_pid" "$dir/syscalls_bridge.csv"
+  record_profile "$master_pid" "$dir/perf_master.data"
+  record_profile "$bridge_pid" "$dir/perf_bridge.data"
   s0m=$(switches "$master_pid"); s0b=$(switches "$bridge_pid")
   thread_switches "$master_pid" > "$dir/threads_start_master.txt"
   [ -n "$bridge_pid" ] && thread_switches "$bridge_pid" > "$dir/threads_start_bridge.txt"
@@ -502,6 +539,7 @@ measure() {
   } > "$dir/case.properties"
   "$bench/e2e/cpu-per-period.sh" "$dir" || say "cpu-per-period.sh failed for $dir"
   tear_down
+  profile_reports "$dir"
 }
 
 # restart KIND: kill -9 the slave, restart it 3 s later, time the return of the tone

@@ -67,9 +67,10 @@ stop_leftover_servers() {
     rm -f "$f"
   done
 }
-# Surefire ends a test JVM that outlives its fork time-out (vmm.forkTimeoutSeconds in pom.xml) with
-# SIGTERM, and a JVM stuck at a safepoint (one thread that never reaches it: seen with a libjack call
-# and with JFR under load) ignores SIGTERM: the suite would wait forever. This watchdog sends SIGKILL
+# Surefire ends a test JVM that outlives its fork time-out (vmm.forkTimeoutSeconds in pom.xml) by
+# destroying the shell it forked it through (/bin/sh -c 'cd MODULE && java ...'), which can leave the
+# JVM running; and a JVM stuck at a safepoint (one thread that never reaches it: seen with JFR under
+# load) ignores SIGTERM anyway: the suite would wait forever. This watchdog sends SIGKILL
 # to any test JVM of this checkout (its working directory is a module here) still alive 60 s after
 # that time-out; Surefire then reports the class as crashed and the other classes run on.
 fork_timeout=$(sed -n 's:.*<vmm.forkTimeoutSeconds>\([0-9]*\)</vmm.forkTimeoutSeconds>.*:\1:p' pom.xml | head -1)
@@ -84,8 +85,8 @@ watch_test_jvms() {
       case "$(readlink "/proc/$pid/cwd" 2>/dev/null)" in "$PWD"/*) ;; *) continue ;; esac
       age=$(ps -o etimes= -p "$pid" 2>/dev/null | tr -d ' ' || true)
       if [ -n "$age" ] && [ "$age" -gt "$fork_limit" ]; then
-        echo "test.sh: test JVM $pid ($(readlink "/proc/$pid/cwd")) still alive ${age} s after it started," \
-          "past the fork time-out: killed with SIGKILL (it ignored SIGTERM; a JVM stuck at a safepoint)" >&2
+        echo "test.sh: test process $pid ($(readlink "/proc/$pid/cwd")) still alive ${age} s after it started," \
+          "past the fork time-out of ${fork_timeout:-420} s: killed with SIGKILL; its class is reported as a fork time-out" >&2
         kill -KILL "$pid" 2>/dev/null || true
       fi
     done

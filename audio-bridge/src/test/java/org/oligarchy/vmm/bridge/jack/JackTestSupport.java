@@ -94,6 +94,43 @@ public final class JackTestSupport
         }
     }
 
+    /** How long a test client's close may take before the test moves on without it. */
+    static final long CLIENT_CLOSE_MILLIS = 10_000;
+
+    /**
+     * Deactivates and closes a test's own JACK client, from a daemon thread, waiting at most
+     * {@link #CLIENT_CLOSE_MILLIS}. Beside {@code stress-ng} libjack's {@code jack_client_close}
+     * once never returned (a starved host server; the forked JVM hung in a test's tear-down until
+     * its fork time-out): a close that does not return is left behind and reported, and the
+     * tear-down goes on to stop the server, which ends the call.
+     *
+     * @param client the client.
+     * @param what   the client's name, for the report.
+     */
+    static void closeClient(final org.jaudiolibs.jnajack.JackClient client, final String what)
+    {
+        final Thread closer = new Thread(() ->
+        {
+            client.deactivate();
+            client.close();
+        }, "close-" + what);
+        closer.setDaemon(true);
+        closer.start();
+        try
+        {
+            closer.join(CLIENT_CLOSE_MILLIS);
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+        }
+        if (closer.isAlive())
+        {
+            System.out.println("test client " + what + ": jack_client_close did not return in " +
+                CLIENT_CLOSE_MILLIS + " ms (a starved JACK server); left behind, the server is stopped next");
+        }
+    }
+
     public static Server startDummy(final int rate, final int period) throws Exception
     {
         return new Server(JackServerProcess.startDummy(rate, period));

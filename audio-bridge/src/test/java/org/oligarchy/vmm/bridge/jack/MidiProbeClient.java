@@ -307,7 +307,6 @@ final class MidiProbeClient implements AutoCloseable
     @Override
     public void close()
     {
-        client.deactivate();
-        client.close();
+        JackTestSupport.closeClient(client, "midi-probe");
     }
 }

@@ -193,7 +193,6 @@ final class ProbeClient implements AutoCloseable
     @Override
     public void close()
     {
-        client.deactivate();
-        client.close();
+        JackTestSupport.closeClient(client, "probe");
     }
 }

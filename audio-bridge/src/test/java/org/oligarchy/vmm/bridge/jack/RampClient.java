@@ -118,7 +118,6 @@ final class RampClient implements AutoCloseable
     @Override
     public void close()
     {
-        client.deactivate();
-        client.close();
+        JackTestSupport.closeClient(client, "ramp");
     }
 }

@@ -399,9 +399,11 @@ public final class ChainAudit implements UdpFaultProxy.Observer
         long peerStale = 0;
         long unverifiable = 0;
         long ours = 0;
+        long inputRaces = 0;
         final StringBuilder examples = new StringBuilder();
-        for (final PortLedger.Period p : periods)
+        for (int index = 0; index < periods.size(); index++)
         {
+            final PortLedger.Period p = periods.get(index);
             if (p.output() < 0 || p.frame() < 0)
             {
                 continue;
@@ -459,16 +461,29 @@ public final class ChainAudit implements UdpFaultProxy.Observer
             {
                 peerStale++;
             }
+            else if (inputRaced(byFrame, sourceFrame, periodFrames, source, p.output(), offset))
+            {
+                // The wire shows that the bridge sent, in the source period, a block naming what it
+                // played now (and never the block the ledger read then), and the slave returned it
+                // under that cycle: the input port changed between the ledger's read and the
+                // bridge's, the upstream client writing it late into this client's cycle (JACK2
+                // after a skipped cycle). The bridge played exactly what it read; the ledger's read
+                // is no evidence either way.
+                unverifiable++;
+                inputRaces++;
+            }
             else
             {
                 ours++;
                 appendExample(examples, p, "output names frame " + p.output() + " but the period L before read " +
-                    source.input() + " and no reply of that cycle carried it");
+                    source.input() + " and no reply of that cycle carried it" + context(periods, index, source.input(),
+                    p.output(), offset));
             }
         }
         final String text = "bridge ports: " + played + " periods played, " + exact + " exactly the block read L " +
             "periods before, " + peerStale + " the slave's stale reply, " + unverifiable + " unverifiable (no " +
-            "record L periods before, or two callbacks at one frame), " + ours + " the bridge's fault" + examples;
+            "record L periods before, two callbacks at one frame, or the input port written under the read: " +
+            inputRaces + "), " + ours + " the bridge's fault" + examples;
         return new PortVerdict(played, exact, peerStale, unverifiable, ours, text);
     }
 
@@ -486,9 +501,78 @@ public final class ChainAudit implements UdpFaultProxy.Observer
         return false;
     }
 
+    /**
+     * Whether the bridge's input port changed under the ledger's read in the source period: no
+     * block naming what the ledger read was sent near it, a block naming {@code played} was and
+     * came back under its cycle, and {@code played} is no neighbouring period's input (so it is
+     * not another cycle's block, up to 128 periods either side, played in the wrong period).
+     */
+    private boolean inputRaced(final Map<Long, PortLedger.Period> byFrame, final long sourceFrame,
+        final int periodFrames, final PortLedger.Period source, final int played, final int offset)
+    {
+        for (final Entry send : toSlaveByNamed.getOrDefault(source.input(), List.of()))
+        {
+            if (Math.abs(send.nanos() - source.nanos()) <= WINDOW_NANOS)
+            {
+                return false;
+            }
+        }
+        for (int k = -128; k <= 128; k++)
+        {
+            final PortLedger.Period neighbour = byFrame.get(sourceFrame + (long)k * periodFrames);
+            if (k != 0 && neighbour != null && neighbour.input() == played)
+            {
+                return false;
+            }
+        }
+        for (final Entry send : toSlaveByNamed.getOrDefault(played, List.of()))
+        {
+            if (Math.abs(send.nanos() - source.nanos()) > WINDOW_NANOS)
+            {
+                continue;
+            }
+            final Entry reply = toMasterByCycle.get(send.cycle() + offset);
+            if (reply != null && reply.named() == played)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * What a wrong period's neighbours and the wire say: the ledger's periods around it (frame,
+     * input named, output named) and, from the relay, the cycles sent naming its input with their
+     * replies, and the cycles whose reply named its output.
+     */
+    private String context(final List<PortLedger.Period> periods, final int index, final int input, final int output,
+        final int offset)
+    {
+        final StringBuilder text = new StringBuilder("\n    ledger (frame in/out):");
+        for (int i = Math.max(0, index - 4); i <= Math.min(periods.size() - 1, index + 2); i++)
+        {
+            final PortLedger.Period q = periods.get(i);
+            text.append(i == index ? " [" : " ").append(q.frame()).append(' ').append(q.input()).append('/')
+                .append(q.output()).append(i == index ? "]" : "");
+        }
+        text.append("\n    wire: sent naming ").append(input).append(':');
+        for (final Entry send : toSlaveByNamed.getOrDefault(input, List.of()))
+        {
+            final Entry reply = toMasterByCycle.get(send.cycle() + offset);
+            text.append(" cycle ").append(send.cycle()).append(" reply ")
+                .append(reply == null ? "none" : "named " + reply.named());
+        }
+        text.append("; replies naming ").append(output).append(':');
+        for (final Entry reply : toMasterByNamed.getOrDefault(output, List.of()))
+        {
+            text.append(" cycle ").append(reply.cycle());
+        }
+        return text.toString();
+    }
+
     private static void appendExample(final StringBuilder examples, final PortLedger.Period p, final String what)
     {
-        if (examples.length() < 600)
+        if (examples.length() < 1600)
         {
             examples.append("\n  period at frame ").append(p.frame()).append(": ").append(what);
         }

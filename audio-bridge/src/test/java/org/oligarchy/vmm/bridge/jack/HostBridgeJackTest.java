@@ -355,12 +355,7 @@ final class HostBridgeJackTest
 
     private void awaitSignal(final long timeoutMs) throws Exception
     {
-        final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
-        while (probe.probe().exactSamples() == 0 && System.nanoTime() < deadline)
-        {
-            Thread.sleep(50);
-        }
-        assertTrue(probe.probe().exactSamples() > 0, "signal came back through the JACK2 slave: " +
+        assertTrue(signalWithin(timeoutMs), "signal came back through the JACK2 slave: " +
             report(probe.probe(), bridge.counters()) + " packetsIn=" + bridge.counters().packetsIn.get() +
             " packetsOut=" + bridge.counters().packetsOut.get() + " silentCycles=" +
             bridge.counters().silentCycles.get() + " unmatched=" + bridge.counters().unmatchedReplies.get() +

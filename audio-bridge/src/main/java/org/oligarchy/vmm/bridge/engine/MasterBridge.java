@@ -813,7 +813,9 @@ public final class MasterBridge implements AutoCloseable
         EventLog.info("netjack master listening on udp " + config.listenAddress().getHostAddress() + ":" +
             localPort() + ", latency " + config.latencyPeriods() + " period(s), sending from the " +
             (config.sendPath() == SendPath.PERIOD_THREAD ? "period" : "sender") + " thread, receiving on the " +
-            (receiver == null ? "period" : "receiver") + " thread, " + config.toPeerChannels() +
+            (receiver == null ? "period" : "receiver") + " thread" +
+            (BatchedDatagrams.enabled() ? " (batched: sendmmsg" + (receiver == null ? "/recvmmsg" : "") + ")" : "") +
+            ", " + config.toPeerChannels() +
             " channel(s) to the slave, " + config.fromPeerChannels() + " back; accepting " +
             (config.allowedPeers().isEmpty() ? "any peer" : config.allowedPeers()));
     }

@@ -733,7 +733,7 @@ final class MasterConductor implements Agent
         next.assembler.midiLongEvents(midiLongEvents);
         next.announce = target.announce;
         next.startedNanos = clock.nanoTime();
-        next.pollFd = receiveOnPeriodThread ? SocketFds.fdOf(target.channel) : -1;
+        next.fd = SocketFds.fdOf(target.channel);
         final MasterSession previous = slots[lane].get();
         slots[lane].set(next);
         laneAddresses[lane] = target.peer.getAddress();

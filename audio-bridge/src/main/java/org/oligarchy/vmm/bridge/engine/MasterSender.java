@@ -1,8 +1,11 @@
 package org.oligarchy.vmm.bridge.engine;
 
+import org.agrona.DirectBuffer;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.NanoClock;
 import org.oligarchy.vmm.bridge.metrics.BridgeCounters;
+import org.oligarchy.vmm.bridge.netjack.PacketSink;
+import org.oligarchy.vmm.bridge.rt.DatagramBatch;
 
 /**
  * The sender's duty cycle ({@code nj-sender}): takes the blocks the period thread put on the
@@ -13,8 +16,12 @@ import org.oligarchy.vmm.bridge.metrics.BridgeCounters;
  * period thread unparks it after each publish ({@link #thread()}), so a block leaves within
  * one wake-up of being published. With {@link SendPath#PERIOD_THREAD} no thread runs this agent:
  * the period thread calls {@link #send(AudioBlock)} itself.
+ *
+ * <p>With {@link BatchedDatagrams} (the default) a block's datagrams are collected and go out
+ * with one {@code sendmmsg} (one system call per period instead of one per datagram), else each
+ * is written to the session's channel as it is encoded.
  */
-final class MasterSender implements Agent
+final class MasterSender implements Agent, PacketSink
 {
     static final String ROLE_NAME = "nj-sender";
     /** Blocks sent per duty cycle at most, so that the runner's loop stays responsive to close. */
@@ -30,6 +37,12 @@ final class MasterSender implements Agent
     private final int[] wanted;
     private final int[] syncList;
     private volatile Thread thread;
+    /** With {@link BatchedDatagrams}: the period's datagrams; else null. */
+    private final DatagramBatch batch;
+    /** The session whose block is being encoded into {@link #batch}. */
+    private MasterSession batching;
+    /** Whether a batch that went out early (it was full) lost datagrams this block. */
+    private boolean batchFailed;
 
     MasterSender(
         final BlockRing toPeer,
@@ -54,6 +67,8 @@ final class MasterSender implements Agent
         {
             syncList[i] = i;
         }
+        this.batch = BatchedDatagrams.enabled() ?
+            new DatagramBatch(BatchedDatagrams.SLOTS, BatchedDatagrams.SEND_BYTES) : null;
     }
 
     @Override
@@ -99,8 +114,21 @@ final class MasterSender implements Agent
         final int wantedCount = session.wantedPorts(wanted);
         session.sendNanos[(int)(block.hostCycle & (MasterSession.SEND_TIME_SLOTS - 1))] = clock.nanoTime();
         session.latestSentHostCycle = block.hostCycle;
-        final int sent = session.encoder.encode(
-            block.data, wireCycle, syncList, fromPeerChannels, wanted, wantedCount, session);
+        final int sent;
+        if (batch != null && session.fd >= 0)
+        {
+            batching = session;
+            batchFailed = false;
+            final int encoded = session.encoder.encode(
+                block.data, wireCycle, syncList, fromPeerChannels, wanted, wantedCount, this);
+            sent = flush() && !batchFailed ? encoded : -1;
+            batching = null;
+        }
+        else
+        {
+            sent = session.encoder.encode(
+                block.data, wireCycle, syncList, fromPeerChannels, wanted, wantedCount, session);
+        }
         if (sent < 0)
         {
             counters.sendErrors.increment();
@@ -109,6 +137,65 @@ final class MasterSender implements Agent
         {
             counters.blocksSent.increment();
         }
+    }
+
+    /**
+     * The encoder's sink while a block is batched: collects the datagram, sending the batch early
+     * when it is full.
+     */
+    @Override
+    public int send(final DirectBuffer buffer, final int offset, final int length)
+    {
+        if (!batch.hasRoom(length))
+        {
+            batchFailed |= !flush();
+            if (!batch.hasRoom(length))
+            {
+                // Larger than the whole batch: no MTU allows it; the encoder stops on the refusal.
+                return -1;
+            }
+        }
+        batch.add(buffer, offset, length);
+        return length;
+    }
+
+    /**
+     * Sends the collected datagrams with one {@code sendmmsg} and counts them.
+     *
+     * @return true when all went out.
+     */
+    private boolean flush()
+    {
+        final int pending = batch.pending();
+        if (pending == 0)
+        {
+            return true;
+        }
+        final MasterSession session = batching;
+        int sent = 0;
+        if (session.enterNative())
+        {
+            try
+            {
+                sent = batch.send(session.fd);
+            }
+            finally
+            {
+                session.exitNative();
+            }
+        }
+        long bytes = 0;
+        for (int i = 0; i < sent; i++)
+        {
+            bytes += batch.addedLength(i);
+        }
+        batch.clear();
+        if (sent > 0)
+        {
+            counters.packetsOut.getAndAdd(sent);
+            counters.bytesOut.getAndAdd(bytes);
+        }
+        return sent == pending;
     }
 
     /**

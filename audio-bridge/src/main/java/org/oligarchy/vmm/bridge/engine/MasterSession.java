@@ -55,11 +55,13 @@ final class MasterSession implements CycleAssembler.Listener, PacketSink
      */
     UnsafeBuffer announce;
     /**
-     * The socket's descriptor number, for the period thread's bounded wait when it receives
-     * ({@link ReceivePath#PERIOD_THREAD}; set once before the session is published), else −1. Only
-     * ever polled, never read or closed through: see {@link PeriodPath}.
+     * The socket's descriptor number (set once before the session is published), or −1 when the
+     * JVM does not let it be read ({@link SocketFds}): for the period thread's bounded wait when it
+     * receives ({@link ReceivePath#PERIOD_THREAD}), and for the batched sends and reads
+     * ({@link BatchedDatagrams}), which call the kernel with it only between {@link #enterNative()}
+     * and {@link #exitNative()}. Never closed through: the conductor closes the channel.
      */
-    int pollFd = -1;
+    int fd = -1;
     /** When the conductor published it (an announce that crossed its SETUP is not answered). */
     long startedNanos;
     /** The host cycle that wire cycle 0 stands for; set by the sender on the first block. */
@@ -73,6 +75,12 @@ final class MasterSession implements CycleAssembler.Listener, PacketSink
     private final BridgeCounters counters;
     private final LatencyRecorders latency;
     private final NanoClock clock;
+    /**
+     * Set for the length of each batched call on {@link #fd} by the one thread that makes them (the
+     * sender, or the period thread); {@link #close()} waits for it to clear before closing, so the
+     * number is never used after the kernel could have given it to another file.
+     */
+    private volatile boolean inNativeCall;
     private AudioBlock openBlock;
     /** The assembler's non-finite samples already added to the counter. */
     private long nonFiniteCounted;
@@ -244,11 +252,43 @@ final class MasterSession implements CycleAssembler.Listener, PacketSink
         }
     }
 
-    /** Stops sending and closes the socket, which wakes a receiver blocked in its read. */
+    /**
+     * Marks the start of a native call on {@link #fd} (Dekker's handshake with {@link #close()}: both
+     * sides write their own volatile, then read the other's, so at least one of them sees the other).
+     *
+     * @return false when the session is closed (or closing): the caller must not use the descriptor.
+     */
+    boolean enterNative()
+    {
+        inNativeCall = true;
+        if (closed)
+        {
+            inNativeCall = false;
+            return false;
+        }
+        return true;
+    }
+
+    /** Marks the end of the native call that {@link #enterNative()} began. */
+    void exitNative()
+    {
+        inNativeCall = false;
+    }
+
+    /**
+     * Stops sending and closes the socket, which wakes a receiver blocked in its read. A batched
+     * call in progress on the descriptor ends first (it never waits: {@code MSG_DONTWAIT}); the wait
+     * is bounded all the same, at one second, for a thread the scheduler holds.
+     */
     void close()
     {
         sendable = false;
         closed = true;
+        final long deadline = System.nanoTime() + 1_000_000_000L;
+        while (inNativeCall && System.nanoTime() - deadline < 0)
+        {
+            Thread.yield();
+        }
         try
         {
             channel.close();

@@ -100,7 +100,7 @@ final class PeriodPath
         this.latencyPeriods = config.latencyPeriods();
         this.periodNanos = 1_000_000_000L * config.periodFrames() / config.sampleRateHz();
         this.zeroLatencyWaitNanos = (long)(periodNanos * config.zeroLatencyDeadline());
-        this.intake = receiveHere ? new SessionIntake(slot, counters, clock) : null;
+        this.intake = receiveHere ? new SessionIntake(slot, counters, clock, BatchedDatagrams.enabled()) : null;
         this.readiness = receiveHere ? new ReadinessWait() : null;
     }
 
@@ -277,29 +277,34 @@ final class PeriodPath
 
     /**
      * With {@link ReceivePath#PERIOD_THREAD}, before sending: reads what the socket holds now
-     * (non-blocking; the replies of the last period, at most {@link #DRAIN_LIMIT} datagrams).
+     * (non-blocking; the replies of the last period, at most {@link #DRAIN_LIMIT} datagrams and a
+     * batch more; with {@link BatchedDatagrams} a whole batch per system call).
      */
     private void drainQueued(final MasterSession session)
     {
-        for (int i = 0; i < DRAIN_LIMIT; i++)
+        int read = 0;
+        while (read < DRAIN_LIMIT)
         {
-            if (intake.receive(session) != SessionIntake.RECEIVED)
+            final int status = intake.receiveQueued(session);
+            if (status <= 0)
             {
                 return;
             }
+            read += status;
         }
     }
 
     /**
      * L = 0 with {@link ReceivePath#PERIOD_THREAD}: waits until the socket is readable (or the
-     * deadline), then reads datagram after datagram while they are queued, until the wanted
+     * deadline), then reads what is queued (a datagram per call, or with {@link BatchedDatagrams}
+     * all of it in one) while something is, until the wanted
      * cycle's block is assembled, the deadline passes or the session's socket is closed.
      *
      * @return the block, or null.
      */
     private AudioBlock receiveUntil(final MasterSession session, final long wanted, final long deadline)
     {
-        final int fd = session.pollFd;
+        final int fd = session.fd;
         boolean wait = true;
         while (true)
         {
@@ -319,8 +324,8 @@ final class PeriodPath
                     return null;
                 }
             }
-            final int status = intake.receive(session);
-            if (status == SessionIntake.RECEIVED)
+            final int status = intake.receiveQueued(session);
+            if (status > 0)
             {
                 final AudioBlock block = takeBlock(wanted);
                 if (block != null)

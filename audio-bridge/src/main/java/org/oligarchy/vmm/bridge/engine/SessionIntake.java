@@ -3,12 +3,14 @@ package org.oligarchy.vmm.bridge.engine;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 
+import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.NanoClock;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.oligarchy.vmm.bridge.metrics.BridgeCounters;
 import org.oligarchy.vmm.bridge.netjack.NetJack;
 import org.oligarchy.vmm.bridge.netjack.RejectReason;
 import org.oligarchy.vmm.bridge.netjack.SessionParamsFlyweight;
+import org.oligarchy.vmm.bridge.rt.DatagramBatch;
 
 /**
  * What the master does with each datagram of a session's connected socket, whichever thread reads
@@ -38,12 +40,25 @@ final class SessionIntake
     /** Its own flyweight: the conductor's handshake is not to be shared across threads. */
     private final SessionParamsFlyweight sessionPacket = new SessionParamsFlyweight();
     private MasterSession previous;
+    /** With {@link BatchedDatagrams} (period thread only): the queued replies in one call; else null. */
+    private final DatagramBatch batch;
 
     SessionIntake(final SessionSlot slot, final BridgeCounters counters, final NanoClock clock)
+    {
+        this(slot, counters, clock, false);
+    }
+
+    /**
+     * @param batched read with {@code recvmmsg} ({@link #receiveQueued(MasterSession)}), for a
+     *                non-blocking socket read by the period thread.
+     */
+    SessionIntake(final SessionSlot slot, final BridgeCounters counters, final NanoClock clock, final boolean batched)
     {
         this.slot = slot;
         this.counters = counters;
         this.clock = clock;
+        this.batch = batched ? new DatagramBatch(BatchedDatagrams.SLOTS, BatchedDatagrams.SLOTS *
+            org.oligarchy.vmm.bridge.netjack.NetJack.MAX_MTU) : null;
     }
 
     /**
@@ -90,28 +105,88 @@ final class SessionIntake
         {
             return EMPTY;
         }
+        handle(current, view, 0, length);
+        return RECEIVED;
+    }
+
+    /**
+     * Reads every datagram the session's non-blocking socket holds now, up to
+     * {@link BatchedDatagrams#SLOTS}, with one {@code recvmmsg}, and handles them in order (only
+     * with {@code batched}; the caller polls for readability).
+     *
+     * @param current the session, from {@link #session()}.
+     * @return how many datagrams were handled (&gt; 0), {@link #EMPTY}, {@link #CLOSED} or {@link #FAILED}.
+     */
+    int receiveQueued(final MasterSession current)
+    {
+        if (batch == null || current.fd < 0)
+        {
+            return receive(current);
+        }
+        final int count;
+        if (!current.enterNative())
+        {
+            return CLOSED;
+        }
+        try
+        {
+            count = batch.receive(current.fd);
+        }
+        finally
+        {
+            current.exitNative();
+        }
+        if (count == DatagramBatch.FAILED)
+        {
+            counters.receiveErrors.increment();
+            return FAILED;
+        }
+        final MutableDirectBuffer packets = batch.buffer();
+        int handled = 0;
+        for (int i = 0; i < count; i++)
+        {
+            final int length = batch.length(i);
+            if (batch.truncated(i))
+            {
+                // Longer than the largest MTU: no NetJack2 packet; counted in, dropped.
+                counters.packetsIn.increment();
+                counters.bytesIn.getAndAdd(length);
+                counters.reject(RejectReason.BAD_PACKET_SIZE);
+                handled++;
+            }
+            else if (length > 0)
+            {
+                handle(current, packets, batch.offset(i), length);
+                handled++;
+            }
+        }
+        return handled > 0 ? handled : EMPTY;
+    }
+
+    /** Counts one datagram in and gives it to the session (KILL_MASTER noted, the rest assembled). */
+    private void handle(final MasterSession current, final MutableDirectBuffer packet, final int offset, final int length)
+    {
         counters.packetsIn.increment();
         counters.bytesIn.getAndAdd(length);
         current.lastReceiveNanos = clock.nanoTime();
-        if (SessionParamsFlyweight.hasParamsTag(view, 0, length))
+        if (SessionParamsFlyweight.hasParamsTag(packet, offset, length))
         {
-            if (isKillMaster(length, current.params.id()))
+            if (isKillMaster(packet, offset, length, current.params.id()))
             {
                 current.killedByPeer = true;
             }
-            return RECEIVED;
+            return;
         }
-        final RejectReason reason = current.assembler.onDatagram(view, 0, length);
+        final RejectReason reason = current.assembler.onDatagram(packet, offset, length);
         if (reason != RejectReason.NONE)
         {
             counters.reject(reason);
         }
-        return RECEIVED;
     }
 
-    private boolean isKillMaster(final int length, final int sessionId)
+    private boolean isKillMaster(final MutableDirectBuffer packet, final int offset, final int length, final int sessionId)
     {
-        sessionPacket.wrap(view, 0);
+        sessionPacket.wrap(packet, offset);
         return sessionPacket.validateFraming(length) == RejectReason.NONE &&
             sessionPacket.packetId() == NetJack.KILL_MASTER && sessionPacket.id() == sessionId;
     }

@@ -4,8 +4,9 @@ import com.sun.jna.Native;
 import com.sun.jna.Platform;
 
 /**
- * Direct-mapped libc calls for thread placement, memory locking (docs/realtime-jvm.md §2.1) and the
- * period thread's bounded wait for a readable socket ({@link ReadinessWait}).
+ * Direct-mapped libc calls for thread placement, memory locking (docs/realtime-jvm.md §2.1), the
+ * period thread's bounded wait for a readable socket ({@link ReadinessWait}) and its batched datagram
+ * calls ({@link DatagramBatch}).
  * Primitive-only signatures: no {@code Pointer}, no structures, nothing that allocates per call;
  * buffers are passed as raw native addresses of preallocated memory.
  */
@@ -63,4 +64,17 @@ final class LibC
      * (nanoseconds, unlike {@code poll}'s milliseconds); {@code sigmaskAddress} 0 keeps the mask.
      */
     static native int ppoll(long fdsAddress, long nfds, long timeoutAddress, long sigmaskAddress);
+
+    /**
+     * {@code sendmmsg(fd, msgvec, vlen, flags)}: sends up to {@code vlen} datagrams described by the
+     * {@code struct mmsghdr} array at {@code msgvecAddress} in one system call ({@link DatagramBatch}).
+     */
+    static native int sendmmsg(int fd, long msgvecAddress, int vlen, int flags);
+
+    /**
+     * {@code recvmmsg(fd, msgvec, vlen, flags, timeout)}: receives up to {@code vlen} datagrams into the
+     * {@code struct mmsghdr} array at {@code msgvecAddress}; {@code timeoutAddress} 0 (no time-out:
+     * the caller passes {@code MSG_DONTWAIT} and waits in {@code ppoll}).
+     */
+    static native int recvmmsg(int fd, long msgvecAddress, int vlen, int flags, long timeoutAddress);
 }

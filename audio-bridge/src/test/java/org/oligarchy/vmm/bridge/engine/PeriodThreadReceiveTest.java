@@ -11,7 +11,7 @@ import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.oligarchy.vmm.bridge.metrics.BridgeCounters;
 import org.oligarchy.vmm.bridge.metrics.LatencyRecorders;
 import org.oligarchy.vmm.bridge.netjack.NetJack;
@@ -23,25 +23,43 @@ import org.oligarchy.vmm.bridge.netjack.NetJack;
  * L = 0 (the bounded {@code ppoll} wait) and L = 1 (the drain at the period's start), also across a
  * session replaced by a new slave while the period thread waits on the old session's socket (the
  * conductor closes it: the wait must end, the old assembler be flushed, and the new session play).
+ * Both with the period's datagrams batched ({@code sendmmsg} / {@code recvmmsg}, {@link BatchedDatagrams},
+ * the default) and one per call through the JDK's channel.
  */
 final class PeriodThreadReceiveTest
 {
     private static final int RATE_HZ = 48_000;
     private static final int PERIOD_FRAMES = 256;
 
-    @ParameterizedTest(name = "L={0}")
-    @ValueSource(ints = {0, 1})
+    @ParameterizedTest(name = "L={0}, batched datagrams {1}")
+    @CsvSource({"0, true", "1, true", "0, false", "1, false"})
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
-    void shouldReceiveOnThePeriodThreadSampleExactAcrossAReplacedSession(final int latency) throws Exception
+    void shouldReceiveOnThePeriodThreadSampleExactAcrossAReplacedSession(final int latency, final boolean batched)
+        throws Exception
     {
         final InetAddress loopback = InetAddress.getByName("127.0.0.1");
         final BridgeCounters counters = BridgeCounters.inMemory();
         final BridgeCounters slaveCounters = BridgeCounters.inMemory();
         final SignalProbe probe = new SignalProbe(2, PERIOD_FRAMES, (latency + 1L) * PERIOD_FRAMES);
-        try (MasterBridge bridge = new MasterBridge(MasterBridge.Config.builder().sampleRateHz(RATE_HZ)
-            .periodFrames(PERIOD_FRAMES).latencyPeriods(latency).listenAddress(loopback)
-            .allowedPeers(List.of(loopback)).sendPath(SendPath.PERIOD_THREAD).masterNetName("rx-host").build(),
-            counters, new LatencyRecorders()))
+        // Read when the bridge builds its sender and period path (sendmmsg / recvmmsg, or the JDK's channel).
+        System.setProperty(BatchedDatagrams.PROPERTY, Boolean.toString(batched));
+        final MasterBridge built;
+        try
+        {
+            built = new MasterBridge(MasterBridge.Config.builder().sampleRateHz(RATE_HZ)
+                .periodFrames(PERIOD_FRAMES).latencyPeriods(latency).listenAddress(loopback)
+                .allowedPeers(List.of(loopback)).sendPath(SendPath.PERIOD_THREAD).masterNetName("rx-host").build(),
+                counters, new LatencyRecorders());
+        }
+        finally
+        {
+            System.clearProperty(BatchedDatagrams.PROPERTY);
+        }
+        if (batched)
+        {
+            assertTrue(BatchedDatagrams.enabled(), "sendmmsg / recvmmsg and the socket's descriptor are available here");
+        }
+        try (MasterBridge bridge = built)
         {
             bridge.start();
             final PeriodClock periods = new PeriodClock(RATE_HZ, PERIOD_FRAMES, () ->
@@ -89,6 +107,8 @@ final class PeriodThreadReceiveTest
                 }
                 assertEquals(0, counters.agentErrors.get(), "agent errors");
                 assertTrue(counters.packetsIn.get() > 0 && counters.bytesIn.get() > 0, "counted in");
+                assertTrue(counters.packetsOut.get() > 0 && counters.bytesOut.get() > 0, "counted out");
+                assertEquals(0, counters.sendErrors.get(), "send errors");
                 slave.close();
             }
             finally

@@ -920,6 +920,19 @@ public final class MasterBridge implements AutoCloseable
     }
 
     /**
+     * Whether the first slot's running session sends its periods with {@code sendmmsg} and, where
+     * the period thread receives, reads the replies with {@code recvmmsg} ({@link BatchedDatagrams}).
+     *
+     * @return false without a session, or when either goes through the JDK's channel.
+     */
+    boolean batchedDatagrams()
+    {
+        final MasterSession session = slot.get();
+        return session != null && session.fd >= 0 && sender.batches() &&
+            (receiver != null || periodPath.receivesBatched());
+    }
+
+    /**
      * Java thread ids of a session slot's period thread (once it ran), sender and receiver.
      *
      * @param session the slot (0: as {@link #periodThreadId()} and {@link #networkThreadIds()}).

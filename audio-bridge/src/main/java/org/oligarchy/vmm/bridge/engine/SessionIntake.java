@@ -153,9 +153,7 @@ final class SessionIntake
             if (batch.truncated(i))
             {
                 // Longer than the largest MTU: no NetJack2 packet; counted in, dropped.
-                counters.packetsIn.increment();
-                counters.bytesIn.getAndAdd(length);
-                current.lastReceiveNanos = clock.nanoTime();
+                countIn(current, length);
                 counters.reject(RejectReason.BAD_PACKET_SIZE);
                 handled++;
             }
@@ -193,9 +191,7 @@ final class SessionIntake
     /** Counts one datagram in and gives it to the session (KILL_MASTER noted, the rest assembled). */
     private void handle(final MasterSession current, final MutableDirectBuffer packet, final int offset, final int length)
     {
-        counters.packetsIn.increment();
-        counters.bytesIn.getAndAdd(length);
-        current.lastReceiveNanos = clock.nanoTime();
+        countIn(current, length);
         if (SessionParamsFlyweight.hasParamsTag(packet, offset, length))
         {
             if (isKillMaster(packet, offset, length, current.params.id()))
@@ -209,6 +205,14 @@ final class SessionIntake
         {
             counters.reject(reason);
         }
+    }
+
+    /** Counts one datagram in: packets, bytes and the session's last-receive time. */
+    private void countIn(final MasterSession current, final int length)
+    {
+        counters.packetsIn.increment();
+        counters.bytesIn.getAndAdd(length);
+        current.lastReceiveNanos = clock.nanoTime();
     }
 
     private boolean isKillMaster(final MutableDirectBuffer packet, final int offset, final int length, final int sessionId)

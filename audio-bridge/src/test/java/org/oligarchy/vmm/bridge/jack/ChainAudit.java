@@ -281,7 +281,9 @@ public final class ChainAudit implements UdpFaultProxy.Observer
             }
         }
         final StringBuilder text = new StringBuilder("wire: ").append(toSlaveByCycle.size())
-            .append(" cycles sent, ").append(toMaster.size()).append(" replies, reply cycle offset ").append(offset);
+            .append(" cycles sent (")
+            .append(toSlaveByCycle.keySet().stream().mapToInt(Integer::intValue).min().orElse(-1)).append("..")
+            .append(toSlaveByCycle.keySet().stream().mapToInt(Integer::intValue).max().orElse(-1)).append("), ").append(toMaster.size()).append(" replies, reply cycle offset ").append(offset);
         if (role == Role.SLAVE)
         {
             text.append(", replies not their cycle's samples ").append(notTheirCycle);
@@ -505,7 +507,16 @@ public final class ChainAudit implements UdpFaultProxy.Observer
      * Whether the bridge's input port changed under the ledger's read in the source period: no
      * block naming what the ledger read was sent near it, a block naming {@code played} was and
      * came back under its cycle, and {@code played} is no neighbouring period's input (so it is
-     * not another cycle's block, up to 128 periods either side, played in the wrong period).
+     * not another cycle's block, up to 128 periods either side, played in the wrong period),
+     * except the next period's when the wire shows that block sent in two consecutive cycles.
+     * <p>
+     * That exception is the race's usual form: right after a skipped cycle the upstream client (the
+     * probe) runs its next cycle while this client still runs the late one, and writes the next
+     * period's block into the port between the ledger's read and the bridge's. The bridge then
+     * sends the next period's block in this period and again in the next (the probe's buffer holds
+     * it in both), and plays each reply L periods later: the ledger sees "the next period's block,
+     * one period early". A bridge that really played the next block early would have sent the
+     * block the ledger read in this period (the first check) and the next block once.
      */
     private boolean inputRaced(final Map<Long, PortLedger.Period> byFrame, final long sourceFrame,
         final int periodFrames, final PortLedger.Period source, final int played, final int offset)
@@ -520,7 +531,8 @@ public final class ChainAudit implements UdpFaultProxy.Observer
         for (int k = -128; k <= 128; k++)
         {
             final PortLedger.Period neighbour = byFrame.get(sourceFrame + (long)k * periodFrames);
-            if (k != 0 && neighbour != null && neighbour.input() == played)
+            if (k != 0 && neighbour != null && neighbour.input() == played &&
+                !(k == 1 && sentInConsecutiveCycles(played, source.nanos())))
             {
                 return false;
             }
@@ -540,6 +552,24 @@ public final class ChainAudit implements UdpFaultProxy.Observer
         return false;
     }
 
+    /** Whether blocks naming {@code named} were sent in two consecutive cycles near {@code nanos}. */
+    private boolean sentInConsecutiveCycles(final int named, final long nanos)
+    {
+        final List<Entry> sends = toSlaveByNamed.getOrDefault(named, List.of());
+        for (final Entry first : sends)
+        {
+            for (final Entry second : sends)
+            {
+                if (second.cycle() == first.cycle() + 1 && Math.abs(first.nanos() - nanos) <= WINDOW_NANOS &&
+                    Math.abs(second.nanos() - nanos) <= WINDOW_NANOS)
+                {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
     /**
      * What a wrong period's neighbours and the wire say: the ledger's periods around it (frame,
      * input named, output named) and, from the relay, the cycles sent naming its input with their
@@ -548,26 +578,38 @@ public final class ChainAudit implements UdpFaultProxy.Observer
     private String context(final List<PortLedger.Period> periods, final int index, final int input, final int output,
         final int offset)
     {
-        final StringBuilder text = new StringBuilder("\n    ledger (frame in/out):");
-        for (int i = Math.max(0, index - 4); i <= Math.min(periods.size() - 1, index + 2); i++)
+        final StringBuilder text = new StringBuilder("\n    ledger (frame in/out, bridge's host cycle>played cycle):");
+        for (int i = Math.max(0, index - 6); i <= Math.min(periods.size() - 1, index + 3); i++)
         {
             final PortLedger.Period q = periods.get(i);
             text.append(i == index ? " [" : " ").append(q.frame()).append(' ').append(q.input()).append('/')
-                .append(q.output()).append(i == index ? "]" : "");
+                .append(q.output());
+            if (q.hostCycle() >= 0)
+            {
+                text.append(' ').append(q.hostCycle()).append('>').append(q.playedCycle());
+            }
+            text.append(i == index ? "]" : "");
         }
-        text.append("\n    wire: sent naming ").append(input).append(':');
+        final long near = periods.get(index).nanos();
+        text.append("\n    wire (* within ").append(TimeUnit.NANOSECONDS.toMillis(WINDOW_NANOS))
+            .append(" ms of this period): sent naming ").append(input).append(':');
         for (final Entry send : toSlaveByNamed.getOrDefault(input, List.of()))
         {
             final Entry reply = toMasterByCycle.get(send.cycle() + offset);
-            text.append(" cycle ").append(send.cycle()).append(" reply ")
-                .append(reply == null ? "none" : "named " + reply.named());
+            text.append(" cycle ").append(send.cycle()).append(Math.abs(send.nanos() - near) <= WINDOW_NANOS ? "*" : "")
+                .append(" reply ").append(reply == null ? "none" : "named " + reply.named());
+        }
+        text.append("; sent naming ").append(output).append(':');
+        for (final Entry send : toSlaveByNamed.getOrDefault(output, List.of()))
+        {
+            text.append(" cycle ").append(send.cycle()).append(Math.abs(send.nanos() - near) <= WINDOW_NANOS ? "*" : "");
         }
         text.append("; replies naming ").append(output).append(':');
         for (final Entry reply : toMasterByNamed.getOrDefault(output, List.of()))
         {
             text.append(" cycle ").append(reply.cycle());
         }
-        return text.toString();
+        return text.append("; reply cycle offset ").append(offset).toString();
     }
 
     private static void appendExample(final StringBuilder examples, final PortLedger.Period p, final String what)

@@ -54,6 +54,78 @@ final class ChainAuditPortsTest
         assertEquals(1, verdict.ours(), verdict.text());
     }
 
+    @Test
+    void shouldNotBlameTheBridgeWhenTheNextPeriodsBlockWasWrittenUnderTheLedgersRead()
+    {
+        // Right after a skip, the probe ran its next cycle while the bridge still ran the late one:
+        // in period 20 the ledger read period 20's block, the bridge (a moment later) period 21's,
+        // which it sent then and again in period 21; it played each reply one period later. The
+        // ledger sees "period 21's block played one period early" in period 21. Seen in full runs
+        // at L = 0 and L = 2 (the wire: the next block sent in two consecutive cycles, none naming
+        // the block the ledger read).
+        final ChainAudit.PortVerdict verdict = runNextBlockRace(false);
+        assertEquals(0, verdict.ours(), verdict.text());
+        assertTrue(verdict.text().contains("written under the read: 1)"), verdict.text());
+    }
+
+    @Test
+    void shouldStillBlameTheBridgeForPlayingTheNextBlockEarly()
+    {
+        // No race: the bridge sent period 20's block in period 20 and period 21's once, but played
+        // period 21's block in period 21 (one period early).
+        final ChainAudit.PortVerdict verdict = runNextBlockRace(true);
+        assertEquals(1, verdict.ours(), verdict.text());
+    }
+
+    /**
+     * Period 19 skipped (L = 1); the bridge's reads and sends as the race makes them, or, with
+     * {@code bridgeEarly}, faithful sends but period 21's block played in period 21.
+     */
+    private static ChainAudit.PortVerdict runNextBlockRace(final boolean bridgeEarly)
+    {
+        final ChainAudit audit = new ChainAudit(ChainAudit.Role.MASTER);
+        final PortLedger ledger = new PortLedger();
+        final float[] ports = new float[2];
+        final JackHost.PortSamples samples = new JackHost.PortSamples()
+        {
+            @Override
+            public float input(final int channel, final int frame)
+            {
+                return ports[0];
+            }
+
+            @Override
+            public float output(final int channel, final int frame)
+            {
+                return ports[1];
+            }
+        };
+        int cycle = 500;
+        int sentBefore = -1;
+        for (int k = 0; k < PERIODS; k++)
+        {
+            if (k == SKIPPED)
+            {
+                cycle++;
+                continue;
+            }
+            final boolean raced = !bridgeEarly && k == SKIPPED + 1;
+            final int sent = raced ? named(k + 1) : named(k);
+            final int played = k == SKIPPED + 1 ? -1 : bridgeEarly && k == SKIPPED + 2 ? named(k) : sentBefore;
+            final long frame = 64_000L + (long)PERIOD * k;
+            ports[0] = sample(named(k));
+            ledger.beforePeriod(frame, samples);
+            ports[1] = played < 0 ? 0.0f : sample(played);
+            ledger.afterPeriod(frame, samples);
+            final long now = System.nanoTime();
+            audit.forwarded(UdpFaultProxy.Direction.TO_SLAVE, audio(NetJack.STREAM_TO_SLAVE, cycle, sent), now);
+            audit.forwarded(UdpFaultProxy.Direction.TO_MASTER, audio(NetJack.STREAM_TO_MASTER, cycle, sent), now + 1_000);
+            sentBefore = sent;
+            cycle++;
+        }
+        return audit.checkBridgePorts(ledger, 1, PERIOD, false);
+    }
+
     /**
      * @param race       period 20's ledger reads the period-19 value while the bridge sends period 20's.
      * @param playedIn21 what the bridge plays in period 21 (−1: the faithful block).

@@ -869,6 +869,30 @@ public final class MasterBridge implements AutoCloseable
     }
 
     /**
+     * The host cycle of the period the period thread ran last (session slot 0). Plain state of that
+     * thread: exact when read on it right after {@link #processPeriod(PeriodIo)} (a
+     * {@code JackHost.PeriodTap}, as the tests' port witness does), a recent value elsewhere.
+     *
+     * @return the cycle, −1 before the first period.
+     */
+    public long lastHostCycle()
+    {
+        return periodPath.lastHostCycle();
+    }
+
+    /**
+     * The host cycle of the block the period thread played in its last period, −1 for silence
+     * (read as {@link #lastHostCycle()}): with it a witness at the ports tells a block played in
+     * the wrong period from a wrong block played in the right one.
+     *
+     * @return the cycle or −1.
+     */
+    public long lastPlayedCycle()
+    {
+        return periodPath.lastPlayedCycle();
+    }
+
+    /**
      * Kernel tid of the period thread, once it ran (for pinning it from outside).
      *
      * @return the tid or −1.

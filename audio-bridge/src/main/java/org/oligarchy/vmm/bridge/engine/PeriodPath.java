@@ -71,6 +71,9 @@ final class PeriodPath
     private long lastStartNanos;
     /** L = 0 with {@link ReceivePath#PERIOD_THREAD}: the last wait ended without its block. */
     private boolean replyOutstanding;
+    /** The last period's host cycle and the host cycle of the block it played (−1: silence); see {@link #lastHostCycle()}. */
+    private long lastHostCycle = -1;
+    private long lastPlayedCycle = -1;
     private volatile long periodThreadId = -1;
     private volatile int periodThreadTid = -1;
 
@@ -120,6 +123,7 @@ final class PeriodPath
         }
         lastStartNanos = start;
         final long cycle = hostCycle += periodsElapsed(io.periodStartFrame());
+        lastHostCycle = cycle;
         counters.cycles.increment();
 
         final MasterSession receiving = intake != null ? intake.session() : null;
@@ -221,11 +225,13 @@ final class PeriodPath
                     counters.midiEventsRefused.getAndAdd(refused);
                 }
             }
+            lastPlayedCycle = in.hostCycle;
             fromPeer.consume();
             counters.blocksPlayed.increment();
         }
         else
         {
+            lastPlayedCycle = -1;
             for (int c = 0; c < fromPeerChannels; c++)
             {
                 io.silenceOutput(c, period);
@@ -381,6 +387,28 @@ final class PeriodPath
     boolean receivesBatched()
     {
         return intake != null && intake.batches();
+    }
+
+    /**
+     * The host cycle of the period this path ran last: plain state of the period thread, exact when
+     * read on it after {@link #processPeriod} (a test's port witness), a recent value elsewhere.
+     *
+     * @return the cycle, −1 before the first period.
+     */
+    long lastHostCycle()
+    {
+        return lastHostCycle;
+    }
+
+    /**
+     * The host cycle of the block the last period played, −1 if it played silence (read as
+     * {@link #lastHostCycle()}).
+     *
+     * @return the cycle or −1.
+     */
+    long lastPlayedCycle()
+    {
+        return lastPlayedCycle;
     }
 
     long periodThreadId()

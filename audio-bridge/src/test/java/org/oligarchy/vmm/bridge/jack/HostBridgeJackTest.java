@@ -43,6 +43,7 @@ final class HostBridgeJackTest
     private final PortLedger ledger = new PortLedger();
     private HostBridge bridge;
     private ProbeClient probe;
+    private StallClient stall;
     private boolean slaveSyncMode = true;
     /** Which thread sends (issue 16); null: the settings' default for L. */
     private SendPath sendPath;
@@ -53,6 +54,10 @@ final class HostBridgeJackTest
     void tearDown()
     {
         System.clearProperty(ReceivePath.OVERRIDE_PROPERTY);
+        if (stall != null)
+        {
+            stall.close();
+        }
         if (probe != null)
         {
             probe.close();
@@ -123,6 +128,49 @@ final class HostBridgeJackTest
             "surefire JVM exports sun.nio.ch): " + java.util.Arrays.toString(threads));
     }
 
+    /**
+     * The host graph stalls: a client upstream of the bridge (its silent output summed into the
+     * bridge's inputs) holds the graph 2 to 20 periods, 40 times, as a starved server does. The
+     * bridge's callbacks then report frames many periods on (a skip) or run into the next cycle;
+     * at its ports every period must still be the block read L periods before, the slave's reply
+     * for that cycle, or silence. A quiet full run once found one period played a period early right
+     * after an 11-period skip, at L = 2 with the JACK thread sending and receiving; the ledger traces
+     * the bridge's host cycle and the cycle of the block it played for every period.
+     */
+    @ParameterizedTest(name = "L={0}, send {1}")
+    @CsvSource({"0, PERIOD_THREAD", "2, PERIOD_THREAD", "1, SENDER_THREAD"})
+    @Timeout(value = 90, unit = TimeUnit.SECONDS)
+    void shouldKeepEveryPeriodInItsPlaceWhenTheGraphStalls(final int latency, final SendPath path) throws Exception
+    {
+        sendPath = path;
+        final BridgeCounters counters = startLoop(2, latency, probeReading(latency));
+        stall = new StallClient(host.name());
+        for (int c = 1; c <= 2; c++)
+        {
+            host.connect(stall.outputName(), "dsp:to_vm_" + c);
+        }
+        awaitSignal(15_000);
+        final long periodMicros = 1_000_000L * PERIOD / RATE;
+        final java.util.Random random = new java.util.Random(20261204L + latency);
+        final long skippedBefore = counters.graphPeriodsSkipped.get();
+        final long shiftsBefore = counters.graphClockShifts.get();
+        for (int i = 0; i < 40; i++)
+        {
+            // 2 to 20 periods and a fraction: whole skips, and callbacks late into the next cycle.
+            stall.stallOnce((int)((2 + random.nextInt(19)) * periodMicros + random.nextInt((int)periodMicros)));
+            Thread.sleep(150 + random.nextInt(100));
+        }
+        Thread.sleep(1_000);
+        final String report = audit(probe.probe(), counters, latency) + " stalls=" + stall.stalls() +
+            " shifts during the stalls=" + (counters.graphClockShifts.get() - shiftsBefore);
+        System.out.println("L=" + latency + ", send " + path + ", graph stalls: " + report);
+        assertTrue(stall.stalls() >= 30, "the stall client held the graph: " + report);
+        assertTrue(counters.graphPeriodsSkipped.get() - skippedBefore > 0, "the bridge saw the graph skip: " + report);
+        assertEquals(0, bridge.jack().callbackErrors(), "process callbacks that threw: " + report);
+        assertEquals(0, portVerdict.ours(), "periods the bridge played wrong: " + report);
+        assertTrue(portVerdict.exact() >= 50, "blocks came back through the slave: " + report);
+    }
+
     /** The measured default per L (bench/README.md, issue 16), and either path selectable at every L. */
     @ParameterizedTest(name = "L={0}: {1}")
     @CsvSource({"0, PERIOD_THREAD", "1, SENDER_THREAD", "2, SENDER_THREAD", "3, SENDER_THREAD"})
@@ -178,6 +226,7 @@ final class HostBridgeJackTest
         // deadline returns its previous capture: docs/protocol.md §5.5), or silence when the
         // block came late (counted). Anything else is the bridge's fault. What the probe, another
         // client of a starved jackd, hears at a wrong latency is reported with its cause.
+        assertEquals(0, bridge.jack().callbackErrors(), "process callbacks that threw: " + report);
         assertEquals(0, portVerdict.ours(), "periods the bridge played wrong: " + report);
         assertTrue(portVerdict.exact() >= 50, "blocks came back through the slave: " + report);
         assertTrue(result.exactPeriods() >= 50, "the probe heard audio sample-exact: " + report);
@@ -309,7 +358,7 @@ final class HostBridgeJackTest
         bridge = HostBridge.start(HostBridge.Settings.builder().jackServer(host.name())
             .toVmPorts(channels).fromVmPorts(channels).peerAddresses(List.of(loopback)).listenAddress(loopback)
             .latencyPeriods(latency).sendPath(sendPath).build(), counters, new LatencyRecorders());
-        bridge.jack().tap(ledger);
+        bridge.jack().tap(ledger.trace(bridge.bridge()));
         probe = new ProbeClient(host.name(), channels, new SignalProbe(channels, PERIOD, expected, false));
         for (int c = 0; c < channels; c++)
         {
@@ -371,8 +420,21 @@ final class HostBridgeJackTest
     {
         final ChainAudit.Verdict verdict = audit.explain(result, probe.xrunNanos());
         portVerdict = audit.checkBridgePorts(ledger, latency, PERIOD, !slaveSyncMode);
-        return report(result, counters) + " graphSkipped=" + counters.graphPeriodsSkipped.get() + "\n" +
+        final Throwable callbackError = bridge.jack().firstCallbackError();
+        return report(result, counters) + " graphSkipped=" + counters.graphPeriodsSkipped.get() + " clockShifts=" +
+            counters.graphClockShifts.get() + " discardedAtShift=" + counters.blocksDiscardedClockShift.get() +
+            " fromPeerOverruns=" + counters.fromPeerOverruns.get() + " hostCycle=" + bridge.bridge().lastHostCycle() +
+            " cycles=" + counters.cycles.get() + " jackPeriods=" + bridge.jack().periods() +
+            " callbackErrors=" + bridge.jack().callbackErrors() +
+            (callbackError == null ? "" : " first: " + stackOf(callbackError)) + "\n" +
             portVerdict.text() + "\nprobe: " + verdict.text();
+    }
+
+    private static String stackOf(final Throwable t)
+    {
+        final java.io.StringWriter text = new java.io.StringWriter();
+        t.printStackTrace(new java.io.PrintWriter(text));
+        return text.toString();
     }
 
     private static String report(final SignalProbe result, final BridgeCounters counters)

@@ -169,7 +169,7 @@ final class HostBridgeMidiJackTest
         final BridgeCounters counters = startBridge(latency);
         final PortLedger audioLedger = new PortLedger();
         final MidiPortLedger midiLedger = new MidiPortLedger();
-        bridge.jack().tap(PortLedger.both(audioLedger, midiLedger));
+        bridge.jack().tap(PortLedger.both(audioLedger.trace(bridge.bridge()), midiLedger));
         jack2Slave = JackServerProcess.startPooled("-S", "-d", "net", "-a", "127.0.0.1", "-p",
             Integer.toString(bridge.bridge().localPort()), "-C", "1", "-P", "1", "-i", "1", "-o", "1", "-n", "vmslave",
             "-l", Integer.toString(latency));

@@ -70,7 +70,7 @@ final class JackSoakTest
                 final ChainAudit audit = new ChainAudit(ChainAudit.Role.MASTER);
                 relay.observer(audit);
                 final PortLedger ledger = new PortLedger();
-                bridge.jack().tap(ledger);
+                bridge.jack().tap(ledger.trace(bridge.bridge()));
                 for (int c = 0; c < 2; c++)
                 {
                     host.connect(probe.outputName(c), "dsp:to_vm_" + (c + 1));

@@ -627,6 +627,7 @@ final class PipeWireNetjack2DriverTest
             .midiToVmPorts(midiPorts).midiFromVmPorts(midiPorts).latencyPeriods(latency).midiLongEvents(longEvents)
             .build(), counters,
             new LatencyRecorders());
+        ledger.trace(bridge.bridge());
         bridge.jack().tap(midiLedger == null ? ledger : PortLedger.both(ledger, midiLedger));
         probe = new ProbeClient(host.name(), channels, new SignalProbe(channels, PERIOD, expected, false));
         for (int c = 0; c < channels; c++)

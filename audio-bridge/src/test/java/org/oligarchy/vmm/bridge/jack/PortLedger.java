@@ -1,5 +1,6 @@
 package org.oligarchy.vmm.bridge.jack;
 
+import org.oligarchy.vmm.bridge.engine.MasterBridge;
 import org.oligarchy.vmm.bridge.jack.JackHost.PortSamples;
 
 /**
@@ -18,7 +19,11 @@ public final class PortLedger implements JackHost.PeriodTap
     private final int[] inputs = new int[CAPACITY];
     private final int[] outputs = new int[CAPACITY];
     private final long[] nanos = new long[CAPACITY];
+    private final long[] hostCycles = new long[CAPACITY];
+    private final long[] playedCycles = new long[CAPACITY];
     private volatile long count;
+    /** The bridge whose period decisions are recorded beside the ports, or null. */
+    private volatile MasterBridge traced;
 
     private int inputBefore;
 
@@ -37,7 +42,25 @@ public final class PortLedger implements JackHost.PeriodTap
         inputs[slot] = inputBefore;
         outputs[slot] = ChainAudit.namedFrame(0, ports.output(0, 0));
         nanos[slot] = System.nanoTime();
+        final MasterBridge bridge = traced;
+        hostCycles[slot] = bridge == null ? -1 : bridge.lastHostCycle();
+        playedCycles[slot] = bridge == null ? -1 : bridge.lastPlayedCycle();
         count = n + 1;
+    }
+
+    /**
+     * Records, beside each period's ports, the host cycle the bridge gave the period and the host
+     * cycle of the block it played (read on the JACK thread right after the period, so exact): a
+     * wrong period then shows whether the bridge counted the graph's clock wrong or played a block
+     * placed under the wrong cycle.
+     *
+     * @param bridge the bridge whose JACK client this ledger taps (session slot 0).
+     * @return this ledger.
+     */
+    PortLedger trace(final MasterBridge bridge)
+    {
+        traced = bridge;
+        return this;
     }
 
     /**
@@ -67,8 +90,11 @@ public final class PortLedger implements JackHost.PeriodTap
         };
     }
 
-    /** One recorded period. */
-    record Period(long frame, int input, int output, long nanos)
+    /**
+     * One recorded period; {@code hostCycle} and {@code playedCycle} are the bridge's (−1 when not
+     * traced; {@code playedCycle} −1 also for silence).
+     */
+    record Period(long frame, int input, int output, long nanos, long hostCycle, long playedCycle)
     {
     }
 
@@ -84,7 +110,8 @@ public final class PortLedger implements JackHost.PeriodTap
         for (long i = Math.max(0, n - CAPACITY); i < n; i++)
         {
             final int slot = (int)(i & (CAPACITY - 1));
-            list.add(new Period(frames[slot], inputs[slot], outputs[slot], nanos[slot]));
+            list.add(new Period(frames[slot], inputs[slot], outputs[slot], nanos[slot], hostCycles[slot],
+                playedCycles[slot]));
         }
         return list;
     }

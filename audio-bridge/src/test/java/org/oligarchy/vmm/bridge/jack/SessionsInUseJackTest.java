@@ -91,7 +91,7 @@ final class SessionsInUseJackTest
         bridge = HostBridge.start(HostBridge.Settings.builder().jackServer(host.name())
             .toVmPorts(CHANNELS).fromVmPorts(CHANNELS).peerAddresses(List.of(loopback)).listenAddress(loopback)
             .latencyPeriods(LATENCY).maxSessions(1).build(), counters, new LatencyRecorders());
-        bridge.jack().tap(ledger);
+        bridge.jack().tap(ledger.trace(bridge.bridge()));
         probe = new ProbeClient(host.name(), CHANNELS, new SignalProbe(CHANNELS, PERIOD, expected, false));
         for (int c = 0; c < CHANNELS; c++)
         {

@@ -91,6 +91,8 @@ public final class JackHost implements AutoCloseable
     private volatile long periods;
     private volatile long wrongSizePeriods;
     private volatile long callbackErrors;
+    /** The first throwable a process callback caught (kept for the log and tests; later ones are counted). */
+    private volatile Throwable firstCallbackError;
     private volatile boolean shutDown;
     /** The Linux thread id of the libjack thread that ran the shutdown callback, -1 if unknown. */
     private volatile int shutdownThreadTid = -1;
@@ -475,8 +477,21 @@ public final class JackHost implements AutoCloseable
         catch (final Throwable t)
         {
             // Never let an exception reach JNA: it would deactivate the client. Counted apart
-            // from wrong-size periods: a failure here is a bug, not a format change.
+            // from wrong-size periods: a failure here is a bug, not a format change. The period
+            // plays silence: a port buffer not written keeps an earlier period's samples.
             callbackErrors++;
+            if (firstCallbackError == null)
+            {
+                firstCallbackError = t;
+            }
+            try
+            {
+                silenceAllOutputs(nframes);
+            }
+            catch (final Throwable ignored)
+            {
+                // Already counted; nothing more can be done on this thread.
+            }
         }
         return 0;
     }
@@ -797,6 +812,16 @@ public final class JackHost implements AutoCloseable
     public long callbackErrors()
     {
         return callbackErrors;
+    }
+
+    /**
+     * The first throwable a process callback caught, or null (a bug: its stack says where).
+     *
+     * @return the throwable or null.
+     */
+    public Throwable firstCallbackError()
+    {
+        return firstCallbackError;
     }
 
     /**

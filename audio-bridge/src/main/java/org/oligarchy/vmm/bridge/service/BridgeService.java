@@ -432,6 +432,7 @@ public final class BridgeService
             // count of them says when a new snapshot is due.
             List<JackConnection> known = host.connections();
             long knownChanges = host.jack().connectionChanges();
+            long knownCallbackErrors = host.jack().callbackErrors();
             long nextTick = System.nanoTime();
             // Allocates nothing while nothing changes (ServiceAllocationJackTest): a timed wait on
             // a latch queues a node per wait, and a snapshot of the connections is a list of
@@ -446,6 +447,16 @@ public final class BridgeService
                     if (!pending.isEmpty())
                     {
                         pending = retryConnections(host, pending, System.nanoTime() - pendingUntil >= 0);
+                    }
+                    final long callbackErrors = host.jack().callbackErrors();
+                    if (callbackErrors != knownCallbackErrors)
+                    {
+                        // A bug, never an expected condition: say so, with where it came from.
+                        knownCallbackErrors = callbackErrors;
+                        final Throwable first = host.jack().firstCallbackError();
+                        EventLog.error("the JACK process callback threw " + callbackErrors + " time(s) so far (a bug in " +
+                            "the bridge; each such period played silence; please report it with this log): first " +
+                            (first == null ? "unknown" : describeThrowable(first)));
                     }
                     final long changes = host.jack().connectionChanges();
                     if (changes != knownChanges)
@@ -763,5 +774,17 @@ public final class BridgeService
     String statusLine(final BridgeCounters counters)
     {
         return StatusReport.oneLine(state.description(), StatusReport.snapshot(counters));
+    }
+
+    /** A throwable and its first stack frames, on one line, for the log. */
+    private static String describeThrowable(final Throwable t)
+    {
+        final StringBuilder text = new StringBuilder(t.toString());
+        final StackTraceElement[] stack = t.getStackTrace();
+        for (int i = 0; i < Math.min(8, stack.length); i++)
+        {
+            text.append(" at ").append(stack[i]);
+        }
+        return text.toString();
     }
 }

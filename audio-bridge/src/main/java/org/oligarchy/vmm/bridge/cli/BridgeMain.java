@@ -343,7 +343,8 @@ public final class BridgeMain implements Callable<Integer>
             final org.oligarchy.vmm.bridge.engine.SendPath sendPath;
             try
             {
-                // Hidden, for bench/e2e.sh (bench/README.md): not a config field yet.
+                // Hidden, for bench/e2e.sh (bench/README.md): -Dnetjack.bridge.sendPath overrides the
+                // config's bridge.sendPath (docs/config-format.md) for one run.
                 sendPath = org.oligarchy.vmm.bridge.engine.SendPath.override();
             }
             catch (final IllegalArgumentException ex)

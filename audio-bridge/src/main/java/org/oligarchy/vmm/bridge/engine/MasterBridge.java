@@ -37,7 +37,7 @@ import org.oligarchy.vmm.bridge.period.PeriodIo;
  *       and no receiver thread runs.</li>
  *   <li><b>nj-conductor</b> (not real-time): {@link MasterConductor}, handshake, session loss
  *       (2 s without packets, or KILL_MASTER) and re-attach; it looks every 2 ms while a handshake
- *       is pending, else every 20 ms.</li>
+ *       is pending, else every 100 ms.</li>
  * </ul>
  * Each thread is an Agrona agent run by an {@code AgentRunner} whose error handler logs and
  * counts every throwable ("agent errors"). {@link #close()} stops and joins all three before it

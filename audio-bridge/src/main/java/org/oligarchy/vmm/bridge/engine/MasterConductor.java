@@ -60,9 +60,12 @@ final class MasterConductor implements Agent
     static final long BUSY_IDLE_NANOS = 2_000_000L;
     /**
      * How soon it looks again otherwise: an announce waits at most this long for its answer, a
-     * KILL_MASTER or a silent slave this much longer for its session's end (2 s of silence).
+     * KILL_MASTER or a silent slave this much longer for its session's end (2 s of silence). Each
+     * wake-up costs this thread 50-60 us of CPU on the 2-core bench VM even when it does nothing
+     * (bench/README.md, "What being a JACK client costs"), and its code, run 10 times a second, stays
+     * interpreted for minutes: 100 ms, not 20.
      */
-    static final long QUIET_IDLE_NANOS = 20_000_000L;
+    static final long QUIET_IDLE_NANOS = 100_000_000L;
     /** Re-sends of SLAVE_SETUP before the slave is given up until it announces again. */
     static final int SETUP_RETRIES = 10;
     /** A repeated SLAVE_AVAILABLE is answered with the pending SETUP at most this often. */

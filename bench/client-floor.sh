@@ -102,7 +102,7 @@ one_case() { # CASE FILE
       # jack_thru CLIENT SERVER: it connects its ports to the server's physical ones itself
       JACK_NO_START_SERVER=1 jack_thru thru "$server" >> "$file.client.log" 2>&1 &
       client_pid=$!; started+=("$client_pid")
-      wait_for_port "$server" "thru:output_2" 10 "$client_pid" || { echo "failed=client" > "$file"; stop "$client_pid" "$jack_pid"; return 0; }
+      wait_for_port "$server" "thru:output_2" 10 "$client_pid" || { echo "failed=client" > "$file"; stop "$client_pid"; stop "$jack_pid"; return 0; }
       ;;
     bridge-idle)
       cat > "$work/bridge$case_number.json" <<JSON
@@ -125,7 +125,7 @@ one_case() { # CASE FILE
 JSON
       "$root/bin/netjack-bridge" run --config "$work/bridge$case_number.json" >> "$file.client.log" 2>&1 &
       client_pid=$!; started+=("$client_pid")
-      wait_for_port "$server" "nj:from_vm_2" 30 "$client_pid" || { echo "failed=client" > "$file"; stop "$client_pid" "$jack_pid"; return 0; }
+      wait_for_port "$server" "nj:from_vm_2" 30 "$client_pid" || { echo "failed=client" > "$file"; stop "$client_pid"; stop "$jack_pid"; return 0; }
       # connected to the physical ports, as jack_thru connects its own
       for ch in 1 2; do
         jack_connect -s "$server" "system:capture_$ch" "nj:to_vm_$ch" >/dev/null 2>&1 || true
@@ -159,7 +159,11 @@ JSON
     fi
   } > "$file"
   rm -f "$file.threads0" "$file.threads1"
-  stop ${client_pid:+"$client_pid"} "$jack_pid"
+  # the client first: jackd asked to stop with jack_thru still attached did not always exit within
+  # 5 s, and a jackd killed then leaves its entry in JACK2's server registry (8 entries, reclaimed only
+  # under the same name: unique names fill it, and every later jackd fails "Too many servers")
+  if [ -n "$client_pid" ]; then stop "$client_pid"; fi
+  stop "$jack_pid"
 }
 
 for round in $(seq "$rounds"); do

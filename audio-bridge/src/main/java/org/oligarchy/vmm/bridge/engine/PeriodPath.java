@@ -71,7 +71,7 @@ final class PeriodPath
     private long lastStartNanos;
     /** L = 0 with {@link ReceivePath#PERIOD_THREAD}: the last wait ended without its block. */
     private boolean replyOutstanding;
-    /** The last period's host cycle and the host cycle of the block it played (−1: silence); see {@link #lastHostCycle()}. */
+    /** The last period's host cycle and that of the block it played (−1: silence); {@link #lastHostCycle()}. */
     private long lastHostCycle = -1;
     private long lastPlayedCycle = -1;
     private volatile long periodThreadId = -1;

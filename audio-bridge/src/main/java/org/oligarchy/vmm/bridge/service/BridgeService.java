@@ -454,8 +454,9 @@ public final class BridgeService
                         // A bug, never an expected condition: say so, with where it came from.
                         knownCallbackErrors = callbackErrors;
                         final Throwable first = host.jack().firstCallbackError();
-                        EventLog.error("the JACK process callback threw " + callbackErrors + " time(s) so far (a bug in " +
-                            "the bridge; each such period played silence; please report it with this log): first " +
+                        EventLog.error("the JACK process callback threw " + callbackErrors + " time(s) so far (a " +
+                            "bug in the bridge; each such period played silence; please report it with this log): " +
+                            "first " +
                             (first == null ? "unknown" : describeThrowable(first)));
                     }
                     final long changes = host.jack().connectionChanges();

@@ -283,7 +283,8 @@ public final class ChainAudit implements UdpFaultProxy.Observer
         final StringBuilder text = new StringBuilder("wire: ").append(toSlaveByCycle.size())
             .append(" cycles sent (")
             .append(toSlaveByCycle.keySet().stream().mapToInt(Integer::intValue).min().orElse(-1)).append("..")
-            .append(toSlaveByCycle.keySet().stream().mapToInt(Integer::intValue).max().orElse(-1)).append("), ").append(toMaster.size()).append(" replies, reply cycle offset ").append(offset);
+            .append(toSlaveByCycle.keySet().stream().mapToInt(Integer::intValue).max().orElse(-1)).append("), ")
+            .append(toMaster.size()).append(" replies, reply cycle offset ").append(offset);
         if (role == Role.SLAVE)
         {
             text.append(", replies not their cycle's samples ").append(notTheirCycle);
@@ -602,7 +603,8 @@ public final class ChainAudit implements UdpFaultProxy.Observer
         text.append("; sent naming ").append(output).append(':');
         for (final Entry send : toSlaveByNamed.getOrDefault(output, List.of()))
         {
-            text.append(" cycle ").append(send.cycle()).append(Math.abs(send.nanos() - near) <= WINDOW_NANOS ? "*" : "");
+            text.append(" cycle ").append(send.cycle())
+                .append(Math.abs(send.nanos() - near) <= WINDOW_NANOS ? "*" : "");
         }
         text.append("; replies naming ").append(output).append(':');
         for (final Entry reply : toMasterByNamed.getOrDefault(output, List.of()))

@@ -138,7 +138,7 @@ final class JackServerProcess implements AutoCloseable
                 {
                     if (!process.isAlive())
                     {
-                        throw new IllegalStateException("jackd " + name + " exited: " + server.logText());
+                        throw new IllegalStateException("jackd " + name + " exited: " + explained(server.logText()));
                     }
                     return server.tool(5, "jack_lsp", "-s", name).exitCode() == 0;
                 });
@@ -156,9 +156,26 @@ final class JackServerProcess implements AutoCloseable
         Thread.sleep(300);
         if (!process.isAlive())
         {
-            throw new IllegalStateException("jackd " + name + " exited: " + server.logText());
+            throw new IllegalStateException("jackd " + name + " exited: " + explained(server.logText()));
         }
         return server;
+    }
+
+    /**
+     * jackd's log, with what to do about the one failure that is not a test's: JACK2 keeps its
+     * servers in a registry of 8 entries (/dev/shm/jack-shm-registry) and reclaims the entry of a
+     * server that died without unregistering (SIGKILL, a crash) only for a server of the same name;
+     * servers of unique names that were killed fill it for good.
+     */
+    static String explained(final String log)
+    {
+        if (!log.contains("Too many servers already active"))
+        {
+            return log;
+        }
+        return log + "\n(JACK2's server registry /dev/shm/jack-shm-registry is full: up to 8 servers, and entries of " +
+            "servers killed without unregistering stay until a server of the same name starts. Stop the JACK servers " +
+            "you run; when none runs, removing that file frees it.)";
     }
 
     /**

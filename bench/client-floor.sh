@@ -52,10 +52,7 @@ if [ "$inside" = 0 ]; then
   for tool in jackd jack_lsp jack_connect jack_thru; do
     command -v "$tool" >/dev/null || { echo "client-floor: $tool is missing (Debian: jackd2)" >&2; exit 2; }
   done
-  if [ ! -f "$root/audio-bridge/target/audio-bridge.jar" ] || [ ! -d "$root/audio-bridge/target/lib" ]; then
-    say "building audio-bridge"
-    (cd "$root" && mvn -q -B -ntp -pl audio-bridge -am -DskipTests package) >&2
-  fi
+  build_bridge
   make_out_dir -client-floor
   {
     machine_facts date_utc kernel cpus loadavg_before jackd java git_commit

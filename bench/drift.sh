@@ -376,12 +376,7 @@ if [ "$inside" = 0 ]; then
   install_packages ${missing[@]+"${missing[@]}"} ||
     { echo "drift: could not install ${missing[*]}; install them (apt-get install -y ${missing[*]})" \
         "or leave the zita setup out (--setups \"ours jack2\")" >&2; exit 2; }
-  jar="$root/audio-bridge/target/audio-bridge.jar"
-  if [ ! -f "$jar" ] || [ ! -d "$root/audio-bridge/target/lib" ] ||
-     [ -n "$(find "$root/audio-bridge/src/main" "$root/audio-bridge/pom.xml" -newer "$jar" -type f -print -quit)" ]; then
-    say "building audio-bridge"
-    (cd "$root" && mvn -q -B -ntp -pl audio-bridge -am -DskipTests package) >&2
-  fi
+  build_bridge
   compile_helper clock_monitor "$bench/drift/clock_monitor.c" -ljack
   make_out_dir -drift
   {

@@ -81,10 +81,7 @@ if [ "$inside" = 0 ] && [ "$summary_only" = 0 ]; then
   for tool in jackd jack_lsp gcc jcmd; do
     command -v "$tool" >/dev/null || { echo "footprint: $tool is missing (jackd2, libjack-jackd2-dev, gcc, a JDK)" >&2; exit 2; }
   done
-  if [ ! -f "$root/audio-bridge/target/audio-bridge.jar" ] || [ ! -d "$root/audio-bridge/target/lib" ]; then
-    say "building audio-bridge"
-    (cd "$root" && mvn -q -B -ntp -pl audio-bridge -am -DskipTests package) >&2
-  fi
+  build_bridge
   compile_helper startup_probe "$bench/e2e/startup_probe.c"
   make_out_dir -footprint
   {

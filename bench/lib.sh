@@ -23,6 +23,8 @@
 #   install_packages PKG...     apt-get install PKG... (nothing without PKG), again after apt-get
 #                               update when that fails; returns apt-get's status
 #   compile_helper NAME SRC [LIB...]   gcc -O2 -Wall SRC into $helpers/NAME (created), linked with LIB
+#   build_bridge                builds audio-bridge (jar and lib/) when it is missing or older than
+#                               its sources, so that bin/netjack-bridge runs the code checked out
 #   make_out_dir SUFFIX         without --out: out=bench/results/<UTC date>SUFFIX[-HHMM]; creates
 #                               $out/raw and makes `out` absolute
 #   machine_facts KEY...        the lines KEY=value of machine.txt, in the given order (keys below)
@@ -73,6 +75,15 @@ install_packages() { # PKG...
   say "installing $*"
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >&2 ||
     { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >&2; }
+}
+
+build_bridge() {
+  local jar="$root/audio-bridge/target/audio-bridge.jar"
+  if [ ! -f "$jar" ] || [ ! -d "$root/audio-bridge/target/lib" ] ||
+     [ -n "$(find "$root/audio-bridge/src/main" "$root/audio-bridge/pom.xml" -newer "$jar" -type f -print -quit)" ]; then
+    say "building audio-bridge"
+    (cd "$root" && mvn -q -B -ntp -pl audio-bridge -am -DskipTests package) >&2
+  fi
 }
 
 compile_helper() { # NAME SOURCE [LIB...]

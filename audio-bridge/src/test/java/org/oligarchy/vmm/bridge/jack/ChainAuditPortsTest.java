@@ -86,20 +86,7 @@ final class ChainAuditPortsTest
         final ChainAudit audit = new ChainAudit(ChainAudit.Role.MASTER);
         final PortLedger ledger = new PortLedger();
         final float[] ports = new float[2];
-        final JackHost.PortSamples samples = new JackHost.PortSamples()
-        {
-            @Override
-            public float input(final int channel, final int frame)
-            {
-                return ports[0];
-            }
-
-            @Override
-            public float output(final int channel, final int frame)
-            {
-                return ports[1];
-            }
-        };
+        final JackHost.PortSamples samples = samplesOf(ports);
         int cycle = 500;
         int sentBefore = -1;
         for (int k = 0; k < PERIODS; k++)
@@ -112,14 +99,7 @@ final class ChainAuditPortsTest
             final boolean raced = !bridgeEarly && k == SKIPPED + 1;
             final int sent = raced ? named(k + 1) : named(k);
             final int played = k == SKIPPED + 1 ? -1 : bridgeEarly && k == SKIPPED + 2 ? named(k) : sentBefore;
-            final long frame = 64_000L + (long)PERIOD * k;
-            ports[0] = sample(named(k));
-            ledger.beforePeriod(frame, samples);
-            ports[1] = played < 0 ? 0.0f : sample(played);
-            ledger.afterPeriod(frame, samples);
-            final long now = System.nanoTime();
-            audit.forwarded(UdpFaultProxy.Direction.TO_SLAVE, audio(NetJack.STREAM_TO_SLAVE, cycle, sent), now);
-            audit.forwarded(UdpFaultProxy.Direction.TO_MASTER, audio(NetJack.STREAM_TO_MASTER, cycle, sent), now + 1_000);
+            onePeriod(audit, ledger, ports, samples, k, cycle, named(k), sent, played);
             sentBefore = sent;
             cycle++;
         }
@@ -135,20 +115,7 @@ final class ChainAuditPortsTest
         final ChainAudit audit = new ChainAudit(ChainAudit.Role.MASTER);
         final PortLedger ledger = new PortLedger();
         final float[] ports = new float[2];
-        final JackHost.PortSamples samples = new JackHost.PortSamples()
-        {
-            @Override
-            public float input(final int channel, final int frame)
-            {
-                return ports[0];
-            }
-
-            @Override
-            public float output(final int channel, final int frame)
-            {
-                return ports[1];
-            }
-        };
+        final JackHost.PortSamples samples = samplesOf(ports);
         int cycle = 500;
         int sentBefore = -1;
         for (int k = 0; k < PERIODS; k++)
@@ -162,18 +129,48 @@ final class ChainAuditPortsTest
             final int ledgerRead = race && k == SKIPPED + 1 ? named(SKIPPED) : sent;
             final int played = race && k == SKIPPED + 1 ? -1 : race && k == SKIPPED + 2 && playedIn21 >= 0 ?
                 playedIn21 : sentBefore;
-            final long frame = 64_000L + (long)PERIOD * k;
-            ports[0] = sample(ledgerRead);
-            ledger.beforePeriod(frame, samples);
-            ports[1] = played < 0 ? 0.0f : sample(played);
-            ledger.afterPeriod(frame, samples);
-            final long now = System.nanoTime();
-            audit.forwarded(UdpFaultProxy.Direction.TO_SLAVE, audio(NetJack.STREAM_TO_SLAVE, cycle, sent), now);
-            audit.forwarded(UdpFaultProxy.Direction.TO_MASTER, audio(NetJack.STREAM_TO_MASTER, cycle, sent), now + 1_000);
+            onePeriod(audit, ledger, ports, samples, k, cycle, ledgerRead, sent, played);
             sentBefore = sent;
             cycle++;
         }
         return audit.checkBridgePorts(ledger, 1, PERIOD, false);
+    }
+
+    /**
+     * Period k: the ledger reads {@code ledgerRead} and sees {@code played} (−1: silence) at the
+     * bridge's ports; the relay sees {@code sent} go out in {@code cycle} and come back faithfully.
+     */
+    private static void onePeriod(final ChainAudit audit, final PortLedger ledger, final float[] ports,
+        final JackHost.PortSamples samples, final int k, final int cycle, final int ledgerRead, final int sent,
+        final int played)
+    {
+        final long frame = 64_000L + (long)PERIOD * k;
+        ports[0] = sample(ledgerRead);
+        ledger.beforePeriod(frame, samples);
+        ports[1] = played < 0 ? 0.0f : sample(played);
+        ledger.afterPeriod(frame, samples);
+        final long now = System.nanoTime();
+        audit.forwarded(UdpFaultProxy.Direction.TO_SLAVE, audio(NetJack.STREAM_TO_SLAVE, cycle, sent), now);
+        audit.forwarded(UdpFaultProxy.Direction.TO_MASTER, audio(NetJack.STREAM_TO_MASTER, cycle, sent), now + 1_000);
+    }
+
+    /** Port samples that read {@code ports[0]} as every input and {@code ports[1]} as every output. */
+    private static JackHost.PortSamples samplesOf(final float[] ports)
+    {
+        return new JackHost.PortSamples()
+        {
+            @Override
+            public float input(final int channel, final int frame)
+            {
+                return ports[0];
+            }
+
+            @Override
+            public float output(final int channel, final int frame)
+            {
+                return ports[1];
+            }
+        };
     }
 
     private static float sample(final int named)
